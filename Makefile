@@ -1,0 +1,51 @@
+# ALPR platform: `make run` starts the whole platform locally, `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := libs/common libs/cli libs/devstack \
+	services/ingest services/recognition services/hotlist services/search services/audit services/sharing
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): $(PYPROJECTS) requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
+		$(addprefix -e ,$(PACKAGES))
+	touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install every package (editable) and the tools
+
+.PHONY: run
+run: install ## Run the whole platform locally (embedded PostgreSQL, S3, issuer, six services)
+	$(BIN)/alpr dev up
+
+.PHONY: test
+test: install ## Run the whole test suite against real PostgreSQL, S3 and OIDC
+	$(BIN)/pytest
+
+.PHONY: lint
+lint: install ## ruff and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy libs services tests
+
+.PHONY: bench
+bench: install ## Run the benchmarks (they print their figures beside a baseline)
+	$(BIN)/pytest -m bench -s
+
+.PHONY: down
+down: install ## Stop a stack started with `make run` / `alpr dev up --detach`
+	$(BIN)/alpr dev down
+
+.PHONY: clean
+clean: ## Remove the venv and local data
+	rm -rf $(VENV) .alpr

@@ -1,0 +1,96 @@
+"""alpr_common: what every ALPR service shares.
+
+Settings (``ServiceSettings``), OIDC token validation (``TokenVerifier``, ``Principal``,
+``require_roles``), RFC 9457 problems (``ProblemError`` and its subclasses), the database
+unit of work (``DbSession``), the object store, health and metrics, structured logs and
+tracing, and typed clients of the other services (``ServiceClients``). Importing it has no
+side effects; ``create_service_app`` wires them into a FastAPI app.
+"""
+
+from ._app import create_service_app
+from ._auth import AUTHENTICATOR_ATTR, AnyPrincipal, authenticate, check_training, require_roles
+from ._clients import ClientCredentials, ServiceCallError, ServiceClient
+from ._database import DbSession, async_database_url, check_database, get_session, make_engine
+from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
+from ._problems import (
+    PROBLEM_MEDIA_TYPE,
+    AuditUnavailable,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Problem,
+    ProblemError,
+    ProblemFieldError,
+    PurposeProhibited,
+    TrainingRequired,
+    Unauthenticated,
+    Unavailable,
+    ValidationProblem,
+    problem_responses,
+)
+from ._roles import MACHINE_ROLES, Role
+from ._service_clients import (
+    AuditClient,
+    HotlistClient,
+    IngestClient,
+    RecognitionClient,
+    SearchClient,
+    ServiceClients,
+    SharingClient,
+)
+from ._settings import ServiceSettings
+from ._storage import check_bucket, ensure_bucket, make_object_store
+from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
+from ._whoami import WhoAmI
+
+__all__ = [
+    "ALLOWED_ALGORITHMS",
+    "AUTHENTICATOR_ATTR",
+    "MACHINE_ROLES",
+    "PROBLEM_MEDIA_TYPE",
+    "REQUEST_ID_HEADER",
+    "AnyPrincipal",
+    "AuditClient",
+    "AuditUnavailable",
+    "ClientCredentials",
+    "Conflict",
+    "DbSession",
+    "Forbidden",
+    "HotlistClient",
+    "IngestClient",
+    "NotFound",
+    "Principal",
+    "Problem",
+    "ProblemError",
+    "ProblemFieldError",
+    "PurposeProhibited",
+    "RecognitionClient",
+    "Role",
+    "SearchClient",
+    "ServiceCallError",
+    "ServiceClient",
+    "ServiceClients",
+    "ServiceSettings",
+    "SharingClient",
+    "TokenVerifier",
+    "TrainingRequired",
+    "Unauthenticated",
+    "Unavailable",
+    "ValidationProblem",
+    "WhoAmI",
+    "async_database_url",
+    "authenticate",
+    "check_bucket",
+    "check_database",
+    "check_training",
+    "configure_logging",
+    "create_service_app",
+    "ensure_bucket",
+    "get_session",
+    "make_engine",
+    "make_object_store",
+    "principal_from_claims",
+    "problem_responses",
+    "request_id_var",
+    "require_roles",
+]

@@ -1,0 +1,122 @@
+"""``create_service_app``: what every service shares (auth, problems, health, metrics,
+logs, tracing, CORS, whoami), with engines and clients built in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from ._database import check_database, make_engine, make_sessionmaker
+from ._health import ReadinessCheck
+from ._health import router as health_router
+from ._observability import (
+    Metrics,
+    RequestContextMiddleware,
+    configure_logging,
+    configure_tracing,
+    instrument_app,
+    instrument_engine,
+)
+from ._problems import install_problem_handlers
+from ._service_clients import ServiceClients
+from ._settings import ServiceSettings
+from ._storage import check_bucket, make_object_store
+from ._tokens import TokenVerifier
+from ._whoami import router as whoami_router
+
+ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    *,
+    service: str,
+    settings: ServiceSettings,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    uses_database: bool = True,
+    uses_object_store: bool = False,
+    lifespan: ServiceLifespan | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """A FastAPI app for ``service`` with the platform's common surface.
+
+    Nothing connects here: the HTTP client, token verifier, database engine, object-store
+    client and service clients are made in the lifespan and disposed on shutdown.
+    ``lifespan`` (optional) runs inside, after those exist on ``app.state``.
+    """
+    configure_logging(service, settings.log_level, settings.log_json)
+    configure_tracing(service)
+
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        readiness: dict[str, ReadinessCheck] = {}
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0)) as http:
+            app.state.http = http
+            app.state.verifier = TokenVerifier(
+                issuer=settings.oidc_issuer,
+                audience=settings.oidc_audience,
+                http=http,
+                roles_claim=settings.oidc_roles_claim,
+                jwks_url=settings.oidc_jwks_url,
+                leeway_s=settings.oidc_leeway_s,
+                jwks_cache_s=settings.oidc_jwks_cache_s,
+                refresh_cooldown_s=settings.oidc_jwks_refresh_cooldown_s,
+            )
+            app.state.clients = ServiceClients.build(settings, http)
+            engine = None
+            if uses_database:
+                engine = make_engine(
+                    settings.database_url,
+                    application_name=f"alpr-{service}",
+                    pool_size=settings.database_pool_size,
+                )
+                instrument_engine(engine)
+                app.state.engine = engine
+                app.state.sessionmaker = make_sessionmaker(engine)
+                readiness["database"] = partial(check_database, engine)
+            if uses_object_store:
+                store = make_object_store(settings)
+                app.state.object_store = store
+                readiness["object_store"] = partial(check_bucket, store, settings.s3_bucket)
+            app.state.readiness = readiness
+            try:
+                if lifespan is not None:
+                    async with lifespan(app):
+                        yield
+                else:
+                    yield
+            finally:
+                if engine is not None:
+                    await engine.dispose()
+
+    app = FastAPI(
+        title=f"ALPR {service}",
+        description=description,
+        version=version,
+        lifespan=_lifespan,
+    )
+    app.state.service_name = service
+    app.state.settings = settings
+    app.state.readiness = {}
+    app.state.metrics = Metrics(service)
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(whoami_router)
+    for router in routers:
+        app.include_router(router)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["Link", "Retry-After", "X-Request-ID"],
+        )
+    instrument_app(app)
+    app.add_middleware(RequestContextMiddleware, fastapi_app=app, metrics=app.state.metrics)
+    return app

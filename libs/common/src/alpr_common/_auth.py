@@ -1,0 +1,81 @@
+"""FastAPI dependencies that authenticate the caller and check roles and training
+(R1 individual credentials, R2 training gate, R3 roles per route)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ._problems import Forbidden, TrainingRequired, Unauthenticated
+from ._roles import Role
+from ._tokens import Principal, TokenVerifier
+
+_bearer = HTTPBearer(auto_error=False, description="OIDC access token (JWT)")
+
+# Marks a dependency as an authenticator, so a test can prove every route has one.
+AUTHENTICATOR_ATTR = "__alpr_authenticator__"
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    verifier = getattr(request.app.state, "verifier", None)
+    if not isinstance(verifier, TokenVerifier):
+        raise RuntimeError("the app has no token verifier; build it with create_service_app")
+    return verifier
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The validated principal of a request's bearer token, or 401. No role or training check."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("A bearer token is required.", error=None)
+    principal = await _verifier(request).verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+def check_training(principal: Principal) -> None:
+    # R2: people need current ALPR training; machine clients are exempt.
+    if not principal.is_machine and not principal.training_current():
+        raise TrainingRequired(
+            "Your ALPR training is missing or has expired; complete the department's training "
+            "to use the system."
+        )
+
+
+def require_roles(
+    *roles: str, separation_of_duties: bool = False
+) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting a valid token with current training (R2) and one of ``roles`` (R3).
+
+    With no roles, any valid token with current training passes. With
+    ``separation_of_duties``, a token that holds ``auditor`` and ``alpr_admin`` together is
+    refused (R21: audits are done by a unit other than the administrators).
+    """
+    allowed = frozenset(str(r) for r in roles)
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(authenticate)],
+    ) -> Principal:
+        check_training(principal)
+        if allowed and principal.roles.isdisjoint(allowed):
+            raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(allowed))}.")
+        if separation_of_duties and {Role.AUDITOR, Role.ALPR_ADMIN} <= principal.roles:
+            raise Forbidden(
+                "A token holding both auditor and alpr_admin may not use auditor functions (R21)."
+            )
+        return principal
+
+    setattr(dependency, AUTHENTICATOR_ATTR, True)
+    dependency.__name__ = f"require_roles_{'_'.join(sorted(allowed)) or 'any'}"
+    return dependency
+
+
+setattr(authenticate, AUTHENTICATOR_ATTR, True)
+
+# Any valid token with current training (R2), whatever its roles.
+AnyPrincipal = Annotated[Principal, Depends(require_roles())]

@@ -1,0 +1,160 @@
+"""Typed async REST clients for calling the other services.
+
+Every client carries the calling service's own token (client-credentials grant, cached
+until shortly before it expires), the request id of the request being served, and the
+trace context (httpx is instrumented by OpenTelemetry)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from ._observability import REQUEST_ID_HEADER, request_id_var
+from ._problems import PROBLEM_MEDIA_TYPE, Problem, Unavailable
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class ServiceCallError(Exception):
+    """Another service answered with a problem document (4xx, or 5xx after retries)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(f"{problem.status} {problem.type}: {problem.detail}")
+
+
+class ClientCredentials:
+    """Access tokens for this service from the issuer's token endpoint (client-credentials
+    grant), cached until ``refresh_margin_s`` before they expire."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        client_secret: str,
+        http: httpx.AsyncClient,
+        refresh_margin_s: float = 30.0,
+    ) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.client_id = client_id
+        self._secret = client_secret
+        self._http = http
+        self._margin = refresh_margin_s
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._token_url: str | None = None
+        self._lock = asyncio.Lock()
+
+    async def _endpoint(self) -> str:
+        if self._token_url is None:
+            resp = await self._http.get(f"{self.issuer}/.well-known/openid-configuration")
+            resp.raise_for_status()
+            self._token_url = str(resp.json()["token_endpoint"])
+        return self._token_url
+
+    async def token(self) -> str:
+        if self._token and time.monotonic() < self._expires_at - self._margin:
+            return self._token
+        async with self._lock:
+            if self._token and time.monotonic() < self._expires_at - self._margin:
+                return self._token
+            try:
+                resp = await self._http.post(
+                    await self._endpoint(),
+                    data={"grant_type": "client_credentials"},
+                    auth=(self.client_id, self._secret),
+                )
+                resp.raise_for_status()
+            except httpx.HTTPError as exc:
+                raise Unavailable("The identity provider could not issue a service token.") from exc
+            body = resp.json()
+            self._token = str(body["access_token"])
+            self._expires_at = time.monotonic() + float(body.get("expires_in", 300))
+            return self._token
+
+
+class ServiceClient:
+    """Base of the typed clients; subclasses add one method per operation they use."""
+
+    service_name = "service"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        http: httpx.AsyncClient,
+        credentials: ClientCredentials | None,
+        retries: int = 2,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = http
+        self._credentials = credentials
+        self._retries = retries
+
+    async def _headers(self, token: str | None) -> dict[str, str]:
+        headers: dict[str, str] = {"Accept": f"application/json, {PROBLEM_MEDIA_TYPE}"}
+        bearer = token or (await self._credentials.token() if self._credentials else None)
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        request_id = request_id_var.get()
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        token: str | None = None,
+    ) -> httpx.Response:
+        """Calls the service; connection failures and 502-504 are retried, then 503."""
+        last: Exception | None = None
+        for attempt in range(self._retries + 1):
+            try:
+                resp = await self._http.request(
+                    method,
+                    f"{self.base_url}{path}",
+                    json=json,
+                    params=params,
+                    headers=await self._headers(token),
+                )
+            except httpx.TransportError as exc:
+                last = exc
+            else:
+                if resp.status_code not in (502, 503, 504):
+                    if resp.status_code >= 400:
+                        raise ServiceCallError(_problem_of(resp))
+                    return resp
+                last = ServiceCallError(_problem_of(resp))
+            if attempt < self._retries:
+                await asyncio.sleep(0.1 * 2**attempt)
+        raise Unavailable(f"The {self.service_name} service is unavailable.") from last
+
+    async def get_model(self, path: str, model: type[ModelT], **kwargs: Any) -> ModelT:
+        resp = await self.request("GET", path, **kwargs)
+        return model.model_validate(resp.json())
+
+    async def post_model(self, path: str, body: BaseModel | None, model: type[ModelT], **kwargs: Any) -> ModelT:
+        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+        resp = await self.request("POST", path, json=payload, **kwargs)
+        return model.model_validate(resp.json())
+
+
+def _problem_of(resp: httpx.Response) -> Problem:
+    try:
+        return Problem.model_validate(resp.json())
+    except ValueError:
+        return Problem(
+            type=f"urn:alpr:problem:http-{resp.status_code}",
+            title="Error",
+            status=resp.status_code,
+            detail=resp.text[:200],
+        )

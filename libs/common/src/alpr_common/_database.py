@@ -1,0 +1,66 @@
+"""Async database access: one engine per process, one unit of work per request."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def async_database_url(url: str) -> str:
+    """``postgresql://...`` (as operators write it) with the asyncpg driver named."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"}:
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, application_name: str, pool_size: int = 5) -> AsyncEngine:
+    """The process's engine; nothing connects until first use."""
+    return create_async_engine(
+        async_database_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "server_settings": {"application_name": application_name},
+            "timeout": 5,
+        },
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def check_database(engine: AsyncEngine, timeout_s: float = 3.0) -> None:
+    """Raises when the database does not answer ``SELECT 1`` within ``timeout_s``."""
+    async with asyncio.timeout(timeout_s):
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: commit on success, roll back on any error.
+
+    Service functions only ``flush()``; a state change and its outbox row commit together.
+    """
+    maker: async_sessionmaker[AsyncSession] | None = getattr(request.app.state, "sessionmaker", None)
+    if maker is None:
+        raise RuntimeError("this service has no database")
+    async with maker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,189 @@
+"""Structured JSON logs with a request id, Prometheus metrics by route template, and
+OpenTelemetry tracing (FastAPI, httpx, SQLAlchemy) exported over OTLP when configured."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "X-Request-ID"
+request_id_var: ContextVar[str | None] = ContextVar("alpr_request_id", default=None)
+
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_logging_configured = False
+_tracing_configured = False
+
+
+def configure_logging(service: str, level: str = "INFO", json_logs: bool = True) -> None:
+    """structlog (and the stdlib loggers of uvicorn and libraries) as one JSON line per event."""
+    global _logging_configured
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.dict_tracebacks,
+    ]
+    renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    # The middleware below writes the access log; uvicorn's own would be a second line.
+    logging.getLogger("uvicorn.access").disabled = True
+    structlog.contextvars.bind_contextvars(service=service)
+    _logging_configured = True
+
+
+class Metrics:
+    """The Prometheus metrics of one app, in its own registry."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "alpr_http_requests_total",
+            "HTTP requests by route template, method and status.",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "alpr_http_request_duration_seconds",
+            "HTTP request latency by route template.",
+            ["service", "method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.in_flight = Gauge(
+            "alpr_http_requests_in_flight", "Requests being served.", ["service"], registry=self.registry
+        )
+        self.service = service
+
+
+def _route_template(app: ASGIApp, scope: Scope) -> str:
+    router = getattr(app, "router", None)
+    for route in getattr(router, "routes", []):
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return str(getattr(route, "path", scope.get("path", "")))
+    return "<unmatched>"
+
+
+class RequestContextMiddleware:
+    """Binds a request id (taken from ``X-Request-ID`` or made), echoes it, writes one
+    access-log line and the request metrics, labelled by route template."""
+
+    def __init__(self, app: ASGIApp, *, fastapi_app: FastAPI, metrics: Metrics) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+        self.metrics = metrics
+        self.log = structlog.get_logger("alpr.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for key, value in scope.get("headers", []):
+            if key == b"x-request-id":
+                incoming = value.decode("latin-1")[:128]
+        request_id = incoming if incoming and incoming.isprintable() else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        status = 500
+        started = time.perf_counter()
+        route = _route_template(self.fastapi_app, scope)
+        method = scope.get("method", "GET")
+        service = self.metrics.service
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        self.metrics.in_flight.labels(service).inc()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.in_flight.labels(service).dec()
+            self.metrics.requests.labels(service, method, route, str(status)).inc()
+            self.metrics.latency.labels(service, method, route).observe(elapsed)
+            if scope.get("path") not in _QUIET_PATHS:
+                self.log.info(
+                    "request",
+                    method=method,
+                    path=scope.get("path"),
+                    route=route,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+            structlog.contextvars.unbind_contextvars("request_id")
+            request_id_var.reset(token)
+
+
+def configure_tracing(service: str) -> None:
+    """A tracer provider for the process; spans go to OTLP when
+    ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, and nowhere otherwise. httpx is instrumented so
+    the trace context travels with every call to another service."""
+    global _tracing_configured
+    if _tracing_configured:
+        return
+    from opentelemetry import trace
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    provider = TracerProvider(resource=Resource.create({"service.name": f"alpr-{service}"}))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    ):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    HTTPXClientInstrumentor().instrument()
+    _tracing_configured = True
+
+
+def instrument_app(app: FastAPI) -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+
+
+def instrument_engine(engine: Any) -> None:
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)

@@ -1,0 +1,257 @@
+"""RFC 9457 problem responses: one exception tree, one set of handlers.
+
+Exception tree (every class is a ``ProblemError`` carrying its HTTP status and
+problem type ``urn:alpr:problem:<slug>``)::
+
+    ProblemError
+    ├── Unauthenticated        401 unauthenticated
+    ├── TrainingRequired       403 training-required (R2)
+    ├── Forbidden              403 forbidden
+    ├── PurposeProhibited      403 purpose-prohibited (R7)
+    ├── NotFound               404 not-found (R27: never echoes the id)
+    ├── Conflict               409 conflict
+    ├── ValidationProblem      422 validation
+    ├── AuditUnavailable       503 audit-unavailable (fail closed)
+    └── Unavailable            503 unavailable
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_log = structlog.get_logger("alpr.problems")
+
+
+class ProblemFieldError(BaseModel):
+    """One invalid input: where it is and what is wrong with it."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(examples=["urn:alpr:problem:forbidden"])
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemFieldError] | None = None
+    request_id: str | None = None
+
+
+class ProblemError(Exception):
+    """Base of every error the platform answers with a problem document."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+    default_detail: ClassVar[str] = "The server could not complete the request."
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        errors: Sequence[ProblemFieldError] | None = None,
+    ) -> None:
+        self.detail = detail or self.default_detail
+        self.headers = dict(headers or {})
+        self.errors = list(errors) if errors is not None else None
+        super().__init__(self.detail)
+
+    @property
+    def type(self) -> str:
+        return f"urn:alpr:problem:{self.slug}"
+
+    def to_problem(self, request_id: str | None = None) -> Problem:
+        return Problem(
+            type=self.type,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            errors=self.errors,
+            request_id=request_id,
+        )
+
+
+class Unauthenticated(ProblemError):
+    status = 401
+    slug = "unauthenticated"
+    title = "Authentication required"
+    default_detail = "A valid bearer token is required."
+
+    def __init__(self, detail: str | None = None, *, error: str | None = "invalid_token") -> None:
+        challenge = "Bearer" if error is None else f'Bearer error="{error}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class TrainingRequired(ProblemError):
+    status = 403
+    slug = "training-required"
+    title = "ALPR training required"
+    default_detail = "Current department-approved ALPR training is required (R2)."
+
+
+class Forbidden(ProblemError):
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
+    default_detail = "Your roles do not permit this action."
+
+
+class PurposeProhibited(ProblemError):
+    status = 403
+    slug = "purpose-prohibited"
+    title = "Prohibited purpose"
+    default_detail = "The stated purpose is prohibited by policy (R7)."
+
+
+class NotFound(ProblemError):
+    # R27: the same body whether the thing is missing or not ours to see.
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+    default_detail = "The requested resource was not found."
+
+
+class Conflict(ProblemError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+    default_detail = "The request conflicts with the current state of the resource."
+
+
+class ValidationProblem(ProblemError):
+    status = 422
+    slug = "validation"
+    title = "Invalid request"
+    default_detail = "The request is not valid."
+
+
+class AuditUnavailable(ProblemError):
+    status = 503
+    slug = "audit-unavailable"
+    title = "Audit ledger unavailable"
+    default_detail = "The access could not be recorded in the audit ledger, so it was not performed."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class Unavailable(ProblemError):
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+    default_detail = "A dependency is unavailable; try again shortly."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+_STATUS_TO_ERROR: dict[int, type[ProblemError]] = {
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    422: ValidationProblem,
+    503: Unavailable,
+}
+
+_GENERIC_TITLES = {
+    400: "Bad request",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+}
+
+
+def problem_response(
+    problem: Problem, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _request_id(request: Request) -> str | None:
+    value = getattr(request.state, "request_id", None)
+    return value if isinstance(value, str) else None
+
+
+async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(exc.to_problem(_request_id(request)), exc.headers)
+
+
+def _loc(parts: Sequence[Any]) -> list[str | int]:
+    return [p if isinstance(p, int) else str(p) for p in parts]
+
+
+async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [ProblemFieldError(loc=_loc(e.get("loc", ())), msg=str(e.get("msg", ""))) for e in exc.errors()]
+    problem = ValidationProblem(
+        "One or more fields are invalid.", errors=errors
+    ).to_problem(_request_id(request))
+    return problem_response(problem)
+
+
+async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    known = _STATUS_TO_ERROR.get(exc.status_code)
+    if known is not None and known is not Unauthenticated:
+        err = known() if exc.status_code == 404 else known(str(exc.detail) if exc.detail else None)
+        return problem_response(err.to_problem(_request_id(request)), exc.headers)
+    slug = "unauthenticated" if exc.status_code == 401 else f"http-{exc.status_code}"
+    problem = Problem(
+        type=f"urn:alpr:problem:{slug}",
+        title=_GENERIC_TITLES.get(exc.status_code, "Error"),
+        status=exc.status_code,
+        detail=str(exc.detail) if exc.detail else "The request could not be processed.",
+        request_id=_request_id(request),
+    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return problem_response(problem, headers)
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Never a stack trace to a caller: log it, answer a plain 500 problem.
+    _log.error("unhandled_error", exc_info=exc, path=request.url.path)
+    return problem_response(ProblemError().to_problem(_request_id(request)))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error of ``app`` as an RFC 9457 problem document."""
+    app.add_exception_handler(ProblemError, _handle_problem)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(Exception, _handle_unexpected)
+
+
+def problem_responses(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries for a route, so OpenAPI shows its expected problems."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for err in errors:
+        out[err.status] = {
+            "model": Problem,
+            "description": err.title,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+    return out

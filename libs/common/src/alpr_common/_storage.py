@@ -1,0 +1,43 @@
+"""The S3-compatible object store (MinIO in production), through the minio SDK."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import anyio
+import urllib3
+from minio import Minio
+
+from ._settings import ServiceSettings
+
+
+def make_object_store(settings: ServiceSettings) -> Minio:
+    """A minio client for ``S3_ENDPOINT`` (``http://host:port`` or ``https://...``)."""
+    parsed = urlparse(settings.s3_endpoint if "://" in settings.s3_endpoint else f"http://{settings.s3_endpoint}")
+    return Minio(
+        parsed.netloc,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key.get_secret_value(),
+        secure=parsed.scheme == "https",
+        region=settings.s3_region,
+        # Short timeouts and few retries: a store that is down answers 503 quickly.
+        http_client=urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=2.0, read=30.0),
+            maxsize=20,
+            retries=urllib3.Retry(total=2, backoff_factor=0.1, status_forcelist=(500, 502, 503, 504)),
+        ),
+    )
+
+
+async def check_bucket(store: Minio, bucket: str, timeout_s: float = 3.0) -> None:
+    """Raises unless the bucket exists and the credentials are accepted."""
+    with anyio.fail_after(timeout_s):
+        exists = await anyio.to_thread.run_sync(store.bucket_exists, bucket, abandon_on_cancel=True)
+    if not exists:
+        raise RuntimeError(f"bucket {bucket!r} does not exist")
+
+
+def ensure_bucket(store: Minio, bucket: str) -> None:
+    """Creates the bucket when missing (used by the development stack and tests)."""
+    if not store.bucket_exists(bucket):
+        store.make_bucket(bucket)

@@ -1,0 +1,215 @@
+"""OIDC access-token validation: discovery, a cached JWKS refreshed on an unknown key id,
+and the claims the platform reads turned into a ``Principal`` (R1, R30)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import structlog
+from jose import jwt
+from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+
+from ._problems import Unauthenticated
+from ._roles import MACHINE_ROLES
+
+# Asymmetric algorithms only: "none" and HMAC (HS*) are refused before any key is touched,
+# so a token "signed" with the public key as an HMAC secret never verifies.
+ALLOWED_ALGORITHMS: dict[str, str] = {"RS256": "RSA", "ES256": "EC"}
+
+_log = structlog.get_logger("alpr.auth")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a person or a machine client, as the identity provider vouches."""
+
+    sub: str
+    name: str
+    agency: str
+    roles: frozenset[str]
+    client_id: str | None = None
+    training_expires: date | None = None
+    token: str = ""
+
+    @property
+    def is_machine(self) -> bool:
+        """True when every role is a machine role (camera, service, partner)."""
+        return bool(self.roles) and self.roles <= MACHINE_ROLES
+
+    def has_any(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def training_current(self, today: date | None = None) -> bool:
+        """R2: training is current when its expiry date is today or later (UTC)."""
+        if self.training_expires is None:
+            return False
+        return self.training_expires >= (today or datetime.now(UTC).date())
+
+
+def _claim_path(claims: dict[str, Any], path: str) -> Any:
+    node: Any = claims
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _parse_training(value: Any) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC).date()
+    return None
+
+
+def principal_from_claims(claims: dict[str, Any], roles_claim: str, token: str = "") -> Principal:
+    raw_roles = _claim_path(claims, roles_claim)
+    if isinstance(raw_roles, str):
+        raw_roles = raw_roles.replace(",", " ").split()
+    roles = frozenset(r for r in raw_roles or () if isinstance(r, str))
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise Unauthenticated("The token has no subject.")
+    name = claims.get("name") or claims.get("preferred_username") or sub
+    client_id = claims.get("client_id")
+    if client_id is None and roles and roles <= MACHINE_ROLES:
+        client_id = claims.get("azp")
+    return Principal(
+        sub=sub,
+        name=str(name),
+        agency=str(claims.get("agency") or ""),
+        roles=roles,
+        client_id=str(client_id) if client_id else None,
+        training_expires=_parse_training(claims.get("alpr_training_expires")),
+        token=token,
+    )
+
+
+class TokenVerifier:
+    """Validates bearer tokens against one issuer's JWKS.
+
+    The JWKS is fetched lazily (nothing connects at construction), cached for
+    ``jwks_cache_s``, and refreshed at once when a token names an unknown ``kid`` (a key
+    rotation at the issuer); a kid still unknown after that refresh does not cause another
+    fetch for ``refresh_cooldown_s``, so random kids cannot be used to hammer the issuer.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        http: httpx.AsyncClient,
+        roles_claim: str = "roles",
+        jwks_url: str | None = None,
+        leeway_s: int = 5,
+        jwks_cache_s: float = 3600,
+        refresh_cooldown_s: float = 10.0,
+    ) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.audience = audience
+        self.roles_claim = roles_claim
+        self._http = http
+        self._jwks_url = jwks_url
+        self._leeway = leeway_s
+        self._cache_s = jwks_cache_s
+        self._cooldown = refresh_cooldown_s
+        self._keys: dict[str, dict[str, Any]] = {}
+        self._fetched_at = 0.0
+        self._forced_at = -1e9
+        self._lock = asyncio.Lock()
+
+    async def _discover_jwks_url(self) -> str:
+        if self._jwks_url is None:
+            resp = await self._http.get(f"{self.issuer}/.well-known/openid-configuration")
+            resp.raise_for_status()
+            url = resp.json().get("jwks_uri")
+            if not isinstance(url, str):
+                raise ValueError("discovery document has no jwks_uri")
+            self._jwks_url = url
+        return self._jwks_url
+
+    async def _refresh(self) -> None:
+        url = await self._discover_jwks_url()
+        resp = await self._http.get(url)
+        resp.raise_for_status()
+        keys = {}
+        for key in resp.json().get("keys", []):
+            if isinstance(key, dict) and isinstance(key.get("kid"), str):
+                keys[key["kid"]] = key
+        self._keys = keys
+        self._fetched_at = time.monotonic()
+        _log.info("jwks_refreshed", keys=len(keys))
+
+    async def _key_for(self, kid: str) -> dict[str, Any] | None:
+        now = time.monotonic()
+        stale = now - self._fetched_at > self._cache_s or not self._keys
+        if kid in self._keys and not stale:
+            return self._keys[kid]
+        async with self._lock:
+            if kid in self._keys and time.monotonic() - self._fetched_at <= self._cache_s:
+                return self._keys[kid]
+            unknown = kid not in self._keys
+            if unknown and not stale and now - self._forced_at < self._cooldown:
+                return None
+            try:
+                await self._refresh()
+            except (httpx.HTTPError, ValueError) as exc:
+                _log.warning("jwks_unavailable", error=str(exc))
+                if kid in self._keys:
+                    return self._keys[kid]
+                raise Unauthenticated(
+                    "The identity provider's keys could not be fetched.", error=None
+                ) from exc
+            if unknown:
+                self._forced_at = time.monotonic()
+            return self._keys.get(kid)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except JWTError as exc:
+            raise Unauthenticated("The bearer token is malformed.") from exc
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise Unauthenticated("The token's signing algorithm is not accepted.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthenticated("The token names no signing key.")
+        key = await self._key_for(kid)
+        if key is None:
+            raise Unauthenticated("The token's signing key is unknown.")
+        if key.get("kty") != ALLOWED_ALGORITHMS[alg] or key.get("alg", alg) != alg:
+            raise Unauthenticated("The token's algorithm does not match its key.")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={
+                    "require_exp": True,
+                    "require_iss": True,
+                    "require_aud": True,
+                    "require_sub": True,
+                    "verify_at_hash": False,
+                    "leeway": self._leeway,
+                },
+            )
+        except ExpiredSignatureError as exc:
+            raise Unauthenticated("The token has expired.") from exc
+        except JWTClaimsError as exc:
+            raise Unauthenticated(f"The token's claims are not valid: {exc}.") from exc
+        except JWTError as exc:
+            raise Unauthenticated("The token's signature is not valid.") from exc
+        return principal_from_claims(claims, self.roles_claim, token)

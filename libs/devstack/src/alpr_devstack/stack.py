@@ -1,0 +1,340 @@
+"""The whole platform on one machine: PostgreSQL, the S3 store, the development issuer,
+migrations, the six services, and the demo seed. Everything it starts is recorded by pid
+in ``<data dir>/run/stack.json`` so that ``alpr dev down`` stops exactly that."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from alpr_common.migrations import service_packages, upgrade
+
+from .components import (
+    EmbeddedPostgres,
+    SeaweedStore,
+    StackError,
+    generate_secret,
+    pid_running,
+    port_free,
+    spawn,
+    stop_pid,
+    wait_http_ok,
+)
+from .issuer import ClientRecord, IssuerState, UserRecord
+
+SERVICES: dict[str, int] = {
+    "ingest": 8001,
+    "recognition": 8002,
+    "hotlist": 8003,
+    "search": 8004,
+    "audit": 8005,
+    "sharing": 8006,
+}
+ISSUER_PORT = 8000
+POSTGRES_PORT = 5433
+S3_PORT = 8333
+SEAWEED_BASE_PORT = 9333
+DEMO_AGENCY = "CA0019400"
+DEMO_PARTNER_AGENCY = "CA0010900"
+DEMO_PASSWORD = "demo"
+# Machine clients seeded for the demo agency: client id -> (agency, role).
+DEMO_CLIENTS = {"cam-demo-1": (DEMO_AGENCY, "camera"), "partner-demo": (DEMO_PARTNER_AGENCY, "partner")}
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    port_offset: int = 0
+    database_url: str | None = None
+    s3_endpoint: str | None = None
+    oidc_issuer: str | None = None
+    audience: str = "alpr"
+    services: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+
+    @classmethod
+    def from_env(cls, data_dir: Path | None = None) -> StackConfig:
+        env = os.environ
+        return cls(
+            data_dir=(data_dir or Path(env.get("ALPR_DEV_DIR", ".alpr"))).resolve(),
+            port_offset=int(env.get("ALPR_DEV_PORT_OFFSET", "0")),
+            database_url=env.get("DATABASE_URL") or None,
+            s3_endpoint=env.get("S3_ENDPOINT") or None,
+            oidc_issuer=env.get("OIDC_ISSUER") or None,
+            audience=env.get("OIDC_AUDIENCE", "alpr"),
+        )
+
+    def port(self, base: int) -> int:
+        return base + self.port_offset
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / "run" / "stack.json"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.data_dir / "secrets.json"
+
+    def service_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port(self.services[name])}"
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+class Stack:
+    def __init__(self, config: StackConfig, say: Say = print) -> None:
+        self.config = config
+        self.say = say
+
+    # -- state -------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return _load_json(self.config.state_path)
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        _write_private(self.config.state_path, state)
+
+    def secrets(self) -> dict[str, Any]:
+        """Generated once per data directory: S3 keys and the services' client secrets."""
+        data = _load_json(self.config.secrets_path)
+        changed = False
+        for key in ("s3_access_key", "s3_secret_key"):
+            if key not in data:
+                data[key] = ("alpr" + generate_secret()[:16]) if key == "s3_access_key" else generate_secret()
+                changed = True
+        clients = data.setdefault("clients", {})
+        for name in self.config.services:
+            if name not in clients:
+                clients[name] = generate_secret()
+                changed = True
+        demo = data.setdefault("demo_clients", {})
+        for client_id in DEMO_CLIENTS:
+            if client_id not in demo:
+                demo[client_id] = generate_secret()
+                changed = True
+        if changed:
+            _write_private(self.config.secrets_path, data)
+        return data
+
+    # -- up ----------------------------------------------------------------------------
+    def up(self, timeout_s: float = 120.0) -> dict[str, Any]:
+        cfg = self.config
+        existing = self.state()
+        if any(pid_running(c.get("pid")) for c in existing.get("components", {}).values()):
+            raise StackError(f"a stack from {cfg.data_dir} is already running; `alpr dev down` first")
+        started = time.monotonic()
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        secrets = self.secrets()
+        state: dict[str, Any] = {"data_dir": str(cfg.data_dir), "components": {}, "started_at": time.time()}
+        components: dict[str, Any] = state["components"]
+        try:
+            database_url = self._start_postgres(components)
+            self._save_state(state)
+            s3_endpoint, s3_access, s3_secret = self._start_store(components, secrets)
+            self._save_state(state)
+            issuer = self._start_issuer(components, secrets)
+            self._save_state(state)
+            self._migrate(database_url)
+            env = {
+                "DATABASE_URL": database_url,
+                "S3_ENDPOINT": s3_endpoint,
+                "S3_ACCESS_KEY": s3_access,
+                "S3_SECRET_KEY": s3_secret,
+                "S3_BUCKET": os.environ.get("S3_BUCKET", "alpr"),
+                "OIDC_ISSUER": issuer,
+                "OIDC_AUDIENCE": cfg.audience,
+                **{f"{n.upper()}_URL": cfg.service_url(n) for n in cfg.services},
+            }
+            state["env"] = {k: v for k, v in env.items() if k != "S3_SECRET_KEY"}
+            for name in cfg.services:
+                self._start_service(name, env, secrets, components)
+                self._save_state(state)
+            remaining = max(10.0, timeout_s - (time.monotonic() - started))
+            deadline = time.monotonic() + remaining
+            for name in cfg.services:
+                proc_pid = components[name]["pid"]
+                try:
+                    wait_http_ok(f"{cfg.service_url(name)}/healthz", max(1.0, deadline - time.monotonic()))
+                except StackError as exc:
+                    log = Path(components[name]["log"])
+                    tail = log.read_text()[-2000:] if log.exists() else ""
+                    alive = "running" if pid_running(proc_pid) else "exited"
+                    raise StackError(f"service {name} ({alive}) did not become healthy: {exc}\n{tail}") from exc
+        except BaseException:
+            self._save_state(state)
+            self.down(quiet=True)
+            raise
+        state["ready_in_s"] = round(time.monotonic() - started, 1)
+        self._save_state(state)
+        return state
+
+    def _start_postgres(self, components: dict[str, Any]) -> str:
+        if self.config.database_url:
+            self.say(f"database: using DATABASE_URL ({_redact(self.config.database_url)})")
+            return self.config.database_url
+        pg = EmbeddedPostgres(self.config.data_dir / "postgres", self.config.port(POSTGRES_PORT))
+        self.say(f"database: embedded PostgreSQL on 127.0.0.1:{pg.port} ...")
+        pg.start()
+        components["postgres"] = {"pid": pg.pid(), "port": pg.port, "kind": "postgres", "data": str(pg.data_dir)}
+        return pg.url
+
+    def _start_store(self, components: dict[str, Any], secrets: dict[str, Any]) -> tuple[str, str, str]:
+        if self.config.s3_endpoint:
+            self.say(f"object store: using S3_ENDPOINT ({self.config.s3_endpoint})")
+            return (
+                self.config.s3_endpoint,
+                os.environ.get("S3_ACCESS_KEY", ""),
+                os.environ.get("S3_SECRET_KEY", ""),
+            )
+        store = SeaweedStore(
+            self.config.data_dir / "s3",
+            s3_port=self.config.port(S3_PORT),
+            base_port=self.config.port(SEAWEED_BASE_PORT),
+            access_key=secrets["s3_access_key"],
+            secret_key=secrets["s3_secret_key"],
+            bucket=os.environ.get("S3_BUCKET", "alpr"),
+        )
+        self.say(f"object store: SeaweedFS S3 on {store.endpoint} ...")
+        proc = store.start()
+        components["s3"] = {"pid": proc.pid, "port": store.s3_port, "kind": "process",
+                            "log": str(store.data_dir / "weed.log")}
+        return store.endpoint, store.access_key, store.secret_key
+
+    def _start_issuer(self, components: dict[str, Any], secrets: dict[str, Any]) -> str:
+        if self.config.oidc_issuer:
+            self.say(f"identity: using OIDC_ISSUER ({self.config.oidc_issuer})")
+            return self.config.oidc_issuer
+        port = self.config.port(ISSUER_PORT)
+        url = f"http://127.0.0.1:{port}"
+        issuer_dir = self.config.data_dir / "issuer"
+        seed_identities(IssuerState(issuer_dir), secrets)
+        if not port_free(port):
+            raise StackError(f"port {port} for the development issuer is taken")
+        log = self.config.data_dir / "logs" / "issuer.log"
+        proc = spawn(
+            [sys.executable, "-m", "uvicorn", "--factory", "alpr_devstack.issuer:app_from_env",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            log,
+            {"ALPR_ISSUER_DIR": str(issuer_dir), "ALPR_ISSUER_URL": url, "OIDC_AUDIENCE": self.config.audience},
+        )
+        components["issuer"] = {"pid": proc.pid, "port": port, "kind": "process", "log": str(log), "url": url}
+        self.say(f"identity: development issuer on {url} ...")
+        wait_http_ok(f"{url}/.well-known/openid-configuration", 30, proc)
+        return url
+
+    def _migrate(self, database_url: str) -> None:
+        for package in service_packages():
+            upgrade(package, database_url)
+        self.say("migrations: applied")
+
+    def _start_service(
+        self, name: str, env: dict[str, str], secrets: dict[str, Any], components: dict[str, Any]
+    ) -> None:
+        port = self.config.port(self.config.services[name])
+        if not port_free(port):
+            raise StackError(f"port {port} for the {name} service is taken")
+        log = self.config.data_dir / "logs" / f"{name}.log"
+        prefix = name.upper()
+        proc = spawn(
+            [sys.executable, "-m", "uvicorn", "--factory", f"alpr_{name}.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            log,
+            {**env, f"{prefix}_CLIENT_ID": f"svc-{name}", f"{prefix}_CLIENT_SECRET": secrets["clients"][name]},
+        )
+        components[name] = {"pid": proc.pid, "port": port, "kind": "process", "log": str(log),
+                            "url": self.config.service_url(name)}
+
+    # -- down / status -----------------------------------------------------------------
+    def down(self, quiet: bool = False) -> list[str]:
+        state = self.state()
+        stopped = []
+        for name, comp in reversed(list(state.get("components", {}).items())):
+            if comp.get("kind") == "postgres":
+                pg = EmbeddedPostgres(Path(comp["data"]), comp["port"])
+                if pg.pid() is not None:
+                    pg.stop()
+                    stopped.append(name)
+            elif stop_pid(int(comp.get("pid") or 0)):
+                stopped.append(name)
+        if state:
+            self.config.state_path.unlink(missing_ok=True)
+        if not quiet:
+            self.say(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
+        return stopped
+
+    def status(self) -> list[dict[str, Any]]:
+        rows = []
+        for name, comp in self.state().get("components", {}).items():
+            if comp.get("kind") == "postgres":
+                running = EmbeddedPostgres(Path(comp["data"]), comp["port"]).pid() is not None
+            else:
+                running = pid_running(comp.get("pid"))
+            health = None
+            if running and comp.get("url"):
+                try:
+                    path = "/healthz" if name != "issuer" else "/.well-known/openid-configuration"
+                    health = httpx.get(f"{comp['url']}{path}", timeout=2).status_code
+                except httpx.HTTPError:
+                    health = None
+            rows.append({"name": name, "pid": comp.get("pid"), "port": comp.get("port"),
+                         "running": running, "health": health})
+        return rows
+
+    def mint_token(self, claims: dict[str, Any]) -> str:
+        comp = self.state().get("components", {}).get("issuer")
+        if not comp:
+            raise StackError("no development issuer is running from this data directory (`alpr dev up` first)")
+        admin = IssuerState(self.config.data_dir / "issuer").admin_secret
+        resp = httpx.post(f"{comp['url']}/dev/tokens", json=claims,
+                          headers={"Authorization": f"Bearer {admin}"}, timeout=10)
+        if resp.status_code != 200:
+            raise StackError(f"the issuer refused: {resp.status_code} {resp.text}")
+        return str(resp.json()["access_token"])
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def seed_identities(state: IssuerState, secrets: dict[str, Any]) -> None:
+    """Service clients, a demo camera and partner client, and one demo user per role
+    (password ``demo``, training current for a year) of the demo agency."""
+    for name, secret in secrets["clients"].items():
+        state.put_client(ClientRecord(client_id=f"svc-{name}", client_secret=secret, name=f"{name} service",
+                                      agency=DEMO_AGENCY, roles=["service"]))
+    for client_id, (agency, role) in DEMO_CLIENTS.items():
+        state.put_client(ClientRecord(client_id=client_id, client_secret=secrets["demo_clients"][client_id],
+                                      name=client_id, agency=agency, roles=[role]))
+    state.put_client(ClientRecord(client_id="alpr-ui", client_secret="", name="ALPR front end", agency="",
+                                  roles=[], public=True, grant_types=["password"]))
+    expires = (datetime.now(UTC).date() + timedelta(days=365)).isoformat()
+    for role in ("operator", "investigator", "analyst", "supervisor", "alpr_admin", "commander",
+                 "auditor", "records"):
+        state.put_user(UserRecord(username=f"demo-{role.replace('_', '-')}", password=DEMO_PASSWORD,
+                                  name=f"Demo {role.replace('_', ' ').title()}", agency=DEMO_AGENCY,
+                                  roles=[role], training_expires=expires))

@@ -1,0 +1,20 @@
+"""The audit service's FastAPI app: ``uvicorn --factory alpr_audit.app:create_app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from alpr_common import create_service_app
+
+from . import SERVICE
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        service=SERVICE,
+        settings=settings or Settings(),
+        description="Append-only, hash-chained audit ledger; sample audits; SB 34 reports; transparency.",
+        uses_database=True,
+        uses_object_store=False,
+    )

@@ -1,0 +1,20 @@
+"""The recognition service's FastAPI app: ``uvicorn --factory alpr_recognition.app:create_app``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from alpr_common import create_service_app
+
+from . import SERVICE
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        service=SERVICE,
+        settings=settings or Settings(),
+        description="Plate detection and reading on GPU or CPU; runs the worker loop over ingest's leased frames.",
+        uses_database=False,
+        uses_object_store=False,
+    )

@@ -1,0 +1,11 @@
+"""Settings of the recognition service: its own carry the ``RECOGNITION_`` prefix."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from alpr_common import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="RECOGNITION_", extra="ignore", populate_by_name=True)
