@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -14,8 +15,11 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.routing import Match
+from fastapi.routing import iter_route_contexts
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ._problems import PROBLEM_MEDIA_TYPE, ProblemError
 
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("alpr_request_id", default=None)
@@ -33,7 +37,10 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.dict_tracebacks,
+        # Tracebacks as data, without local variables: locals would carry bearer tokens.
+        structlog.processors.ExceptionRenderer(
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+        ),
     ]
     renderer: Any = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
     structlog.configure(
@@ -55,6 +62,8 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # One line per call to another service is the caller's access log's job, not httpx's.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # The middleware below writes the access log; uvicorn's own would be a second line.
     logging.getLogger("uvicorn.access").disabled = True
     structlog.contextvars.bind_contextvars(service=service)
@@ -85,13 +94,31 @@ class Metrics:
         self.service = service
 
 
-def _route_template(app: ASGIApp, scope: Scope) -> str:
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", scope.get("path", "")))
-    return "<unmatched>"
+class RouteTemplates:
+    """Maps a request path to its route template (``/v1/frames/{frame_id}``), so metrics are
+    labelled by template and not by every id. Built lazily from the app's routes."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._compiled: list[tuple[re.Pattern[str], frozenset[str], str]] | None = None
+
+    def _build(self) -> list[tuple[re.Pattern[str], frozenset[str], str]]:
+        compiled = []
+        for ctx in iter_route_contexts(self.app.router.routes):
+            regex, _, _ = compile_path(ctx.path)
+            compiled.append((regex, frozenset(ctx.methods or ()), ctx.path))
+        return compiled
+
+    def template(self, path: str, method: str) -> str:
+        if self._compiled is None:
+            self._compiled = self._build()
+        fallback = None
+        for regex, methods, template in self._compiled:
+            if regex.match(path):
+                if not methods or method in methods:
+                    return template
+                fallback = fallback or template
+        return fallback or "<unmatched>"
 
 
 class RequestContextMiddleware:
@@ -100,7 +127,7 @@ class RequestContextMiddleware:
 
     def __init__(self, app: ASGIApp, *, fastapi_app: FastAPI, metrics: Metrics) -> None:
         self.app = app
-        self.fastapi_app = fastapi_app
+        self.templates = RouteTemplates(fastapi_app)
         self.metrics = metrics
         self.log = structlog.get_logger("alpr.access")
 
@@ -118,7 +145,7 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500
         started = time.perf_counter()
-        route = _route_template(self.fastapi_app, scope)
+        route = self.templates.template(scope.get("path", ""), scope.get("method", "GET"))
         method = scope.get("method", "GET")
         service = self.metrics.service
 
@@ -132,8 +159,31 @@ class RequestContextMiddleware:
             await send(message)
 
         self.metrics.in_flight.labels(service).inc()
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send_wrapper(message)
+
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            # Never a stack trace to a caller: log it and answer a plain 500 problem here,
+            # inside the request context, so the answer still carries its request id.
+            self.log.error("unhandled_error", path=scope.get("path"), exc_info=exc)
+            if response_started:
+                raise
+            status = 500
+            body = ProblemError().to_problem(request_id).model_dump_json(exclude_none=True).encode()
+            await send_wrapper({
+                "type": "http.response.start",
+                "status": 500,
+                "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                            (b"content-length", str(len(body)).encode())],
+            })
+            await send_wrapper({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.in_flight.labels(service).dec()

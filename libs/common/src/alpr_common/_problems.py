@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -28,7 +27,6 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-_log = structlog.get_logger("alpr.problems")
 
 
 class ProblemFieldError(BaseModel):
@@ -231,18 +229,12 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, headers)
 
 
-async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Never a stack trace to a caller: log it, answer a plain 500 problem.
-    _log.error("unhandled_error", exc_info=exc, path=request.url.path)
-    return problem_response(ProblemError().to_problem(_request_id(request)))
-
-
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error of ``app`` as an RFC 9457 problem document."""
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
-    app.add_exception_handler(Exception, _handle_unexpected)
+    # Unexpected exceptions are answered by RequestContextMiddleware (500, no trace).
 
 
 def problem_responses(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -34,7 +34,7 @@ class Principal:
     roles: frozenset[str]
     client_id: str | None = None
     training_expires: date | None = None
-    token: str = ""
+    token: str = field(default="", repr=False)  # the raw bearer token, never logged
 
     @property
     def is_machine(self) -> bool:
@@ -158,8 +158,9 @@ class TokenVerifier:
         async with self._lock:
             if kid in self._keys and time.monotonic() - self._fetched_at <= self._cache_s:
                 return self._keys[kid]
-            unknown = kid not in self._keys
-            if unknown and not stale and now - self._forced_at < self._cooldown:
+            # A forced refresh: the cached keys are fresh but do not hold this kid.
+            unknown = not stale and kid not in self._keys
+            if unknown and now - self._forced_at < self._cooldown:
                 return None
             try:
                 await self._refresh()

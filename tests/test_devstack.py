@@ -1,0 +1,97 @@
+"""`alpr dev up --detach` on an empty data directory brings the six services up (each
+/healthz 200, /openapi.json served, /v1/whoami answering by the rules), `alpr dev token`
+mints tokens for it, and `alpr dev down` leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from alpr_devstack.components import port_free
+from alpr_devstack.stack import ISSUER_PORT, POSTGRES_PORT, S3_PORT, SEAWEED_BASE_PORT, SERVICES
+
+ALPR = str(Path(sys.executable).parent / "alpr")
+
+
+def _free_offset() -> int:
+    for _ in range(100):
+        offset = random.randrange(20000, 36000, 100)
+        ports = [ISSUER_PORT, POSTGRES_PORT, S3_PORT, S3_PORT + 10000, *SERVICES.values()]
+        ports += [p for b in range(SEAWEED_BASE_PORT, SEAWEED_BASE_PORT + 6) for p in (b, b + 10000)]
+        if all(port_free(p + offset) for p in ports):
+            return offset
+    raise RuntimeError("no free port offset")
+
+
+def _alpr(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([ALPR, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def _processes_using(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            cmd = " ".join(proc.info["cmdline"] or [])
+            environ = proc.info["environ"] or {}
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if str(data_dir) in cmd or any(str(data_dir) in v for v in environ.values()):
+            found.append(proc)
+    return found
+
+
+@pytest.mark.stack
+def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "alpr-data"
+    offset = _free_offset()
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "S3_ENDPOINT", "OIDC_ISSUER", "TEST_DATABASE_URL"}}
+    env.update({"ALPR_DEV_DIR": str(data_dir), "ALPR_DEV_PORT_OFFSET": str(offset)})
+    up = _alpr(env, "dev", "up", "--detach")
+    try:
+        assert up.returncode == 0, up.stderr + up.stdout
+        state = json.loads((data_dir / "run" / "stack.json").read_text())
+        assert set(state["components"]) == {"postgres", "s3", "issuer", *SERVICES}
+
+        status = _alpr(env, "dev", "status")
+        assert status.returncode == 0, status.stdout
+
+        minted = _alpr(env, "dev", "token", "--sub", "u1", "--name", "User One", "--agency", "CA0019400",
+                       "--roles", "investigator", "--training-expires", "2099-01-01")
+        assert minted.returncode == 0, minted.stderr
+        token = minted.stdout.strip().splitlines()[-1]
+        untrained = _alpr(env, "dev", "token", "--sub", "u2", "--name", "User Two", "--agency", "CA0019400",
+                          "--roles", "investigator").stdout.strip().splitlines()[-1]
+        for name, port in SERVICES.items():
+            base = f"http://127.0.0.1:{port + offset}"
+            assert httpx.get(f"{base}/healthz").json() == {"status": "ok", "service": name}
+            assert "/v1/whoami" in httpx.get(f"{base}/openapi.json").json()["paths"]
+            assert httpx.get(f"{base}/v1/whoami").status_code == 401
+            me = httpx.get(f"{base}/v1/whoami", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200, me.text
+            assert me.json()["sub"] == "u1"
+            lapsed = httpx.get(f"{base}/v1/whoami", headers={"Authorization": f"Bearer {untrained}"})
+            assert lapsed.json()["type"] == "urn:alpr:problem:training-required"
+            if name != "recognition":
+                assert httpx.get(f"{base}/readyz").status_code == 200
+
+        # A second `up` from the same data directory is refused, not doubled.
+        again = _alpr(env, "dev", "up", "--detach")
+        assert again.returncode != 0
+        assert "already running" in again.stderr
+    finally:
+        down = _alpr(env, "dev", "down")
+    assert down.returncode == 0, down.stderr
+    leftovers = _processes_using(data_dir)
+    assert leftovers == [], [p.info["cmdline"] for p in leftovers]
+    for port in SERVICES.values():
+        assert port_free(port + offset)
+    assert _alpr(env, "dev", "status").returncode == 1

@@ -1,0 +1,46 @@
+"""/readyz follows the database: not ready while PostgreSQL is stopped, ready again when it
+returns, with no restart of the service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alpr_devstack.components import EmbeddedPostgres, free_port
+from alpr_devstack.testing import Infra, ServeService
+
+
+async def test_readyz_follows_postgres(tmp_path: Path, infra: Infra, serve_service: ServeService) -> None:
+    pg = EmbeddedPostgres(tmp_path / "pg", free_port())  # its own server, so stopping it harms no other test
+    pg.start()
+    try:
+        async with serve_service("search", database_url=pg.url) as client:
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"] == {"database": "ok", "object_store": "ok"}
+
+            pg.stop()
+            down = await client.get("/readyz")
+            assert down.status_code == 503
+            assert down.json()["status"] == "not_ready"
+            assert down.json()["checks"]["database"] == "failed"
+            assert (await client.get("/healthz")).status_code == 200  # alive, just not ready
+
+            pg.start()
+            again = await client.get("/readyz")
+            assert again.status_code == 200, again.text
+    finally:
+        pg.stop()
+
+
+async def test_readyz_reports_object_store_failure(infra: Infra, serve_service: ServeService) -> None:
+    async with serve_service("ingest", s3_secret_key="wrong-secret") as client:
+        resp = await client.get("/readyz")
+    assert resp.status_code == 503
+    assert resp.json()["checks"] == {"database": "ok", "object_store": "failed"}
+
+
+async def test_readyz_of_a_service_without_database(serve_service: ServeService) -> None:
+    async with serve_service("recognition") as client:
+        resp = await client.get("/readyz")
+    assert resp.status_code == 200
+    assert resp.json()["checks"] == {}

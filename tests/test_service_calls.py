@@ -1,0 +1,54 @@
+"""Service-to-service calls: a typed client gets a service token by the client-credentials
+grant, caches it, and carries the request id to the service it calls."""
+
+from __future__ import annotations
+
+import httpx
+
+from alpr_common import REQUEST_ID_HEADER, ClientCredentials, SearchClient, request_id_var
+from alpr_devstack.testing import Infra, create_app
+
+
+async def test_client_credentials_call_carries_identity_and_request_id(infra: Infra) -> None:
+    secret = infra.register_client("svc-sharing-test", roles=["service"])
+    seen: list[str | None] = []
+    target = create_app("search", infra.settings("search"))
+
+    async def capture(request: httpx.Request) -> None:
+        seen.append(request.headers.get(REQUEST_ID_HEADER))
+
+    async with target.router.lifespan_context(target), httpx.AsyncClient() as real_http:
+        credentials = ClientCredentials(issuer=infra.issuer_url, client_id="svc-sharing-test",
+                                        client_secret=secret, http=real_http)
+        asgi = httpx.AsyncClient(transport=httpx.ASGITransport(app=target),
+                                 event_hooks={"request": [capture]})
+        async with asgi:
+            client = SearchClient("http://search", http=asgi, credentials=credentials)
+            token_var = request_id_var.set("req-42")
+            try:
+                me = await client.whoami()
+                again = await client.whoami()
+            finally:
+                request_id_var.reset(token_var)
+        first_token = await credentials.token()
+        assert await credentials.token() == first_token  # cached until shortly before expiry
+    assert me.sub == "svc-sharing-test"
+    assert me.roles == ["service"]
+    assert me.client_id == "svc-sharing-test"
+    assert again == me
+    assert seen == ["req-42", "req-42"]
+
+
+async def test_wrong_client_secret_is_unavailable_not_a_crash(infra: Infra) -> None:
+    from alpr_common import Unavailable
+
+    infra.register_client("svc-x", roles=["service"])
+    async with httpx.AsyncClient() as http:
+        credentials = ClientCredentials(issuer=infra.issuer_url, client_id="svc-x",
+                                        client_secret="wrong", http=http)
+        try:
+            await credentials.token()
+        except Unavailable as exc:
+            assert exc.status == 503
+        else:
+            raise AssertionError("a refused client secret must not yield a token")
