@@ -29,7 +29,7 @@ run: install ## Run the whole platform locally (embedded PostgreSQL, S3, issuer,
 	$(BIN)/alpr dev up
 
 .PHONY: test
-test: install ## Run the whole test suite against real PostgreSQL, S3 and OIDC
+test: install lint ## Lint, type-check, then run the whole test suite against real PostgreSQL, S3 and OIDC
 	$(BIN)/pytest
 
 .PHONY: lint

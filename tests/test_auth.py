@@ -38,7 +38,9 @@ def _hmac_with_public_key(infra: Infra) -> str:
     key = infra.issuer_state.signing_key()
     public_pem = key.as_pem(private=False)
     header = {"alg": "HS256", "typ": "JWT", "kid": key.kid}
-    signing_input = ".".join([_b64(json.dumps(header).encode()), _b64(json.dumps(infra.standard_claims()).encode())])
+    signing_input = ".".join(
+        [_b64(json.dumps(header).encode()), _b64(json.dumps(infra.standard_claims()).encode())]
+    )
     sig = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{_b64(sig)}"
 
@@ -89,14 +91,19 @@ class TestTokenValidation:
         self, service: str, infra: Infra, serve_service: ServeService
     ) -> None:
         """R1: the caller is known by individual identity."""
-        token = infra.mint(sub="jdoe", name="Jane Doe", roles=["investigator", "analyst"],
-                           training_expires="2099-01-31")
+        token = infra.mint(
+            sub="jdoe", name="Jane Doe", roles=["investigator", "analyst"], training_expires="2099-01-31"
+        )
         async with serve_service(service) as client:
             resp = await client.get("/v1/whoami", headers=bearer(token))
         assert resp.status_code == 200, resp.text
         assert resp.json() == {
-            "sub": "jdoe", "name": "Jane Doe", "agency": "CA0019400",
-            "roles": ["analyst", "investigator"], "client_id": None, "training_expires": "2099-01-31",
+            "sub": "jdoe",
+            "name": "Jane Doe",
+            "agency": "CA0019400",
+            "roles": ["analyst", "investigator"],
+            "client_id": None,
+            "training_expires": "2099-01-31",
         }
 
     async def test_training_gate_R2(self, service: str, infra: Infra, serve_service: ServeService) -> None:
@@ -138,8 +145,12 @@ async def test_rotated_key_is_picked_up_without_restart(infra: Infra, serve_serv
 
 async def test_keycloak_shaped_roles(infra: Infra, serve_service: ServeService) -> None:
     """Keycloak puts roles under realm_access.roles; OIDC_ROLES_CLAIM selects that path."""
-    claims = infra.standard_claims(roles=None, realm_access={"roles": ["auditor", "offline_access"]},
-                                   preferred_username="kc-user", azp="alpr-ui")
+    claims = infra.standard_claims(
+        roles=None,
+        realm_access={"roles": ["auditor", "offline_access"]},
+        preferred_username="kc-user",
+        azp="alpr-ui",
+    )
     del claims["name"]
     token = infra.sign(claims)
     async with serve_service("audit", oidc_roles_claim="realm_access.roles") as client:

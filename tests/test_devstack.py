@@ -52,8 +52,11 @@ def _processes_using(data_dir: Path) -> list[psutil.Process]:
 def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "alpr-data"
     offset = _free_offset()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "S3_ENDPOINT", "OIDC_ISSUER", "TEST_DATABASE_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "S3_ENDPOINT", "OIDC_ISSUER", "TEST_DATABASE_URL"}
+    }
     env.update({"ALPR_DEV_DIR": str(data_dir), "ALPR_DEV_PORT_OFFSET": str(offset)})
     up = _alpr(env, "dev", "up", "--detach")
     try:
@@ -64,12 +67,40 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
         status = _alpr(env, "dev", "status")
         assert status.returncode == 0, status.stdout
 
-        minted = _alpr(env, "dev", "token", "--sub", "u1", "--name", "User One", "--agency", "CA0019400",
-                       "--roles", "investigator", "--training-expires", "2099-01-01")
+        minted = _alpr(
+            env,
+            "dev",
+            "token",
+            "--sub",
+            "u1",
+            "--name",
+            "User One",
+            "--agency",
+            "CA0019400",
+            "--roles",
+            "investigator",
+            "--training-expires",
+            "2099-01-01",
+        )
         assert minted.returncode == 0, minted.stderr
         token = minted.stdout.strip().splitlines()[-1]
-        untrained = _alpr(env, "dev", "token", "--sub", "u2", "--name", "User Two", "--agency", "CA0019400",
-                          "--roles", "investigator").stdout.strip().splitlines()[-1]
+        untrained = (
+            _alpr(
+                env,
+                "dev",
+                "token",
+                "--sub",
+                "u2",
+                "--name",
+                "User Two",
+                "--agency",
+                "CA0019400",
+                "--roles",
+                "investigator",
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         for name, port in SERVICES.items():
             base = f"http://127.0.0.1:{port + offset}"
             assert httpx.get(f"{base}/healthz").json() == {"status": "ok", "service": name}

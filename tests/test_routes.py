@@ -25,7 +25,7 @@ def test_every_route_authenticates(service: str, infra: Infra) -> None:
     app = create_app(service, infra.settings(service))
     checked = 0
     for ctx in iter_route_contexts(app.router.routes):
-        path, route = ctx.path, ctx.original_route
+        path, route = ctx.path or "", ctx.original_route
         if path in OPEN_PATHS or path.startswith("/public/"):
             continue
         assert isinstance(route, APIRoute), f"{service} {path}: not an API route"

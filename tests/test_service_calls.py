@@ -4,6 +4,7 @@ grant, caches it, and carries the request id to the service it calls."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from alpr_common import REQUEST_ID_HEADER, ClientCredentials, SearchClient, request_id_var
 from alpr_devstack.testing import Infra, create_app
@@ -18,10 +19,12 @@ async def test_client_credentials_call_carries_identity_and_request_id(infra: In
         seen.append(request.headers.get(REQUEST_ID_HEADER))
 
     async with target.router.lifespan_context(target), httpx.AsyncClient() as real_http:
-        credentials = ClientCredentials(issuer=infra.issuer_url, client_id="svc-sharing-test",
-                                        client_secret=secret, http=real_http)
-        asgi = httpx.AsyncClient(transport=httpx.ASGITransport(app=target),
-                                 event_hooks={"request": [capture]})
+        credentials = ClientCredentials(
+            issuer=infra.issuer_url, client_id="svc-sharing-test", client_secret=secret, http=real_http
+        )
+        asgi = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=target), event_hooks={"request": [capture]}
+        )
         async with asgi:
             client = SearchClient("http://search", http=asgi, credentials=credentials)
             token_var = request_id_var.set("req-42")
@@ -44,11 +47,9 @@ async def test_wrong_client_secret_is_unavailable_not_a_crash(infra: Infra) -> N
 
     infra.register_client("svc-x", roles=["service"])
     async with httpx.AsyncClient() as http:
-        credentials = ClientCredentials(issuer=infra.issuer_url, client_id="svc-x",
-                                        client_secret="wrong", http=http)
-        try:
+        credentials = ClientCredentials(
+            issuer=infra.issuer_url, client_id="svc-x", client_secret="wrong", http=http
+        )
+        with pytest.raises(Unavailable) as refused:
             await credentials.token()
-        except Unavailable as exc:
-            assert exc.status == 503
-        else:
-            raise AssertionError("a refused client secret must not yield a token")
+    assert refused.value.status == 503

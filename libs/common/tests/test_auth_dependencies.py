@@ -46,8 +46,9 @@ async def client(infra: Infra) -> AsyncIterator[httpx.AsyncClient]:
     from alpr_audit.settings import Settings
 
     settings = Settings(**infra.settings("audit").model_dump())
-    app = create_service_app(service="probe", settings=settings, description="probe",
-                             routers=[router], uses_database=False)
+    app = create_service_app(
+        service="probe", settings=settings, description="probe", routers=[router], uses_database=False
+    )
     async with serve(app) as c:
         yield c
 

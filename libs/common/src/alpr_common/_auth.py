@@ -47,9 +47,7 @@ def check_training(principal: Principal) -> None:
         )
 
 
-def require_roles(
-    *roles: str, separation_of_duties: bool = False
-) -> Callable[..., Awaitable[Principal]]:
+def require_roles(*roles: str, separation_of_duties: bool = False) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting a valid token with current training (R2) and one of ``roles`` (R3).
 
     With no roles, any valid token with current training passes. With

@@ -142,7 +142,9 @@ class ServiceClient:
         resp = await self.request("GET", path, **kwargs)
         return model.model_validate(resp.json())
 
-    async def post_model(self, path: str, body: BaseModel | None, model: type[ModelT], **kwargs: Any) -> ModelT:
+    async def post_model(
+        self, path: str, body: BaseModel | None, model: type[ModelT], **kwargs: Any
+    ) -> ModelT:
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
         resp = await self.request("POST", path, json=payload, **kwargs)
         return model.model_validate(resp.json())

@@ -14,8 +14,8 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from fastapi.routing import iter_route_contexts
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -105,6 +105,8 @@ class RouteTemplates:
     def _build(self) -> list[tuple[re.Pattern[str], frozenset[str], str]]:
         compiled = []
         for ctx in iter_route_contexts(self.app.router.routes):
+            if ctx.path is None:
+                continue
             regex, _, _ = compile_path(ctx.path)
             compiled.append((regex, frozenset(ctx.methods or ()), ctx.path))
         return compiled
@@ -177,12 +179,16 @@ class RequestContextMiddleware:
                 raise
             status = 500
             body = ProblemError().to_problem(request_id).model_dump_json(exclude_none=True).encode()
-            await send_wrapper({
-                "type": "http.response.start",
-                "status": 500,
-                "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                            (b"content-length", str(len(body)).encode())],
-            })
+            await send_wrapper(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send_wrapper({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
@@ -216,9 +222,7 @@ def configure_tracing(service: str) -> None:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({"service.name": f"alpr-{service}"}))
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-    ):
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))

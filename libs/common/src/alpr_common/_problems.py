@@ -175,9 +175,7 @@ _GENERIC_TITLES = {
 }
 
 
-def problem_response(
-    problem: Problem, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
+def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         problem.model_dump(exclude_none=True),
         status_code=problem.status,
@@ -203,9 +201,9 @@ def _loc(parts: Sequence[Any]) -> list[str | int]:
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [ProblemFieldError(loc=_loc(e.get("loc", ())), msg=str(e.get("msg", ""))) for e in exc.errors()]
-    problem = ValidationProblem(
-        "One or more fields are invalid.", errors=errors
-    ).to_problem(_request_id(request))
+    problem = ValidationProblem("One or more fields are invalid.", errors=errors).to_problem(
+        _request_id(request)
+    )
     return problem_response(problem)
 
 

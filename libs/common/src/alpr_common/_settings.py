@@ -17,9 +17,7 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     # Shared connections (unprefixed).
-    database_url: str = Field(
-        "postgresql://postgres@127.0.0.1:5433/alpr", validation_alias="DATABASE_URL"
-    )
+    database_url: str = Field("postgresql://postgres@127.0.0.1:5433/alpr", validation_alias="DATABASE_URL")
     database_pool_size: int = Field(5, ge=1, validation_alias="DATABASE_POOL_SIZE")
     s3_endpoint: str = Field("http://127.0.0.1:8333", validation_alias="S3_ENDPOINT")
     s3_access_key: str = Field("", validation_alias="S3_ACCESS_KEY")
@@ -35,9 +33,7 @@ class ServiceSettings(BaseSettings):
     oidc_leeway_s: int = Field(5, ge=0, le=300, validation_alias="OIDC_LEEWAY_S")
     oidc_jwks_cache_s: int = Field(3600, ge=0, validation_alias="OIDC_JWKS_CACHE_S")
     # A kid still unknown right after a refresh does not trigger another for this long.
-    oidc_jwks_refresh_cooldown_s: float = Field(
-        10.0, ge=0, validation_alias="OIDC_JWKS_REFRESH_COOLDOWN_S"
-    )
+    oidc_jwks_refresh_cooldown_s: float = Field(10.0, ge=0, validation_alias="OIDC_JWKS_REFRESH_COOLDOWN_S")
 
     ingest_url: str = Field("http://127.0.0.1:8001", validation_alias="INGEST_URL")
     recognition_url: str = Field("http://127.0.0.1:8002", validation_alias="RECOGNITION_URL")

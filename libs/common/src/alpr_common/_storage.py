@@ -13,7 +13,9 @@ from ._settings import ServiceSettings
 
 def make_object_store(settings: ServiceSettings) -> Minio:
     """A minio client for ``S3_ENDPOINT`` (``http://host:port`` or ``https://...``)."""
-    parsed = urlparse(settings.s3_endpoint if "://" in settings.s3_endpoint else f"http://{settings.s3_endpoint}")
+    parsed = urlparse(
+        settings.s3_endpoint if "://" in settings.s3_endpoint else f"http://{settings.s3_endpoint}"
+    )
     return Minio(
         parsed.netloc,
         access_key=settings.s3_access_key,

@@ -41,15 +41,21 @@ def _summary(stack: Stack, state: dict[str, Any]) -> None:
     pg = comps.get("postgres")
     typer.echo(f"  {'postgres':<12} {'127.0.0.1:' + str(pg['port']) if pg else 'DATABASE_URL'}")
     typer.echo(f"  logs         {cfg.data_dir / 'logs'}")
-    typer.echo(f"Demo agency {DEMO_AGENCY}: users demo-<role> (password '{DEMO_PASSWORD}'), "
-               "camera client cam-demo-1, partner client partner-demo (secrets in secrets.json).")
-    typer.echo("A token: alpr dev token --sub me --name 'Me' --agency CA0019400 --roles investigator "
-               "--training-expires 2027-12-31")
+    typer.echo(
+        f"Demo agency {DEMO_AGENCY}: users demo-<role> (password '{DEMO_PASSWORD}'), "
+        "camera client cam-demo-1, partner client partner-demo (secrets in secrets.json)."
+    )
+    typer.echo(
+        "A token: alpr dev token --sub me --name 'Me' --agency CA0019400 --roles investigator "
+        "--training-expires 2027-12-31"
+    )
 
 
 @app.command()
 def up(
-    detach: Annotated[bool, typer.Option("--detach", help="Return once all six services answer /healthz.")] = False,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Return once all six services answer /healthz.")
+    ] = False,
     data_dir: DataDir = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the services.")] = 120.0,
 ) -> None:
@@ -95,8 +101,10 @@ def status(data_dir: DataDir = None) -> None:
         raise typer.Exit(1)
     for row in rows:
         health = row["health"] if row["health"] is not None else "-"
-        typer.echo(f"{row['name']:<12} pid {row['pid']!s:<8} port {row['port']!s:<6} "
-                   f"{'running' if row['running'] else 'stopped':<8} health {health}")
+        typer.echo(
+            f"{row['name']:<12} pid {row['pid']!s:<8} port {row['port']!s:<6} "
+            f"{'running' if row['running'] else 'stopped':<8} health {health}"
+        )
     if not all(r["running"] for r in rows):
         raise typer.Exit(1)
 
@@ -115,12 +123,16 @@ def token(
     sub: Annotated[str, typer.Option("--sub", help="Subject (user or client id).")],
     name: Annotated[str, typer.Option("--name", help="Display name.")],
     agency: Annotated[str, typer.Option("--agency", help="Agency ORI, e.g. CA0019400.")],
-    roles: Annotated[str, typer.Option("--roles", help="Comma-separated roles, e.g. investigator,analyst.")] = "",
+    roles: Annotated[
+        str, typer.Option("--roles", help="Comma-separated roles, e.g. investigator,analyst.")
+    ] = "",
     training_expires: Annotated[
         str | None, typer.Option("--training-expires", help="Training expiry date YYYY-MM-DD (R2).")
     ] = None,
     client_id: Annotated[str | None, typer.Option("--client-id", help="OAuth client id claim.")] = None,
-    ttl: Annotated[int, typer.Option("--ttl", help="Lifetime in seconds (negative: already expired).")] = 3600,
+    ttl: Annotated[
+        int, typer.Option("--ttl", help="Lifetime in seconds (negative: already expired).")
+    ] = 3600,
     data_dir: DataDir = None,
 ) -> None:
     """Print an access token from the development issuer (on the last line)."""
@@ -138,7 +150,8 @@ def token(
     except StackError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"# expires {datetime.fromtimestamp(datetime.now().timestamp() + ttl):%Y-%m-%d %H:%M:%S}",
-               err=True)
+    typer.echo(
+        f"# expires {datetime.fromtimestamp(datetime.now().timestamp() + ttl):%Y-%m-%d %H:%M:%S}", err=True
+    )
     typer.echo(access)
     sys.stdout.flush()

@@ -77,7 +77,7 @@ def pid_running(pid: int | None) -> bool:
     if not pid:
         return False
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False
 
@@ -123,9 +123,10 @@ class EmbeddedPostgres:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{self.database}"
 
-    def _user_kwargs(self) -> dict[str, int]:
+    def _user_ids(self) -> tuple[int, int] | None:
+        """(uid, gid) to run the server as, when running as root; None otherwise."""
         if os.geteuid() != 0:
-            return {}
+            return None
         try:
             entry = pwd.getpwnam(PG_SYSTEM_USER)
         except KeyError:
@@ -135,17 +136,18 @@ class EmbeddedPostgres:
                 capture_output=True,
             )
             entry = pwd.getpwnam(PG_SYSTEM_USER)
-        return {"user": entry.pw_uid, "group": entry.pw_gid}
+        return entry.pw_uid, entry.pw_gid
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        kwargs = self._user_kwargs()
+        ids = self._user_ids()
         proc = subprocess.run(
             [str(self.bin_dir / args[0]), *args[1:]],
             capture_output=True,
             text=True,
             timeout=timeout,
             cwd="/",
-            **kwargs,  # type: ignore[arg-type]
+            user=ids[0] if ids else None,
+            group=ids[1] if ids else None,
         )
         if proc.returncode != 0:
             raise StackError(f"{args[0]} failed: {proc.stderr.strip() or proc.stdout.strip()}")
@@ -153,10 +155,10 @@ class EmbeddedPostgres:
 
     def _prepare_dir(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        kwargs = self._user_kwargs()
-        if kwargs:
+        ids = self._user_ids()
+        if ids:
             # The server user must own its data directory and reach it through its parents.
-            os.chown(self.data_dir, kwargs["user"], kwargs["group"])
+            os.chown(self.data_dir, *ids)
             for parent in self.data_dir.parents:
                 mode = parent.stat().st_mode
                 if not mode & 0o001:
@@ -170,21 +172,48 @@ class EmbeddedPostgres:
     def start(self) -> None:
         self._prepare_dir()
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-                      "--encoding=UTF8", "--no-instructions")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-instructions",
+            )
         if self.pid() is None:
             if not port_free(self.port):
                 raise StackError(f"port {self.port} for PostgreSQL is taken")
             self._run(
-                "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_path), "-w", "-t", "60",
-                "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200 -c fsync=off",
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_path),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200 -c fsync=off",
                 "start",
             )
         self.ensure_database()
 
     def ensure_database(self) -> None:
-        check = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres",
-                          "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")
+        check = self._run(
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'",
+        )
         if check.stdout.strip() != "1":
             self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database)
 
@@ -243,15 +272,30 @@ class SeaweedStore:
             if not port_free(port) or not port_free(port + 10000):
                 raise StackError(f"port {port} (or its gRPC twin {port + 10000}) for the S3 store is taken")
         config = self.data_dir / "s3-identities.json"
-        config.write_text(json.dumps({"identities": [{
-            "name": "alpr",
-            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }]}))
+        config.write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "alpr",
+                            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
+        )
         config.chmod(0o600)
         args = [
-            self.binary(), "mini", f"-dir={self.data_dir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            "-master.telemetry=false", f"-s3.config={config}", "-webdav=false", "-admin.ui=false",
+            self.binary(),
+            "mini",
+            f"-dir={self.data_dir / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            f"-s3.config={config}",
+            "-webdav=false",
+            "-admin.ui=false",
             *(f"-{flag}={port}" for flag, port in self.ports().items()),
         ]
         (self.data_dir / "data").mkdir(exist_ok=True)
@@ -264,8 +308,9 @@ class SeaweedStore:
         from minio.error import S3Error
 
         wait_for_port(self.s3_port, timeout_s, self.proc)
-        client = Minio(f"127.0.0.1:{self.s3_port}", access_key=self.access_key,
-                       secret_key=self.secret_key, secure=False)
+        client = Minio(
+            f"127.0.0.1:{self.s3_port}", access_key=self.access_key, secret_key=self.secret_key, secure=False
+        )
         deadline = time.monotonic() + timeout_s
         last: Exception | None = None
         while time.monotonic() < deadline:

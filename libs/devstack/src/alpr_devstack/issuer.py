@@ -289,7 +289,9 @@ _admin_bearer = HTTPBearer(auto_error=False)
 class _FormRequest(OAuth2Request):  # type: ignore[misc]
     """authlib's request over an already-read form body."""
 
-    def __init__(self, method: str, uri: str, headers: Any, form: dict[str, str], args: dict[str, str]) -> None:
+    def __init__(
+        self, method: str, uri: str, headers: Any, form: dict[str, str], args: dict[str, str]
+    ) -> None:
         super().__init__(method, uri, headers=headers)
         self._form = form
         self._args = args

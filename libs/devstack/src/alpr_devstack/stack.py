@@ -182,7 +182,9 @@ class Stack:
                     log = Path(components[name]["log"])
                     tail = log.read_text()[-2000:] if log.exists() else ""
                     alive = "running" if pid_running(proc_pid) else "exited"
-                    raise StackError(f"service {name} ({alive}) did not become healthy: {exc}\n{tail}") from exc
+                    raise StackError(
+                        f"service {name} ({alive}) did not become healthy: {exc}\n{tail}"
+                    ) from exc
         except BaseException:
             self._save_state(state)
             self.down(quiet=True)
@@ -198,7 +200,12 @@ class Stack:
         pg = EmbeddedPostgres(self.config.data_dir / "postgres", self.config.port(POSTGRES_PORT))
         self.say(f"database: embedded PostgreSQL on 127.0.0.1:{pg.port} ...")
         pg.start()
-        components["postgres"] = {"pid": pg.pid(), "port": pg.port, "kind": "postgres", "data": str(pg.data_dir)}
+        components["postgres"] = {
+            "pid": pg.pid(),
+            "port": pg.port,
+            "kind": "postgres",
+            "data": str(pg.data_dir),
+        }
         return pg.url
 
     def _start_store(self, components: dict[str, Any], secrets: dict[str, Any]) -> tuple[str, str, str]:
@@ -219,8 +226,12 @@ class Stack:
         )
         self.say(f"object store: SeaweedFS S3 on {store.endpoint} ...")
         proc = store.start()
-        components["s3"] = {"pid": proc.pid, "port": store.s3_port, "kind": "process",
-                            "log": str(store.data_dir / "weed.log")}
+        components["s3"] = {
+            "pid": proc.pid,
+            "port": store.s3_port,
+            "kind": "process",
+            "log": str(store.data_dir / "weed.log"),
+        }
         return store.endpoint, store.access_key, store.secret_key
 
     def _start_issuer(self, components: dict[str, Any], secrets: dict[str, Any]) -> str:
@@ -235,10 +246,24 @@ class Stack:
             raise StackError(f"port {port} for the development issuer is taken")
         log = self.config.data_dir / "logs" / "issuer.log"
         proc = spawn(
-            [sys.executable, "-m", "uvicorn", "--factory", "alpr_devstack.issuer:app_from_env",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "alpr_devstack.issuer:app_from_env",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
             log,
-            {"ALPR_ISSUER_DIR": str(issuer_dir), "ALPR_ISSUER_URL": url, "OIDC_AUDIENCE": self.config.audience},
+            {
+                "ALPR_ISSUER_DIR": str(issuer_dir),
+                "ALPR_ISSUER_URL": url,
+                "OIDC_AUDIENCE": self.config.audience,
+            },
         )
         components["issuer"] = {"pid": proc.pid, "port": port, "kind": "process", "log": str(log), "url": url}
         self.say(f"identity: development issuer on {url} ...")
@@ -259,13 +284,32 @@ class Stack:
         log = self.config.data_dir / "logs" / f"{name}.log"
         prefix = name.upper()
         proc = spawn(
-            [sys.executable, "-m", "uvicorn", "--factory", f"alpr_{name}.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                f"alpr_{name}.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
             log,
-            {**env, f"{prefix}_CLIENT_ID": f"svc-{name}", f"{prefix}_CLIENT_SECRET": secrets["clients"][name]},
+            {
+                **env,
+                f"{prefix}_CLIENT_ID": f"svc-{name}",
+                f"{prefix}_CLIENT_SECRET": secrets["clients"][name],
+            },
         )
-        components[name] = {"pid": proc.pid, "port": port, "kind": "process", "log": str(log),
-                            "url": self.config.service_url(name)}
+        components[name] = {
+            "pid": proc.pid,
+            "port": port,
+            "kind": "process",
+            "log": str(log),
+            "url": self.config.service_url(name),
+        }
 
     # -- down / status -----------------------------------------------------------------
     def down(self, quiet: bool = False) -> list[str]:
@@ -299,17 +343,27 @@ class Stack:
                     health = httpx.get(f"{comp['url']}{path}", timeout=2).status_code
                 except httpx.HTTPError:
                     health = None
-            rows.append({"name": name, "pid": comp.get("pid"), "port": comp.get("port"),
-                         "running": running, "health": health})
+            rows.append(
+                {
+                    "name": name,
+                    "pid": comp.get("pid"),
+                    "port": comp.get("port"),
+                    "running": running,
+                    "health": health,
+                }
+            )
         return rows
 
     def mint_token(self, claims: dict[str, Any]) -> str:
         comp = self.state().get("components", {}).get("issuer")
         if not comp:
-            raise StackError("no development issuer is running from this data directory (`alpr dev up` first)")
+            raise StackError(
+                "no development issuer is running from this data directory (`alpr dev up` first)"
+            )
         admin = IssuerState(self.config.data_dir / "issuer").admin_secret
-        resp = httpx.post(f"{comp['url']}/dev/tokens", json=claims,
-                          headers={"Authorization": f"Bearer {admin}"}, timeout=10)
+        resp = httpx.post(
+            f"{comp['url']}/dev/tokens", json=claims, headers={"Authorization": f"Bearer {admin}"}, timeout=10
+        )
         if resp.status_code != 200:
             raise StackError(f"the issuer refused: {resp.status_code} {resp.text}")
         return str(resp.json()["access_token"])
@@ -325,16 +379,54 @@ def seed_identities(state: IssuerState, secrets: dict[str, Any]) -> None:
     """Service clients, a demo camera and partner client, and one demo user per role
     (password ``demo``, training current for a year) of the demo agency."""
     for name, secret in secrets["clients"].items():
-        state.put_client(ClientRecord(client_id=f"svc-{name}", client_secret=secret, name=f"{name} service",
-                                      agency=DEMO_AGENCY, roles=["service"]))
+        state.put_client(
+            ClientRecord(
+                client_id=f"svc-{name}",
+                client_secret=secret,
+                name=f"{name} service",
+                agency=DEMO_AGENCY,
+                roles=["service"],
+            )
+        )
     for client_id, (agency, role) in DEMO_CLIENTS.items():
-        state.put_client(ClientRecord(client_id=client_id, client_secret=secrets["demo_clients"][client_id],
-                                      name=client_id, agency=agency, roles=[role]))
-    state.put_client(ClientRecord(client_id="alpr-ui", client_secret="", name="ALPR front end", agency="",
-                                  roles=[], public=True, grant_types=["password"]))
+        state.put_client(
+            ClientRecord(
+                client_id=client_id,
+                client_secret=secrets["demo_clients"][client_id],
+                name=client_id,
+                agency=agency,
+                roles=[role],
+            )
+        )
+    state.put_client(
+        ClientRecord(
+            client_id="alpr-ui",
+            client_secret="",
+            name="ALPR front end",
+            agency="",
+            roles=[],
+            public=True,
+            grant_types=["password"],
+        )
+    )
     expires = (datetime.now(UTC).date() + timedelta(days=365)).isoformat()
-    for role in ("operator", "investigator", "analyst", "supervisor", "alpr_admin", "commander",
-                 "auditor", "records"):
-        state.put_user(UserRecord(username=f"demo-{role.replace('_', '-')}", password=DEMO_PASSWORD,
-                                  name=f"Demo {role.replace('_', ' ').title()}", agency=DEMO_AGENCY,
-                                  roles=[role], training_expires=expires))
+    for role in (
+        "operator",
+        "investigator",
+        "analyst",
+        "supervisor",
+        "alpr_admin",
+        "commander",
+        "auditor",
+        "records",
+    ):
+        state.put_user(
+            UserRecord(
+                username=f"demo-{role.replace('_', '-')}",
+                password=DEMO_PASSWORD,
+                name=f"Demo {role.replace('_', ' ').title()}",
+                agency=DEMO_AGENCY,
+                roles=[role],
+                training_expires=expires,
+            )
+        )

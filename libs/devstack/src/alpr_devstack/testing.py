@@ -90,16 +90,24 @@ class Infra:
         """A token from the issuer's own endpoint, as ``alpr dev token`` gets one."""
         resp = httpx.post(
             f"{self.issuer_url}/dev/tokens",
-            json={"sub": sub, "name": name, "agency": agency, "roles": list(roles),
-                  "training_expires": training_expires, "client_id": client_id, "ttl": ttl},
+            json={
+                "sub": sub,
+                "name": name,
+                "agency": agency,
+                "roles": list(roles),
+                "training_expires": training_expires,
+                "client_id": client_id,
+                "ttl": ttl,
+            },
             headers=self.admin_headers(),
             timeout=10,
         )
         resp.raise_for_status()
         return str(resp.json()["access_token"])
 
-    def sign(self, claims: dict[str, Any], header: dict[str, Any] | None = None,
-             key: RSAKey | None = None) -> str:
+    def sign(
+        self, claims: dict[str, Any], header: dict[str, Any] | None = None, key: RSAKey | None = None
+    ) -> str:
         """A token signed with the issuer's current key (or ``key``), claims as given."""
         signing = key or self.issuer_state.signing_key()
         head = {"alg": "RS256", "typ": "at+jwt", "kid": signing.kid, **(header or {})}
@@ -108,16 +116,27 @@ class Infra:
     def standard_claims(self, **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
         claims: dict[str, Any] = {
-            "iss": self.issuer_url, "aud": self.audience, "iat": now, "nbf": now, "exp": now + 300,
-            "sub": "officer-1", "name": "Officer One", "agency": "CA0019400",
-            "roles": ["investigator"], "alpr_training_expires": TRAINED,
+            "iss": self.issuer_url,
+            "aud": self.audience,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 300,
+            "sub": "officer-1",
+            "name": "Officer One",
+            "agency": "CA0019400",
+            "roles": ["investigator"],
+            "alpr_training_expires": TRAINED,
         }
         claims.update(overrides)
         return claims
 
     def register_client(self, client_id: str, roles: list[str], agency: str = "CA0019400") -> str:
-        resp = httpx.post(f"{self.issuer_url}/dev/clients", headers=self.admin_headers(), timeout=10,
-                          json={"client_id": client_id, "name": client_id, "agency": agency, "roles": roles})
+        resp = httpx.post(
+            f"{self.issuer_url}/dev/clients",
+            headers=self.admin_headers(),
+            timeout=10,
+            json={"client_id": client_id, "name": client_id, "agency": agency, "roles": roles},
+        )
         resp.raise_for_status()
         return str(resp.json()["client_secret"])
 
@@ -132,8 +151,18 @@ def start_issuer(directory: Path) -> tuple[str, subprocess.Popen[bytes]]:
     url = f"http://127.0.0.1:{port}"
     IssuerState(directory)  # keys and admin secret exist before the process reads them
     proc = spawn(
-        [sys.executable, "-m", "uvicorn", "--factory", "alpr_devstack.issuer:app_from_env",
-         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "alpr_devstack.issuer:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
         directory / "issuer.log",
         {"ALPR_ISSUER_DIR": str(directory), "ALPR_ISSUER_URL": url, "OIDC_AUDIENCE": "alpr"},
     )
@@ -156,8 +185,13 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
         for package in service_packages():
             upgrade(package, database_url)
         base = seaweed_base_port()
-        store = SeaweedStore(root / "s3", s3_port=base + 6, base_port=base,
-                             access_key="alprtest", secret_key="alprtest-secret-key")
+        store = SeaweedStore(
+            root / "s3",
+            s3_port=base + 6,
+            base_port=base,
+            access_key="alprtest",
+            secret_key="alprtest-secret-key",
+        )
         procs.append(store.start())
         issuer_url, issuer_proc = start_issuer(root / "issuer")
         procs.append(issuer_proc)

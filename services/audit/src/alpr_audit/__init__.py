@@ -1,4 +1,7 @@
-"""ALPR audit service. Append-only, hash-chained audit ledger; sample audits; SB 34 reports; transparency."""
+"""ALPR audit service.
+
+Append-only, hash-chained audit ledger; sample audits; SB 34 reports; transparency.
+"""
 
 SERVICE = "audit"
 SCHEMA = "audit"

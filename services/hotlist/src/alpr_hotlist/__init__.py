@@ -1,4 +1,7 @@
-"""ALPR hotlist service. Hotlists, sources and sync, approved local entries, matching and the alert lifecycle."""
+"""ALPR hotlist service.
+
+Hotlists, sources and sync, approved local entries, matching and the alert lifecycle.
+"""
 
 SERVICE = "hotlist"
 SCHEMA = "hotlist"

@@ -1,4 +1,7 @@
-"""ALPR ingest service. Front door for cameras: frames into object storage, edge reads, leased work for recognition, outbox fan-out."""
+"""ALPR ingest service.
+
+Front door for cameras: frames into object storage, edge reads, leased work for recognition, outbox fan-out.
+"""
 
 SERVICE = "ingest"
 SCHEMA = "ingest"

@@ -1,4 +1,7 @@
-"""ALPR recognition service. Plate detection and reading on GPU or CPU; runs the worker loop over ingest's leased frames."""
+"""ALPR recognition service.
+
+Plate detection and reading on GPU or CPU; runs the worker loop over ingest's leased frames.
+"""
 
 SERVICE = "recognition"
 SCHEMA = "recognition"

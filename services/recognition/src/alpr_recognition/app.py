@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from alpr_common import create_service_app
 
 from . import SERVICE
+from . import __doc__ as SERVICE_DOC
 from .settings import Settings
 
 
@@ -14,7 +15,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         service=SERVICE,
         settings=settings or Settings(),
-        description="Plate detection and reading on GPU or CPU; runs the worker loop over ingest's leased frames.",
+        description=SERVICE_DOC or "",
         uses_database=False,
         uses_object_store=False,
     )

@@ -1,4 +1,7 @@
-"""ALPR search service. Purpose-bound detection search, corrections, retention and legal holds."""
+"""ALPR search service.
+
+Purpose-bound detection search, corrections, retention and legal holds.
+"""
 
 SERVICE = "search"
 SCHEMA = "search"

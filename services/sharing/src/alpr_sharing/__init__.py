@@ -1,4 +1,7 @@
-"""ALPR sharing service. Inter-agency sharing: agencies, MOUs, written requests, approvals and releases."""
+"""ALPR sharing service.
+
+Inter-agency sharing: agencies, MOUs, written requests, approvals and releases.
+"""
 
 SERVICE = "sharing"
 SCHEMA = "sharing"

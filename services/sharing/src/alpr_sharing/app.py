@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from alpr_common import create_service_app
 
 from . import SERVICE
+from . import __doc__ as SERVICE_DOC
 from .settings import Settings
 
 
@@ -14,7 +15,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         service=SERVICE,
         settings=settings or Settings(),
-        description="Inter-agency sharing: agencies, MOUs, written requests, approvals and releases.",
+        description=SERVICE_DOC or "",
         uses_database=True,
         uses_object_store=False,
     )
