@@ -1,5 +1,6 @@
 # ALPR platform: `make run` starts the whole platform locally, `make test` runs the tests.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -16,9 +17,9 @@ help: ## List the targets
 
 $(STAMP): $(PYPROJECTS) requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v 'is ignored: it is neither a file' || true; }
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt \
-		$(addprefix -e ,$(PACKAGES))
+		$(addprefix -e ,$(PACKAGES)) 2>&1 | { grep -v 'is ignored: it is neither a file' || true; }
 	touch $(STAMP)
 
 .PHONY: install
