@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,39 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
     for port in SERVICES.values():
         assert port_free(port + offset)
     assert _alpr(env, "dev", "status").returncode == 1
+
+
+@pytest.mark.stack
+def test_ctrl_c_on_foreground_up_stops_everything(tmp_path: Path) -> None:
+    """`make run` runs `alpr dev up` in the foreground: Ctrl-C (SIGINT) stops it all cleanly."""
+    data_dir = tmp_path / "alpr-fg"
+    offset = _free_offset()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "S3_ENDPOINT", "OIDC_ISSUER", "TEST_DATABASE_URL"}
+    }
+    env.update({"ALPR_DEV_DIR": str(data_dir), "ALPR_DEV_PORT_OFFSET": str(offset)})
+    proc = subprocess.Popen([ALPR, "dev", "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for raw in proc.stdout:
+            line = raw.decode()
+            lines.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        else:
+            pytest.fail("".join(lines))
+        port = SERVICES["audit"] + offset
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=90) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            _alpr(env, "dev", "down")
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert _processes_using(data_dir) == []
+    assert all(port_free(p + offset) for p in SERVICES.values())

@@ -125,6 +125,27 @@ class TestProblems:
         assert "Traceback" not in resp.text
         assert body["request_id"] == resp.headers["x-request-id"]
 
+    async def test_malformed_json_after_auth(self, client: httpx.AsyncClient, infra: Infra) -> None:
+        """A body that is not JSON is a 422 problem, but never before the token is checked."""
+        raw = {"content": b"{not json", "headers": {"Content-Type": "application/json"}}
+        assert (await client.post("/v1/echo", **raw)).status_code == 401  # type: ignore[arg-type]
+        token = bearer(infra.mint(roles=["investigator"]))
+        resp = await client.post(
+            "/v1/echo", content=b"{not json", headers={**token, "Content-Type": "application/json"}
+        )
+        assert resp.status_code == 422
+        assert problem(resp)["type"] == "urn:alpr:problem:validation"
+
+    async def test_metrics_are_labelled_by_route_template(
+        self, client: httpx.AsyncClient, infra: Infra
+    ) -> None:
+        await client.get("/v1/audit-only", headers=bearer(infra.mint(roles=["auditor"])))
+        await client.get("/v1/nothing/123")
+        text = (await client.get("/metrics")).text
+        assert 'route="/v1/audit-only",service="probe",status="200"' in text
+        assert 'route="<unmatched>"' in text
+        assert "/v1/nothing/123" not in text
+
     async def test_request_id_is_echoed(self, client: httpx.AsyncClient) -> None:
         resp = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
         assert resp.headers["x-request-id"] == "abc-123"

@@ -11,6 +11,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from ._auth import preflight
 from ._database import check_database, make_engine, make_sessionmaker
 from ._health import ReadinessCheck
 from ._health import router as health_router
@@ -105,6 +106,7 @@ def create_service_app(
     app.state.readiness = {}
     app.state.metrics = Metrics(service)
     install_problem_handlers(app)
+    app.state.auth_preflight = preflight
     app.include_router(health_router)
     app.include_router(whoami_router)
     for router in routers:

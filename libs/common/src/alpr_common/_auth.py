@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ._problems import Forbidden, TrainingRequired, Unauthenticated
@@ -47,6 +48,15 @@ def check_training(principal: Principal) -> None:
         )
 
 
+def authorize(principal: Principal, allowed: frozenset[str], separation_of_duties: bool) -> None:
+    """Training (R2), then roles (R3), then separation of duties (R21)."""
+    check_training(principal)
+    if allowed and principal.roles.isdisjoint(allowed):
+        raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(allowed))}.")
+    if separation_of_duties and {Role.AUDITOR, Role.ALPR_ADMIN} <= principal.roles:
+        raise Forbidden("A token holding both auditor and alpr_admin may not use auditor functions (R21).")
+
+
 def require_roles(*roles: str, separation_of_duties: bool = False) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting a valid token with current training (R2) and one of ``roles`` (R3).
 
@@ -59,18 +69,41 @@ def require_roles(*roles: str, separation_of_duties: bool = False) -> Callable[.
     async def dependency(
         principal: Annotated[Principal, Depends(authenticate)],
     ) -> Principal:
-        check_training(principal)
-        if allowed and principal.roles.isdisjoint(allowed):
-            raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(allowed))}.")
-        if separation_of_duties and {Role.AUDITOR, Role.ALPR_ADMIN} <= principal.roles:
-            raise Forbidden(
-                "A token holding both auditor and alpr_admin may not use auditor functions (R21)."
-            )
+        authorize(principal, allowed, separation_of_duties)
         return principal
 
-    setattr(dependency, AUTHENTICATOR_ATTR, True)
+    setattr(dependency, AUTHENTICATOR_ATTR, (allowed, separation_of_duties))
     dependency.__name__ = f"require_roles_{'_'.join(sorted(allowed)) or 'any'}"
     return dependency
+
+
+def _route_authenticator(dependant: Dependant | None) -> object:
+    for dep in dependant.dependencies if dependant else ():
+        marker = getattr(dep.call, AUTHENTICATOR_ATTR, None)
+        if marker is not None:
+            return marker
+        found = _route_authenticator(dep)
+        if found is not None:
+            return found
+    return None
+
+
+async def preflight(request: Request) -> None:
+    """Checks the token and roles of a request whose body failed to parse before its
+    dependencies ran, so the order stays token (401), role (403), body (422)."""
+    if getattr(request.state, "principal", None) is not None:
+        return
+    route = request.scope.get("route")
+    marker = _route_authenticator(getattr(route, "dependant", None))
+    if marker is None:
+        return
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    principal = await authenticate(
+        request,
+        HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip()) if token.strip() else None,
+    )
+    if isinstance(marker, tuple):
+        authorize(principal, *marker)
 
 
 setattr(authenticate, AUTHENTICATOR_ATTR, True)

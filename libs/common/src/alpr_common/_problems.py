@@ -200,6 +200,12 @@ def _loc(parts: Sequence[Any]) -> list[str | int]:
 
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    preflight = getattr(request.app.state, "auth_preflight", None)
+    if preflight is not None:
+        try:
+            await preflight(request)
+        except ProblemError as refused:
+            return problem_response(refused.to_problem(_request_id(request)), refused.headers)
     errors = [ProblemFieldError(loc=_loc(e.get("loc", ())), msg=str(e.get("msg", ""))) for e in exc.errors()]
     problem = ValidationProblem("One or more fields are invalid.", errors=errors).to_problem(
         _request_id(request)

@@ -55,13 +55,18 @@ def wait_for_port(port: int, timeout_s: float, proc: subprocess.Popen[bytes] | N
     raise StackError(f"nothing listens on 127.0.0.1:{port} after {timeout_s:.0f}s")
 
 
-def stop_pid(pid: int, timeout_s: float = 10.0) -> bool:
-    """SIGTERM the process (and its children), SIGKILL what is left; True if one was running."""
-    try:
-        proc = psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        return False
-    procs = [proc, *proc.children(recursive=True)]
+def stop_pids(pids: list[int], timeout_s: float = 10.0) -> list[int]:
+    """SIGTERM the processes (and their children) together, SIGKILL what is left after
+    ``timeout_s``; answers the pids that were running."""
+    procs: list[psutil.Process] = []
+    running = []
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            procs += [proc, *proc.children(recursive=True)]
+            running.append(pid)
+        except psutil.NoSuchProcess:
+            continue
     for p in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
             p.send_signal(signal.SIGTERM)
@@ -70,7 +75,12 @@ def stop_pid(pid: int, timeout_s: float = 10.0) -> bool:
         with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
     psutil.wait_procs(alive, timeout=5)
-    return True
+    return running
+
+
+def stop_pid(pid: int, timeout_s: float = 10.0) -> bool:
+    """SIGTERM the process (and its children), SIGKILL what is left; True if one was running."""
+    return bool(stop_pids([pid], timeout_s))
 
 
 def pid_running(pid: int | None) -> bool:

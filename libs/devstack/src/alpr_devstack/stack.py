@@ -26,7 +26,7 @@ from .components import (
     pid_running,
     port_free,
     spawn,
-    stop_pid,
+    stop_pids,
     wait_http_ok,
 )
 from .issuer import ClientRecord, IssuerState, UserRecord
@@ -313,16 +313,19 @@ class Stack:
 
     # -- down / status -----------------------------------------------------------------
     def down(self, quiet: bool = False) -> list[str]:
+        """Stops the processes together (services, issuer, store), then PostgreSQL."""
         state = self.state()
-        stopped = []
-        for name, comp in reversed(list(state.get("components", {}).items())):
+        components = state.get("components", {})
+        by_pid = {
+            int(c["pid"]): n for n, c in components.items() if c.get("kind") != "postgres" and c.get("pid")
+        }
+        stopped = [by_pid[pid] for pid in stop_pids(list(by_pid))]
+        for name, comp in components.items():
             if comp.get("kind") == "postgres":
                 pg = EmbeddedPostgres(Path(comp["data"]), comp["port"])
                 if pg.pid() is not None:
                     pg.stop()
                     stopped.append(name)
-            elif stop_pid(int(comp.get("pid") or 0)):
-                stopped.append(name)
         if state:
             self.config.state_path.unlink(missing_ok=True)
         if not quiet:

@@ -1,0 +1,46 @@
+"""TokenVerifier against the real development issuer: JWKS fetched once and cached, a forced
+refresh for an unknown kid at most once per cooldown (random kids cannot hammer the issuer)."""
+
+from __future__ import annotations
+
+import httpx
+from joserfc.jwk import RSAKey
+
+from alpr_common import TokenVerifier, Unauthenticated
+from alpr_devstack.testing import Infra
+
+
+def _counting_client(counter: list[str]) -> httpx.AsyncClient:
+    async def hook(request: httpx.Request) -> None:
+        counter.append(request.url.path)
+
+    return httpx.AsyncClient(event_hooks={"request": [hook]})
+
+
+async def test_jwks_is_cached_and_unknown_kids_do_not_hammer_the_issuer(infra: Infra) -> None:
+    calls: list[str] = []
+    async with _counting_client(calls) as http:
+        verifier = TokenVerifier(issuer=infra.issuer_url, audience="alpr", http=http, refresh_cooldown_s=60)
+        for _ in range(5):
+            principal = await verifier.verify(infra.mint(sub="cached"))
+            assert principal.sub == "cached"
+        assert calls.count("/jwks") == 1
+
+        stranger = RSAKey.generate_key(2048, parameters={"kid": "random-kid", "alg": "RS256"})
+        for _ in range(5):
+            try:
+                await verifier.verify(infra.sign(infra.standard_claims(), key=stranger))
+            except Unauthenticated:
+                pass
+            else:
+                raise AssertionError("a token under an unpublished key must be refused")
+        assert calls.count("/jwks") == 2  # one forced refresh, then the cooldown holds
+
+
+async def test_principal_repr_never_shows_the_token(infra: Infra) -> None:
+    async with httpx.AsyncClient() as http:
+        verifier = TokenVerifier(issuer=infra.issuer_url, audience="alpr", http=http)
+        token = infra.mint()
+        principal = await verifier.verify(token)
+    assert principal.token == token
+    assert token not in repr(principal)
