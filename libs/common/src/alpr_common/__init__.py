@@ -8,6 +8,15 @@ side effects; ``create_service_app`` wires them into a FastAPI app.
 """
 
 from ._app import create_service_app
+from ._audit_events import (
+    Actor,
+    AuditBatchIn,
+    AuditEventIn,
+    AuditReceipt,
+    AuditReceipts,
+    actor_of,
+    audit_event,
+)
 from ._auth import AUTHENTICATOR_ATTR, AnyPrincipal, authenticate, check_training, require_roles
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
 from ._database import DbSession, async_database_url, check_database, get_session, make_engine
@@ -28,6 +37,8 @@ from ._problems import (
     ValidationProblem,
     problem_responses,
 )
+from ._pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from ._plates import normalize_plate, normalize_plate_pattern
 from ._roles import MACHINE_ROLES, Role
 from ._service_clients import (
     AuditClient,
@@ -41,6 +52,7 @@ from ._service_clients import (
 from ._settings import ServiceSettings
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
+from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
 from ._whoami import WhoAmI
 
 __all__ = [
@@ -48,21 +60,34 @@ __all__ = [
     "AUTHENTICATOR_ATTR",
     "MACHINE_ROLES",
     "PROBLEM_MEDIA_TYPE",
+    "PROHIBITED_PURPOSES",
     "REQUEST_ID_HEADER",
+    "Action",
+    "Actor",
     "AnyPrincipal",
+    "AuditBatchIn",
     "AuditClient",
+    "AuditEventIn",
+    "AuditReceipt",
+    "AuditReceipts",
     "AuditUnavailable",
+    "AuthorizedPurpose",
     "ClientCredentials",
     "Conflict",
+    "Cursor",
     "DbSession",
     "Forbidden",
     "HotlistClient",
     "IngestClient",
+    "Limit",
     "NotFound",
+    "Outcome",
+    "Page",
     "Principal",
     "Problem",
     "ProblemError",
     "ProblemFieldError",
+    "Purpose",
     "PurposeProhibited",
     "RecognitionClient",
     "Role",
@@ -78,17 +103,23 @@ __all__ = [
     "Unavailable",
     "ValidationProblem",
     "WhoAmI",
+    "actor_of",
     "async_database_url",
+    "audit_event",
     "authenticate",
     "check_bucket",
     "check_database",
     "check_training",
     "configure_logging",
     "create_service_app",
+    "decode_cursor",
+    "encode_cursor",
     "ensure_bucket",
     "get_session",
     "make_engine",
     "make_object_store",
+    "normalize_plate",
+    "normalize_plate_pattern",
     "principal_from_claims",
     "problem_responses",
     "request_id_var",

@@ -75,6 +75,7 @@ def create_service_app(
                     settings.database_url,
                     application_name=f"alpr-{service}",
                     pool_size=settings.database_pool_size,
+                    role=settings.database_role,
                 )
                 instrument_engine(engine)
                 app.state.engine = engine

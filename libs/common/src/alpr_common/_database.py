@@ -20,8 +20,17 @@ def async_database_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, application_name: str, pool_size: int = 5) -> AsyncEngine:
-    """The process's engine; nothing connects until first use."""
+def make_engine(
+    url: str, *, application_name: str, pool_size: int = 5, role: str | None = None
+) -> AsyncEngine:
+    """The process's engine; nothing connects until first use.
+
+    ``role``: a database role every connection takes on at start (least privilege, R30), e.g.
+    the audit writer that may only INSERT and SELECT the ledger.
+    """
+    server_settings = {"application_name": application_name}
+    if role:
+        server_settings["role"] = role
     return create_async_engine(
         async_database_url(url),
         pool_size=pool_size,
@@ -29,7 +38,7 @@ def make_engine(url: str, *, application_name: str, pool_size: int = 5) -> Async
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={
-            "server_settings": {"application_name": application_name},
+            "server_settings": server_settings,
             "timeout": 5,
         },
     )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from ._clients import ClientCredentials, ServiceClient
+from ._audit_events import AuditBatchIn, AuditEventIn, AuditReceipt, AuditReceipts
+from ._clients import ClientCredentials, ServiceCallError, ServiceClient
+from ._problems import AuditUnavailable, Unavailable
 from ._settings import ServiceSettings
 from ._whoami import WhoAmI
 
@@ -17,7 +20,15 @@ class _WhoamiMixin(ServiceClient):
         return await self.get_model("/v1/whoami", WhoAmI, token=token)
 
 
-class IngestClient(_WhoamiMixin):
+class _StatsMixin(_WhoamiMixin):
+    async def stats(self, agency: str) -> dict[str, Any]:
+        """``GET /v1/stats?agency=``: the owner's aggregate counts (never a record)."""
+        resp = await self.request("GET", "/v1/stats", params={"agency": agency})
+        body = resp.json()
+        return body if isinstance(body, dict) else {}
+
+
+class IngestClient(_StatsMixin):
     service_name = "ingest"
 
 
@@ -25,19 +36,29 @@ class RecognitionClient(_WhoamiMixin):
     service_name = "recognition"
 
 
-class HotlistClient(_WhoamiMixin):
+class HotlistClient(_StatsMixin):
     service_name = "hotlist"
 
 
-class SearchClient(_WhoamiMixin):
+class SearchClient(_StatsMixin):
     service_name = "search"
 
 
 class AuditClient(_WhoamiMixin):
     service_name = "audit"
 
+    async def record(self, *events: AuditEventIn) -> list[AuditReceipt]:
+        """Writes events to the ledger; raises ``AuditUnavailable`` when they could not be
+        written, so the caller does not perform the action (fail closed)."""
+        body = AuditBatchIn(events=list(events))
+        try:
+            receipts = await self.post_model("/v1/events", body, AuditReceipts)
+        except (ServiceCallError, Unavailable) as exc:
+            raise AuditUnavailable() from exc
+        return receipts.items
 
-class SharingClient(_WhoamiMixin):
+
+class SharingClient(_StatsMixin):
     service_name = "sharing"
 
 

@@ -19,6 +19,8 @@ class ServiceSettings(BaseSettings):
     # Shared connections (unprefixed).
     database_url: str = Field("postgresql://postgres@127.0.0.1:5433/alpr", validation_alias="DATABASE_URL")
     database_pool_size: int = Field(5, ge=1, validation_alias="DATABASE_POOL_SIZE")
+    # A role every connection of this service takes on (prefixed: AUDIT_DATABASE_ROLE, ...).
+    database_role: str | None = None
     s3_endpoint: str = Field("http://127.0.0.1:8333", validation_alias="S3_ENDPOINT")
     s3_access_key: str = Field("", validation_alias="S3_ACCESS_KEY")
     s3_secret_key: SecretStr = Field(SecretStr(""), validation_alias="S3_SECRET_KEY")

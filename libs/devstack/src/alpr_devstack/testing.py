@@ -4,12 +4,15 @@ services' apps served in-process through ``httpx.ASGITransport``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -130,6 +134,31 @@ class Infra:
         claims.update(overrides)
         return claims
 
+    def create_database(self, prefix: str = "t") -> str:
+        """A new, empty database on the test server (for tests that must own their data)."""
+        from sqlalchemy.engine import make_url
+
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        url = make_url(self.database_url)
+        admin = url.set(database="postgres").render_as_string(hide_password=False)
+
+        async def create() -> None:
+            conn = await asyncpg.connect(admin)
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+
+        _run_in_thread(create)
+        return url.set(database=name).render_as_string(hide_password=False)
+
+    def migrated_database(self, *packages: str, prefix: str = "t") -> str:
+        """A new database with the given services' migrations applied."""
+        url = self.create_database(prefix)
+        for package in packages:
+            _run_in_thread_sync(lambda p=package: upgrade(p, url))  # type: ignore[misc]
+        return url
+
     def register_client(self, client_id: str, roles: list[str], agency: str = "CA0019400") -> str:
         resp = httpx.post(
             f"{self.issuer_url}/dev/clients",
@@ -144,6 +173,27 @@ class Infra:
         resp = httpx.post(f"{self.issuer_url}/dev/rotate", headers=self.admin_headers(), timeout=10)
         resp.raise_for_status()
         return str(resp.json()["kid"])
+
+
+def _run_in_thread(make: Callable[[], Any]) -> None:
+    """Runs a coroutine to completion on a fresh loop in another thread (safe inside a loop)."""
+    _run_in_thread_sync(lambda: asyncio.run(make()))
+
+
+def _run_in_thread_sync(work: Callable[[], Any]) -> None:
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def start_issuer(directory: Path) -> tuple[str, subprocess.Popen[bytes]]:

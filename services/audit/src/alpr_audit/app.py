@@ -2,20 +2,70 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
 from fastapi import FastAPI
 
 from alpr_common import create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
+from .audits.endpoints import router as audits_router
+from .checkpoints.endpoints import router as checkpoints_router
+from .checkpoints.service import run_periodic
+from .checkpoints.signing import generate_key, load_private_key
+from .context import AuditContext
+from .ledger.endpoints import router as ledger_router
+from .ledger.writer import LedgerWriter
+from .reports.endpoints import public_router, reports_router
 from .settings import Settings
+
+_log = structlog.get_logger("alpr.audit")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    ephemeral = settings.signing_key is None
+    key = (
+        generate_key()
+        if settings.signing_key is None
+        else load_private_key(settings.signing_key.get_secret_value())
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if ephemeral:
+            _log.warning("ephemeral_signing_key", hint="set AUDIT_SIGNING_KEY so checkpoints stay verifiable")
+        writer = LedgerWriter(app.state.engine)
+        writer.start()
+        app.state.audit = AuditContext(settings, app.state.engine, writer, key, app.state.clients)
+        periodic = asyncio.create_task(
+            run_periodic(
+                app.state.engine,
+                key,
+                settings.checkpoint_every_events,
+                settings.checkpoint_every_minutes,
+                settings.checkpoint_poll_seconds,
+            )
+        )
+        try:
+            yield
+        finally:
+            periodic.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await periodic
+            await writer.stop()
+
     return create_service_app(
         service=SERVICE,
-        settings=settings or Settings(),
+        settings=settings,
         description=SERVICE_DOC or "",
+        routers=[ledger_router, checkpoints_router, audits_router, reports_router, public_router],
         uses_database=True,
         uses_object_store=False,
+        lifespan=lifespan,
     )

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from alpr_common import ServiceSettings
 
+DEFAULT_POLICY = (
+    "This agency operates Automated License Plate Recognition (ALPR) under California Civil Code "
+    "1798.90.5-1798.90.55 (SB 34). ALPR data is used only for official law-enforcement purposes, "
+    "every access is logged with who, when, what and why, data is purged when its retention "
+    "period ends unless held as evidence, and it is shared only with law-enforcement agencies on "
+    "an approved written request. It is never sold, and never shared for immigration enforcement."
+)
+
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="AUDIT_", extra="ignore", populate_by_name=True)
+
+    # R30: the service's connections act as a role that may only INSERT and SELECT the ledger.
+    database_role: str | None = "alpr_audit_writer"
+    # Ed25519 private key (32 raw bytes, base64) that signs checkpoints; a random one per
+    # process when unset (development only: its signatures do not outlive the process).
+    signing_key: SecretStr | None = None
+    # Public keys (base64) of earlier signing keys whose checkpoints still count.
+    trusted_public_keys: str = ""
+    checkpoint_every_events: int = Field(1000, ge=1)
+    checkpoint_every_minutes: float = Field(15.0, gt=0)
+    checkpoint_poll_seconds: float = Field(5.0, gt=0)
+    # R20: audit trails are kept at least two years.
+    retention_days: int = Field(730, ge=730)
+    sample_months: int = Field(6, ge=1, le=24)
+    policy_text: str = DEFAULT_POLICY
+    public_agency: str = "CA0019400"
+    stats_timeout_s: float = Field(2.0, gt=0)

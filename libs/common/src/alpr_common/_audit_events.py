@@ -1,0 +1,98 @@
+"""The audit event every service sends to the ledger, and the fail-closed way to send it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from ._observability import request_id_var
+from ._tokens import Principal
+from ._vocabulary import Action, Outcome, Purpose
+
+MAX_DATA_BYTES = 16_384
+
+
+class Actor(BaseModel):
+    """The person or machine client whose request caused the event (not the calling service)."""
+
+    sub: str = Field(min_length=1, max_length=256)
+    name: str = Field(max_length=256)
+    agency: str = Field(max_length=32)
+    roles: list[str] = Field(default_factory=list, max_length=32)
+    client_id: str | None = Field(None, max_length=256)
+
+
+class AuditEventIn(BaseModel):
+    """One audited access or change (R1, R4): who, when, what, why, and how it ended."""
+
+    action: Action
+    actor: Actor
+    occurred_at: AwareDatetime | None = Field(None, description="When it happened; default: on receipt.")
+    agency: str | None = Field(
+        None, max_length=32, description="The agency whose data or policy it concerns; default: the actor's."
+    )
+    purpose: Purpose | None = None
+    case_number: str | None = Field(None, max_length=64)
+    reason: str | None = Field(None, max_length=2000)
+    outcome: Outcome = Outcome.ALLOWED
+    outcome_reason: str | None = Field(None, max_length=500)
+    data: dict[str, Any] = Field(default_factory=dict, description="The data elements used, e.g. the plate.")
+    targets: list[str] = Field(default_factory=list, max_length=1000)
+    source: str = Field(min_length=1, max_length=64, description="The service that recorded it.")
+    request_id: str | None = Field(None, max_length=128)
+
+    @field_validator("data")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(value, default=str)) > MAX_DATA_BYTES:
+            raise ValueError(f"data is larger than {MAX_DATA_BYTES} bytes")
+        return value
+
+
+class AuditBatchIn(BaseModel):
+    events: list[AuditEventIn] = Field(min_length=1, max_length=1000)
+
+
+class AuditReceipt(BaseModel):
+    """Where an event landed in the ledger."""
+
+    sequence: int
+    hash: str
+
+
+class AuditReceipts(BaseModel):
+    items: list[AuditReceipt]
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(
+        sub=principal.sub,
+        name=principal.name,
+        agency=principal.agency,
+        roles=sorted(principal.roles),
+        client_id=principal.client_id,
+    )
+
+
+def audit_event(
+    principal: Principal,
+    action: Action,
+    *,
+    source: str,
+    outcome: Outcome = Outcome.ALLOWED,
+    occurred_at: datetime | None = None,
+    **fields: Any,
+) -> AuditEventIn:
+    """An event for ``principal``'s request, stamped now and with the current request id."""
+    return AuditEventIn(
+        action=action,
+        actor=actor_of(principal),
+        occurred_at=occurred_at or datetime.now(UTC),
+        outcome=outcome,
+        source=source,
+        request_id=request_id_var.get(),
+        **fields,
+    )

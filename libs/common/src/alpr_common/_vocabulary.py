@@ -1,0 +1,102 @@
+"""Closed vocabularies shared by every service: audit actions and purposes of use."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What an audit event records. A new action is added here, nowhere else."""
+
+    CAMERA_CREATED = "camera.created"
+    CAMERA_UPDATED = "camera.updated"
+    FRAME_VIEWED = "frame.viewed"
+    FRAME_PURGED = "frame.purged"
+    HOTLIST_CREATED = "hotlist.created"
+    HOTLIST_UPDATED = "hotlist.updated"
+    HOTLIST_SYNCED = "hotlist.synced"
+    HOTLIST_ENTRY_CREATED = "hotlist.entry.created"
+    HOTLIST_ENTRY_UPDATED = "hotlist.entry.updated"
+    HOTLIST_ENTRY_APPROVED = "hotlist.entry.approved"
+    HOTLIST_ENTRY_REJECTED = "hotlist.entry.rejected"
+    ALERT_CREATED = "alert.created"
+    ALERT_TRANSITIONED = "alert.transitioned"
+    SEARCH_EXECUTED = "search.executed"
+    DETECTION_VIEWED = "detection.viewed"
+    DETECTION_CORRECTED = "detection.corrected"
+    HOLD_CREATED = "hold.created"
+    HOLD_RELEASED = "hold.released"
+    HOLD_EXPORTED = "hold.exported"
+    RETENTION_PURGED = "retention.purged"
+    LEDGER_QUERIED = "ledger.queried"
+    LEDGER_VERIFIED = "ledger.verified"
+    AUDIT_CREATED = "audit.created"
+    AUDIT_FINDING_RECORDED = "audit.finding_recorded"
+    REPORT_GENERATED = "report.generated"
+    AGENCY_CREATED = "agency.created"
+    AGENCY_UPDATED = "agency.updated"
+    MOU_CREATED = "mou.created"
+    MOU_STATE_CHANGED = "mou.state_changed"
+    SHARING_REQUESTED = "sharing.requested"
+    SHARING_DECIDED = "sharing.decided"
+    SHARING_RELEASED = "sharing.released"
+    POLICY_REFUSED = "policy.refused"
+
+
+class Purpose(StrEnum):
+    """Why data is used: the authorized purposes (R6) and the prohibited ones (R7), which
+    validation accepts so that the attempt can be refused with 403 and audited."""
+
+    STOLEN_VEHICLE = "stolen_vehicle"
+    WANTED_PERSON = "wanted_person"
+    CRIMINAL_INVESTIGATION = "criminal_investigation"
+    VIOLENT_CRIME_WITNESS_OR_VICTIM = "violent_crime_witness_or_victim"
+    MISSING_PERSON = "missing_person"
+    AMBER_ALERT = "amber_alert"
+    SILVER_ALERT = "silver_alert"
+    SERIAL_CRIME_SUPPORT = "serial_crime_support"
+    SPECIAL_EVENT_PROTECTION = "special_event_protection"
+    CRITICAL_INFRASTRUCTURE_PROTECTION = "critical_infrastructure_protection"
+    IMMIGRATION_ENFORCEMENT = "immigration_enforcement"
+    FIRST_AMENDMENT_ACTIVITY = "first_amendment_activity"
+    PERSONAL_USE = "personal_use"
+    HARASSMENT = "harassment"
+    PROTECTED_CHARACTERISTIC = "protected_characteristic"
+    PRIVATE_AREA_SURVEILLANCE = "private_area_surveillance"
+
+    @property
+    def prohibited(self) -> bool:
+        return self in PROHIBITED_PURPOSES
+
+
+# R7: refused with 403 purpose-prohibited, and the attempt recorded.
+PROHIBITED_PURPOSES: frozenset[Purpose] = frozenset(
+    {
+        Purpose.IMMIGRATION_ENFORCEMENT,
+        Purpose.FIRST_AMENDMENT_ACTIVITY,
+        Purpose.PERSONAL_USE,
+        Purpose.HARASSMENT,
+        Purpose.PROTECTED_CHARACTERISTIC,
+        Purpose.PRIVATE_AREA_SURVEILLANCE,
+    }
+)
+
+
+class AuthorizedPurpose(StrEnum):
+    """R6 only (an MOU's purposes)."""
+
+    STOLEN_VEHICLE = "stolen_vehicle"
+    WANTED_PERSON = "wanted_person"
+    CRIMINAL_INVESTIGATION = "criminal_investigation"
+    VIOLENT_CRIME_WITNESS_OR_VICTIM = "violent_crime_witness_or_victim"
+    MISSING_PERSON = "missing_person"
+    AMBER_ALERT = "amber_alert"
+    SILVER_ALERT = "silver_alert"
+    SERIAL_CRIME_SUPPORT = "serial_crime_support"
+    SPECIAL_EVENT_PROTECTION = "special_event_protection"
+    CRITICAL_INFRASTRUCTURE_PROTECTION = "critical_infrastructure_protection"
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    REFUSED = "refused"

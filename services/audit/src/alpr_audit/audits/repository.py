@@ -1,0 +1,109 @@
+"""Every SQL statement of sample audits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, func, insert, literal_column, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..ledger.canonical import utc_text
+from ..tables import ledger, sample_audit_items, sample_audits
+
+_BROWSING = and_(
+    literal_column("event->>'action'") == "search.executed",
+    literal_column("event->>'outcome'") == "allowed",
+)
+
+
+def _in_period(agency: str, start: datetime, end: datetime) -> Any:
+    return and_(
+        literal_column("event->>'agency'") == agency,
+        _BROWSING,
+        literal_column("event->>'occurred_at'") >= utc_text(start),
+        literal_column("event->>'occurred_at'") < utc_text(end),
+    )
+
+
+async def count_browsing(conn: AsyncConnection, agency: str, start: datetime, end: datetime) -> int:
+    return int(
+        await conn.scalar(select(func.count()).select_from(ledger).where(_in_period(agency, start, end))) or 0
+    )
+
+
+async def draw_browsing(
+    conn: AsyncConnection, agency: str, start: datetime, end: datetime, size: int
+) -> list[int]:
+    """A uniform random sample without repeats of the period's browsing searches."""
+    query = (
+        select(ledger.c.sequence).where(_in_period(agency, start, end)).order_by(func.random()).limit(size)
+    )
+    return [r[0] for r in (await conn.execute(query)).all()]
+
+
+async def insert_audit(conn: AsyncConnection, row: dict[str, Any], sequences: list[int]) -> None:
+    await conn.execute(insert(sample_audits).values(row))
+    if sequences:
+        await conn.execute(
+            insert(sample_audit_items),
+            [{"audit_id": row["id"], "sequence": s, "position": i} for i, s in enumerate(sequences)],
+        )
+
+
+async def get_audit(conn: AsyncConnection, audit_id: uuid.UUID, agency: str) -> Row[Any] | None:
+    return (
+        await conn.execute(
+            select(sample_audits).where(sample_audits.c.id == audit_id, sample_audits.c.agency == agency)
+        )
+    ).first()
+
+
+async def list_audits(
+    conn: AsyncConnection, agency: str, before: datetime | None, limit: int
+) -> list[Row[Any]]:
+    query = select(sample_audits).where(sample_audits.c.agency == agency)
+    if before is not None:
+        query = query.where(sample_audits.c.created_at < before)
+    return list((await conn.execute(query.order_by(sample_audits.c.created_at.desc()).limit(limit))).all())
+
+
+async def items_with_events(conn: AsyncConnection, audit_id: uuid.UUID) -> list[Row[Any]]:
+    query = (
+        select(sample_audit_items, ledger.c.canonical)
+        .join(ledger, ledger.c.sequence == sample_audit_items.c.sequence)
+        .where(sample_audit_items.c.audit_id == audit_id)
+        .order_by(sample_audit_items.c.position)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def set_finding(
+    conn: AsyncConnection, audit_id: uuid.UUID, sequence: int, values: dict[str, Any]
+) -> bool:
+    """Records a finding once; False when the item is not in the audit or already has one."""
+    result = await conn.execute(
+        update(sample_audit_items)
+        .where(
+            sample_audit_items.c.audit_id == audit_id,
+            sample_audit_items.c.sequence == sequence,
+            sample_audit_items.c.finding.is_(None),
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def item_exists(conn: AsyncConnection, audit_id: uuid.UUID, sequence: int) -> bool:
+    query = select(sample_audit_items.c.sequence).where(
+        sample_audit_items.c.audit_id == audit_id, sample_audit_items.c.sequence == sequence
+    )
+    return (await conn.execute(query)).first() is not None
+
+
+async def last_audit_at(conn: AsyncConnection, agency: str) -> datetime | None:
+    value = await conn.scalar(
+        select(func.max(sample_audits.c.created_at)).where(sample_audits.c.agency == agency)
+    )
+    return value if isinstance(value, datetime) else None

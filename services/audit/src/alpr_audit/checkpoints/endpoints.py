@@ -1,0 +1,69 @@
+"""``/v1/checkpoints``: signed ledger heads, with the public key to verify them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from alpr_common import (
+    Action,
+    Conflict,
+    Cursor,
+    DbSession,
+    Forbidden,
+    Limit,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    decode_cursor,
+    encode_cursor,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from ..ledger.service import record_own
+from . import service
+from .schemas import CheckpointList, CheckpointOut
+
+router = APIRouter(tags=["checkpoints"])
+Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, separation_of_duties=True))]
+CheckpointMaker = Annotated[
+    Principal, Depends(require_roles(Role.AUDITOR, Role.SERVICE, separation_of_duties=True))
+]
+_errors = problem_responses(Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.get("/v1/checkpoints", response_model=CheckpointList, responses=_errors)
+async def list_checkpoints(
+    ctx: Ctx, session: DbSession, principal: Auditor, limit: Limit = 50, cursor: Cursor = None
+) -> CheckpointList:
+    """Signed checkpoints, newest first, and the public key (Ed25519, base64) that signs them."""
+    position = decode_cursor(cursor)
+    after = position.get("before") if position else None
+    items = await service.list_checkpoints(
+        await session.connection(), after if isinstance(after, int) else None, limit + 1
+    )
+    page = items[:limit]
+    await record_own(ctx, principal, Action.LEDGER_QUERIED, data={"checkpoints": True})
+    return CheckpointList(
+        items=page,
+        next_cursor=encode_cursor({"before": page[-1].sequence}) if len(items) > limit and page else None,
+        public_key=ctx.public_key,
+    )
+
+
+@router.post(
+    "/v1/checkpoints",
+    response_model=CheckpointOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, Conflict),
+)
+async def create_checkpoint(ctx: Ctx, session: DbSession, principal: CheckpointMaker) -> CheckpointOut:
+    """Signs the ledger's current head now."""
+    made = await service.make_checkpoint(await session.connection(), ctx.signing_key)
+    if made is None:
+        raise Conflict("The ledger is empty: there is nothing to checkpoint yet.")
+    return made

@@ -1,0 +1,129 @@
+"""Every SQL statement on the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, insert, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..tables import ledger, ledger_base
+from .canonical import GENESIS_HASH
+
+# Serializes appends across every process writing this ledger: the chain never forks.
+LEDGER_LOCK_KEY = 0x41_4C_50_52_4C_45_44  # "ALPRLED"
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    sequence: int
+    hash: str
+
+
+async def lock_and_read_head(conn: AsyncConnection) -> Head:
+    """Takes the ledger's append lock for this transaction and answers the chain's head."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
+    row = (
+        await conn.execute(
+            select(ledger.c.sequence, ledger.c.hash).order_by(ledger.c.sequence.desc()).limit(1)
+        )
+    ).first()
+    if row is not None:
+        return Head(row.sequence, row.hash)
+    return await base(conn)
+
+
+async def base(conn: AsyncConnection) -> Head:
+    """Where the stored chain starts: genesis, or the last pruned event (R20)."""
+    row = (await conn.execute(select(ledger_base.c.sequence, ledger_base.c.hash))).first()
+    return Head(row.sequence, row.hash) if row else Head(0, GENESIS_HASH)
+
+
+async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    await conn.execute(insert(ledger), list(rows))
+
+
+async def hash_at(conn: AsyncConnection, sequence: int) -> str | None:
+    if sequence == 0:
+        return GENESIS_HASH
+    value = await conn.scalar(select(ledger.c.hash).where(ledger.c.sequence == sequence))
+    if value is None:
+        start = await base(conn)
+        return start.hash if start.sequence == sequence else None
+    return str(value)
+
+
+async def bounds(conn: AsyncConnection) -> tuple[int, int]:
+    row = (await conn.execute(select(func.min(ledger.c.sequence), func.max(ledger.c.sequence)))).one()
+    return (row[0] or 0, row[1] or 0)
+
+
+async def stream_chain(
+    conn: AsyncConnection, first: int, last: int, chunk: int = 20_000
+) -> AsyncIterator[list[tuple[int, str, str, str]]]:
+    """(sequence, canonical, prev_hash, hash) in sequence order, a chunk at a time."""
+    query = text(
+        "SELECT sequence, canonical, prev_hash, hash FROM audit.ledger "
+        "WHERE sequence >= :first AND sequence <= :last ORDER BY sequence"
+    )
+    result = await conn.stream(query.execution_options(yield_per=chunk), {"first": first, "last": last})
+    async for part in result.partitions(chunk):
+        yield [(r[0], r[1], r[2], r[3]) for r in part]
+
+
+def events_query(
+    *,
+    agency: str,
+    action: str | None,
+    actor: str | None,
+    plate: str | None,
+    case_number: str | None,
+    purpose: str | None,
+    outcome: str | None,
+    since: str | None,
+    until: str | None,
+    before_sequence: int | None,
+    limit: int,
+) -> Select[tuple[int, str, str]]:
+    """Events of ``agency``, newest first (R27: another agency's events are simply not there).
+
+    Field expressions are literal SQL so they match the expression indexes of the ledger.
+    """
+    field = {
+        "agency": "event->>'agency'",
+        "action": "event->>'action'",
+        "actor": "event->'actor'->>'sub'",
+        "plate": "event->'data'->>'plate'",
+        "case_number": "event->>'case_number'",
+        "purpose": "event->>'purpose'",
+        "outcome": "event->>'outcome'",
+        "occurred_at": "event->>'occurred_at'",
+    }
+    query = select(ledger.c.sequence, ledger.c.canonical, ledger.c.hash).where(
+        literal_column(field["agency"]) == agency
+    )
+    for name, value in (
+        ("action", action),
+        ("actor", actor),
+        ("plate", plate),
+        ("case_number", case_number),
+        ("purpose", purpose),
+        ("outcome", outcome),
+    ):
+        if value:
+            query = query.where(literal_column(field[name]) == value)
+    if since:
+        query = query.where(literal_column(field["occurred_at"]) >= since)
+    if until:
+        query = query.where(literal_column(field["occurred_at"]) < until)
+    if before_sequence is not None:
+        query = query.where(ledger.c.sequence < before_sequence)
+    return query.order_by(ledger.c.sequence.desc()).limit(limit)
+
+
+async def fetch_events(
+    conn: AsyncConnection, query: Select[tuple[int, str, str]]
+) -> list[tuple[int, str, str]]:
+    return [(r[0], r[1], r[2]) for r in (await conn.execute(query)).all()]

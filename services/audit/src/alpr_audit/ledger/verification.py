@@ -1,0 +1,122 @@
+"""Recomputing the chain: the same rules for the live database and for an exported file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..checkpoints.signing import checkpoint_message, signature_valid
+from ..tables import checkpoints
+from . import repository
+from .canonical import chain_hash
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointRecord:
+    sequence: int
+    hash: str
+    signature: str
+    public_key: str
+    created_at_message: bytes
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_sequence: int | None
+
+
+class ChainChecker:
+    """Feeds rows in sequence order; stops at the first row that does not hold."""
+
+    def __init__(
+        self,
+        first: int,
+        prev_hash: str,
+        checkpoint_records: Mapping[int, CheckpointRecord],
+        trusted_keys: frozenset[str],
+    ) -> None:
+        self.expected = first
+        self.prev = prev_hash
+        self.checkpoints = checkpoint_records
+        self.trusted = trusted_keys
+        self.checked = 0
+        self.broken: int | None = None
+
+    def feed(self, rows: Iterable[tuple[int, str, str, str]]) -> bool:
+        """False once a break is found."""
+        prev, expected, cps = self.prev, self.expected, self.checkpoints
+        for sequence, canonical, prev_hash, digest in rows:
+            if (
+                sequence != expected
+                or prev_hash != prev
+                or chain_hash(prev, canonical) != digest
+                or (sequence in cps and not self._checkpoint_holds(cps[sequence], digest))
+            ):
+                self.broken = expected if sequence != expected else sequence
+                self.prev, self.expected = prev, expected
+                return False
+            prev = digest
+            expected += 1
+            self.checked += 1
+        self.prev, self.expected = prev, expected
+        return True
+
+    def _checkpoint_holds(self, cp: CheckpointRecord, digest: str) -> bool:
+        return (
+            cp.hash == digest
+            and cp.public_key in self.trusted
+            and signature_valid(cp.public_key, cp.created_at_message, cp.signature)
+        )
+
+    def finish(self, last: int) -> VerifyResult:
+        if self.broken is None and self.expected <= last:
+            self.broken = self.expected  # rows missing before the range's end
+        if self.broken is None:
+            beyond = [s for s in self.checkpoints if s >= self.expected]
+            if beyond:  # a signed checkpoint names events that are no longer there
+                self.broken = self.expected
+        return VerifyResult(self.broken is None, self.checked, self.broken)
+
+
+async def load_checkpoints(conn: AsyncConnection, first: int) -> dict[int, CheckpointRecord]:
+    rows = (await conn.execute(select(checkpoints).where(checkpoints.c.sequence >= first))).all()
+    return {
+        r.sequence: CheckpointRecord(
+            r.sequence,
+            r.hash,
+            r.signature,
+            r.public_key,
+            checkpoint_message(r.sequence, r.hash, r.created_at),
+        )
+        for r in rows
+    }
+
+
+async def verify_ledger(
+    conn: AsyncConnection, trusted_keys: frozenset[str], first: int | None = None, last: int | None = None
+) -> VerifyResult:
+    """Recomputes the chain over ``[first, last]`` (default: all of it) and checks every signed
+    checkpoint in it; answers the first sequence that does not hold. Checked to its end, a
+    checkpoint past the last stored event also counts: events were removed from the tail."""
+    lo, hi = await repository.bounds(conn)
+    start = await repository.base(conn)
+    lo = lo or start.sequence + 1
+    first = max(first or lo, lo)
+    last = hi if last is None or last >= hi else last
+    cps = await load_checkpoints(conn, first)
+    if last < hi:
+        cps = {s: c for s, c in cps.items() if s <= last}
+    prev = await repository.hash_at(conn, first - 1)
+    if prev is None:
+        return VerifyResult(False, 0, first)
+    checker = ChainChecker(first, prev, cps, trusted_keys)
+    if first <= last:
+        async for chunk in repository.stream_chain(conn, first, last):
+            if not checker.feed(chunk):
+                break
+    return checker.finish(last)

@@ -1,0 +1,111 @@
+"""Group commit for the ledger: concurrent appends are merged into one transaction (one lock,
+one head read, one multi-row insert, one commit), and each caller learns where its events
+landed, or gets the error that kept them out (fail closed)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alpr_common import AuditEventIn, AuditReceipt, Principal
+
+from . import repository
+from .canonical import canonical_json, chain_hash, event_document
+
+_log = structlog.get_logger("alpr.audit.writer")
+
+
+@dataclass
+class _Pending:
+    events: list[AuditEventIn]
+    submitted_by: Principal
+    done: asyncio.Future[list[AuditReceipt]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+async def append_now(
+    engine: AsyncEngine,
+    batches: list[tuple[list[AuditEventIn], Principal]],
+    recorded_at: datetime | None = None,
+) -> list[list[AuditReceipt]]:
+    """Appends the batches in one transaction under the ledger lock; receipts per batch.
+    ``recorded_at`` is the server's clock unless given (imports of historic ledgers, tests)."""
+    async with engine.begin() as conn:
+        head = await repository.lock_and_read_head(conn)
+        recorded_at = recorded_at or datetime.now(UTC)
+        sequence, prev = head.sequence, head.hash
+        rows = []
+        receipts: list[list[AuditReceipt]] = []
+        for events, submitted_by in batches:
+            mine = []
+            for event in events:
+                sequence += 1
+                canonical = canonical_json(
+                    event_document(
+                        event, sequence=sequence, recorded_at=recorded_at, submitted_by=submitted_by
+                    )
+                )
+                digest = chain_hash(prev, canonical)
+                rows.append({"sequence": sequence, "canonical": canonical, "prev_hash": prev, "hash": digest})
+                mine.append(AuditReceipt(sequence=sequence, hash=digest))
+                prev = digest
+            receipts.append(mine)
+        await repository.insert_rows(conn, rows)
+    return receipts
+
+
+class LedgerWriter:
+    """One task per process that drains the queue of pending appends into transactions."""
+
+    def __init__(self, engine: AsyncEngine, max_events: int = 2000) -> None:
+        self.engine = engine
+        self.max_events = max_events
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="ledger-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        while not self._queue.empty():
+            pending = self._queue.get_nowait()
+            if not pending.done.done():
+                pending.done.set_exception(RuntimeError("the ledger writer stopped"))
+
+    async def append(self, events: list[AuditEventIn], submitted_by: Principal) -> list[AuditReceipt]:
+        if self._task is None or self._task.done():
+            raise RuntimeError("the ledger writer is not running")
+        pending = _Pending(events, submitted_by)
+        await self._queue.put(pending)
+        return await pending.done
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            group = [first]
+            count = len(first.events)
+            while count < self.max_events and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                group.append(nxt)
+                count += len(nxt.events)
+            try:
+                results = await append_now(self.engine, [(p.events, p.submitted_by) for p in group])
+            except Exception as exc:  # noqa: BLE001 - every waiter gets the failure
+                _log.error("ledger_append_failed", events=count, error=repr(exc))
+                for pending in group:
+                    if not pending.done.done():
+                        pending.done.set_exception(exc)
+                continue
+            for pending, receipts in zip(group, results, strict=True):
+                if not pending.done.done():
+                    pending.done.set_result(receipts)

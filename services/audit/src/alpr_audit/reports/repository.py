@@ -1,0 +1,72 @@
+"""Aggregate queries over the ledger for reports (counts only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..tables import ledger
+
+
+def _f(expr: str) -> Any:
+    return literal_column(expr)
+
+
+def _scope(agency: str, since: str | None, until: str | None) -> list[Any]:
+    conds = [_f("event->>'agency'") == agency]
+    if since:
+        conds.append(_f("event->>'occurred_at'") >= since)
+    if until:
+        conds.append(_f("event->>'occurred_at'") < until)
+    return conds
+
+
+async def grouped(
+    conn: AsyncConnection,
+    agency: str,
+    since: str | None,
+    until: str | None,
+    key: str,
+    *where: Any,
+) -> dict[str, int]:
+    k = _f(key)
+    query = (
+        select(k, func.count()).select_from(ledger).where(*_scope(agency, since, until), *where).group_by(k)
+    )
+    return {
+        str(r[0]) if r[0] is not None else "unspecified": int(r[1]) for r in (await conn.execute(query)).all()
+    }
+
+
+async def count(conn: AsyncConnection, agency: str, since: str | None, until: str | None, *where: Any) -> int:
+    query = select(func.count()).select_from(ledger).where(*_scope(agency, since, until), *where)
+    return int(await conn.scalar(query) or 0)
+
+
+async def releases(conn: AsyncConnection, agency: str, since: str, until: str) -> list[tuple[str, str, int]]:
+    partner, purpose = _f("event->'data'->>'agency'"), _f("event->>'purpose'")
+    query = (
+        select(partner, purpose, func.count())
+        .select_from(ledger)
+        .where(*_scope(agency, since, until), _f("event->>'action'") == "sharing.released")
+        .group_by(partner, purpose)
+        .order_by(partner, purpose)
+    )
+    return [
+        (str(r[0] or "unknown"), str(r[1] or "unspecified"), int(r[2]))
+        for r in (await conn.execute(query)).all()
+    ]
+
+
+def action_is(name: str) -> Any:
+    return _f("event->>'action'") == name
+
+
+def outcome_is(name: str) -> Any:
+    return _f("event->>'outcome'") == name
+
+
+def transition_to_final() -> Any:
+    return _f("event->'data'->>'to'").in_(["confirmed", "misread", "not_active"])

@@ -1,0 +1,51 @@
+"""API shapes of the SB 34 report and the public transparency page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+
+class Release(BaseModel):
+    agency: str
+    purpose: str
+    count: int
+
+
+class AuditCounts(BaseModel):
+    created: int
+    findings: dict[str, int]
+
+
+class Sb34Report(BaseModel):
+    """Aggregate use of the system over a period (R23); counts only, never a record."""
+
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    agency: str
+    searches_by_purpose: dict[str, int]
+    refused_attempts: dict[str, int]
+    hits_by_final_state: dict[str, int]
+    releases: list[Release]
+    purges: int
+    audits: AuditCounts
+
+    model_config = {"populate_by_name": True}
+
+
+class TransparencyCounts(BaseModel):
+    cameras: int | None
+    detections_in_retention: int | None
+    hits: int | None
+    searches: int | None
+    sharing_partners: int | None
+
+
+class Transparency(BaseModel):
+    """The published usage and privacy policy with aggregate statistics (R32)."""
+
+    agency: str
+    policy_text: str
+    counts: TransparencyCounts
+    last_audit_at: datetime | None

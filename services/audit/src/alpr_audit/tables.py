@@ -1,0 +1,77 @@
+"""The audit service's tables (schema ``audit``). The ledger keeps each event as the exact
+canonical JSON that was hashed; every queryable field is derived from it by PostgreSQL, so no
+column can be changed apart from the hashed text."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from alpr_common.migrations import service_metadata
+
+metadata = service_metadata("audit")
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("canonical", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("event", JSONB, Computed("canonical::jsonb", persisted=True)),
+)
+
+# Where the chain starts: genesis, or the last pruned event's sequence and hash (R20).
+ledger_base = Table(
+    "ledger_base",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("public_key", Text, nullable=False),
+)
+
+sample_audits = Table(
+    "sample_audits",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", JSONB, nullable=False),
+    Column("period_from", DateTime(timezone=True), nullable=False),
+    Column("period_to", DateTime(timezone=True), nullable=False),
+    Column("requested", Integer, nullable=False),
+    Column("available", Integer, nullable=False),
+)
+
+sample_audit_items = Table(
+    "sample_audit_items",
+    metadata,
+    Column("audit_id", Uuid, ForeignKey("audit.sample_audits.id"), primary_key=True),
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", Integer, nullable=False),
+    Column("finding", String(16)),
+    Column("note", Text),
+    Column("recorded_by", JSONB),
+    Column("recorded_at", DateTime(timezone=True)),
+)

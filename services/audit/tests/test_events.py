@@ -1,0 +1,154 @@
+"""POST /v1/events and GET /v1/events: intake by services only, a gap-free hash chain,
+auditor queries scoped to their agency and themselves audited (R1, R4, R21)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import rfc8785
+
+from alpr_devstack.testing import Infra, bearer, problem
+
+EventFactory = Callable[..., dict[str, Any]]
+
+
+class TestPostEvents:
+    async def test_anonymous_is_401(self, audit: httpx.AsyncClient, event: EventFactory) -> None:
+        resp = await audit.post("/v1/events", json=event())
+        assert resp.status_code == 401
+        assert problem(resp)["type"] == "urn:alpr:problem:unauthenticated"
+
+    async def test_people_cannot_write_the_ledger(
+        self, audit: httpx.AsyncClient, infra: Infra, event: EventFactory
+    ) -> None:
+        for roles in (["auditor"], ["alpr_admin"], ["investigator"]):
+            resp = await audit.post("/v1/events", json=event(), headers=bearer(infra.mint(roles=roles)))
+            assert resp.status_code == 403, roles
+
+    async def test_single_and_batch_chain_in_order(
+        self, audit: httpx.AsyncClient, service_headers: dict[str, str], event: EventFactory
+    ) -> None:
+        one = await audit.post("/v1/events", json=event(), headers=service_headers)
+        assert one.status_code == 201, one.text
+        assert one.json()["sequence"] == 1
+        batch = await audit.post(
+            "/v1/events",
+            json={"events": [event(case_number=f"2026-00000{i}") for i in range(3)]},
+            headers=service_headers,
+        )
+        assert batch.status_code == 201
+        receipts = batch.json()["items"]
+        assert [r["sequence"] for r in receipts] == [2, 3, 4]
+        assert len({r["hash"] for r in [one.json(), *receipts]}) == 4
+
+    async def test_hash_is_sha256_of_previous_hash_and_canonical_event(
+        self,
+        audit: httpx.AsyncClient,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        """The documented chain rule, recomputed here from what the API shows."""
+        first = (await audit.post("/v1/events", json=event(), headers=service_headers)).json()
+        listed = (await audit.get("/v1/events", headers=auditor_headers)).json()["items"]
+        shown = next(e for e in listed if e["sequence"] == first["sequence"])
+        document = {k: v for k, v in shown.items() if k != "hash"}
+        document["submitted_by"] = {"sub": "svc-search", "client_id": "svc-search"}
+        expected = hashlib.sha256(bytes(32) + rfc8785.dumps(document)).hexdigest()
+        assert expected == first["hash"] == shown["hash"]
+
+    async def test_unknown_action_and_bad_fields_are_422(
+        self, audit: httpx.AsyncClient, service_headers: dict[str, str], event: EventFactory
+    ) -> None:
+        for bad in (
+            event(action="ledger.deleted"),
+            event(outcome="maybe"),
+            event(purpose="curiosity"),
+            event(actor={"name": "no sub"}),
+            event(data={"blob": "x" * 20000}),
+            {"events": []},
+        ):
+            resp = await audit.post("/v1/events", json=bad, headers=service_headers)
+            assert resp.status_code == 422, bad
+            assert problem(resp)["type"] == "urn:alpr:problem:validation"
+
+
+class TestGetEvents:
+    async def test_filters_scope_and_pagination(
+        self,
+        audit: httpx.AsyncClient,
+        infra: Infra,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        other_actor = {"sub": "x-9", "name": "Other", "agency": "CA0010900", "roles": ["investigator"]}
+        events = [
+            event(),
+            event(data={"plate": "8XYZ999"}, case_number="2026-000777"),
+            event(action="detection.viewed"),
+            event(outcome="refused", purpose="immigration_enforcement", outcome_reason="purpose-prohibited"),
+            event(actor=other_actor),  # another agency's event: never shown to this auditor
+        ]
+        await audit.post("/v1/events", json={"events": events}, headers=service_headers)
+
+        async def seqs(**params: str) -> list[int]:
+            resp = await audit.get("/v1/events", params=params, headers=auditor_headers)
+            assert resp.status_code == 200, resp.text
+            return [e["sequence"] for e in resp.json()["items"]]
+
+        assert await seqs(action="search.executed") == [4, 2, 1]
+        assert await seqs(plate="8xyz-999") == [2]
+        assert await seqs(case_number="2026-000777") == [2]
+        assert await seqs(outcome="refused") == [4]
+        assert await seqs(purpose="immigration_enforcement") == [4]
+        assert 5 not in await seqs()
+        assert await seqs(actor="x-9") == []
+
+        page1 = (
+            await audit.get(
+                "/v1/events", params={"limit": 2, "action": "search.executed"}, headers=auditor_headers
+            )
+        ).json()
+        assert [e["sequence"] for e in page1["items"]] == [4, 2]
+        page2 = (
+            await audit.get(
+                "/v1/events",
+                params={"limit": 2, "action": "search.executed", "cursor": page1["next_cursor"]},
+                headers=auditor_headers,
+            )
+        ).json()
+        assert [e["sequence"] for e in page2["items"]] == [1]
+        assert page2["next_cursor"] is None
+
+    async def test_auditor_reads_are_audited(
+        self,
+        audit: httpx.AsyncClient,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        await audit.post("/v1/events", json=event(), headers=service_headers)
+        await audit.get("/v1/events", params={"plate": "7ABC123"}, headers=auditor_headers)
+        queried = (
+            await audit.get("/v1/events", params={"action": "ledger.queried"}, headers=auditor_headers)
+        ).json()["items"]
+        assert queried[-1]["actor"]["sub"] == "aud-1"
+        assert queried[-1]["data"] == {"plate": "7ABC123"}
+
+    async def test_auditor_who_is_also_admin_is_refused_R21(
+        self, audit: httpx.AsyncClient, infra: Infra
+    ) -> None:
+        """R21: separation of duties."""
+        both = bearer(infra.mint(roles=["auditor", "alpr_admin"]))
+        for path in ("/v1/events", "/v1/ledger/verify", "/v1/checkpoints", "/v1/audits"):
+            resp = await audit.get(path, headers=both)
+            assert resp.status_code == 403, path
+            assert problem(resp)["type"] == "urn:alpr:problem:forbidden"
+
+    async def test_bad_cursor_is_422(self, audit: httpx.AsyncClient, auditor_headers: dict[str, str]) -> None:
+        resp = await audit.get("/v1/events", params={"cursor": "%%%"}, headers=auditor_headers)
+        assert resp.status_code == 422
