@@ -19,6 +19,17 @@ PUBLIC_KEY = public_key_b64(SIGNING_KEY)
 
 
 @pytest.fixture
+def public_key() -> str:
+    """The published key that verifies this test run's checkpoints."""
+    return PUBLIC_KEY
+
+
+@pytest.fixture
+def signing_key_b64() -> str:
+    return private_key_b64(SIGNING_KEY)
+
+
+@pytest.fixture
 def audit_db(infra: Infra) -> str:
     return infra.migrated_database("alpr_audit", prefix="audit")
 

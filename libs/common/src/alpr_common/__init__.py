@@ -21,6 +21,8 @@ from ._auth import AUTHENTICATOR_ATTR, AnyPrincipal, authenticate, check_trainin
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
 from ._database import DbSession, async_database_url, check_database, get_session, make_engine
 from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
+from ._pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from ._plates import normalize_plate, normalize_plate_pattern
 from ._problems import (
     PROBLEM_MEDIA_TYPE,
     AuditUnavailable,
@@ -37,8 +39,6 @@ from ._problems import (
     ValidationProblem,
     problem_responses,
 )
-from ._pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
-from ._plates import normalize_plate, normalize_plate_pattern
 from ._roles import MACHINE_ROLES, Role
 from ._service_clients import (
     AuditClient,

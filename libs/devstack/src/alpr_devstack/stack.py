@@ -4,6 +4,7 @@ in ``<data dir>/run/stack.json`` so that ``alpr dev down`` stops exactly that.""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -130,6 +131,9 @@ class Stack:
             if name not in clients:
                 clients[name] = generate_secret()
                 changed = True
+        if "audit_signing_key" not in data:  # Ed25519 seed that signs the ledger's checkpoints
+            data["audit_signing_key"] = base64.b64encode(os.urandom(32)).decode()
+            changed = True
         demo = data.setdefault("demo_clients", {})
         for client_id in DEMO_CLIENTS:
             if client_id not in demo:

@@ -55,7 +55,7 @@ class ChainChecker:
                 sequence != expected
                 or prev_hash != prev
                 or chain_hash(prev, canonical) != digest
-                or (sequence in cps and not self._checkpoint_holds(cps[sequence], digest))
+                or (sequence in cps and not self.checkpoint_holds(cps[sequence], digest))
             ):
                 self.broken = expected if sequence != expected else sequence
                 self.prev, self.expected = prev, expected
@@ -66,7 +66,7 @@ class ChainChecker:
         self.prev, self.expected = prev, expected
         return True
 
-    def _checkpoint_holds(self, cp: CheckpointRecord, digest: str) -> bool:
+    def checkpoint_holds(self, cp: CheckpointRecord, digest: str) -> bool:
         return (
             cp.hash == digest
             and cp.public_key in self.trusted
@@ -115,6 +115,11 @@ async def verify_ledger(
     if prev is None:
         return VerifyResult(False, 0, first)
     checker = ChainChecker(first, prev, cps, trusted_keys)
+    if start.sequence and first == start.sequence + 1:
+        # The chain starts after pruned events: its start must be a signed checkpoint (R20).
+        anchor = (await load_checkpoints(conn, start.sequence)).get(start.sequence)
+        if anchor is None or not checker.checkpoint_holds(anchor, start.hash):
+            return VerifyResult(False, 0, first)
     if first <= last:
         async for chunk in repository.stream_chain(conn, first, last):
             if not checker.feed(chunk):

@@ -1,0 +1,265 @@
+"""``alpr audit``: verify the ledger, export it for anyone to verify offline, make a signed
+checkpoint, and prune records past retention. Works on the database directly
+(``DATABASE_URL``; ``AUDIT_SIGNING_KEY`` for signing)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from alpr_common import make_engine
+
+from .checkpoints.service import make_checkpoint
+from .checkpoints.signing import checkpoint_message, load_private_key, public_key_b64
+from .ledger import repository
+from .ledger.canonical import utc_text
+from .ledger.retention import prune as prune_ledger
+from .ledger.verification import ChainChecker, CheckpointRecord, VerifyResult, verify_ledger
+from .settings import Settings
+from .tables import checkpoints
+
+app = typer.Typer(help="The audit ledger: verify, export, checkpoint, prune.", no_args_is_help=True)
+EXPORT_FORMAT = "alpr-audit-export/v1"
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _signing_key(settings: Settings) -> Ed25519PrivateKey:
+    if settings.signing_key is not None:
+        return load_private_key(settings.signing_key.get_secret_value())
+    # The local stack keeps its generated key with its other secrets.
+    secrets = Path(os.environ.get("ALPR_DEV_DIR", ".alpr")) / "secrets.json"
+    if secrets.exists():
+        value = json.loads(secrets.read_text()).get("audit_signing_key")
+        if isinstance(value, str):
+            return load_private_key(value)
+    typer.echo("AUDIT_SIGNING_KEY is not set: nothing to sign checkpoints with.", err=True)
+    raise typer.Exit(2)
+
+
+def _trusted(settings: Settings, key: Ed25519PrivateKey | None) -> frozenset[str]:
+    keys = {k.strip() for k in settings.trusted_public_keys.split(",") if k.strip()}
+    if key is not None:
+        keys.add(public_key_b64(key))
+    return frozenset(keys)
+
+
+def _report(result: VerifyResult) -> None:
+    if result.ok:
+        typer.echo(f"ledger intact: {result.checked} events verified")
+        return
+    typer.echo(
+        f"ledger BROKEN at sequence {result.first_broken_sequence} "
+        f"({result.checked} events verified before it)",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+@app.command()
+def verify(
+    first: Annotated[int | None, typer.Option("--from", help="First sequence number.")] = None,
+    last: Annotated[int | None, typer.Option("--to", help="Last sequence number.")] = None,
+) -> None:
+    """Recompute the chain and check the signed checkpoints; exit 0 when intact, 1 when broken."""
+    settings = _settings()
+
+    async def run() -> VerifyResult:
+        engine = make_engine(
+            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
+        )
+        try:
+            async with engine.connect() as conn:
+                return await verify_ledger(conn, _trusted(settings, _optional_key(settings)), first, last)
+        finally:
+            await engine.dispose()
+
+    _report(asyncio.run(run()))
+
+
+def _optional_key(settings: Settings) -> Ed25519PrivateKey | None:
+    try:
+        return _signing_key(settings)
+    except typer.Exit:
+        return None
+
+
+@app.command()
+def checkpoint() -> None:
+    """Sign the ledger's current head now."""
+    settings = _settings()
+    key = _signing_key(settings)
+
+    async def run() -> None:
+        engine = make_engine(
+            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
+        )
+        try:
+            async with engine.begin() as conn:
+                made = await make_checkpoint(conn, key)
+        finally:
+            await engine.dispose()
+        if made is None:
+            typer.echo("the ledger is empty: no checkpoint made")
+        else:
+            typer.echo(f"checkpoint at sequence {made.sequence} hash {made.hash}")
+
+    asyncio.run(run())
+
+
+@app.command()
+def export(out: Annotated[Path, typer.Option("--out", help="File to write (JSON Lines).")]) -> None:
+    """Write the ledger and its checkpoints to a file anyone can verify (`alpr audit verify-export`)."""
+    settings = _settings()
+    key = _optional_key(settings)
+
+    async def run() -> int:
+        engine = make_engine(
+            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
+        )
+        count = 0
+        tmp = out.with_suffix(out.suffix + ".part")
+        try:
+            async with engine.connect() as conn:
+                lo, hi = await repository.bounds(conn)
+                base = await repository.base(conn)
+                with tmp.open("w") as fh:
+                    header = {
+                        "format": EXPORT_FORMAT,
+                        "exported_at": utc_text(datetime.now(UTC)),
+                        "public_keys": sorted(_trusted(settings, key)),
+                        "base": {"sequence": base.sequence, "hash": base.hash},
+                    }
+                    fh.write(json.dumps(header) + "\n")
+                    if hi:
+                        async for chunk in repository.stream_chain(conn, lo, hi):
+                            for sequence, canonical, prev_hash, digest in chunk:
+                                fh.write(
+                                    json.dumps(
+                                        {
+                                            "type": "event",
+                                            "sequence": sequence,
+                                            "canonical": canonical,
+                                            "prev_hash": prev_hash,
+                                            "hash": digest,
+                                        }
+                                    )
+                                    + "\n"
+                                )
+                                count += 1
+                    for row in (
+                        await conn.execute(select(checkpoints).order_by(checkpoints.c.sequence))
+                    ).all():
+                        fh.write(
+                            json.dumps(
+                                {
+                                    "type": "checkpoint",
+                                    "sequence": row.sequence,
+                                    "hash": row.hash,
+                                    "created_at": utc_text(row.created_at),
+                                    "signature": row.signature,
+                                    "public_key": row.public_key,
+                                }
+                            )
+                            + "\n"
+                        )
+        finally:
+            await engine.dispose()
+        tmp.replace(out)
+        return count
+
+    typer.echo(f"exported {asyncio.run(run())} events to {out}")
+
+
+def _lines(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open() as fh:
+        for number, line in enumerate(fh, 1):
+            try:
+                yield json.loads(line)
+            except ValueError:
+                typer.echo(f"{path}:{number}: not JSON", err=True)
+                raise typer.Exit(1) from None
+
+
+@app.command("verify-export")
+def verify_export(
+    file: Annotated[Path, typer.Argument(help="A file written by `alpr audit export`.")],
+    public_key: Annotated[
+        list[str] | None, typer.Option("--public-key", help="Trusted checkpoint key (base64); repeatable.")
+    ] = None,
+) -> None:
+    """Verify an exported ledger offline: the chain and every checkpoint signature."""
+    records = _lines(file)
+    header = next(records, None)
+    if not header or header.get("format") != EXPORT_FORMAT:
+        typer.echo(f"{file}: not an {EXPORT_FORMAT} file", err=True)
+        raise typer.Exit(1)
+    trusted = frozenset(public_key or header.get("public_keys", []))
+    events = []
+    cps: dict[int, CheckpointRecord] = {}
+    for rec in records:
+        if rec.get("type") == "event":
+            events.append(
+                (int(rec["sequence"]), str(rec["canonical"]), str(rec["prev_hash"]), str(rec["hash"]))
+            )
+        elif rec.get("type") == "checkpoint":
+            created = datetime.fromisoformat(rec["created_at"].replace("Z", "+00:00"))
+            cps[int(rec["sequence"])] = CheckpointRecord(
+                int(rec["sequence"]),
+                rec["hash"],
+                rec["signature"],
+                rec["public_key"],
+                checkpoint_message(int(rec["sequence"]), rec["hash"], created),
+            )
+    base = header.get("base", {"sequence": 0, "hash": "0" * 64})
+    first = int(base["sequence"]) + 1
+    checker = ChainChecker(first, str(base["hash"]), {s: c for s, c in cps.items() if s >= first}, trusted)
+    if base["sequence"] and (
+        base["sequence"] not in cps or not checker.checkpoint_holds(cps[base["sequence"]], base["hash"])
+    ):
+        _report(VerifyResult(False, 0, first))
+    checker.feed(events)
+    last = events[-1][0] if events else first - 1
+    _report(checker.finish(last))
+    if not public_key:
+        typer.echo(
+            "note: checkpoint keys were taken from the file; pass --public-key to pin the published key"
+        )
+
+
+@app.command()
+def prune(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would go.")] = False,
+) -> None:
+    """Remove audit records older than AUDIT_RETENTION_DAYS (at least 730), from the chain's
+    beginning, leaving a signed checkpoint where the remaining chain starts (R20)."""
+    settings = _settings()
+    key = _signing_key(settings)
+
+    async def run() -> None:
+        engine = make_engine(
+            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
+        )
+        try:
+            async with engine.begin() as conn:
+                result = await prune_ledger(conn, key, settings.retention_days, dry_run=dry_run)
+        finally:
+            await engine.dispose()
+        verb = "would remove" if dry_run else "removed"
+        typer.echo(
+            f"{verb} {result.removed} events recorded before {utc_text(result.cutoff)}"
+            + (f" (through sequence {result.through_sequence})" if result.through_sequence else "")
+        )
+
+    asyncio.run(run())

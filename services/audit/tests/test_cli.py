@@ -1,0 +1,143 @@
+"""`alpr audit verify | checkpoint | export | verify-export | prune` against a real database:
+an export verifies offline with the published key, and any edit to it is found."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from alpr_audit.ledger.writer import append_now
+from alpr_audit.settings import Settings
+from alpr_common import AuditEventIn, Principal, make_engine
+
+EventFactory = Callable[..., dict[str, Any]]
+ALPR = str(Path(sys.executable).parent / "alpr")
+_KEY: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _cli_key(signing_key_b64: str) -> None:
+    _KEY[:] = [signing_key_b64]
+
+
+def _alpr(db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": db, "AUDIT_SIGNING_KEY": _KEY[0]}
+    return subprocess.run([ALPR, "audit", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+async def _fill(audit: httpx.AsyncClient, headers: dict[str, str], event: EventFactory, n: int) -> None:
+    resp = await audit.post(
+        "/v1/events", json={"events": [event(case_number=f"2026-{i:06d}") for i in range(n)]}, headers=headers
+    )
+    assert resp.status_code == 201
+
+
+async def test_verify_checkpoint_export_and_offline_verification(
+    audit: httpx.AsyncClient,
+    audit_db: str,
+    service_headers: dict[str, str],
+    event: EventFactory,
+    tmp_path: Path,
+    public_key: str,
+) -> None:
+    await _fill(audit, service_headers, event, 30)
+    ok = _alpr(audit_db, "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert "30 events verified" in ok.stdout
+    made = _alpr(audit_db, "checkpoint")
+    assert made.returncode == 0 and "sequence 30" in made.stdout, made.stderr
+    await _fill(audit, service_headers, event, 5)
+
+    out = tmp_path / "ledger.jsonl"
+    exported = _alpr(audit_db, "export", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert lines[0]["format"] == "alpr-audit-export/v1"
+    assert sum(1 for rec in lines if rec.get("type") == "event") == 35
+    assert _alpr(audit_db, "verify-export", str(out), "--public-key", public_key).returncode == 0
+
+    # One character of one exported event changed: the offline check names its sequence.
+    tampered = tmp_path / "tampered.jsonl"
+    recs = [dict(r) for r in lines]
+    for rec in recs:
+        if rec.get("sequence") == 17 and rec.get("type") == "event":
+            rec["canonical"] = rec["canonical"].replace("2026-000016", "2026-000061")
+    tampered.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    broken = _alpr(audit_db, "verify-export", str(tampered), "--public-key", public_key)
+    assert broken.returncode == 1
+    assert "sequence 17" in broken.stderr
+
+    # A checkpoint re-signed by someone else's key does not count.
+    assert _alpr(audit_db, "verify-export", str(out), "--public-key", "AAAA" + public_key[4:]).returncode == 1
+
+
+async def test_verify_exits_1_with_the_broken_sequence(
+    audit: httpx.AsyncClient, audit_db: str, service_headers: dict[str, str], event: EventFactory
+) -> None:
+    await _fill(audit, service_headers, event, 8)
+    conn = await asyncpg.connect(audit_db)
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        await conn.execute(
+            "UPDATE audit.ledger SET canonical = replace(canonical, 'inv-7', 'inv-8') WHERE sequence = 6"
+        )
+    finally:
+        await conn.close()
+    result = _alpr(audit_db, "verify")
+    assert result.returncode == 1
+    assert "sequence 6" in result.stderr
+
+
+async def test_prune_removes_only_records_past_two_years_and_the_rest_verifies_R20(
+    audit_settings: Settings,
+    audit: httpx.AsyncClient,
+    audit_db: str,
+    service_headers: dict[str, str],
+    auditor_headers: dict[str, str],
+    event: EventFactory,
+) -> None:
+    """R20: audit trails are kept at least two years; pruning leaves a verifiable chain."""
+    engine = make_engine(audit_db, application_name="test", role="alpr_audit_writer")
+    svc = Principal(
+        sub="svc-search", name="search", agency="", roles=frozenset({"service"}), client_id="svc-search"
+    )
+    old = [AuditEventIn.model_validate(event(case_number=f"2023-{i:06d}")) for i in range(6)]
+    try:
+        await append_now(engine, [(old, svc)], recorded_at=datetime.now(UTC) - timedelta(days=800))
+        await append_now(engine, [(old[:2], svc)], recorded_at=datetime.now(UTC) - timedelta(days=700))
+    finally:
+        await engine.dispose()
+    await _fill(audit, service_headers, event, 4)
+
+    dry = _alpr(audit_db, "prune", "--dry-run")
+    assert dry.returncode == 0 and "would remove 6 events" in dry.stdout, dry.stdout + dry.stderr
+    done = _alpr(audit_db, "prune")
+    assert done.returncode == 0 and "removed 6 events" in done.stdout, done.stdout + done.stderr
+    assert "removed 0 events" in _alpr(audit_db, "prune").stdout  # the 700-day-old ones stay
+
+    resp = await audit.get("/v1/ledger/verify", headers=auditor_headers)
+    assert resp.json() == {"ok": True, "checked": 6, "first_broken_sequence": None}
+    assert _alpr(audit_db, "verify").returncode == 0
+
+    conn = await asyncpg.connect(audit_db)
+    try:
+        # Nobody can prune younger records, not even through the pruning function itself.
+        try:
+            await conn.execute("SELECT audit.prune_ledger(8)")
+        except asyncpg.PostgresError as exc:
+            assert "checkpoint" in str(exc) or "two years" in str(exc)
+        else:
+            raise AssertionError("pruning records younger than two years must fail")
+        assert await conn.fetchval("SELECT min(sequence) FROM audit.ledger") == 7
+    finally:
+        await conn.close()

@@ -1,0 +1,206 @@
+"""The ledger cannot be changed without it showing (R20, R30): the application's own
+connection cannot UPDATE, DELETE or TRUNCATE it, a superuser's edit is found at its exact
+sequence, and concurrent writers never fork or gap the chain."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from alpr_audit.app import create_app
+from alpr_audit.settings import Settings
+from alpr_common import make_engine
+from alpr_devstack.testing import serve
+
+EventFactory = Callable[..., dict[str, Any]]
+
+
+async def _fill(audit: httpx.AsyncClient, headers: dict[str, str], event: EventFactory, n: int) -> None:
+    resp = await audit.post(
+        "/v1/events", json={"events": [event(case_number=f"2026-{i:06d}") for i in range(n)]}, headers=headers
+    )
+    assert resp.status_code == 201, resp.text
+
+
+async def _verify(audit: httpx.AsyncClient, headers: dict[str, str], **params: int) -> dict[str, Any]:
+    resp = await audit.get("/v1/ledger/verify", params=params, headers=headers)
+    assert resp.status_code == 200, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+async def _superuser(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+
+
+class TestImmutability:
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE audit.ledger SET canonical = canonical WHERE sequence = 1",
+            "DELETE FROM audit.ledger WHERE sequence = 1",
+            "TRUNCATE audit.ledger",
+            "UPDATE audit.checkpoints SET hash = hash",
+            "DELETE FROM audit.ledger_base",
+        ],
+    )
+    async def test_app_connection_cannot_change_the_ledger_R30(
+        self,
+        statement: str,
+        audit: httpx.AsyncClient,
+        audit_settings: Settings,
+        service_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        """R30: the service's own database role may only INSERT and SELECT."""
+        await _fill(audit, service_headers, event, 3)
+        engine = make_engine(audit_settings.database_url, application_name="test", role="alpr_audit_writer")
+        try:
+            async with engine.connect() as conn:
+                with pytest.raises(DBAPIError):
+                    await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    async def test_even_a_superuser_is_stopped_by_the_triggers(
+        self, audit: httpx.AsyncClient, audit_db: str, service_headers: dict[str, str], event: EventFactory
+    ) -> None:
+        await _fill(audit, service_headers, event, 2)
+        conn = await _superuser(audit_db)
+        try:
+            for statement in (
+                "UPDATE audit.ledger SET prev_hash = prev_hash",
+                "DELETE FROM audit.ledger",
+                "TRUNCATE audit.ledger",
+            ):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+                    await conn.execute(statement)
+            assert await conn.fetchval("SELECT count(*) FROM audit.ledger") == 2
+        finally:
+            await conn.close()
+
+
+class TestVerification:
+    async def test_untouched_ledger_verifies(
+        self,
+        audit: httpx.AsyncClient,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        await _fill(audit, service_headers, event, 25)
+        assert await _verify(audit, auditor_headers) == {
+            "ok": True,
+            "checked": 25,
+            "first_broken_sequence": None,
+        }
+        assert await _verify(audit, auditor_headers, **{"from": 10, "to": 20}) == {
+            "ok": True,
+            "checked": 11,
+            "first_broken_sequence": None,
+        }
+
+    async def test_superuser_edit_is_found_at_its_sequence(
+        self,
+        audit: httpx.AsyncClient,
+        audit_db: str,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        """Triggers disabled, one event's text changed: verify names exactly that sequence."""
+        await _fill(audit, service_headers, event, 20)
+        conn = await _superuser(audit_db)
+        try:
+            await conn.execute("SET session_replication_role = replica")  # triggers off
+            await conn.execute(
+                "UPDATE audit.ledger SET canonical = replace(canonical, '2026-000012', '2026-999999') "
+                "WHERE sequence = 13"
+            )
+        finally:
+            await conn.close()
+        assert await _verify(audit, auditor_headers) == {
+            "ok": False,
+            "checked": 12,
+            "first_broken_sequence": 13,
+        }
+        assert (await _verify(audit, auditor_headers, **{"from": 1, "to": 12}))["ok"] is True
+
+    async def test_rewritten_tail_is_caught_by_a_signed_checkpoint(
+        self,
+        audit: httpx.AsyncClient,
+        audit_db: str,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        """Deleting the newest events (no hash breaks) still shows: a checkpoint names them."""
+        await _fill(audit, service_headers, event, 10)
+        made = await audit.post("/v1/checkpoints", headers=auditor_headers)
+        assert made.status_code == 201
+        assert made.json()["sequence"] == 10
+        conn = await _superuser(audit_db)
+        try:
+            await conn.execute("SET session_replication_role = replica")
+            await conn.execute("DELETE FROM audit.ledger WHERE sequence > 7")
+        finally:
+            await conn.close()
+        assert await _verify(audit, auditor_headers) == {
+            "ok": False,
+            "checked": 7,
+            "first_broken_sequence": 8,
+        }
+
+    async def test_forged_checkpoint_signature_is_caught(
+        self,
+        audit: httpx.AsyncClient,
+        audit_db: str,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        await _fill(audit, service_headers, event, 5)
+        assert (await audit.post("/v1/checkpoints", headers=service_headers)).status_code == 201
+        conn = await _superuser(audit_db)
+        try:
+            await conn.execute("SET session_replication_role = replica")
+            await conn.execute("UPDATE audit.checkpoints SET created_at = created_at + interval '1 second'")
+        finally:
+            await conn.close()
+        assert (await _verify(audit, auditor_headers))["first_broken_sequence"] == 5
+
+
+async def test_concurrent_writers_make_one_gapless_chain(
+    audit_settings: Settings,
+    service_headers: dict[str, str],
+    auditor_headers: dict[str, str],
+    event: EventFactory,
+) -> None:
+    """8 writers x 500 events through two service instances (two processes' worth of writers):
+    no gaps, no forks, each writer's events in its own order, and the chain verifies."""
+    writers, per_writer, per_request = 8, 500, 25
+    async with serve(create_app(audit_settings)) as one, serve(create_app(audit_settings)) as two:
+
+        async def writer(index: int, client: httpx.AsyncClient) -> list[int]:
+            sequences: list[int] = []
+            for start in range(0, per_writer, per_request):
+                batch = [event(case_number=f"{index:02d}-{start + i:06d}") for i in range(per_request)]
+                resp = await client.post("/v1/events", json={"events": batch}, headers=service_headers)
+                assert resp.status_code == 201, resp.text
+                sequences += [r["sequence"] for r in resp.json()["items"]]
+            return sequences
+
+        results = await asyncio.gather(*(writer(i, one if i % 2 else two) for i in range(writers)))
+        every = sorted(s for seqs in results for s in seqs)
+        assert every == list(range(1, writers * per_writer + 1))
+        for seqs in results:
+            assert seqs == sorted(seqs)
+        resp = await one.get("/v1/ledger/verify", headers=auditor_headers)
+        assert resp.json() == {"ok": True, "checked": writers * per_writer, "first_broken_sequence": None}
