@@ -63,6 +63,7 @@ class TestPostEvents:
     async def test_unknown_action_and_bad_fields_are_422(
         self, audit: httpx.AsyncClient, service_headers: dict[str, str], event: EventFactory
     ) -> None:
+        bad: dict[str, Any]
         for bad in (
             event(action="ledger.deleted"),
             event(outcome="maybe"),

@@ -276,6 +276,26 @@ async def serve(app: FastAPI, base_url: str = "http://testserver") -> AsyncItera
             yield client
 
 
+@asynccontextmanager
+async def serve_http(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """The app on a real loopback port (uvicorn in this process); yields its base URL."""
+    import uvicorn
+
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
 ServeService = Callable[..., Any]
 
 

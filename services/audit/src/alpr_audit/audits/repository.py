@@ -92,7 +92,7 @@ async def set_finding(
         )
         .values(**values)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def item_exists(conn: AsyncConnection, audit_id: uuid.UUID, sequence: int) -> bool:

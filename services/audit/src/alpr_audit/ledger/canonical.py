@@ -11,6 +11,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import rfc8785
 
 from alpr_common import AuditEventIn, Principal
@@ -24,31 +25,66 @@ def utc_text(moment: datetime) -> str:
 
 
 def event_document(
-    event: AuditEventIn, *, sequence: int, recorded_at: datetime, submitted_by: Principal
+    event: AuditEventIn, *, sequence: int, recorded_at: datetime | str, submitted_by: Principal
 ) -> dict[str, Any]:
-    occurred = event.occurred_at or recorded_at
+    recorded = recorded_at if isinstance(recorded_at, str) else utc_text(recorded_at)
+    actor = event.actor
     return {
         "sequence": sequence,
-        "occurred_at": utc_text(occurred),
-        "recorded_at": utc_text(recorded_at),
-        "action": str(event.action),
-        "actor": event.actor.model_dump(mode="json"),
-        "agency": event.agency or event.actor.agency,
-        "purpose": str(event.purpose) if event.purpose else None,
+        "occurred_at": utc_text(event.occurred_at) if event.occurred_at else recorded,
+        "recorded_at": recorded,
+        "action": event.action.value,
+        "actor": {
+            "sub": actor.sub,
+            "name": actor.name,
+            "agency": actor.agency,
+            "roles": list(actor.roles),
+            "client_id": actor.client_id,
+        },
+        "agency": event.agency or actor.agency,
+        "purpose": event.purpose.value if event.purpose else None,
         "case_number": event.case_number,
         "reason": event.reason,
-        "outcome": str(event.outcome),
+        "outcome": event.outcome.value,
         "outcome_reason": event.outcome_reason,
         "data": event.data,
-        "targets": event.targets,
+        "targets": list(event.targets),
         "source": event.source,
         "request_id": event.request_id,
         "submitted_by": {"sub": submitted_by.sub, "client_id": submitted_by.client_id},
     }
 
 
-def canonical_json(document: dict[str, Any]) -> str:
+def _plain(value: Any) -> bool:
+    """True when the fast encoder writes exactly the RFC 8785 form: no floats (whose number
+    format differs), integers within 2**53, and only ASCII keys (so key orders agree)."""
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return abs(value) <= 2**53
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
+    return False
+
+
+def canonical_json(document: dict[str, Any], *, plain: bool | None = None) -> str:
+    """RFC 8785 canonical JSON. Documents without floats or non-ASCII keys take orjson (the
+    same bytes, checked against the reference encoder in the tests, about fifty times faster);
+    the rest take the reference encoder. ``plain`` skips the check when the caller knows."""
+    if plain if plain is not None else _plain(document):
+        return orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode()
     return rfc8785.dumps(document).decode()
+
+
+def canonical_event(
+    event: AuditEventIn, *, sequence: int, recorded_at: datetime | str, submitted_by: Principal
+) -> str:
+    """The canonical text of an event; only its free-form ``data`` needs the plainness check,
+    every other field is typed (strings, lists of strings, an integer)."""
+    doc = event_document(event, sequence=sequence, recorded_at=recorded_at, submitted_by=submitted_by)
+    return canonical_json(doc, plain=_plain(doc["data"]) and _plain(doc["actor"]["roles"]))
 
 
 def chain_hash(prev_hash: str, canonical: str) -> str:

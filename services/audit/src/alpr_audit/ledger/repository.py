@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, insert, literal_column, select, text
+from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..tables import ledger, ledger_base
@@ -23,7 +23,10 @@ class Head:
 
 
 async def lock_and_read_head(conn: AsyncConnection) -> Head:
-    """Takes the ledger's append lock for this transaction and answers the chain's head."""
+    """Takes the ledger's append lock for this transaction and answers the chain's head.
+
+    Two statements on purpose: in READ COMMITTED the head read takes its snapshot after the
+    lock is held, so it sees the transaction that held the lock before this one."""
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
     row = (
         await conn.execute(
@@ -41,8 +44,13 @@ async def base(conn: AsyncConnection) -> Head:
     return Head(row.sequence, row.hash) if row else Head(0, GENESIS_HASH)
 
 
-async def insert_rows(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    await conn.execute(insert(ledger), list(rows))
+async def insert_rows(conn: AsyncConnection, rows: Sequence[tuple[int, str, str, str]]) -> None:
+    """(sequence, canonical, prev_hash, hash) rows, by COPY inside the caller's transaction."""
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.copy_records_to_table(
+        "ledger", schema_name="audit", records=rows, columns=["sequence", "canonical", "prev_hash", "hash"]
+    )
 
 
 async def hash_at(conn: AsyncConnection, sequence: int) -> str | None:
@@ -63,14 +71,22 @@ async def bounds(conn: AsyncConnection) -> tuple[int, int]:
 async def stream_chain(
     conn: AsyncConnection, first: int, last: int, chunk: int = 20_000
 ) -> AsyncIterator[list[tuple[int, str, str, str]]]:
-    """(sequence, canonical, prev_hash, hash) in sequence order, a chunk at a time."""
-    query = text(
+    """(sequence, canonical, prev_hash, hash) in sequence order, a chunk at a time, through
+    a server-side cursor of the driver (the ORM's row processing would double the cost)."""
+    await conn.execute(text("SELECT 1"))  # the transaction a cursor needs
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    cursor = await driver.cursor(
         "SELECT sequence, canonical, prev_hash, hash FROM audit.ledger "
-        "WHERE sequence >= :first AND sequence <= :last ORDER BY sequence"
+        "WHERE sequence >= $1 AND sequence <= $2 ORDER BY sequence",
+        first,
+        last,
     )
-    result = await conn.stream(query.execution_options(yield_per=chunk), {"first": first, "last": last})
-    async for part in result.partitions(chunk):
-        yield [(r[0], r[1], r[2], r[3]) for r in part]
+    while True:
+        records = await cursor.fetch(chunk)
+        if not records:
+            return
+        yield records
 
 
 def events_query(

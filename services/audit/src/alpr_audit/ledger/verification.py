@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -11,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..checkpoints.signing import checkpoint_message, signature_valid
 from ..tables import checkpoints
 from . import repository
-from .canonical import chain_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +48,24 @@ class ChainChecker:
         self.broken: int | None = None
 
     def feed(self, rows: Iterable[tuple[int, str, str, str]]) -> bool:
-        """False once a break is found."""
+        """False once a break is found. The loop is the verifier's hot path: locals only."""
         prev, expected, cps = self.prev, self.expected, self.checkpoints
+        sha256, unhex = hashlib.sha256, bytes.fromhex
+        checked = 0
         for sequence, canonical, prev_hash, digest in rows:
             if (
                 sequence != expected
                 or prev_hash != prev
-                or chain_hash(prev, canonical) != digest
-                or (sequence in cps and not self.checkpoint_holds(cps[sequence], digest))
+                or sha256(unhex(prev) + canonical.encode()).hexdigest() != digest
+                or (cps and sequence in cps and not self.checkpoint_holds(cps[sequence], digest))
             ):
                 self.broken = expected if sequence != expected else sequence
-                self.prev, self.expected = prev, expected
+                self.prev, self.expected, self.checked = prev, expected, self.checked + checked
                 return False
             prev = digest
             expected += 1
-            self.checked += 1
-        self.prev, self.expected = prev, expected
+            checked += 1
+        self.prev, self.expected, self.checked = prev, expected, self.checked + checked
         return True
 
     def checkpoint_holds(self, cp: CheckpointRecord, digest: str) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from alpr_common import AuditEventIn, AuditReceipt, Principal
 
 from . import repository
-from .canonical import canonical_json, chain_hash, event_document
+from .canonical import canonical_event, chain_hash, utc_text
 
 _log = structlog.get_logger("alpr.audit.writer")
 
@@ -29,41 +29,60 @@ class _Pending:
     )
 
 
+COPY_CHUNK = 125
+
+
 async def append_now(
     engine: AsyncEngine,
     batches: list[tuple[list[AuditEventIn], Principal]],
     recorded_at: datetime | None = None,
 ) -> list[list[AuditReceipt]]:
     """Appends the batches in one transaction under the ledger lock; receipts per batch.
+
+    Rows go to PostgreSQL by COPY in chunks; while the database ingests one chunk the next is
+    canonicalized and hashed, so Python and PostgreSQL work at the same time.
     ``recorded_at`` is the server's clock unless given (imports of historic ledgers, tests)."""
     async with engine.begin() as conn:
         head = await repository.lock_and_read_head(conn)
-        recorded_at = recorded_at or datetime.now(UTC)
+        recorded = utc_text(recorded_at or datetime.now(UTC))
         sequence, prev = head.sequence, head.hash
-        rows = []
+        rows: list[tuple[int, str, str, str]] = []
         receipts: list[list[AuditReceipt]] = []
-        for events, submitted_by in batches:
-            mine = []
-            for event in events:
-                sequence += 1
-                canonical = canonical_json(
-                    event_document(
-                        event, sequence=sequence, recorded_at=recorded_at, submitted_by=submitted_by
+        in_flight: asyncio.Future[None] | None = None
+        try:
+            for events, submitted_by in batches:
+                mine = []
+                for event in events:
+                    sequence += 1
+                    canonical = canonical_event(
+                        event, sequence=sequence, recorded_at=recorded, submitted_by=submitted_by
                     )
-                )
-                digest = chain_hash(prev, canonical)
-                rows.append({"sequence": sequence, "canonical": canonical, "prev_hash": prev, "hash": digest})
-                mine.append(AuditReceipt(sequence=sequence, hash=digest))
-                prev = digest
-            receipts.append(mine)
-        await repository.insert_rows(conn, rows)
+                    digest = chain_hash(prev, canonical)
+                    rows.append((sequence, canonical, prev, digest))
+                    mine.append(AuditReceipt(sequence=sequence, hash=digest))
+                    prev = digest
+                    if len(rows) == COPY_CHUNK:
+                        if in_flight is not None:
+                            await in_flight
+                        in_flight = asyncio.ensure_future(repository.insert_rows(conn, rows))
+                        rows = []
+                        await asyncio.sleep(0)  # let the COPY go out before the next chunk is built
+                receipts.append(mine)
+            if in_flight is not None:
+                await in_flight
+                in_flight = None
+            if rows:
+                await repository.insert_rows(conn, rows)
+        finally:
+            if in_flight is not None:
+                await asyncio.gather(in_flight, return_exceptions=True)
     return receipts
 
 
 class LedgerWriter:
     """One task per process that drains the queue of pending appends into transactions."""
 
-    def __init__(self, engine: AsyncEngine, max_events: int = 2000) -> None:
+    def __init__(self, engine: AsyncEngine, max_events: int = 5000) -> None:
         self.engine = engine
         self.max_events = max_events
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()

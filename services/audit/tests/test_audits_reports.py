@@ -1,0 +1,183 @@
+"""Sample audits (R21), the SB 34 report (R23) and the public transparency page (R32)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from alpr_devstack.testing import Infra, bearer, problem
+
+EventFactory = Callable[..., dict[str, Any]]
+
+
+def _ago(days: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+class TestSampleAudits:
+    async def _seed(self, audit: httpx.AsyncClient, headers: dict[str, str], event: EventFactory) -> set[int]:
+        """15 browsing searches in the last six months, and others that must never be drawn."""
+        wanted = [event(case_number=f"2026-{i:06d}", occurred_at=_ago(i * 10)) for i in range(15)]
+        others = [
+            event(occurred_at=_ago(200)),  # older than six months
+            event(outcome="refused", purpose="personal_use"),  # refused, not browsing
+            event(action="detection.viewed"),
+            event(actor={"sub": "x", "name": "X", "agency": "CA0010900", "roles": ["investigator"]}),
+        ]
+        resp = await audit.post("/v1/events", json={"events": wanted + others}, headers=headers)
+        assert resp.status_code == 201
+        return {r["sequence"] for r in resp.json()["items"][:15]}
+
+    async def test_sample_draws_only_recent_browsing_without_repeats_R21(
+        self,
+        audit: httpx.AsyncClient,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        """R21: at least 10 detection-browsing searches from the preceding six months."""
+        eligible = await self._seed(audit, service_headers, event)
+        for _ in range(3):
+            resp = await audit.post("/v1/audits", json={"size": 10}, headers=auditor_headers)
+            assert resp.status_code == 201, resp.text
+            body = resp.json()
+            drawn = [item["sequence"] for item in body["items"]]
+            assert len(drawn) == 10
+            assert len(set(drawn)) == 10
+            assert set(drawn) <= eligible
+            assert body["available"] == 15
+            assert body["status"] == "open"
+        big = (await audit.post("/v1/audits", json={"size": 50}, headers=auditor_headers)).json()
+        assert {i["sequence"] for i in big["items"]} == eligible
+
+    async def test_fewer_than_ten_is_refused(
+        self, audit: httpx.AsyncClient, auditor_headers: dict[str, str]
+    ) -> None:
+        resp = await audit.post("/v1/audits", json={"size": 9}, headers=auditor_headers)
+        assert resp.status_code == 422
+        assert problem(resp)["type"] == "urn:alpr:problem:validation"
+
+    async def test_findings_progress_and_completion(
+        self,
+        audit: httpx.AsyncClient,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        infra: Infra,
+        event: EventFactory,
+    ) -> None:
+        await self._seed(audit, service_headers, event)
+        created = (await audit.post("/v1/audits", json={"size": 10}, headers=auditor_headers)).json()
+        audit_id = created["id"]
+        sequences = [i["sequence"] for i in created["items"]]
+        for n, seq in enumerate(sequences):
+            finding = "non_compliant" if n == 0 else "compliant"
+            resp = await audit.post(
+                f"/v1/audits/{audit_id}/findings",
+                headers=auditor_headers,
+                json={"sequence": seq, "finding": finding, "note": f"checked {n}"},
+            )
+            assert resp.status_code == 200, resp.text
+        again = await audit.post(
+            f"/v1/audits/{audit_id}/findings",
+            headers=auditor_headers,
+            json={"sequence": sequences[0], "finding": "compliant"},
+        )
+        assert again.status_code == 409
+        not_sampled = await audit.post(
+            f"/v1/audits/{audit_id}/findings",
+            headers=auditor_headers,
+            json={"sequence": 999, "finding": "compliant"},
+        )
+        assert not_sampled.status_code == 404
+        done = (await audit.get(f"/v1/audits/{audit_id}", headers=auditor_headers)).json()
+        assert done["status"] == "complete"
+        assert done["progress"] == {"total": 10, "recorded": 10, "compliant": 9, "non_compliant": 1}
+        assert done["items"][0]["recorded_by"]["sub"] == "aud-1"
+        assert done["retained_beyond_six_months"] is None  # search does not answer in this test
+
+        # Another agency's auditor: the audit does not exist for them (R27).
+        other = bearer(infra.mint(sub="aud-9", agency="CA0010900", roles=["auditor"]))
+        hidden = await audit.get(f"/v1/audits/{audit_id}", headers=other)
+        missing = await audit.get("/v1/audits/00000000-0000-0000-0000-000000000000", headers=other)
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["detail"] == missing.json()["detail"]
+        listed = (await audit.get("/v1/audits", headers=auditor_headers)).json()
+        assert [a["id"] for a in listed["items"]] == [audit_id]
+
+
+class TestSb34Report:
+    async def test_counts_by_purpose_refusals_hits_releases_R23(
+        self, audit: httpx.AsyncClient, service_headers: dict[str, str], infra: Infra, event: EventFactory
+    ) -> None:
+        events = [
+            event(purpose="stolen_vehicle"),
+            event(purpose="stolen_vehicle"),
+            event(purpose="amber_alert"),
+            event(outcome="refused", purpose="immigration_enforcement", outcome_reason="purpose-prohibited"),
+            event(action="alert.transitioned", purpose=None, data={"from": "live_query", "to": "confirmed"}),
+            event(action="alert.transitioned", purpose=None, data={"from": "alert", "to": "misread"}),
+            event(action="alert.transitioned", purpose=None, data={"from": "alert", "to": "tentative_hit"}),
+            event(action="sharing.released", purpose="serial_crime_support", data={"agency": "CA0010900"}),
+            event(action="retention.purged", purpose=None, data={"detections": 120}),
+            event(purpose="stolen_vehicle", occurred_at=_ago(400)),  # outside the period
+        ]
+        assert (
+            await audit.post("/v1/events", json={"events": events}, headers=service_headers)
+        ).status_code == 201
+        admin = bearer(infra.mint(roles=["alpr_admin"]))
+        today = datetime.now(UTC).date()
+        params = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+        resp = await audit.get("/v1/reports/sb34", params=params, headers=admin)
+        assert resp.status_code == 200, resp.text
+        report = resp.json()
+        assert report["from"] == params["from"]
+        assert report["searches_by_purpose"] == {"stolen_vehicle": 2, "amber_alert": 1}
+        assert report["refused_attempts"] == {"purpose-prohibited": 1}
+        assert report["hits_by_final_state"] == {"confirmed": 1, "misread": 1}
+        assert report["releases"] == [{"agency": "CA0010900", "purpose": "serial_crime_support", "count": 1}]
+        assert report["purges"] == 1
+
+        csv_resp = await audit.get("/v1/reports/sb34", params=params, headers={**admin, "Accept": "text/csv"})
+        assert csv_resp.headers["content-type"].startswith("text/csv")
+        assert "searches_by_purpose,stolen_vehicle,,2" in csv_resp.text
+        assert "releases,CA0010900,serial_crime_support,1" in csv_resp.text
+
+    async def test_roles_and_bad_range(self, audit: httpx.AsyncClient, infra: Infra) -> None:
+        params = {"from": "2026-02-01", "to": "2026-01-01"}
+        investigator = bearer(infra.mint(roles=["investigator"]))
+        assert (await audit.get("/v1/reports/sb34", params=params, headers=investigator)).status_code == 403
+        auditor = bearer(infra.mint(roles=["auditor"]))
+        bad = await audit.get("/v1/reports/sb34", params=params, headers=auditor)
+        assert bad.status_code == 422
+        assert (await audit.get("/v1/reports/sb34", params={"from": "x"}, headers=auditor)).status_code == 422
+
+
+class TestTransparency:
+    async def test_public_page_has_policy_and_counts_but_no_record_R32(
+        self, audit: httpx.AsyncClient, service_headers: dict[str, str], event: EventFactory
+    ) -> None:
+        """R32: published policy and aggregate statistics, without exposing any record."""
+        events = [event(), event(), event(action="alert.created", purpose=None, data={"plate": "5SECRET1"})]
+        await audit.post("/v1/events", json={"events": events}, headers=service_headers)
+        resp = await audit.get("/public/v1/transparency")  # no token
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["agency"] == "CA0019400"
+        assert "SB 34" in body["policy_text"]
+        assert body["counts"] == {
+            "cameras": None,
+            "detections_in_retention": None,
+            "hits": 1,
+            "searches": 2,
+            "sharing_partners": None,
+        }
+        for record_detail in ("7ABC123", "5SECRET1", "inv-7"):
+            assert record_detail not in resp.text
+        other = (await audit.get("/public/v1/transparency", params={"agency": "CA0010900"})).json()
+        assert other["counts"]["searches"] == 0
+        assert (
+            await audit.get("/public/v1/transparency", params={"agency": "bad agency"})
+        ).status_code == 422
