@@ -115,6 +115,9 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
             if name != "recognition":
                 assert httpx.get(f"{base}/readyz").status_code == 200
 
+        # The audit service signs checkpoints with the stack's persistent key, not a random one.
+        assert "ephemeral_signing_key" not in (data_dir / "logs" / "audit.log").read_text()
+
         # A second `up` from the same data directory is refused, not doubled.
         again = _alpr(env, "dev", "up", "--detach")
         assert again.returncode != 0

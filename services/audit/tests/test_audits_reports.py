@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+from fastapi import APIRouter, Depends
+from pydantic import SecretStr
 
-from alpr_devstack.testing import Infra, bearer, problem
+from alpr_audit.app import create_app
+from alpr_audit.settings import Settings
+from alpr_common import Principal, Role, create_service_app, require_roles
+from alpr_devstack.testing import Infra, bearer, problem, serve, serve_http
 
 EventFactory = Callable[..., dict[str, Any]]
 
@@ -181,3 +186,42 @@ class TestTransparency:
         assert (
             await audit.get("/public/v1/transparency", params={"agency": "bad agency"})
         ).status_code == 422
+
+
+owner_router = APIRouter()
+owner_calls: list[str] = []
+
+
+@owner_router.get("/v1/stats")
+async def owner_stats(
+    agency: str, principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+) -> dict[str, int]:
+    owner_calls.append(principal.sub)
+    return {"cameras": 12} if agency == "CA0019400" else {"cameras": 0}
+
+
+async def test_transparency_takes_owner_counts_from_their_stats(
+    infra: Infra, audit_settings: Settings
+) -> None:
+    """Counts not in the ledger come from the owners' GET /v1/stats, asked with a service token."""
+    owner = create_service_app(
+        service="owner",
+        settings=infra.settings("ingest"),
+        description="owner",
+        routers=[owner_router],
+        uses_database=False,
+    )
+    secret = infra.register_client("svc-audit-test", roles=["service"])
+    async with serve_http(owner) as owner_url:
+        settings = audit_settings.model_copy(
+            update={
+                "ingest_url": owner_url,
+                "client_id": "svc-audit-test",
+                "client_secret": SecretStr(secret),
+            }
+        )
+        async with serve(create_app(settings)) as audit:
+            body = (await audit.get("/public/v1/transparency")).json()
+    assert body["counts"]["cameras"] == 12
+    assert body["counts"]["detections_in_retention"] is None  # search does not answer here
+    assert owner_calls == ["svc-audit-test"]

@@ -15,6 +15,13 @@ from alpr_devstack.testing import Infra, bearer, problem
 EventFactory = Callable[..., dict[str, Any]]
 
 
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = ["x"]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 class TestPostEvents:
     async def test_anonymous_is_401(self, audit: httpx.AsyncClient, event: EventFactory) -> None:
         resp = await audit.post("/v1/events", json=event())
@@ -70,6 +77,8 @@ class TestPostEvents:
             event(purpose="curiosity"),
             event(actor={"name": "no sub"}),
             event(data={"blob": "x" * 20000}),
+            event(data={"n": 2**60}),
+            event(data={"deep": _nested(20)}),
             {"events": []},
         ):
             resp = await audit.post("/v1/events", json=bad, headers=service_headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,9 +48,38 @@ class AuditEventIn(BaseModel):
     @field_validator("data")
     @classmethod
     def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(json.dumps(value, default=str)) > MAX_DATA_BYTES:
+        _check_json(value, depth=0)
+        if len(json.dumps(value)) > MAX_DATA_BYTES:
             raise ValueError(f"data is larger than {MAX_DATA_BYTES} bytes")
         return value
+
+
+def _check_json(value: Any, depth: int) -> None:
+    """What the ledger's canonical JSON (RFC 8785) can hold: finite numbers, integers within
+    2**53, string keys, nesting at most 16 deep."""
+    if depth > 16:
+        raise ValueError("data is nested too deeply")
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int):
+        if abs(value) > 2**53:
+            raise ValueError("integers in data must lie within +-2**53")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("numbers in data must be finite")
+        return
+    if isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError("keys in data must be strings")
+            _check_json(item, depth + 1)
+        return
+    raise ValueError(f"data may hold only JSON values, not {type(value).__name__}")
 
 
 class AuditBatchIn(BaseModel):

@@ -305,6 +305,7 @@ class Stack:
                 **env,
                 f"{prefix}_CLIENT_ID": f"svc-{name}",
                 f"{prefix}_CLIENT_SECRET": secrets["clients"][name],
+                **({"AUDIT_SIGNING_KEY": secrets["audit_signing_key"]} if name == "audit" else {}),
             },
         )
         components[name] = {

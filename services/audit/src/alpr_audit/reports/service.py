@@ -8,6 +8,7 @@ import io
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alpr_common import Action, Principal, ServiceClient
@@ -18,6 +19,8 @@ from ..ledger.canonical import utc_text
 from ..ledger.service import record_own
 from . import repository as repo
 from .schemas import AuditCounts, Release, Sb34Report, Transparency, TransparencyCounts
+
+_log = structlog.get_logger("alpr.audit.reports")
 
 
 async def sb34(
@@ -108,7 +111,8 @@ async def _owner_count(client: ServiceClient, agency: str, key: str, timeout_s: 
     try:
         async with asyncio.timeout(timeout_s):
             body: dict[str, Any] = await stats(agency)
-    except Exception:  # noqa: BLE001 - an owner that does not answer shows as null
+    except Exception as exc:  # noqa: BLE001 - an owner that does not answer shows as null
+        _log.info("owner_stats_unavailable", service=getattr(client, "service_name", "?"), error=repr(exc))
         return None
     value = body.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
