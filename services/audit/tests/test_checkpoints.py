@@ -74,7 +74,7 @@ def test_canonical_fast_path_matches_rfc8785() -> None:
         return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
 
     for _ in range(3000):
-        doc = {
+        doc: dict[str, Any] = {
             "b": [text(), None, True, False, rng.randint(-(2**53), 2**53)],
             "a": {"z": text(), "y": {"x": [text()]}},
             text().encode("ascii", "ignore").decode() or "k": text(),
