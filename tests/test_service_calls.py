@@ -4,6 +4,7 @@ grant, caches it, and carries the request id to the service it calls."""
 from __future__ import annotations
 
 import httpx
+from opentelemetry import trace
 import pytest
 
 from alpr_common import REQUEST_ID_HEADER, ClientCredentials, SearchClient, request_id_var
@@ -15,8 +16,11 @@ async def test_client_credentials_call_carries_identity_and_request_id(infra: In
     seen: list[str | None] = []
     target = create_app("search", infra.settings("search"))
 
+    traces: list[str | None] = []
+
     async def capture(request: httpx.Request) -> None:
         seen.append(request.headers.get(REQUEST_ID_HEADER))
+        traces.append(request.headers.get("traceparent"))
 
     async with target.router.lifespan_context(target), httpx.AsyncClient() as real_http:
         credentials = ClientCredentials(
@@ -29,8 +33,10 @@ async def test_client_credentials_call_carries_identity_and_request_id(infra: In
             client = SearchClient("http://search", http=asgi, credentials=credentials)
             token_var = request_id_var.set("req-42")
             try:
-                me = await client.whoami()
-                again = await client.whoami()
+                with trace.get_tracer("test").start_as_current_span("caller") as span:
+                    me = await client.whoami()
+                    again = await client.whoami()
+                    trace_id = format(span.get_span_context().trace_id, "032x")
             finally:
                 request_id_var.reset(token_var)
         first_token = await credentials.token()
@@ -40,6 +46,8 @@ async def test_client_credentials_call_carries_identity_and_request_id(infra: In
     assert me.client_id == "svc-sharing-test"
     assert again == me
     assert seen == ["req-42", "req-42"]
+    # OpenTelemetry carries the trace context to the called service (W3C traceparent).
+    assert all(t is not None and t.startswith(f"00-{trace_id}-") for t in traces), traces
 
 
 async def test_wrong_client_secret_is_unavailable_not_a_crash(infra: Infra) -> None:

@@ -11,6 +11,7 @@ import time
 from typing import Any, TypeVar
 
 import httpx
+from opentelemetry import propagate
 from pydantic import BaseModel
 
 from ._observability import REQUEST_ID_HEADER, request_id_var
@@ -104,6 +105,8 @@ class ServiceClient:
         request_id = request_id_var.get()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
+        # W3C trace context of the current span, whatever transport carries the call.
+        propagate.inject(headers)
         return headers
 
     async def request(
