@@ -4,8 +4,8 @@ grant, caches it, and carries the request id to the service it calls."""
 from __future__ import annotations
 
 import httpx
-from opentelemetry import trace
 import pytest
+from opentelemetry import trace
 
 from alpr_common import REQUEST_ID_HEADER, ClientCredentials, SearchClient, request_id_var
 from alpr_devstack.testing import Infra, create_app
