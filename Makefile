@@ -37,7 +37,7 @@ test: install lint ## Lint, type-check, then run the whole test suite against re
 lint: install ## ruff and mypy --strict
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs services tests
+	$(BIN)/mypy libs services tests deploy/tools
 
 .PHONY: bench
 bench: install ## Run the benchmarks (they print their figures beside a baseline)

@@ -1,0 +1,215 @@
+"""The Helm chart: lint --strict, render with the default and a production-like values file,
+validate every manifest against the Kubernetes schemas, and hold it to the policies agency IT
+expects (non-root, read-only root, no capabilities, probes and resources, default deny)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "deploy" / "helm"
+PRODUCTION = CHART / "ci" / "values-production.yaml"
+KUBERNETES_VERSION = "1.31"
+SERVICES = ("ingest", "recognition", "hotlist", "search", "audit", "sharing")
+
+
+@pytest.fixture(scope="module")
+def helm() -> str:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fetch_helm", ROOT / "deploy" / "tools" / "fetch_helm.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.fetch())
+
+
+def _run(helm: str, *args: str) -> str:
+    proc = subprocess.run([helm, *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return proc.stdout
+
+
+def _render(helm: str, *extra: str) -> list[dict[str, Any]]:
+    out = _run(helm, "template", "alpr", str(CHART), "--namespace", "alpr", *extra)
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+@pytest.fixture(scope="module", params=["default", "production"])
+def manifests(request: pytest.FixtureRequest, helm: str) -> list[dict[str, Any]]:
+    return _render(helm) if request.param == "default" else _render(helm, "-f", str(PRODUCTION))
+
+
+def _pod_specs(manifests: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for doc in manifests:
+        kind, name = doc["kind"], doc["metadata"]["name"]
+        if kind == "Deployment" or kind == "Job":
+            yield f"{kind}/{name}", doc["spec"]["template"]["spec"]
+        elif kind == "CronJob":
+            yield f"{kind}/{name}", doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("values", [[], ["-f", str(PRODUCTION)]], ids=["default", "production"])
+def test_lint_strict(helm: str, values: list[str]) -> None:
+    _run(helm, "lint", "--strict", str(CHART), *values)
+
+
+def test_manifests_are_valid_kubernetes(manifests: list[dict[str, Any]]) -> None:
+    for doc in manifests:
+        if doc["apiVersion"].startswith("monitoring.coreos.com/"):
+            continue  # a CRD (ServiceMonitor): no schema in the Kubernetes set
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+def test_every_container_is_locked_down(manifests: list[dict[str, Any]]) -> None:
+    checked = 0
+    for where, pod in _pod_specs(manifests):
+        assert pod["securityContext"]["runAsNonRoot"] is True, where
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", where
+        assert pod["automountServiceAccountToken"] is False, where
+        for container in pod["containers"]:
+            sc = container["securityContext"]
+            assert sc["runAsNonRoot"] is True, where
+            assert sc["readOnlyRootFilesystem"] is True, where
+            assert sc["allowPrivilegeEscalation"] is False, where
+            assert sc["capabilities"]["drop"] == ["ALL"], where
+            assert container["resources"]["requests"], where
+            assert container["resources"]["limits"], where
+            checked += 1
+    assert checked >= 10
+
+
+def test_deployments_have_probes_and_the_services_all_run(manifests: list[dict[str, Any]]) -> None:
+    deployments = {
+        d["metadata"]["labels"]["app.kubernetes.io/component"]: d
+        for d in manifests
+        if d["kind"] == "Deployment"
+    }
+    assert set(deployments) == set(SERVICES)
+    for name, deployment in deployments.items():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+        assert f"alpr_{name}.app:create_app" in container["command"], name
+        assert "checksum/config" in deployment["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_recognition_runs_on_gpu_nodes(manifests: list[dict[str, Any]]) -> None:
+    recognition = next(
+        d
+        for d in manifests
+        if d["kind"] == "Deployment"
+        and d["metadata"]["labels"]["app.kubernetes.io/component"] == "recognition"
+    )
+    pod = recognition["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    assert pod["tolerations"][0]["key"] == "nvidia.com/gpu"
+
+
+def test_network_policy_default_deny_and_documented_paths(manifests: list[dict[str, Any]]) -> None:
+    policies = {p["metadata"]["name"]: p for p in manifests if p["kind"] == "NetworkPolicy"}
+    deny = policies["alpr-default-deny"]
+    assert deny["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert "ingress" not in deny["spec"]
+    assert "egress" not in deny["spec"]
+
+    def callers(service: str) -> set[str]:
+        rules = policies[f"alpr-{service}"]["spec"]["ingress"]
+        return {
+            peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+            for rule in rules
+            for peer in rule["from"]
+            if "podSelector" in peer
+        }
+
+    assert callers("audit") == {"ingest", "recognition", "hotlist", "search", "sharing"}
+    assert callers("recognition") == set()  # workers pull; nothing calls them
+    assert "recognition" in callers("ingest")
+    # Partner traffic reaches sharing only through the ingress controller's namespace.
+    sharing_from = [peer for rule in policies["alpr-sharing"]["spec"]["ingress"] for peer in rule["from"]]
+    assert {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+    } in sharing_from
+
+
+def test_migrations_hook_and_cronjobs(manifests: list[dict[str, Any]]) -> None:
+    job = next(d for d in manifests if d["kind"] == "Job")
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["alpr", "db", "upgrade"]
+    assert "envFrom" not in container  # hooks run before the release's ConfigMap exists
+    commands = sorted(
+        " ".join(c["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"])
+        for c in manifests
+        if c["kind"] == "CronJob"
+    )
+    assert commands == ["alpr audit checkpoint", "alpr hotlist sync", "alpr search purge"]
+
+
+def test_production_values_use_existing_secrets_and_the_ingress(helm: str) -> None:
+    docs = _render(helm, "-f", str(PRODUCTION))
+    assert not [d for d in docs if d["kind"] == "Secret"]  # all named, none made from values
+    ingress = next(d for d in docs if d["kind"] == "Ingress")
+    backends = {
+        (rule["host"], path["path"]): path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert backends[("partners.alpr.agency.example", "/v1/requests")] == "alpr-sharing"
+    assert backends[("alpr.agency.example", "/public/")] == "alpr-audit"
+    hpa = next(
+        d
+        for d in docs
+        if d["kind"] == "HorizontalPodAutoscaler" and d["metadata"]["name"] == "alpr-recognition"
+    )
+    assert hpa["spec"]["metrics"][0]["external"]["metric"]["name"] == "alpr_ingest_queue_depth"
+
+
+def test_values_are_schema_checked(helm: str) -> None:
+    bad = subprocess.run(
+        [helm, "template", "alpr", str(CHART), "--set", "audit.retentionDays=365"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode != 0
+    assert "retentionDays" in bad.stderr
+    typo = subprocess.run(
+        [helm, "template", "alpr", str(CHART), "--set", "servcies.ingest.replicas=3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert typo.returncode != 0
+
+
+def _documented(values: Any, schema: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, schema node) for every value, down to where the schema stops describing
+    members (free-form objects like a securityContext count as one value)."""
+    if isinstance(values, dict) and values and "properties" in schema:
+        for key, value in values.items():
+            assert key in schema["properties"], f"{path}.{key} is not in values.schema.json"
+            yield from _documented(value, schema["properties"][key], f"{path}.{key}" if path else key)
+    else:
+        yield path, schema
+
+
+def test_every_value_is_in_the_schema_and_the_readme() -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    readme = (CHART / "README.md").read_text()
+    documented = list(_documented(values, schema))
+    assert len(documented) > 100
+    for path, node in documented:
+        assert node.get("description"), path
+        assert f"| `{path}` |" in readme, path
