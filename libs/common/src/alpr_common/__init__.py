@@ -19,9 +19,10 @@ from ._audit_events import (
 )
 from ._auth import AUTHENTICATOR_ATTR, AnyPrincipal, authenticate, check_training, require_roles
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
-from ._database import DbSession, async_database_url, check_database, get_session, make_engine
+from ._database import DbSession, async_database_url, check_database, get_session, make_engine, on_rollback
 from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
 from ._pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from ._pipeline import Accepted, Box, DetectionBatch, DetectionRecord, MatchBatch, MatchRead
 from ._plates import normalize_plate, normalize_plate_pattern
 from ._problems import (
     PROBLEM_MEDIA_TYPE,
@@ -39,6 +40,7 @@ from ._problems import (
     ValidationProblem,
     problem_responses,
 )
+from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, check_purpose
 from ._roles import MACHINE_ROLES, Role
 from ._service_clients import (
     AuditClient,
@@ -58,10 +60,12 @@ from ._whoami import WhoAmI
 __all__ = [
     "ALLOWED_ALGORITHMS",
     "AUTHENTICATOR_ATTR",
+    "DEFAULT_CASE_NUMBER_PATTERN",
     "MACHINE_ROLES",
     "PROBLEM_MEDIA_TYPE",
     "PROHIBITED_PURPOSES",
     "REQUEST_ID_HEADER",
+    "Accepted",
     "Action",
     "Actor",
     "AnyPrincipal",
@@ -72,14 +76,19 @@ __all__ = [
     "AuditReceipts",
     "AuditUnavailable",
     "AuthorizedPurpose",
+    "Box",
     "ClientCredentials",
     "Conflict",
     "Cursor",
     "DbSession",
+    "DetectionBatch",
+    "DetectionRecord",
     "Forbidden",
     "HotlistClient",
     "IngestClient",
     "Limit",
+    "MatchBatch",
+    "MatchRead",
     "NotFound",
     "Outcome",
     "Page",
@@ -109,6 +118,7 @@ __all__ = [
     "authenticate",
     "check_bucket",
     "check_database",
+    "check_purpose",
     "check_training",
     "configure_logging",
     "create_service_app",
@@ -120,6 +130,7 @@ __all__ = [
     "make_object_store",
     "normalize_plate",
     "normalize_plate_pattern",
+    "on_rollback",
     "principal_from_claims",
     "problem_responses",
     "request_id_var",

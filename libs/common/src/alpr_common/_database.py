@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+_log = structlog.get_logger("alpr.database")
 
 
 def async_database_url(url: str) -> str:
@@ -63,13 +66,33 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     maker: async_sessionmaker[AsyncSession] | None = getattr(request.app.state, "sessionmaker", None)
     if maker is None:
         raise RuntimeError("this service has no database")
+    compensations: list[Compensation] = []
+    request.state.compensations = compensations
     async with maker() as session:
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
+            # Work outside the transaction (objects written to the store) is undone too.
+            for undo in reversed(compensations):
+                try:
+                    await undo()
+                except Exception as exc:  # noqa: BLE001 - keep undoing the rest
+                    _log.error("compensation_failed", error=repr(exc))
             raise
+
+
+Compensation = Callable[[], Awaitable[None]]
+
+
+def on_rollback(request: Request, undo: Compensation) -> None:
+    """Registers ``undo`` to run if this request's unit of work rolls back (or its commit
+    fails): how a write outside the database (an object in the store) stays all-or-nothing."""
+    compensations: list[Compensation] | None = getattr(request.state, "compensations", None)
+    if compensations is None:
+        raise RuntimeError("on_rollback needs the request's DbSession")
+    compensations.append(undo)
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session)]

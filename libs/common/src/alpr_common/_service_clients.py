@@ -9,6 +9,7 @@ import httpx
 
 from ._audit_events import AuditBatchIn, AuditEventIn, AuditReceipt, AuditReceipts
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
+from ._pipeline import Accepted, DetectionBatch, MatchBatch
 from ._problems import AuditUnavailable, Unavailable
 from ._settings import ServiceSettings
 from ._whoami import WhoAmI
@@ -39,9 +40,17 @@ class RecognitionClient(_WhoamiMixin):
 class HotlistClient(_StatsMixin):
     service_name = "hotlist"
 
+    async def matches(self, batch: MatchBatch) -> Accepted:
+        """``POST /v1/matches``: reads to match against the hotlists (idempotent on read id)."""
+        return await self.post_model("/v1/matches", batch, Accepted)
+
 
 class SearchClient(_StatsMixin):
     service_name = "search"
+
+    async def detections_batch(self, batch: DetectionBatch) -> Accepted:
+        """``POST /v1/detections:batch``: detections into the store (idempotent on id)."""
+        return await self.post_model("/v1/detections:batch", batch, Accepted)
 
 
 class AuditClient(_WhoamiMixin):

@@ -2,20 +2,106 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from alpr_common import create_service_app
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from alpr_common import PROBLEM_MEDIA_TYPE, Problem, create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
+from .cameras.endpoints import router as cameras_router
+from .context import IngestContext
+from .frames.endpoints import router as frames_router
+from .outbox import dispatcher
+from .reads.endpoints import router as reads_router
 from .settings import Settings
+from .stats import QueueMetrics
+from .stats import router as stats_router
+from .storage import ObjectStore
+
+UPLOAD_PATHS = ("/v1/frames", "/v1/reads")
+
+
+class BodyLimit:
+    """Refuses an upload whose declared size is over the limit before reading a byte (413)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path") in UPLOAD_PATHS:
+            length = dict(scope.get("headers", [])).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.limit:
+                body = (
+                    Problem(
+                        type="urn:alpr:problem:payload-too-large",
+                        title="Payload too large",
+                        status=413,
+                        detail=f"Uploads are limited to {self.limit} bytes.",
+                    )
+                    .model_dump_json(exclude_none=True)
+                    .encode()
+                )
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 413,
+                        "headers": [
+                            (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ingest = IngestContext(
+            settings, ObjectStore(app.state.object_store, settings.s3_bucket), app.state.clients
+        )
+        metrics = QueueMetrics(app.state.metrics.registry)
+        tasks = [
+            asyncio.create_task(
+                dispatcher.run(
+                    app.state.engine,
+                    app.state.clients,
+                    settings.outbox_batch,
+                    settings.outbox_poll_seconds,
+                    settings.outbox_max_backoff_seconds,
+                )
+            ),
+            asyncio.create_task(metrics.run(app.state.engine, settings.metrics_refresh_seconds)),
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = create_service_app(
         service=SERVICE,
-        settings=settings or Settings(),
+        settings=settings,
         description=SERVICE_DOC or "",
+        routers=[cameras_router, frames_router, reads_router, stats_router],
         uses_database=True,
         uses_object_store=True,
+        lifespan=lifespan,
     )
+    # Multipart overhead on top of the largest image and an overview image.
+    app.add_middleware(BodyLimit, limit=2 * settings.max_image_bytes + 256 * 1024)
+    return app

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from alpr_common import ServiceSettings
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings
 
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore", populate_by_name=True)
+
+    max_image_bytes: int = Field(10_000_000, ge=1024)
+    max_pixels: int = Field(40_000_000, ge=10_000)
+    clock_skew_seconds: int = Field(120, ge=0)
+    # R18: mobile units may upload up to 30 days late.
+    max_upload_age_days: int = Field(30, ge=1)
+    default_lease_seconds: int = Field(60, ge=5)
+    max_lease_seconds: int = Field(600, ge=5)
+    max_attempts: int = Field(5, ge=1)
+    presign_seconds: int = Field(300, ge=10, le=3600)
+    outbox_batch: int = Field(200, ge=1, le=1000)
+    outbox_poll_seconds: float = Field(0.5, gt=0)
+    outbox_max_backoff_seconds: float = Field(60.0, gt=0)
+    metrics_refresh_seconds: float = Field(5.0, gt=0)
+    case_number_required: bool = True
+    case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN

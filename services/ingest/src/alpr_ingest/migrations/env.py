@@ -1,8 +1,6 @@
 """Alembic environment of the ingest service (schema ``ingest``)."""
 
-from alpr_common.migrations import run_env, service_metadata
-
-# Table models register on this metadata as the service's domain issue adds them.
-target_metadata = service_metadata("ingest")
+from alpr_common.migrations import run_env
+from alpr_ingest.tables import metadata as target_metadata
 
 run_env("ingest", target_metadata)

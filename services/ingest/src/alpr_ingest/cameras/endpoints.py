@@ -1,0 +1,73 @@
+"""``/v1/cameras`` (alpr_admin): registration of fixed and mobile units."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from alpr_common import (
+    AuditUnavailable,
+    Conflict,
+    Cursor,
+    DbSession,
+    Forbidden,
+    Limit,
+    NotFound,
+    Page,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from . import service
+from .schemas import CameraCreate, CameraPublic, CameraUpdate
+
+router = APIRouter(tags=["cameras"])
+Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+_errors = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.post(
+    "/v1/cameras",
+    response_model=CameraPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*_errors, Conflict, ValidationProblem, AuditUnavailable),
+)
+async def create_camera(ctx: Ctx, session: DbSession, principal: Admin, body: CameraCreate) -> CameraPublic:
+    """Registers a camera of the admin's agency; its device uploads with its own client id."""
+    return await service.create(ctx, session, principal, body)
+
+
+@router.get("/v1/cameras", response_model=Page[CameraPublic], responses=problem_responses(*_errors))
+async def list_cameras(
+    session: DbSession, principal: Admin, limit: Limit = 50, cursor: Cursor = None
+) -> Page[CameraPublic]:
+    """The agency's cameras."""
+    return await service.list_cameras(session, principal, limit, cursor)
+
+
+@router.get(
+    "/v1/cameras/{camera_id}", response_model=CameraPublic, responses=problem_responses(*_errors, NotFound)
+)
+async def get_camera(session: DbSession, principal: Admin, camera_id: uuid.UUID) -> CameraPublic:
+    """One camera of the agency."""
+    return await service.get(session, principal, camera_id)
+
+
+@router.patch(
+    "/v1/cameras/{camera_id}",
+    response_model=CameraPublic,
+    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+)
+async def update_camera(
+    ctx: Ctx, session: DbSession, principal: Admin, camera_id: uuid.UUID, body: CameraUpdate
+) -> CameraPublic:
+    """Renames, moves, activates or deactivates a camera (audited)."""
+    return await service.update(ctx, session, principal, camera_id, body)

@@ -1,0 +1,82 @@
+"""Camera registration (R1: every device its own identity), audited."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import Action, Conflict, NotFound, Page, Principal, audit_event, decode_cursor, encode_cursor
+
+from ..context import IngestContext
+from ..storage import now
+from . import repository
+from .schemas import CameraCreate, CameraPublic, CameraUpdate
+
+
+async def create(
+    ctx: IngestContext, session: AsyncSession, principal: Principal, body: CameraCreate
+) -> CameraPublic:
+    if await repository.by_client(session, principal.agency, body.client_id) is not None:
+        raise Conflict("A camera with this client id is already registered.")
+    stamp = now()
+    row: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "agency": principal.agency,
+        **body.model_dump(mode="json"),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    await repository.create(session, row)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.CAMERA_CREATED,
+            source="ingest",
+            targets=[str(row["id"])],
+            data={
+                "name": body.name,
+                "kind": body.kind.value,
+                "client_id": body.client_id,
+                "status": body.status.value,
+            },
+        )
+    )
+    return CameraPublic.model_validate(row)
+
+
+async def get(session: AsyncSession, principal: Principal, camera_id: uuid.UUID) -> CameraPublic:
+    row = await repository.get(session, principal.agency, camera_id)
+    if row is None:
+        raise NotFound()
+    return CameraPublic.model_validate(dict(row))
+
+
+async def list_cameras(
+    session: AsyncSession, principal: Principal, limit: int, cursor: str | None
+) -> Page[CameraPublic]:
+    position = decode_cursor(cursor)
+    rows = await repository.list_page(
+        session, principal.agency, position.get("after") if position else None, limit + 1
+    )
+    items = [CameraPublic.model_validate(dict(r)) for r in rows[:limit]]
+    nxt = encode_cursor({"after": str(items[-1].id)}) if len(rows) > limit and items else None
+    return Page[CameraPublic](items=items, next_cursor=nxt)
+
+
+async def update(
+    ctx: IngestContext, session: AsyncSession, principal: Principal, camera_id: uuid.UUID, body: CameraUpdate
+) -> CameraPublic:
+    current = await get(session, principal, camera_id)
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    if current.kind.value == "mobile" and ({"latitude", "longitude"} & changes.keys()):
+        raise Conflict("A mobile camera has no fixed position.")
+    if changes:
+        await repository.update_camera(session, principal.agency, camera_id, {**changes, "updated_at": now()})
+        await ctx.clients.audit.record(
+            audit_event(
+                principal, Action.CAMERA_UPDATED, source="ingest", targets=[str(camera_id)], data=changes
+            )
+        )
+    return await get(session, principal, camera_id)

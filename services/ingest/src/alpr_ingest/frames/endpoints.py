@@ -1,0 +1,166 @@
+"""``/v1/frames``: camera uploads, purpose-bound views, the recognition work queue, purge."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from pydantic import AwareDatetime
+
+from alpr_common import (
+    AuditUnavailable,
+    Conflict,
+    Cursor,
+    DbSession,
+    Forbidden,
+    Limit,
+    NotFound,
+    Page,
+    Principal,
+    Purpose,
+    PurposeProhibited,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    Unavailable,
+    ValidationProblem,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from . import service
+from .schemas import (
+    ClaimRequest,
+    ClaimResponse,
+    FrameAccepted,
+    FramePublic,
+    FrameStatus,
+    PurgeRequest,
+    PurgeResult,
+    ReadsStored,
+    ReadsSubmission,
+)
+
+router = APIRouter(tags=["frames"])
+Camera = Annotated[Principal, Depends(require_roles(Role.CAMERA))]
+Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.ALPR_ADMIN))]
+Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+_auth = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.post(
+    "/v1/frames",
+    response_model=FrameAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        200: {"model": FrameAccepted, "description": "The same image from this camera: already queued."},
+        **problem_responses(*_auth, ValidationProblem, Unavailable),
+    },
+)
+async def upload_frame(
+    request: Request,
+    response: Response,
+    ctx: Ctx,
+    session: DbSession,
+    principal: Camera,
+    image: Annotated[UploadFile, File(description="JPEG or PNG, at most 10 MB and 40 megapixels.")],
+    camera_id: Annotated[uuid.UUID, Form()],
+    captured_at: Annotated[AwareDatetime, Form(description="UTC capture time; up to 30 days old (R18).")],
+    latitude: Annotated[float, Form(ge=-90, le=90)],
+    longitude: Annotated[float, Form(ge=-180, le=180)],
+    heading: Annotated[float | None, Form(ge=0, lt=360)] = None,
+    speed_kmh: Annotated[float | None, Form(ge=0, le=400)] = None,
+    lane: Annotated[int | None, Form(ge=0, le=32)] = None,
+) -> FrameAccepted:
+    """Queues a camera frame for recognition; the same image again answers 200 with its id."""
+    data = await image.read(ctx.settings.max_image_bytes + 1)
+    accepted, created = await service.upload(
+        ctx,
+        session,
+        request,
+        principal,
+        camera_id=camera_id,
+        captured_at=captured_at,
+        latitude=latitude,
+        longitude=longitude,
+        heading=heading,
+        speed_kmh=speed_kmh,
+        lane=lane,
+        image=data,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return accepted
+
+
+@router.get(
+    "/v1/frames/{frame_id}",
+    response_model=FramePublic,
+    responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
+)
+async def get_frame(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Viewer,
+    frame_id: uuid.UUID,
+    purpose: Purpose,
+    case_number: Annotated[str | None, Query(max_length=64)] = None,
+    reason: Annotated[str | None, Query(max_length=500)] = None,
+) -> FramePublic:
+    """A frame and a short-lived image URL, for a stated purpose; the view is audited first."""
+    return await service.view(ctx, session, principal, frame_id, purpose, case_number, reason)
+
+
+@router.get(
+    "/v1/frames", response_model=Page[FramePublic], responses=problem_responses(*_auth, ValidationProblem)
+)
+async def list_frames(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Admin,
+    status_filter: Annotated[FrameStatus | None, Query(alias="status")] = None,
+    camera_id: uuid.UUID | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[FramePublic]:
+    """The agency's frames, newest first; ``status=failed`` lists the dead letters."""
+    return await service.list_frames(ctx, session, principal, status_filter, camera_id, limit, cursor)
+
+
+@router.post(
+    "/v1/frames:claim", response_model=ClaimResponse, responses=problem_responses(*_auth, ValidationProblem)
+)
+async def claim_frames(ctx: Ctx, session: DbSession, principal: Service, body: ClaimRequest) -> ClaimResponse:
+    """Leases up to ``max`` queued frames to a recognition worker, with presigned image URLs."""
+    return await service.claim(ctx, session, body)
+
+
+@router.post(
+    "/v1/frames/{frame_id}/reads",
+    response_model=ReadsStored,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*_auth, NotFound, Conflict, ValidationProblem, Unavailable),
+)
+async def submit_reads(
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
+    principal: Service,
+    frame_id: uuid.UUID,
+    body: ReadsSubmission,
+) -> ReadsStored:
+    """Stores the recognition result of a leased frame (zero or more reads) and marks it done."""
+    return await service.submit_reads(ctx, session, request, frame_id, body)
+
+
+@router.post(
+    "/v1/frames:purge",
+    response_model=PurgeResult,
+    responses=problem_responses(*_auth, ValidationProblem, Unavailable, AuditUnavailable),
+)
+async def purge_frames(ctx: Ctx, session: DbSession, principal: Service, body: PurgeRequest) -> PurgeResult:
+    """Deletes frames, reads and their objects captured before a time, except held keys (internal)."""
+    return await service.purge(ctx, session, principal, body)

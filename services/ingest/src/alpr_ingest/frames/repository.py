@@ -1,0 +1,171 @@
+"""Every SQL statement on frames and reads, and the work queue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..tables import frames, outbox, reads
+
+
+async def by_sha(session: AsyncSession, camera_id: uuid.UUID, sha256: str) -> RowMapping | None:
+    query = select(frames.c.id, frames.c.status).where(
+        frames.c.camera_id == camera_id, frames.c.sha256 == sha256
+    )
+    return (await session.execute(query)).mappings().first()
+
+
+async def key_in_use(session: AsyncSession, key: str) -> bool:
+    query = select(frames.c.id).where(frames.c.object_key == key).limit(1)
+    return (await session.execute(query)).first() is not None
+
+
+async def insert_frame(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(insert(frames).values(row))
+
+
+async def get(
+    session: AsyncSession, agency: str | None, frame_id: uuid.UUID, *, lock: bool = False
+) -> RowMapping | None:
+    query = select(frames).where(frames.c.id == frame_id)
+    if agency is not None:
+        query = query.where(frames.c.agency == agency)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).mappings().first()
+
+
+async def list_page(
+    session: AsyncSession,
+    agency: str,
+    status: str | None,
+    camera_id: uuid.UUID | None,
+    before: str | None,
+    limit: int,
+) -> list[RowMapping]:
+    query = select(frames).where(frames.c.agency == agency)
+    if status:
+        query = query.where(frames.c.status == status)
+    if camera_id:
+        query = query.where(frames.c.camera_id == camera_id)
+    if before:
+        query = query.where(frames.c.id < uuid.UUID(before))
+    return list((await session.execute(query.order_by(frames.c.id.desc()).limit(limit))).mappings().all())
+
+
+async def dead_letter_expired(session: AsyncSession, max_attempts: int) -> int:
+    """Frames whose lease expired after their last allowed attempt go to ``failed``."""
+    result = await session.execute(
+        update(frames)
+        .where(
+            frames.c.status == "leased",
+            frames.c.lease_expires_at < func.now(),
+            frames.c.attempts >= max_attempts,
+        )
+        .values(status="failed", lease_id=None, last_error=f"no result after {max_attempts} leases")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_CLAIM = text(
+    """
+    WITH picked AS (
+        SELECT id FROM ingest.frames
+        WHERE status = 'queued' OR (status = 'leased' AND lease_expires_at < now())
+        ORDER BY created_at
+        LIMIT :n
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE ingest.frames AS f
+    SET status = 'leased', lease_id = gen_random_uuid(),
+        lease_expires_at = now() + make_interval(secs => :lease), attempts = f.attempts + 1
+    FROM picked WHERE f.id = picked.id
+    RETURNING f.id, f.lease_id, f.lease_expires_at, f.object_key, f.agency, f.camera_id, f.captured_at
+    """
+)
+
+
+async def claim(session: AsyncSession, n: int, lease_seconds: int) -> list[RowMapping]:
+    """Leases up to ``n`` frames atomically: concurrent workers never get the same frame."""
+    return list((await session.execute(_CLAIM, {"n": n, "lease": lease_seconds})).mappings().all())
+
+
+async def finish(session: AsyncSession, frame_id: uuid.UUID, done_at: datetime) -> None:
+    await session.execute(
+        update(frames)
+        .where(frames.c.id == frame_id)
+        .values(status="done", done_at=done_at, lease_id=None, lease_expires_at=None)
+    )
+
+
+async def read_by_dedup(session: AsyncSession, camera_id: uuid.UUID, dedup_key: str) -> uuid.UUID | None:
+    query = select(reads.c.id).where(reads.c.camera_id == camera_id, reads.c.dedup_key == dedup_key)
+    value = await session.scalar(query)
+    return value if isinstance(value, uuid.UUID) else None
+
+
+async def insert_read(session: AsyncSession, row: dict[str, Any], outbox_rows: list[dict[str, Any]]) -> None:
+    """The read and its outbox rows, in the caller's transaction (they commit together)."""
+    await session.execute(insert(reads).values(row))
+    await session.execute(insert(outbox), outbox_rows)
+
+
+async def purge_candidates(
+    session: AsyncSession, agency: str, before: datetime
+) -> tuple[list[RowMapping], list[RowMapping]]:
+    frame_rows = (
+        (
+            await session.execute(
+                select(frames.c.id, frames.c.object_key).where(
+                    frames.c.agency == agency, frames.c.captured_at < before
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
+    read_rows = (
+        (
+            await session.execute(
+                select(reads.c.id, reads.c.crop_key, reads.c.frame_id).where(
+                    reads.c.agency == agency, reads.c.captured_at < before
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return list(frame_rows), list(read_rows)
+
+
+async def delete_rows(session: AsyncSession, frame_ids: list[uuid.UUID], read_ids: list[uuid.UUID]) -> None:
+    if read_ids:
+        await session.execute(delete(outbox).where(outbox.c.read_id.in_(read_ids)))
+        await session.execute(delete(reads).where(reads.c.id.in_(read_ids)))
+    if frame_ids:
+        await session.execute(
+            update(reads).where(reads.c.frame_id.in_(frame_ids)).values(frame_id=None, frame_key=None)
+        )
+        await session.execute(delete(frames).where(frames.c.id.in_(frame_ids)))
+
+
+async def counts(session: AsyncSession, agency: str | None) -> dict[str, int]:
+    def scoped(table: Any, *conds: Any) -> Any:
+        query = select(func.count()).select_from(table).where(*conds)
+        return query.where(table.c.agency == agency) if agency else query
+
+    queued = await session.scalar(
+        scoped(frames, or_(frames.c.status == "queued", frames.c.status == "leased"))
+    )
+    failed = await session.scalar(scoped(frames, frames.c.status == "failed"))
+    read_count = await session.scalar(scoped(reads))
+    return {
+        "frames_pending": int(queued or 0),
+        "frames_failed": int(failed or 0),
+        "reads": int(read_count or 0),
+    }

@@ -1,0 +1,103 @@
+"""API shapes of frames and the recognition work queue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from alpr_common import Box
+
+
+class FrameStatus(StrEnum):
+    QUEUED = "queued"
+    LEASED = "leased"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class FrameAccepted(BaseModel):
+    id: uuid.UUID
+    status: FrameStatus
+
+
+class FramePublic(BaseModel):
+    id: uuid.UUID
+    agency: str
+    camera_id: uuid.UUID
+    captured_at: datetime
+    latitude: float | None
+    longitude: float | None
+    heading: float | None
+    speed_kmh: float | None
+    lane: int | None
+    status: FrameStatus
+    attempts: int
+    width: int
+    height: int
+    content_type: str
+    sha256: str
+    created_at: datetime
+    last_error: str | None = None
+    image_url: str | None = Field(None, description="Presigned, short-lived URL of the image.")
+
+
+class ClaimRequest(BaseModel):
+    max: int = Field(16, ge=1, le=100)
+    lease_seconds: int = Field(60, ge=5, le=3600)
+
+
+class ClaimedFrame(BaseModel):
+    frame_id: uuid.UUID
+    lease_id: uuid.UUID
+    image_url: str
+    lease_expires_at: datetime
+    agency: str
+    camera_id: uuid.UUID
+    captured_at: datetime
+
+
+class ClaimResponse(BaseModel):
+    items: list[ClaimedFrame]
+
+
+class Candidate(BaseModel):
+    plate: str = Field(min_length=1, max_length=16)
+    confidence: float = Field(ge=0, le=1)
+
+
+class RecognizedRead(BaseModel):
+    plate: str = Field(min_length=1, max_length=32)
+    confidence: float = Field(ge=0, le=1)
+    region: str = Field("unknown", max_length=8)
+    region_confidence: float | None = Field(None, ge=0, le=1)
+    box: Box
+    candidates: list[Candidate] = Field(default_factory=list, max_length=10)
+    crop: str | None = Field(
+        None, description="Base64 JPEG of the plate; cut from the frame by `box` when absent."
+    )
+    vehicle: dict[str, str] = Field(default_factory=dict)
+
+
+class ReadsSubmission(BaseModel):
+    lease_id: uuid.UUID
+    reads: list[RecognizedRead] = Field(default_factory=list, max_length=50)
+
+
+class ReadsStored(BaseModel):
+    frame_id: uuid.UUID
+    read_ids: list[uuid.UUID]
+
+
+class PurgeRequest(BaseModel):
+    agency: str = Field(min_length=1, max_length=32)
+    captured_before: AwareDatetime
+    keep_keys: list[str] = Field(default_factory=list, max_length=100_000)
+
+
+class PurgeResult(BaseModel):
+    frames: int
+    reads: int
+    objects: int

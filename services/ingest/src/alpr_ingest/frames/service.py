@@ -1,0 +1,341 @@
+"""Frames: uploads (checked, content-addressed, idempotent, all-or-nothing), views with a
+purpose (R5, R7, audited), the recognition work queue with leases and dead letters, and the
+retention purge that search drives."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import anyio
+from fastapi import Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import (
+    Action,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Outcome,
+    Page,
+    Principal,
+    ProblemFieldError,
+    Purpose,
+    PurposeProhibited,
+    ValidationProblem,
+    audit_event,
+    check_purpose,
+    decode_cursor,
+    encode_cursor,
+    on_rollback,
+)
+
+from ..cameras import repository as cameras
+from ..context import IngestContext
+from ..reads.service import NewRead, store_read
+from ..settings import Settings
+from ..storage import frame_key, now
+from . import repository
+from .images import check_image, crop_jpeg
+from .schemas import (
+    ClaimedFrame,
+    ClaimRequest,
+    ClaimResponse,
+    FrameAccepted,
+    FramePublic,
+    FrameStatus,
+    PurgeRequest,
+    PurgeResult,
+    ReadsStored,
+    ReadsSubmission,
+)
+
+
+def _bad_time(message: str) -> ValidationProblem:
+    return ValidationProblem(message, errors=[ProblemFieldError(loc=["body", "captured_at"], msg=message)])
+
+
+def check_captured_at(ctx: IngestContext, captured_at: datetime) -> None:
+    current = now()
+    if captured_at > current + timedelta(seconds=ctx.settings.clock_skew_seconds):
+        raise _bad_time("The capture time is in the future.")
+    # R18: uploads up to 30 days late are accepted; older ones are not.
+    if captured_at < current - timedelta(days=ctx.settings.max_upload_age_days):
+        raise _bad_time(f"The capture time is more than {ctx.settings.max_upload_age_days} days ago.")
+
+
+async def authorized_camera(session: AsyncSession, principal: Principal, camera_id: uuid.UUID) -> Any:
+    """R1: a device uploads only as the active camera registered to its own client id."""
+    camera = await cameras.get(session, principal.agency, camera_id)
+    if camera is None or camera["status"] != "active" or camera["client_id"] != principal.client_id:
+        raise Forbidden("This client is not an active camera registered to your agency under this id.")
+    return camera
+
+
+async def upload(
+    ctx: IngestContext,
+    session: AsyncSession,
+    request: Request,
+    principal: Principal,
+    *,
+    camera_id: uuid.UUID,
+    captured_at: datetime,
+    latitude: float,
+    longitude: float,
+    heading: float | None,
+    speed_kmh: float | None,
+    lane: int | None,
+    image: bytes,
+) -> tuple[FrameAccepted, bool]:
+    """The frame's id and whether it is new. Nothing is stored for bad input; the object is
+    removed again if the row does not commit."""
+    camera = await authorized_camera(session, principal, camera_id)
+    check_captured_at(ctx, captured_at)
+    settings = ctx.settings
+    checked = await anyio.to_thread.run_sync(
+        lambda: check_image(
+            image, field="image", max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
+        )
+    )
+    existing = await repository.by_sha(session, camera["id"], checked.sha256)
+    if existing is not None:
+        return FrameAccepted(id=existing["id"], status=existing["status"]), False
+    key = frame_key(principal.agency, captured_at, checked.sha256, checked.ext)
+    await ctx.store.put(key, checked.data, checked.content_type)
+
+    async def undo() -> None:
+        if not await repository.key_in_use(session, key):
+            await ctx.store.delete(key)
+
+    frame_id = uuid.uuid4()
+    row = {
+        "id": frame_id,
+        "agency": principal.agency,
+        "camera_id": camera["id"],
+        "sha256": checked.sha256,
+        "object_key": key,
+        "content_type": checked.content_type,
+        "width": checked.width,
+        "height": checked.height,
+        "size_bytes": len(checked.data),
+        "captured_at": captured_at,
+        "latitude": latitude,
+        "longitude": longitude,
+        "heading": heading,
+        "speed_kmh": speed_kmh,
+        "lane": lane,
+        "status": FrameStatus.QUEUED.value,
+        "attempts": 0,
+        "created_at": now(),
+    }
+    try:
+        async with session.begin_nested():
+            await repository.insert_frame(session, row)
+    except IntegrityError:
+        # The same image from the same camera, racing this request: one frame.
+        raced = await repository.by_sha(session, camera["id"], checked.sha256)
+        if raced is None:
+            raise
+        return FrameAccepted(id=raced["id"], status=raced["status"]), False
+    on_rollback(request, undo)
+    return FrameAccepted(id=frame_id, status=FrameStatus.QUEUED), True
+
+
+def _public(ctx: IngestContext, row: Any, with_url: bool) -> FramePublic:
+    data = {k: row[k] for k in FramePublic.model_fields if k in row.keys()}
+    if with_url:
+        data["image_url"] = ctx.store.presign(row["object_key"], ctx.settings.presign_seconds)
+    return FramePublic.model_validate(data)
+
+
+async def view(
+    ctx: IngestContext,
+    session: AsyncSession,
+    principal: Principal,
+    frame_id: uuid.UUID,
+    purpose: Purpose,
+    case_number: str | None,
+    reason: str | None,
+) -> FramePublic:
+    """A frame with a presigned image URL, for a stated purpose (R5); recorded before it is shown."""
+    fields: dict[str, Any] = {
+        "purpose": purpose,
+        "case_number": case_number,
+        "reason": reason,
+        "targets": [str(frame_id)],
+    }
+    try:
+        check_purpose(
+            purpose,
+            case_number,
+            reason,
+            case_number_required=ctx.settings.case_number_required,
+            case_number_pattern=ctx.settings.case_number_pattern,
+        )
+    except PurposeProhibited as refused:
+        # R7: refused, and the attempt recorded.
+        await ctx.clients.audit.record(
+            audit_event(
+                principal,
+                Action.FRAME_VIEWED,
+                source="ingest",
+                outcome=Outcome.REFUSED,
+                outcome_reason=refused.slug,
+                **fields,
+            )
+        )
+        raise
+    row = await repository.get(session, principal.agency, frame_id)
+    if row is None:
+        raise NotFound()
+    await ctx.clients.audit.record(audit_event(principal, Action.FRAME_VIEWED, source="ingest", **fields))
+    return _public(ctx, row, with_url=True)
+
+
+async def list_frames(
+    ctx: IngestContext,
+    session: AsyncSession,
+    principal: Principal,
+    status: FrameStatus | None,
+    camera_id: uuid.UUID | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[FramePublic]:
+    position = decode_cursor(cursor)
+    rows = await repository.list_page(
+        session,
+        principal.agency,
+        status.value if status else None,
+        camera_id,
+        position.get("before") if position else None,
+        limit + 1,
+    )
+    items = [_public(ctx, r, with_url=False) for r in rows[:limit]]
+    nxt = encode_cursor({"before": str(items[-1].id)}) if len(rows) > limit and items else None
+    return Page[FramePublic](items=items, next_cursor=nxt)
+
+
+async def claim(ctx: IngestContext, session: AsyncSession, body: ClaimRequest) -> ClaimResponse:
+    await repository.dead_letter_expired(session, ctx.settings.max_attempts)
+    lease = min(body.lease_seconds, ctx.settings.max_lease_seconds)
+    rows = await repository.claim(session, body.max, lease)
+    presign = max(ctx.settings.presign_seconds, lease)
+    return ClaimResponse(
+        items=[
+            ClaimedFrame(
+                frame_id=r["id"],
+                lease_id=r["lease_id"],
+                image_url=ctx.store.presign(r["object_key"], presign),
+                lease_expires_at=r["lease_expires_at"],
+                agency=r["agency"],
+                camera_id=r["camera_id"],
+                captured_at=r["captured_at"],
+            )
+            for r in rows
+        ]
+    )
+
+
+def _decode_crop(value: str, index: int) -> bytes:
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationProblem(
+            "A crop is not valid base64.",
+            errors=[ProblemFieldError(loc=["body", "reads", index, "crop"], msg="not base64")],
+        ) from exc
+    return data
+
+
+def _checked_crop(data: bytes, field: str, settings: Settings) -> bytes:
+    return check_image(
+        data, field=field, max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
+    ).data
+
+
+async def submit_reads(
+    ctx: IngestContext, session: AsyncSession, request: Request, frame_id: uuid.UUID, body: ReadsSubmission
+) -> ReadsStored:
+    """Stores a leased frame's reads and marks it done; a lease no longer held is 409."""
+    frame = await repository.get(session, None, frame_id, lock=True)
+    if frame is None:
+        raise NotFound()
+    if frame["status"] != "leased" or frame["lease_id"] != body.lease_id or frame["lease_expires_at"] < now():
+        raise Conflict("The lease on this frame is no longer held; nothing was stored.")
+    image: bytes | None = None
+    read_ids = []
+    for index, read in enumerate(body.reads):
+        if read.crop is not None:
+            crop = await anyio.to_thread.run_sync(
+                partial(_checked_crop, _decode_crop(read.crop, index), f"reads.{index}.crop", ctx.settings)
+            )
+        else:
+            if image is None:
+                image = await ctx.store.get(frame["object_key"])
+            box = (read.box.x, read.box.y, read.box.w, read.box.h)
+            crop = await anyio.to_thread.run_sync(crop_jpeg, image, box)
+        read_ids.append(
+            await store_read(
+                ctx,
+                session,
+                request,
+                NewRead(
+                    agency=frame["agency"],
+                    camera_id=frame["camera_id"],
+                    captured_at=frame["captured_at"],
+                    latitude=frame["latitude"],
+                    longitude=frame["longitude"],
+                    plate=read.plate,
+                    region=read.region,
+                    confidence=read.confidence,
+                    source="recognition",
+                    crop_jpeg=crop,
+                    box=read.box,
+                    region_confidence=read.region_confidence,
+                    candidates=[c.model_dump() for c in read.candidates],
+                    vehicle=dict(read.vehicle),
+                    frame_id=frame_id,
+                    frame_key=frame["object_key"],
+                ),
+            )
+        )
+    await repository.finish(session, frame_id, now())
+    return ReadsStored(frame_id=frame_id, read_ids=read_ids)
+
+
+async def purge(
+    ctx: IngestContext, session: AsyncSession, principal: Principal, body: PurgeRequest
+) -> PurgeResult:
+    """Deletes frames and reads captured before the cut-off, and their objects, except the keys
+    on legal hold (R16, R17). Objects go first: a failure leaves rows to retry, never rows
+    pointing at nothing that a later purge would miss."""
+    keep = set(body.keep_keys)
+    frame_rows, read_rows = await repository.purge_candidates(session, body.agency, body.captured_before)
+    held_frames = {r["id"] for r in frame_rows if r["object_key"] in keep}
+    held_frames |= {r["frame_id"] for r in read_rows if r["crop_key"] in keep and r["frame_id"]}
+    gone_frames = [r for r in frame_rows if r["id"] not in held_frames]
+    gone_reads = [r for r in read_rows if r["crop_key"] not in keep]
+    keys = {r["object_key"] for r in gone_frames} | {r["crop_key"] for r in gone_reads if r["crop_key"]}
+    for key in sorted(keys - keep):
+        await ctx.store.delete(key)
+    await repository.delete_rows(session, [r["id"] for r in gone_frames], [r["id"] for r in gone_reads])
+    result = PurgeResult(frames=len(gone_frames), reads=len(gone_reads), objects=len(keys - keep))
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.FRAME_PURGED,
+            source="ingest",
+            agency=body.agency,
+            data={
+                "captured_before": body.captured_before.isoformat(),
+                **result.model_dump(),
+                "held": len(keep),
+            },
+        )
+    )
+    return result

@@ -1,0 +1,101 @@
+"""``GET /v1/stats``: aggregate counts for audit's reports and transparency page (never a record),
+and the queue metrics the recognition autoscaler reads."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Query
+from prometheus_client import CollectorRegistry, Gauge
+from pydantic import BaseModel
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alpr_common import (
+    DbSession,
+    Forbidden,
+    NotFound,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    problem_responses,
+    require_roles,
+)
+
+from .cameras import repository as cameras
+from .frames import repository as frames_repo
+from .outbox.dispatcher import pending
+from .tables import frames
+
+router = APIRouter(tags=["stats"])
+Reader = Annotated[Principal, Depends(require_roles(Role.SERVICE, Role.AUDITOR, Role.ALPR_ADMIN))]
+_log = structlog.get_logger("alpr.ingest.stats")
+
+
+class IngestStats(BaseModel):
+    agency: str
+    cameras: int
+    frames_pending: int
+    frames_failed: int
+    reads: int
+
+
+@router.get(
+    "/v1/stats",
+    response_model=IngestStats,
+    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
+)
+async def stats(
+    session: DbSession, principal: Reader, agency: Annotated[str, Query(pattern=r"^[A-Z0-9]{2,32}$")]
+) -> IngestStats:
+    """Counts for one agency: active cameras, frames waiting or failed, reads."""
+    if not principal.has_any(Role.SERVICE) and agency != principal.agency:
+        raise NotFound()  # R27: another agency's figures do not exist for this caller
+    counts = await frames_repo.counts(session, agency)
+    return IngestStats(agency=agency, cameras=await cameras.count(session, agency), **counts)
+
+
+class QueueMetrics:
+    """Gauges refreshed from the database: queue depth (drives the recognition HPA) and outbox lag."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.queue_depth = Gauge(
+            "alpr_ingest_queue_depth", "Frames waiting for recognition (queued or leased).", registry=registry
+        )
+        self.outbox_pending = Gauge(
+            "alpr_ingest_outbox_pending",
+            "Reads not yet acknowledged, by destination.",
+            ["destination"],
+            registry=registry,
+        )
+        self.outbox_lag = Gauge(
+            "alpr_ingest_outbox_lag_seconds",
+            "Age of the oldest unacknowledged read.",
+            ["destination"],
+            registry=registry,
+        )
+
+    async def refresh(self, engine: AsyncEngine) -> None:
+        async with engine.connect() as conn:
+            depth = await conn.scalar(
+                select(func.count())
+                .select_from(frames)
+                .where(or_(frames.c.status == "queued", frames.c.status == "leased"))
+            )
+            waiting = await pending(conn)
+        self.queue_depth.set(int(depth or 0))
+        for destination in ("search", "hotlist"):
+            count, lag = waiting.get(destination, (0, 0.0))
+            self.outbox_pending.labels(destination).set(count)
+            self.outbox_lag.labels(destination).set(lag)
+
+    async def run(self, engine: AsyncEngine, every_s: float) -> None:
+        while True:
+            try:
+                await self.refresh(engine)
+            except Exception as exc:  # noqa: BLE001 - metrics must not stop the service
+                _log.warning("metrics_refresh_failed", error=repr(exc))
+            await asyncio.sleep(every_s)

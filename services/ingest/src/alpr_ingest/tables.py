@@ -1,0 +1,106 @@
+"""The ingest service's tables (schema ``ingest``): cameras, frames, reads and the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from alpr_common.migrations import service_metadata
+
+metadata = service_metadata("ingest")
+
+cameras = Table(
+    "cameras",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("client_id", String(256), nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("agency", "client_id", name="uq_cameras_agency_client_id"),
+)
+
+frames = Table(
+    "frames",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("camera_id", Uuid, ForeignKey("ingest.cameras.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("object_key", Text, nullable=False),
+    Column("content_type", String(32), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("heading", Float),
+    Column("speed_kmh", Float),
+    Column("lane", Integer),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_id", Uuid),
+    Column("lease_expires_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    UniqueConstraint("camera_id", "sha256", name="uq_frames_camera_id"),
+)
+
+reads = Table(
+    "reads",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("camera_id", Uuid, ForeignKey("ingest.cameras.id"), nullable=False),
+    Column("frame_id", Uuid, ForeignKey("ingest.frames.id")),
+    Column("source", String(16), nullable=False),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("plate", String(16), nullable=False),
+    Column("region", String(8), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("region_confidence", Float),
+    Column("box", JSONB),
+    Column("candidates", JSONB, nullable=False),
+    Column("vehicle", JSONB, nullable=False),
+    Column("crop_key", Text),
+    Column("frame_key", Text),
+    Column("dedup_key", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("camera_id", "dedup_key", name="uq_reads_camera_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("read_id", Uuid, nullable=False),
+    Column("destination", String(16), nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+)
