@@ -27,6 +27,8 @@ from alpr_devstack.testing import Infra, bearer
 from alpr_ingest.settings import Settings
 
 AGENCY = "CA0019400"
+# Module level: route annotations are resolved from this module's globals.
+Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 
 
 def jpeg(seed: int = 0, size: tuple[int, int] = (640, 480), quality: int = 85) -> bytes:
@@ -51,7 +53,6 @@ class Consumer:
 
     def app(self, infra: Infra) -> FastAPI:
         router = APIRouter()
-        Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
         consumer = self
 
         async def take(items: list[dict[str, Any]], key: str) -> Accepted:

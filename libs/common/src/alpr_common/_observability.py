@@ -220,9 +220,16 @@ def configure_tracing(service: str) -> None:
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 
-    provider = TracerProvider(resource=Resource.create({"service.name": f"alpr-{service}"}))
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+    exporting = bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+    # Without an exporter nothing would read the spans: record none (the trace context is still
+    # made and passed on, so a collector added later sees whole traces from its callers).
+    sampler = ParentBased(ALWAYS_ON if exporting else ALWAYS_OFF)
+    provider = TracerProvider(resource=Resource.create({"service.name": f"alpr-{service}"}), sampler=sampler)
+    if exporting:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
@@ -234,7 +241,10 @@ def configure_tracing(service: str) -> None:
 def instrument_app(app: FastAPI) -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    # One span per request; none per ASGI receive/send message (a 100 KB upload is dozens).
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
+    )
 
 
 def instrument_engine(engine: Any) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +26,11 @@ async def key_in_use(session: AsyncSession, key: str) -> bool:
     return (await session.execute(query)).first() is not None
 
 
-async def insert_frame(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(frames).values(row))
+async def insert_frame(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """Inserts the frame unless this camera sent the same image already; True when inserted."""
+    stmt = pg_insert(frames).values(row).on_conflict_do_nothing(constraint="uq_frames_camera_id")
+    result = await session.execute(stmt.returning(frames.c.id))
+    return result.first() is not None
 
 
 async def get(

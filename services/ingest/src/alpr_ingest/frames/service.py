@@ -13,7 +13,6 @@ from typing import Any
 
 import anyio
 from fastapi import Request
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -133,14 +132,11 @@ async def upload(
         "attempts": 0,
         "created_at": now(),
     }
-    try:
-        async with session.begin_nested():
-            await repository.insert_frame(session, row)
-    except IntegrityError:
+    if not await repository.insert_frame(session, row):
         # The same image from the same camera, racing this request: one frame.
         raced = await repository.by_sha(session, camera["id"], checked.sha256)
         if raced is None:
-            raise
+            raise Conflict("The frame could not be recorded; try again.")
         return FrameAccepted(id=raced["id"], status=raced["status"]), False
     on_rollback(request, undo)
     return FrameAccepted(id=frame_id, status=FrameStatus.QUEUED), True

@@ -1,0 +1,339 @@
+"""The pipeline: leased work for recognition (exactly once across workers, redelivered after a
+lease expires, dead-lettered after N tries), reads stored with their crops and fanned out to
+search and hotlist through the outbox, edge reads, and consumers that are down."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from ingest_support import Stack, frame_form, jpeg
+
+from alpr_devstack.testing import problem
+
+
+async def _upload(stack: Stack, camera_id: str, token: dict[str, str], seed: int, **kw: Any) -> str:
+    resp = await stack.client.post(
+        "/v1/frames",
+        data=frame_form(camera_id, **kw),
+        files={"image": ("f.jpg", jpeg(seed, size=(320, 240)), "image/jpeg")},
+        headers=token,
+    )
+    assert resp.status_code == 202, resp.text
+    return str(resp.json()["id"])
+
+
+async def _sql(stack: Stack, query: str, *args: Any) -> Any:
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        return await conn.fetch(query, *args)
+    finally:
+        await conn.close()
+
+
+async def _until(predicate: Any, timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+READ = {
+    "plate": "7abc-123",
+    "confidence": 0.93,
+    "region": "CA",
+    "region_confidence": 0.8,
+    "box": {"x": 10, "y": 20, "w": 120, "h": 40},
+    "candidates": [{"plate": "7ABC128", "confidence": 0.05}],
+}
+
+
+class TestWorkQueue:
+    async def test_claim_is_service_only(self, stack: Stack) -> None:
+        assert (await stack.client.post("/v1/frames:claim", json={})).status_code == 401
+        assert (await stack.client.post("/v1/frames:claim", json={}, headers=stack.admin)).status_code == 403
+
+    async def test_concurrent_workers_process_every_frame_exactly_once(self, stack: Stack) -> None:
+        """4 workers draining 1,000 queued frames: each frame leased to one worker and done once."""
+        camera_id, _ = await stack.camera()
+        cam = await _sql(stack, "SELECT agency FROM ingest.cameras WHERE id = $1::uuid", camera_id)
+        now = datetime.now(UTC)
+        conn = await asyncpg.connect(stack.database_url)
+        try:  # 1,000 queued frames written directly (uploading them is the benchmark's job)
+            await conn.executemany(
+                "INSERT INTO ingest.frames (id, agency, camera_id, sha256, object_key, content_type, width, "
+                "height, size_bytes, captured_at, status, attempts, created_at) "
+                "VALUES (gen_random_uuid(), $1, $2::uuid, $3, $4, 'image/jpeg', 320, 240, 1000, $5, "
+                "'queued', 0, $5)",
+                [(cam[0]["agency"], camera_id, f"{i:064x}", f"frames/x/{i}.jpg", now) for i in range(1000)],
+            )
+        finally:
+            await conn.close()
+        seen: dict[str, int] = {}
+
+        async def worker(k: int) -> None:
+            while True:
+                resp = await stack.client.post(
+                    "/v1/frames:claim", json={"max": 25, "lease_seconds": 60}, headers=stack.service
+                )
+                items = resp.json()["items"]
+                if not items:
+                    return
+                for item in items:
+                    seen[item["frame_id"]] = seen.get(item["frame_id"], 0) + 1
+                    done = await stack.client.post(
+                        f"/v1/frames/{item['frame_id']}/reads",
+                        json={"lease_id": item["lease_id"], "reads": []},
+                        headers=stack.service,
+                    )
+                    assert done.status_code == 201, done.text
+
+        await asyncio.gather(*(worker(k) for k in range(4)))
+        assert len(seen) == 1000
+        assert set(seen.values()) == {1}
+        statuses = await _sql(stack, "SELECT status, count(*) FROM ingest.frames GROUP BY status")
+        assert [(r[0], r[1]) for r in statuses] == [("done", 1000)]
+
+    async def test_killed_worker_frames_come_back_after_the_lease(self, stack: Stack) -> None:
+        camera_id, token = await stack.camera()
+        frame_id = await _upload(stack, camera_id, token, 11)
+        first = (
+            await stack.client.post(
+                "/v1/frames:claim", json={"max": 5, "lease_seconds": 5}, headers=stack.service
+            )
+        ).json()["items"]
+        assert [i["frame_id"] for i in first] == [frame_id]
+        # The worker dies: nothing comes back; while the lease holds, nobody else gets the frame.
+        assert (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()[
+            "items"
+        ] == []
+        await _sql(stack, "UPDATE ingest.frames SET lease_expires_at = now() - interval '1 second'")
+        second = (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()["items"]
+        assert [i["frame_id"] for i in second] == [frame_id]
+        late = await stack.client.post(
+            f"/v1/frames/{frame_id}/reads",
+            json={"lease_id": first[0]["lease_id"], "reads": [READ]},
+            headers=stack.service,
+        )
+        assert late.status_code == 409  # the dead worker's lease is gone: nothing stored
+        assert problem(late)["type"] == "urn:alpr:problem:conflict"
+        ok = await stack.client.post(
+            f"/v1/frames/{frame_id}/reads",
+            json={"lease_id": second[0]["lease_id"], "reads": [READ]},
+            headers=stack.service,
+        )
+        assert ok.status_code == 201, ok.text
+        assert len(await _sql(stack, "SELECT id FROM ingest.reads")) == 1
+
+    async def test_frame_that_keeps_failing_goes_to_dead_letters(self, stack: Stack) -> None:
+        camera_id, token = await stack.camera()
+        frame_id = await _upload(stack, camera_id, token, 12)
+        for _ in range(stack.settings.max_attempts):
+            items = (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()[
+                "items"
+            ]
+            assert [i["frame_id"] for i in items] == [frame_id]
+            await _sql(stack, "UPDATE ingest.frames SET lease_expires_at = now() - interval '1 second'")
+        assert (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()[
+            "items"
+        ] == []
+        failed = (
+            await stack.client.get("/v1/frames", params={"status": "failed"}, headers=stack.admin)
+        ).json()
+        assert [f["id"] for f in failed["items"]] == [frame_id]
+        assert failed["items"][0]["attempts"] == stack.settings.max_attempts
+
+
+class TestFanOut:
+    async def test_reads_reach_search_and_hotlist_with_their_crop(self, stack: Stack) -> None:
+        camera_id, token = await stack.camera()
+        frame_id = await _upload(stack, camera_id, token, 13)
+        item = (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()["items"][
+            0
+        ]
+        async with httpx.AsyncClient() as http:  # the presigned URL serves the frame to the worker
+            assert (await http.get(item["image_url"])).status_code == 200
+        crop = base64.b64encode(jpeg(99, size=(120, 40))).decode()
+        stored = await stack.client.post(
+            f"/v1/frames/{frame_id}/reads",
+            json={"lease_id": item["lease_id"], "reads": [READ, {**READ, "plate": "8XYZ999", "crop": crop}]},
+            headers=stack.service,
+        )
+        assert stored.status_code == 201, stored.text
+        read_ids = stored.json()["read_ids"]
+        await _until(
+            lambda: set(stack.search.stored) == set(read_ids) and set(stack.hotlist.stored) == set(read_ids)
+        )
+        detection = stack.search.stored[read_ids[0]]
+        assert detection["plate"] == "7ABC123"  # normalised (R8 matching works on normalised text)
+        assert detection["region"] == "CA"
+        assert detection["frame_key"].startswith("frames/CA0019400/")
+        assert detection["crop_key"].startswith("crops/CA0019400/")
+        assert stack.hotlist.stored[read_ids[1]]["plate"] == "8XYZ999"
+        from alpr_common import make_object_store
+
+        store = make_object_store(stack.settings)
+        for rid in read_ids:  # both crops exist: one cut from the frame by its box, one as sent
+            obj = store.get_object(stack.settings.s3_bucket, stack.search.stored[rid]["crop_key"])
+            assert obj.read()[:2] == b"\xff\xd8"
+            obj.close()
+
+    async def test_consumers_down_then_back_nothing_lost_nothing_doubled(self, stack: Stack) -> None:
+        camera_id, token = await stack.camera()
+        stack.search.up = False
+        stack.hotlist.up = False
+        read_ids = []
+        for seed in range(5):
+            resp = await stack.client.post(
+                "/v1/reads",
+                data={**frame_form(camera_id), "plate": f"ABC{seed}00", "confidence": "0.9", "region": "CA"},
+                files={"crop": ("c.jpg", jpeg(200 + seed, size=(120, 40)), "image/jpeg")},
+                headers=token,
+            )
+            assert resp.status_code == 202, resp.text
+            read_ids.append(resp.json()["id"])
+        await asyncio.sleep(1.0)
+        assert stack.search.stored == {}
+        pending = await _sql(stack, "SELECT count(*) FROM ingest.outbox WHERE delivered_at IS NULL")
+        assert pending[0][0] == 10
+        metrics = (await stack.client.get("/metrics")).text
+        assert 'alpr_ingest_outbox_pending{destination="search"} 5.0' in metrics
+        stack.search.up = True
+        stack.hotlist.up = True
+        await _until(
+            lambda: set(stack.search.stored) == set(read_ids) and set(stack.hotlist.stored) == set(read_ids)
+        )
+        await asyncio.sleep(0.5)
+        assert sorted(stack.search.received) == sorted(read_ids)  # each delivered once
+        assert sorted(stack.hotlist.received) == sorted(read_ids)
+
+    async def test_edge_read_twice_is_one_read(self, stack: Stack) -> None:
+        camera_id, token = await stack.camera(kind="mobile")
+        form = {
+            **frame_form(camera_id),
+            "plate": "5SAM123",
+            "confidence": "0.8",
+            "box": '{"x":1,"y":2,"w":30,"h":10}',
+            "vehicle": '{"make": "Toyota", "color": "blue"}',
+        }
+        files = {
+            "crop": ("c.png", jpeg(300, size=(100, 30)), "image/jpeg"),
+            "overview": ("o.jpg", jpeg(301), "image/jpeg"),
+        }
+        first = await stack.client.post("/v1/reads", data=form, files=files, headers=token)
+        assert first.status_code == 202, first.text
+        again = await stack.client.post("/v1/reads", data=form, files=files, headers=token)
+        assert again.status_code == 200
+        assert again.json() == first.json()
+        await _until(lambda: first.json()["id"] in stack.search.stored)
+        detection = stack.search.stored[first.json()["id"]]
+        assert detection["vehicle"] == {"make": "Toyota", "color": "blue"}
+        assert detection["frame_key"]  # the overview is kept as the read's frame
+        frames = await _sql(stack, "SELECT status FROM ingest.frames")
+        assert [f[0] for f in frames] == ["done"]  # read on the edge: not queued for recognition
+        bad = await stack.client.post("/v1/reads", data={**form, "box": "{nope"}, files=files, headers=token)
+        assert bad.status_code == 422
+
+
+class TestViewsPurgeStats:
+    async def test_frame_view_needs_a_purpose_and_is_audited_R5_R7(self, stack: Stack) -> None:
+        camera_id, token = await stack.camera()
+        frame_id = await _upload(stack, camera_id, token, 21)
+        investigator = {"Authorization": f"Bearer {stack.infra.mint(sub='inv-1', roles=['investigator'])}"}
+        no_case = await stack.client.get(
+            f"/v1/frames/{frame_id}", params={"purpose": "stolen_vehicle"}, headers=investigator
+        )
+        assert no_case.status_code == 422  # R5: a case number
+        banned = await stack.client.get(
+            f"/v1/frames/{frame_id}",
+            params={"purpose": "immigration_enforcement", "case_number": "2026-000123"},
+            headers=investigator,
+        )
+        assert banned.status_code == 403
+        assert problem(banned)["type"] == "urn:alpr:problem:purpose-prohibited"
+        ok = await stack.client.get(
+            f"/v1/frames/{frame_id}",
+            params={"purpose": "stolen_vehicle", "case_number": "2026-000123"},
+            headers=investigator,
+        )
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["image_url"].startswith("http")
+        other_token = stack.infra.mint(sub="inv-9", agency="CA0010900", roles=["investigator"])
+        other = {"Authorization": f"Bearer {other_token}"}
+        hidden = await stack.client.get(
+            f"/v1/frames/{frame_id}",
+            params={"purpose": "stolen_vehicle", "case_number": "2026-000123"},
+            headers=other,
+        )
+        assert hidden.status_code == 404  # R27
+        async with httpx.AsyncClient() as http:
+            events = (
+                await http.get(
+                    f"{stack.audit_url}/v1/events", params={"action": "frame.viewed"}, headers=stack.auditor
+                )
+            ).json()["items"]
+        assert [(e["outcome"], e["purpose"]) for e in events] == [
+            ("allowed", "stolen_vehicle"),
+            ("refused", "immigration_enforcement"),
+        ]
+
+    async def test_purge_keeps_held_keys_and_removes_the_rest(self, stack: Stack) -> None:
+        camera_id, token = await stack.camera(kind="mobile")
+        old = datetime.now(UTC) - timedelta(days=20)
+        ids = [await _upload(stack, camera_id, token, 40 + i, captured_at=old) for i in range(3)]
+        recent = await _upload(stack, camera_id, token, 50)
+        keys = {r[0]: r[1] for r in await _sql(stack, "SELECT id::text, object_key FROM ingest.frames")}
+        resp = await stack.client.post(
+            "/v1/frames:purge",
+            headers=stack.service,
+            json={
+                "agency": "CA0019400",
+                "captured_before": (old + timedelta(days=1)).isoformat(),
+                "keep_keys": [keys[ids[0]]],
+            },
+        )
+        assert resp.status_code == 200, resp.text
+        assert resp.json() == {"frames": 2, "reads": 0, "objects": 2}
+        left = {r[0] for r in await _sql(stack, "SELECT id::text FROM ingest.frames")}
+        assert left == {ids[0], recent}
+
+    async def test_stats_and_cameras(self, stack: Stack) -> None:
+        await stack.camera()
+        await stack.camera(status="inactive")
+        dup = await stack.client.post(
+            "/v1/cameras",
+            headers=stack.admin,
+            json={
+                "name": "x",
+                "kind": "mobile",
+                "client_id": (await _sql(stack, "SELECT client_id FROM ingest.cameras"))[0][0],
+            },
+        )
+        assert dup.status_code == 409
+        fixed_without_position = await stack.client.post(
+            "/v1/cameras", headers=stack.admin, json={"name": "x", "kind": "fixed", "client_id": "c-x"}
+        )
+        assert fixed_without_position.status_code == 422
+        stats = await stack.client.get("/v1/stats", params={"agency": "CA0019400"}, headers=stack.service)
+        assert stats.json()["cameras"] == 1
+        other = {
+            "Authorization": f"Bearer {stack.infra.mint(sub='a', agency='CA0010900', roles=['auditor'])}"
+        }
+        assert (
+            await stack.client.get("/v1/stats", params={"agency": "CA0019400"}, headers=other)
+        ).status_code == 404
+        listed = (await stack.client.get("/v1/cameras", headers=stack.admin)).json()["items"]
+        assert len(listed) == 2
+        async with httpx.AsyncClient() as http:
+            events = (
+                await http.get(
+                    f"{stack.audit_url}/v1/events", params={"action": "camera.created"}, headers=stack.auditor
+                )
+            ).json()["items"]
+        assert len(events) == 2
+        random.seed(0)
