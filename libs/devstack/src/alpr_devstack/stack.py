@@ -195,7 +195,46 @@ class Stack:
             raise
         state["ready_in_s"] = round(time.monotonic() - started, 1)
         self._save_state(state)
+        if not cfg.oidc_issuer:
+            self.seed_demo(state)
         return state
+
+    def seed_demo(self, state: dict[str, Any]) -> None:
+        """The demo agency's camera, registered through ingest's own API (so it is audited like
+        any registration); a second `up` finds it already there."""
+        issuer = state["components"]["issuer"]["url"]
+        admin = IssuerState(self.config.data_dir / "issuer").admin_secret
+        minted = httpx.post(
+            f"{issuer}/dev/tokens",
+            headers={"Authorization": f"Bearer {admin}"},
+            timeout=10,
+            json={
+                "sub": "demo-seeder",
+                "name": "Demo seeder",
+                "agency": DEMO_AGENCY,
+                "roles": ["alpr_admin"],
+                "training_expires": (datetime.now(UTC).date() + timedelta(days=1)).isoformat(),
+                "ttl": 300,
+            },
+        )
+        token = minted.json()["access_token"]
+        resp = httpx.post(
+            f"{self.config.service_url('ingest')}/v1/cameras",
+            timeout=15,
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "name": "Demo fixed camera, 1st St & Santa Clara",
+                "kind": "fixed",
+                "client_id": "cam-demo-1",
+                "latitude": 37.3361,
+                "longitude": -121.8905,
+                "status": "active",
+            },
+        )
+        if resp.status_code not in (201, 409):
+            self.say(f"seed: the demo camera was not registered ({resp.status_code}: {resp.text[:200]})")
+        else:
+            self.say("seed: demo camera cam-demo-1 registered for CA0019400")
 
     def _start_postgres(self, components: dict[str, Any]) -> str:
         if self.config.database_url:
