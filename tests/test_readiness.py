@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alpr_devstack.components import EmbeddedPostgres, free_port
-from alpr_devstack.testing import Infra, ServeService
+from alpr_devstack.testing import Infra, ServeService, problem
 
 
 async def test_readyz_follows_postgres(tmp_path: Path, infra: Infra, serve_service: ServeService) -> None:
@@ -44,3 +44,21 @@ async def test_readyz_of_a_service_without_database(serve_service: ServeService)
         resp = await client.get("/readyz")
     assert resp.status_code == 200
     assert resp.json()["checks"] == {}
+
+
+async def test_database_down_is_503_not_500(
+    tmp_path: Path, infra: Infra, serve_service: ServeService
+) -> None:
+    """A database restart is a dependency being down: 503 with Retry-After, and the request can be retried."""
+    pg = EmbeddedPostgres(tmp_path / "pg", free_port())
+    pg.start()
+    token = {"Authorization": f"Bearer {infra.mint(sub='svc', roles=['service'], training_expires=None)}"}
+    try:
+        async with serve_service("ingest", database_url=pg.url) as client:
+            pg.stop()
+            resp = await client.get("/v1/stats", params={"agency": "CA0019400"}, headers=token)
+            assert resp.status_code == 503, resp.text
+            assert problem(resp)["type"] == "urn:alpr:problem:unavailable"
+            assert resp.headers["retry-after"]
+    finally:
+        pg.stop()

@@ -20,13 +20,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+_log = structlog.get_logger("alpr.problems")
 
 
 class ProblemFieldError(BaseModel):
@@ -238,7 +241,43 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
+    # A database that is restarting or out of reach is a dependency being down (503 with
+    # Retry-After: the client tries again and nothing is lost), not a server bug (500).
+    app.add_exception_handler(OperationalError, _handle_database_down)
+    app.add_exception_handler(InterfaceError, _handle_database_down)
+    app.add_exception_handler(DBAPIError, _handle_database_down)
+    app.add_exception_handler(ConnectionError, _handle_database_down)
     # Unexpected exceptions are answered by RequestContextMiddleware (500, no trace).
+
+
+_CONNECTION_ERRORS = (ConnectionError, OSError, TimeoutError)
+
+
+def _is_connection_failure(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, _CONNECTION_ERRORS) or type(seen).__name__ in {
+            "CannotConnectNowError",
+            "ConnectionDoesNotExistError",
+            "ConnectionFailureError",
+            "AdminShutdownError",
+            "ConnectionRejectionError",
+        }:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def _handle_database_down(request: Request, exc: Exception) -> JSONResponse:
+    if not _is_connection_failure(exc):
+        raise exc  # a real bug: RequestContextMiddleware answers 500 and logs it
+    _log.warning("database_unavailable", error=repr(exc)[:300], path=request.url.path)
+    err = Unavailable("The database is unavailable; try again shortly.")
+    return problem_response(err.to_problem(_request_id(request)), err.headers)
 
 
 def problem_responses(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
