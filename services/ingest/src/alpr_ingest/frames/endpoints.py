@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
-from pydantic import AwareDatetime
 
 from alpr_common import (
     AuditUnavailable,
@@ -30,6 +29,7 @@ from alpr_common import (
 )
 
 from ..context import Ctx
+from ..forms import Camera, CameraIdField, CapturedAtField, LatitudeField, LongitudeField
 from . import service
 from .schemas import (
     ClaimRequest,
@@ -44,7 +44,6 @@ from .schemas import (
 )
 
 router = APIRouter(tags=["frames"])
-Camera = Annotated[Principal, Depends(require_roles(Role.CAMERA))]
 Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.ALPR_ADMIN))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
@@ -67,10 +66,10 @@ async def upload_frame(
     session: DbSession,
     principal: Camera,
     image: Annotated[UploadFile, File(description="JPEG or PNG, at most 10 MB and 40 megapixels.")],
-    camera_id: Annotated[uuid.UUID, Form()],
-    captured_at: Annotated[AwareDatetime, Form(description="UTC capture time; up to 30 days old (R18).")],
-    latitude: Annotated[float, Form(ge=-90, le=90)],
-    longitude: Annotated[float, Form(ge=-180, le=180)],
+    camera_id: CameraIdField,
+    captured_at: CapturedAtField,
+    latitude: LatitudeField,
+    longitude: LongitudeField,
     heading: Annotated[float | None, Form(ge=0, lt=360)] = None,
     speed_kmh: Annotated[float | None, Form(ge=0, le=400)] = None,
     lane: Annotated[int | None, Form(ge=0, le=32)] = None,

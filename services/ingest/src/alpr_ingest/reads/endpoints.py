@@ -8,32 +8,29 @@ import uuid
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
-from pydantic import AwareDatetime, BaseModel, ValidationError
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from pydantic import BaseModel, ValidationError
 
 from alpr_common import (
     Box,
     DbSession,
     Forbidden,
-    Principal,
     ProblemFieldError,
-    Role,
     TrainingRequired,
     Unauthenticated,
     Unavailable,
     ValidationProblem,
     problem_responses,
-    require_roles,
 )
 
 from ..context import Ctx
+from ..forms import Camera, CameraIdField, CapturedAtField, LatitudeField, LongitudeField
 from ..frames import repository
 from ..frames.images import check_image, to_jpeg
 from ..frames.service import authorized_camera, check_captured_at, upload
 from .service import NewRead, store_read
 
 router = APIRouter(tags=["reads"])
-Camera = Annotated[Principal, Depends(require_roles(Role.CAMERA))]
 
 
 class ReadAccepted(BaseModel):
@@ -73,10 +70,10 @@ async def post_read(
     session: DbSession,
     principal: Camera,
     crop: Annotated[UploadFile, File(description="The plate crop (JPEG or PNG).")],
-    camera_id: Annotated[uuid.UUID, Form()],
-    captured_at: Annotated[AwareDatetime, Form()],
-    latitude: Annotated[float, Form(ge=-90, le=90)],
-    longitude: Annotated[float, Form(ge=-180, le=180)],
+    camera_id: CameraIdField,
+    captured_at: CapturedAtField,
+    latitude: LatitudeField,
+    longitude: LongitudeField,
     plate: Annotated[str, Form(min_length=1, max_length=32)],
     confidence: Annotated[float, Form(ge=0, le=1)],
     region: Annotated[str, Form(max_length=8)] = "unknown",
