@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from alpr_common import create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
+from .context import SearchContext
+from .endpoints import router
 from .settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.search = SearchContext(settings, app.state.object_store, app.state.clients)
+        yield
+
     return create_service_app(
         service=SERVICE,
-        settings=settings or Settings(),
+        settings=settings,
         description=SERVICE_DOC or "",
+        routers=[router],
         uses_database=True,
         uses_object_store=True,
+        lifespan=lifespan,
     )

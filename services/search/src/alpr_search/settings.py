@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from alpr_common import ServiceSettings
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings
 
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SEARCH_", extra="ignore", populate_by_name=True)
+
+    max_search_days: int = Field(90, ge=1, le=1825)
+    case_number_required: bool = True
+    case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN
+    # R16: retention per agency (90 days to 5 years).
+    retention_days: int = Field(365, ge=90, le=1825)
+    presign_seconds: int = Field(300, ge=10, le=3600)

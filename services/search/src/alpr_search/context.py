@@ -1,0 +1,38 @@
+"""What the search service's requests share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from minio import Minio
+
+from alpr_common import ServiceClients
+
+from .settings import Settings
+
+
+@dataclass
+class SearchContext:
+    settings: Settings
+    store: Minio
+    clients: ServiceClients
+
+    def presign(self, key: str | None) -> str | None:
+        """A short-lived URL for an object (computed locally: no call to the store)."""
+        if not key:
+            return None
+        url: str = self.store.presigned_get_object(
+            self.settings.s3_bucket, key, expires=timedelta(seconds=self.settings.presign_seconds)
+        )
+        return url
+
+
+def get_context(request: Request) -> SearchContext:
+    ctx: SearchContext = request.app.state.search
+    return ctx
+
+
+Ctx = Annotated[SearchContext, Depends(get_context)]

@@ -1,0 +1,56 @@
+"""Every SQL statement on the detection store; every read scoped to one agency."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..tables import detections
+
+
+def partition_name(day: date) -> str:
+    return f"detections_{day:%Y%m%d}"
+
+
+async def ensure_partitions(session: AsyncSession, days: set[date]) -> None:
+    """One partition per capture day (UTC), made when the first detection of that day arrives;
+    late uploads (R18) land in their own old day."""
+    for day in sorted(days):
+        start = datetime.combine(day, time.min, UTC)
+        end = start + timedelta(days=1)
+        await session.execute(
+            text(
+                f"CREATE TABLE IF NOT EXISTS search.{partition_name(day)} PARTITION OF search.detections "
+                f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
+            )
+        )
+
+
+async def insert_batch(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Idempotent on the read id: a detection sent twice is stored once."""
+    stmt = insert(detections).values(rows).on_conflict_do_nothing(index_elements=["id", "captured_at"])
+    result = await session.execute(stmt)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get(session: AsyncSession, agency: str, detection_id: uuid.UUID) -> RowMapping | None:
+    query = select(detections).where(detections.c.agency == agency, detections.c.id == detection_id)
+    return (await session.execute(query)).mappings().first()
+
+
+async def counts(session: AsyncSession, agency: str, older_than: datetime) -> tuple[int, int]:
+    total = await session.scalar(
+        select(func.count()).select_from(detections).where(detections.c.agency == agency)
+    )
+    old = await session.scalar(
+        select(func.count())
+        .select_from(detections)
+        .where(detections.c.agency == agency, detections.c.captured_at < older_than)
+    )
+    return int(total or 0), int(old or 0)

@@ -1,0 +1,131 @@
+"""The detection store: batch intake from ingest (idempotent on the read id) and single views
+with a purpose (R5), recorded on the ledger first."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import (
+    Accepted,
+    Action,
+    DetectionBatch,
+    NotFound,
+    Outcome,
+    Principal,
+    Purpose,
+    PurposeProhibited,
+    audit_event,
+    check_purpose,
+    normalize_plate,
+)
+
+from ..context import SearchContext
+from . import repository
+from .schemas import DetectionPublic
+
+
+def public(ctx: SearchContext, row: RowMapping) -> DetectionPublic:
+    return DetectionPublic(
+        id=row["id"],
+        plate=row["plate"],
+        plate_corrected=row["plate_corrected"],
+        region=row["region"],
+        confidence=row["confidence"],
+        captured_at=row["captured_at"],
+        camera_id=row["camera_id"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        vehicle={k: str(v) for k, v in (row["vehicle"] or {}).items()},
+        crop_url=ctx.presign(row["crop_key"]),
+        frame_url=ctx.presign(row["frame_key"]),
+    )
+
+
+async def ingest_batch(session: AsyncSession, batch: DetectionBatch) -> Accepted:
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = [
+        {
+            "id": d.id,
+            "captured_at": d.captured_at,
+            "agency": d.agency,
+            "camera_id": d.camera_id,
+            "latitude": d.latitude,
+            "longitude": d.longitude,
+            "plate": normalize_plate(d.plate),
+            "region": d.region.upper() if d.region != "unknown" else "unknown",
+            "confidence": d.confidence,
+            "box": d.box.model_dump() if d.box else None,
+            "crop_key": d.crop_key,
+            "frame_key": d.frame_key,
+            "vehicle": d.vehicle,
+            "created_at": now,
+        }
+        for d in batch.detections
+    ]
+    await repository.ensure_partitions(session, {r["captured_at"].astimezone(UTC).date() for r in rows})
+    await repository.insert_batch(session, rows)
+    return Accepted(accepted=len(rows))
+
+
+async def view(
+    ctx: SearchContext,
+    session: AsyncSession,
+    principal: Principal,
+    detection_id: uuid.UUID,
+    purpose: Purpose,
+    case_number: str | None,
+    reason: str | None,
+) -> DetectionPublic:
+    fields: dict[str, Any] = {
+        "purpose": purpose,
+        "case_number": case_number,
+        "reason": reason,
+        "targets": [str(detection_id)],
+    }
+    try:
+        check_purpose(
+            purpose,
+            case_number,
+            reason,
+            case_number_required=ctx.settings.case_number_required,
+            case_number_pattern=ctx.settings.case_number_pattern,
+        )
+    except PurposeProhibited as refused:
+        await ctx.clients.audit.record(
+            audit_event(
+                principal,
+                Action.DETECTION_VIEWED,
+                source="search",
+                outcome=Outcome.REFUSED,
+                outcome_reason=refused.slug,
+                **fields,
+            )
+        )
+        raise
+    row = await repository.get(session, principal.agency, detection_id)
+    if row is None:
+        raise NotFound()
+    await ctx.clients.audit.record(
+        audit_event(
+            principal, Action.DETECTION_VIEWED, source="search", data={"plate": row["plate"]}, **fields
+        )
+    )
+    return public(ctx, row)
+
+
+async def stats(ctx: SearchContext, session: AsyncSession, agency: str) -> dict[str, Any]:
+    six_months = datetime.now(UTC) - timedelta(days=183)
+    total, older = await repository.counts(session, agency, six_months)
+    return {
+        "agency": agency,
+        "detections_in_retention": total,
+        "retained_beyond_six_months": {
+            "count": older,
+            "why": f"the agency's retention period is {ctx.settings.retention_days} days (R16)",
+        },
+    }

@@ -1,0 +1,109 @@
+"""Search's routes: searches, detection views, batch intake from ingest, stats."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from alpr_common import (
+    Accepted,
+    AuditUnavailable,
+    DbSession,
+    DetectionBatch,
+    Forbidden,
+    NotFound,
+    Principal,
+    Purpose,
+    PurposeProhibited,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    problem_responses,
+    require_roles,
+)
+
+from .context import Ctx
+from .detections import service as detections
+from .detections.schemas import DetectionPublic
+from .searches import service as searches
+from .searches.schemas import SearchRequest, SearchResponse
+
+router = APIRouter()
+Searcher = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SERVICE))]
+Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST))]
+Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+StatsReader = Annotated[Principal, Depends(require_roles(Role.SERVICE, Role.AUDITOR, Role.ALPR_ADMIN))]
+_auth = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+class RetainedBeyond(BaseModel):
+    count: int
+    why: str
+
+
+class SearchStats(BaseModel):
+    agency: str
+    detections_in_retention: int
+    retained_beyond_six_months: RetainedBeyond
+
+
+@router.post(
+    "/v1/searches",
+    response_model=SearchResponse,
+    tags=["searches"],
+    responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem, AuditUnavailable),
+)
+async def post_search(
+    ctx: Ctx, session: DbSession, principal: Searcher, body: SearchRequest
+) -> SearchResponse:
+    """Searches the agency's detections for a stated purpose and case (R5-R8); audited first."""
+    return await searches.search(ctx, session, principal, body)
+
+
+@router.get(
+    "/v1/detections/{detection_id}",
+    response_model=DetectionPublic,
+    tags=["detections"],
+    responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
+)
+async def get_detection(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Viewer,
+    detection_id: uuid.UUID,
+    purpose: Purpose,
+    case_number: Annotated[str | None, Query(max_length=64)] = None,
+    reason: Annotated[str | None, Query(max_length=500)] = None,
+) -> DetectionPublic:
+    """One detection of the agency, for a stated purpose; the view is audited first."""
+    return await detections.view(ctx, session, principal, detection_id, purpose, case_number, reason)
+
+
+@router.post(
+    "/v1/detections:batch",
+    response_model=Accepted,
+    tags=["detections"],
+    responses=problem_responses(*_auth, ValidationProblem),
+)
+async def post_detections(session: DbSession, principal: Service, body: DetectionBatch) -> Accepted:
+    """Detections from ingest's outbox; idempotent on id (internal)."""
+    return await detections.ingest_batch(session, body)
+
+
+@router.get(
+    "/v1/stats", response_model=SearchStats, tags=["stats"], responses=problem_responses(*_auth, NotFound)
+)
+async def get_stats(
+    ctx: Ctx,
+    session: DbSession,
+    principal: StatsReader,
+    agency: Annotated[str, Query(pattern=r"^[A-Z0-9]{2,32}$")],
+) -> dict[str, Any]:
+    """Counts for one agency: detections in retention, and data kept past six months and why."""
+    if not principal.has_any(Role.SERVICE) and agency != principal.agency:
+        raise NotFound()
+    return await detections.stats(ctx, session, agency)

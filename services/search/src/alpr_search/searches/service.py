@@ -1,0 +1,156 @@
+"""Purpose-bound search (R4-R8): refused unless its purpose is authorized and its case number
+or reason is given; every search, allowed or refused, is on the audit ledger before anything
+is returned, and no results leave without their record (fail closed)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import (
+    Action,
+    Outcome,
+    Principal,
+    ProblemError,
+    ProblemFieldError,
+    Role,
+    ValidationProblem,
+    audit_event,
+    check_purpose,
+    decode_cursor,
+    encode_cursor,
+    normalize_plate_pattern,
+)
+
+from ..context import SearchContext
+from ..detections.service import public
+from . import query
+from .schemas import SearchRequest, SearchResponse
+
+
+def _invalid(field: str, message: str) -> ValidationProblem:
+    return ValidationProblem(message, errors=[ProblemFieldError(loc=["body", field], msg=message)])
+
+
+def _is_service(principal: Principal) -> bool:
+    return principal.has_any(Role.SERVICE) and not principal.has_any(Role.INVESTIGATOR, Role.ANALYST)
+
+
+def _criteria(body: SearchRequest) -> dict[str, Any]:
+    """R4: every data element used in the query, as recorded."""
+    data: dict[str, Any] = {
+        "plate": normalize_plate_pattern(body.plate) if body.plate else None,
+        "state": body.state,
+        "from": body.from_.isoformat() if body.from_ else None,
+        "to": body.to.isoformat() if body.to else None,
+        "camera_ids": [str(c) for c in body.camera_ids] or None,
+        "area": body.area.model_dump() if body.area else None,
+        "vehicle": body.vehicle.model_dump(exclude_none=True) if body.vehicle else None,
+        "sharing_request_id": str(body.sharing_request_id) if body.sharing_request_id else None,
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) -> str:
+    """The agency searched; raises the problem that refuses the search."""
+    settings = ctx.settings
+    if _is_service(principal):
+        if not body.agency or body.sharing_request_id is None:
+            raise _invalid("agency", "A service search names the host agency and the sharing request.")
+        agency = body.agency
+    else:
+        if body.agency or body.sharing_request_id:
+            raise _invalid("agency", "Only a service search names an agency or a sharing request.")
+        agency = principal.agency
+    if body.purpose is None:
+        raise _invalid("purpose", "A purpose is required (R5).")
+    if _is_service(principal):
+        check_purpose(
+            body.purpose,
+            body.case_number,
+            body.reason or str(body.sharing_request_id),
+            case_number_required=False,
+            case_number_pattern=r".+",
+        )
+    else:
+        check_purpose(
+            body.purpose,
+            body.case_number,
+            body.reason,
+            case_number_required=settings.case_number_required,
+            case_number_pattern=settings.case_number_pattern,
+        )
+    if body.from_ is None or body.to is None:
+        raise _invalid("from", "A time range (`from` and `to`) is required.")
+    if body.to <= body.from_:
+        raise _invalid("to", "`to` must be after `from`.")
+    if body.to - body.from_ > timedelta(days=settings.max_search_days):
+        raise _invalid("to", f"The time range may span at most {settings.max_search_days} days.")
+    return agency
+
+
+def _position(cursor: str | None) -> tuple[uuid.UUID | None, tuple[datetime, uuid.UUID] | None]:
+    position = decode_cursor(cursor)
+    if position is None:
+        return None, None
+    try:
+        return uuid.UUID(position["search_id"]), (
+            datetime.fromisoformat(position["at"]),
+            uuid.UUID(position["id"]),
+        )
+    except (KeyError, ValueError, TypeError):
+        raise ValidationProblem("The cursor is not valid.") from None
+
+
+async def search(
+    ctx: SearchContext, session: AsyncSession, principal: Principal, body: SearchRequest
+) -> SearchResponse:
+    fields: dict[str, Any] = {
+        "purpose": body.purpose,
+        "case_number": body.case_number,
+        "reason": body.reason,
+        "data": _criteria(body),
+    }
+    try:
+        agency = _check(ctx, principal, body)
+        search_id, after = _position(body.cursor)
+    except ProblemError as refused:
+        # R7: a refused search is recorded too, with why.
+        await ctx.clients.audit.record(
+            audit_event(
+                principal,
+                Action.SEARCH_EXECUTED,
+                source="search",
+                outcome=Outcome.REFUSED,
+                outcome_reason=refused.slug if refused.slug != "validation" else refused.detail[:200],
+                agency=body.agency if _is_service(principal) and body.agency else principal.agency,
+                **fields,
+            )
+        )
+        raise
+    continuation = search_id is not None
+    search_id = search_id or uuid.uuid4()
+    rows = list((await session.execute(query.build(agency, body, after, body.limit + 1))).mappings().all())
+    page = rows[: body.limit]
+    items = [public(ctx, row) for row in page]
+    # Recorded before one result leaves; if it cannot be recorded, nothing leaves (503).
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.DETECTION_VIEWED if continuation else Action.SEARCH_EXECUTED,
+            source="search",
+            agency=agency,
+            targets=[str(i.id) for i in items],
+            **{**fields, "data": {**fields["data"], "search_id": str(search_id), "results": len(items)}},
+        )
+    )
+    next_cursor = None
+    if len(rows) > body.limit and page:
+        last = page[-1]
+        next_cursor = encode_cursor(
+            {"search_id": str(search_id), "at": last["captured_at"].isoformat(), "id": str(last["id"])}
+        )
+    return SearchResponse(search_id=search_id, items=items, next_cursor=next_cursor)

@@ -1,0 +1,32 @@
+"""The search service's tables (schema ``search``): the detection store, partitioned by
+capture day so retention drops whole partitions (R16)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Float, String, Table, Text, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
+
+from alpr_common.migrations import service_metadata
+
+metadata = service_metadata("search")
+
+# Partitioned by RANGE (captured_at), one partition per UTC day, made on first insert.
+detections = Table(
+    "detections",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("captured_at", DateTime(timezone=True), primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("camera_id", Uuid, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("plate", String(16), nullable=False),
+    Column("plate_corrected", String(16)),
+    Column("region", String(8), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("box", JSONB),
+    Column("crop_key", Text),
+    Column("frame_key", Text),
+    Column("vehicle", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
