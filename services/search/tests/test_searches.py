@@ -237,3 +237,32 @@ class TestSearch:
         )
         assert resp.json()["detections_in_retention"] == 2
         assert resp.json()["retained_beyond_six_months"]["count"] == 1
+
+
+async def test_misread_correction_keeps_the_original_R19(search_stack: SearchStack) -> None:
+    """R19: the correction is searchable, the read as made stays, and both are on the ledger."""
+    row = detection("8ABC123")
+    await seed(search_stack, [row])
+    body = {
+        "plate": "BABC123",
+        "note": "8 read for B; verified on the crop",
+        "purpose": "stolen_vehicle",
+        "case_number": "2026-001234",
+    }
+    resp = await search_stack.client.post(
+        f"/v1/detections/{row['id']}/corrections", json=body, headers=search_stack.investigator
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["plate"] == "8ABC123"
+    assert resp.json()["plate_corrected"] == "BABC123"
+    assert await plates(search_stack, plate="BABC123") == ["8ABC123"]  # found by its correction
+    assert await plates(search_stack, plate="8ABC123") == ["8ABC123"]  # and by what was read
+    [event] = await search_stack.audit_events(action="detection.corrected")
+    assert isinstance(event["data"], dict)
+    assert event["data"]["original_plate"] == "8ABC123"
+    assert event["data"]["corrected_plate"] == "BABC123"
+    operator = bearer(search_stack.infra.mint(roles=["operator"]))
+    denied = await search_stack.client.post(
+        f"/v1/detections/{row['id']}/corrections", json=body, headers=operator
+    )
+    assert denied.status_code == 403

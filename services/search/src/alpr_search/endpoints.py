@@ -28,7 +28,7 @@ from alpr_common import (
 
 from .context import Ctx
 from .detections import service as detections
-from .detections.schemas import DetectionPublic
+from .detections.schemas import CorrectionIn, DetectionPublic
 from .searches import service as searches
 from .searches.schemas import SearchRequest, SearchResponse
 
@@ -81,6 +81,19 @@ async def get_detection(
 ) -> DetectionPublic:
     """One detection of the agency, for a stated purpose; the view is audited first."""
     return await detections.view(ctx, session, principal, detection_id, purpose, case_number, reason)
+
+
+@router.post(
+    "/v1/detections/{detection_id}/corrections",
+    response_model=DetectionPublic,
+    tags=["detections"],
+    responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
+)
+async def correct_detection(
+    ctx: Ctx, session: DbSession, principal: Viewer, detection_id: uuid.UUID, body: CorrectionIn
+) -> DetectionPublic:
+    """Corrects a misread (R19); the original read stays visible and on the ledger."""
+    return await detections.correct(ctx, session, principal, detection_id, body)
 
 
 @router.post(

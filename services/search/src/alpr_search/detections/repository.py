@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,3 +54,11 @@ async def counts(session: AsyncSession, agency: str, older_than: datetime) -> tu
         .where(detections.c.agency == agency, detections.c.captured_at < older_than)
     )
     return int(total or 0), int(old or 0)
+
+
+async def set_correction(session: AsyncSession, agency: str, detection_id: uuid.UUID, plate: str) -> None:
+    await session.execute(
+        update(detections)
+        .where(detections.c.agency == agency, detections.c.id == detection_id)
+        .values(plate_corrected=plate)
+    )

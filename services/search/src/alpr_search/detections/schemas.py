@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from alpr_common import Purpose
+
 
 class DetectionPublic(BaseModel):
     """A detection as investigators see it (R15). No owner data exists here (R31)."""
@@ -23,3 +25,13 @@ class DetectionPublic(BaseModel):
     vehicle: dict[str, str] = Field(default_factory=dict)
     crop_url: str | None = Field(None, description="Presigned, short expiry.")
     frame_url: str | None = Field(None, description="Presigned, short expiry.")
+
+
+class CorrectionIn(BaseModel):
+    """A misread corrected by a person (R19): the read as made stays in the record."""
+
+    plate: str = Field(min_length=1, max_length=32)
+    note: str = Field(min_length=1, max_length=1000)
+    purpose: Purpose
+    case_number: str | None = Field(None, max_length=64)
+    reason: str | None = Field(None, max_length=500)

@@ -19,6 +19,7 @@ from alpr_common import (
     Principal,
     Purpose,
     PurposeProhibited,
+    ValidationProblem,
     audit_event,
     check_purpose,
     normalize_plate,
@@ -26,7 +27,7 @@ from alpr_common import (
 
 from ..context import SearchContext
 from . import repository
-from .schemas import DetectionPublic
+from .schemas import CorrectionIn, DetectionPublic
 
 
 def public(ctx: SearchContext, row: RowMapping) -> DetectionPublic:
@@ -129,3 +130,48 @@ async def stats(ctx: SearchContext, session: AsyncSession, agency: str) -> dict[
             "why": f"the agency's retention period is {ctx.settings.retention_days} days (R16)",
         },
     }
+
+
+async def correct(
+    ctx: SearchContext,
+    session: AsyncSession,
+    principal: Principal,
+    detection_id: uuid.UUID,
+    body: CorrectionIn,
+) -> DetectionPublic:
+    """R19: the corrected plate is kept beside the read as made; both are on the ledger."""
+    check_purpose(
+        body.purpose,
+        body.case_number,
+        body.reason,
+        case_number_required=ctx.settings.case_number_required,
+        case_number_pattern=ctx.settings.case_number_pattern,
+    )
+    row = await repository.get(session, principal.agency, detection_id)
+    if row is None:
+        raise NotFound()
+    corrected = normalize_plate(body.plate)
+    if not corrected:
+        raise ValidationProblem("The corrected plate has no letters or digits.")
+    await repository.set_correction(session, principal.agency, detection_id, corrected)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.DETECTION_CORRECTED,
+            source="search",
+            purpose=body.purpose,
+            case_number=body.case_number,
+            reason=body.reason,
+            targets=[str(detection_id)],
+            data={
+                "plate": row["plate"],
+                "original_plate": row["plate"],
+                "previous_correction": row["plate_corrected"],
+                "corrected_plate": corrected,
+                "note": body.note,
+            },
+        )
+    )
+    updated = await repository.get(session, principal.agency, detection_id)
+    assert updated is not None
+    return public(ctx, updated)
