@@ -25,3 +25,29 @@ class SearchStack:
             resp = await http.get(f"{self.audit_url}/v1/events", params=params, headers=self.auditor)
             items: list[dict[str, object]] = resp.json()["items"]
             return items
+
+
+# A stand-in for ingest's internal purge, recording what search asks of it.
+from typing import Annotated, Any  # noqa: E402
+
+from fastapi import APIRouter, Depends  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+from alpr_common import Principal, Role, require_roles  # noqa: E402
+
+purge_calls: list[dict[str, Any]] = []
+ingest_stub = APIRouter()
+
+
+class PurgeBody(BaseModel):
+    agency: str
+    captured_before: str
+    keep_keys: list[str]
+
+
+@ingest_stub.post("/v1/frames:purge")
+async def stub_purge(
+    body: PurgeBody, principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+) -> dict[str, int]:
+    purge_calls.append(body.model_dump())
+    return {"frames": 3, "reads": 3, "objects": 6}

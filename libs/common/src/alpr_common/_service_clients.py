@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -31,6 +32,18 @@ class _StatsMixin(_WhoamiMixin):
 
 class IngestClient(_StatsMixin):
     service_name = "ingest"
+
+    async def purge_frames(
+        self, agency: str, captured_before: datetime, keep_keys: list[str]
+    ) -> dict[str, Any]:
+        """``POST /v1/frames:purge``: frames, reads and their objects before a time, except held keys."""
+        resp = await self.request(
+            "POST",
+            "/v1/frames:purge",
+            json={"agency": agency, "captured_before": captured_before.isoformat(), "keep_keys": keep_keys},
+        )
+        body = resp.json()
+        return body if isinstance(body, dict) else {}
 
 
 class RecognitionClient(_WhoamiMixin):

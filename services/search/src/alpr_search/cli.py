@@ -1,0 +1,48 @@
+"""``alpr search``: the retention purge (the Helm CronJob runs ``alpr search purge``)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import httpx
+import typer
+
+from alpr_common import Principal, ServiceClients, make_engine
+
+from .retention.service import PurgeReport
+from .retention.service import purge as purge_expired
+from .settings import Settings
+
+app = typer.Typer(help="The detection store: retention purge.", no_args_is_help=True)
+
+
+@app.command()
+def purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would go; delete nothing.")] = False,
+) -> None:
+    """Purge detections past SEARCH_RETENTION_DAYS, with their images (via ingest), and record it (R16)."""
+    settings = Settings()
+
+    async def run() -> PurgeReport:
+        engine = make_engine(settings.database_url, application_name="alpr-search-purge")
+        actor_id = settings.client_id or "svc-search"
+        actor = Principal(
+            sub=actor_id, name="retention purge", agency="", roles=frozenset({"service"}), client_id=actor_id
+        )
+        try:
+            async with httpx.AsyncClient(timeout=60) as http:
+                clients = ServiceClients.build(settings, http)
+                async with engine.begin() as conn:
+                    return await purge_expired(conn, clients, actor, settings.retention_days, dry_run=dry_run)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    verb = "would purge" if dry_run else "purged"
+    typer.echo(
+        f"{verb} {report.detections} detections captured before {report.cutoff.isoformat()} "
+        f"({len(report.partitions)} whole day partitions)"
+    )
+    for agency, n in sorted(report.detections_by_agency.items()):
+        typer.echo(f"  {agency}: {n} detections; images {report.images_by_agency.get(agency, '-')}")

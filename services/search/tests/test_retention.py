@@ -1,0 +1,129 @@
+"""Retention (R16): expired detections go from every store, whole day partitions are dropped,
+late uploads are purged by capture time (R18), a dry run deletes nothing, counts are recorded."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from search_support import SearchStack, ingest_stub, purge_calls
+
+from alpr_common import Principal, ServiceClients, create_service_app, make_engine
+from alpr_devstack.testing import serve_http
+from alpr_search.retention.service import purge
+
+NOW = datetime.now(UTC)
+
+
+def _row(plate: str, days_ago: float, agency: str = "CA0019400") -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "agency": agency,
+        "camera_id": str(uuid.uuid4()),
+        "captured_at": (NOW - timedelta(days=days_ago)).isoformat(),
+        "plate": plate,
+        "region": "CA",
+        "confidence": 0.9,
+    }
+
+
+async def _partitions(db: str) -> set[str]:
+    conn = await asyncpg.connect(db)
+    try:
+        rows = await conn.fetch(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'detections'"
+        )
+        return {r[0] for r in rows}
+    finally:
+        await conn.close()
+
+
+async def test_purge_drops_expired_partitions_and_records_counts_R16(search_stack: SearchStack) -> None:
+    rows = [
+        _row("OLD1", 100),
+        _row("OLD2", 95),
+        _row("OLD3", 95, agency="CA0010900"),
+        _row("KEEP1", 10),
+        _row("EDGE", 90.5),
+    ]
+    resp = await search_stack.client.post(
+        "/v1/detections:batch", json={"detections": rows}, headers=search_stack.service
+    )
+    assert resp.status_code == 200
+    db = search_stack.settings.database_url
+    before = await _partitions(db)
+    assert len(before) == 4
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": db,
+        "SEARCH_RETENTION_DAYS": "90",
+        "AUDIT_URL": search_stack.audit_url,
+        "OIDC_ISSUER": search_stack.infra.issuer_url,
+    }
+    dry = subprocess.run(
+        [str(Path(sys.executable).parent / "alpr"), "search", "purge", "--dry-run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert "would purge 4 detections" in dry.stdout
+    assert await _partitions(db) == before  # a dry run deletes nothing
+
+    purge_calls.clear()
+    owner = create_service_app(
+        service="ingest-stub",
+        settings=search_stack.infra.settings("ingest"),
+        description="stub",
+        routers=[ingest_stub],
+        uses_database=False,
+    )
+    settings = search_stack.settings.model_copy(update={"retention_days": 90})
+    engine = make_engine(db, application_name="test-purge")
+    actor = Principal(
+        sub="svc-search-test",
+        name="purge",
+        agency="",
+        roles=frozenset({"service"}),
+        client_id="svc-search-test",
+    )
+    try:
+        async with serve_http(owner) as ingest_url, httpx.AsyncClient() as http:
+            clients = ServiceClients.build(settings.model_copy(update={"ingest_url": ingest_url}), http)
+            async with engine.begin() as conn:
+                report = await purge(conn, clients, actor, 90)
+    finally:
+        await engine.dispose()
+    assert report.detections_by_agency == {"CA0019400": 3, "CA0010900": 1}
+    assert len(report.partitions) == 2  # the 100- and 95-day-old days; the cut-off day stays
+    assert sorted(c["agency"] for c in purge_calls) == ["CA0010900", "CA0019400"]  # images via ingest
+    left = await search_stack.client.post(
+        "/v1/searches",
+        headers=search_stack.investigator,
+        json={
+            "purpose": "stolen_vehicle",
+            "case_number": "2026-000001",
+            "from": (NOW - timedelta(days=89)).isoformat(),
+            "to": NOW.isoformat(),
+        },
+    )
+    assert [i["plate"] for i in left.json()["items"]] == ["KEEP1"]
+    conn = await asyncpg.connect(db)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM search.detections") == 1
+    finally:
+        await conn.close()
+    events = await search_stack.audit_events(action="retention.purged")
+    assert len(events) == 1  # this auditor's agency only
+    assert isinstance(events[0]["data"], dict)
+    assert events[0]["data"]["detections"] == 3
