@@ -13,6 +13,7 @@ from . import SERVICE
 from . import __doc__ as SERVICE_DOC
 from .context import SearchContext
 from .endpoints import router
+from .holds.endpoints import router as holds_router
 from .settings import Settings
 
 
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
-        routers=[router],
+        routers=[router, holds_router],
         uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,

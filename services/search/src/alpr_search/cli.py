@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated
 
 import httpx
@@ -10,11 +11,23 @@ import typer
 
 from alpr_common import Principal, ServiceClients, make_engine
 
+from .holds.service import verify_package
 from .retention.service import PurgeReport
 from .retention.service import purge as purge_expired
 from .settings import Settings
 
 app = typer.Typer(help="The detection store: retention purge.", no_args_is_help=True)
+
+
+@app.command("verify-export")
+def verify_export(file: Annotated[Path, typer.Argument(help="An evidence package (.zip).")]) -> None:
+    """Check an evidence package: every file against the SHA-256 in its manifest; exit 1 if any fails."""
+    problems = verify_package(file.read_bytes())
+    if problems:
+        for problem in problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{file}: every file matches its manifest")
 
 
 @app.command()

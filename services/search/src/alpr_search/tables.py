@@ -30,3 +30,28 @@ detections = Table(
     Column("vehicle", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("case_number", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("holder", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("released_at", DateTime(timezone=True)),
+    Column("released_by", JSONB),
+)
+
+# A held detection, copied whole: it outlives its day partition (R17).
+hold_items = Table(
+    "hold_items",
+    metadata,
+    Column("hold_id", Uuid, primary_key=True),
+    Column("detection_id", Uuid, primary_key=True),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("crop_key", Text),
+    Column("frame_key", Text),
+    Column("detection", JSONB, nullable=False),
+)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alpr_common import Action, Principal, ServiceClients, audit_event
 
+from ..holds.service import held_keys
+
 PARTITION_PREFIX = "detections_"
 
 
@@ -69,7 +71,9 @@ async def purge(
     if dry_run or not report.detections_by_agency and not whole:
         return report
     for agency in sorted(report.detections_by_agency):
-        report.images_by_agency[agency] = await clients.ingest.purge_frames(agency, cutoff, keep_keys=[])
+        # R17: objects of detections under an active legal hold stay.
+        keep = await held_keys(conn, agency)
+        report.images_by_agency[agency] = await clients.ingest.purge_frames(agency, cutoff, keep_keys=keep)
     for name in report.partitions:
         await conn.execute(text(f"DROP TABLE search.{name}"))
     await conn.execute(text("DELETE FROM search.detections WHERE captured_at < :cutoff"), {"cutoff": cutoff})

@@ -1,0 +1,307 @@
+"""Legal holds (R17): held detections are copied whole and survive retention with their images;
+an evidence package (detections as JSON and CSV, their images, a manifest with the SHA-256 of
+every file, who exported and when) goes to the object store for booking into evidence."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from alpr_common import Action, Conflict, NotFound, Principal, actor_of, audit_event
+
+from ..context import SearchContext
+from ..detections.schemas import DetectionPublic
+from ..tables import detections, hold_items, holds
+from .schemas import ExportOut, HoldCreate, HoldPublic
+
+MANIFEST = "manifest.json"
+
+
+def _item_public(ctx: SearchContext, snapshot: dict[str, Any]) -> DetectionPublic:
+    return DetectionPublic(
+        **{
+            k: snapshot.get(k)
+            for k in (
+                "id",
+                "plate",
+                "plate_corrected",
+                "region",
+                "confidence",
+                "captured_at",
+                "camera_id",
+                "latitude",
+                "longitude",
+            )
+        },
+        vehicle={k: str(v) for k, v in (snapshot.get("vehicle") or {}).items()},
+        crop_url=ctx.presign(snapshot.get("crop_key")),
+        frame_url=ctx.presign(snapshot.get("frame_key")),
+    )
+
+
+async def create(
+    ctx: SearchContext, session: AsyncSession, principal: Principal, body: HoldCreate
+) -> HoldPublic:
+    rows = (
+        (
+            await session.execute(
+                select(detections).where(
+                    detections.c.agency == principal.agency, detections.c.id.in_(body.detection_ids)
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
+    if len({r["id"] for r in rows}) != len(set(body.detection_ids)):
+        raise NotFound()  # R27: another agency's detection is simply not there
+    hold_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(holds).values(
+            id=hold_id,
+            agency=principal.agency,
+            case_number=body.case_number,
+            reason=body.reason,
+            holder=actor_of(principal).model_dump(),
+            created_at=now,
+        )
+    )
+    await session.execute(
+        insert(hold_items),
+        [
+            {
+                "hold_id": hold_id,
+                "detection_id": r["id"],
+                "captured_at": r["captured_at"],
+                "crop_key": r["crop_key"],
+                "frame_key": r["frame_key"],
+                "detection": json.loads(json.dumps(dict(r), default=str)),
+            }
+            for r in rows
+        ],
+    )
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOLD_CREATED,
+            source="search",
+            case_number=body.case_number,
+            reason=body.reason,
+            targets=[str(hold_id), *[str(r["id"]) for r in rows]],
+            data={"detections": len(rows)},
+        )
+    )
+    return await get(ctx, session, principal, hold_id)
+
+
+async def get(
+    ctx: SearchContext, session: AsyncSession, principal: Principal, hold_id: uuid.UUID
+) -> HoldPublic:
+    row = (
+        (
+            await session.execute(
+                select(holds).where(holds.c.id == hold_id, holds.c.agency == principal.agency)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound()
+    items = (
+        (
+            await session.execute(
+                select(hold_items.c.detection)
+                .where(hold_items.c.hold_id == hold_id)
+                .order_by(hold_items.c.captured_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return HoldPublic(
+        **{
+            k: row[k]
+            for k in (
+                "id",
+                "agency",
+                "case_number",
+                "reason",
+                "holder",
+                "created_at",
+                "released_at",
+                "released_by",
+            )
+        },
+        items=[_item_public(ctx, snapshot) for snapshot in items],
+    )
+
+
+async def release(
+    ctx: SearchContext, session: AsyncSession, principal: Principal, hold_id: uuid.UUID
+) -> HoldPublic:
+    current = await get(ctx, session, principal, hold_id)
+    if current.released_at is not None:
+        raise Conflict("The hold is already released.")
+    await session.execute(
+        update(holds)
+        .where(holds.c.id == hold_id)
+        .values(released_at=datetime.now(UTC), released_by=actor_of(principal).model_dump())
+    )
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOLD_RELEASED,
+            source="search",
+            case_number=current.case_number,
+            targets=[str(hold_id)],
+        )
+    )
+    return await get(ctx, session, principal, hold_id)
+
+
+async def held_keys(session: AsyncSession | AsyncConnection, agency: str) -> list[str]:
+    """Object keys under an active hold: retention keeps them (R17)."""
+    query = (
+        select(hold_items.c.crop_key, hold_items.c.frame_key)
+        .join(holds, holds.c.id == hold_items.c.hold_id)
+        .where(holds.c.agency == agency, holds.c.released_at.is_(None))
+    )
+    keys = set()
+    for crop, frame in (await session.execute(query)).all():
+        keys |= {k for k in (crop, frame) if k}
+    return sorted(keys)
+
+
+def _package(
+    hold: HoldPublic, snapshots: list[dict[str, Any]], images: dict[str, bytes], exported_by: dict[str, Any]
+) -> bytes:
+    files: dict[str, bytes] = {}
+    files["detections.json"] = json.dumps(snapshots, indent=1, sort_keys=True, default=str).encode()
+    out = io.StringIO()
+    columns = [
+        "id",
+        "plate",
+        "plate_corrected",
+        "region",
+        "confidence",
+        "captured_at",
+        "camera_id",
+        "latitude",
+        "longitude",
+        "crop_key",
+        "frame_key",
+    ]
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(snapshots)
+    files["detections.csv"] = out.getvalue().encode()
+    for key, data in images.items():
+        files[f"images/{key}"] = data
+    manifest = {
+        "format": "alpr-evidence/v1",
+        "hold_id": str(hold.id),
+        "agency": hold.agency,
+        "case_number": hold.case_number,
+        "reason": hold.reason,
+        "exported_by": exported_by,
+        "exported_at": datetime.now(UTC).isoformat(),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in sorted(files.items()):
+            zf.writestr(name, data)
+        zf.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+    return buffer.getvalue()
+
+
+async def export(
+    ctx: SearchContext, session: AsyncSession, principal: Principal, hold_id: uuid.UUID
+) -> ExportOut:
+    hold = await get(ctx, session, principal, hold_id)
+    snapshots = list(
+        (
+            await session.execute(
+                select(hold_items.c.detection)
+                .where(hold_items.c.hold_id == hold_id)
+                .order_by(hold_items.c.captured_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    store, bucket = ctx.store, ctx.settings.s3_bucket
+
+    def fetch(key: str) -> bytes | None:
+        try:
+            resp = store.get_object(bucket, key)
+        except Exception:  # noqa: BLE001 - an image that is gone is listed as missing in the manifest
+            return None
+        try:
+            return bytes(resp.read())
+        finally:
+            resp.close()
+            resp.release_conn()
+
+    images: dict[str, bytes] = {}
+    for snapshot in snapshots:
+        for key in (snapshot.get("crop_key"), snapshot.get("frame_key")):
+            if key and key not in images:
+                data = await anyio.to_thread.run_sync(fetch, key)
+                if data is not None:
+                    images[key] = data
+    package = await anyio.to_thread.run_sync(
+        _package, hold, snapshots, images, actor_of(principal).model_dump()
+    )
+    key = f"evidence/{hold.agency}/{hold.id}/{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.zip"
+    await anyio.to_thread.run_sync(
+        lambda: store.put_object(
+            bucket, key, io.BytesIO(package), len(package), content_type="application/zip"
+        )
+    )
+    digest = hashlib.sha256(package).hexdigest()
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOLD_EXPORTED,
+            source="search",
+            case_number=hold.case_number,
+            targets=[str(hold.id)],
+            data={"key": key, "sha256": digest, "detections": len(snapshots), "images": len(images)},
+        )
+    )
+    return ExportOut(
+        hold_id=hold.id, key=key, url=ctx.presign(key) or "", sha256=digest, files=len(images) + 3
+    )
+
+
+def verify_package(data: bytes) -> list[str]:
+    """Problems found in an evidence package (empty when every file matches its manifest)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            manifest = json.loads(zf.read(MANIFEST))
+            listed: dict[str, str] = manifest["files"]
+            problems = []
+            present = set(zf.namelist()) - {MANIFEST}
+            for name in sorted(set(listed) | present):
+                if name not in listed:
+                    problems.append(f"{name}: not in the manifest")
+                elif name not in present:
+                    problems.append(f"{name}: missing")
+                elif hashlib.sha256(zf.read(name)).hexdigest() != listed[name]:
+                    problems.append(f"{name}: SHA-256 does not match the manifest")
+            return problems
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return [f"not an evidence package: {exc}"]

@@ -1,0 +1,149 @@
+"""Legal holds and evidence (R17): held detections and their images survive retention, and an
+evidence package verifies until one byte of it changes."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import uuid
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from search_support import SearchStack, ingest_stub, purge_calls
+
+from alpr_common import Principal, ServiceClients, create_service_app, make_engine, make_object_store
+from alpr_devstack.testing import bearer, serve_http
+from alpr_search.retention.service import purge
+
+NOW = datetime.now(UTC)
+
+
+async def _seed(stack: SearchStack, plate: str, days_ago: float) -> dict[str, Any]:
+    crop_key = f"crops/CA0019400/{uuid.uuid4().hex}.jpg"
+    store = make_object_store(stack.settings)
+    image = b"\xff\xd8crop-" + plate.encode()
+    store.put_object(stack.settings.s3_bucket, crop_key, io.BytesIO(image), len(image))
+    row = {
+        "id": str(uuid.uuid4()),
+        "agency": "CA0019400",
+        "camera_id": str(uuid.uuid4()),
+        "captured_at": (NOW - timedelta(days=days_ago)).isoformat(),
+        "plate": plate,
+        "region": "CA",
+        "confidence": 0.9,
+        "crop_key": crop_key,
+    }
+    resp = await stack.client.post("/v1/detections:batch", json={"detections": [row]}, headers=stack.service)
+    assert resp.status_code == 200
+    return row
+
+
+async def test_held_detections_survive_retention_R17(search_stack: SearchStack, tmp_path: Path) -> None:
+    held = await _seed(search_stack, "HELD001", 120)
+    gone = await _seed(search_stack, "GONE001", 120)
+    supervisor = bearer(search_stack.infra.mint(sub="sup-1", roles=["supervisor"]))
+    assert (
+        await search_stack.client.post(
+            "/v1/holds",
+            json={"case_number": "2026-000777", "reason": "homicide", "detection_ids": [held["id"]]},
+        )
+    ).status_code == 401
+    operator = bearer(search_stack.infra.mint(roles=["operator"]))
+    assert (
+        await search_stack.client.post(
+            "/v1/holds",
+            headers=operator,
+            json={"case_number": "2026-000777", "reason": "homicide", "detection_ids": [held["id"]]},
+        )
+    ).status_code == 403
+    created = await search_stack.client.post(
+        "/v1/holds",
+        headers=supervisor,
+        json={
+            "case_number": "2026-000777",
+            "reason": "homicide investigation",
+            "detection_ids": [held["id"]],
+        },
+    )
+    assert created.status_code == 201, created.text
+    hold_id = created.json()["id"]
+
+    purge_calls.clear()
+    owner = create_service_app(
+        service="ingest-stub",
+        settings=search_stack.infra.settings("ingest"),
+        description="stub",
+        routers=[ingest_stub],
+        uses_database=False,
+    )
+    engine = make_engine(search_stack.settings.database_url, application_name="test-purge")
+    actor = Principal(
+        sub="svc-search-test",
+        name="purge",
+        agency="",
+        roles=frozenset({"service"}),
+        client_id="svc-search-test",
+    )
+    try:
+        async with serve_http(owner) as ingest_url, httpx.AsyncClient() as http:
+            settings = search_stack.settings.model_copy(update={"ingest_url": ingest_url})
+            async with engine.begin() as conn:
+                report = await purge(conn, ServiceClients.build(settings, http), actor, 90)
+    finally:
+        await engine.dispose()
+    assert report.detections == 2
+    assert purge_calls[0]["keep_keys"] == [held["crop_key"]]  # the held image stays in the store
+    hold = (await search_stack.client.get(f"/v1/holds/{hold_id}", headers=supervisor)).json()
+    assert [i["plate"] for i in hold["items"]] == ["HELD001"]  # outlives its partition
+    assert gone["id"] not in str(hold)
+
+    exported = await search_stack.client.post(f"/v1/holds/{hold_id}/export", headers=supervisor)
+    assert exported.status_code == 200, exported.text
+    async with httpx.AsyncClient() as http:
+        package = (await http.get(exported.json()["url"])).content
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        names = set(zf.namelist())
+    assert {"manifest.json", "detections.json", "detections.csv", f"images/{held['crop_key']}"} <= names
+    good = tmp_path / "evidence.zip"
+    good.write_bytes(package)
+    alpr = str(Path(sys.executable).parent / "alpr")
+    ok = subprocess.run(
+        [alpr, "search", "verify-export", str(good)],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    # One changed byte inside a stored file fails verification.
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["detections.csv"] = members["detections.csv"].replace(b"HELD001", b"HELD002")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    bad = tmp_path / "tampered.zip"
+    bad.write_bytes(buffer.getvalue())
+    broken = subprocess.run(
+        [alpr, "search", "verify-export", str(bad)],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=60,
+    )
+    assert broken.returncode == 1
+    assert "detections.csv" in broken.stderr
+    events = {e["action"] for e in await search_stack.audit_events()}
+    assert {"hold.created", "hold.exported", "retention.purged"} <= events
+
+    released = await search_stack.client.post(f"/v1/holds/{hold_id}:release", headers=supervisor)
+    assert released.status_code == 200
+    assert (
+        await search_stack.client.post(f"/v1/holds/{hold_id}:release", headers=supervisor)
+    ).status_code == 409
