@@ -1,0 +1,279 @@
+"""Search benchmark (`make bench`): load synthetic detections by COPY (load time reported), then
+p50/p95 latency of exact plate, partial plate (`7AB*12`) and time+camera searches through the
+API (search and audit as their own processes, every search audited), beside the same SQL run
+directly in the same run; then the purge of one day. Goals (issue 8): exact p95 < 50 ms,
+partial p95 < 300 ms, API at most 1.5x the direct SQL, one day of 1,000,000 rows purged < 5 s.
+
+Sizes: BENCH_DETECTIONS (default 10,000,000) over BENCH_DAYS days (default 10)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from alpr_audit.checkpoints.signing import generate_key, private_key_b64
+from alpr_common import Principal, ServiceClients, make_engine
+from alpr_devstack.components import free_port, spawn, stop_pid, wait_http_ok
+from alpr_devstack.testing import Infra
+from alpr_search.retention.service import purge
+from alpr_search.searches.query import build
+from alpr_search.searches.schemas import SearchRequest
+
+pytestmark = pytest.mark.bench
+
+N = int(os.environ.get("BENCH_DETECTIONS", "10000000"))
+DAYS = int(os.environ.get("BENCH_DAYS", "10"))
+QUERIES = 60
+LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def _plate(rng: random.Random) -> str:
+    return f"{rng.randrange(1, 10)}{''.join(rng.choice(LETTERS) for _ in range(3))}{rng.randrange(1000):03d}"
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
+    rng = random.Random(8)
+    db = infra.migrated_database("alpr_search", "alpr_audit", prefix="benchsearch")
+    cameras = [uuid.uuid4() for _ in range(200)]
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=DAYS)
+    conn = await asyncpg.connect(db)
+    plates: list[str] = []
+    try:
+        for d in range(DAYS + 1):
+            day = (start + timedelta(days=d)).date()
+            lo = datetime.combine(day, datetime.min.time(), UTC)
+            await conn.execute(
+                f"CREATE TABLE IF NOT EXISTS search.detections_{day:%Y%m%d} PARTITION OF "
+                f"search.detections FOR VALUES FROM ('{lo.isoformat()}') TO "
+                f"('{(lo + timedelta(days=1)).isoformat()}')"
+            )
+        started = time.perf_counter()
+        span = (end - start).total_seconds()
+        chunk: list[tuple[Any, ...]] = []
+        created = datetime.now(UTC)
+        for i in range(N):
+            plate = _plate(rng)
+            if i % 1000 == 0:
+                plates.append(plate)
+            chunk.append(
+                (
+                    uuid.uuid4(),
+                    start + timedelta(seconds=rng.random() * span),
+                    "CA0019400",
+                    rng.choice(cameras),
+                    37.3 + rng.random() / 10,
+                    -121.9 + rng.random() / 10,
+                    plate,
+                    "CA",
+                    0.9,
+                    "{}",
+                    created,
+                )
+            )
+            if len(chunk) == 100_000:
+                await conn.copy_records_to_table(
+                    "detections",
+                    schema_name="search",
+                    records=chunk,
+                    columns=[
+                        "id",
+                        "captured_at",
+                        "agency",
+                        "camera_id",
+                        "latitude",
+                        "longitude",
+                        "plate",
+                        "region",
+                        "confidence",
+                        "vehicle",
+                        "created_at",
+                    ],
+                )
+                chunk = []
+        if chunk:
+            await conn.copy_records_to_table(
+                "detections",
+                schema_name="search",
+                records=chunk,
+                columns=[
+                    "id",
+                    "captured_at",
+                    "agency",
+                    "camera_id",
+                    "latitude",
+                    "longitude",
+                    "plate",
+                    "region",
+                    "confidence",
+                    "vehicle",
+                    "created_at",
+                ],
+            )
+        await conn.execute("ANALYZE search.detections")
+        load_s = time.perf_counter() - started
+    finally:
+        await conn.close()
+
+    # Search and audit as processes of their own.
+    secret = infra.register_client("svc-search-bench", roles=["service"])
+    audit_port, search_port = free_port(), free_port()
+    common = {
+        "DATABASE_URL": db,
+        "S3_ENDPOINT": infra.s3_endpoint,
+        "S3_ACCESS_KEY": infra.s3_access_key,
+        "S3_SECRET_KEY": infra.s3_secret_key,
+        "OIDC_ISSUER": infra.issuer_url,
+        "LOG_LEVEL": "WARNING",
+        "AUDIT_URL": f"http://127.0.0.1:{audit_port}",
+    }
+    procs = []
+    try:
+        for name, port, extra in (
+            ("audit", audit_port, {"AUDIT_SIGNING_KEY": private_key_b64(generate_key())}),
+            (
+                "search",
+                search_port,
+                {
+                    "SEARCH_CLIENT_ID": "svc-search-bench",
+                    "SEARCH_CLIENT_SECRET": secret,
+                    "SEARCH_MAX_SEARCH_DAYS": str(DAYS + 1),
+                },
+            ),
+        ):
+            procs.append(
+                spawn(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
+                        f"alpr_{name}.app:create_app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--no-access-log",
+                        "--log-level",
+                        "warning",
+                    ],
+                    tmp_path / f"{name}.log",
+                    {**common, **extra},
+                )
+            )
+            wait_http_ok(f"http://127.0.0.1:{port}/healthz", 60, procs[-1])
+        token = infra.mint(sub="inv-bench", roles=["investigator"], ttl=3600)
+        headers = {"Authorization": f"Bearer {token}"}
+        window = {"from": start.isoformat(), "to": end.isoformat()}
+        kinds: dict[str, list[dict[str, Any]]] = {
+            "exact plate": [{"plate": rng.choice(plates), **window} for _ in range(QUERIES)],
+            "partial plate (7AB*12)": [
+                {"plate": f"{p[:3]}*{p[-2:]}", **window} for p in (rng.choice(plates) for _ in range(QUERIES))
+            ],
+            "time + camera (1 day)": [
+                {
+                    "camera_ids": [str(rng.choice(cameras))],
+                    "from": (end - timedelta(days=1)).isoformat(),
+                    "to": end.isoformat(),
+                }
+                for _ in range(QUERIES)
+            ],
+        }
+        results: dict[str, tuple[list[float], list[float]]] = {}
+        engine = make_engine(db, application_name="bench-direct")
+        async with httpx.AsyncClient(timeout=60) as http:
+            await http.post(
+                f"http://127.0.0.1:{search_port}/v1/searches",
+                headers=headers,
+                json={
+                    "purpose": "stolen_vehicle",
+                    "case_number": "2026-000001",
+                    **window,
+                    "plate": "WARMUP1",
+                },
+            )
+            for kind, bodies in kinds.items():
+                api, direct = [], []
+                for body in bodies:
+                    full = {"purpose": "stolen_vehicle", "case_number": "2026-000001", "limit": 50, **body}
+                    t0 = time.perf_counter()
+                    resp = await http.post(
+                        f"http://127.0.0.1:{search_port}/v1/searches", headers=headers, json=full
+                    )
+                    api.append(time.perf_counter() - t0)
+                    assert resp.status_code == 200, resp.text
+                    query = build("CA0019400", SearchRequest.model_validate(full), None, 51)
+                    async with engine.connect() as c:
+                        t0 = time.perf_counter()
+                        (await c.execute(query)).all()
+                        direct.append(time.perf_counter() - t0)
+                results[kind] = (api, direct)
+        await engine.dispose()
+    finally:
+        for proc in procs:
+            stop_pid(proc.pid)
+            proc.wait(10)
+
+    # Purge: the oldest whole day goes (partition drop); images via a stub ingest that answers.
+    per_day = N // DAYS
+    engine = make_engine(db, application_name="bench-purge")
+    actor = Principal(
+        sub="svc-search-bench",
+        name="purge",
+        agency="",
+        roles=frozenset({"service"}),
+        client_id="svc-search-bench",
+    )
+
+    class _Ingest:
+        async def purge_frames(self, agency: str, before: datetime, keep_keys: list[str]) -> dict[str, int]:
+            return {"frames": 0, "reads": 0, "objects": 0}
+
+    class _Audit:
+        async def record(self, *events: Any) -> list[Any]:
+            return []
+
+    clients: Any = type("Clients", (), {"ingest": _Ingest(), "audit": _Audit()})()
+    first_day_end = datetime.combine((start + timedelta(days=1)).date(), datetime.min.time(), UTC)
+    started = time.perf_counter()
+    async with engine.begin() as c:
+        report = await purge(c, clients, actor, retention_days=0, now=first_day_end)
+    purge_s = time.perf_counter() - started
+    await engine.dispose()
+    assert isinstance(clients, object) and not isinstance(clients, ServiceClients)
+
+    print(
+        f"\n\nsearch benchmark: {N:,} detections over {DAYS} days, 200 cameras; {QUERIES} searches per kind"
+    )
+    print(f"  load by COPY: {load_s:.1f} s ({N / load_s:,.0f} rows/s, incl. indexes)")
+    for kind, (api, direct) in results.items():
+        ratio = statistics.median(api) / max(statistics.median(direct), 1e-6)
+        print(
+            f"  {kind:<24} API p50 {_pct(api, 50):7.1f} ms  p95 {_pct(api, 95):7.1f} ms | direct SQL p50 "
+            f"{_pct(direct, 50):7.1f} ms  p95 {_pct(direct, 95):7.1f} ms | API/SQL (p50) {ratio:4.1f}x"
+        )
+    print(
+        f"  purge of the oldest day ({report.detections:,} rows, {len(report.partitions)} partition(s) dropped): "
+        f"{purge_s:.2f} s (about {per_day:,} rows per day)"
+    )
+    print(
+        "  goals: exact p95 < 50 ms, partial p95 < 300 ms, API <= 1.5x SQL, purge of 1,000,000 rows/day < 5 s"
+    )
+    await asyncio.sleep(0)
