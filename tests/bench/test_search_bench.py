@@ -257,7 +257,7 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
         report = await purge(c, clients, actor, retention_days=0, now=first_day_end)
     purge_s = time.perf_counter() - started
     await engine.dispose()
-    assert isinstance(clients, object) and not isinstance(clients, ServiceClients)
+    assert not isinstance(clients, ServiceClients)
 
     print(
         f"\n\nsearch benchmark: {N:,} detections over {DAYS} days, 200 cameras; {QUERIES} searches per kind"

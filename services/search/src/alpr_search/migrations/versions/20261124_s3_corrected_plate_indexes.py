@@ -18,8 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.execute(
-        "CREATE INDEX ix_detections_plate_corrected ON search.detections (agency, plate_corrected, captured_at) "
-        "WHERE plate_corrected IS NOT NULL"
+        "CREATE INDEX ix_detections_plate_corrected ON search.detections "
+        "(agency, plate_corrected, captured_at) WHERE plate_corrected IS NOT NULL"
     )
     op.execute(
         "CREATE INDEX ix_detections_plate_corrected_trgm ON search.detections "
