@@ -270,8 +270,8 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
             f"{_pct(direct, 50):7.1f} ms  p95 {_pct(direct, 95):7.1f} ms | API/SQL (p50) {ratio:4.1f}x"
         )
     print(
-        f"  purge of the oldest day ({report.detections:,} rows, {len(report.partitions)} partition(s) dropped): "
-        f"{purge_s:.2f} s (about {per_day:,} rows per day)"
+        f"  purge of the oldest day ({report.detections:,} rows, {len(report.partitions)} partition(s) "
+        f"dropped): {purge_s:.2f} s (about {per_day:,} rows per day)"
     )
     print(
         "  goals: exact p95 < 50 ms, partial p95 < 300 ms, API <= 1.5x SQL, purge of 1,000,000 rows/day < 5 s"
