@@ -1,5 +1,5 @@
 """Indexes for corrected plates, so a plate search (which also matches corrections, R19)
-stays an index scan on both columns.
+stays an index scan on both columns, and for partial plates with a literal start.
 
 Revision ID: s3corrected
 Revises: s2holds
@@ -17,6 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Partial plates with a literal start (`7AB*12`) take a range scan over the start, whatever
+    # the database's collation.
+    op.execute(
+        "CREATE INDEX ix_detections_plate_prefix ON search.detections "
+        "(agency, plate varchar_pattern_ops, captured_at)"
+    )
     op.execute(
         "CREATE INDEX ix_detections_plate_corrected ON search.detections "
         "(agency, plate_corrected, captured_at) WHERE plate_corrected IS NOT NULL"
@@ -28,5 +34,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX search.ix_detections_plate_prefix")
     op.execute("DROP INDEX search.ix_detections_plate_corrected_trgm")
     op.execute("DROP INDEX search.ix_detections_plate_corrected")
