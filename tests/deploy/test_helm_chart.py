@@ -173,6 +173,14 @@ def test_production_values_use_existing_secrets_and_the_ingress(helm: str) -> No
         if d["kind"] == "HorizontalPodAutoscaler" and d["metadata"]["name"] == "alpr-recognition"
     )
     assert hpa["spec"]["metrics"][0]["external"]["metric"]["name"] == "alpr_ingest_queue_depth"
+    purge = next(
+        d for d in docs if d["kind"] == "CronJob" and d["metadata"]["name"].endswith("retention-purge")
+    )
+    purge_env = purge["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {
+        "name": "SEARCH_MAX_SEARCH_DAYS",
+        "value": "90",
+    } in purge_env  # the job runs with search's settings
 
 
 def test_values_are_schema_checked(helm: str) -> None:
