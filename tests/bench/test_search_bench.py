@@ -37,6 +37,19 @@ N = int(os.environ.get("BENCH_DETECTIONS", "10000000"))
 DAYS = int(os.environ.get("BENCH_DAYS", "10"))
 QUERIES = 60
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+COLUMNS = [
+    "id",
+    "captured_at",
+    "agency",
+    "camera_id",
+    "latitude",
+    "longitude",
+    "plate",
+    "region",
+    "confidence",
+    "vehicle",
+    "created_at",
+]
 
 
 def _plate(rng: random.Random) -> str:
@@ -90,42 +103,12 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
             )
             if len(chunk) == 100_000:
                 await conn.copy_records_to_table(
-                    "detections",
-                    schema_name="search",
-                    records=chunk,
-                    columns=[
-                        "id",
-                        "captured_at",
-                        "agency",
-                        "camera_id",
-                        "latitude",
-                        "longitude",
-                        "plate",
-                        "region",
-                        "confidence",
-                        "vehicle",
-                        "created_at",
-                    ],
+                    "detections", schema_name="search", records=chunk, columns=COLUMNS
                 )
                 chunk = []
         if chunk:
             await conn.copy_records_to_table(
-                "detections",
-                schema_name="search",
-                records=chunk,
-                columns=[
-                    "id",
-                    "captured_at",
-                    "agency",
-                    "camera_id",
-                    "latitude",
-                    "longitude",
-                    "plate",
-                    "region",
-                    "confidence",
-                    "vehicle",
-                    "created_at",
-                ],
+                "detections", schema_name="search", records=chunk, columns=COLUMNS
             )
         await conn.execute("ANALYZE search.detections")
         load_s = time.perf_counter() - started

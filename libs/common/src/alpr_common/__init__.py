@@ -41,6 +41,7 @@ from ._problems import (
     problem_responses,
 )
 from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, check_purpose
+from ._purpose_gate import require_purpose
 from ._roles import MACHINE_ROLES, Role
 from ._service_clients import (
     AuditClient,
@@ -134,5 +135,6 @@ __all__ = [
     "principal_from_claims",
     "problem_responses",
     "request_id_var",
+    "require_purpose",
     "require_roles",
 ]

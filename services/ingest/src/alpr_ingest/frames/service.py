@@ -20,18 +20,16 @@ from alpr_common import (
     Conflict,
     Forbidden,
     NotFound,
-    Outcome,
     Page,
     Principal,
     ProblemFieldError,
     Purpose,
-    PurposeProhibited,
     ValidationProblem,
     audit_event,
-    check_purpose,
     decode_cursor,
     encode_cursor,
     on_rollback,
+    require_purpose,
 )
 
 from ..cameras import repository as cameras
@@ -165,27 +163,18 @@ async def view(
         "reason": reason,
         "targets": [str(frame_id)],
     }
-    try:
-        check_purpose(
-            purpose,
-            case_number,
-            reason,
-            case_number_required=ctx.settings.case_number_required,
-            case_number_pattern=ctx.settings.case_number_pattern,
-        )
-    except PurposeProhibited as refused:
-        # R7: refused, and the attempt recorded.
-        await ctx.clients.audit.record(
-            audit_event(
-                principal,
-                Action.FRAME_VIEWED,
-                source="ingest",
-                outcome=Outcome.REFUSED,
-                outcome_reason=refused.slug,
-                **fields,
-            )
-        )
-        raise
+    await require_purpose(
+        ctx.clients.audit,
+        principal,
+        Action.FRAME_VIEWED,
+        source="ingest",
+        purpose=purpose,
+        case_number=case_number,
+        reason=reason,
+        targets=[str(frame_id)],
+        case_number_required=ctx.settings.case_number_required,
+        case_number_pattern=ctx.settings.case_number_pattern,
+    )
     row = await repository.get(session, principal.agency, frame_id)
     if row is None:
         raise NotFound()

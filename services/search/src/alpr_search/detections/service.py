@@ -15,14 +15,13 @@ from alpr_common import (
     Action,
     DetectionBatch,
     NotFound,
-    Outcome,
     Principal,
     Purpose,
-    PurposeProhibited,
     ValidationProblem,
     audit_event,
     check_purpose,
     normalize_plate,
+    require_purpose,
 )
 
 from ..context import SearchContext
@@ -88,26 +87,18 @@ async def view(
         "reason": reason,
         "targets": [str(detection_id)],
     }
-    try:
-        check_purpose(
-            purpose,
-            case_number,
-            reason,
-            case_number_required=ctx.settings.case_number_required,
-            case_number_pattern=ctx.settings.case_number_pattern,
-        )
-    except PurposeProhibited as refused:
-        await ctx.clients.audit.record(
-            audit_event(
-                principal,
-                Action.DETECTION_VIEWED,
-                source="search",
-                outcome=Outcome.REFUSED,
-                outcome_reason=refused.slug,
-                **fields,
-            )
-        )
-        raise
+    await require_purpose(
+        ctx.clients.audit,
+        principal,
+        Action.DETECTION_VIEWED,
+        source="search",
+        purpose=purpose,
+        case_number=case_number,
+        reason=reason,
+        targets=[str(detection_id)],
+        case_number_required=ctx.settings.case_number_required,
+        case_number_pattern=ctx.settings.case_number_pattern,
+    )
     row = await repository.get(session, principal.agency, detection_id)
     if row is None:
         raise NotFound()

@@ -1,0 +1,49 @@
+"""The purpose gate of every view of ALPR data: checked, and a refused attempt recorded (R5, R7)."""
+
+from __future__ import annotations
+
+from ._audit_events import audit_event
+from ._problems import PurposeProhibited
+from ._purpose import check_purpose
+from ._service_clients import AuditClient
+from ._tokens import Principal
+from ._vocabulary import Action, Outcome, Purpose
+
+
+async def require_purpose(
+    audit: AuditClient,
+    principal: Principal,
+    action: Action,
+    *,
+    source: str,
+    purpose: Purpose,
+    case_number: str | None,
+    reason: str | None,
+    targets: list[str],
+    case_number_required: bool,
+    case_number_pattern: str,
+) -> None:
+    """Raises the problem that refuses the view; a prohibited purpose is recorded first (R7)."""
+    try:
+        check_purpose(
+            purpose,
+            case_number,
+            reason,
+            case_number_required=case_number_required,
+            case_number_pattern=case_number_pattern,
+        )
+    except PurposeProhibited as refused:
+        await audit.record(
+            audit_event(
+                principal,
+                action,
+                source=source,
+                outcome=Outcome.REFUSED,
+                outcome_reason=refused.slug,
+                purpose=purpose,
+                case_number=case_number,
+                reason=reason,
+                targets=targets,
+            )
+        )
+        raise
