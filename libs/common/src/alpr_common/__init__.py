@@ -19,7 +19,15 @@ from ._audit_events import (
 )
 from ._auth import AUTHENTICATOR_ATTR, AnyPrincipal, authenticate, check_training, require_roles
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
-from ._database import DbSession, async_database_url, check_database, get_session, make_engine, on_rollback
+from ._database import (
+    DbSession,
+    async_database_url,
+    check_database,
+    get_session,
+    make_engine,
+    make_sessionmaker,
+    on_rollback,
+)
 from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
 from ._pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from ._pipeline import Accepted, Box, DetectionBatch, DetectionRecord, MatchBatch, MatchRead
@@ -128,6 +136,7 @@ __all__ = [
     "ensure_bucket",
     "get_session",
     "make_engine",
+    "make_sessionmaker",
     "make_object_store",
     "normalize_plate",
     "normalize_plate_pattern",

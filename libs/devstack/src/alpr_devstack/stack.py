@@ -338,6 +338,9 @@ class Stack:
                 "--port",
                 str(port),
                 "--no-access-log",
+                # Open alert streams do not hold a stop for long (clients resume by Last-Event-ID).
+                "--timeout-graceful-shutdown",
+                "5",
             ],
             log,
             {

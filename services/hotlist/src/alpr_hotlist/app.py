@@ -2,20 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from alpr_common import create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
+from .alerts.endpoints import router as alerts_router
+from .alerts.feed import AlertFeed
+from .context import HotlistContext
+from .entries.endpoints import router as entries_router
+from .hotlists.endpoints import router as hotlists_router
+from .matching.endpoints import router as matching_router
 from .settings import Settings
+from .sources import sync
+from .sources.endpoints import router as sources_router
+from .stats import router as stats_router
+from .webhooks import dispatcher
+from .webhooks.endpoints import router as webhooks_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = HotlistContext(
+            settings=settings,
+            store=app.state.object_store,
+            clients=app.state.clients,
+            http=app.state.http,
+            feed=AlertFeed(),
+            sessions=app.state.sessionmaker,
+        )
+        app.state.hotlist = ctx
+        tasks = [
+            asyncio.create_task(ctx.feed.run(app.state.engine)),
+            asyncio.create_task(dispatcher.run(app.state.engine, ctx.http, settings, ctx.presign)),
+        ]
+        if settings.scheduler:
+            deps = sync.SyncDeps(settings=settings, sessions=ctx.sessions, clients=ctx.clients, http=ctx.http)
+            tasks.append(asyncio.create_task(sync.run_scheduler(deps)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
     return create_service_app(
         service=SERVICE,
-        settings=settings or Settings(),
+        settings=settings,
         description=SERVICE_DOC or "",
+        routers=[
+            hotlists_router,
+            entries_router,
+            sources_router,
+            matching_router,
+            alerts_router,
+            webhooks_router,
+            stats_router,
+        ],
         uses_database=True,
-        uses_object_store=False,
+        uses_object_store=True,
+        lifespan=lifespan,
     )

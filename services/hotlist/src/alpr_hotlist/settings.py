@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from alpr_common import ServiceSettings
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings
 
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLIST_", extra="ignore", populate_by_name=True)
+
+    case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN
+    # A local entry without an expiry lapses after this many days (R12 entries are not forever).
+    local_entry_days: int = Field(30, ge=1, le=365)
+    # R11: synced and shared entries not refreshed within this many hours stop matching.
+    freshness_hours: int = Field(24, ge=1, le=24)
+    # R10: sources sync at least daily; the default interval of a new source.
+    default_sync_minutes: int = Field(60, ge=5, le=1440)
+    # The service syncs due sources itself (off where a CronJob runs `alpr hotlist sync`).
+    scheduler: bool = True
+    scheduler_poll_seconds: float = Field(30.0, gt=0)
+    # A feed with more bad rows than this fraction is malformed as a whole: nothing changes.
+    max_bad_row_fraction: float = Field(0.1, ge=0, le=1)
+    max_feed_bytes: int = Field(256 * 1024 * 1024, ge=1024)
+    feed_timeout_seconds: float = Field(60.0, gt=0)
+    # `file://` sources are read only from under this directory (unset: none allowed).
+    feed_dir: Path | None = None
+    presign_seconds: int = Field(300, ge=10, le=3600)
+    # Webhook delivery: attempts before a delivery is marked failed, and the backoff cap.
+    webhook_max_attempts: int = Field(8, ge=1, le=50)
+    webhook_max_backoff_seconds: float = Field(600.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    webhook_poll_seconds: float = Field(0.5, gt=0)
+    # SSE: a comment line this often keeps proxies from closing an idle stream.
+    stream_keepalive_seconds: float = Field(15.0, gt=0)
+    # A stream ends after this long (the client resumes with Last-Event-ID), so no connection
+    # pins a replica that is being stopped or rebalanced.
+    stream_max_seconds: float = Field(300.0, gt=0)

@@ -1,0 +1,106 @@
+"""``/v1/alerts``: list, one, transitions (R13), and the live stream (Server-Sent Events)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from alpr_common import (
+    AuditUnavailable,
+    Conflict,
+    Cursor,
+    DbSession,
+    Forbidden,
+    Limit,
+    NotFound,
+    Page,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from ..vocabulary import AlertState
+from . import service
+from .schemas import AlertPublic, TransitionIn
+
+router = APIRouter(tags=["alerts"])
+Officer = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR))]
+Reader = Annotated[
+    Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ALPR_ADMIN))
+]
+_errors = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.get(
+    "/v1/alerts", response_model=Page[AlertPublic], responses=problem_responses(*_errors, ValidationProblem)
+)
+async def list_alerts(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Reader,
+    state: Annotated[list[AlertState], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    hotlist_id: Annotated[list[uuid.UUID], Query(max_length=100)] = [],  # noqa: B006
+    since: datetime | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[AlertPublic]:
+    """The agency's alerts, newest first."""
+    return await service.list_alerts(
+        ctx, session, principal, states=state, hotlist_ids=hotlist_id, since=since, limit=limit, cursor=cursor
+    )
+
+
+@router.get(
+    "/v1/alerts/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "description": (
+                "`alert.created` and `alert.transitioned` events; `data` is an alert, `id` the position."
+            )
+        },
+        **problem_responses(*_errors, ValidationProblem),
+    },
+)
+async def stream_alerts(
+    ctx: Ctx,
+    principal: Reader,
+    hotlist_id: Annotated[list[uuid.UUID], Query(max_length=100)] = [],  # noqa: B006
+    last_event_id: Annotated[int | None, Header(ge=0, description="Resume after this event.")] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """The agency's alerts as they are made and moved (Server-Sent Events), resumable with
+    `Last-Event-ID`; without it, from now on."""
+    async for event in service.stream(ctx, principal, hotlist_id, last_event_id):
+        yield event
+
+
+@router.get(
+    "/v1/alerts/{alert_id}", response_model=AlertPublic, responses=problem_responses(*_errors, NotFound)
+)
+async def get_alert(ctx: Ctx, session: DbSession, principal: Reader, alert_id: uuid.UUID) -> AlertPublic:
+    """One alert with its transitions."""
+    return await service.get(ctx, session, principal, alert_id)
+
+
+@router.post(
+    "/v1/alerts/{alert_id}/transitions",
+    response_model=AlertPublic,
+    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+)
+async def transition_alert(
+    ctx: Ctx, session: DbSession, principal: Officer, alert_id: uuid.UUID, body: TransitionIn
+) -> AlertPublic:
+    """Moves an alert one step (R13): `alert` -> `tentative_hit` (characters and state checked
+    against the image) -> `live_query` (still active) -> `confirmed` (by the entering agency), or
+    closes it as `misread` or `not_active`. Recorded with who, when and the note; audited."""
+    return await service.transition(ctx, session, principal, alert_id, body)

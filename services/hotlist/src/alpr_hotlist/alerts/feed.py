@@ -1,0 +1,62 @@
+"""Wakes alert streams when an alert is created or moves.
+
+Alerts are announced with PostgreSQL ``NOTIFY`` in the transaction that writes them, so a
+notification arrives only once the alert is committed, on every replica. A notification only
+wakes the streams: each stream then reads what is new from the table, which stays the one
+source of truth (a missed notification delays an event by one keep-alive at most).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+CHANNEL = "hotlist_alerts"
+_log = structlog.get_logger("alpr.hotlist.feed")
+
+
+async def announce(session: AsyncSession) -> None:
+    """Queues a notification that is sent when ``session``'s transaction commits."""
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+class AlertFeed:
+    def __init__(self) -> None:
+        self._changed = asyncio.Event()
+        self.listening = asyncio.Event()
+
+    def current(self) -> asyncio.Event:
+        """The event the next notification sets: take it *before* reading, then wait on it."""
+        return self._changed
+
+    def _notify(self, *_: Any) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def run(self, engine: AsyncEngine, check_s: float = 5.0) -> None:
+        """Listens until cancelled, reconnecting after a database restart."""
+        while True:
+            try:
+                async with engine.connect() as conn:
+                    raw = await conn.get_raw_connection()
+                    driver: Any = raw.driver_connection
+                    await driver.add_listener(CHANNEL, self._notify)
+                    try:
+                        self.listening.set()
+                        self._notify()  # anything committed while we were not listening
+                        while not driver.is_closed():
+                            await asyncio.sleep(check_s)
+                            await driver.execute("SELECT 1")
+                    finally:
+                        if not driver.is_closed():
+                            await driver.remove_listener(CHANNEL, self._notify)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the database may be restarting; listen again
+                _log.warning("alert_feed_reconnect", error=repr(exc))
+            self.listening.clear()
+            await asyncio.sleep(1.0)

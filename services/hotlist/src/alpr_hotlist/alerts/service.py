@@ -1,0 +1,210 @@
+"""Alerts: made from matches, moved through the states of R13 by the officers of the alert's
+agency (each move audited with who, when and a note), listed, and replayed to streams."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from fastapi.sse import ServerSentEvent
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import (
+    Action,
+    Conflict,
+    NotFound,
+    Page,
+    Principal,
+    ValidationProblem,
+    audit_event,
+    decode_cursor,
+    encode_cursor,
+)
+
+from ..clock import now
+from ..context import HotlistContext
+from ..vocabulary import AlertState
+from ..webhooks import service as webhooks
+from . import lifecycle, repository
+from .feed import announce
+from .schemas import AlertPublic, TransitionIn
+
+CREATED = "alert.created"
+TRANSITIONED = "alert.transitioned"
+
+
+def public(ctx: HotlistContext, row: RowMapping | dict[str, Any]) -> AlertPublic:
+    return AlertPublic.model_validate({**row, "crop_url": ctx.presign(row["crop_key"])})
+
+
+def _webhook_data(row: RowMapping) -> dict[str, Any]:
+    data: dict[str, Any] = AlertPublic.model_validate({**row, "crop_url": None}).model_dump(
+        mode="json", by_alias=True, exclude={"crop_url"}
+    )
+    data["crop_key"] = row["crop_key"]
+    return data
+
+
+async def publish(session: AsyncSession, kind: str, rows: Sequence[RowMapping]) -> None:
+    """Records stream events, queues webhook deliveries and wakes the streams, all in the
+    caller's transaction: they happen exactly when the alerts commit."""
+    if not rows:
+        return
+    await repository.record_events(session, kind, rows, now())
+    await webhooks.queue(session, kind, [_webhook_data(r) for r in rows])
+    await announce(session)
+
+
+async def create_many(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, rows: list[dict[str, Any]]
+) -> list[RowMapping]:
+    """Inserts the alerts not made before (a redelivered read makes none) and records each new
+    one on the ledger before the batch is acknowledged."""
+    if not rows:
+        return []
+    created = await repository.insert_new(session, rows)
+    if not created:
+        return []
+    await publish(session, CREATED, created)
+    await ctx.clients.audit.record(
+        *(
+            audit_event(
+                principal,
+                Action.ALERT_CREATED,
+                source="hotlist",
+                agency=r["agency"],
+                targets=[str(r["id"]), str(r["read_id"])],
+                data={
+                    "plate": r["plate"],
+                    "hotlist_id": str(r["hotlist_id"]),
+                    "entry_id": str(r["entry_id"]),
+                    "grade": r["grade"],
+                    "camera_id": str(r["camera_id"]),
+                },
+            )
+            for r in created
+        )
+    )
+    return created
+
+
+async def get(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, alert_id: uuid.UUID
+) -> AlertPublic:
+    row = await repository.get(session, principal.agency, alert_id)
+    if row is None:
+        raise NotFound()
+    return public(ctx, row)
+
+
+async def list_alerts(
+    ctx: HotlistContext,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    states: Sequence[AlertState],
+    hotlist_ids: Sequence[uuid.UUID],
+    since: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[AlertPublic]:
+    position = decode_cursor(cursor)
+    before = None
+    if position:
+        try:
+            before = (datetime.fromisoformat(position["created_at"]), uuid.UUID(position["id"]))
+        except (KeyError, TypeError, ValueError):
+            raise ValidationProblem("The cursor is not valid.") from None
+    rows = await repository.list_page(
+        session,
+        principal.agency,
+        states=[s.value for s in states],
+        hotlist_ids=hotlist_ids,
+        since=since,
+        before=before,
+        limit=limit + 1,
+    )
+    items = [public(ctx, r) for r in rows[:limit]]
+    nxt = None
+    if len(rows) > limit and items:
+        nxt = encode_cursor({"created_at": items[-1].created_at.isoformat(), "id": str(items[-1].id)})
+    return Page[AlertPublic](items=items, next_cursor=nxt)
+
+
+async def transition(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, alert_id: uuid.UUID, body: TransitionIn
+) -> AlertPublic:
+    """R13: one step forward, or closed as a misread or no longer active; anything else 409."""
+    row = await repository.get(session, principal.agency, alert_id, lock=True)
+    if row is None:
+        raise NotFound()
+    current = AlertState(row["state"])
+    if not lifecycle.allowed(current, body.to):
+        raise Conflict(f"An alert in state `{current}` cannot move to `{body.to}`.")
+    stamp = now()
+    step = {
+        "from": current.value,
+        "to": body.to.value,
+        "by": {"sub": principal.sub, "name": principal.name},
+        "at": stamp.isoformat(),
+        "note": body.note,
+    }
+    updated = await repository.set_state(session, alert_id, body.to.value, [*row["transitions"], step], stamp)
+    await publish(session, TRANSITIONED, [updated])
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.ALERT_TRANSITIONED,
+            source="hotlist",
+            targets=[str(alert_id), str(row["read_id"])],
+            data={
+                "plate": row["plate"],
+                "from": current.value,
+                "to": body.to.value,
+                "note": body.note,
+                "grade": row["grade"],
+                "hotlist_id": str(row["hotlist_id"]),
+                "camera_id": str(row["camera_id"]),
+            },
+        )
+    )
+    return public(ctx, updated)
+
+
+async def stream(
+    ctx: HotlistContext, principal: Principal, hotlist_ids: Sequence[uuid.UUID], last_event_id: int | None
+) -> AsyncIterator[ServerSentEvent]:
+    """The agency's alert events from ``last_event_id`` on (or from now), then live.
+
+    The wake-up event is taken before each read, so an alert committed between the read and the
+    wait wakes the stream at once; a keep-alive comment goes out when nothing happens."""
+    async with ctx.sessions() as session:
+        position = (
+            last_event_id
+            if last_event_id is not None
+            else await repository.last_seq(session, principal.agency)
+        )
+    yield ServerSentEvent(comment="stream open", retry=2000)
+    deadline = asyncio.get_running_loop().time() + ctx.settings.stream_max_seconds
+    while asyncio.get_running_loop().time() < deadline:
+        woken = ctx.feed.current()
+        async with ctx.sessions() as session:
+            rows = await repository.events_after(session, principal.agency, position, hotlist_ids, 200)
+        for row in rows:
+            position = row["seq"]
+            yield ServerSentEvent(
+                id=str(row["seq"]),
+                event=row["kind"],
+                data=public(ctx, row).model_dump(mode="json", by_alias=True),
+            )
+        if len(rows) == 200:
+            continue
+        try:
+            await asyncio.wait_for(woken.wait(), ctx.settings.stream_keepalive_seconds)
+        except TimeoutError:
+            yield ServerSentEvent(comment="keep-alive")
+    yield ServerSentEvent(comment="stream ends: reconnect with Last-Event-ID")

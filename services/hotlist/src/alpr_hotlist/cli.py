@@ -1,0 +1,69 @@
+"""``alpr hotlist``: syncing sources (the Helm CronJob runs ``alpr hotlist sync``)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated
+
+import httpx
+import typer
+
+from alpr_common import ServiceClients, make_engine, make_sessionmaker
+
+from .settings import Settings
+from .sources.schemas import SyncPublic
+from .sources.sync import SyncDeps, sync_all
+
+app = typer.Typer(help="Hotlists: syncing their sources.", no_args_is_help=True)
+
+
+@app.callback()
+def main() -> None:
+    """Hotlists: syncing their sources."""
+
+
+@app.command()
+def sync(
+    source: Annotated[str | None, typer.Option("--source", help="Only this source's id.")] = None,
+) -> None:
+    """Sync every enabled source now (or one): fetch, check, and replace its entries atomically
+    (R10). Exit 1 when a sync failed (that list is unchanged and goes stale after 24 hours)."""
+    only = None
+    if source is not None:
+        try:
+            only = uuid.UUID(source)
+        except ValueError:
+            raise typer.BadParameter("not a source id", param_hint="--source") from None
+    settings = Settings()
+
+    async def run() -> list[SyncPublic]:
+        engine = make_engine(settings.database_url, application_name="alpr-hotlist-sync")
+        try:
+            async with httpx.AsyncClient(timeout=60) as http:
+                deps = SyncDeps(
+                    settings=settings,
+                    sessions=make_sessionmaker(engine),
+                    clients=ServiceClients.build(settings, http),
+                    http=http,
+                )
+                return await sync_all(deps, only)
+        finally:
+            await engine.dispose()
+
+    try:
+        results = asyncio.run(run())
+    except LookupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    for r in results:
+        if r.status == "ok":
+            typer.echo(f"{r.source_id}: ok, {r.loaded} loaded, {r.rejected} bad rows, {r.removed} replaced")
+            for e in r.errors[:20]:
+                typer.echo(f"  line {e.line}: {e.error}")
+        else:
+            typer.echo(f"{r.source_id}: FAILED, nothing changed: {r.error}", err=True)
+    if not results:
+        typer.echo("no enabled sources")
+    if any(r.status != "ok" for r in results):
+        raise typer.Exit(1)

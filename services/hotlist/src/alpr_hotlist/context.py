@@ -1,0 +1,44 @@
+"""What the hotlist service's requests share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, Request
+from minio import Minio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from alpr_common import ServiceClients
+
+from .alerts.feed import AlertFeed
+from .settings import Settings
+
+
+@dataclass
+class HotlistContext:
+    settings: Settings
+    store: Minio
+    clients: ServiceClients
+    http: httpx.AsyncClient
+    feed: AlertFeed
+    sessions: async_sessionmaker[AsyncSession]
+
+    def presign(self, key: str | None) -> str | None:
+        """A short-lived URL for a crop (computed locally: no call to the store)."""
+        if not key:
+            return None
+        url: str = self.store.presigned_get_object(
+            self.settings.s3_bucket, key, expires=timedelta(seconds=self.settings.presign_seconds)
+        )
+        return url
+
+
+def get_context(request: Request) -> HotlistContext:
+    ctx: HotlistContext = request.app.state.hotlist
+    return ctx
+
+
+Ctx = Annotated[HotlistContext, Depends(get_context)]

@@ -1,0 +1,133 @@
+"""``/v1/hotlists/{id}/entries``: local entries and their approval (R12)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from alpr_common import (
+    AuditUnavailable,
+    Conflict,
+    Cursor,
+    DbSession,
+    Forbidden,
+    Limit,
+    NotFound,
+    Page,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from ..vocabulary import EntryStatus
+from . import service
+from .schemas import Decision, EntryCreate, EntryPublic, EntryUpdate
+
+router = APIRouter(tags=["hotlist entries"])
+Enterer = Annotated[
+    Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ALPR_ADMIN))
+]
+Approver = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ALPR_ADMIN))]
+_errors = (Unauthenticated, TrainingRequired, Forbidden)
+_changes = problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable)
+ENTRY = "/v1/hotlists/{hotlist_id}/entries/{entry_id}"
+
+
+@router.post(
+    "/v1/hotlists/{hotlist_id}/entries",
+    response_model=EntryPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_changes,
+)
+async def create_entry(
+    ctx: Ctx, session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, body: EntryCreate
+) -> EntryPublic:
+    """Enters a plate (full or partial, R8) with its case number and synopsis; it is `pending`
+    until the ALPR administrator approves it (R12)."""
+    return await service.create(ctx, session, principal, hotlist_id, body)
+
+
+@router.get(
+    "/v1/hotlists/{hotlist_id}/entries",
+    response_model=Page[EntryPublic],
+    responses=problem_responses(*_errors, NotFound, ValidationProblem),
+)
+async def list_entries(
+    session: DbSession,
+    principal: Enterer,
+    hotlist_id: uuid.UUID,
+    status: EntryStatus | None = None,
+    plate: Annotated[str | None, Query(max_length=24)] = None,
+    awaiting_approval: bool = False,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[EntryPublic]:
+    """A hotlist's entries; `awaiting_approval=true` lists new entries and changes to decide."""
+    return await service.list_entries(
+        session,
+        principal,
+        hotlist_id,
+        status=status,
+        plate=plate,
+        awaiting_approval=awaiting_approval,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.post(ENTRY + ":approve", response_model=EntryPublic, responses=_changes)
+async def approve_entry(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Approver,
+    hotlist_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    body: Decision | None = None,
+) -> EntryPublic:
+    """Approves a new entry (ALPR administrator) or a change (supervisor); never the member's own."""
+    return await service.decide(
+        ctx, session, principal, hotlist_id, entry_id, body or Decision(), approve=True
+    )
+
+
+@router.post(ENTRY + ":reject", response_model=EntryPublic, responses=_changes)
+async def reject_entry(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Approver,
+    hotlist_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    body: Decision | None = None,
+) -> EntryPublic:
+    """Rejects a new entry or discards a change awaiting approval."""
+    return await service.decide(
+        ctx, session, principal, hotlist_id, entry_id, body or Decision(), approve=False
+    )
+
+
+@router.get(ENTRY, response_model=EntryPublic, responses=problem_responses(*_errors, NotFound))
+async def get_entry(
+    session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, entry_id: uuid.UUID
+) -> EntryPublic:
+    """One entry with who entered and approved it."""
+    return await service.get(session, principal, hotlist_id, entry_id)
+
+
+@router.patch(ENTRY, response_model=EntryPublic, responses=_changes)
+async def update_entry(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Enterer,
+    hotlist_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    body: EntryUpdate,
+) -> EntryPublic:
+    """Changes an entry; an active entry's change waits for a supervisor's approval (R12)."""
+    return await service.update(ctx, session, principal, hotlist_id, entry_id, body)

@@ -1,0 +1,1 @@
+"""Hotlists (R9): designated by the administrator, each of a kind, priority and alerting flag."""

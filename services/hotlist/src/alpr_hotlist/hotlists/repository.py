@@ -1,0 +1,79 @@
+"""Persistence of hotlists."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..tables import entries, hotlists, sources
+
+
+async def create(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(hotlists.insert().values(**row))
+
+
+async def by_name(session: AsyncSession, agency: str, name: str) -> RowMapping | None:
+    q = select(hotlists).where(hotlists.c.agency == agency, hotlists.c.name == name)
+    return (await session.execute(q)).mappings().first()
+
+
+def _with_counts(now: datetime) -> Any:
+    active = func.count().filter(
+        and_(entries.c.status == "active", func.coalesce(entries.c.expires_at > now, True))
+    )
+    pending = func.count().filter(entries.c.status == "pending")
+    counts = (
+        select(entries.c.hotlist_id, active.label("active_entries"), pending.label("pending_entries"))
+        .group_by(entries.c.hotlist_id)
+        .subquery()
+    )
+    synced = (
+        select(
+            sources.c.hotlist_id,
+            func.min(sources.c.last_success_at).label("last_synced_at"),
+            func.bool_or(sources.c.last_success_at.is_(None)).label("never_synced"),
+        )
+        .where(sources.c.enabled)
+        .group_by(sources.c.hotlist_id)
+        .subquery()
+    )
+    return (
+        select(
+            hotlists,
+            func.coalesce(counts.c.active_entries, 0).label("active_entries"),
+            func.coalesce(counts.c.pending_entries, 0).label("pending_entries"),
+            synced.c.last_synced_at,
+            case((synced.c.hotlist_id.is_(None), False), else_=synced.c.never_synced).label("never_synced"),
+        )
+        .outerjoin(counts, counts.c.hotlist_id == hotlists.c.id)
+        .outerjoin(synced, synced.c.hotlist_id == hotlists.c.id)
+    )
+
+
+async def get(session: AsyncSession, agency: str, hotlist_id: uuid.UUID, now: datetime) -> RowMapping | None:
+    q = _with_counts(now).where(hotlists.c.agency == agency, hotlists.c.id == hotlist_id)
+    return (await session.execute(q)).mappings().first()
+
+
+async def exists(session: AsyncSession, agency: str, hotlist_id: uuid.UUID) -> RowMapping | None:
+    q = select(hotlists).where(hotlists.c.agency == agency, hotlists.c.id == hotlist_id)
+    return (await session.execute(q)).mappings().first()
+
+
+async def list_page(
+    session: AsyncSession, agency: str, after: str | None, limit: int, now: datetime
+) -> list[RowMapping]:
+    q = _with_counts(now).where(hotlists.c.agency == agency)
+    if after:
+        q = q.where(hotlists.c.id > uuid.UUID(after))
+    q = q.order_by(hotlists.c.id).limit(limit)
+    return list((await session.execute(q)).mappings().all())
+
+
+async def update_hotlist(session: AsyncSession, hotlist_id: uuid.UUID, values: dict[str, Any]) -> None:
+    await session.execute(update(hotlists).where(hotlists.c.id == hotlist_id).values(**values))

@@ -1,0 +1,112 @@
+"""Designation of hotlists by the administrator (R9), audited."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import (
+    Action,
+    Conflict,
+    NotFound,
+    Page,
+    Principal,
+    actor_of,
+    audit_event,
+    decode_cursor,
+    encode_cursor,
+)
+
+from ..clock import now
+from ..context import HotlistContext
+from . import repository
+from .schemas import HotlistCreate, HotlistPublic, HotlistUpdate
+
+
+def public(ctx: HotlistContext, row: RowMapping) -> HotlistPublic:
+    fresh_since = now() - timedelta(hours=ctx.settings.freshness_hours)
+    last = row["last_synced_at"]
+    stale = bool(row["never_synced"]) or (last is not None and last < fresh_since)
+    return HotlistPublic.model_validate({**row, "stale": stale})
+
+
+async def create(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, body: HotlistCreate
+) -> HotlistPublic:
+    if await repository.by_name(session, principal.agency, body.name) is not None:
+        raise Conflict("The agency already has a hotlist of this name.")
+    stamp = now()
+    row: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "agency": principal.agency,
+        **body.model_dump(mode="json"),
+        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    await repository.create(session, row)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOTLIST_CREATED,
+            source="hotlist",
+            targets=[str(row["id"])],
+            data=body.model_dump(mode="json"),
+        )
+    )
+    return await get(ctx, session, principal, row["id"])
+
+
+async def get(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, hotlist_id: uuid.UUID
+) -> HotlistPublic:
+    row = await repository.get(session, principal.agency, hotlist_id, now())
+    if row is None:
+        raise NotFound()
+    return public(ctx, row)
+
+
+async def require(session: AsyncSession, principal: Principal, hotlist_id: uuid.UUID) -> RowMapping:
+    """The hotlist of the caller's agency, or 404 (another agency's list looks unknown)."""
+    row = await repository.exists(session, principal.agency, hotlist_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def list_hotlists(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, limit: int, cursor: str | None
+) -> Page[HotlistPublic]:
+    position = decode_cursor(cursor)
+    rows = await repository.list_page(
+        session, principal.agency, position.get("after") if position else None, limit + 1, now()
+    )
+    items = [public(ctx, r) for r in rows[:limit]]
+    nxt = encode_cursor({"after": str(items[-1].id)}) if len(rows) > limit and items else None
+    return Page[HotlistPublic](items=items, next_cursor=nxt)
+
+
+async def update(
+    ctx: HotlistContext,
+    session: AsyncSession,
+    principal: Principal,
+    hotlist_id: uuid.UUID,
+    body: HotlistUpdate,
+) -> HotlistPublic:
+    current = await require(session, principal, hotlist_id)
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    if "name" in changes and changes["name"] != current["name"]:
+        if await repository.by_name(session, principal.agency, changes["name"]) is not None:
+            raise Conflict("The agency already has a hotlist of this name.")
+    if changes:
+        await repository.update_hotlist(session, hotlist_id, {**changes, "updated_at": now()})
+        await ctx.clients.audit.record(
+            audit_event(
+                principal, Action.HOTLIST_UPDATED, source="hotlist", targets=[str(hotlist_id)], data=changes
+            )
+        )
+    return await get(ctx, session, principal, hotlist_id)

@@ -1,0 +1,1 @@
+"""Matching reads against hotlist entries (exact, wildcard and OCR-confusable)."""

@@ -1,0 +1,1 @@
+"""Hotlist sources: the feed layouts, fetching and the atomic sync."""

@@ -1,0 +1,94 @@
+"""``/v1/sources`` (``alpr_admin``): hotlist feeds, syncing on demand, and the sync log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from alpr_common import (
+    AuditUnavailable,
+    Cursor,
+    DbSession,
+    Forbidden,
+    Limit,
+    NotFound,
+    Page,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from . import service
+from .schemas import SourceCreate, SourcePublic, SourceUpdate, SyncPublic
+
+router = APIRouter(tags=["sources"])
+Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+_errors = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.post(
+    "/v1/sources",
+    response_model=SourcePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
+)
+async def create_source(ctx: Ctx, session: DbSession, principal: Admin, body: SourceCreate) -> SourcePublic:
+    """Feeds a hotlist from a CSV extract or a partner's shared-hotlist feed (R10); it syncs
+    at its interval (at least daily) and on `POST /v1/sources/{id}:sync`."""
+    return await service.create(ctx, session, principal, body)
+
+
+@router.get("/v1/sources", response_model=list[SourcePublic], responses=problem_responses(*_errors))
+async def list_sources(ctx: Ctx, session: DbSession, principal: Admin) -> list[SourcePublic]:
+    """The agency's sources with their last sync and freshness (R11)."""
+    return await service.list_sources(ctx, session, principal)
+
+
+@router.post(
+    "/v1/sources/{source_id}:sync",
+    response_model=SyncPublic,
+    responses=problem_responses(*_errors, NotFound, AuditUnavailable),
+)
+async def sync_source(ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID) -> SyncPublic:
+    """Syncs now. The answer is the sync as logged: `ok` (the list was replaced; bad rows left
+    out and listed by line) or `failed` (unreachable or malformed feed: nothing changed)."""
+    return await service.sync_now(ctx, session, principal, source_id)
+
+
+@router.get(
+    "/v1/sources/{source_id}", response_model=SourcePublic, responses=problem_responses(*_errors, NotFound)
+)
+async def get_source(ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID) -> SourcePublic:
+    """One source."""
+    return await service.get(ctx, session, principal, source_id)
+
+
+@router.patch(
+    "/v1/sources/{source_id}",
+    response_model=SourcePublic,
+    responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
+)
+async def update_source(
+    ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID, body: SourceUpdate
+) -> SourcePublic:
+    """Changes a source's URL, format, interval, or turns it off."""
+    return await service.update(ctx, session, principal, source_id, body)
+
+
+@router.get(
+    "/v1/sources/{source_id}/syncs",
+    response_model=Page[SyncPublic],
+    responses=problem_responses(*_errors, NotFound, ValidationProblem),
+)
+async def list_syncs(
+    session: DbSession, principal: Admin, source_id: uuid.UUID, limit: Limit = 20, cursor: Cursor = None
+) -> Page[SyncPublic]:
+    """The sync log, newest first, with the bad rows of each by line."""
+    return await service.sync_log(session, principal, source_id, limit, cursor)

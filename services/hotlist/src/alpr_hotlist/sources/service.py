@@ -1,0 +1,145 @@
+"""Sources of hotlists (R10): where a list's data comes from and how often it is refreshed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import (
+    Action,
+    NotFound,
+    Page,
+    Principal,
+    ValidationProblem,
+    actor_of,
+    audit_event,
+    decode_cursor,
+    encode_cursor,
+)
+
+from ..clock import now
+from ..context import HotlistContext
+from ..hotlists import service as hotlists
+from . import repository
+from .fetch import check_url
+from .schemas import SourceCreate, SourcePublic, SourceUpdate, SyncPublic
+from .sync import SyncDeps, sync_source
+
+
+def deps_of(ctx: HotlistContext) -> SyncDeps:
+    return SyncDeps(settings=ctx.settings, sessions=ctx.sessions, clients=ctx.clients, http=ctx.http)
+
+
+def public(ctx: HotlistContext, row: RowMapping | dict[str, Any]) -> SourcePublic:
+    last = row["last_success_at"]
+    stale = last is None or last < now() - timedelta(hours=ctx.settings.freshness_hours)
+    return SourcePublic.model_validate({**row, "stale": stale})
+
+
+def _check(ctx: HotlistContext, url: str) -> None:
+    try:
+        check_url(url, ctx.settings)
+    except ValueError as exc:
+        raise ValidationProblem(f"url: {exc}") from None
+
+
+async def create(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, body: SourceCreate
+) -> SourcePublic:
+    await hotlists.require(session, principal, body.hotlist_id)
+    _check(ctx, body.url)
+    row: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "hotlist_id": body.hotlist_id,
+        "agency": principal.agency,
+        "url": body.url,
+        "format": body.format.value,
+        "interval_minutes": body.interval_minutes or ctx.settings.default_sync_minutes,
+        "enabled": body.enabled,
+        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
+        "created_at": now(),
+        "last_attempt_at": None,
+        "last_success_at": None,
+        "last_status": None,
+        "last_error": None,
+        "last_counts": None,
+    }
+    await repository.create(session, row)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOTLIST_UPDATED,
+            source="hotlist",
+            targets=[str(body.hotlist_id), str(row["id"])],
+            data={
+                "source": "created",
+                "url": body.url,
+                "format": row["format"],
+                "interval_minutes": row["interval_minutes"],
+            },
+        )
+    )
+    return public(ctx, row)
+
+
+async def require(session: AsyncSession, principal: Principal, source_id: uuid.UUID) -> RowMapping:
+    row = await repository.get(session, source_id, agency=principal.agency)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def get(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, source_id: uuid.UUID
+) -> SourcePublic:
+    return public(ctx, await require(session, principal, source_id))
+
+
+async def list_sources(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal
+) -> list[SourcePublic]:
+    return [public(ctx, r) for r in await repository.list_for(session, principal.agency)]
+
+
+async def update(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, source_id: uuid.UUID, body: SourceUpdate
+) -> SourcePublic:
+    row = await require(session, principal, source_id)
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    if "url" in changes:
+        _check(ctx, changes["url"])
+    if changes:
+        await repository.update_source(session, source_id, changes)
+        await ctx.clients.audit.record(
+            audit_event(
+                principal,
+                Action.HOTLIST_UPDATED,
+                source="hotlist",
+                targets=[str(row["hotlist_id"]), str(source_id)],
+                data={"source": "updated", **changes},
+            )
+        )
+    return await get(ctx, session, principal, source_id)
+
+
+async def sync_now(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, source_id: uuid.UUID
+) -> SyncPublic:
+    await require(session, principal, source_id)
+    return await sync_source(deps_of(ctx), source_id, principal)
+
+
+async def sync_log(
+    session: AsyncSession, principal: Principal, source_id: uuid.UUID, limit: int, cursor: str | None
+) -> Page[SyncPublic]:
+    await require(session, principal, source_id)
+    position = decode_cursor(cursor)
+    before = datetime.fromisoformat(position["before"]) if position and "before" in position else None
+    rows = await repository.sync_log(session, source_id, before, limit + 1)
+    items = [SyncPublic.model_validate(dict(r)) for r in rows[:limit]]
+    nxt = encode_cursor({"before": items[-1].started_at.isoformat()}) if len(rows) > limit and items else None
+    return Page[SyncPublic](items=items, next_cursor=nxt)

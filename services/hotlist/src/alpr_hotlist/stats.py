@@ -1,0 +1,79 @@
+"""``GET /v1/stats?agency=``: aggregate counts only (R22, R23), never a record."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import (
+    DbSession,
+    Forbidden,
+    NotFound,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    problem_responses,
+    require_roles,
+)
+
+from .alerts.repository import counts_by_state
+from .clock import now
+from .tables import entries, hotlists
+from .vocabulary import AlertState
+
+router = APIRouter(tags=["stats"])
+StatsReader = Annotated[Principal, Depends(require_roles(Role.SERVICE, Role.AUDITOR, Role.ALPR_ADMIN))]
+
+
+class HotlistStats(BaseModel):
+    agency: str
+    hotlists: int
+    active_entries: int
+    pending_entries: int
+    hits: int = Field(description="Alerts made.")
+    hits_by_state: dict[str, int]
+    misread_rate: float | None = Field(
+        description="R22: misreads among alerts an officer has checked (closed or moved past `alert`)."
+    )
+
+
+async def compute(session: AsyncSession, agency: str) -> HotlistStats:
+    n_lists = (await session.execute(select(func.count()).where(hotlists.c.agency == agency))).scalar_one()
+    stamp = now()
+    active = func.count().filter(
+        and_(entries.c.status == "active", or_(entries.c.expires_at.is_(None), entries.c.expires_at > stamp))
+    )
+    pending = func.count().filter(entries.c.status == "pending")
+    n_active, n_pending = (
+        await session.execute(select(active, pending).where(entries.c.agency == agency))
+    ).one()
+    by_state = await counts_by_state(session, agency)
+    checked = sum(n for state, n in by_state.items() if state != AlertState.ALERT)
+    return HotlistStats(
+        agency=agency,
+        hotlists=int(n_lists),
+        active_entries=int(n_active),
+        pending_entries=int(n_pending),
+        hits=sum(by_state.values()),
+        hits_by_state=by_state,
+        misread_rate=round(by_state.get(AlertState.MISREAD, 0) / checked, 4) if checked else None,
+    )
+
+
+@router.get(
+    "/v1/stats",
+    response_model=HotlistStats,
+    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
+)
+async def get_stats(
+    session: DbSession, principal: StatsReader, agency: Annotated[str, Query(pattern=r"^[A-Z0-9]{2,32}$")]
+) -> HotlistStats:
+    """Counts for one agency: lists, entries, alerts by state and the misread rate (R22)."""
+    if not principal.has_any(Role.SERVICE) and agency != principal.agency:
+        raise NotFound()
+    return await compute(session, agency)

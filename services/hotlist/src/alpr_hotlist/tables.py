@@ -1,0 +1,176 @@
+"""The hotlist service's tables (schema ``hotlist``): lists, their entries and sources, and the
+alerts with their webhook deliveries, kept apart from the detection store (R14)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from alpr_common.migrations import service_metadata
+
+metadata = service_metadata("hotlist")
+
+hotlists = Table(
+    "hotlists",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("alerting", Boolean, nullable=False),
+    Column("created_by", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("agency", "name", name="uq_hotlists_agency_name"),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("hotlist_id", Uuid, ForeignKey("hotlist.hotlists.id", ondelete="CASCADE"), nullable=False),
+    Column("agency", String(32), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("interval_minutes", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_by", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("last_status", String(16)),
+    Column("last_error", Text),
+    Column("last_counts", JSONB),
+)
+
+syncs = Table(
+    "syncs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("source_id", Uuid, ForeignKey("hotlist.sources.id", ondelete="CASCADE"), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("loaded", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    Column("errors", JSONB, nullable=False),
+    Column("error", Text),
+)
+
+# One row per hotlist entry. `match_key` is the plate with OCR-confusable characters folded
+# (exact and confusable matches are one index lookup); wildcard entries carry `pattern` instead.
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("hotlist_id", Uuid, ForeignKey("hotlist.hotlists.id", ondelete="CASCADE"), nullable=False),
+    Column("agency", String(32), nullable=False),
+    Column("origin", String(8), nullable=False),
+    Column("source_id", Uuid),
+    Column("plate", String(16), nullable=False),
+    Column("match_key", String(16)),
+    Column("pattern", Text),
+    Column("state", String(8), nullable=False),
+    Column("plate_type", String(8)),
+    Column("vehicle", JSONB, nullable=False),
+    Column("reason", Text),
+    Column("reason_code", String(16)),
+    Column("ori", String(16)),
+    Column("ncic_number", String(16)),
+    Column("entered_on", Date),
+    Column("case_number", String(64)),
+    Column("synopsis", Text),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("shareable", Boolean, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("entered_by", JSONB),
+    Column("approved_by", JSONB),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("pending_update", JSONB),
+    Column("refreshed_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("read_id", Uuid, nullable=False),
+    Column("entry_id", Uuid, nullable=False),
+    Column("hotlist_id", Uuid, nullable=False),
+    Column("agency", String(32), nullable=False),
+    Column("camera_id", Uuid, nullable=False),
+    Column("plate", String(16), nullable=False),
+    Column("region", String(8), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("crop_key", Text),
+    Column("grade", String(12), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("entry", JSONB, nullable=False),
+    Column("transitions", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("read_id", "entry_id", name="uq_alerts_read_entry"),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("seq", BigInteger, Identity(), primary_key=True),
+    Column("alert_id", Uuid, ForeignKey("hotlist.alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("agency", String(32), nullable=False),
+    Column("hotlist_id", Uuid, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("hotlist_ids", ARRAY(Uuid)),
+    Column("description", Text),
+    Column("active", Boolean, nullable=False),
+    Column("created_by", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("message_id", String(64), nullable=False),
+    Column("webhook_id", Uuid, ForeignKey("hotlist.webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("alert_id", Uuid, nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+)

@@ -1,0 +1,1 @@
+"""Webhooks: alerts pushed to subscribers, signed per the Standard Webhooks scheme, retried."""

@@ -1,0 +1,78 @@
+"""``/v1/webhooks`` (``alpr_admin``): subscriptions and their delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from alpr_common import (
+    AuditUnavailable,
+    Cursor,
+    DbSession,
+    Forbidden,
+    Limit,
+    NotFound,
+    Page,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from . import service
+from .schemas import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
+
+router = APIRouter(tags=["webhooks"])
+Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+_errors = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.post(
+    "/v1/webhooks",
+    response_model=WebhookCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*_errors, ValidationProblem, AuditUnavailable),
+)
+async def create_webhook(
+    ctx: Ctx, session: DbSession, principal: Admin, body: WebhookCreate
+) -> WebhookCreated:
+    """Subscribes a URL to the agency's alert events. Each `POST` carries `webhook-id`,
+    `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
+    `id.timestamp.body` under the secret answered here, once)."""
+    return await service.create(ctx, session, principal, body)
+
+
+@router.get("/v1/webhooks", response_model=list[WebhookPublic], responses=problem_responses(*_errors))
+async def list_webhooks(session: DbSession, principal: Admin) -> list[WebhookPublic]:
+    """The agency's subscriptions (secrets are never shown again)."""
+    return await service.list_webhooks(session, principal)
+
+
+@router.delete(
+    "/v1/webhooks/{webhook_id}",
+    response_model=WebhookPublic,
+    responses=problem_responses(*_errors, NotFound, AuditUnavailable),
+)
+async def delete_webhook(
+    ctx: Ctx, session: DbSession, principal: Admin, webhook_id: uuid.UUID
+) -> WebhookPublic:
+    """Deactivates a subscription; its delivery log stays."""
+    return await service.deactivate(ctx, session, principal, webhook_id)
+
+
+@router.get(
+    "/v1/webhooks/{webhook_id}/deliveries",
+    response_model=Page[DeliveryPublic],
+    responses=problem_responses(*_errors, NotFound, ValidationProblem),
+)
+async def list_deliveries(
+    session: DbSession, principal: Admin, webhook_id: uuid.UUID, limit: Limit = 50, cursor: Cursor = None
+) -> Page[DeliveryPublic]:
+    """The delivery log, newest first: attempts, last answer, and whether it got through."""
+    return await service.deliveries(session, principal, webhook_id, limit, cursor)

@@ -1,0 +1,90 @@
+"""Persistence of webhook subscriptions and of their delivery log (the outbox they drain)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from ..tables import deliveries, webhooks
+
+
+async def create(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(webhooks.insert().values(**row))
+
+
+async def get(session: AsyncSession, agency: str, webhook_id: uuid.UUID) -> RowMapping | None:
+    q = select(webhooks).where(webhooks.c.agency == agency, webhooks.c.id == webhook_id)
+    return (await session.execute(q)).mappings().first()
+
+
+async def list_all(session: AsyncSession, agency: str) -> list[RowMapping]:
+    q = select(webhooks).where(webhooks.c.agency == agency).order_by(webhooks.c.created_at, webhooks.c.id)
+    return list((await session.execute(q)).mappings().all())
+
+
+async def deactivate(session: AsyncSession, webhook_id: uuid.UUID) -> None:
+    await session.execute(update(webhooks).where(webhooks.c.id == webhook_id).values(active=False))
+
+
+async def subscribers(session: AsyncSession, agencies: set[str]) -> list[RowMapping]:
+    q = select(webhooks.c.id, webhooks.c.agency, webhooks.c.hotlist_ids).where(
+        webhooks.c.active, webhooks.c.agency.in_(agencies)
+    )
+    return list((await session.execute(q)).mappings().all())
+
+
+async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(deliveries.insert(), list(rows))
+
+
+async def log_page(
+    session: AsyncSession, webhook_id: uuid.UUID, before: int | None, limit: int
+) -> list[RowMapping]:
+    q = select(deliveries).where(deliveries.c.webhook_id == webhook_id)
+    if before is not None:
+        q = q.where(deliveries.c.id < before)
+    q = q.order_by(deliveries.c.id.desc()).limit(limit)
+    return list((await session.execute(q)).mappings().all())
+
+
+async def claim_due(conn: AsyncConnection, limit: int) -> list[RowMapping]:
+    """Due deliveries with their endpoint, locked so replicas never send one twice at once."""
+    q = (
+        select(deliveries, webhooks.c.url, webhooks.c.secret, webhooks.c.active)
+        .join(webhooks, webhooks.c.id == deliveries.c.webhook_id)
+        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= func.now())
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+        .with_for_update(of=deliveries, skip_locked=True)
+    )
+    return list((await conn.execute(q)).mappings().all())
+
+
+async def mark(
+    conn: AsyncConnection,
+    delivery_id: int,
+    *,
+    status: str,
+    status_code: int | None,
+    error: str | None,
+    retry_in: timedelta | None,
+    now: datetime,
+) -> None:
+    values: dict[str, Any] = {
+        "status": status,
+        "attempts": deliveries.c.attempts + 1,
+        "last_status_code": status_code,
+        "last_error": error,
+    }
+    if status == "delivered":
+        values["delivered_at"] = now
+    if retry_in is not None:
+        values["next_attempt_at"] = now + retry_in
+    await conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))

@@ -1,0 +1,126 @@
+"""Webhook subscriptions (administered by ``alpr_admin``) and the deliveries queued with each
+alert event, in the transaction that makes the event: an alert is never committed without them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import Action, NotFound, Page, Principal, actor_of, audit_event, decode_cursor, encode_cursor
+
+from ..clock import now
+from ..context import HotlistContext
+from . import repository
+from .schemas import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
+from .signing import new_secret
+
+
+async def create(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, body: WebhookCreate
+) -> WebhookCreated:
+    row: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "agency": principal.agency,
+        "url": str(body.url),
+        "secret": new_secret(),
+        "hotlist_ids": body.hotlist_ids,
+        "description": body.description,
+        "active": True,
+        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
+        "created_at": now(),
+    }
+    await repository.create(session, row)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOTLIST_UPDATED,
+            source="hotlist",
+            targets=[str(row["id"])],
+            data={
+                "webhook": "created",
+                "url": row["url"],
+                "hotlist_ids": [str(h) for h in body.hotlist_ids or []],
+            },
+        )
+    )
+    return WebhookCreated.model_validate(row)
+
+
+async def require(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> RowMapping:
+    row = await repository.get(session, principal.agency, webhook_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def list_webhooks(session: AsyncSession, principal: Principal) -> list[WebhookPublic]:
+    return [
+        WebhookPublic.model_validate(dict(r)) for r in await repository.list_all(session, principal.agency)
+    ]
+
+
+async def deactivate(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, webhook_id: uuid.UUID
+) -> WebhookPublic:
+    row = await require(session, principal, webhook_id)
+    await repository.deactivate(session, webhook_id)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOTLIST_UPDATED,
+            source="hotlist",
+            targets=[str(webhook_id)],
+            data={"webhook": "deactivated", "url": row["url"]},
+        )
+    )
+    return WebhookPublic.model_validate({**row, "active": False})
+
+
+async def deliveries(
+    session: AsyncSession, principal: Principal, webhook_id: uuid.UUID, limit: int, cursor: str | None
+) -> Page[DeliveryPublic]:
+    await require(session, principal, webhook_id)
+    position = decode_cursor(cursor)
+    rows = await repository.log_page(
+        session, webhook_id, position.get("before") if position else None, limit + 1
+    )
+    items = [DeliveryPublic.model_validate(dict(r)) for r in rows[:limit]]
+    nxt = encode_cursor({"before": items[-1].id}) if len(rows) > limit and items else None
+    return Page[DeliveryPublic](items=items, next_cursor=nxt)
+
+
+async def queue(session: AsyncSession, event: str, alerts: Sequence[dict[str, Any]]) -> int:
+    """Queues one delivery per subscribed webhook of each alert's agency and hotlist.
+
+    ``alerts`` are the alerts' public data plus ``crop_key`` (the URL is presigned at send time,
+    so a retried delivery never carries an expired link)."""
+    if not alerts:
+        return 0
+    hooks = await repository.subscribers(session, {a["agency"] for a in alerts})
+    stamp = now()
+    rows: list[dict[str, Any]] = []
+    for alert in alerts:
+        for hook in hooks:
+            if hook["agency"] != alert["agency"]:
+                continue
+            if hook["hotlist_ids"] and uuid.UUID(str(alert["hotlist_id"])) not in hook["hotlist_ids"]:
+                continue
+            rows.append(
+                {
+                    "message_id": f"msg_{uuid.uuid4().hex}",
+                    "webhook_id": hook["id"],
+                    "alert_id": alert["id"],
+                    "event": event,
+                    "payload": {"type": event, "timestamp": stamp.isoformat(), "data": alert},
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": stamp,
+                    "created_at": stamp,
+                }
+            )
+    await repository.enqueue(session, rows)
+    return len(rows)

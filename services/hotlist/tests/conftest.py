@@ -1,0 +1,58 @@
+"""Fixtures of the hotlist service's tests: a migrated database of its own, the real audit
+service over HTTP, and the hotlist service on a loopback port (streams need a real server)."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from hotlist_support import HotlistStack  # noqa: E402
+
+from alpr_audit.app import create_app as create_audit_app  # noqa: E402
+from alpr_audit.checkpoints.signing import generate_key, private_key_b64  # noqa: E402
+from alpr_common import ensure_bucket, make_object_store  # noqa: E402
+from alpr_devstack.testing import Infra, serve_http  # noqa: E402
+from alpr_hotlist.app import create_app  # noqa: E402
+from alpr_hotlist.settings import Settings  # noqa: E402
+
+
+@pytest.fixture
+async def stack(infra: Infra, tmp_path: Path) -> AsyncIterator[HotlistStack]:
+    db = infra.migrated_database("alpr_hotlist", "alpr_audit", prefix="hotlist")
+    secret = infra.register_client("svc-hotlist-test", roles=["service"])
+    audit_settings = infra.settings("audit", database_url=db, signing_key=private_key_b64(generate_key()))
+    async with serve_http(create_audit_app(audit_settings)) as audit_url:  # type: ignore[arg-type]
+        bucket = f"hotlist-{uuid.uuid4().hex[:12]}"
+        settings = infra.settings(
+            "hotlist",
+            database_url=db,
+            s3_bucket=bucket,
+            audit_url=audit_url,
+            client_id="svc-hotlist-test",
+            client_secret=secret,
+            feed_dir=tmp_path,
+            scheduler=False,
+            webhook_poll_seconds=0.05,
+        )
+        assert isinstance(settings, Settings)
+        ensure_bucket(make_object_store(settings), bucket)
+        async with (
+            serve_http(create_app(settings)) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as client,
+        ):
+            yield HotlistStack(
+                client=client,
+                url=url,
+                settings=settings,
+                database_url=db,
+                audit_url=audit_url,
+                feed_dir=tmp_path,
+                infra=infra,
+            )

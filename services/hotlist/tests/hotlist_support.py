@@ -1,0 +1,117 @@
+"""Helpers of the hotlist tests: the stack (the real audit service and the hotlist service on
+loopback ports), tokens of each role, and shortcuts for lists, entries and reads."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from alpr_common import async_database_url
+from alpr_devstack.testing import Infra, bearer
+from alpr_hotlist.settings import Settings
+
+AGENCY = "CA0019400"
+
+
+@dataclass
+class HotlistStack:
+    client: httpx.AsyncClient
+    url: str
+    settings: Settings
+    database_url: str
+    audit_url: str
+    feed_dir: Path
+    infra: Infra
+    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def as_(self, sub: str, *roles: str, agency: str = AGENCY) -> dict[str, str]:
+        """A person's bearer header (one per sub and roles, minted once)."""
+        key = f"{sub}|{agency}|{','.join(roles)}"
+        if key not in self.tokens:
+            self.tokens[key] = bearer(
+                self.infra.mint(sub=sub, name=sub.replace("-", " ").title(), agency=agency, roles=list(roles))
+            )
+        return self.tokens[key]
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.as_("adm-1", "alpr_admin")
+
+    @property
+    def service(self) -> dict[str, str]:
+        key = "svc-ingest"
+        if key not in self.tokens:
+            self.tokens[key] = bearer(
+                self.infra.mint(sub="svc-ingest", name="ingest", roles=["service"], training_expires=None)
+            )
+        return self.tokens[key]
+
+    async def hotlist(self, name: str | None = None, kind: str = "local_bolo", **extra: Any) -> str:
+        body = {"name": name or f"list-{uuid.uuid4().hex[:8]}", "kind": kind, "priority": 1, **extra}
+        resp = await self.client.post("/v1/hotlists", json=body, headers=self.admin)
+        assert resp.status_code == 201, resp.text
+        return str(resp.json()["id"])
+
+    async def entry(
+        self, hotlist_id: str, plate: str, state: str = "CA", *, approve: bool = True, **extra: Any
+    ) -> str:
+        """A local entry entered by an operator and, unless told otherwise, approved by the admin."""
+        body = {"plate": plate, "state": state, "case_number": "2026-000123", "synopsis": "stolen", **extra}
+        resp = await self.client.post(
+            f"/v1/hotlists/{hotlist_id}/entries", json=body, headers=self.as_("op-1", "operator")
+        )
+        assert resp.status_code == 201, resp.text
+        entry_id = str(resp.json()["id"])
+        if approve:
+            resp = await self.client.post(
+                f"/v1/hotlists/{hotlist_id}/entries/{entry_id}:approve", json={}, headers=self.admin
+            )
+            assert resp.status_code == 200, resp.text
+        return entry_id
+
+    async def match(self, *reads: dict[str, Any]) -> httpx.Response:
+        return await self.client.post("/v1/matches", json={"reads": list(reads)}, headers=self.service)
+
+    async def alerts(self, **params: Any) -> list[dict[str, Any]]:
+        resp = await self.client.get("/v1/alerts", params=params, headers=self.as_("op-1", "operator"))
+        assert resp.status_code == 200, resp.text
+        items: list[dict[str, Any]] = resp.json()["items"]
+        return items
+
+    async def audit_events(self, **params: str) -> list[dict[str, Any]]:
+        auditor = bearer(self.infra.mint(sub="aud-1", roles=["auditor"]))
+        async with httpx.AsyncClient() as http:
+            resp = await http.get(f"{self.audit_url}/v1/events", params=params, headers=auditor)
+            assert resp.status_code == 200, resp.text
+            items: list[dict[str, Any]] = resp.json()["items"]
+            return items
+
+    async def sql(self, statement: str, **params: Any) -> list[Any]:
+        engine = create_async_engine(async_database_url(self.database_url))
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(statement), params)
+                return list(result.all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+
+def read(plate: str, region: str = "CA", agency: str = AGENCY, **extra: Any) -> dict[str, Any]:
+    return {
+        "read_id": str(uuid.uuid4()),
+        "plate": plate,
+        "region": region,
+        "confidence": 0.93,
+        "captured_at": datetime.now(UTC).isoformat(),
+        "camera_id": str(uuid.uuid4()),
+        "agency": agency,
+        "crop_key": f"crops/{agency}/2026/11/25/{uuid.uuid4()}.jpg",
+        **extra,
+    }

@@ -1,0 +1,226 @@
+"""Alerts (R13, R14): the lifecycle with who, when and a note, each step audited; live delivery
+by Server-Sent Events (resumable) and by signed webhooks, retried when the receiver fails."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request, Response
+from hotlist_support import HotlistStack, read
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from alpr_devstack.testing import serve_http
+
+
+async def one_alert(stack: HotlistStack, plate: str = "7ABC123") -> dict[str, Any]:
+    hotlist_id = await stack.hotlist()
+    await stack.entry(hotlist_id, plate)
+    await stack.match(read(plate))
+    [alert] = await stack.alerts()
+    return alert
+
+
+async def move(
+    stack: HotlistStack, alert_id: str, to: str, who: str = "op-1", role: str = "operator"
+) -> httpx.Response:
+    return await stack.client.post(
+        f"/v1/alerts/{alert_id}/transitions",
+        json={"to": to, "note": f"to {to}"},
+        headers=stack.as_(who, role),
+    )
+
+
+class TestLifecycle:
+    async def test_forward_one_step_at_a_time_to_confirmed(self, stack: HotlistStack) -> None:
+        alert = await one_alert(stack)
+        assert (await move(stack, alert["id"], "live_query")).status_code == 409  # no skipping
+        assert (await move(stack, alert["id"], "tentative_hit")).status_code == 200
+        assert (await move(stack, alert["id"], "live_query", "sup-1", "supervisor")).status_code == 200
+        done = await move(stack, alert["id"], "confirmed", "inv-1", "investigator")
+        assert done.status_code == 200
+        body = done.json()
+        assert body["state"] == "confirmed"
+        assert [(t["from"], t["to"], t["by"]["sub"]) for t in body["transitions"]] == [
+            ("alert", "tentative_hit", "op-1"),
+            ("tentative_hit", "live_query", "sup-1"),
+            ("live_query", "confirmed", "inv-1"),
+        ]
+        assert body["transitions"][0]["note"] == "to tentative_hit"
+        assert body["transitions"][0]["at"]
+        assert (await move(stack, alert["id"], "misread")).status_code == 409  # final
+        audited = await stack.audit_events(action="alert.transitioned")
+        assert sorted((e["data"]["from"], e["data"]["to"]) for e in audited) == [
+            ("alert", "tentative_hit"),
+            ("live_query", "confirmed"),
+            ("tentative_hit", "live_query"),
+        ]
+
+    async def test_closed_as_misread_from_an_open_state_feeds_the_misread_rate(
+        self, stack: HotlistStack
+    ) -> None:
+        alert = await one_alert(stack)
+        await move(stack, alert["id"], "tentative_hit")
+        closed = await move(stack, alert["id"], "misread")
+        assert closed.status_code == 200
+        assert closed.json()["state"] == "misread"
+        assert (await move(stack, alert["id"], "not_active")).status_code == 409
+        auditor = stack.as_("aud-1", "auditor")
+        stats = await stack.client.get("/v1/stats", params={"agency": "CA0019400"}, headers=auditor)
+        assert stats.json()["hits_by_state"] == {"misread": 1}
+        assert stats.json()["misread_rate"] == 1.0
+
+    async def test_only_officers_of_the_alerts_agency_act(self, stack: HotlistStack) -> None:
+        alert = await one_alert(stack)
+        assert (await move(stack, alert["id"], "tentative_hit", "adm-1", "alpr_admin")).status_code == 403
+        other = await stack.client.post(
+            f"/v1/alerts/{alert['id']}/transitions",
+            json={"to": "tentative_hit"},
+            headers=stack.as_("op-9", "operator", agency="CA0010000"),
+        )
+        assert other.status_code == 404
+        bad = await stack.client.post(
+            f"/v1/alerts/{alert['id']}/transitions",
+            json={"to": "arrested"},
+            headers=stack.as_("op-1", "operator"),
+        )
+        assert bad.status_code == 422
+
+
+async def sse_events(
+    stack: HotlistStack, headers: dict[str, str], want: int, **params: Any
+) -> list[dict[str, Any]]:
+    """Reads the stream until ``want`` events arrived; each with its arrival time."""
+    events: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+    async with stack.client.stream("GET", "/v1/alerts/stream", headers=headers, params=params) as resp:
+        assert resp.status_code == 200
+        assert resp.headers["content-type"].startswith("text/event-stream")
+        async for line in resp.aiter_lines():
+            if line.startswith("id: "):
+                current["id"] = line[4:]
+            elif line.startswith("event: "):
+                current["event"] = line[7:]
+            elif line.startswith("data: "):
+                current["data"] = json.loads(line[6:])
+            elif line == "" and "data" in current:
+                events.append({**current, "at": time.monotonic()})
+                current = {}
+                if len(events) == want:
+                    return events
+    return events
+
+
+class TestStream:
+    async def test_a_new_alert_reaches_the_stream_within_a_second(self, stack: HotlistStack) -> None:
+        hotlist_id = await stack.hotlist()
+        await stack.entry(hotlist_id, "7ABC123")
+        op = stack.as_("op-1", "operator")
+        listener = asyncio.create_task(sse_events(stack, op, 1))
+        await asyncio.sleep(0.5)  # the stream is open
+        r = read("7ABC123")
+        sent = time.monotonic()
+        assert (await stack.match(r)).status_code == 200
+        [event] = await asyncio.wait_for(listener, 5)
+        assert event["event"] == "alert.created"
+        assert event["data"]["read_id"] == r["read_id"]
+        assert event["at"] - sent < 1.0
+
+    async def test_last_event_id_resumes_and_hotlist_filters(self, stack: HotlistStack) -> None:
+        wanted = await stack.hotlist()
+        other = await stack.hotlist()
+        await stack.entry(wanted, "1AAA111")
+        await stack.entry(other, "2BBB222")
+        op = stack.as_("op-1", "operator")
+        await stack.match(read("1AAA111"))
+        first = await sse_events(stack, {**op, "Last-Event-ID": "0"}, 1)
+        await stack.match(read("2BBB222"), read("1AAA111"))
+        [alert] = [
+            a for a in await stack.alerts() if a["plate"] == "1AAA111" and a["id"] != first[0]["data"]["id"]
+        ]
+        await move(stack, alert["id"], "tentative_hit")
+        resumed = await sse_events(stack, {**op, "Last-Event-ID": first[0]["id"]}, 2, hotlist_id=wanted)
+        assert [(e["event"], e["data"]["id"]) for e in resumed] == [
+            ("alert.created", alert["id"]),
+            ("alert.transitioned", alert["id"]),
+        ]
+        assert resumed[1]["data"]["state"] == "tentative_hit"
+        foreign = stack.as_("op-9", "operator", agency="CA0010000")
+        try:
+            seen = await asyncio.wait_for(sse_events(stack, {**foreign, "Last-Event-ID": "0"}, 1), 1.5)
+        except TimeoutError:
+            seen = []
+        assert seen == []  # another agency's stream carries none of these alerts
+
+
+received: list[dict[str, Any]] = []
+fail_first: list[int] = []
+
+
+def receiver_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/hook")
+    async def hook(request: Request) -> Response:
+        body = await request.body()
+        received.append({"headers": dict(request.headers), "body": body.decode()})
+        if fail_first and len(received) <= fail_first[0]:
+            return Response(status_code=500)
+        return Response(status_code=204)
+
+    return app
+
+
+@asynccontextmanager
+async def receiver(failures: int = 0) -> AsyncIterator[str]:
+    received.clear()
+    fail_first[:] = [failures]
+    async with serve_http(receiver_app()) as url:
+        yield f"{url}/hook"
+
+
+async def eventually(check: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+class TestWebhooks:
+    async def test_the_receiver_verifies_the_signature(self, stack: HotlistStack) -> None:
+        async with receiver() as url:
+            created = await stack.client.post("/v1/webhooks", json={"url": url}, headers=stack.admin)
+            assert created.status_code == 201
+            secret = created.json()["secret"]
+            assert secret.startswith("whsec_")
+            alert = await one_alert(stack)
+            await eventually(lambda: len(received) == 1)
+        message = Webhook(secret).verify(received[0]["body"], received[0]["headers"])
+        assert message["type"] == "alert.created"
+        assert message["data"]["id"] == alert["id"]
+        assert message["data"]["crop_url"]
+        assert "crop_key" not in message["data"]
+        listed = await stack.client.get("/v1/webhooks", headers=stack.admin)
+        assert "secret" not in listed.json()[0]
+        with pytest.raises(WebhookVerificationError, match="signature"):
+            Webhook(secret).verify(received[0]["body"].replace("alert", "alarm"), received[0]["headers"])
+
+    async def test_a_failing_receiver_is_retried_with_the_same_message_id(self, stack: HotlistStack) -> None:
+        async with receiver(failures=2) as url:
+            created = await stack.client.post("/v1/webhooks", json={"url": url}, headers=stack.admin)
+            await one_alert(stack)
+            await eventually(lambda: len(received) == 3, timeout=15)
+        ids = {r["headers"]["webhook-id"] for r in received}
+        assert len(ids) == 1
+        log = await stack.client.get(f"/v1/webhooks/{created.json()['id']}/deliveries", headers=stack.admin)
+        [delivery] = log.json()["items"]
+        assert delivery["status"] == "delivered"
+        assert delivery["attempts"] == 3
+        assert delivery["last_status_code"] == 204

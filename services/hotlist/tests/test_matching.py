@@ -1,0 +1,94 @@
+"""Matching reads from ingest (R8, R11): exact, partial, confusable (lower grade), state rules,
+expiry, idempotency on the read id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hotlist_support import HotlistStack, read
+
+
+class TestMatching:
+    async def test_exact_match_makes_one_alert_with_the_read_and_entry(self, stack: HotlistStack) -> None:
+        hotlist_id = await stack.hotlist(name="BOLO")
+        entry_id = await stack.entry(hotlist_id, "7abc-123")
+        r = read("7 ABC 123")
+        resp = await stack.match(r)
+        assert resp.status_code == 200
+        assert resp.json() == {"accepted": 1}
+        [alert] = await stack.alerts()
+        assert alert["read_id"] == r["read_id"]
+        assert alert["entry_id"] == entry_id
+        assert alert["grade"] == "exact"
+        assert alert["state"] == "alert"
+        assert alert["plate"] == "7ABC123"
+        assert alert["entry"]["hotlist_name"] == "BOLO"
+        assert alert["entry"]["case_number"] == "2026-000123"
+        assert alert["crop_url"]
+        assert "X-Amz-Signature" in alert["crop_url"]
+        [event] = await stack.audit_events(action="alert.created")
+        assert event["data"]["grade"] == "exact"
+        assert event["targets"] == [alert["id"], r["read_id"]]
+
+    async def test_the_same_read_again_makes_no_second_alert(self, stack: HotlistStack) -> None:
+        hotlist_id = await stack.hotlist()
+        await stack.entry(hotlist_id, "7ABC123")
+        r = read("7ABC123")
+        await stack.match(r)
+        await stack.match(r, r)
+        assert len(await stack.alerts()) == 1
+        assert len(await stack.audit_events(action="alert.created")) == 1
+
+    async def test_partial_entries_match_by_wildcard(self, stack: HotlistStack) -> None:
+        hotlist_id = await stack.hotlist()
+        await stack.entry(hotlist_id, "7AB*12")
+        await stack.entry(hotlist_id, "9??K55")
+        await stack.match(read("7ABXY12"), read("7AB12"), read("9QRK55"), read("8AB12"), read("9QRK555"))
+        alerts = await stack.alerts()
+        assert sorted(a["plate"] for a in alerts) == ["7AB12", "7ABXY12", "9QRK55"]
+        assert {a["grade"] for a in alerts} == {"partial"}
+
+    async def test_ocr_confusable_plates_match_at_a_lower_grade(self, stack: HotlistStack) -> None:
+        hotlist_id = await stack.hotlist()
+        await stack.entry(hotlist_id, "8OB5120")
+        await stack.match(read("BD8S1Z0"), read("8OB5120"), read("8OB5121"))
+        grades = {a["plate"]: a["grade"] for a in await stack.alerts()}
+        assert grades == {"BD8S1Z0": "confusable", "8OB5120": "exact"}
+
+    async def test_state_must_agree_unless_the_read_has_none(self, stack: HotlistStack) -> None:
+        hotlist_id = await stack.hotlist()
+        await stack.entry(hotlist_id, "7ABC123", state="NV")
+        await stack.match(read("7ABC123", region="CA"))
+        assert await stack.alerts() == []
+        await stack.match(read("7ABC123", region="nv"), read("7ABC123", region="unknown"))
+        assert len(await stack.alerts()) == 2
+
+    async def test_expired_entries_other_agencies_and_silent_lists_do_not_alert(
+        self, stack: HotlistStack
+    ) -> None:
+        hotlist_id = await stack.hotlist()
+        entry_id = await stack.entry(hotlist_id, "1EXP001")
+        await stack.sql(
+            "UPDATE hotlist.entries SET expires_at = :t WHERE id = CAST(:id AS uuid)",
+            t=datetime.now(UTC) - timedelta(minutes=1),
+            id=entry_id,
+        )
+        silent = await stack.hotlist(alerting=False)
+        await stack.entry(silent, "2SIL002")
+        await stack.entry(hotlist_id, "3OTH003")
+        await stack.match(read("1EXP001"), read("2SIL002"), read("3OTH003", agency="CA0010000"))
+        assert await stack.alerts() == []
+        entry = await stack.client.get(f"/v1/hotlists/{hotlist_id}/entries/{entry_id}", headers=stack.admin)
+        assert entry.json()["status"] == "expired"
+
+    async def test_only_services_submit_reads_and_bad_batches_are_refused(self, stack: HotlistStack) -> None:
+        body = {"reads": [read("7ABC123")]}
+        officer = await stack.client.post("/v1/matches", json=body, headers=stack.as_("op-1", "operator"))
+        assert officer.status_code == 403
+        empty = await stack.client.post("/v1/matches", json={"reads": []}, headers=stack.service)
+        assert empty.status_code == 422
+        bad = await stack.client.post(
+            "/v1/matches", json={"reads": [{**read("7ABC123"), "confidence": 3}]}, headers=stack.service
+        )
+        assert bad.status_code == 422
+        assert bad.headers["content-type"].startswith("application/problem+json")
