@@ -3,6 +3,7 @@ loopback ports), tokens of each role, and shortcuts for lists, entries and reads
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,6 +93,15 @@ class HotlistStack:
             assert resp.status_code == 200, resp.text
             items: list[dict[str, Any]] = resp.json()["items"]
             return items
+
+    async def ledgered(self, want: int, timeout: float = 10.0, **params: str) -> list[dict[str, Any]]:
+        """Ledger events once ``want`` of them are there (the ledger outbox ships in the background)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            events = await self.audit_events(**params)
+            if len(events) >= want or asyncio.get_running_loop().time() > deadline:
+                return events
+            await asyncio.sleep(0.05)
 
     async def sql(self, statement: str, **params: Any) -> list[Any]:
         engine = create_async_engine(async_database_url(self.database_url))

@@ -3,9 +3,25 @@ expiry, idempotency on the read id."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import httpx
+import pytest
 from hotlist_support import HotlistStack, read
+from sqlalchemy import text
+
+from alpr_common import (
+    Action,
+    AuditClient,
+    AuditUnavailable,
+    ClientCredentials,
+    Principal,
+    audit_event,
+    make_engine,
+    make_sessionmaker,
+)
+from alpr_hotlist.ledger import outbox
 
 
 class TestMatching:
@@ -26,7 +42,7 @@ class TestMatching:
         assert alert["entry"]["case_number"] == "2026-000123"
         assert alert["crop_url"]
         assert "X-Amz-Signature" in alert["crop_url"]
-        [event] = await stack.audit_events(action="alert.created")
+        [event] = await stack.ledgered(1, action="alert.created")
         assert event["data"]["grade"] == "exact"
         assert event["targets"] == [alert["id"], r["read_id"]]
 
@@ -37,7 +53,8 @@ class TestMatching:
         await stack.match(r)
         await stack.match(r, r)
         assert len(await stack.alerts()) == 1
-        assert len(await stack.audit_events(action="alert.created")) == 1
+        await asyncio.sleep(0.5)  # the outbox has shipped whatever it would
+        assert len(await stack.ledgered(1, action="alert.created")) == 1
 
     async def test_partial_entries_match_by_wildcard(self, stack: HotlistStack) -> None:
         hotlist_id = await stack.hotlist()
@@ -92,3 +109,41 @@ class TestMatching:
         )
         assert bad.status_code == 422
         assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+class TestLedgerOutbox:
+    async def test_alert_events_wait_while_audit_is_down_and_go_when_it_is_back(
+        self, stack: HotlistStack
+    ) -> None:
+        db = stack.infra.migrated_database("alpr_hotlist", prefix="outbox")  # no service ships from it
+        engine = make_engine(db, application_name="test-outbox")
+        event = audit_event(
+            Principal(sub="svc-ingest", name="ingest", agency="CA0019400", roles=frozenset({"service"})),
+            Action.ALERT_CREATED,
+            source="hotlist",
+            data={"plate": "7OUT123"},
+        )
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                await outbox.queue(session, [event])
+            async with httpx.AsyncClient() as http:
+                down = AuditClient("http://127.0.0.1:9", http=http, credentials=None, retries=0)
+                with pytest.raises(AuditUnavailable):
+                    await outbox.ship_once(engine, down)
+                async with engine.connect() as conn:
+                    assert (
+                        await conn.execute(text("SELECT count(*) FROM hotlist.ledger_outbox"))
+                    ).scalar() == 1
+                credentials = ClientCredentials(
+                    issuer=stack.settings.oidc_issuer,
+                    client_id="svc-hotlist-test",
+                    client_secret=stack.settings.client_secret.get_secret_value(),
+                    http=http,
+                )
+                up = AuditClient(stack.audit_url, http=http, credentials=credentials)
+                assert await outbox.ship_once(engine, up) == 1
+                assert await outbox.ship_once(engine, up) == 0
+        finally:
+            await engine.dispose()
+        [shipped] = await stack.ledgered(1, action="alert.created", plate="7OUT123")
+        assert shipped["actor"]["sub"] == "svc-ingest"

@@ -18,6 +18,7 @@ from .alerts.feed import AlertFeed
 from .context import HotlistContext
 from .entries.endpoints import router as entries_router
 from .hotlists.endpoints import router as hotlists_router
+from .ledger import outbox as ledger
 from .matching.endpoints import router as matching_router
 from .settings import Settings
 from .sources import sync
@@ -44,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks = [
             asyncio.create_task(ctx.feed.run(app.state.engine)),
             asyncio.create_task(dispatcher.run(app.state.engine, ctx.http, settings, ctx.presign)),
+            asyncio.create_task(
+                ledger.run(app.state.engine, ctx.clients.audit, settings.ledger_poll_seconds)
+            ),
         ]
         if settings.scheduler:
             deps = sync.SyncDeps(settings=settings, sessions=ctx.sessions, clients=ctx.clients, http=ctx.http)

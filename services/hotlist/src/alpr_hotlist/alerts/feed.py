@@ -12,16 +12,10 @@ import asyncio
 from typing import Any
 
 import structlog
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 CHANNEL = "hotlist_alerts"
 _log = structlog.get_logger("alpr.hotlist.feed")
-
-
-async def announce(session: AsyncSession) -> None:
-    """Queues a notification that is sent when ``session``'s transaction commits."""
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
 class AlertFeed:

@@ -13,9 +13,25 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..tables import alert_events, alerts
+from .feed import CHANNEL
 
-# One writer of the event sequence at a time, held to commit: sequence order is commit order.
-_EVENTS_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('hotlist.alert_events'))")
+# Events are numbered under a transaction-level lock held to commit, so sequence order is
+# commit order and a stream resuming after N misses nothing. The same statement queues the
+# wake-up of the streams (sent on commit). The lock is a joined one-row CTE: it is taken when
+# the first row is produced, before any identity value is drawn.
+_RECORD_EVENTS = text(
+    f"""
+    WITH gate AS (
+        SELECT pg_advisory_xact_lock(hashtext('hotlist.alert_events')), pg_notify('{CHANNEL}', '')
+    )
+    INSERT INTO hotlist.alert_events (alert_id, agency, hotlist_id, kind, created_at)
+    SELECT a.id, a.agency, a.hotlist_id, :kind, :at
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:agencies AS text[]), CAST(:hotlists AS uuid[]))
+        WITH ORDINALITY AS a(id, agency, hotlist_id, n)
+    CROSS JOIN gate
+    ORDER BY a.n
+    """
+)
 
 
 async def insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> list[RowMapping]:
@@ -30,19 +46,16 @@ async def insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> list[
 
 
 async def record_events(session: AsyncSession, kind: str, rows: Sequence[RowMapping], at: datetime) -> None:
-    await session.execute(_EVENTS_LOCK)
+    """Numbers the events of ``rows`` for the streams and wakes them on commit (one round trip)."""
     await session.execute(
-        alert_events.insert(),
-        [
-            {
-                "alert_id": r["id"],
-                "agency": r["agency"],
-                "hotlist_id": r["hotlist_id"],
-                "kind": kind,
-                "created_at": at,
-            }
-            for r in rows
-        ],
+        _RECORD_EVENTS,
+        {
+            "kind": kind,
+            "at": at,
+            "ids": [r["id"] for r in rows],
+            "agencies": [r["agency"] for r in rows],
+            "hotlists": [r["hotlist_id"] for r in rows],
+        },
     )
 
 

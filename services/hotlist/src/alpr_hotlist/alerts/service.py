@@ -27,10 +27,10 @@ from alpr_common import (
 
 from ..clock import now
 from ..context import HotlistContext
+from ..ledger import outbox as ledger
 from ..vocabulary import AlertState
 from ..webhooks import service as webhooks
 from . import lifecycle, repository
-from .feed import announce
 from .schemas import AlertPublic, TransitionIn
 
 CREATED = "alert.created"
@@ -56,22 +56,22 @@ async def publish(session: AsyncSession, kind: str, rows: Sequence[RowMapping]) 
         return
     await repository.record_events(session, kind, rows, now())
     await webhooks.queue(session, kind, [_webhook_data(r) for r in rows])
-    await announce(session)
 
 
 async def create_many(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, rows: list[dict[str, Any]]
 ) -> list[RowMapping]:
-    """Inserts the alerts not made before (a redelivered read makes none) and records each new
-    one on the ledger before the batch is acknowledged."""
+    """Inserts the alerts not made before (a redelivered read makes none); their ledger events
+    are queued in the same transaction (the ledger outbox ships them)."""
     if not rows:
         return []
     created = await repository.insert_new(session, rows)
     if not created:
         return []
     await publish(session, CREATED, created)
-    await ctx.clients.audit.record(
-        *(
+    await ledger.queue(
+        session,
+        [
             audit_event(
                 principal,
                 Action.ALERT_CREATED,
@@ -87,7 +87,7 @@ async def create_many(
                 },
             )
             for r in created
-        )
+        ],
     )
     return created
 

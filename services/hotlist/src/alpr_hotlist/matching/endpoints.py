@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends
 
 from alpr_common import (
     Accepted,
-    AuditUnavailable,
     DbSession,
     Forbidden,
     MatchBatch,
@@ -31,11 +30,9 @@ Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 @router.post(
     "/v1/matches",
     response_model=Accepted,
-    responses=problem_responses(
-        Unauthenticated, TrainingRequired, Forbidden, ValidationProblem, AuditUnavailable
-    ),
+    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem),
 )
 async def post_matches(ctx: Ctx, session: DbSession, principal: Service, body: MatchBatch) -> Accepted:
     """Matches reads against the hotlists and raises alerts (internal; idempotent on read id).
-    Acknowledged only once every new alert is stored and on the ledger."""
+    Acknowledged once every new alert is stored with its ledger event (shipped by the outbox)."""
     return await service.match_batch(ctx, session, principal, body)

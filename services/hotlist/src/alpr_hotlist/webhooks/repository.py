@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -32,16 +33,34 @@ async def deactivate(session: AsyncSession, webhook_id: uuid.UUID) -> None:
     await session.execute(update(webhooks).where(webhooks.c.id == webhook_id).values(active=False))
 
 
-async def subscribers(session: AsyncSession, agencies: set[str]) -> list[RowMapping]:
-    q = select(webhooks.c.id, webhooks.c.agency, webhooks.c.hotlist_ids).where(
-        webhooks.c.active, webhooks.c.agency.in_(agencies)
+# One delivery per active subscription of each alert's agency (and hotlist, when it names some),
+# in one statement: nothing is sent from here, the dispatcher drains the queue.
+_ENQUEUE = text(
+    """
+    INSERT INTO hotlist.deliveries
+        (message_id, webhook_id, alert_id, event, payload, status, attempts, next_attempt_at, created_at)
+    SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), w.id, a.id, :event, a.payload,
+           'pending', 0, :at, :at
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:agencies AS text[]), CAST(:hotlists AS uuid[]),
+                CAST(:payloads AS jsonb[])) AS a(id, agency, hotlist_id, payload)
+    JOIN hotlist.webhooks w
+      ON w.agency = a.agency AND w.active AND (w.hotlist_ids IS NULL OR a.hotlist_id = ANY (w.hotlist_ids))
+    """
+)
+
+
+async def enqueue(session: AsyncSession, event: str, alerts: Sequence[dict[str, Any]], at: datetime) -> None:
+    await session.execute(
+        _ENQUEUE,
+        {
+            "event": event,
+            "at": at,
+            "ids": [a["id"] for a in alerts],
+            "agencies": [a["agency"] for a in alerts],
+            "hotlists": [a["hotlist_id"] for a in alerts],
+            "payloads": [json.dumps(a["payload"]) for a in alerts],
+        },
     )
-    return list((await session.execute(q)).mappings().all())
-
-
-async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(deliveries.insert(), list(rows))
 
 
 async def log_page(

@@ -93,34 +93,25 @@ async def deliveries(
     return Page[DeliveryPublic](items=items, next_cursor=nxt)
 
 
-async def queue(session: AsyncSession, event: str, alerts: Sequence[dict[str, Any]]) -> int:
+async def queue(session: AsyncSession, event: str, alerts: Sequence[dict[str, Any]]) -> None:
     """Queues one delivery per subscribed webhook of each alert's agency and hotlist.
 
     ``alerts`` are the alerts' public data plus ``crop_key`` (the URL is presigned at send time,
     so a retried delivery never carries an expired link)."""
     if not alerts:
-        return 0
-    hooks = await repository.subscribers(session, {a["agency"] for a in alerts})
+        return
     stamp = now()
-    rows: list[dict[str, Any]] = []
-    for alert in alerts:
-        for hook in hooks:
-            if hook["agency"] != alert["agency"]:
-                continue
-            if hook["hotlist_ids"] and uuid.UUID(str(alert["hotlist_id"])) not in hook["hotlist_ids"]:
-                continue
-            rows.append(
-                {
-                    "message_id": f"msg_{uuid.uuid4().hex}",
-                    "webhook_id": hook["id"],
-                    "alert_id": alert["id"],
-                    "event": event,
-                    "payload": {"type": event, "timestamp": stamp.isoformat(), "data": alert},
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": stamp,
-                    "created_at": stamp,
-                }
-            )
-    await repository.enqueue(session, rows)
-    return len(rows)
+    await repository.enqueue(
+        session,
+        event,
+        [
+            {
+                "id": a["id"],
+                "agency": a["agency"],
+                "hotlist_id": a["hotlist_id"],
+                "payload": {"type": event, "timestamp": stamp.isoformat(), "data": a},
+            }
+            for a in alerts
+        ],
+        stamp,
+    )
