@@ -4,17 +4,21 @@ mints tokens for it, and `alpr dev down` leaves no process behind."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import psutil
 import pytest
+from PIL import Image
 
 from alpr_devstack.components import port_free
 from alpr_devstack.stack import ISSUER_PORT, POSTGRES_PORT, S3_PORT, SEAWEED_BASE_PORT, SERVICES
@@ -115,6 +119,10 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
             if name != "recognition":
                 assert httpx.get(f"{base}/readyz").status_code == 200
 
+        # The seeded hotlist (the sample NCIC extract) alerts on an edge read of the demo camera:
+        # camera -> ingest -> outbox -> hotlist -> alert, over the running stack.
+        _edge_read_raises_an_alert(env, offset)
+
         # The audit service signs checkpoints with the stack's persistent key, not a random one.
         assert "ephemeral_signing_key" not in (data_dir / "logs" / "audit.log").read_text()
 
@@ -130,6 +138,50 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
     for port in SERVICES.values():
         assert port_free(port + offset)
     assert _alpr(env, "dev", "status").returncode == 1
+
+
+def _token(env: dict[str, str], sub: str, roles: str, *extra: str) -> dict[str, str]:
+    minted = _alpr(
+        env, "dev", "token", "--sub", sub, "--name", sub, "--agency", "CA0019400", "--roles", roles, *extra
+    )
+    assert minted.returncode == 0, minted.stderr
+    return {"Authorization": f"Bearer {minted.stdout.strip().splitlines()[-1]}"}
+
+
+def _edge_read_raises_an_alert(env: dict[str, str], offset: int) -> None:
+    trained = ("--training-expires", "2099-01-01")
+    admin, operator = _token(env, "adm", "alpr_admin", *trained), _token(env, "op", "operator", *trained)
+    camera = _token(env, "cam-demo-1", "camera", "--client-id", "cam-demo-1")
+    ingest, hotlist = (f"http://127.0.0.1:{SERVICES[n] + offset}" for n in ("ingest", "hotlist"))
+    [seeded] = httpx.get(f"{hotlist}/v1/hotlists", headers=operator).json()["items"]
+    assert seeded["kind"] == "ncic_stolen_vehicle"
+    assert seeded["active_entries"] > 0
+    [cam] = httpx.get(f"{ingest}/v1/cameras", headers=admin).json()["items"]
+    crop = io.BytesIO()
+    Image.new("RGB", (120, 40), (230, 230, 230)).save(crop, format="JPEG")
+    form = {
+        "camera_id": cam["id"],
+        "captured_at": datetime.now(UTC).isoformat(),
+        "latitude": "37.3361",
+        "longitude": "-121.8905",
+        "plate": "7ABC123",
+        "region": "CA",
+        "confidence": "0.91",
+    }
+    posted = httpx.post(
+        f"{ingest}/v1/reads",
+        data=form,
+        files={"crop": ("c.jpg", crop.getvalue(), "image/jpeg")},
+        headers=camera,
+    )
+    assert posted.status_code == 202, posted.text
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        alerts = httpx.get(f"{hotlist}/v1/alerts", headers=operator).json()["items"]
+        if any(a["read_id"] == posted.json()["id"] for a in alerts):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the edge read raised no alert within 20 s")
 
 
 @pytest.mark.stack

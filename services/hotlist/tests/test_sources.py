@@ -15,10 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Response
 from hotlist_support import HotlistStack, read
 
+from alpr_common import ServiceClients, make_engine, make_sessionmaker
 from alpr_devstack.testing import serve_http
+from alpr_hotlist.sources.sync import SyncDeps, sync_due
 
 SAMPLE = Path(__file__).parents[1] / "src" / "alpr_hotlist" / "sources" / "sample_ncic.csv"
 HEADER = "plate,state,reason,ncic_number,expiry\n"
@@ -230,3 +233,23 @@ async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
     return proc.returncode or 0, out.decode(), err.decode()
+
+
+class TestScheduler:
+    async def test_due_sources_sync_once_even_with_two_replicas_polling(self, stack: HotlistStack) -> None:
+        _, source_id, _ = await file_source(stack, HEADER + "7ABC123,CA,,,\n")
+        engine = make_engine(stack.database_url, application_name="test-scheduler")
+        try:
+            async with httpx.AsyncClient() as http:
+                deps = SyncDeps(
+                    settings=stack.settings,
+                    sessions=make_sessionmaker(engine),
+                    clients=ServiceClients.build(stack.settings, http),
+                    http=http,
+                )
+                first, second = await asyncio.gather(sync_due(deps), sync_due(deps))
+                assert sorted(len(r) for r in (first, second)) == [0, 1]
+                assert [str(r.source_id) for r in first + second] == [source_id]
+                assert await sync_due(deps) == []  # not due again for an hour
+        finally:
+            await engine.dispose()

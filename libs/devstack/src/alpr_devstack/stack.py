@@ -5,8 +5,10 @@ in ``<data dir>/run/stack.json`` so that ``alpr dev down`` stops exactly that.""
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -199,9 +201,21 @@ class Stack:
             self.seed_demo(state)
         return state
 
+    def feed_dir(self) -> Path:
+        """Where `file://` hotlist sources may point (the sample NCIC extract is copied there)."""
+        path = self.config.data_dir / "feeds"
+        path.mkdir(parents=True, exist_ok=True)
+        spec = importlib.util.find_spec("alpr_hotlist")
+        if spec is not None and spec.origin is not None:
+            sample = Path(spec.origin).parent / "sources" / "sample_ncic.csv"
+            if sample.exists():
+                shutil.copyfile(sample, path / "sample_ncic.csv")
+        return path
+
     def seed_demo(self, state: dict[str, Any]) -> None:
         """The demo agency's camera, registered through ingest's own API (so it is audited like
-        any registration); a second `up` finds it already there."""
+        any registration), and a hotlist fed from the sample NCIC extract; a second `up` finds
+        them already there."""
         issuer = state["components"]["issuer"]["url"]
         admin = IssuerState(self.config.data_dir / "issuer").admin_secret
         minted = httpx.post(
@@ -235,6 +249,41 @@ class Stack:
             self.say(f"seed: the demo camera was not registered ({resp.status_code}: {resp.text[:200]})")
         else:
             self.say("seed: demo camera cam-demo-1 registered for CA0019400")
+        self._seed_hotlist(token)
+
+    def _seed_hotlist(self, token: str) -> None:
+        hotlist = self.config.service_url("hotlist")
+        headers = {"Authorization": f"Bearer {token}"}
+        resp = httpx.post(
+            f"{hotlist}/v1/hotlists",
+            timeout=15,
+            headers=headers,
+            json={
+                "name": "NCIC stolen vehicles (sample extract)",
+                "kind": "ncic_stolen_vehicle",
+                "priority": 1,
+            },
+        )
+        if resp.status_code == 409:
+            return
+        if resp.status_code != 201:
+            self.say(f"seed: the demo hotlist was not made ({resp.status_code}: {resp.text[:200]})")
+            return
+        feed = (self.feed_dir() / "sample_ncic.csv").as_uri()
+        source = httpx.post(
+            f"{hotlist}/v1/sources",
+            timeout=15,
+            headers=headers,
+            json={"hotlist_id": resp.json()["id"], "url": feed, "format": "csv"},
+        )
+        if source.status_code != 201:
+            self.say(
+                f"seed: the demo hotlist source was not made ({source.status_code}: {source.text[:200]})"
+            )
+            return
+        synced = httpx.post(f"{hotlist}/v1/sources/{source.json()['id']}:sync", timeout=60, headers=headers)
+        loaded = synced.json().get("loaded") if synced.status_code == 200 else synced.status_code
+        self.say(f"seed: demo hotlist fed from {feed} ({loaded} entries)")
 
     def _start_postgres(self, components: dict[str, Any]) -> str:
         if self.config.database_url:
@@ -348,6 +397,7 @@ class Stack:
                 f"{prefix}_CLIENT_ID": f"svc-{name}",
                 f"{prefix}_CLIENT_SECRET": secrets["clients"][name],
                 **({"AUDIT_SIGNING_KEY": secrets["audit_signing_key"]} if name == "audit" else {}),
+                **({"HOTLIST_FEED_DIR": str(self.feed_dir())} if name == "hotlist" else {}),
             },
         )
         components[name] = {

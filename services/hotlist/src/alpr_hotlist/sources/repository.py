@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,15 +60,23 @@ async def list_for(session: AsyncSession, agency: str | None) -> list[RowMapping
     return list((await session.execute(q)).mappings().all())
 
 
-async def due(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
-    """Enabled sources whose interval has passed since their last attempt."""
-    q = select(sources.c.id, sources.c.interval_minutes, sources.c.last_attempt_at).where(sources.c.enabled)
-    rows = (await session.execute(q)).all()
-    return [
-        r.id
-        for r in rows
-        if r.last_attempt_at is None or (now - r.last_attempt_at).total_seconds() >= r.interval_minutes * 60
-    ]
+async def claim_due(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    """Enabled sources whose interval has passed since their last attempt, claimed by stamping
+    the attempt in one statement: of several replicas polling at once, one syncs each source."""
+    q = (
+        update(sources)
+        .where(
+            sources.c.enabled,
+            or_(
+                sources.c.last_attempt_at.is_(None),
+                sources.c.last_attempt_at
+                <= now - func.make_interval(0, 0, 0, 0, 0, sources.c.interval_minutes),
+            ),
+        )
+        .values(last_attempt_at=now)
+        .returning(sources.c.id)
+    )
+    return list((await session.execute(q)).scalars().all())
 
 
 async def update_source(session: AsyncSession, source_id: uuid.UUID, values: dict[str, Any]) -> None:

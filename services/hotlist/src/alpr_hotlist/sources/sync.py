@@ -193,8 +193,8 @@ async def _failed(
 
 async def sync_due(deps: SyncDeps) -> list[SyncPublic]:
     """Syncs every enabled source whose interval has passed (the in-service scheduler)."""
-    async with deps.sessions() as session:
-        ids = await repository.due(session, now())
+    async with deps.sessions() as session, session.begin():
+        ids = await repository.claim_due(session, now())
     return [await sync_source(deps, source_id) for source_id in ids]
 
 
