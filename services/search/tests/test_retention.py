@@ -20,6 +20,11 @@ from alpr_devstack.testing import serve_http
 from alpr_search.retention.service import purge
 
 NOW = datetime.now(UTC)
+# Half-way between the start of the 90-day cutoff's UTC day and the cutoff (any time of day).
+_CUTOFF = NOW - timedelta(days=90)
+_EDGE_DAYS = (
+    (_CUTOFF - _CUTOFF.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 2 / 86400
+)
 
 
 def _row(plate: str, days_ago: float, agency: str = "CA0019400") -> dict[str, Any]:
@@ -52,7 +57,7 @@ async def test_purge_drops_expired_partitions_and_records_counts_R16(search_stac
         _row("OLD2", 95),
         _row("OLD3", 95, agency="CA0010900"),
         _row("KEEP1", 10),
-        _row("EDGE", 90.5),
+        _row("EDGE", 90 + _EDGE_DAYS),  # before the cutoff, in the cutoff's own day: its partition stays
     ]
     resp = await search_stack.client.post(
         "/v1/detections:batch", json={"detections": rows}, headers=search_stack.service

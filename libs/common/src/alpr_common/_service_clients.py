@@ -57,6 +57,13 @@ class HotlistClient(_StatsMixin):
         """``POST /v1/matches``: reads to match against the hotlists (idempotent on read id)."""
         return await self.post_model("/v1/matches", batch, Accepted)
 
+    async def shared_entries(self, agency: str) -> list[dict[str, Any]]:
+        """``GET /v1/shared-entries?agency=``: the agency's entries flagged shareable (internal)."""
+        resp = await self.request("GET", "/v1/shared-entries", params={"agency": agency})
+        body = resp.json()
+        items = body.get("items", []) if isinstance(body, dict) else []
+        return [i for i in items if isinstance(i, dict)]
+
 
 class SearchClient(_StatsMixin):
     service_name = "search"
@@ -64,6 +71,13 @@ class SearchClient(_StatsMixin):
     async def detections_batch(self, batch: DetectionBatch) -> Accepted:
         """``POST /v1/detections:batch``: detections into the store (idempotent on id)."""
         return await self.post_model("/v1/detections:batch", batch, Accepted)
+
+    async def search(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/searches`` as a service (sharing's fulfilment names `agency` and
+        `sharing_request_id`); problems raise ``ServiceCallError``."""
+        resp = await self.request("POST", "/v1/searches", json=body)
+        answer = resp.json()
+        return answer if isinstance(answer, dict) else {}
 
 
 class AuditClient(_WhoamiMixin):

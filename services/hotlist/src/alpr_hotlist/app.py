@@ -21,6 +21,7 @@ from .hotlists.endpoints import router as hotlists_router
 from .ledger import outbox as ledger
 from .matching.endpoints import router as matching_router
 from .settings import Settings
+from .shared import router as shared_router
 from .sources import sync
 from .sources.endpoints import router as sources_router
 from .stats import router as stats_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             alerts_router,
             webhooks_router,
             stats_router,
+            shared_router,
         ],
         uses_database=True,
         uses_object_store=True,

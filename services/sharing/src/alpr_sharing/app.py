@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from alpr_common import create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
+from .agencies.endpoints import router as agencies_router
+from .context import SharingContext
+from .mous.endpoints import router as mous_router
+from .releases.endpoints import router as requests_router
 from .settings import Settings
+from .stats import router as stats_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.sharing = SharingContext(settings, app.state.clients)
+        yield
+
     return create_service_app(
         service=SERVICE,
-        settings=settings or Settings(),
+        settings=settings,
         description=SERVICE_DOC or "",
+        routers=[agencies_router, mous_router, requests_router, stats_router],
         uses_database=True,
         uses_object_store=False,
+        lifespan=lifespan,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from alpr_common import ServiceSettings
@@ -9,3 +10,18 @@ from alpr_common import ServiceSettings
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SHARING_", extra="ignore", populate_by_name=True)
+
+    # How long after approval the partner may fetch the results.
+    release_window_hours: int = Field(72, ge=1, le=720)
+    # R29: by default only public agencies of the host's state receive data, never federal ones.
+    host_state: str = Field("CA", pattern=r"^[A-Z]{2}$")
+    allow_out_of_state: bool = False
+    allow_federal: bool = False
+    # The longest time window one request may cover.
+    max_scope_days: int = Field(90, ge=1, le=1825)
+    # R26: where requests from agencies that are not law enforcement are sent instead.
+    records_release_text: str = (
+        "This agency releases ALPR data only to law-enforcement and prosecutorial agencies. "
+        "Other requests go through the agency's public records process (California Public "
+        "Records Act); contact its Records Unit."
+    )

@@ -1,0 +1,1 @@
+"""Partner agencies: who may ask, recognised by their machine clients' ids."""

@@ -1,0 +1,68 @@
+"""``/v1/agencies`` (``alpr_admin``): partner agencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, status
+
+from alpr_common import (
+    AuditUnavailable,
+    Conflict,
+    DbSession,
+    Forbidden,
+    NotFound,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from . import service
+from .schemas import ORI_PATTERN, AgencyCreate, AgencyPublic, AgencyUpdate
+
+router = APIRouter(tags=["agencies"])
+Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+Ori = Annotated[str, Path(pattern=ORI_PATTERN)]
+_errors = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.post(
+    "/v1/agencies",
+    response_model=AgencyPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*_errors, Conflict, ValidationProblem, AuditUnavailable),
+)
+async def create_agency(ctx: Ctx, session: DbSession, principal: Admin, body: AgencyCreate) -> AgencyPublic:
+    """Registers a partner agency with its kind (R24, R26), state and federal status (R29)."""
+    return await service.create(ctx, session, principal, body)
+
+
+@router.get("/v1/agencies", response_model=list[AgencyPublic], responses=problem_responses(*_errors))
+async def list_agencies(session: DbSession, principal: Admin) -> list[AgencyPublic]:
+    """Every registered partner agency."""
+    return await service.list_agencies(session)
+
+
+@router.get(
+    "/v1/agencies/{ori}", response_model=AgencyPublic, responses=problem_responses(*_errors, NotFound)
+)
+async def get_agency(session: DbSession, principal: Admin, ori: Ori) -> AgencyPublic:
+    """One partner agency."""
+    return await service.get(session, ori)
+
+
+@router.patch(
+    "/v1/agencies/{ori}",
+    response_model=AgencyPublic,
+    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+)
+async def update_agency(
+    ctx: Ctx, session: DbSession, principal: Admin, ori: Ori, body: AgencyUpdate
+) -> AgencyPublic:
+    """Changes a partner agency (audited)."""
+    return await service.update(ctx, session, principal, ori, body)

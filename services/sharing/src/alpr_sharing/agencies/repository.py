@@ -1,0 +1,32 @@
+"""Persistence of partner agencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..tables import agencies
+
+
+async def create(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(agencies.insert().values(**row))
+
+
+async def get(session: AsyncSession, ori: str) -> RowMapping | None:
+    return (await session.execute(select(agencies).where(agencies.c.ori == ori))).mappings().first()
+
+
+async def by_client(session: AsyncSession, client_id: str) -> RowMapping | None:
+    q = select(agencies).where(agencies.c.client_ids.any(client_id))
+    return (await session.execute(q)).mappings().first()
+
+
+async def list_all(session: AsyncSession) -> list[RowMapping]:
+    return list((await session.execute(select(agencies).order_by(agencies.c.ori))).mappings().all())
+
+
+async def update_agency(session: AsyncSession, ori: str, values: dict[str, Any]) -> None:
+    await session.execute(update(agencies).where(agencies.c.ori == ori).values(**values))

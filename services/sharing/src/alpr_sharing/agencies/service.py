@@ -1,0 +1,74 @@
+"""Registration of partner agencies (``alpr_admin``), audited. A machine client id belongs to
+one agency only: that is how a partner's token is tied to its agency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import Action, Conflict, NotFound, Principal, actor_of, audit_event
+
+from ..clock import now
+from ..context import SharingContext
+from . import repository
+from .schemas import AgencyCreate, AgencyPublic, AgencyUpdate
+
+
+async def _check_clients(session: AsyncSession, ori: str, client_ids: list[str]) -> None:
+    for client_id in client_ids:
+        owner = await repository.by_client(session, client_id)
+        if owner is not None and owner["ori"] != ori:
+            raise Conflict(f"The client id {client_id!r} is registered to another agency.")
+
+
+async def create(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, body: AgencyCreate
+) -> AgencyPublic:
+    if await repository.get(session, body.ori) is not None:
+        raise Conflict("An agency with this ORI is registered.")
+    await _check_clients(session, body.ori, body.client_ids)
+    stamp = now()
+    row: dict[str, Any] = {
+        **body.model_dump(mode="json"),
+        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    await repository.create(session, row)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.AGENCY_CREATED,
+            source="sharing",
+            targets=[body.ori],
+            data=body.model_dump(mode="json"),
+        )
+    )
+    return AgencyPublic.model_validate(row)
+
+
+async def get(session: AsyncSession, ori: str) -> AgencyPublic:
+    row = await repository.get(session, ori)
+    if row is None:
+        raise NotFound()
+    return AgencyPublic.model_validate(dict(row))
+
+
+async def list_agencies(session: AsyncSession) -> list[AgencyPublic]:
+    return [AgencyPublic.model_validate(dict(r)) for r in await repository.list_all(session)]
+
+
+async def update(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, ori: str, body: AgencyUpdate
+) -> AgencyPublic:
+    await get(session, ori)
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    if "client_ids" in changes:
+        await _check_clients(session, ori, changes["client_ids"])
+    if changes:
+        await repository.update_agency(session, ori, {**changes, "updated_at": now()})
+        await ctx.clients.audit.record(
+            audit_event(principal, Action.AGENCY_UPDATED, source="sharing", targets=[ori], data=changes)
+        )
+    return await get(session, ori)

@@ -1,0 +1,113 @@
+"""MOUs (R28): drafted, activated and suspended by the host's ``alpr_admin``; only one that is
+active and within its dates allows any request or feed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem, actor_of, audit_event
+
+from ..agencies import repository as agencies
+from ..clock import now
+from ..context import SharingContext
+from ..vocabulary import MouState
+from . import repository
+from .schemas import MouCreate, MouPublic, StateChange
+
+# draft -> active -> suspended (and back to active); `expired` follows from the dates.
+MOVES = {
+    "activate": ({MouState.DRAFT, MouState.SUSPENDED}, MouState.ACTIVE),
+    "suspend": ({MouState.ACTIVE}, MouState.SUSPENDED),
+}
+
+
+def in_force(row: RowMapping | dict[str, Any]) -> bool:
+    stamp = now()
+    return bool(row["state"] == MouState.ACTIVE and row["effective_from"] <= stamp < row["expires_at"])
+
+
+def public(row: RowMapping | dict[str, Any]) -> MouPublic:
+    state = MouState.EXPIRED if row["expires_at"] <= now() else row["state"]
+    return MouPublic.model_validate({**row, "state": state, "in_force": in_force(row)})
+
+
+async def create(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, body: MouCreate
+) -> MouPublic:
+    if await agencies.get(session, body.agency_ori) is None:
+        raise ValidationProblem("The partner agency is not registered (POST /v1/agencies first).")
+    if body.agency_ori == principal.agency:
+        raise ValidationProblem("An agency does not hold an MOU with itself.")
+    stamp = now()
+    row: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "host_agency": principal.agency,
+        **body.model_dump(mode="json"),
+        "effective_from": body.effective_from,
+        "expires_at": body.expires_at,
+        "state": MouState.DRAFT.value,
+        "history": [],
+        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    await repository.create(session, row)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.MOU_CREATED,
+            source="sharing",
+            targets=[str(row["id"]), body.agency_ori],
+            data={k: v for k, v in body.model_dump(mode="json").items() if k != "terms"},
+        )
+    )
+    return public(row)
+
+
+async def get(session: AsyncSession, principal: Principal, mou_id: uuid.UUID) -> MouPublic:
+    row = await repository.get(session, principal.agency, mou_id)
+    if row is None:
+        raise NotFound()
+    return public(row)
+
+
+async def list_mous(session: AsyncSession, principal: Principal) -> list[MouPublic]:
+    return [public(r) for r in await repository.list_for(session, principal.agency)]
+
+
+async def move(
+    ctx: SharingContext,
+    session: AsyncSession,
+    principal: Principal,
+    mou_id: uuid.UUID,
+    verb: str,
+    body: StateChange,
+) -> MouPublic:
+    row = await repository.get(session, principal.agency, mou_id, lock=True)
+    if row is None:
+        raise NotFound()
+    sources, target = MOVES[verb]
+    if row["expires_at"] <= now():
+        raise Conflict("The MOU has expired.")
+    if row["state"] not in sources:
+        raise Conflict(
+            f"A {row['state']} MOU cannot be {'activated' if verb == 'activate' else 'suspended'}."
+        )
+    stamp = now()
+    step = {"from": row["state"], "to": target.value, "by": {"sub": principal.sub, "name": principal.name},
+            "at": stamp.isoformat(), "note": body.note}  # fmt: skip
+    await repository.set_state(session, mou_id, target.value, [*row["history"], step], stamp)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.MOU_STATE_CHANGED,
+            source="sharing",
+            targets=[str(mou_id), row["agency_ori"]],
+            data={"from": row["state"], "to": target.value, "note": body.note, "partner": row["agency_ori"]},
+        )
+    )
+    return await get(session, principal, mou_id)

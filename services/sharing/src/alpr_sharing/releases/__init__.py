@@ -1,0 +1,1 @@
+"""Written requests (R24): filing with the refusal rules, decisions, and fulfilment."""

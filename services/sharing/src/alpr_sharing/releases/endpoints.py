@@ -1,0 +1,125 @@
+"""``/v1/requests``, decisions, results, and the partner hotlist feed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import JSONResponse
+
+from alpr_common import (
+    PROBLEM_MEDIA_TYPE,
+    AuditUnavailable,
+    Conflict,
+    Cursor,
+    DbSession,
+    Forbidden,
+    NotFound,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    Unavailable,
+    ValidationProblem,
+    problem_responses,
+    request_id_var,
+    require_roles,
+)
+
+from ..context import Ctx
+from ..vocabulary import RequestStatus
+from . import service
+from .schemas import DecisionIn, RequestCreate, RequestPublic, Results, SharedHotlist
+
+router = APIRouter(tags=["requests"])
+Filer = Annotated[Principal, Depends(require_roles(Role.PARTNER, Role.RECORDS))]
+Decider = Annotated[Principal, Depends(require_roles(Role.COMMANDER, Role.SUPERVISOR))]
+Reader = Annotated[Principal, Depends(require_roles(*service.STAFF, Role.PARTNER))]
+Partner = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
+_errors = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.post(
+    "/v1/requests",
+    response_model=RequestPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **problem_responses(*_errors, ValidationProblem, AuditUnavailable),
+        403: {
+            "description": "Refused (`urn:alpr:problem:request-refused`, with `reason` and "
+            "`sharing_request_id`; kept on file), or not permitted."
+        },
+    },  # fmt: skip
+)
+async def file_request(ctx: Ctx, session: DbSession, principal: Filer, body: RequestCreate) -> Any:
+    """Files a written request (R24): by a partner for its own agency, or by records staff on a
+    partner's behalf (`agency_ori`). Refused at once, and kept on file with the reason, when
+    the agency is not law enforcement (R26: the answer points to the records process), federal
+    or out of state (R29), the purpose is prohibited (R7), or no MOU in force covers it (R28)."""
+    filed, verdict = await service.file(ctx, session, principal, body)
+    if verdict.refusal is None:
+        return filed
+    problem = {**service.refusal_problem(filed, verdict), "request_id": request_id_var.get()}
+    return JSONResponse(problem, status_code=403, media_type=PROBLEM_MEDIA_TYPE)
+
+
+@router.get("/v1/requests", response_model=list[RequestPublic], responses=problem_responses(*_errors))
+async def list_requests(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Reader,
+    status: RequestStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[RequestPublic]:
+    """Requests on file, newest first: the host's (staff) or the partner's own."""
+    return await service.list_requests(ctx, session, principal, status, limit)
+
+
+@router.get(
+    "/v1/requests/{request_id}", response_model=RequestPublic, responses=problem_responses(*_errors, NotFound)
+)
+async def get_request(
+    ctx: Ctx, session: DbSession, principal: Reader, request_id: uuid.UUID
+) -> RequestPublic:
+    """One request (a partner sees only its own; anything else is 404)."""
+    return await service.get(ctx, session, principal, request_id)
+
+
+@router.post(
+    "/v1/requests/{request_id}/decision",
+    response_model=RequestPublic,
+    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+)
+async def decide_request(
+    ctx: Ctx, session: DbSession, principal: Decider, request_id: uuid.UUID, body: DecisionIn
+) -> RequestPublic:
+    """Approves or denies (a commander; for an exigent request also a supervisor, R25), with the
+    approver, time and note on file and on the ledger. The requester never decides."""
+    return await service.decide(ctx, session, principal, request_id, body)
+
+
+@router.get(
+    "/v1/requests/{request_id}/results",
+    response_model=Results,
+    responses=problem_responses(*_errors, NotFound, AuditUnavailable, Unavailable),
+)
+async def request_results(
+    ctx: Ctx, session: DbSession, principal: Partner, request_id: uuid.UUID, cursor: Cursor = None
+) -> Results:
+    """Exactly the approved scope, at most the MOU's `max_results`, to the requesting partner,
+    within `release_window_hours` of approval while the MOU is in force; the release is on the
+    ledger first. Every other case is the same 404 (R27)."""
+    return await service.results(ctx, session, principal, request_id, cursor)
+
+
+@router.get(
+    "/v1/shared-hotlist",
+    response_model=SharedHotlist,
+    tags=["hotlists"],
+    responses=problem_responses(*_errors, NotFound, AuditUnavailable, Unavailable),
+)
+async def shared_hotlist(ctx: Ctx, session: DbSession, principal: Partner) -> SharedHotlist:
+    """Our entries flagged shareable, for partners whose MOU in force shares hotlists; each with
+    its `refreshed_at` (R11: the partner stops using it 24 hours after that)."""
+    return await service.shared_hotlist(ctx, session, principal)

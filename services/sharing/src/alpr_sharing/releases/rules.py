@@ -1,0 +1,58 @@
+"""The filing rules of a request, as a plain function: who may receive data at all (R24, R26,
+R29), for what (R7), and under which agreement (R28). The first rule broken is the refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from alpr_common import Purpose
+
+from ..settings import Settings
+from ..vocabulary import AgencyKind, Refusal
+from .schemas import RequestCreate
+
+
+@dataclass(frozen=True)
+class Verdict:
+    mou: Any | None  # the MOU the request is filed under
+    refusal: Refusal | None = None
+    detail: str = ""
+
+
+def judge(settings: Settings, partner: Any, body: RequestCreate, mous_in_force: Sequence[Any]) -> Verdict:
+    """``partner`` is the requesting agency's row; ``mous_in_force`` its MOUs in force with the
+    host, newest first."""
+    if partner["kind"] == AgencyKind.OTHER:
+        return Verdict(None, Refusal.NOT_LAW_ENFORCEMENT, settings.records_release_text)
+    if partner["federal"] and not settings.allow_federal:
+        return Verdict(None, Refusal.FEDERAL_AGENCY, "Data is not released to federal agencies (R29).")
+    if partner["state"] != settings.host_state and not settings.allow_out_of_state:
+        return Verdict(
+            None,
+            Refusal.OUT_OF_STATE,
+            f"Data is released only to public agencies of {settings.host_state} (R29).",
+        )
+    if Purpose(body.purpose).prohibited:
+        return Verdict(
+            None, Refusal.PROHIBITED_PURPOSE, f"The purpose {body.purpose} is prohibited (R7, R29)."
+        )
+    if not mous_in_force:
+        return Verdict(None, Refusal.NO_MOU, "No MOU with this agency is in force (R28).")
+    listed = [m for m in mous_in_force if body.purpose in m["purposes"]]
+    if not listed:
+        return Verdict(
+            None, Refusal.SCOPE_BEYOND_MOU, f"No MOU in force permits the purpose {body.purpose} (R28)."
+        )
+    days = (body.scope.to - body.scope.from_).total_seconds() / 86400
+    if days > settings.max_scope_days:
+        return Verdict(
+            listed[0],
+            Refusal.SCOPE_BEYOND_MOU,
+            f"The time window is {days:.0f} days; at most {settings.max_scope_days} per request.",
+        )
+    literals = sum(c.isalnum() for c in body.scope.plate)
+    if literals < 3:
+        return Verdict(listed[0], Refusal.SCOPE_BEYOND_MOU, "The scope names fewer than 3 plate characters.")
+    return Verdict(listed[0])

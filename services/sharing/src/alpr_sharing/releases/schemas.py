@@ -1,0 +1,120 @@
+"""API shapes of requests, decisions and releases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from alpr_common import Purpose
+
+from ..vocabulary import RequestStatus
+
+
+class Area(BaseModel):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    radius_m: float = Field(gt=0, le=100_000)
+
+
+class Scope(BaseModel):
+    plate: str = Field(
+        min_length=1, max_length=32, description="Full or partial (`*` any run, `?` one character, R8)."
+    )
+    from_: AwareDatetime = Field(alias="from")
+    to: AwareDatetime
+    area: Area | None = None
+
+    model_config = {"populate_by_name": True}
+
+    @model_validator(mode="after")
+    def _window(self) -> Scope:
+        if self.to <= self.from_:
+            raise ValueError("`to` must come after `from`")
+        return self
+
+
+class RequestCreate(BaseModel):
+    requester_name: str = Field(min_length=1, max_length=200, description="The requesting person (R24).")
+    purpose: Purpose = Field(description="Prohibited purposes (R7) are accepted, then refused and recorded.")
+    case_number: str | None = Field(None, max_length=64, description="When applicable (R24).")
+    scope: Scope
+    exigent: bool = False
+    justification: str | None = Field(
+        None, max_length=4000, description="Required for an exigent request (R25)."
+    )
+    target_agency: str | None = Field(
+        None, pattern=r"^[A-Z0-9]{2,32}$", description="The host agency; optional when there is only one."
+    )
+    agency_ori: str | None = Field(
+        None, pattern=r"^[A-Z0-9]{2,32}$", description="`records` staff only: the requesting partner."
+    )
+
+    @model_validator(mode="after")
+    def _exigent(self) -> RequestCreate:
+        if self.exigent and not (self.justification or "").strip():
+            raise ValueError("an exigent request needs a justification")
+        return self
+
+
+class DecisionKind(StrEnum):
+    APPROVE = "approve"
+    DENY = "deny"
+
+
+class DecisionIn(BaseModel):
+    decision: DecisionKind
+    note: str | None = Field(None, max_length=4000)
+
+
+class Person(BaseModel):
+    sub: str
+    name: str
+
+
+class RequestPublic(BaseModel):
+    id: uuid.UUID
+    host_agency: str
+    agency_ori: str
+    mou_id: uuid.UUID | None
+    requester_name: str
+    filed_by: Person
+    purpose: str
+    case_number: str | None
+    scope: dict[str, Any]
+    exigent: bool
+    justification: str | None
+    status: RequestStatus
+    refusal_reason: str | None
+    refusal_detail: str | None
+    decided_by: Person | None
+    decided_at: datetime | None
+    decision_note: str | None
+    released_count: int
+    last_released_at: datetime | None
+    release_until: datetime | None = Field(
+        description="Approved requests: results can be fetched until then."
+    )
+    created_at: datetime
+
+
+class Results(BaseModel):
+    request_id: uuid.UUID
+    items: list[dict[str, Any]] = Field(description="Detections as `POST /v1/searches` answers them.")
+    next_cursor: str | None = None
+
+
+class SharedHotlistItem(BaseModel):
+    plate: str
+    state: str
+    kind: str
+    reason: str | None
+    expires_at: datetime | None
+    refreshed_at: datetime
+
+
+class SharedHotlist(BaseModel):
+    items: list[SharedHotlistItem]

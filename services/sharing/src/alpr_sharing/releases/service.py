@@ -1,0 +1,350 @@
+"""Requests (R24-R29): filed by a partner (identified by its client id) or by records staff on
+its behalf, refused at once when a rule says so (kept on file with the reason), decided by a
+commander (a supervisor for exigent ones, R25; never the requester), and fulfilled to the
+requesting partner only, within the release window, while its MOU is in force. Everything a
+partner is not entitled to see answers one and the same 404 (R27)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import (
+    Action,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Outcome,
+    Principal,
+    Purpose,
+    Role,
+    ServiceCallError,
+    Unavailable,
+    ValidationProblem,
+    audit_event,
+)
+
+from ..agencies import repository as agencies
+from ..clock import now
+from ..context import SharingContext
+from ..mous import repository as mous
+from ..mous.service import in_force
+from ..vocabulary import RequestStatus
+from . import repository, rules
+from .schemas import DecisionIn, DecisionKind, RequestCreate, RequestPublic, Results, SharedHotlist
+
+STAFF = (Role.COMMANDER, Role.SUPERVISOR, Role.RECORDS, Role.ALPR_ADMIN)
+
+
+def public(ctx: SharingContext, row: RowMapping | dict[str, Any]) -> RequestPublic:
+    until = None
+    if row["status"] == RequestStatus.APPROVED and row["decided_at"] is not None:
+        until = row["decided_at"] + timedelta(hours=ctx.settings.release_window_hours)
+    return RequestPublic.model_validate({**row, "release_until": until})
+
+
+async def partner_of(session: AsyncSession, principal: Principal) -> RowMapping | None:
+    """The partner agency a machine token belongs to (by its client id), if any."""
+    if not principal.client_id:
+        return None
+    return await agencies.by_client(session, principal.client_id)
+
+
+async def _host_of(session: AsyncSession, partner: str, named: str | None) -> str:
+    if named:
+        return named
+    hosts = {m["host_agency"] for m in await mous.in_force(session, partner, now())}
+    if len(hosts) == 1:
+        return str(hosts.pop())
+    if not hosts:
+        return ""  # refused below: no MOU in force
+    raise ValidationProblem("Name `target_agency`: the agency holds MOUs with several hosts.")
+
+
+async def file(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, body: RequestCreate
+) -> tuple[RequestPublic, rules.Verdict]:
+    """Files the request; a refusal is kept on file and on the ledger like an accepted one."""
+    if principal.has_any(Role.PARTNER) and not principal.has_any(Role.RECORDS):
+        partner = await partner_of(session, principal)
+        if partner is None:
+            raise Forbidden("This client is not registered to a partner agency.")
+        if body.agency_ori and body.agency_ori != partner["ori"]:
+            raise Forbidden("A partner files requests for its own agency only.")
+        host = await _host_of(session, partner["ori"], body.target_agency)
+    else:
+        if not body.agency_ori:
+            raise ValidationProblem("`agency_ori` names the partner a request is filed for.")
+        partner = await agencies.get(session, body.agency_ori)
+        if partner is None:
+            raise ValidationProblem("The partner agency is not registered.")
+        if body.target_agency and body.target_agency != principal.agency:
+            raise Forbidden("Records staff file requests to their own agency.")
+        host = principal.agency
+    verdict = rules.judge(
+        ctx.settings, partner, body, await mous.in_force(session, partner["ori"], now(), host)
+    )
+    stamp = now()
+    row: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "host_agency": host or "unknown",
+        "agency_ori": partner["ori"],
+        "mou_id": verdict.mou["id"] if verdict.mou is not None else None,
+        "requester_name": body.requester_name,
+        "filed_by": {"sub": principal.sub, "name": principal.name},
+        "purpose": body.purpose.value,
+        "case_number": body.case_number,
+        "scope": body.scope.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "exigent": body.exigent,
+        "justification": body.justification,
+        "status": (RequestStatus.REFUSED if verdict.refusal else RequestStatus.PENDING).value,
+        "refusal_reason": verdict.refusal.value if verdict.refusal else None,
+        "refusal_detail": verdict.detail or None,
+        "decided_by": None,
+        "decided_at": None,
+        "decision_note": None,
+        "released_count": 0,
+        "last_released_at": None,
+        "created_at": stamp,
+    }
+    await repository.create(session, row)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.SHARING_REQUESTED,
+            source="sharing",
+            agency=row["host_agency"],
+            outcome=Outcome.REFUSED if verdict.refusal else Outcome.ALLOWED,
+            outcome_reason=verdict.refusal.value if verdict.refusal else None,
+            purpose=Purpose(body.purpose),
+            case_number=body.case_number,
+            reason=body.justification,
+            targets=[str(row["id"])],
+            data={
+                "agency": partner["ori"],
+                "requester_name": body.requester_name,
+                "plate": body.scope.plate,
+                "scope": row["scope"],
+                "exigent": body.exigent,
+                "mou_id": str(row["mou_id"]) if row["mou_id"] else None,
+            },
+        )
+    )
+    return public(ctx, row), verdict
+
+
+async def _visible(
+    session: AsyncSession, principal: Principal, request_id: uuid.UUID, *, lock: bool = False
+) -> RowMapping:
+    """The request if the caller may see it: the host's staff, or the partner that asked."""
+    row = await repository.get(session, request_id, lock=lock)
+    if row is None:
+        raise NotFound()
+    if principal.has_any(*STAFF) and row["host_agency"] == principal.agency:
+        return row
+    if principal.has_any(Role.PARTNER):
+        partner = await partner_of(session, principal)
+        if partner is not None and partner["ori"] == row["agency_ori"]:
+            return row
+    raise NotFound()
+
+
+async def get(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> RequestPublic:
+    return public(ctx, await _visible(session, principal, request_id))
+
+
+async def list_requests(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, status: RequestStatus | None, limit: int
+) -> list[RequestPublic]:
+    wanted = status.value if status else None
+    if principal.has_any(*STAFF):
+        rows = await repository.list_for(
+            session, host=principal.agency, partner=None, status=wanted, limit=limit
+        )
+    else:
+        partner = await partner_of(session, principal)
+        if partner is None:
+            return []
+        rows = await repository.list_for(
+            session, host=None, partner=partner["ori"], status=wanted, limit=limit
+        )
+    return [public(ctx, r) for r in rows]
+
+
+async def decide(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, request_id: uuid.UUID, body: DecisionIn
+) -> RequestPublic:
+    """R24: a commander decides; R25: for an exigent request a supervisor may; never the requester."""
+    row = await repository.get(session, request_id, lock=True)
+    if row is None or row["host_agency"] != principal.agency:
+        raise NotFound()
+    if not principal.has_any(Role.COMMANDER) and not row["exigent"]:
+        raise Forbidden("A request that is not exigent is decided by a commander (R24).")
+    if row["filed_by"]["sub"] == principal.sub:
+        raise Forbidden("The requester never decides their own request.")
+    if row["status"] != RequestStatus.PENDING:
+        raise Conflict(f"The request is {row['status']}; only a pending request is decided.")
+    approve = body.decision == DecisionKind.APPROVE
+    if approve:
+        mou = await mous.by_id(session, row["mou_id"]) if row["mou_id"] else None
+        if mou is None or not in_force(mou):
+            raise Conflict("The MOU of this request is no longer in force.")
+    stamp = now()
+    values = {
+        "status": (RequestStatus.APPROVED if approve else RequestStatus.DENIED).value,
+        "decided_by": {"sub": principal.sub, "name": principal.name},
+        "decided_at": stamp,
+        "decision_note": body.note,
+    }
+    await repository.update_request(session, request_id, values)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.SHARING_DECIDED,
+            source="sharing",
+            purpose=Purpose(row["purpose"]),
+            case_number=row["case_number"],
+            reason=body.note,
+            targets=[str(request_id)],
+            data={
+                "decision": body.decision.value,
+                "agency": row["agency_ori"],
+                "requester_name": row["requester_name"],
+                "exigent": row["exigent"],
+                "plate": row["scope"].get("plate"),
+                "mou_id": str(row["mou_id"]) if row["mou_id"] else None,
+            },
+        )
+    )
+    return public(ctx, {**row, **values})
+
+
+async def _releasable(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> tuple[RowMapping, RowMapping]:
+    """The approved request of this partner and its MOU, while both allow a release; any other
+    case is the one 404 (R27): unknown, another agency's, pending, denied, refused, past its
+    window, or under an MOU no longer in force."""
+    partner = await partner_of(session, principal)
+    row = await repository.get(session, request_id, lock=True)
+    if partner is None or row is None or row["agency_ori"] != partner["ori"]:
+        raise NotFound()
+    if row["status"] != RequestStatus.APPROVED or row["decided_at"] is None:
+        raise NotFound()
+    if now() >= row["decided_at"] + timedelta(hours=ctx.settings.release_window_hours):
+        raise NotFound()
+    mou = await mous.by_id(session, row["mou_id"]) if row["mou_id"] else None
+    if mou is None or not in_force(mou) or row["purpose"] not in mou["purposes"]:
+        raise NotFound()
+    return row, mou
+
+
+async def results(
+    ctx: SharingContext,
+    session: AsyncSession,
+    principal: Principal,
+    request_id: uuid.UUID,
+    cursor: str | None,
+) -> Results:
+    """Runs exactly the approved scope through search (a scoped service call naming the request)
+    and records the release on the ledger before answering."""
+    row, mou = await _releasable(ctx, session, principal, request_id)
+    already = row["released_count"] if cursor else 0
+    remaining = mou["max_results"] - already
+    if remaining <= 0:
+        return Results(request_id=request_id, items=[], next_cursor=None)
+    scope = row["scope"]
+    query: dict[str, Any] = {
+        "purpose": row["purpose"],
+        "case_number": row["case_number"] or str(request_id),
+        "reason": f"sharing request {request_id}",
+        "plate": scope["plate"],
+        "from": scope["from"],
+        "to": scope["to"],
+        "agency": row["host_agency"],
+        "sharing_request_id": str(request_id),
+        "limit": min(500, remaining),
+    }
+    if scope.get("area"):
+        query["area"] = scope["area"]
+    if cursor:
+        query["cursor"] = cursor
+    try:
+        answer = await ctx.clients.search.search(query)
+    except ServiceCallError as exc:
+        raise Unavailable("The detection store did not answer the release.") from exc
+    items: list[dict[str, Any]] = answer.get("items", [])[:remaining]
+    next_cursor = answer.get("next_cursor") if len(items) < remaining else None
+    stamp = now()
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.SHARING_RELEASED,
+            source="sharing",
+            agency=row["host_agency"],
+            purpose=Purpose(row["purpose"]),
+            case_number=row["case_number"],
+            targets=[str(request_id), *(str(i["id"]) for i in items[:900])],
+            data={
+                "agency": row["agency_ori"],
+                "request_id": str(request_id),
+                "mou_id": str(mou["id"]),
+                "plate": scope["plate"],
+                "from": scope["from"],
+                "to": scope["to"],
+                "count": len(items),
+                "requester_name": row["requester_name"],
+            },
+        )
+    )
+    await repository.update_request(
+        session, request_id, {"released_count": already + len(items), "last_released_at": stamp}
+    )
+    return Results(request_id=request_id, items=items, next_cursor=next_cursor)
+
+
+async def shared_hotlist(ctx: SharingContext, session: AsyncSession, principal: Principal) -> SharedHotlist:
+    """Entries flagged shareable, of every host whose MOU in force shares hotlists (R11: only
+    fresh ones, each with its `refreshed_at`)."""
+    partner = await partner_of(session, principal)
+    if partner is None:
+        raise NotFound()
+    hosts = sorted(
+        {m["host_agency"] for m in await mous.in_force(session, partner["ori"], now()) if m["share_hotlists"]}
+    )
+    if not hosts:
+        raise NotFound()
+    items: list[dict[str, Any]] = []
+    try:
+        for host in hosts:
+            items.extend(await ctx.clients.hotlist.shared_entries(host))
+    except ServiceCallError as exc:
+        raise Unavailable("The hotlist service did not answer.") from exc
+    for host in hosts:
+        await ctx.clients.audit.record(
+            audit_event(
+                principal,
+                Action.SHARING_RELEASED,
+                source="sharing",
+                agency=host,
+                data={"agency": partner["ori"], "kind": "shared_hotlist", "count": len(items)},
+            )
+        )
+    return SharedHotlist.model_validate({"items": items})
+
+
+def refusal_problem(request: RequestPublic, verdict: rules.Verdict) -> dict[str, Any]:
+    return {
+        "type": "urn:alpr:problem:request-refused",
+        "title": "Request refused",
+        "status": 403,
+        "detail": verdict.detail,
+        "reason": verdict.refusal.value if verdict.refusal else None,
+        "sharing_request_id": str(request.id),
+    }

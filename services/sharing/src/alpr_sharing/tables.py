@@ -1,0 +1,70 @@
+"""The sharing service's tables (schema ``sharing``): partner agencies, MOUs, and the written
+requests with their decisions and releases (kept on file, R24)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from alpr_common.migrations import service_metadata
+
+metadata = service_metadata("sharing")
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("ori", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("federal", Boolean, nullable=False),
+    Column("client_ids", ARRAY(String(256)), nullable=False),
+    Column("contacts", JSONB, nullable=False),
+    Column("created_by", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+mous = Table(
+    "mous",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("host_agency", String(32), nullable=False),
+    Column("agency_ori", String(32), ForeignKey("sharing.agencies.ori"), nullable=False),
+    Column("effective_from", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("purposes", ARRAY(String(64)), nullable=False),
+    Column("share_hotlists", Boolean, nullable=False),
+    Column("max_results", Integer, nullable=False),
+    Column("terms", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("history", JSONB, nullable=False),
+    Column("created_by", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("host_agency", String(32), nullable=False),
+    Column("agency_ori", String(32), nullable=False),
+    Column("mou_id", Uuid),
+    Column("requester_name", String(200), nullable=False),
+    Column("filed_by", JSONB, nullable=False),
+    Column("purpose", String(64), nullable=False),
+    Column("case_number", String(64)),
+    Column("scope", JSONB, nullable=False),
+    Column("exigent", Boolean, nullable=False),
+    Column("justification", Text),
+    Column("status", String(16), nullable=False),
+    Column("refusal_reason", String(64)),
+    Column("refusal_detail", Text),
+    Column("decided_by", JSONB),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note", Text),
+    Column("released_count", Integer, nullable=False),
+    Column("last_released_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

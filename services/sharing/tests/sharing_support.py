@@ -1,0 +1,122 @@
+"""Helpers of the sharing tests: the stack (audit, search, hotlist and sharing, each the real
+service on a loopback port), tokens, and shortcuts for agencies, MOUs and requests."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from alpr_common import async_database_url
+from alpr_devstack.testing import Infra, bearer
+
+HOST = "CA0019400"
+DAY = timedelta(days=1)
+
+
+@dataclass
+class SharingStack:
+    client: httpx.AsyncClient
+    search: httpx.AsyncClient
+    hotlist: httpx.AsyncClient
+    database_url: str
+    audit_url: str
+    infra: Infra
+    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def as_(self, sub: str, *roles: str, agency: str = HOST) -> dict[str, str]:
+        key = f"{sub}|{agency}|{','.join(roles)}"
+        if key not in self.tokens:
+            self.tokens[key] = bearer(
+                self.infra.mint(sub=sub, name=sub.replace("-", " ").title(), agency=agency, roles=list(roles))
+            )
+        return self.tokens[key]
+
+    def partner(self, client_id: str, agency: str) -> dict[str, str]:
+        """A partner's machine token (what its client-credentials grant gives it)."""
+        return bearer(
+            self.infra.mint(
+                sub=client_id, name=client_id, agency=agency, roles=["partner"], training_expires=None,
+                client_id=client_id,
+            )
+        )  # fmt: skip
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.as_("adm-1", "alpr_admin")
+
+    @property
+    def commander(self) -> dict[str, str]:
+        return self.as_("cmd-1", "commander")
+
+    async def agency(self, ori: str, client_id: str, **extra: Any) -> None:
+        body = {"ori": ori, "name": f"Agency {ori}", "state": "CA", "kind": "law_enforcement",
+                "client_ids": [client_id], **extra}  # fmt: skip
+        resp = await self.client.post("/v1/agencies", json=body, headers=self.admin)
+        assert resp.status_code == 201, resp.text
+
+    async def mou(self, ori: str, *, activate: bool = True, **extra: Any) -> str:
+        now = datetime.now(UTC)
+        body = {
+            "agency_ori": ori,
+            "effective_from": (now - DAY).isoformat(),
+            "expires_at": (now + 365 * DAY).isoformat(),
+            "purposes": ["stolen_vehicle", "criminal_investigation"],
+            "max_results": 100,
+            "terms": "Authorized users only; 24-hour hotlist refresh; internal audits.",
+            **extra,
+        }
+        resp = await self.client.post("/v1/mous", json=body, headers=self.admin)
+        assert resp.status_code == 201, resp.text
+        mou_id = str(resp.json()["id"])
+        if activate:
+            resp = await self.client.post(f"/v1/mous/{mou_id}:activate", json={}, headers=self.admin)
+            assert resp.status_code == 200, resp.text
+        return mou_id
+
+    async def file(self, token: dict[str, str], plate: str = "7ABC123", **extra: Any) -> httpx.Response:
+        now = datetime.now(UTC)
+        body = {
+            "requester_name": "Det. Pat Partner",
+            "purpose": "stolen_vehicle",
+            "case_number": "P-2026-77",
+            "scope": {"plate": plate, "from": (now - 10 * DAY).isoformat(), "to": now.isoformat()},
+            **extra,
+        }
+        return await self.client.post("/v1/requests", json=body, headers=token)
+
+    async def detections(self, *rows: tuple[str, datetime]) -> list[str]:
+        """Detections of the host agency in search's store: (plate, captured_at)."""
+        ids = [str(uuid.uuid4()) for _ in rows]
+        body = {
+            "detections": [
+                {"id": i, "agency": HOST, "camera_id": str(uuid.uuid4()), "captured_at": at.isoformat(),
+                 "latitude": 37.33, "longitude": -121.89, "plate": plate, "region": "CA", "confidence": 0.9}
+                for i, (plate, at) in zip(ids, rows, strict=True)
+            ]
+        }  # fmt: skip
+        service = bearer(self.infra.mint(sub="svc-ingest", roles=["service"], training_expires=None))
+        resp = await self.search.post("/v1/detections:batch", json=body, headers=service)
+        assert resp.status_code == 200, resp.text
+        return ids
+
+    async def audit_events(self, **params: str) -> list[dict[str, Any]]:
+        auditor = bearer(self.infra.mint(sub="aud-1", roles=["auditor"]))
+        async with httpx.AsyncClient() as http:
+            resp = await http.get(f"{self.audit_url}/v1/events", params=params, headers=auditor)
+            assert resp.status_code == 200, resp.text
+            items: list[dict[str, Any]] = resp.json()["items"]
+            return items
+
+    async def sql(self, statement: str, **params: Any) -> None:
+        engine = create_async_engine(async_database_url(self.database_url))
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(statement), params)
+        finally:
+            await engine.dispose()
