@@ -26,6 +26,9 @@ from alpr_devstack.stack import ISSUER_PORT, POSTGRES_PORT, S3_PORT, SEAWEED_BAS
 ALPR = str(Path(sys.executable).parent / "alpr")
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
 def _free_offset() -> int:
     for _ in range(100):
         offset = random.randrange(20000, 36000, 100)
@@ -122,6 +125,24 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
         # The seeded hotlist (the sample NCIC extract) alerts on an edge read of the demo camera:
         # camera -> ingest -> outbox -> hotlist -> alert, over the running stack.
         _edge_read_raises_an_alert(env, offset)
+
+        # The README's partner example, as written: token, request, approval, fetch (the edge
+        # read above is the one detection of its plate).
+        example = subprocess.run(
+            ["bash", str(REPO / "examples" / "partner_request.sh")],
+            env={
+                **env,
+                "ISSUER_URL": f"http://127.0.0.1:{ISSUER_PORT + offset}",
+                "SHARING_URL": f"http://127.0.0.1:{SERVICES['sharing'] + offset}",
+                "ALPR": str(Path(sys.executable).parent / "alpr"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+        )
+        assert example.returncode == 0, example.stderr + example.stdout
+        assert "released 1 detection(s):" in example.stdout
 
         # The audit service signs checkpoints with the stack's persistent key, not a random one.
         assert "ephemeral_signing_key" not in (data_dir / "logs" / "audit.log").read_text()

@@ -250,6 +250,47 @@ class Stack:
         else:
             self.say("seed: demo camera cam-demo-1 registered for CA0019400")
         self._seed_hotlist(token)
+        self._seed_partner(token)
+
+    def _seed_partner(self, token: str) -> None:
+        """The demo partner agency (its machine client `partner-demo`) and an MOU in force."""
+        sharing = self.config.service_url("sharing")
+        headers = {"Authorization": f"Bearer {token}"}
+        resp = httpx.post(
+            f"{sharing}/v1/agencies",
+            timeout=15,
+            headers=headers,
+            json={
+                "ori": DEMO_PARTNER_AGENCY,
+                "name": "Demo partner police department",
+                "state": "CA",
+                "kind": "law_enforcement",
+                "client_ids": ["partner-demo"],
+            },
+        )
+        if resp.status_code == 409:
+            return
+        if resp.status_code != 201:
+            self.say(f"seed: the demo partner was not registered ({resp.status_code}: {resp.text[:200]})")
+            return
+        start = datetime.now(UTC) - timedelta(days=1)
+        mou = httpx.post(
+            f"{sharing}/v1/mous",
+            timeout=15,
+            headers=headers,
+            json={
+                "agency_ori": DEMO_PARTNER_AGENCY,
+                "effective_from": start.isoformat(),
+                "expires_at": (start + timedelta(days=366)).isoformat(),
+                "purposes": ["stolen_vehicle", "criminal_investigation", "missing_person"],
+                "share_hotlists": True,
+                "max_results": 500,
+                "terms": "Demo MOU: authorized users only; 24-hour hotlist refresh; internal audits.",
+            },
+        )
+        if mou.status_code == 201:
+            httpx.post(f"{sharing}/v1/mous/{mou.json()['id']}:activate", timeout=15, headers=headers, json={})
+            self.say(f"seed: demo partner {DEMO_PARTNER_AGENCY} (client partner-demo) with an MOU in force")
 
     def _seed_hotlist(self, token: str) -> None:
         hotlist = self.config.service_url("hotlist")
