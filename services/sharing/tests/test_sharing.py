@@ -3,11 +3,16 @@ reason), decisions, identical 404s for the ineligible (R27), release windows and
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI, Request, Response
 from sharing_support import DAY, HOST, SharingStack
+from standardwebhooks import Webhook
+
+from alpr_devstack.testing import serve_http
 
 PARTNER_A, PARTNER_B = "CA0010900", "CA0011000"
 
@@ -254,3 +259,50 @@ class TestSharedHotlist:
             "/v1/stats", params={"agency": HOST}, headers=stack.as_("aud-1", "auditor")
         )
         assert stats.json()["sharing_partners"] == 1
+
+
+received: list[dict[str, Any]] = []
+
+
+def receiver_app(failures: int) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/decisions")
+    async def hook(request: Request) -> Response:
+        received.append({"headers": dict(request.headers), "body": (await request.body()).decode()})
+        return Response(status_code=503 if len(received) <= failures else 204)
+
+    return app
+
+
+class TestNotifications:
+    async def test_the_partner_gets_a_signed_decision_and_a_failing_receiver_is_retried(
+        self, stack: SharingStack
+    ) -> None:
+        received.clear()
+        async with serve_http(receiver_app(failures=1)) as url:
+            created = await stack.client.post(
+                "/v1/agencies",
+                json={"ori": PARTNER_A, "name": "A", "state": "CA", "kind": "law_enforcement",
+                      "client_ids": ["partner-a"], "webhook_url": f"{url}/decisions"},
+                headers=stack.admin,
+            )  # fmt: skip
+            secret = created.json()["webhook_secret"]
+            assert secret.startswith("whsec_")
+            listed = await stack.client.get(f"/v1/agencies/{PARTNER_A}", headers=stack.admin)
+            assert listed.json()["webhook_secret"] is None  # shown once
+            await stack.mou(PARTNER_A)
+            request_id = await approved(stack, stack.partner("partner-a", PARTNER_A))
+            deadline = asyncio.get_running_loop().time() + 10
+            while len(received) < 2 and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
+        assert len(received) == 2
+        assert received[0]["headers"]["webhook-id"] == received[1]["headers"]["webhook-id"]
+        message = Webhook(secret).verify(received[1]["body"], received[1]["headers"])
+        assert message["type"] == "sharing.decided"
+        assert message["data"]["request_id"] == request_id
+        assert message["data"]["decision"] == "approve"
+        log = await stack.client.get(f"/v1/agencies/{PARTNER_A}/notifications", headers=stack.admin)
+        [sent] = log.json()
+        assert sent["status"] == "delivered"
+        assert sent["attempts"] == 2

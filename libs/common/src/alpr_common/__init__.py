@@ -64,6 +64,7 @@ from ._settings import ServiceSettings
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
+from ._webhooks import new_webhook_secret, webhook_headers
 from ._whoami import WhoAmI
 
 __all__ = [
@@ -138,6 +139,7 @@ __all__ = [
     "make_engine",
     "make_object_store",
     "make_sessionmaker",
+    "new_webhook_secret",
     "normalize_plate",
     "normalize_plate_pattern",
     "on_rollback",
@@ -146,4 +148,5 @@ __all__ = [
     "request_id_var",
     "require_purpose",
     "require_roles",
+    "webhook_headers",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,7 +11,7 @@ from fastapi import FastAPI
 
 from alpr_common import create_service_app
 
-from . import SERVICE
+from . import SERVICE, notifications
 from . import __doc__ as SERVICE_DOC
 from .agencies.endpoints import router as agencies_router
 from .context import SharingContext
@@ -25,13 +27,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sharing = SharingContext(settings, app.state.clients)
-        yield
+        task = asyncio.create_task(notifications.run(app.state.engine, app.state.http, settings))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     return create_service_app(
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
-        routers=[agencies_router, mous_router, requests_router, stats_router],
+        routers=[agencies_router, mous_router, requests_router, stats_router, notifications.router],
         uses_database=True,
         uses_object_store=False,
         lifespan=lifespan,

@@ -19,6 +19,11 @@ class Settings(ServiceSettings):
     allow_federal: bool = False
     # The longest time window one request may cover.
     max_scope_days: int = Field(90, ge=1, le=1825)
+    # Decision notifications to partners' webhooks.
+    notify_max_attempts: int = Field(8, ge=1, le=50)
+    notify_max_backoff_seconds: float = Field(600.0, gt=0)
+    notify_timeout_seconds: float = Field(10.0, gt=0)
+    notify_poll_seconds: float = Field(0.5, gt=0)
     # R26: where requests from agencies that are not law enforcement are sent instead.
     records_release_text: str = (
         "This agency releases ALPR data only to law-enforcement and prosecutorial agencies. "

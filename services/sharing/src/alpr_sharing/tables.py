@@ -3,7 +3,19 @@ requests with their decisions and releases (kept on file, R24)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from alpr_common.migrations import service_metadata
@@ -20,6 +32,8 @@ agencies = Table(
     Column("federal", Boolean, nullable=False),
     Column("client_ids", ARRAY(String(256)), nullable=False),
     Column("contacts", JSONB, nullable=False),
+    Column("webhook_url", Text),
+    Column("webhook_secret", Text),
     Column("created_by", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -67,4 +81,21 @@ requests = Table(
     Column("released_count", Integer, nullable=False),
     Column("last_released_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("message_id", String(64), nullable=False),
+    Column("agency_ori", String(32), ForeignKey("sharing.agencies.ori"), nullable=False),
+    Column("request_id", Uuid, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
 )

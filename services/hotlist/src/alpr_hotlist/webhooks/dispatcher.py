@@ -15,10 +15,11 @@ import structlog
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alpr_common import webhook_headers
+
 from ..clock import now
 from ..settings import Settings
 from . import repository
-from .signing import headers
 
 _log = structlog.get_logger("alpr.hotlist.webhooks")
 Presign = Callable[[str | None], str | None]
@@ -42,7 +43,7 @@ async def _send(
         resp = await http.post(
             row["url"],
             content=body,
-            headers=headers(row["secret"], row["message_id"], now(), body),
+            headers=webhook_headers(row["secret"], row["message_id"], now(), body),
             timeout=timeout,
         )
     except httpx.HTTPError as exc:

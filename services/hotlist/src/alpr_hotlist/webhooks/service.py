@@ -10,13 +10,22 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import Action, NotFound, Page, Principal, actor_of, audit_event, decode_cursor, encode_cursor
+from alpr_common import (
+    Action,
+    NotFound,
+    Page,
+    Principal,
+    actor_of,
+    audit_event,
+    decode_cursor,
+    encode_cursor,
+    new_webhook_secret,
+)
 
 from ..clock import now
 from ..context import HotlistContext
 from . import repository
 from .schemas import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
-from .signing import new_secret
 
 
 async def create(
@@ -26,7 +35,7 @@ async def create(
         "id": uuid.uuid4(),
         "agency": principal.agency,
         "url": str(body.url),
-        "secret": new_secret(),
+        "secret": new_webhook_secret(),
         "hotlist_ids": body.hotlist_ids,
         "description": body.description,
         "active": True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 from ..vocabulary import AgencyKind
 
@@ -27,6 +27,9 @@ class AgencyCreate(BaseModel):
         default_factory=list, max_length=50, description="OIDC client ids of the agency's machine clients."
     )
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
+    webhook_url: AnyHttpUrl | None = Field(
+        None, description="Where decisions on its requests are pushed (signed)."
+    )
 
 
 class AgencyUpdate(BaseModel):
@@ -36,6 +39,7 @@ class AgencyUpdate(BaseModel):
     federal: bool | None = None
     client_ids: list[str] | None = Field(None, max_length=50)
     contacts: list[Contact] | None = Field(None, max_length=20)
+    webhook_url: AnyHttpUrl | None = None
 
 
 class AgencyPublic(BaseModel):
@@ -46,5 +50,11 @@ class AgencyPublic(BaseModel):
     federal: bool
     client_ids: list[str]
     contacts: list[Contact]
+    webhook_url: str | None
+    webhook_secret: str | None = Field(
+        None,
+        description="`whsec_...` key of the webhook's Standard Webhooks signatures; answered only when "
+        "the webhook URL is set or changed.",
+    )
     created_at: datetime
     updated_at: datetime

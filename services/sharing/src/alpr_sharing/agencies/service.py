@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import Action, Conflict, NotFound, Principal, actor_of, audit_event
+from alpr_common import Action, Conflict, NotFound, Principal, actor_of, audit_event, new_webhook_secret
 
 from ..clock import now
 from ..context import SharingContext
@@ -31,6 +31,7 @@ async def create(
     stamp = now()
     row: dict[str, Any] = {
         **body.model_dump(mode="json"),
+        "webhook_secret": new_webhook_secret() if body.webhook_url else None,
         "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
         "created_at": stamp,
         "updated_at": stamp,
@@ -45,18 +46,22 @@ async def create(
             data=body.model_dump(mode="json"),
         )
     )
-    return AgencyPublic.model_validate(row)
+    return AgencyPublic.model_validate(row)  # the only answer that carries the new secret
+
+
+def public(row: Any) -> AgencyPublic:
+    return AgencyPublic.model_validate({**row, "webhook_secret": None})
 
 
 async def get(session: AsyncSession, ori: str) -> AgencyPublic:
     row = await repository.get(session, ori)
     if row is None:
         raise NotFound()
-    return AgencyPublic.model_validate(dict(row))
+    return public(row)
 
 
 async def list_agencies(session: AsyncSession) -> list[AgencyPublic]:
-    return [AgencyPublic.model_validate(dict(r)) for r in await repository.list_all(session)]
+    return [public(r) for r in await repository.list_all(session)]
 
 
 async def update(
@@ -66,9 +71,17 @@ async def update(
     changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "client_ids" in changes:
         await _check_clients(session, ori, changes["client_ids"])
+    secret = None
+    if "webhook_url" in body.model_fields_set:
+        changes["webhook_url"] = str(body.webhook_url) if body.webhook_url else None
+        secret = new_webhook_secret() if body.webhook_url else None
+        changes_stored = {**changes, "webhook_secret": secret}
+    else:
+        changes_stored = changes
     if changes:
-        await repository.update_agency(session, ori, {**changes, "updated_at": now()})
+        await repository.update_agency(session, ori, {**changes_stored, "updated_at": now()})
         await ctx.clients.audit.record(
             audit_event(principal, Action.AGENCY_UPDATED, source="sharing", targets=[ori], data=changes)
         )
-    return await get(session, ori)
+    answer = await get(session, ori)
+    return answer.model_copy(update={"webhook_secret": secret}) if secret else answer

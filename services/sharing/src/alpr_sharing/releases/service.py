@@ -28,6 +28,7 @@ from alpr_common import (
     audit_event,
 )
 
+from .. import notifications
 from ..agencies import repository as agencies
 from ..clock import now
 from ..context import SharingContext
@@ -203,6 +204,22 @@ async def decide(
         "decision_note": body.note,
     }
     await repository.update_request(session, request_id, values)
+    decided = public(ctx, {**row, **values})
+    partner = await agencies.get(session, row["agency_ori"])
+    if partner is not None:
+        await notifications.queue(
+            session,
+            partner,
+            request_id,
+            {
+                "request_id": str(request_id),
+                "decision": body.decision.value,
+                "status": decided.status.value,
+                "decided_at": stamp.isoformat(),
+                "note": body.note,
+                "release_until": decided.release_until.isoformat() if decided.release_until else None,
+            },
+        )
     await ctx.clients.audit.record(
         audit_event(
             principal,
@@ -222,7 +239,7 @@ async def decide(
             },
         )
     )
-    return public(ctx, {**row, **values})
+    return decided
 
 
 async def _releasable(
