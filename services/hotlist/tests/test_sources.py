@@ -196,7 +196,12 @@ class TestSources:
         result = await sync(stack, source_id)
         assert result["status"] == "failed"
         assert "ConnectError" in result["error"]
-        for url in ("file:///etc/passwd", "ftp://example.org/feed.csv", f"file://{stack.feed_dir}/../x.csv"):
+        for url in (
+            "file:///etc/passwd",
+            "ftp://example.org/feed.csv",
+            f"file://{stack.feed_dir}/../x.csv",
+            "http://127.0.0.1:80x/feed.csv",
+        ):
             resp = await stack.client.post(
                 "/v1/sources", json={"hotlist_id": hotlist_id, "url": url}, headers=stack.admin
             )

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi import FastAPI, Request, Response
 from sharing_support import DAY, HOST, SharingStack
 from standardwebhooks import Webhook
@@ -306,3 +307,54 @@ class TestNotifications:
         [sent] = log.json()
         assert sent["status"] == "delivered"
         assert sent["attempts"] == 2
+
+
+class TestInboundFeed:
+    async def test_our_hotlist_syncs_a_partners_shared_feed_with_its_own_client(
+        self, stack: SharingStack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The inbound side (R11): a partner's `GET /v1/shared-hotlist` as a hotlist source,
+        fetched with our client at the partner's issuer (here the partner is this same stack)."""
+        secret = stack.infra.register_client("feed-reader", roles=["partner"], agency=PARTNER_A)
+        monkeypatch.setenv("PARTNER_A_FEED_SECRET", secret)
+        await stack.agency(PARTNER_A, "feed-reader")
+        await stack.mou(PARTNER_A, share_hotlists=True)
+        created = await stack.hotlist.post(
+            "/v1/hotlists", json={"name": "BOLO", "kind": "local_bolo", "priority": 1}, headers=stack.admin
+        )
+        entry = await stack.hotlist.post(
+            f"/v1/hotlists/{created.json()['id']}/entries",
+            json={
+                "plate": "9FEED99",
+                "state": "CA",
+                "case_number": "2026-000002",
+                "synopsis": "x",
+                "shareable": True,
+            },
+            headers=stack.as_("op-1", "operator"),
+        )
+        await stack.hotlist.post(
+            f"/v1/hotlists/{created.json()['id']}/entries/{entry.json()['id']}:approve",
+            json={},
+            headers=stack.admin,
+        )
+        inbound = await stack.hotlist.post(
+            "/v1/hotlists", json={"name": "Partner A feed", "kind": "partner_shared", "priority": 2},
+            headers=stack.admin,
+        )  # fmt: skip
+        source = await stack.hotlist.post(
+            "/v1/sources",
+            json={
+                "hotlist_id": inbound.json()["id"],
+                "url": f"{str(stack.client.base_url).rstrip('/')}/v1/shared-hotlist",
+                "format": "partner_json",
+                "token_url": f"{stack.infra.issuer_url}/token",
+                "client_id": "feed-reader",
+                "client_secret_env": "PARTNER_A_FEED_SECRET",
+            },
+            headers=stack.admin,
+        )
+        assert source.status_code == 201, source.text
+        synced = await stack.hotlist.post(f"/v1/sources/{source.json()['id']}:sync", headers=stack.admin)
+        assert synced.json()["status"] == "ok", synced.text
+        assert synced.json()["loaded"] == 1

@@ -25,6 +25,15 @@ class SourceCreate(BaseModel):
         None, ge=5, le=1440, description="At least daily (R10); default hourly."
     )
     enabled: bool = True
+    token_url: str | None = Field(
+        None, max_length=2000, description="A partner feed's token endpoint (client-credentials grant)."
+    )
+    client_id: str | None = Field(None, max_length=256, description="Our client id at the partner's issuer.")
+    client_secret_env: str | None = Field(
+        None,
+        pattern=r"^[A-Z][A-Z0-9_]{0,127}$",
+        description="Name of the environment variable holding the client secret (never stored here).",
+    )
 
 
 class SourceUpdate(BaseModel):
@@ -32,6 +41,9 @@ class SourceUpdate(BaseModel):
     format: FeedFormat | None = None
     interval_minutes: int | None = Field(None, ge=5, le=1440)
     enabled: bool | None = None
+    token_url: str | None = Field(None, max_length=2000)
+    client_id: str | None = Field(None, max_length=256)
+    client_secret_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]{0,127}$")
 
 
 class RowErrorPublic(BaseModel):
@@ -59,6 +71,9 @@ class SourcePublic(BaseModel):
     format: FeedFormat
     interval_minutes: int
     enabled: bool
+    token_url: str | None
+    client_id: str | None
+    client_secret_env: str | None
     created_at: datetime
     last_attempt_at: datetime | None
     last_success_at: datetime | None

@@ -52,6 +52,10 @@ async def create(
 ) -> SourcePublic:
     await hotlists.require(session, principal, body.hotlist_id)
     _check(ctx, body.url)
+    if body.token_url:
+        _check(ctx, body.token_url)
+        if not (body.client_id and body.client_secret_env):
+            raise ValidationProblem("A source with a token_url also names client_id and client_secret_env.")
     row: dict[str, Any] = {
         "id": uuid.uuid4(),
         "hotlist_id": body.hotlist_id,
@@ -60,6 +64,9 @@ async def create(
         "format": body.format.value,
         "interval_minutes": body.interval_minutes or ctx.settings.default_sync_minutes,
         "enabled": body.enabled,
+        "token_url": body.token_url,
+        "client_id": body.client_id,
+        "client_secret_env": body.client_secret_env,
         "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
         "created_at": now(),
         "last_attempt_at": None,

@@ -25,7 +25,7 @@ from ..matching.keys import match_key
 from ..settings import Settings
 from ..vocabulary import EntryStatus, Origin
 from . import repository
-from .fetch import FetchError, fetch
+from .fetch import FetchError, access_token, fetch
 from .layout import FeedEntry, MalformedFeed, ParsedFeed, parse_feed
 from .schemas import SyncPublic
 
@@ -92,7 +92,8 @@ async def sync_source(deps: SyncDeps, source_id: uuid.UUID, actor: Principal | N
     actor = actor or system_actor(deps.settings, source["agency"])
     started = now()
     try:
-        data = await fetch(source["url"], deps.settings, deps.http)
+        token = await access_token(dict(source), deps.http, deps.settings.feed_timeout_seconds)
+        data = await fetch(source["url"], deps.settings, deps.http, token)
         parsed = await asyncio.to_thread(
             parse_feed, data, source["format"], max_bad_fraction=deps.settings.max_bad_row_fraction
         )
