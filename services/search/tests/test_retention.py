@@ -16,7 +16,7 @@ import httpx
 from search_support import SearchStack, ingest_stub, purge_calls
 
 from alpr_common import Principal, ServiceClients, create_service_app, make_engine
-from alpr_devstack.testing import serve_http
+from alpr_devstack.testing import bearer, serve_http
 from alpr_search.retention.service import purge
 
 NOW = datetime.now(UTC)
@@ -132,3 +132,57 @@ async def test_purge_drops_expired_partitions_and_records_counts_R16(search_stac
     assert len(events) == 1  # this auditor's agency only
     assert isinstance(events[0]["data"], dict)
     assert events[0]["data"]["detections"] == 3
+
+
+async def test_each_agency_keeps_data_for_its_own_period_R16(search_stack: SearchStack) -> None:
+    admin = bearer(search_stack.infra.mint(sub="adm-1", name="Ada Admin", roles=["alpr_admin"]))
+    assert (await search_stack.client.get("/v1/settings/retention", headers=admin)).json()[
+        "source"
+    ] == "default"
+    for bad in (89, 1826):
+        refused = await search_stack.client.put(
+            "/v1/settings/retention", json={"retention_days": bad}, headers=admin
+        )
+        assert refused.status_code == 422
+    investigator = await search_stack.client.put(
+        "/v1/settings/retention", json={"retention_days": 120}, headers=search_stack.investigator
+    )
+    assert investigator.status_code == 403
+    resp = await search_stack.client.put(
+        "/v1/settings/retention", json={"retention_days": 120}, headers=admin
+    )
+    assert resp.json() == {**resp.json(), "retention_days": 120, "source": "agency"}
+    [event] = await search_stack.audit_events(action="agency.updated")
+    assert event["data"] == {"setting": "retention_days", "from": 365, "to": 120}
+
+    rows = [_row("OURS200", 200), _row("OURS100", 100), _row("THEIRS200", 200, agency="CA0010900")]
+    await search_stack.client.post(
+        "/v1/detections:batch", json={"detections": rows}, headers=search_stack.service
+    )
+    db = search_stack.settings.database_url
+    owner = create_service_app(
+        service="ingest-stub",
+        settings=search_stack.infra.settings("ingest"),
+        description="stub",
+        routers=[ingest_stub],
+        uses_database=False,
+    )
+    engine = make_engine(db, application_name="test-purge-agency")
+    actor = Principal(sub="svc", name="purge", agency="", roles=frozenset({"service"}), client_id="svc")
+    try:
+        async with serve_http(owner) as ingest_url, httpx.AsyncClient() as http:
+            settings = search_stack.settings.model_copy(update={"ingest_url": ingest_url})
+            async with engine.begin() as conn:
+                report = await purge(conn, ServiceClients.build(settings, http), actor, 365)
+    finally:
+        await engine.dispose()
+    # Ours is past 120 days at 200 days; the other agency keeps the default 365 days.
+    assert report.detections_by_agency == {"CA0019400": 1}
+    assert report.days_by_agency == {"CA0019400": 120}
+    assert report.partitions == []  # no day is past the longest period in force
+    conn = await asyncpg.connect(db)
+    try:
+        left = sorted(r[0] for r in await conn.fetch("SELECT plate FROM search.detections"))
+    finally:
+        await conn.close()
+    assert left == ["OURS100", "THEIRS200"]

@@ -11,6 +11,7 @@ from alpr_common import create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
+from .agency.settings import router as settings_router
 from .context import SearchContext
 from .endpoints import router
 from .holds.endpoints import router as holds_router
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
-        routers=[router, holds_router],
+        routers=[router, holds_router, settings_router],
         uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,

@@ -34,7 +34,8 @@ def verify_export(file: Annotated[Path, typer.Argument(help="An evidence package
 def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would go; delete nothing.")] = False,
 ) -> None:
-    """Purge detections past SEARCH_RETENTION_DAYS, with their images (via ingest), and record it (R16)."""
+    """Purge detections past their agency's retention (default SEARCH_RETENTION_DAYS), with their
+    images (via ingest), and record it (R16)."""
     settings = Settings()
 
     async def run() -> PurgeReport:
@@ -54,8 +55,12 @@ def purge(
     report = asyncio.run(run())
     verb = "would purge" if dry_run else "purged"
     typer.echo(
-        f"{verb} {report.detections} detections captured before {report.cutoff.isoformat()} "
-        f"({len(report.partitions)} whole day partitions)"
+        f"{verb} {report.detections} detections past their agency's retention (default "
+        f"{settings.retention_days} days: before {report.cutoff.isoformat()}; "
+        f"{len(report.partitions)} whole day partitions)"
     )
     for agency, n in sorted(report.detections_by_agency.items()):
-        typer.echo(f"  {agency}: {n} detections; images {report.images_by_agency.get(agency, '-')}")
+        typer.echo(
+            f"  {agency}: {n} detections ({report.days_by_agency[agency]} days); "
+            f"images {report.images_by_agency.get(agency, '-')}"
+        )

@@ -3,7 +3,7 @@ capture day so retention drops whole partitions (R16)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, String, Table, Text, Uuid
+from sqlalchemy import Column, DateTime, Float, Integer, String, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 
 from alpr_common.migrations import service_metadata
@@ -54,4 +54,14 @@ hold_items = Table(
     Column("crop_key", Text),
     Column("frame_key", Text),
     Column("detection", JSONB, nullable=False),
+)
+
+# R16: an agency's own retention period (the service setting is the default until it sets one).
+agency_settings = Table(
+    "agency_settings",
+    metadata,
+    Column("agency", String(32), primary_key=True),
+    Column("retention_days", Integer, nullable=False),
+    Column("updated_by", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -24,6 +24,7 @@ from alpr_common import (
     require_purpose,
 )
 
+from ..agency.settings import retention_by_agency
 from ..context import SearchContext
 from . import repository
 from .schemas import CorrectionIn, DetectionPublic
@@ -113,12 +114,13 @@ async def view(
 async def stats(ctx: SearchContext, session: AsyncSession, agency: str) -> dict[str, Any]:
     six_months = datetime.now(UTC) - timedelta(days=183)
     total, older = await repository.counts(session, agency, six_months)
+    days = (await retention_by_agency(session)).get(agency, ctx.settings.retention_days)
     return {
         "agency": agency,
         "detections_in_retention": total,
         "retained_beyond_six_months": {
             "count": older,
-            "why": f"the agency's retention period is {ctx.settings.retention_days} days (R16)",
+            "why": f"the agency's retention period is {days} days (R16)",
         },
     }
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alpr_common import Action, Principal, ServiceClients, audit_event
 
+from ..agency.settings import retention_by_agency
 from ..holds.service import held_keys
 
 PARTITION_PREFIX = "detections_"
@@ -20,11 +21,13 @@ PARTITION_PREFIX = "detections_"
 
 @dataclass
 class PurgeReport:
-    cutoff: datetime
+    cutoff: datetime  # the default cut-off (agencies without a setting of their own)
     dry_run: bool
     partitions: list[str] = field(default_factory=list)
     detections_by_agency: dict[str, int] = field(default_factory=dict)
     images_by_agency: dict[str, dict[str, int]] = field(default_factory=dict)
+    cutoff_by_agency: dict[str, datetime] = field(default_factory=dict)
+    days_by_agency: dict[str, int] = field(default_factory=dict)
 
     @property
     def detections(self) -> int:
@@ -55,17 +58,33 @@ async def purge(
     dry_run: bool = False,
     now: datetime | None = None,
 ) -> PurgeReport:
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+    """Purges each agency's detections older than its own retention period (R16), or
+    ``retention_days`` where it has set none. A whole day partition is dropped only once it is
+    past the longest period in force; other expired rows are deleted agency by agency."""
+    stamp = now or datetime.now(UTC)
+    own = await retention_by_agency(conn)
+    cutoff = stamp - timedelta(days=retention_days)
     report = PurgeReport(cutoff=cutoff, dry_run=dry_run)
     counts = await conn.execute(
-        text("SELECT agency, count(*) FROM search.detections WHERE captured_at < :cutoff GROUP BY agency"),
-        {"cutoff": cutoff},
+        text(
+            "SELECT d.agency, count(*) FROM search.detections d "
+            "LEFT JOIN search.agency_settings s ON s.agency = d.agency "
+            "WHERE d.captured_at < CAST(:now AS timestamptz) "
+            "- make_interval(days => coalesce(s.retention_days, :default_days)) "
+            "GROUP BY d.agency"
+        ),
+        {"now": stamp, "default_days": retention_days},
     )
     report.detections_by_agency = {agency: int(n) for agency, n in counts}
+    for agency in report.detections_by_agency:
+        days = own.get(agency, retention_days)
+        report.days_by_agency[agency] = days
+        report.cutoff_by_agency[agency] = stamp - timedelta(days=days)
+    oldest_kept = stamp - timedelta(days=max([retention_days, *own.values()]))
     whole = {
         name: day
         for name, day in (await _partitions(conn)).items()
-        if datetime.combine(day + timedelta(days=1), time.min, UTC) <= cutoff
+        if datetime.combine(day + timedelta(days=1), time.min, UTC) <= oldest_kept
     }
     report.partitions = sorted(whole)
     if dry_run or not report.detections_by_agency and not whole:
@@ -73,10 +92,16 @@ async def purge(
     for agency in sorted(report.detections_by_agency):
         # R17: objects of detections under an active legal hold stay.
         keep = await held_keys(conn, agency)
-        report.images_by_agency[agency] = await clients.ingest.purge_frames(agency, cutoff, keep_keys=keep)
+        report.images_by_agency[agency] = await clients.ingest.purge_frames(
+            agency, report.cutoff_by_agency[agency], keep_keys=keep
+        )
     for name in report.partitions:
         await conn.execute(text(f"DROP TABLE search.{name}"))
-    await conn.execute(text("DELETE FROM search.detections WHERE captured_at < :cutoff"), {"cutoff": cutoff})
+    for agency, agency_cutoff in sorted(report.cutoff_by_agency.items()):
+        await conn.execute(
+            text("DELETE FROM search.detections WHERE agency = :agency AND captured_at < :cutoff"),
+            {"agency": agency, "cutoff": agency_cutoff},
+        )
     for agency, removed in sorted(report.detections_by_agency.items()):
         await clients.audit.record(
             audit_event(
@@ -85,9 +110,9 @@ async def purge(
                 source="search",
                 agency=agency,
                 data={
-                    "captured_before": cutoff.isoformat(),
+                    "captured_before": report.cutoff_by_agency[agency].isoformat(),
                     "detections": removed,
-                    "retention_days": retention_days,
+                    "retention_days": report.days_by_agency[agency],
                     "images": report.images_by_agency.get(agency, {}),
                     "partitions_dropped": len(report.partitions),
                 },

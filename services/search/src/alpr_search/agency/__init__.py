@@ -1,0 +1,1 @@
+"""Per-agency settings of the detection store."""
