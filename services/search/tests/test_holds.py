@@ -147,3 +147,35 @@ async def test_held_detections_survive_retention_R17(search_stack: SearchStack, 
     assert (
         await search_stack.client.post(f"/v1/holds/{hold_id}:release", headers=supervisor)
     ).status_code == 409
+
+
+async def test_a_hold_by_search_holds_every_detection_it_finds_R17(search_stack: SearchStack) -> None:
+    first = await _seed(search_stack, "7ABC123", 3)
+    second = await _seed(search_stack, "7ABC124", 4)
+    await _seed(search_stack, "8XYZ999", 3)
+    await _seed(search_stack, "7ABC125", 40)  # outside the window
+    supervisor = bearer(search_stack.infra.mint(sub="sup-1", roles=["supervisor"]))
+    window = {"from": (NOW - timedelta(days=10)).isoformat(), "to": NOW.isoformat()}
+    created = await search_stack.client.post(
+        "/v1/holds",
+        headers=supervisor,
+        json={
+            "case_number": "2026-000778",
+            "reason": "burglary series",
+            "search": {"plate": "7ABC*", **window},
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert sorted(i["id"] for i in created.json()["items"]) == sorted([first["id"], second["id"]])
+    [event] = await search_stack.audit_events(action="hold.created")
+    assert "7ABC*" in str(event["data"])  # the criteria are on the ledger
+    empty = await search_stack.client.post(
+        "/v1/holds",
+        headers=supervisor,
+        json={"case_number": "2026-000779", "reason": "x", "search": {"plate": "0NONE00", **window}},
+    )
+    assert empty.status_code == 422
+    neither = await search_stack.client.post(
+        "/v1/holds", headers=supervisor, json={"case_number": "2026-000779", "reason": "x"}
+    )
+    assert neither.status_code == 422

@@ -6,15 +6,38 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from ..detections.schemas import DetectionPublic
+from ..searches.schemas import Area
+
+MAX_HELD = 10_000
+
+
+class HoldSearch(BaseModel):
+    """Criteria of a search whose every result is held (R17: detections "by a search")."""
+
+    plate: str | None = Field(None, max_length=32, description="Full or partial (`*`, `?`).")
+    state: str | None = Field(None, max_length=8)
+    from_: AwareDatetime = Field(alias="from")
+    to: AwareDatetime
+    camera_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
+    area: Area | None = None
+
+    model_config = {"populate_by_name": True}
 
 
 class HoldCreate(BaseModel):
     case_number: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=2000)
-    detection_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
+    detection_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_HELD)
+    search: HoldSearch | None = Field(None, description="Hold every detection these criteria find.")
+
+    @model_validator(mode="after")
+    def _something(self) -> HoldCreate:
+        if not self.detection_ids and self.search is None:
+            raise ValueError("name detection_ids or a search")
+        return self
 
 
 class HoldPublic(BaseModel):

@@ -17,12 +17,14 @@ import anyio
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import Action, Conflict, NotFound, Principal, actor_of, audit_event
+from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem, actor_of, audit_event
 
 from ..context import SearchContext
 from ..detections.schemas import DetectionPublic
+from ..searches.query import build
+from ..searches.schemas import SearchRequest
 from ..tables import detections, hold_items, holds
-from .schemas import ExportOut, HoldCreate, HoldPublic
+from .schemas import MAX_HELD, ExportOut, HoldCreate, HoldPublic
 
 MANIFEST = "manifest.json"
 
@@ -52,7 +54,7 @@ def _item_public(ctx: SearchContext, snapshot: dict[str, Any]) -> DetectionPubli
 async def create(
     ctx: SearchContext, session: AsyncSession, principal: Principal, body: HoldCreate
 ) -> HoldPublic:
-    rows = (
+    rows = list(
         (
             await session.execute(
                 select(detections).where(
@@ -65,6 +67,17 @@ async def create(
     )
     if len({r["id"] for r in rows}) != len(set(body.detection_ids)):
         raise NotFound()  # R27: another agency's detection is simply not there
+    if body.search is not None:
+        criteria = SearchRequest.model_validate(body.search.model_dump(by_alias=True))
+        found = (
+            (await session.execute(build(principal.agency, criteria, None, MAX_HELD + 1))).mappings().all()
+        )
+        if len(found) > MAX_HELD:
+            raise ValidationProblem(f"The search finds more than {MAX_HELD} detections; narrow it.")
+        known = {r["id"] for r in rows}
+        rows += [r for r in found if r["id"] not in known]
+    if not rows:
+        raise ValidationProblem("The search finds no detection to hold.")
     hold_id = uuid.uuid4()
     now = datetime.now(UTC)
     await session.execute(
@@ -98,8 +111,11 @@ async def create(
             source="search",
             case_number=body.case_number,
             reason=body.reason,
-            targets=[str(hold_id), *[str(r["id"]) for r in rows]],
-            data={"detections": len(rows)},
+            targets=[str(hold_id), *[str(r["id"]) for r in rows[:999]]],  # the ledger takes 1,000 targets
+            data={
+                "detections": len(rows),
+                "search": body.search.model_dump(mode="json", by_alias=True) if body.search else None,
+            },
         )
     )
     return await get(ctx, session, principal, hold_id)
