@@ -3,8 +3,10 @@ returns, with no restart of the service."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from alpr_common.migrations import upgrade
 from alpr_devstack.components import EmbeddedPostgres, free_port
 from alpr_devstack.testing import Infra, ServeService, problem
 
@@ -60,5 +62,30 @@ async def test_database_down_is_503_not_500(
             assert resp.status_code == 503, resp.text
             assert problem(resp)["type"] == "urn:alpr:problem:unavailable"
             assert resp.headers["retry-after"]
+    finally:
+        pg.stop()
+
+
+async def test_after_a_database_restart_requests_succeed_again(
+    tmp_path: Path, infra: Infra, serve_service: ServeService
+) -> None:
+    """Pooled connections die with the server: at most one request per process meets one (503,
+    retried by the caller), then the pool is fresh (no pre-ping round trip on every request)."""
+    pg = EmbeddedPostgres(tmp_path / "pg", free_port())
+    pg.start()
+    await asyncio.to_thread(upgrade, "alpr_ingest", pg.url)
+    token = {"Authorization": f"Bearer {infra.mint(sub='svc', roles=['service'], training_expires=None)}"}
+    try:
+        async with serve_service("ingest", database_url=pg.url) as client:
+            first = await client.get("/v1/stats", params={"agency": "CA0019400"}, headers=token)
+            assert first.status_code == 200, first.text
+            pg.stop()
+            pg.start()
+            statuses = [
+                (await client.get("/v1/stats", params={"agency": "CA0019400"}, headers=token)).status_code
+                for _ in range(3)
+            ]
+            assert statuses[0] in (200, 503)
+            assert statuses[1:] == [200, 200]
     finally:
         pg.stop()

@@ -76,6 +76,7 @@ def create_service_app(
                     application_name=f"alpr-{service}",
                     pool_size=settings.database_pool_size,
                     role=settings.database_role,
+                    pre_ping=settings.database_pre_ping,
                 )
                 instrument_engine(engine)
                 app.state.engine = engine

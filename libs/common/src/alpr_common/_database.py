@@ -24,7 +24,7 @@ def async_database_url(url: str) -> str:
 
 
 def make_engine(
-    url: str, *, application_name: str, pool_size: int = 5, role: str | None = None
+    url: str, *, application_name: str, pool_size: int = 5, role: str | None = None, pre_ping: bool = False
 ) -> AsyncEngine:
     """The process's engine; nothing connects until first use.
 
@@ -38,7 +38,7 @@ def make_engine(
         async_database_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
         connect_args={
             "server_settings": server_settings,

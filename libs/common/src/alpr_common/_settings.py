@@ -19,6 +19,10 @@ class ServiceSettings(BaseSettings):
     # Shared connections (unprefixed).
     database_url: str = Field("postgresql://postgres@127.0.0.1:5433/alpr", validation_alias="DATABASE_URL")
     database_pool_size: int = Field(5, ge=1, validation_alias="DATABASE_POOL_SIZE")
+    # Test each pooled connection before use (one round trip per request). Off by default: after
+    # a database restart one request per process meets the dead connection and gets 503 with
+    # Retry-After (the pool is then refreshed); callers retry.
+    database_pre_ping: bool = Field(False, validation_alias="DATABASE_PRE_PING")
     # A role every connection of this service takes on (prefixed: AUDIT_DATABASE_ROLE, ...).
     database_role: str | None = None
     s3_endpoint: str = Field("http://127.0.0.1:8333", validation_alias="S3_ENDPOINT")

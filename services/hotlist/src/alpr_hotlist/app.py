@@ -19,6 +19,7 @@ from .context import HotlistContext
 from .entries.endpoints import router as entries_router
 from .hotlists.endpoints import router as hotlists_router
 from .ledger import outbox as ledger
+from .matching.endpoints import document_body
 from .matching.endpoints import router as matching_router
 from .settings import Settings
 from .shared import router as shared_router
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    return create_service_app(
+    app = create_service_app(
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
@@ -80,3 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         uses_object_store=True,
         lifespan=lifespan,
     )
+    document_body(app)
+    return app

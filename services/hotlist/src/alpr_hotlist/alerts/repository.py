@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,15 +34,63 @@ _RECORD_EVENTS = text(
 )
 
 
-async def insert_new(session: AsyncSession, rows: list[dict[str, Any]]) -> list[RowMapping]:
-    """Inserts the alerts not already made for their (read, entry); answers the new ones."""
-    q = (
-        insert(alerts)
-        .values(rows)
-        .on_conflict_do_nothing(constraint="uq_alerts_read_entry")
-        .returning(*alerts.c)
+# Creating alerts is one statement: the alerts not made before (a redelivered read makes none),
+# then for the new ones only, their stream events (numbered under the lock, with the wake-up),
+# their webhook deliveries and their ledger events. The input rows carry each alert's webhook
+# payload and ledger event, built by the caller.
+_CREATE = f"""
+WITH input AS (
+    SELECT * FROM jsonb_to_recordset(CAST($1 AS jsonb)) AS x(
+        id uuid, read_id uuid, entry_id uuid, hotlist_id uuid, agency varchar, camera_id uuid,
+        plate varchar, region varchar, confidence float8, captured_at timestamptz, crop_key text,
+        grade varchar, state varchar, entry jsonb, created_at timestamptz, webhook jsonb, ledger jsonb
     )
-    return list((await session.execute(q)).mappings().all())
+),
+new AS (
+    INSERT INTO hotlist.alerts (id, read_id, entry_id, hotlist_id, agency, camera_id, plate, region,
+        confidence, captured_at, crop_key, grade, state, entry, transitions, created_at, updated_at)
+    SELECT id, read_id, entry_id, hotlist_id, agency, camera_id, plate, region, confidence, captured_at,
+        crop_key, grade, state, entry, '[]'::jsonb, created_at, created_at
+    FROM input
+    ON CONFLICT ON CONSTRAINT uq_alerts_read_entry DO NOTHING
+    RETURNING id, agency, hotlist_id
+),
+gate AS (
+    SELECT pg_advisory_xact_lock(hashtext('hotlist.alert_events')) AS locked,
+        pg_notify('{CHANNEL}', '') AS woken
+    WHERE EXISTS (SELECT 1 FROM new)
+),
+events AS (
+    INSERT INTO hotlist.alert_events (alert_id, agency, hotlist_id, kind, created_at)
+    SELECT new.id, new.agency, new.hotlist_id, 'alert.created', CAST($2 AS timestamptz)
+    FROM new CROSS JOIN gate
+),
+hooks AS (
+    INSERT INTO hotlist.deliveries
+        (message_id, webhook_id, alert_id, event, payload, status, attempts, next_attempt_at, created_at)
+    SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), w.id, new.id, 'alert.created',
+        jsonb_build_object('type', 'alert.created', 'timestamp', CAST($2 AS timestamptz), 'data', i.webhook),
+        'pending', 0, CAST($2 AS timestamptz), CAST($2 AS timestamptz)
+    FROM new
+    JOIN input i ON i.id = new.id
+    JOIN hotlist.webhooks w
+      ON w.agency = new.agency AND w.active
+         AND (w.hotlist_ids IS NULL OR new.hotlist_id = ANY (w.hotlist_ids))
+),
+ledger AS (
+    INSERT INTO hotlist.ledger_outbox (event) SELECT i.ledger FROM new JOIN input i ON i.id = new.id
+)
+SELECT count(*) FROM new
+"""
+
+
+async def create(session: AsyncSession, rows: Sequence[dict[str, Any]], at: datetime) -> int:
+    """Creates the alerts of ``rows`` not made before; answers how many were new. The hot path
+    of matching: the driver runs it directly (prepared once per connection)."""
+    raw = await (await session.connection()).get_raw_connection()
+    driver: Any = raw.driver_connection
+    made: int = await driver.fetchval(_CREATE, json.dumps(rows, default=str), at)
+    return made
 
 
 async def record_events(session: AsyncSession, kind: str, rows: Sequence[RowMapping], at: datetime) -> None:

@@ -27,7 +27,6 @@ from alpr_common import (
 
 from ..clock import now
 from ..context import HotlistContext
-from ..ledger import outbox as ledger
 from ..vocabulary import AlertState
 from ..webhooks import service as webhooks
 from . import lifecycle, repository
@@ -41,7 +40,7 @@ def public(ctx: HotlistContext, row: RowMapping | dict[str, Any]) -> AlertPublic
     return AlertPublic.model_validate({**row, "crop_url": ctx.presign(row["crop_key"])})
 
 
-def _webhook_data(row: RowMapping) -> dict[str, Any]:
+def _webhook_data(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = AlertPublic.model_validate({**row, "crop_url": None}).model_dump(
         mode="json", by_alias=True, exclude={"crop_url"}
     )
@@ -60,23 +59,23 @@ async def publish(session: AsyncSession, kind: str, rows: Sequence[RowMapping]) 
 
 async def create_many(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, rows: list[dict[str, Any]]
-) -> list[RowMapping]:
-    """Inserts the alerts not made before (a redelivered read makes none); their ledger events
-    are queued in the same transaction (the ledger outbox ships them)."""
+) -> int:
+    """Creates the alerts not made before (a redelivered read makes none), with their stream
+    events, webhook deliveries and ledger events (the outbox ships those), in one statement of
+    the caller's transaction. Answers how many were new."""
     if not rows:
-        return []
-    created = await repository.insert_new(session, rows)
-    if not created:
-        return []
-    await publish(session, CREATED, created)
-    await ledger.queue(
-        session,
-        [
-            audit_event(
+        return 0
+    stamp = now()
+    prepared = [
+        {
+            **r,
+            "webhook": _webhook_data(r),
+            "ledger": audit_event(
                 principal,
                 Action.ALERT_CREATED,
                 source="hotlist",
                 agency=r["agency"],
+                occurred_at=stamp,
                 targets=[str(r["id"]), str(r["read_id"])],
                 data={
                     "plate": r["plate"],
@@ -85,11 +84,11 @@ async def create_many(
                     "grade": r["grade"],
                     "camera_id": str(r["camera_id"]),
                 },
-            )
-            for r in created
-        ],
-    )
-    return created
+            ).model_dump(mode="json", exclude_none=True),
+        }
+        for r in rows
+    ]
+    return await repository.create(session, prepared, stamp)
 
 
 async def get(

@@ -6,10 +6,10 @@ folded, a lower grade). Idempotent on the read: a redelivered read makes no seco
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import Accepted, MatchBatch, MatchRead, Principal
@@ -27,7 +27,7 @@ def _region(read: MatchRead) -> str:
     return "unknown" if region in {"", "UNKNOWN"} else region
 
 
-def grade(read_plate: str, hit: RowMapping) -> Grade:
+def grade(read_plate: str, hit: Mapping[str, Any]) -> Grade:
     if hit["partial"]:
         return Grade.PARTIAL
     return Grade.EXACT if hit["entry_plate"] == read_plate else Grade.CONFUSABLE
@@ -35,7 +35,7 @@ def grade(read_plate: str, hit: RowMapping) -> Grade:
 
 async def find(
     session: AsyncSession, reads: list[MatchRead], freshness_hours: int = 24
-) -> list[tuple[int, str, RowMapping]]:
+) -> list[tuple[int, str, Mapping[str, Any]]]:
     """(read index, normalised plate, hit) for every usable entry each read matches."""
     plates = [plate_of_read(r.plate) for r in reads]
     stamp = now()
@@ -51,7 +51,7 @@ async def find(
     return [(h["idx"], plates[h["idx"]], h) for h in hits if plates[h["idx"]]]
 
 
-def alert_row(read: MatchRead, plate: str, hit: RowMapping, stamp: Any) -> dict[str, Any]:
+def alert_row(read: MatchRead, plate: str, hit: Mapping[str, Any], stamp: Any) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
         "read_id": read.read_id,
