@@ -64,7 +64,7 @@ from ._settings import ServiceSettings
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
-from ._webhooks import new_webhook_secret, webhook_headers
+from ._webhooks import new_webhook_secret, retry_delay, send_signed, webhook_headers
 from ._whoami import WhoAmI
 
 __all__ = [
@@ -148,5 +148,7 @@ __all__ = [
     "request_id_var",
     "require_purpose",
     "require_roles",
+    "retry_delay",
+    "send_signed",
     "webhook_headers",
 ]

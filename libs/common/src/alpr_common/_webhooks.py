@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
+import httpx
 from standardwebhooks import Webhook
 
 
@@ -23,3 +24,26 @@ def webhook_headers(secret: str, message_id: str, at: datetime, body: str) -> di
         "webhook-signature": Webhook(secret).sign(message_id, at, body),
         "content-type": "application/json",
     }
+
+
+async def send_signed(
+    http: httpx.AsyncClient, url: str, secret: str, message_id: str, body: str, timeout: float
+) -> tuple[int | None, str | None]:
+    """POSTs one signed delivery: (status code, error), the error None on a 2xx answer."""
+    try:
+        resp = await http.post(
+            url,
+            content=body,
+            headers=webhook_headers(secret, message_id, datetime.now(UTC), body),
+            timeout=timeout,
+        )
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    if 200 <= resp.status_code < 300:
+        return resp.status_code, None
+    return resp.status_code, f"the receiver answered {resp.status_code}"
+
+
+def retry_delay(attempts: int, cap_s: float) -> float:
+    """Seconds before the next try after ``attempts`` failed ones: 1, 2, 4, ... up to ``cap_s``."""
+    return float(min(cap_s, 2.0 ** (attempts - 1)))

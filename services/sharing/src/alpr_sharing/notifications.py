@@ -28,7 +28,8 @@ from alpr_common import (
     Unauthenticated,
     problem_responses,
     require_roles,
-    webhook_headers,
+    retry_delay,
+    send_signed,
 )
 
 from .clock import now
@@ -63,18 +64,9 @@ async def _send(http: httpx.AsyncClient, row: Any, timeout: float) -> tuple[int 
     if not row["webhook_url"] or not row["webhook_secret"]:
         return None, "the agency has no webhook"
     body = json.dumps(row["payload"], separators=(",", ":"))
-    try:
-        resp = await http.post(
-            row["webhook_url"],
-            content=body,
-            headers=webhook_headers(row["webhook_secret"], row["message_id"], now(), body),
-            timeout=timeout,
-        )
-    except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
-    if 200 <= resp.status_code < 300:
-        return resp.status_code, None
-    return resp.status_code, f"the receiver answered {resp.status_code}"
+    return await send_signed(
+        http, row["webhook_url"], row["webhook_secret"], row["message_id"], body, timeout
+    )
 
 
 async def deliver_once(engine: AsyncEngine, http: httpx.AsyncClient, settings: Settings) -> int:
@@ -105,7 +97,7 @@ async def deliver_once(engine: AsyncEngine, http: httpx.AsyncClient, settings: S
             elif attempts >= settings.notify_max_attempts or not row["webhook_url"]:
                 values.update(status="failed")
             else:
-                delay = min(settings.notify_max_backoff_seconds, 2.0 ** (attempts - 1))
+                delay = retry_delay(attempts, settings.notify_max_backoff_seconds)
                 values.update(next_attempt_at=stamp + timedelta(seconds=delay))
                 _log.warning("partner_notification_failed", notification=row["id"], error=error)
             await conn.execute(update(notifications).where(notifications.c.id == row["id"]).values(**values))

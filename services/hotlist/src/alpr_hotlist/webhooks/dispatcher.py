@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alpr_common import webhook_headers
+from alpr_common import retry_delay, send_signed
 
 from ..clock import now
 from ..settings import Settings
@@ -38,19 +38,9 @@ async def _send(
     """(status code, error); error is None on a 2xx answer."""
     if not row["active"]:
         return None, "the webhook was deactivated"
-    body = body_of(row, presign)
-    try:
-        resp = await http.post(
-            row["url"],
-            content=body,
-            headers=webhook_headers(row["secret"], row["message_id"], now(), body),
-            timeout=timeout,
-        )
-    except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
-    if 200 <= resp.status_code < 300:
-        return resp.status_code, None
-    return resp.status_code, f"the receiver answered {resp.status_code}"
+    return await send_signed(
+        http, row["url"], row["secret"], row["message_id"], body_of(row, presign), timeout
+    )
 
 
 async def deliver_once(
@@ -73,7 +63,7 @@ async def deliver_once(
                 status, retry = "failed", None
             else:
                 status = "pending"
-                retry = timedelta(seconds=min(settings.webhook_max_backoff_seconds, 2.0 ** (attempts - 1)))
+                retry = timedelta(seconds=retry_delay(attempts, settings.webhook_max_backoff_seconds))
             await repository.mark(
                 conn, row["id"], status=status, status_code=code, error=error, retry_in=retry, now=stamp
             )
