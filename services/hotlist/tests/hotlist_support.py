@@ -4,6 +4,8 @@ loopback ports), tokens of each role, and shortcuts for lists, entries and reads
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,6 +105,18 @@ class HotlistStack:
                 return events
             await asyncio.sleep(0.05)
 
+    def cli_env(self, **extra: str) -> dict[str, str]:
+        """The environment an `alpr hotlist ...` command needs to reach this stack."""
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "AUDIT_URL": self.audit_url,
+            "OIDC_ISSUER": self.settings.oidc_issuer,
+            "HOTLIST_CLIENT_ID": "svc-hotlist-test",
+            "HOTLIST_CLIENT_SECRET": self.settings.client_secret.get_secret_value(),
+            **extra,
+        }
+
     async def sql(self, statement: str, **params: Any) -> list[Any]:
         engine = create_async_engine(async_database_url(self.database_url))
         try:
@@ -125,3 +139,13 @@ def read(plate: str, region: str = "CA", agency: str = AGENCY, **extra: Any) -> 
         "crop_key": f"crops/{agency}/2026/11/25/{uuid.uuid4()}.jpg",
         **extra,
     }
+
+
+async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """The installed `alpr` in a child process (the services it calls run on this test's loop)."""
+    alpr = Path(sys.executable).parent / "alpr"
+    proc = await asyncio.create_subprocess_exec(
+        alpr, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    return proc.returncode or 0, out.decode(), err.decode()

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
-from hotlist_support import HotlistStack, read
+from hotlist_support import HotlistStack, read, run_cli
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -224,3 +224,26 @@ class TestWebhooks:
         assert delivery["status"] == "delivered"
         assert delivery["attempts"] == 3
         assert delivery["last_status_code"] == 204
+
+
+class TestRetention:
+    async def test_closed_alerts_past_their_retention_go_open_ones_stay_R14(
+        self, stack: HotlistStack
+    ) -> None:
+        hotlist_id = await stack.hotlist()
+        await stack.entry(hotlist_id, "7ABC123")
+        await stack.match(read("7ABC123"), read("7ABC123"))
+        closed, still_open = await stack.alerts()
+        await move(stack, closed["id"], "misread")
+        await stack.sql("UPDATE hotlist.alerts SET created_at = now() - interval '400 days'")
+        code, out, _ = await run_cli(stack.cli_env(), "hotlist", "purge-alerts")
+        assert code == 0
+        assert "kept indefinitely" in out  # the default
+        code, out, err = await run_cli(
+            stack.cli_env(HOTLIST_ALERT_RETENTION_DAYS="365"), "hotlist", "purge-alerts"
+        )
+        assert code == 0, err
+        assert "removed 1 closed alerts" in out
+        assert [a["id"] for a in await stack.alerts()] == [still_open["id"]]
+        [event] = await stack.audit_events(action="retention.purged")
+        assert event["data"]["alerts"] == 1

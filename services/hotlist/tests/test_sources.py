@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import string
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -17,7 +15,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Response
-from hotlist_support import HotlistStack, read
+from hotlist_support import HotlistStack, read, run_cli
 
 from alpr_common import ServiceClients, make_engine, make_sessionmaker
 from alpr_devstack.testing import serve_http
@@ -213,31 +211,13 @@ class TestSources:
         _, good, _ = await file_source(stack, HEADER + "7ABC123,CA,,,\n", "a.csv")
         _, bad, path = await file_source(stack, HEADER + "8ABC123,CA,,,\n", "b.csv")
         path.write_text("")
-        env = {
-            **os.environ,
-            "DATABASE_URL": stack.database_url,
-            "AUDIT_URL": stack.audit_url,
-            "OIDC_ISSUER": stack.settings.oidc_issuer,
-            "HOTLIST_CLIENT_ID": "svc-hotlist-test",
-            "HOTLIST_CLIENT_SECRET": stack.settings.client_secret.get_secret_value(),
-            "HOTLIST_FEED_DIR": str(stack.feed_dir),
-        }
+        env = stack.cli_env(HOTLIST_FEED_DIR=str(stack.feed_dir))
         code, out, err = await run_cli(env, "hotlist", "sync")
         assert code == 1, err
         assert f"{good}: ok, 1 loaded" in out
         assert f"{bad}: FAILED" in err
         code, out, err = await run_cli(env, "hotlist", "sync", "--source", good)
         assert code == 0, err
-
-
-async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    """The installed `alpr` in a child process (the services it calls run on this test's loop)."""
-    alpr = Path(sys.executable).parent / "alpr"
-    proc = await asyncio.create_subprocess_exec(
-        alpr, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-    return proc.returncode or 0, out.decode(), err.decode()
 
 
 class TestScheduler:

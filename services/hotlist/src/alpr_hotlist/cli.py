@@ -1,4 +1,5 @@
-"""``alpr hotlist``: syncing sources (the Helm CronJob runs ``alpr hotlist sync``)."""
+"""``alpr hotlist``: syncing sources (the Helm CronJob runs ``alpr hotlist sync``) and the
+alert retention purge."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import typer
 
 from alpr_common import ServiceClients, make_engine, make_sessionmaker
 
+from .alerts.retention import AlertPurge, purge_alerts
+from .clock import now
 from .settings import Settings
 from .sources.schemas import SyncPublic
-from .sources.sync import SyncDeps, sync_all
+from .sources.sync import SyncDeps, sync_all, system_actor
 
 app = typer.Typer(help="Hotlists: syncing their sources.", no_args_is_help=True)
 
@@ -67,3 +70,34 @@ def sync(
         typer.echo("no enabled sources")
     if any(r.status != "ok" for r in results):
         raise typer.Exit(1)
+
+
+@app.command("purge-alerts")
+def purge_alerts_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would go; delete nothing.")] = False,
+) -> None:
+    """Remove closed alerts older than HOTLIST_ALERT_RETENTION_DAYS (R14; 0, the default, keeps
+    them indefinitely). Open alerts are never removed; the counts go on the ledger."""
+    settings = Settings()
+
+    async def run() -> AlertPurge:
+        engine = make_engine(settings.database_url, application_name="alpr-hotlist-purge")
+        try:
+            async with httpx.AsyncClient(timeout=60) as http, engine.begin() as conn:
+                clients = ServiceClients.build(settings, http)
+                actor = system_actor(settings, "")
+                return await purge_alerts(
+                    conn, clients.audit, actor, settings.alert_retention_days, now(), dry_run=dry_run
+                )
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if report.cutoff is None:
+        typer.echo("alerts are kept indefinitely (HOTLIST_ALERT_RETENTION_DAYS=0)")
+        return
+    verb = "would remove" if dry_run else "removed"
+    total = sum(report.by_agency.values())
+    typer.echo(f"{verb} {total} closed alerts created before {report.cutoff.isoformat()}")
+    for agency, n in sorted(report.by_agency.items()):
+        typer.echo(f"  {agency}: {n}")

@@ -30,6 +30,10 @@ class Settings(ServiceSettings):
     # `file://` sources are read only from under this directory (unset: none allowed).
     feed_dir: Path | None = None
     presign_seconds: int = Field(300, ge=10, le=3600)
+    # R14: alerts have their own retention, apart from detections. 0 keeps them indefinitely
+    # (Hayward keeps hit records so); otherwise `alpr hotlist purge-alerts` removes closed alerts
+    # (confirmed, misread, not active) older than this many days. Open alerts are never purged.
+    alert_retention_days: int = Field(0, ge=0, le=36500)
     # Webhook delivery: attempts before a delivery is marked failed, and the backoff cap.
     webhook_max_attempts: int = Field(8, ge=1, le=50)
     webhook_max_backoff_seconds: float = Field(600.0, gt=0)
