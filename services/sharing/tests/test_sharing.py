@@ -358,3 +358,40 @@ class TestInboundFeed:
         synced = await stack.hotlist.post(f"/v1/sources/{source.json()['id']}:sync", headers=stack.admin)
         assert synced.json()["status"] == "ok", synced.text
         assert synced.json()["loaded"] == 1
+
+
+class TestAgencies:
+    async def test_a_partner_record_is_changed_only_by_the_host_that_registered_it(
+        self, stack: SharingStack
+    ) -> None:
+        await stack.agency(PARTNER_A, "partner-a")
+        other_host = stack.as_("adm-9", "alpr_admin", agency="CA0030000")
+        hijack = await stack.client.patch(
+            f"/v1/agencies/{PARTNER_A}", json={"client_ids": ["mine-now"]}, headers=other_host
+        )
+        assert hijack.status_code == 404
+        again = await stack.client.post(
+            "/v1/agencies",
+            json={"ori": PARTNER_A, "name": "A", "state": "CA", "kind": "law_enforcement"},
+            headers=other_host,
+        )
+        assert again.status_code == 409
+        ours = await stack.client.patch(
+            f"/v1/agencies/{PARTNER_A}", json={"name": "Agency A PD"}, headers=stack.admin
+        )
+        assert ours.status_code == 200
+        assert ours.json()["name"] == "Agency A PD"
+        taken = await stack.client.post(
+            "/v1/agencies",
+            json={
+                "ori": "CA0040000",
+                "name": "B",
+                "state": "CA",
+                "kind": "law_enforcement",
+                "client_ids": ["partner-a"],
+            },
+            headers=stack.admin,
+        )
+        assert taken.status_code == 409  # one client id, one agency
+        operator = await stack.client.get("/v1/agencies", headers=stack.as_("op-1", "operator"))
+        assert operator.status_code == 403

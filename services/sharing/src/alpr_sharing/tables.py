@@ -34,6 +34,7 @@ agencies = Table(
     Column("contacts", JSONB, nullable=False),
     Column("webhook_url", Text),
     Column("webhook_secret", Text),
+    Column("registered_by_agency", String(32), nullable=False),
     Column("created_by", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -51,6 +51,7 @@ class AgencyPublic(BaseModel):
     client_ids: list[str]
     contacts: list[Contact]
     webhook_url: str | None
+    registered_by_agency: str = Field(description="The host agency whose administrator registered it.")
     webhook_secret: str | None = Field(
         None,
         description="`whsec_...` key of the webhook's Standard Webhooks signatures; answered only when "

@@ -32,6 +32,7 @@ async def create(
     row: dict[str, Any] = {
         **body.model_dump(mode="json"),
         "webhook_secret": new_webhook_secret() if body.webhook_url else None,
+        "registered_by_agency": principal.agency,
         "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
         "created_at": stamp,
         "updated_at": stamp,
@@ -67,7 +68,9 @@ async def list_agencies(session: AsyncSession) -> list[AgencyPublic]:
 async def update(
     ctx: SharingContext, session: AsyncSession, principal: Principal, ori: str, body: AgencyUpdate
 ) -> AgencyPublic:
-    await get(session, ori)
+    current = await repository.get(session, ori)
+    if current is None or current["registered_by_agency"] != principal.agency:
+        raise NotFound()  # a partner record is changed only by the host agency that registered it
     changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "client_ids" in changes:
         await _check_clients(session, ori, changes["client_ids"])

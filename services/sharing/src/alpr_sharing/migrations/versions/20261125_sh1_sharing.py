@@ -26,6 +26,7 @@ STATEMENTS = (
         contacts jsonb NOT NULL DEFAULT '[]'::jsonb,
         webhook_url text,
         webhook_secret text,
+        registered_by_agency varchar(32) NOT NULL,
         created_by jsonb NOT NULL,
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL
