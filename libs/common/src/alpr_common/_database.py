@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 _log = structlog.get_logger("alpr.database")
 
@@ -96,3 +102,11 @@ def on_rollback(request: Request, undo: Compensation) -> None:
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def driver_of(conn: AsyncConnection | AsyncSession) -> Any:
+    """The asyncpg connection under ``conn`` (a session's within its transaction), for what the
+    ORM layer would slow or cannot do: COPY, LISTEN, server-side cursors, hot prepared statements."""
+    connection = await conn.connection() if isinstance(conn, AsyncSession) else conn
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection

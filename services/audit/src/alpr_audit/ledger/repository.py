@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alpr_common import driver_of
 
 from ..tables import ledger, ledger_base
 from .canonical import GENESIS_HASH
@@ -46,8 +47,7 @@ async def base(conn: AsyncConnection) -> Head:
 
 async def insert_rows(conn: AsyncConnection, rows: Sequence[tuple[int, str, str, str]]) -> None:
     """(sequence, canonical, prev_hash, hash) rows, by COPY inside the caller's transaction."""
-    raw = await conn.get_raw_connection()
-    driver: Any = raw.driver_connection
+    driver = await driver_of(conn)
     await driver.copy_records_to_table(
         "ledger", schema_name="audit", records=rows, columns=["sequence", "canonical", "prev_hash", "hash"]
     )
@@ -74,8 +74,7 @@ async def stream_chain(
     """(sequence, canonical, prev_hash, hash) in sequence order, a chunk at a time, through
     a server-side cursor of the driver (the ORM's row processing would double the cost)."""
     await conn.execute(text("SELECT 1"))  # the transaction a cursor needs
-    raw = await conn.get_raw_connection()
-    driver: Any = raw.driver_connection
+    driver = await driver_of(conn)
     cursor = await driver.cursor(
         "SELECT sequence, canonical, prev_hash, hash FROM audit.ledger "
         "WHERE sequence >= $1 AND sequence <= $2 ORDER BY sequence",

@@ -14,6 +14,8 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alpr_common import driver_of
+
 CHANNEL = "hotlist_alerts"
 _log = structlog.get_logger("alpr.hotlist.feed")
 
@@ -36,8 +38,7 @@ class AlertFeed:
         while True:
             try:
                 async with engine.connect() as conn:
-                    raw = await conn.get_raw_connection()
-                    driver: Any = raw.driver_connection
+                    driver = await driver_of(conn)
                     await driver.add_listener(CHANNEL, self._notify)
                     try:
                         self.listening.set()

@@ -12,6 +12,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alpr_common import driver_of
+
 from ..tables import alert_events, alerts
 from .feed import CHANNEL
 
@@ -87,8 +89,7 @@ SELECT count(*) FROM new
 async def create(session: AsyncSession, rows: Sequence[dict[str, Any]], at: datetime) -> int:
     """Creates the alerts of ``rows`` not made before; answers how many were new. The hot path
     of matching: the driver runs it directly (prepared once per connection)."""
-    raw = await (await session.connection()).get_raw_connection()
-    driver: Any = raw.driver_connection
+    driver = await driver_of(session)
     made: int = await driver.fetchval(_CREATE, json.dumps(rows, default=str), at)
     return made
 

@@ -10,26 +10,28 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import driver_of
 
 _USABLE = """
     e.status = 'active'
     AND (r.region = 'unknown' OR e.state = r.region)
-    AND (e.expires_at IS NULL OR e.expires_at > :now)
-    AND (e.origin = 'local' OR e.refreshed_at > :fresh_since)
+    AND (e.expires_at IS NULL OR e.expires_at > $6)
+    AND (e.origin = 'local' OR e.refreshed_at > $7)
 """
 _COLUMNS = """
     r.idx, e.id AS entry_id, e.hotlist_id, e.plate AS entry_plate, e.pattern IS NOT NULL AS partial,
     e.state, e.reason, e.case_number, e.ncic_number,
     h.name AS hotlist_name, h.kind AS hotlist_kind, h.priority
 """
-CANDIDATES = text(
-    f"""
+# Parameters: $1 read indexes, $2 folded keys, $3 plates, $4 agencies, $5 regions, $6 now,
+# $7 the oldest refresh still fresh (R11).
+CANDIDATES = f"""
     WITH r AS (
         SELECT * FROM unnest(
-            CAST(:idx AS int[]), CAST(:keys AS text[]), CAST(:plates AS text[]),
-            CAST(:agencies AS text[]), CAST(:regions AS text[])
+            CAST($1 AS int[]), CAST($2 AS text[]), CAST($3 AS text[]),
+            CAST($4 AS text[]), CAST($5 AS text[])
         ) AS r(idx, key, plate, agency, region)
     )
     SELECT {_COLUMNS}
@@ -44,13 +46,7 @@ CANDIDATES = text(
         ON e.pattern IS NOT NULL AND e.status = 'active' AND e.agency = r.agency AND r.plate ~ e.pattern
     JOIN hotlist.hotlists h ON h.id = e.hotlist_id AND h.alerting
     WHERE {_USABLE}
-    """
-)
-
-
-_CANDIDATES_SQL = str(CANDIDATES.text)
-for _n, _name in enumerate(("idx", "keys", "plates", "agencies", "regions", "now", "fresh_since"), start=1):
-    _CANDIDATES_SQL = _CANDIDATES_SQL.replace(f":{_name}", f"${_n}")
+"""
 
 
 async def candidates(
@@ -65,10 +61,9 @@ async def candidates(
 ) -> list[dict[str, Any]]:
     # The hottest statement of the service: run on the session's own connection (same
     # transaction) through the driver's prepared-statement cache, without the ORM's row layer.
-    raw = await (await session.connection()).get_raw_connection()
-    driver: Any = raw.driver_connection
+    driver = await driver_of(session)
     rows = await driver.fetch(
-        _CANDIDATES_SQL, list(range(len(keys))), list(keys), list(plates), list(agencies), list(regions), now,
+        CANDIDATES, list(range(len(keys))), list(keys), list(plates), list(agencies), list(regions), now,
         fresh_since,
     )  # fmt: skip
     return [dict(r) for r in rows]

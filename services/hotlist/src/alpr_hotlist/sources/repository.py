@@ -11,6 +11,8 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alpr_common import driver_of
+
 from ..tables import entries, sources, syncs
 
 ENTRY_COLUMNS = (
@@ -92,8 +94,7 @@ async def replace_entries(
     result: Any = await session.execute(delete(entries).where(entries.c.source_id == source_id))
     removed = result.rowcount
     if records:
-        raw = await (await session.connection()).get_raw_connection()
-        driver: Any = raw.driver_connection
+        driver = await driver_of(session)
         await driver.copy_records_to_table(
             "entries", schema_name="hotlist", records=records, columns=list(ENTRY_COLUMNS)
         )
