@@ -62,6 +62,7 @@ from ._service_clients import (
     SharingClient,
 )
 from ._settings import ServiceSettings
+from ._stats import StatsAgency, stats_agency
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
@@ -117,6 +118,7 @@ __all__ = [
     "ServiceClients",
     "ServiceSettings",
     "SharingClient",
+    "StatsAgency",
     "TokenVerifier",
     "TrainingRequired",
     "Unauthenticated",
@@ -152,5 +154,6 @@ __all__ = [
     "require_roles",
     "retry_delay",
     "send_signed",
+    "stats_agency",
     "webhook_headers",
 ]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,12 +11,10 @@ from alpr_common import (
     DbSession,
     Forbidden,
     NotFound,
-    Principal,
-    Role,
+    StatsAgency,
     TrainingRequired,
     Unauthenticated,
     problem_responses,
-    require_roles,
 )
 
 from .alerts.repository import counts_by_state
@@ -27,7 +23,6 @@ from .tables import entries, hotlists
 from .vocabulary import AlertState
 
 router = APIRouter(tags=["stats"])
-StatsReader = Annotated[Principal, Depends(require_roles(Role.SERVICE, Role.AUDITOR, Role.ALPR_ADMIN))]
 
 
 class HotlistStats(BaseModel):
@@ -70,10 +65,6 @@ async def compute(session: AsyncSession, agency: str) -> HotlistStats:
     response_model=HotlistStats,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
 )
-async def get_stats(
-    session: DbSession, principal: StatsReader, agency: Annotated[str, Query(pattern=r"^[A-Z0-9]{2,32}$")]
-) -> HotlistStats:
+async def get_stats(session: DbSession, agency: StatsAgency) -> HotlistStats:
     """Counts for one agency: lists, entries, alerts by state and the misread rate (R22)."""
-    if not principal.has_any(Role.SERVICE) and agency != principal.agency:
-        raise NotFound()
     return await compute(session, agency)

@@ -4,10 +4,9 @@ and the queue metrics the recognition autoscaler reads."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from prometheus_client import CollectorRegistry, Gauge
 from pydantic import BaseModel
 from sqlalchemy import func, or_, select
@@ -17,12 +16,10 @@ from alpr_common import (
     DbSession,
     Forbidden,
     NotFound,
-    Principal,
-    Role,
+    StatsAgency,
     TrainingRequired,
     Unauthenticated,
     problem_responses,
-    require_roles,
 )
 
 from .cameras import repository as cameras
@@ -31,7 +28,6 @@ from .outbox.dispatcher import pending
 from .tables import frames
 
 router = APIRouter(tags=["stats"])
-Reader = Annotated[Principal, Depends(require_roles(Role.SERVICE, Role.AUDITOR, Role.ALPR_ADMIN))]
 _log = structlog.get_logger("alpr.ingest.stats")
 
 
@@ -48,12 +44,8 @@ class IngestStats(BaseModel):
     response_model=IngestStats,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
 )
-async def stats(
-    session: DbSession, principal: Reader, agency: Annotated[str, Query(pattern=r"^[A-Z0-9]{2,32}$")]
-) -> IngestStats:
+async def stats(session: DbSession, agency: StatsAgency) -> IngestStats:
     """Counts for one agency: active cameras, frames waiting or failed, reads."""
-    if not principal.has_any(Role.SERVICE) and agency != principal.agency:
-        raise NotFound()  # R27: another agency's figures do not exist for this caller
     counts = await frames_repo.counts(session, agency)
     return IngestStats(agency=agency, cameras=await cameras.count(session, agency), **counts)
 

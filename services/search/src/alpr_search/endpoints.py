@@ -19,6 +19,7 @@ from alpr_common import (
     Purpose,
     PurposeProhibited,
     Role,
+    StatsAgency,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
@@ -36,7 +37,6 @@ router = APIRouter()
 Searcher = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SERVICE))]
 Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST))]
 Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
-StatsReader = Annotated[Principal, Depends(require_roles(Role.SERVICE, Role.AUDITOR, Role.ALPR_ADMIN))]
 _auth = (Unauthenticated, TrainingRequired, Forbidden)
 
 
@@ -110,13 +110,6 @@ async def post_detections(session: DbSession, principal: Service, body: Detectio
 @router.get(
     "/v1/stats", response_model=SearchStats, tags=["stats"], responses=problem_responses(*_auth, NotFound)
 )
-async def get_stats(
-    ctx: Ctx,
-    session: DbSession,
-    principal: StatsReader,
-    agency: Annotated[str, Query(pattern=r"^[A-Z0-9]{2,32}$")],
-) -> dict[str, Any]:
+async def get_stats(ctx: Ctx, session: DbSession, agency: StatsAgency) -> dict[str, Any]:
     """Counts for one agency: detections in retention, and data kept past six months and why."""
-    if not principal.has_any(Role.SERVICE) and agency != principal.agency:
-        raise NotFound()
     return await detections.stats(ctx, session, agency)
