@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from hotlist_support import HotlistStack, read
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from alpr_common import (
     Action,
@@ -22,6 +22,7 @@ from alpr_common import (
     make_sessionmaker,
 )
 from alpr_hotlist.ledger import outbox
+from alpr_hotlist.tables import ledger_outbox
 
 
 class TestMatching:
@@ -125,7 +126,9 @@ class TestLedgerOutbox:
         )
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
-                await outbox.queue(session, [event])
+                await session.execute(
+                    insert(ledger_outbox).values(event=event.model_dump(mode="json", exclude_none=True))
+                )
             async with httpx.AsyncClient() as http:
                 down = AuditClient("http://127.0.0.1:9", http=http, credentials=None, retries=0)
                 with pytest.raises(AuditUnavailable):

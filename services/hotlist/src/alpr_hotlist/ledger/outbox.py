@@ -7,25 +7,16 @@ synchronously instead (fail-closed: no ledger, no change)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 import structlog
-from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import AuditClient, AuditEventIn
 
 from ..tables import ledger_outbox
 
 _log = structlog.get_logger("alpr.hotlist.ledger")
-
-
-async def queue(session: AsyncSession, events: Sequence[AuditEventIn]) -> None:
-    if events:
-        await session.execute(
-            insert(ledger_outbox),
-            [{"event": e.model_dump(mode="json", exclude_none=True)} for e in events],
-        )
 
 
 async def ship_once(engine: AsyncEngine, audit: AuditClient, batch: int = 500) -> int:

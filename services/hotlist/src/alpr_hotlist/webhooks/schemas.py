@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import AnyHttpUrl, BaseModel, Field
 
@@ -43,12 +42,3 @@ class DeliveryPublic(BaseModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
-
-
-class WebhookMessage(BaseModel):
-    """The body of every webhook `POST`: `type` is `alert.created` or `alert.transitioned`,
-    `data` the alert as `GET /v1/alerts/{id}` answers it."""
-
-    type: str
-    timestamp: datetime
-    data: dict[str, Any]
