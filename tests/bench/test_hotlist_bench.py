@@ -15,7 +15,6 @@ import json
 import os
 import random
 import statistics
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ import pytest
 
 from alpr_audit.checkpoints.signing import generate_key, private_key_b64
 from alpr_common import MatchRead, make_engine, make_sessionmaker
-from alpr_devstack.components import free_port, spawn, stop_pid, wait_http_ok
+from alpr_devstack.components import free_port, spawn_service, stop_pid
 from alpr_devstack.testing import Infra
 from alpr_hotlist.matching.keys import match_key
 from alpr_hotlist.matching.service import find
@@ -164,16 +163,10 @@ async def test_matching_throughput_and_alert_latency(infra: Infra, tmp_path: Pat
                 },
             ),
         ):
+            workers = WORKERS if name == "hotlist" else 1
             procs.append(
-                spawn(
-                    [sys.executable, "-m", "uvicorn", "--factory", f"alpr_{name}.app:create_app", "--host",
-                     "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
-                     "--workers", str(WORKERS if name == "hotlist" else 1)],
-                    tmp_path / f"{name}.log",
-                    {**common, **extra},
-                )
-            )  # fmt: skip
-            wait_http_ok(f"http://127.0.0.1:{port}/healthz", 60, procs[-1])
+                spawn_service(name, port, tmp_path / f"{name}.log", {**common, **extra}, workers=workers)
+            )
         base = f"http://127.0.0.1:{hotlist_port}"
         service = {"Authorization": f"Bearer {infra.mint(sub='svc-ingest', roles=['service'], ttl=3600)}"}
         officer = {"Authorization": f"Bearer {infra.mint(sub='op-bench', roles=['operator'], ttl=3600)}"}

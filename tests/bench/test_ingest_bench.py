@@ -12,7 +12,6 @@ import asyncio
 import io
 import os
 import statistics
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ import pytest
 from PIL import Image
 
 from alpr_common import ensure_bucket, make_object_store
-from alpr_devstack.components import free_port, spawn, stop_pid, wait_http_ok
+from alpr_devstack.components import free_port, spawn_service, stop_pid
 from alpr_devstack.testing import Infra
 
 pytestmark = pytest.mark.bench
@@ -102,28 +101,8 @@ async def test_ingest_throughput_against_raw_put_object(infra: Infra, tmp_path: 
         "LOG_LEVEL": "WARNING",
         "INGEST_OUTBOX_POLL_SECONDS": "5",
     }
-    proc = spawn(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "alpr_ingest.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--workers",
-            str(WORKERS),
-        ],
-        tmp_path / "ingest.log",
-        env,
-    )
+    proc = spawn_service("ingest", port, tmp_path / "ingest.log", env, workers=WORKERS)
     try:
-        wait_http_ok(f"http://127.0.0.1:{port}/healthz", 60, proc)
         token = infra.mint(
             sub="cam-bench", roles=["camera"], training_expires=None, client_id="cam-bench", ttl=3600
         )

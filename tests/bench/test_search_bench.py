@@ -12,7 +12,6 @@ import asyncio
 import os
 import random
 import statistics
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,7 @@ import pytest
 
 from alpr_audit.checkpoints.signing import generate_key, private_key_b64
 from alpr_common import Principal, ServiceClients, make_engine
-from alpr_devstack.components import free_port, spawn, stop_pid, wait_http_ok
+from alpr_devstack.components import free_port, spawn_service, stop_pid
 from alpr_devstack.testing import Infra
 from alpr_search.retention.service import purge
 from alpr_search.searches.query import build
@@ -141,27 +140,7 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
                 },
             ),
         ):
-            procs.append(
-                spawn(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "--factory",
-                        f"alpr_{name}.app:create_app",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--no-access-log",
-                        "--log-level",
-                        "warning",
-                    ],
-                    tmp_path / f"{name}.log",
-                    {**common, **extra},
-                )
-            )
-            wait_http_ok(f"http://127.0.0.1:{port}/healthz", 60, procs[-1])
+            procs.append(spawn_service(name, port, tmp_path / f"{name}.log", {**common, **extra}))
         token = infra.mint(sub="inv-bench", roles=["investigator"], ttl=3600)
         headers = {"Authorization": f"Bearer {token}"}
         window = {"from": start.isoformat(), "to": end.isoformat()}

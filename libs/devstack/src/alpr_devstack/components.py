@@ -340,6 +340,22 @@ def generate_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
+def spawn_service(
+    service: str, port: int, log_path: Path, env: dict[str, str], *, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """One service as its own uvicorn process on a loopback port (as benchmarks run it), once its
+    ``/healthz`` answers."""
+    app = f"alpr_{service}.app:create_app"
+    proc = spawn(
+        [sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
+        log_path,
+        env,
+    )  # fmt: skip
+    wait_http_ok(f"http://127.0.0.1:{port}/healthz", 60, proc)
+    return proc
+
+
 def wait_http_ok(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout_s
     last = ""
