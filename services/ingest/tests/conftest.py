@@ -12,11 +12,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ingest_support import Consumer, Stack  # noqa: E402
+from ingest_support import Stack  # noqa: E402
 
 from alpr_audit.app import create_app as create_audit_app  # noqa: E402
 from alpr_audit.checkpoints.signing import generate_key, private_key_b64  # noqa: E402
 from alpr_common import ensure_bucket, make_object_store  # noqa: E402
+from alpr_devstack.consumers import StubConsumer as Consumer  # noqa: E402
 from alpr_devstack.testing import Infra, bearer, serve, serve_http  # noqa: E402
 from alpr_ingest.app import create_app  # noqa: E402
 from alpr_ingest.settings import Settings  # noqa: E402

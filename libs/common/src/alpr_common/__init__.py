@@ -29,6 +29,7 @@ from ._database import (
     make_sessionmaker,
     on_rollback,
 )
+from ._images import CheckedImage, check_image
 from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
 from ._pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from ._pipeline import Accepted, Box, DetectionBatch, DetectionRecord, MatchBatch, MatchRead
@@ -89,6 +90,7 @@ __all__ = [
     "AuditUnavailable",
     "AuthorizedPurpose",
     "Box",
+    "CheckedImage",
     "ClientCredentials",
     "Conflict",
     "Cursor",
@@ -131,6 +133,7 @@ __all__ = [
     "authenticate",
     "check_bucket",
     "check_database",
+    "check_image",
     "check_purpose",
     "check_training",
     "configure_logging",
