@@ -225,3 +225,52 @@ async def test_transparency_takes_owner_counts_from_their_stats(
     assert body["counts"]["cameras"] == 12
     assert body["counts"]["detections_in_retention"] is None  # search does not answer here
     assert owner_calls == ["svc-audit-test"]
+
+
+accuracy_router = APIRouter()
+CAMERA = "3f1c2a52-9d7e-4c43-9f4e-0d6f4d1f2b10"
+
+
+@accuracy_router.get("/v1/stats")
+async def accuracy_stats(
+    agency: str, principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+) -> dict[str, object]:
+    rows = [{"camera_id": CAMERA, "model_version": "alpr-0123456789ab", "checked": 4, "misreads": 1}]
+    return {"misreads_by_source": rows if agency == "CA0019400" else []}
+
+
+async def test_sb34_report_carries_misreads_per_camera_and_model_R22(
+    infra: Infra, audit_settings: Settings
+) -> None:
+    """The report's accuracy inputs come from hotlist's and search's stats; an owner that does
+    not answer shows as null, and the report is still made."""
+    owner = create_service_app(
+        service="owner",
+        settings=infra.settings("hotlist"),
+        description="owner",
+        routers=[accuracy_router],
+        uses_database=False,
+    )
+    secret = infra.register_client("svc-audit-acc", roles=["service"])
+    async with serve_http(owner) as owner_url:
+        settings = audit_settings.model_copy(
+            update={
+                "hotlist_url": owner_url,
+                "client_id": "svc-audit-acc",
+                "client_secret": SecretStr(secret),
+            }
+        )
+        async with serve(create_app(settings)) as audit:
+            admin = bearer(infra.mint(roles=["alpr_admin"]))
+            today = datetime.now(UTC).date()
+            params = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+            report = (await audit.get("/v1/reports/sb34", params=params, headers=admin)).json()
+            text = (
+                await audit.get("/v1/reports/sb34", params=params, headers={**admin, "Accept": "text/csv"})
+            ).text
+    assert report["accuracy"]["misreads_by_source"] == [
+        {"camera_id": CAMERA, "model_version": "alpr-0123456789ab", "checked": 4, "misreads": 1}
+    ]
+    assert report["accuracy"]["corrections_by_source"] is None  # search does not answer here
+    assert f"misreads,{CAMERA}/alpr-0123456789ab,,1" in text
+    assert f"misreads_checked,{CAMERA}/alpr-0123456789ab,,4" in text

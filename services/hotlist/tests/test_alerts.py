@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -76,6 +77,47 @@ class TestLifecycle:
         stats = await stack.client.get("/v1/stats", params={"agency": "CA0019400"}, headers=auditor)
         assert stats.json()["hits_by_state"] == {"misread": 1}
         assert stats.json()["misread_rate"] == 1.0
+
+    async def test_misreads_are_counted_per_camera_and_model_version_R22(self, stack: HotlistStack) -> None:
+        """R22: a misread-closed alert counts against its camera and model version, in the stats
+        (checked alerts beside misreads) and in the Prometheus counter (by model version only)."""
+        hotlist_id = await stack.hotlist()
+        plates = ["7ABC123", "7ABC124", "7ABC125", "7ABC126"]
+        for plate in plates:
+            await stack.entry(hotlist_id, plate)
+        cam_a, cam_b = str(uuid.uuid4()), str(uuid.uuid4())
+        made = await stack.match(
+            read("7ABC123", camera_id=cam_a, model_version="lpr-2026.11"),
+            read("7ABC124", camera_id=cam_a, model_version="lpr-2026.11"),
+            read("7ABC125", camera_id=cam_b),  # no version reported
+            read("7ABC126", camera_id=cam_b, model_version="lpr-2026.11"),
+        )
+        assert made.status_code == 200, made.text
+        alerts = {a["plate"]: a for a in await stack.alerts()}
+        cameras = [cam_a, cam_a, cam_b, cam_b]
+        assert [alerts[p]["camera_id"] for p in plates] == cameras  # the camera stays on the alert
+        assert (await move(stack, alerts["7ABC123"]["id"], "misread")).status_code == 200
+        assert (await move(stack, alerts["7ABC124"]["id"], "tentative_hit")).status_code == 200
+        assert (await move(stack, alerts["7ABC125"]["id"], "misread")).status_code == 200
+        # 7ABC126 is not checked yet: its source shows nowhere.
+        auditor = stack.as_("aud-1", "auditor")
+        stats = await stack.client.get("/v1/stats", params={"agency": "CA0019400"}, headers=auditor)
+        assert stats.status_code == 200, stats.text
+        by_source = {(s["camera_id"], s["model_version"]): s for s in stats.json()["misreads_by_source"]}
+        assert by_source == {
+            (cam_a, "lpr-2026.11"): {
+                "camera_id": cam_a,
+                "model_version": "lpr-2026.11",
+                "checked": 2,
+                "misreads": 1,
+            },
+            (cam_b, "unknown"): {"camera_id": cam_b, "model_version": "unknown", "checked": 1, "misreads": 1},
+        }
+        assert stats.json()["misread_rate"] == round(2 / 3, 4)
+        metrics = (await stack.client.get("/metrics")).text
+        assert 'alpr_hotlist_misreads_total{model_version="lpr-2026.11"} 1.0' in metrics
+        assert 'alpr_hotlist_misreads_total{model_version="unknown"} 1.0' in metrics
+        assert "camera" not in "".join(line for line in metrics.splitlines() if "misreads" in line)
 
     async def test_only_officers_of_the_alerts_agency_act(self, stack: HotlistStack) -> None:
         alert = await one_alert(stack)

@@ -183,6 +183,53 @@ class TestFanOut:
             assert obj.read()[:2] == b"\xff\xd8"
             obj.close()
 
+    async def test_model_version_is_stored_and_forwarded_R22(self, stack: Stack) -> None:
+        """R22: the model version a read was made with, from recognition or from the edge, is
+        kept on the read and travels to search and hotlist (absent: null)."""
+        camera_id, token = await stack.camera()
+        frame_id = await _upload(stack, camera_id, token, 14)
+        item = (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()["items"][
+            0
+        ]
+        stored = await stack.client.post(
+            f"/v1/frames/{frame_id}/reads",
+            json={"lease_id": item["lease_id"], "reads": [{**READ, "model_version": "lpr-2026.11"}, READ]},
+            headers=stack.service,
+        )
+        assert stored.status_code == 201, stored.text
+        versioned, bare = stored.json()["read_ids"]
+        edge = await stack.client.post(
+            "/v1/reads",
+            data={
+                **frame_form(camera_id),
+                "plate": "4EDG321",
+                "confidence": "0.9",
+                "model_version": "edge-7.2",
+            },
+            files={"crop": ("c.jpg", jpeg(210, size=(120, 40)), "image/jpeg")},
+            headers=token,
+        )
+        assert edge.status_code == 202, edge.text
+        edge_id = edge.json()["id"]
+        want = {versioned: "lpr-2026.11", bare: None, edge_id: "edge-7.2"}
+        rows = await _sql(stack, "SELECT id::text, model_version FROM ingest.reads")
+        assert {r[0]: r[1] for r in rows} == want
+        await _until(lambda: set(stack.search.stored) == set(want) and set(stack.hotlist.stored) == set(want))
+        assert {rid: d["model_version"] for rid, d in stack.search.stored.items()} == want
+        assert {rid: r["model_version"] for rid, r in stack.hotlist.stored.items()} == want
+        too_long = await stack.client.post(
+            "/v1/reads",
+            data={
+                **frame_form(camera_id),
+                "plate": "4EDG322",
+                "confidence": "0.9",
+                "model_version": "v" * 65,
+            },
+            files={"crop": ("c.jpg", jpeg(211, size=(120, 40)), "image/jpeg")},
+            headers=token,
+        )
+        assert too_long.status_code == 422
+
     async def test_consumers_down_then_back_nothing_lost_nothing_doubled(self, stack: Stack) -> None:
         camera_id, token = await stack.camera()
         stack.search.up = False

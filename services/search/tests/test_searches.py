@@ -266,3 +266,52 @@ async def test_misread_correction_keeps_the_original_R19(search_stack: SearchSta
         f"/v1/detections/{row['id']}/corrections", json=body, headers=operator
     )
     assert denied.status_code == 403
+
+
+async def test_corrections_are_counted_per_camera_and_model_version_R22(search_stack: SearchStack) -> None:
+    """R22: a corrected detection counts against its camera and model version, in the stats
+    (beside the detections of that source) and in the Prometheus counter (by model version only),
+    once however often it is corrected."""
+    other_camera = str(uuid.uuid4())
+    fixed = detection("8ABC123", model_version="lpr-2026.11")
+    rows = [
+        fixed,
+        detection("8ABC124", model_version="lpr-2026.11"),
+        detection("8ABC125", camera_id=other_camera),  # no version reported
+    ]
+    await seed(search_stack, rows)
+    body = {
+        "plate": "BABC123",
+        "note": "8 read for B; verified on the crop",
+        "purpose": "stolen_vehicle",
+        "case_number": "2026-001234",
+    }
+    for plate in ("BABC123", "BABC128"):  # corrected, then the correction corrected
+        resp = await search_stack.client.post(
+            f"/v1/detections/{fixed['id']}/corrections",
+            json={**body, "plate": plate},
+            headers=search_stack.investigator,
+        )
+        assert resp.status_code == 200, resp.text
+    stats = await search_stack.client.get(
+        "/v1/stats", params={"agency": "CA0019400"}, headers=search_stack.auditor
+    )
+    assert stats.status_code == 200, stats.text
+    by_source = {(s["camera_id"], s["model_version"]): s for s in stats.json()["corrections_by_source"]}
+    assert by_source == {
+        (CAMERA, "lpr-2026.11"): {
+            "camera_id": CAMERA,
+            "model_version": "lpr-2026.11",
+            "detections": 2,
+            "corrections": 1,
+        },
+        (other_camera, "unknown"): {
+            "camera_id": other_camera,
+            "model_version": "unknown",
+            "detections": 1,
+            "corrections": 0,
+        },
+    }
+    metrics = (await search_stack.client.get("/metrics")).text
+    assert 'alpr_search_corrections_total{model_version="lpr-2026.11"} 1.0' in metrics
+    assert 'model_version="unknown"' not in metrics

@@ -1,5 +1,9 @@
 """What ingest's outbox delivers: detections to search (``POST /v1/detections:batch``) and
-reads to hotlist (``POST /v1/matches``). Both consumers are idempotent on the read id."""
+reads to hotlist (``POST /v1/matches``). Both consumers are idempotent on the read id.
+
+Each carries the recognition model version that made the read (R22: misreads are counted per
+camera and per model version downstream); ``None`` where the reader did not say.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ class DetectionRecord(BaseModel):
     crop_key: str | None = None
     frame_key: str | None = None
     vehicle: dict[str, Any] = Field(default_factory=dict)
+    model_version: str | None = Field(None, max_length=64)
 
 
 class DetectionBatch(BaseModel):
@@ -51,6 +56,7 @@ class MatchRead(BaseModel):
     camera_id: uuid.UUID
     agency: str
     crop_key: str | None = None
+    model_version: str | None = Field(None, max_length=64)
 
 
 class MatchBatch(BaseModel):

@@ -45,6 +45,22 @@ class IngestClient(_StatsMixin):
         body = resp.json()
         return body if isinstance(body, dict) else {}
 
+    async def claim_frames(self, max_frames: int, lease_seconds: int) -> list[dict[str, Any]]:
+        """``POST /v1/frames:claim``: a batch of leased frames with presigned image URLs."""
+        resp = await self.request(
+            "POST", "/v1/frames:claim", json={"max": max_frames, "lease_seconds": lease_seconds}
+        )
+        body = resp.json()
+        items = body.get("items", []) if isinstance(body, dict) else []
+        return [item for item in items if isinstance(item, dict)]
+
+    async def submit_reads(self, frame_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/frames/{id}/reads``: a leased frame's reads; 409 (``ServiceCallError``) when the
+        lease is no longer held, in which case nothing was stored."""
+        resp = await self.request("POST", f"/v1/frames/{frame_id}/reads", json=body)
+        answer = resp.json()
+        return answer if isinstance(answer, dict) else {}
+
 
 class RecognitionClient(_WhoamiMixin):
     service_name = "recognition"

@@ -13,6 +13,7 @@ from alpr_common import create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
+from .accuracy import AccuracyMetrics
 from .alerts.endpoints import router as alerts_router
 from .alerts.feed import AlertFeed
 from .context import HotlistContext
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             http=app.state.http,
             feed=AlertFeed(),
             sessions=app.state.sessionmaker,
+            accuracy=AccuracyMetrics(app.state.metrics.registry),
         )
         app.state.hotlist = ctx
         tasks = [

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alpr_common import ServiceClients
 
+from .accuracy import AccuracyMetrics
 from .alerts.feed import AlertFeed
 from .settings import Settings
 
@@ -25,6 +26,7 @@ class HotlistContext:
     http: httpx.AsyncClient
     feed: AlertFeed
     sessions: async_sessionmaker[AsyncSession]
+    accuracy: AccuracyMetrics
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for a crop (computed locally: no call to the store)."""

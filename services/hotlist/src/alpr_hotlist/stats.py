@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, func, or_, select
@@ -17,12 +19,19 @@ from alpr_common import (
     problem_responses,
 )
 
-from .alerts.repository import counts_by_state
+from .alerts.repository import counts_by_state, misreads_by_source
 from .clock import now
 from .tables import entries, hotlists
 from .vocabulary import AlertState
 
 router = APIRouter(tags=["stats"])
+
+
+class MisreadsBySource(BaseModel):
+    camera_id: uuid.UUID
+    model_version: str = Field(description="The recognition model version; `unknown` where not reported.")
+    checked: int = Field(description="Alerts an officer has checked (closed or moved past `alert`).")
+    misreads: int = Field(description="Of those, closed as misread.")
 
 
 class HotlistStats(BaseModel):
@@ -34,6 +43,9 @@ class HotlistStats(BaseModel):
     hits_by_state: dict[str, int]
     misread_rate: float | None = Field(
         description="R22: misreads among alerts an officer has checked (closed or moved past `alert`)."
+    )
+    misreads_by_source: list[MisreadsBySource] = Field(
+        description="R22: checked alerts and misreads per camera and recognition model version."
     )
 
 
@@ -57,6 +69,9 @@ async def compute(session: AsyncSession, agency: str) -> HotlistStats:
         hits=sum(by_state.values()),
         hits_by_state=by_state,
         misread_rate=round(by_state.get(AlertState.MISREAD, 0) / checked, 4) if checked else None,
+        misreads_by_source=[
+            MisreadsBySource.model_validate(dict(r)) for r in await misreads_by_source(session, agency)
+        ],
     )
 
 

@@ -133,6 +133,7 @@ alerts = Table(
     Column("transitions", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("model_version", String(64)),  # R22: misreads counted per camera and model version
     UniqueConstraint("read_id", "entry_id", name="uq_alerts_read_entry"),
 )
 

@@ -88,6 +88,7 @@ reads = Table(
     Column("frame_key", Text),
     Column("dedup_key", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("model_version", String(64)),
     UniqueConstraint("camera_id", "dedup_key", name="uq_reads_camera_id"),
 )
 

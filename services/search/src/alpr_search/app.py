@@ -11,6 +11,7 @@ from alpr_common import create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
+from .accuracy import AccuracyMetrics
 from .agency.settings import router as settings_router
 from .context import SearchContext
 from .endpoints import router
@@ -23,7 +24,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.search = SearchContext(settings, app.state.object_store, app.state.clients)
+        app.state.search = SearchContext(
+            settings, app.state.object_store, app.state.clients, AccuracyMetrics(app.state.metrics.registry)
+        )
         yield
 
     return create_service_app(

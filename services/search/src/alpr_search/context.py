@@ -11,6 +11,7 @@ from minio import Minio
 
 from alpr_common import ServiceClients
 
+from .accuracy import AccuracyMetrics
 from .settings import Settings
 
 
@@ -19,6 +20,7 @@ class SearchContext:
     settings: Settings
     store: Minio
     clients: ServiceClients
+    accuracy: AccuracyMetrics
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for an object (computed locally: no call to the store)."""

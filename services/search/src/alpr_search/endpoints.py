@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from alpr_common import (
     Accepted,
@@ -45,10 +45,20 @@ class RetainedBeyond(BaseModel):
     why: str
 
 
+class CorrectionsBySource(BaseModel):
+    camera_id: uuid.UUID
+    model_version: str = Field(description="The recognition model version; `unknown` where not reported.")
+    detections: int
+    corrections: int = Field(description="Detections a person corrected as misread (R19).")
+
+
 class SearchStats(BaseModel):
     agency: str
     detections_in_retention: int
     retained_beyond_six_months: RetainedBeyond
+    corrections_by_source: list[CorrectionsBySource] = Field(
+        description="R22: corrections per camera and recognition model version."
+    )
 
 
 @router.post(
@@ -111,5 +121,5 @@ async def post_detections(session: DbSession, principal: Service, body: Detectio
     "/v1/stats", response_model=SearchStats, tags=["stats"], responses=problem_responses(*_auth, NotFound)
 )
 async def get_stats(ctx: Ctx, session: DbSession, agency: StatsAgency) -> dict[str, Any]:
-    """Counts for one agency: detections in retention, and data kept past six months and why."""
+    """Counts for one agency: detections in retention, data kept past six months, corrections (R22)."""
     return await detections.stats(ctx, session, agency)

@@ -29,6 +29,7 @@ detections = Table(
     Column("frame_key", Text),
     Column("vehicle", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("model_version", String(64)),  # R22: corrections counted per model version
 )
 
 holds = Table(

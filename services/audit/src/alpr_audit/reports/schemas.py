@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +19,18 @@ class AuditCounts(BaseModel):
     findings: dict[str, int]
 
 
+class AccuracyInputs(BaseModel):
+    """R22: reading accuracy as the owners count it when the report is made (their current
+    totals, not limited to the period); ``None`` where the owner did not answer."""
+
+    misreads_by_source: list[dict[str, Any]] | None = Field(
+        description="Hotlist: alerts checked and closed as misread, per camera and model version."
+    )
+    corrections_by_source: list[dict[str, Any]] | None = Field(
+        description="Search: detections and corrected misreads, per camera and model version."
+    )
+
+
 class Sb34Report(BaseModel):
     """Aggregate use of the system over a period (R23); counts only, never a record."""
 
@@ -30,6 +43,7 @@ class Sb34Report(BaseModel):
     releases: list[Release]
     purges: int
     audits: AuditCounts
+    accuracy: AccuracyInputs
 
     model_config = {"populate_by_name": True}
 

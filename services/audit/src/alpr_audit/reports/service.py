@@ -18,7 +18,7 @@ from ..context import AuditContext
 from ..ledger.canonical import utc_text
 from ..ledger.service import record_own
 from . import repository as repo
-from .schemas import AuditCounts, Release, Sb34Report, Transparency, TransparencyCounts
+from .schemas import AccuracyInputs, AuditCounts, Release, Sb34Report, Transparency, TransparencyCounts
 
 _log = structlog.get_logger("alpr.audit.reports")
 
@@ -27,6 +27,11 @@ async def sb34(
     ctx: AuditContext, conn: AsyncConnection, principal: Principal, start: date, end: date
 ) -> Sb34Report:
     agency = principal.agency
+    timeout = ctx.settings.stats_timeout_s
+    misreads, corrections = await asyncio.gather(
+        _owner_list(ctx.clients.hotlist, agency, "misreads_by_source", timeout),
+        _owner_list(ctx.clients.search, agency, "corrections_by_source", timeout),
+    )
     since = utc_text(datetime.combine(start, time.min, UTC))
     until = utc_text(datetime.combine(end + timedelta(days=1), time.min, UTC))
     report = Sb34Report(
@@ -75,6 +80,7 @@ async def sb34(
                 repo.action_is("audit.finding_recorded"),
             ),
         ),
+        accuracy=AccuracyInputs(misreads_by_source=misreads, corrections_by_source=corrections),
     )
     await record_own(
         ctx,
@@ -101,10 +107,18 @@ def sb34_csv(report: Sb34Report) -> str:
     writer.writerow(["audits", "created", "", report.audits.created])
     for finding, n in sorted(report.audits.findings.items()):
         writer.writerow(["audit_findings", finding, "", n])
+    for row in report.accuracy.misreads_by_source or []:
+        source = f"{row.get('camera_id')}/{row.get('model_version')}"
+        writer.writerow(["misreads_checked", source, "", row.get("checked")])
+        writer.writerow(["misreads", source, "", row.get("misreads")])
+    for row in report.accuracy.corrections_by_source or []:
+        writer.writerow(
+            ["corrections", f"{row.get('camera_id')}/{row.get('model_version')}", "", row.get("corrections")]
+        )
     return out.getvalue()
 
 
-async def _owner_count(client: ServiceClient, agency: str, key: str, timeout_s: float) -> int | None:
+async def _owner_stats(client: ServiceClient, agency: str, timeout_s: float) -> dict[str, Any] | None:
     stats = getattr(client, "stats", None)
     if stats is None:
         return None
@@ -114,8 +128,21 @@ async def _owner_count(client: ServiceClient, agency: str, key: str, timeout_s: 
     except Exception as exc:  # noqa: BLE001 - an owner that does not answer shows as null
         _log.info("owner_stats_unavailable", service=getattr(client, "service_name", "?"), error=repr(exc))
         return None
-    value = body.get(key)
+    return body
+
+
+async def _owner_count(client: ServiceClient, agency: str, key: str, timeout_s: float) -> int | None:
+    body = await _owner_stats(client, agency, timeout_s)
+    value = body.get(key) if body else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+async def _owner_list(
+    client: ServiceClient, agency: str, key: str, timeout_s: float
+) -> list[dict[str, Any]] | None:
+    body = await _owner_stats(client, agency, timeout_s)
+    value = body.get(key) if body else None
+    return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else None
 
 
 async def transparency(ctx: AuditContext, conn: AsyncConnection, agency: str) -> Transparency:

@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, literal_column, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import driver_of
 
 from ..tables import alert_events, alerts
+from ..vocabulary import AlertState
 from .feed import CHANNEL
 
 # Events are numbered under a transaction-level lock held to commit, so sequence order is
@@ -45,14 +46,16 @@ WITH input AS (
     SELECT * FROM jsonb_to_recordset(CAST($1 AS jsonb)) AS x(
         id uuid, read_id uuid, entry_id uuid, hotlist_id uuid, agency varchar, camera_id uuid,
         plate varchar, region varchar, confidence float8, captured_at timestamptz, crop_key text,
-        grade varchar, state varchar, entry jsonb, created_at timestamptz, webhook jsonb, ledger jsonb
+        grade varchar, state varchar, entry jsonb, created_at timestamptz, webhook jsonb, ledger jsonb,
+        model_version varchar
     )
 ),
 new AS (
     INSERT INTO hotlist.alerts (id, read_id, entry_id, hotlist_id, agency, camera_id, plate, region,
-        confidence, captured_at, crop_key, grade, state, entry, transitions, created_at, updated_at)
+        confidence, captured_at, crop_key, grade, state, entry, transitions, created_at, updated_at,
+        model_version)
     SELECT id, read_id, entry_id, hotlist_id, agency, camera_id, plate, region, confidence, captured_at,
-        crop_key, grade, state, entry, '[]'::jsonb, created_at, created_at
+        crop_key, grade, state, entry, '[]'::jsonb, created_at, created_at, model_version
     FROM input
     ON CONFLICT ON CONSTRAINT uq_alerts_read_entry DO NOTHING
     RETURNING id, agency, hotlist_id
@@ -175,3 +178,25 @@ async def events_after(
 async def counts_by_state(session: AsyncSession, agency: str) -> dict[str, int]:
     q = select(alerts.c.state, func.count()).where(alerts.c.agency == agency).group_by(alerts.c.state)
     return {state: int(n) for state, n in (await session.execute(q)).all()}
+
+
+async def misreads_by_source(session: AsyncSession, agency: str) -> list[RowMapping]:
+    """R22: alerts an officer has checked (moved past `alert`, as for the misread rate) and those
+    closed as misread, per camera and recognition model version (`unknown` where not reported);
+    sources with nothing checked yet are left out."""
+    version = func.coalesce(alerts.c.model_version, literal_column("'unknown'"))
+    checked = func.count().filter(alerts.c.state != AlertState.ALERT.value)
+    misreads = func.count().filter(alerts.c.state == AlertState.MISREAD.value)
+    query = (
+        select(
+            alerts.c.camera_id,
+            version.label("model_version"),
+            checked.label("checked"),
+            misreads.label("misreads"),
+        )
+        .where(alerts.c.agency == agency)
+        .group_by(alerts.c.camera_id, version)
+        .having(checked > 0)
+        .order_by(alerts.c.camera_id, version)
+    )
+    return list((await session.execute(query)).mappings().all())

@@ -64,6 +64,7 @@ def alert_row(read: MatchRead, plate: str, hit: Mapping[str, Any], stamp: Any) -
         "confidence": read.confidence,
         "captured_at": read.captured_at,
         "crop_key": read.crop_key,
+        "model_version": read.model_version,
         "grade": grade(plate, hit).value,
         "state": AlertState.ALERT.value,
         "entry": {

@@ -79,6 +79,9 @@ class RecognizedRead(BaseModel):
         None, description="Base64 JPEG of the plate; cut from the frame by `box` when absent."
     )
     vehicle: dict[str, str] = Field(default_factory=dict)
+    model_version: str | None = Field(
+        None, max_length=64, description="The recognition model that made the read (R22: accuracy per model)."
+    )
 
 
 class ReadsSubmission(BaseModel):

@@ -26,6 +26,7 @@ from alpr_common import (
     Purpose,
     ValidationProblem,
     audit_event,
+    check_image,
     decode_cursor,
     encode_cursor,
     on_rollback,
@@ -38,7 +39,7 @@ from ..reads.service import NewRead, store_read
 from ..settings import Settings
 from ..storage import frame_key, now
 from . import repository
-from .images import check_image, crop_jpeg
+from .images import crop_jpeg
 from .schemas import (
     ClaimedFrame,
     ClaimRequest,
@@ -286,6 +287,7 @@ async def submit_reads(
                     vehicle=dict(read.vehicle),
                     frame_id=frame_id,
                     frame_key=frame["object_key"],
+                    model_version=read.model_version,
                 ),
             )
         )

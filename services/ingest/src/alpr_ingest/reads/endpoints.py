@@ -20,13 +20,14 @@ from alpr_common import (
     Unauthenticated,
     Unavailable,
     ValidationProblem,
+    check_image,
     problem_responses,
 )
 
 from ..context import Ctx
 from ..forms import Camera, CameraIdField, CapturedAtField, LatitudeField, LongitudeField
 from ..frames import repository
-from ..frames.images import check_image, to_jpeg
+from ..frames.images import to_jpeg
 from ..frames.service import authorized_camera, check_captured_at, upload
 from .service import NewRead, store_read
 
@@ -82,6 +83,10 @@ async def post_read(
         str | None, Form(description="JSON text of vehicle attributes (make, model, color).")
     ] = None,
     overview: Annotated[UploadFile | None, File(description="Optional overview image.")] = None,
+    model_version: Annotated[
+        str | None,
+        Form(max_length=64, description="The camera's reader model version (R22: accuracy per model)."),
+    ] = None,
 ) -> ReadAccepted:
     """Stores a read made on the camera and sends it on to search and hotlist."""
     camera = await authorized_camera(session, principal, camera_id)
@@ -141,6 +146,7 @@ async def post_read(
             frame_id=frame_id,
             frame_key=frame_key,
             dedup_key=dedup,
+            model_version=model_version or None,
         ),
     )
     return ReadAccepted(id=read_id)

@@ -39,6 +39,7 @@ class NewRead:
     frame_id: uuid.UUID | None = None
     frame_key: str | None = None
     dedup_key: str | None = None
+    model_version: str | None = None  # R22: travels with the read to search and hotlist
 
 
 async def store_read(ctx: IngestContext, session: AsyncSession, request: Request, new: NewRead) -> uuid.UUID:
@@ -70,6 +71,7 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
         "frame_key": new.frame_key,
         "dedup_key": new.dedup_key,
         "created_at": stamp,
+        "model_version": new.model_version,
     }
     detection = DetectionRecord(
         id=read_id,
@@ -85,6 +87,7 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
         crop_key=key,
         frame_key=new.frame_key,
         vehicle=new.vehicle,
+        model_version=new.model_version,
     )
     match = MatchRead(
         read_id=read_id,
@@ -95,6 +98,7 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
         camera_id=new.camera_id,
         agency=new.agency,
         crop_key=key,
+        model_version=new.model_version,
     )
     payloads = {"search": detection.model_dump(mode="json"), "hotlist": match.model_dump(mode="json")}
     outbox_rows = [

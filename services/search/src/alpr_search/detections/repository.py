@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +54,24 @@ async def counts(session: AsyncSession, agency: str, older_than: datetime) -> tu
         .where(detections.c.agency == agency, detections.c.captured_at < older_than)
     )
     return int(total or 0), int(old or 0)
+
+
+async def corrections_by_source(session: AsyncSession, agency: str) -> list[RowMapping]:
+    """R22: the agency's detections and corrected ones (misreads a person fixed, R19) per camera
+    and recognition model version; a read without a version counts under `unknown`."""
+    version = func.coalesce(detections.c.model_version, literal_column("'unknown'"))
+    query = (
+        select(
+            detections.c.camera_id,
+            version.label("model_version"),
+            func.count().label("detections"),
+            func.count(detections.c.plate_corrected).label("corrections"),
+        )
+        .where(detections.c.agency == agency)
+        .group_by(detections.c.camera_id, version)
+        .order_by(detections.c.camera_id, version)
+    )
+    return list((await session.execute(query)).mappings().all())
 
 
 async def set_correction(session: AsyncSession, agency: str, detection_id: uuid.UUID, plate: str) -> None:

@@ -65,6 +65,7 @@ async def ingest_batch(session: AsyncSession, batch: DetectionBatch) -> Accepted
             "frame_key": d.frame_key,
             "vehicle": d.vehicle,
             "created_at": now,
+            "model_version": d.model_version,
         }
         for d in batch.detections
     ]
@@ -115,6 +116,7 @@ async def stats(ctx: SearchContext, session: AsyncSession, agency: str) -> dict[
     six_months = datetime.now(UTC) - timedelta(days=183)
     total, older = await repository.counts(session, agency, six_months)
     days = (await retention_by_agency(session)).get(agency, ctx.settings.retention_days)
+    by_source = await repository.corrections_by_source(session, agency)
     return {
         "agency": agency,
         "detections_in_retention": total,
@@ -122,6 +124,7 @@ async def stats(ctx: SearchContext, session: AsyncSession, agency: str) -> dict[
             "count": older,
             "why": f"the agency's retention period is {days} days (R16)",
         },
+        "corrections_by_source": [dict(r) for r in by_source],
     }
 
 
@@ -165,6 +168,8 @@ async def correct(
             },
         )
     )
+    if row["plate_corrected"] is None:  # R22: a misread counts once, however often it is re-corrected
+        ctx.accuracy.corrected(row["model_version"])
     updated = await repository.get(session, principal.agency, detection_id)
     assert updated is not None
     return public(ctx, updated)
