@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -22,6 +22,8 @@ from PIL import Image
 
 from alpr_devstack.components import port_free
 from alpr_devstack.stack import ISSUER_PORT, POSTGRES_PORT, S3_PORT, SEAWEED_BASE_PORT, SERVICES
+from alpr_recognition.synth.degrade import paste_warped
+from alpr_recognition.synth.plates import render_text
 
 ALPR = str(Path(sys.executable).parent / "alpr")
 
@@ -119,12 +121,15 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
             assert me.json()["sub"] == "u1"
             lapsed = httpx.get(f"{base}/v1/whoami", headers={"Authorization": f"Bearer {untrained}"})
             assert lapsed.json()["type"] == "urn:alpr:problem:training-required"
-            if name != "recognition":
-                assert httpx.get(f"{base}/readyz").status_code == 200
+            assert httpx.get(f"{base}/readyz").status_code == 200
 
         # The seeded hotlist (the sample NCIC extract) alerts on an edge read of the demo camera:
         # camera -> ingest -> outbox -> hotlist -> alert, over the running stack.
         _edge_read_raises_an_alert(env, offset)
+
+        # A camera's frame is read by the recognition worker and the read can be searched:
+        # camera -> ingest -> recognition -> ingest -> outbox -> search.
+        _uploaded_frame_is_read_and_searchable(env, offset)
 
         # The README's partner example, as written: token, request, approval, fetch (the edge
         # read above is the one detection of its plate).
@@ -203,6 +208,54 @@ def _edge_read_raises_an_alert(env: dict[str, str], offset: int) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("the edge read raised no alert within 20 s")
+
+
+def _uploaded_frame_is_read_and_searchable(env: dict[str, str], offset: int) -> None:
+    trained = ("--training-expires", "2099-01-01")
+    admin, investigator = (
+        _token(env, "adm", "alpr_admin", *trained),
+        _token(env, "inv", "investigator", *trained),
+    )
+    camera = _token(env, "cam-demo-1", "camera", "--client-id", "cam-demo-1")
+    ingest, search = (f"http://127.0.0.1:{SERVICES[n] + offset}" for n in ("ingest", "search"))
+    [cam] = httpx.get(f"{ingest}/v1/cameras", headers=admin).json()["items"]
+    rng = random.Random(11)
+    frame = Image.new("RGB", (960, 720), (120, 120, 125))
+    plate = render_text(rng, "4TRK512", "us").image
+    paste_warped(frame, plate, [(380, 470), (580, 470), (580, 570), (380, 570)])
+    data = io.BytesIO()
+    frame.save(data, format="JPEG", quality=90)
+    form = {
+        "camera_id": cam["id"],
+        "captured_at": datetime.now(UTC).isoformat(),
+        "latitude": "37.3361",
+        "longitude": "-121.8905",
+    }
+    posted = httpx.post(
+        f"{ingest}/v1/frames",
+        data=form,
+        files={"image": ("f.jpg", data.getvalue(), "image/jpeg")},
+        headers=camera,
+    )
+    assert posted.status_code == 202, posted.text
+    query = {
+        "purpose": "stolen_vehicle",
+        "case_number": "2026-000512",
+        "plate": "4TRK512",
+        "from": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        "to": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+    }
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = httpx.post(f"{search}/v1/searches", json=query, headers=investigator)
+        assert found.status_code == 200, found.text
+        if found.json()["items"]:
+            [detection] = found.json()["items"]
+            assert detection["plate"] == "4TRK512"
+            assert detection["camera_id"] == cam["id"]
+            return
+        time.sleep(0.5)
+    raise AssertionError("the uploaded frame's plate was not searchable within 60 s")
 
 
 @pytest.mark.stack

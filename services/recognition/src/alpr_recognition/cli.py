@@ -1,0 +1,75 @@
+"""``alpr recognition``: train the models and evaluate them on labelled images."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Plate detector and reader: training and evaluation.", no_args_is_help=True)
+
+
+class Model(StrEnum):
+    all = "all"
+    reader = "reader"
+    detector = "detector"
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="TOML training configuration.")],
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed and config give the same weights.")
+    ] = 7,
+    model: Annotated[Model, typer.Option(help="Which network to train.")] = Model.all,
+) -> None:
+    """Trains the reader and/or detector; resumes from the last checkpoint of the same seed."""
+    from .training.config import TrainConfig
+    from .training.loop import train_detector, train_reader
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    cfg = TrainConfig.load(config)
+    if model in (Model.all, Model.reader):
+        typer.echo(f"reader weights: {train_reader(cfg, seed)}")
+    if model in (Model.all, Model.detector):
+        typer.echo(f"detector weights: {train_detector(cfg, seed)}")
+
+
+class Split(StrEnum):
+    all = "all"
+    held_out = "held-out"
+    train = "train"
+
+
+@app.command("eval")
+def evaluate(
+    labels: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="CSV: filename,plate_text,x,y,w,h[,region].")
+    ],
+    images: Annotated[
+        Path, typer.Option(exists=True, file_okay=False, help="Folder the CSV's file names are under.")
+    ],
+    out: Annotated[Path, typer.Option(help="Predictions CSV to write.")] = Path("predictions.csv"),
+    split: Annotated[
+        Split, typer.Option(help="Only this part of the development set's fixed split.")
+    ] = Split.all,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    threads: Annotated[int, typer.Option(help="CPU threads for inference.", min=1)] = 2,
+) -> None:
+    """Reads every labelled image and prints exact-plate and character accuracy, detection
+    recall/precision at IoU 0.5 and milliseconds per image (overall and per region)."""
+    from .eval_run import run_eval
+
+    scores = run_eval(labels, images, out, split.value, device, threads, echo=typer.echo)
+    for region, score in scores.items():
+        row = score.row()
+        typer.echo(
+            f"{region:>6}: images {row['images']:.0f}  exact {row['exact_accuracy']:.1%}  "
+            f"chars {row['char_accuracy']:.1%}  det recall {row['detection_recall']:.1%}  "
+            f"det precision {row['detection_precision']:.1%}  "
+            f"ms p50 {row['ms_p50']:.0f} p95 {row['ms_p95']:.0f}"
+        )
+    typer.echo(f"predictions: {out}")

@@ -1,0 +1,62 @@
+"""Runs the pipeline over a labelled image folder and scores it (``alpr recognition eval``)."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from .devset import read_labels
+from .evaluation import Predicted, Score
+from .pipeline import Recognizer
+
+
+def run_eval(
+    labels: Path,
+    images: Path,
+    out: Path,
+    split: str,
+    device: str,
+    threads: int,
+    echo: Callable[[str], object] = print,
+    recognizer: Recognizer | None = None,
+) -> dict[str, Score]:
+    torch.set_num_threads(threads)
+    rows = read_labels(labels)
+    if split != "all":
+        rows = [r for r in rows if r.held_out == (split == "held-out")]
+    model = recognizer or Recognizer(device=device)
+    echo(f"model {model.model_version} on {model.device}; {len(rows)} images")
+    scores: dict[str, Score] = {"all": Score()}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["filename", "plate_text", "confidence", "x", "y", "w", "h"])
+        for row in rows:
+            path = images / row.filename
+            try:
+                with Image.open(path) as opened:
+                    image = opened.convert("RGB")
+            except (OSError, ValueError) as exc:
+                echo(f"skipped {row.filename}: {exc}")
+                continue
+            began = time.perf_counter()
+            reads = model.recognize([image])[0]
+            millis = (time.perf_counter() - began) * 1000
+            predicted = [
+                Predicted(r.plate, r.confidence, (r.box.x, r.box.y, r.box.w, r.box.h)) for r in reads
+            ]
+            truth_box = (row.x, row.y, row.w, row.h) if row.w and row.h else None
+            for key in ("all", row.region):
+                scores.setdefault(key, Score()).add(row.plate, truth_box, predicted, millis)
+            for r in reads or []:
+                writer.writerow(
+                    [row.filename, r.plate, f"{r.confidence:.4f}", r.box.x, r.box.y, r.box.w, r.box.h]
+                )
+            if not reads:
+                writer.writerow([row.filename, "", "", "", "", "", ""])
+    return scores

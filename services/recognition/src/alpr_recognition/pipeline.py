@@ -1,0 +1,189 @@
+"""Detection then reading, batched: images in, plate reads out. No HTTP here."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .models.detector import PlateDetector
+from .models.detector import decode as decode_boxes
+from .models.reader import HEIGHT, WIDTH, PlateReader
+from .regions import REGIONS, UNKNOWN
+from .text import decode as decode_text
+from .weights import WEIGHTS_DIR, load_weights
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass(slots=True)
+class Read:
+    plate: str
+    confidence: float
+    region: str
+    region_confidence: float
+    box: Box
+    candidates: list[tuple[str, float]]
+    detection_score: float
+    crop: Image.Image | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    detect_size: int = 640  # the long side frames are scaled to for detection (a multiple of 32)
+    detect_threshold: float = 0.3
+    min_confidence: float = 0.05  # reads less certain than this are dropped
+    region_threshold: float = 0.5  # below this the region is `unknown`
+    top_n: int = 5
+    # Each detected plate is read from crops this much larger than its box (x, y shares of the
+    # box) and the readings vote: the reader was trained on crops with a detector's slack.
+    crop_variants: tuple[tuple[float, float], ...] = ((0.04, 0.1), (0.0, 0.04), (0.09, 0.2))
+
+
+def _pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class Recognizer:
+    """The loaded models. ``recognize`` is thread-safe and blocking: call it off the event loop."""
+
+    def __init__(
+        self,
+        weights_dir: Path = WEIGHTS_DIR,
+        device: str = "auto",
+        options: PipelineOptions | None = None,
+    ) -> None:
+        self.options = options or PipelineOptions()
+        self.device = _pick_device(device)
+        self.half = self.device.type == "cuda"
+        self.detector = PlateDetector()
+        self.reader = PlateReader()
+        detector_meta = load_weights("detector", self.detector, weights_dir)
+        reader_meta = load_weights("reader", self.reader, weights_dir)
+        digest = hashlib.sha256(
+            f"{detector_meta.get('sha256')}:{reader_meta.get('sha256')}".encode()
+        ).hexdigest()
+        self.model_version = f"alpr-{digest[:12]}"
+        for model in (self.detector, self.reader):
+            model.eval().to(self.device)
+            if self.half:
+                model.half()
+        self._lock = threading.Lock()
+
+    def _tensor(self, arrays: list[np.ndarray]) -> torch.Tensor:
+        batch = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).to(self.device)
+        batch = batch.half() if self.half else batch.float()
+        return batch.div_(255.0)
+
+    def detect(self, images: list[Image.Image]) -> list[list[tuple[Box, float]]]:
+        size = self.options.detect_size
+        arrays, scales = [], []
+        for image in images:
+            scale = size / max(image.size)
+            resized = image.resize(
+                (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                Image.Resampling.BILINEAR,
+            )
+            canvas = np.full((size, size, 3), 114, dtype=np.uint8)
+            canvas[: resized.height, : resized.width] = np.asarray(resized)
+            arrays.append(canvas)
+            scales.append(scale)
+        with torch.inference_mode():
+            heat, terms = self.detector(self._tensor(arrays))
+            found = decode_boxes(heat.float(), terms.float(), self.options.detect_threshold)
+        out: list[list[tuple[Box, float]]] = []
+        for image, scale, detections in zip(images, scales, found, strict=True):
+            boxes = []
+            for d in detections:
+                x0, y0 = max(0, int(d.x / scale)), max(0, int(d.y / scale))
+                x1, y1 = (
+                    min(image.width, int((d.x + d.w) / scale)),
+                    min(image.height, int((d.y + d.h) / scale)),
+                )
+                if x1 - x0 >= 4 and y1 - y0 >= 2:
+                    boxes.append((Box(x0, y0, x1 - x0, y1 - y0), d.score))
+            out.append(boxes)
+        return out
+
+    def read_crops(
+        self, crops: list[Image.Image]
+    ) -> list[tuple[str, float, list[tuple[str, float]], str, float]]:
+        """Reads plate crops: (plate, confidence, candidates, region, region confidence) each."""
+        if not crops:
+            return []
+        arrays = [
+            np.asarray(c.convert("RGB").resize((WIDTH, HEIGHT), Image.Resampling.BILINEAR)) for c in crops
+        ]
+        with torch.inference_mode():
+            log_probs, region_logits = self.reader(self._tensor(arrays))
+        log_probs = log_probs.float().cpu()
+        region_probs = region_logits.float().softmax(1).cpu()
+        results = []
+        for i in range(len(crops)):
+            reading = decode_text(log_probs[:, i, :], self.options.top_n)
+            p, idx = region_probs[i].max(0)
+            region = REGIONS[int(idx)]
+            region_conf = float(p)
+            if region_conf < self.options.region_threshold:
+                region = UNKNOWN
+            results.append((reading.plate, reading.confidence, list(reading.candidates), region, region_conf))
+        return results
+
+    def recognize(self, images: list[Image.Image], keep_crops: bool = False) -> list[list[Read]]:
+        """Every plate in each image, as reads (boxes in the image's own pixels)."""
+        images = [img.convert("RGB") for img in images]
+        variants = self.options.crop_variants
+        with self._lock:
+            detections = self.detect(images)
+            owners: list[int] = []
+            crops: list[Image.Image] = []
+            boxes: list[tuple[Box, float]] = []
+            for i, (image, found) in enumerate(zip(images, detections, strict=True)):
+                for box, score in found:
+                    crops.extend(_cut(image, box, pad_x, pad_y) for pad_x, pad_y in variants)
+                    owners.append(i)
+                    boxes.append((box, score))
+            readings = self.read_crops(crops)
+        out: list[list[Read]] = [[] for _ in images]
+        for k, (owner, (box, score)) in enumerate(zip(owners, boxes, strict=True)):
+            chosen, agreed = _vote(readings[k * len(variants) : (k + 1) * len(variants)])
+            plate, conf, cands, region, region_conf = chosen
+            conf *= agreed
+            if len(plate) < 2 or conf < self.options.min_confidence:
+                continue
+            crop = crops[k * len(variants)] if keep_crops else None
+            out[owner].append(Read(plate, conf, region, region_conf, box, cands, score, crop))
+        return out
+
+
+Reading = tuple[str, float, list[tuple[str, float]], str, float]
+
+
+def _cut(image: Image.Image, box: Box, pad_x: float, pad_y: float) -> Image.Image:
+    dx, dy = box.w * pad_x, box.h * pad_y
+    return image.crop((int(box.x - dx), int(box.y - dy), int(box.x + box.w + dx), int(box.y + box.h + dy)))
+
+
+def _vote(readings: list[Reading]) -> tuple[Reading, float]:
+    """The reading of one plate from its crop variants: the text with the most confidence summed
+    over the variants that read it, and the share of the variants that agree."""
+    totals: dict[str, float] = {}
+    for reading in readings:
+        totals[reading[0]] = totals.get(reading[0], 0.0) + reading[1]
+    best_text = max(totals, key=lambda text: totals[text])
+    agreeing = [r for r in readings if r[0] == best_text]
+    best = max(agreeing, key=lambda r: r[1])
+    return best, len(agreeing) / len(readings)

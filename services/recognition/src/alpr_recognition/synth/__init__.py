@@ -1,0 +1,1 @@
+"""Synthetic training data: plates rendered with PIL, degraded, and composited into scenes."""

@@ -1,0 +1,1 @@
+"""Training: ``alpr recognition train --config FILE [--seed N]`` (reproducible, resumable)."""

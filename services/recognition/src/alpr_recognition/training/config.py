@@ -1,0 +1,45 @@
+"""Training configuration, read from a TOML file (``services/recognition/train.toml`` is the one used)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class ReaderConfig(BaseModel):
+    steps: int = Field(3500, ge=1)
+    batch: int = Field(32, ge=1)
+    lr: float = Field(2e-3, gt=0)
+    real_fraction: float = Field(0.3, ge=0, le=1)
+    region_weight: float = Field(0.3, ge=0)
+    real_group_weights: dict[str, float] = Field(
+        default_factory=dict, description="Favour some groups of the real crops, e.g. {us = 2.5}."
+    )
+
+
+class DetectorConfig(BaseModel):
+    steps: int = Field(5000, ge=1)
+    batch: int = Field(8, ge=1)
+    size: int = Field(320, ge=64, multiple_of=32)
+    lr: float = Field(2e-3, gt=0)
+
+
+class TrainConfig(BaseModel):
+    dev_dir: Path = Path("../shared/data/plates-dev")
+    out_dir: Path = Path("services/recognition/src/alpr_recognition/weights")
+    checkpoint_dir: Path = Path(".alpr/train")
+    threads: int = Field(1, ge=1)
+    checkpoint_every: int = Field(200, ge=1)
+    init_from: Path | None = Field(
+        None, description="A weights folder to start from (fine-tuning) instead of random weights."
+    )
+    reader: ReaderConfig = ReaderConfig()
+    detector: DetectorConfig = DetectorConfig()
+
+    @classmethod
+    def load(cls, path: Path) -> TrainConfig:
+        # Relative paths in the file are relative to the directory the command runs in.
+        with path.open("rb") as handle:
+            return cls.model_validate(tomllib.load(handle))

@@ -1,0 +1,66 @@
+"""Helpers of the recognition tests: frames with plates the test chooses, rendered at test time."""
+
+from __future__ import annotations
+
+import io
+import random
+
+from PIL import Image, ImageDraw
+
+from alpr_recognition.synth.degrade import paste_warped
+from alpr_recognition.synth.plates import render_text
+
+Box = tuple[int, int, int, int]
+
+
+def scene(
+    text: str, *, layout: str = "us", seed: int = 0, size: tuple[int, int] = (960, 720)
+) -> tuple[Image.Image, Box]:
+    """A frame showing one plate reading ``text`` on a car's rear, and the plate's box."""
+    rng = random.Random(seed)
+    width, height = size
+    frame = Image.new("RGB", size, (rng.randint(60, 140),) * 3)
+    draw = ImageDraw.Draw(frame)
+    body = (rng.randint(20, 230), rng.randint(20, 230), rng.randint(20, 230))
+    draw.rounded_rectangle((width * 0.15, height * 0.25, width * 0.85, height * 0.9), radius=40, fill=body)
+    draw.rectangle((width * 0.2, height * 0.3, width * 0.8, height * 0.5), fill=(30, 40, 50))  # rear window
+    plate = render_text(rng, text, layout).image
+    plate_w = width * rng.uniform(0.2, 0.28)
+    plate_h = plate_w * plate.height / plate.width
+    cx, cy = width / 2 + rng.uniform(-40, 40), height * 0.7
+    quad = [
+        (cx - plate_w / 2, cy - plate_h / 2),
+        (cx + plate_w / 2, cy - plate_h / 2 + rng.uniform(-3, 3)),
+        (cx + plate_w / 2, cy + plate_h / 2),
+        (cx - plate_w / 2, cy + plate_h / 2 + rng.uniform(-3, 3)),
+    ]
+    paste_warped(frame, plate, quad)
+    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    return frame, (int(min(xs)), int(min(ys)), int(max(xs) - min(xs)), int(max(ys) - min(ys)))
+
+
+def jpeg(image: Image.Image, quality: int = 90) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def empty_road(seed: int = 0) -> bytes:
+    """A frame with no plate: road, sky and a sign with words on it."""
+    rng = random.Random(seed)
+    frame = Image.new("RGB", (800, 600), (110, 150, 200))
+    draw = ImageDraw.Draw(frame)
+    draw.rectangle((0, 350, 800, 600), fill=(70, 70, 75))
+    for x in range(0, 800, 120):
+        draw.rectangle((x, 470, x + 60, 480), fill=(230, 230, 230))
+    draw.rectangle((500, 100, 700, 200), fill=(20, 110, 50))
+    draw.text((520, 140), "EXIT 24", fill=(255, 255, 255))
+    del rng
+    return jpeg(frame)
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)

@@ -1,0 +1,191 @@
+"""The worker loop against a real ingest service: frames uploaded by a camera are read and their
+reads stored once; frames claimed by a worker that died are read after the lease runs out."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+from recognition_support import jpeg, scene
+
+from alpr_audit.app import create_app as create_audit_app
+from alpr_audit.checkpoints.signing import generate_key, private_key_b64
+from alpr_common import ServiceClients, ensure_bucket, make_object_store
+from alpr_devstack.consumers import StubConsumer
+from alpr_devstack.testing import Infra, bearer, serve_http
+from alpr_ingest.app import create_app as create_ingest_app
+from alpr_recognition.engine import Engine
+from alpr_recognition.pipeline import Recognizer
+from alpr_recognition.settings import Settings
+from alpr_recognition.telemetry import RecognitionMetrics
+from alpr_recognition.worker import Worker
+
+AGENCY = "CA0019400"
+
+
+@dataclass
+class Pipeline:
+    ingest: httpx.AsyncClient
+    search: StubConsumer
+    settings: Settings
+    camera_id: str
+    camera: dict[str, str]
+    http: httpx.AsyncClient
+    database_url: str
+
+    async def upload(self, text: str, seed: int) -> str:
+        frame, _ = scene(text, seed=seed)
+        resp = await self.ingest.post(
+            "/v1/frames",
+            data={
+                "camera_id": self.camera_id,
+                "captured_at": datetime.now(UTC).isoformat(),
+                "latitude": "37.3382",
+                "longitude": "-121.8863",
+            },
+            files={"image": ("f.jpg", jpeg(frame), "image/jpeg")},
+            headers=self.camera,
+        )
+        assert resp.status_code == 202, resp.text
+        return str(resp.json()["id"])
+
+    async def done(self, frame_ids: list[str]) -> bool:
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            rows = await conn.fetch("SELECT id::text, status FROM ingest.frames WHERE status = 'done'")
+        finally:
+            await conn.close()
+        return set(frame_ids) <= {r["id"] for r in rows}
+
+    def worker(self, recognizer: Recognizer) -> Worker:
+        engine = Engine(self.settings, RecognitionMetrics(CollectorRegistry()))
+        engine.recognizer = recognizer  # the session's loaded model
+        clients = ServiceClients.build(self.settings, self.http)
+        return Worker(self.settings, engine, clients.ingest, self.http)
+
+
+@pytest.fixture
+async def pipeline(infra: Infra) -> AsyncIterator[Pipeline]:
+    db = infra.migrated_database("alpr_ingest", "alpr_audit", prefix="recog")
+    ingest_secret = infra.register_client("svc-ingest-rt", roles=["service"])
+    worker_secret = infra.register_client("svc-recognition-rt", roles=["service"])
+    audit_settings = infra.settings("audit", database_url=db, signing_key=private_key_b64(generate_key()))
+    search, hotlist = StubConsumer("search"), StubConsumer("hotlist")
+    bucket = f"recog-{uuid.uuid4().hex[:12]}"
+    async with (
+        serve_http(create_audit_app(audit_settings)) as audit_url,  # type: ignore[arg-type]
+        serve_http(search.app(infra)) as search_url,
+        serve_http(hotlist.app(infra)) as hotlist_url,
+    ):
+        ingest_settings = infra.settings(
+            "ingest", s3_bucket=bucket, database_url=db, audit_url=audit_url, search_url=search_url,
+            hotlist_url=hotlist_url, client_id="svc-ingest-rt", client_secret=ingest_secret,
+            outbox_poll_seconds=0.05,
+        )  # fmt: skip
+        ensure_bucket(make_object_store(ingest_settings), bucket)
+        async with (
+            serve_http(create_ingest_app(ingest_settings)) as ingest_url,  # type: ignore[arg-type]
+            httpx.AsyncClient(base_url=ingest_url, timeout=30) as ingest,
+            httpx.AsyncClient(timeout=30) as http,
+        ):
+            admin = bearer(infra.mint(sub="adm-1", name="Ada Admin", roles=["alpr_admin"]))
+            resp = await ingest.post(
+                "/v1/cameras",
+                json={
+                    "name": "cam-r",
+                    "kind": "fixed",
+                    "client_id": "cam-r",
+                    "latitude": 37.3,
+                    "longitude": -121.9,
+                },
+                headers=admin,
+            )
+            assert resp.status_code == 201, resp.text
+            camera = bearer(
+                infra.mint(
+                    sub="cam-r", agency=AGENCY, roles=["camera"], training_expires=None, client_id="cam-r"
+                )
+            )
+            settings = infra.settings(
+                "recognition",
+                ingest_url=ingest_url,
+                client_id="svc-recognition-rt",
+                client_secret=worker_secret,
+                claim_batch=8,
+                lease_seconds=5,
+                idle_poll_seconds=0.1,
+            )
+            assert isinstance(settings, Settings)
+            yield Pipeline(ingest, search, settings, resp.json()["id"], camera, http, db)
+
+
+async def _until(predicate: Any, timeout: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+def _plates(search: StubConsumer) -> list[str]:
+    return sorted(str(item["plate"]) for item in search.stored.values())
+
+
+async def test_uploaded_frames_are_read_once(pipeline: Pipeline, recognizer: Recognizer) -> None:
+    plates = {
+        await pipeline.upload(text, seed): text for seed, text in enumerate(["8ABC123", "XYZ4455", "2MNP907"])
+    }
+    task = asyncio.create_task(pipeline.worker(recognizer).run())
+    try:
+        await _until(lambda: pipeline.done(list(plates)))
+        await _until(lambda: _async(len(pipeline.search.stored) >= len(plates)))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert _plates(pipeline.search) == sorted(plates.values())  # one read per frame, read right
+    assert len(pipeline.search.received) == len(set(pipeline.search.received))  # each read once
+
+
+async def test_frames_held_by_a_dead_worker_are_read_after_the_lease(
+    pipeline: Pipeline, recognizer: Recognizer
+) -> None:
+    frames = {
+        await pipeline.upload(text, 10 + seed): text for seed, text in enumerate(["5JKL321", "AB12CDE"])
+    }
+    dead = pipeline.worker(recognizer)
+    claimed = await dead.ingest.claim_frames(8, 5)  # ...and the worker is killed before it posts
+    assert {str(c["frame_id"]) for c in claimed} == set(frames)
+    began = asyncio.get_running_loop().time()
+    task = asyncio.create_task(pipeline.worker(recognizer).run())
+    try:
+        await _until(lambda: pipeline.done(list(frames)))
+        await _until(lambda: _async(len(pipeline.search.stored) >= len(frames)))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert asyncio.get_running_loop().time() - began >= 4  # only once the dead worker's lease ran out
+    assert _plates(pipeline.search) == sorted(frames.values())
+    # The dead worker's late submission is refused: nothing is stored twice.
+    late = await pipeline.http.post(
+        f"{pipeline.settings.ingest_url}/v1/frames/{claimed[0]['frame_id']}/reads",
+        json={"lease_id": claimed[0]["lease_id"], "reads": []},
+        headers={"Authorization": f"Bearer {await _service_token(pipeline)}"},
+    )
+    assert late.status_code == 409
+
+
+async def _async(value: bool) -> bool:
+    return value
+
+
+async def _service_token(pipeline: Pipeline) -> str:
+    clients = ServiceClients.build(pipeline.settings, pipeline.http)
+    headers = await clients.ingest._headers(None)
+    return headers["Authorization"].removeprefix("Bearer ")
