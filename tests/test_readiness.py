@@ -42,10 +42,18 @@ async def test_readyz_reports_object_store_failure(infra: Infra, serve_service: 
 
 
 async def test_readyz_of_a_service_without_database(serve_service: ServeService) -> None:
-    async with serve_service("recognition") as client:
+    """Recognition has no database: it is ready once its model has loaded (503 until then)."""
+    async with serve_service("recognition", worker_enabled=False) as client:
         resp = await client.get("/readyz")
+        for _ in range(200):
+            if resp.status_code == 200:
+                break
+            assert resp.status_code == 503
+            assert resp.json()["checks"] == {"model": "failed"}
+            await asyncio.sleep(0.05)
+            resp = await client.get("/readyz")
     assert resp.status_code == 200
-    assert resp.json()["checks"] == {}
+    assert resp.json()["checks"] == {"model": "ok"}
 
 
 async def test_database_down_is_503_not_500(

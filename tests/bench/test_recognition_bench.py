@@ -108,12 +108,12 @@ def test_recognition_against_rapidocr() -> None:
         reads = ours.recognize([image])[0]
         ms = (time.perf_counter() - began) * 1000
         predicted = [Predicted(r.plate, r.confidence, (r.box.x, r.box.y, r.box.w, r.box.h)) for r in reads]
-        for key in (f"ours (CPU)|{_group(row.region)}", f"ours (CPU)|{row.region}"):
+        for key in {f"ours (CPU)|{_group(row.region)}", f"ours (CPU)|{row.region}"}:
             scores.setdefault(key, Score()).add(row.plate, truth_box, predicted, ms)
         began = time.perf_counter()
         theirs = _rapidocr_reads(peer, image)
         ms = (time.perf_counter() - began) * 1000
-        for key in (f"RapidOCR (CPU)|{_group(row.region)}", f"RapidOCR (CPU)|{row.region}"):
+        for key in {f"RapidOCR (CPU)|{_group(row.region)}", f"RapidOCR (CPU)|{row.region}"}:
             scores.setdefault(key, Score()).add(row.plate, truth_box, theirs, ms)
     ordered = dict(sorted(scores.items(), key=lambda kv: (kv[0].split("|")[1], kv[0])))
     _print_table(f"Held-out development images ({SPLIT}), {THREADS} CPU threads, batch 1", ordered)

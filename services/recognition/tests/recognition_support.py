@@ -46,16 +46,21 @@ def jpeg(image: Image.Image, quality: int = 90) -> bytes:
 
 
 def empty_road(seed: int = 0) -> bytes:
-    """A frame with no plate: road, sky and a sign with words on it."""
+    """A frame with no plate: sky, road, lane marks, and a car whose plate mount is empty."""
     rng = random.Random(seed)
     frame = Image.new("RGB", (800, 600), (110, 150, 200))
     draw = ImageDraw.Draw(frame)
     draw.rectangle((0, 350, 800, 600), fill=(70, 70, 75))
     for x in range(0, 800, 120):
-        draw.rectangle((x, 470, x + 60, 480), fill=(230, 230, 230))
-    draw.rectangle((500, 100, 700, 200), fill=(20, 110, 50))
-    draw.text((520, 140), "EXIT 24", fill=(255, 255, 255))
-    del rng
+        draw.rectangle((x, 560, x + 60, 570), fill=(230, 230, 230))
+    body = (rng.randint(20, 230), rng.randint(20, 230), rng.randint(20, 230))
+    draw.rounded_rectangle((220, 250, 580, 520), radius=30, fill=body)
+    draw.rectangle((250, 270, 550, 350), fill=(30, 40, 50))  # rear window
+    draw.ellipse((240, 380, 290, 420), fill=(200, 30, 30))  # lights
+    draw.ellipse((510, 380, 560, 420), fill=(200, 30, 30))
+    draw.rectangle(
+        (350, 430, 450, 480), fill=(max(0, body[0] - 30), max(0, body[1] - 30), max(0, body[2] - 30))
+    )
     return jpeg(frame)
 
 

@@ -17,8 +17,16 @@ from alpr_recognition.synth.plates import DIGITS, SERIAL_LETTERS, render_text
 from alpr_recognition.weights import WEIGHTS_DIR
 
 DEV_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "plates-dev"
-# Real photos the shipped model reads right (from both parts of the split); see the model card.
-REAL_HANDFUL = ("us/car1.jpg",)
+# Held-out real photos the shipped model reads right; a model that misreads any of them fails.
+REAL_HANDFUL = (
+    "us/car11.jpg",
+    "us/car2.jpg",
+    "us/car6.jpg",
+    "eu/eu1.jpg",
+    "eu/eu2.jpg",
+    "br/JIT7463.jpg",
+    "br/JOG9221.jpg",
+)
 
 
 def _strings(rng: random.Random, count: int) -> list[str]:
