@@ -7,6 +7,7 @@ tracing, and typed clients of the other services (``ServiceClients``). Importing
 side effects; ``create_service_app`` wires them into a FastAPI app.
 """
 
+from ._accuracy import UNKNOWN_MODEL_VERSION, MisreadCounter
 from ._app import create_service_app
 from ._audit_events import (
     Actor,
@@ -78,6 +79,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "PROHIBITED_PURPOSES",
     "REQUEST_ID_HEADER",
+    "UNKNOWN_MODEL_VERSION",
     "Accepted",
     "Action",
     "Actor",
@@ -103,6 +105,7 @@ __all__ = [
     "Limit",
     "MatchBatch",
     "MatchRead",
+    "MisreadCounter",
     "NotFound",
     "Outcome",
     "Page",

@@ -9,11 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alpr_common import create_service_app
+from alpr_common import MisreadCounter, create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
-from .accuracy import AccuracyMetrics
 from .alerts.endpoints import router as alerts_router
 from .alerts.feed import AlertFeed
 from .context import HotlistContext
@@ -43,7 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             http=app.state.http,
             feed=AlertFeed(),
             sessions=app.state.sessionmaker,
-            accuracy=AccuracyMetrics(app.state.metrics.registry),
+            misreads=MisreadCounter(
+                app.state.metrics.registry,
+                "alpr_hotlist_misreads_total",
+                "Alerts closed as misread by an officer (R22), by recognition model version.",
+            ),
         )
         app.state.hotlist = ctx
         tasks = [

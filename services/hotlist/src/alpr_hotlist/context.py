@@ -11,9 +11,8 @@ from fastapi import Depends, Request
 from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from alpr_common import ServiceClients
+from alpr_common import MisreadCounter, ServiceClients
 
-from .accuracy import AccuracyMetrics
 from .alerts.feed import AlertFeed
 from .settings import Settings
 
@@ -26,7 +25,7 @@ class HotlistContext:
     http: httpx.AsyncClient
     feed: AlertFeed
     sessions: async_sessionmaker[AsyncSession]
-    accuracy: AccuracyMetrics
+    misreads: MisreadCounter
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for a crop (computed locally: no call to the store)."""

@@ -7,11 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alpr_common import create_service_app
+from alpr_common import MisreadCounter, create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
-from .accuracy import AccuracyMetrics
 from .agency.settings import router as settings_router
 from .context import SearchContext
 from .endpoints import router
@@ -25,7 +24,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.search = SearchContext(
-            settings, app.state.object_store, app.state.clients, AccuracyMetrics(app.state.metrics.registry)
+            settings,
+            app.state.object_store,
+            app.state.clients,
+            MisreadCounter(
+                app.state.metrics.registry,
+                "alpr_search_corrections_total",
+                "Detections corrected as misread (R19, R22), by recognition model version.",
+            ),
         )
         yield
 

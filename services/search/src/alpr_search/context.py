@@ -9,9 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from minio import Minio
 
-from alpr_common import ServiceClients
+from alpr_common import MisreadCounter, ServiceClients
 
-from .accuracy import AccuracyMetrics
 from .settings import Settings
 
 
@@ -20,7 +19,7 @@ class SearchContext:
     settings: Settings
     store: Minio
     clients: ServiceClients
-    accuracy: AccuracyMetrics
+    corrections: MisreadCounter
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for an object (computed locally: no call to the store)."""

@@ -172,7 +172,7 @@ async def transition(
         )
     )
     if body.to is AlertState.MISREAD:  # R22: counted once the move is on the ledger
-        ctx.accuracy.misread(row["model_version"])
+        ctx.misreads.count(row["model_version"])
     return public(ctx, updated)
 
 

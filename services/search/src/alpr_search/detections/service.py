@@ -169,7 +169,7 @@ async def correct(
         )
     )
     if row["plate_corrected"] is None:  # R22: a misread counts once, however often it is re-corrected
-        ctx.accuracy.corrected(row["model_version"])
+        ctx.corrections.count(row["model_version"])
     updated = await repository.get(session, principal.agency, detection_id)
     assert updated is not None
     return public(ctx, updated)
