@@ -53,7 +53,7 @@ def run_eval(
             truth_box = (row.x, row.y, row.w, row.h) if row.w and row.h else None
             for key in ("all", row.region):
                 scores.setdefault(key, Score()).add(row.plate, truth_box, predicted, millis)
-            for r in reads or []:
+            for r in reads:
                 writer.writerow(
                     [row.filename, r.plate, f"{r.confidence:.4f}", r.box.x, r.box.y, r.box.w, r.box.h]
                 )
