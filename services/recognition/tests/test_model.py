@@ -3,6 +3,7 @@ still reads a fixed handful of real development photos (any drift fails the test
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import DIGITS, SERIAL_LETTERS, render_text
 from alpr_recognition.weights import WEIGHTS_DIR
 
-DEV_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "plates-dev"
+# The development images: ALPR_DEV_DATA, else ../shared/data/plates-dev beside the checkout.
+DEV_DIR = Path(
+    os.environ.get("ALPR_DEV_DATA", Path(__file__).resolve().parents[4] / "shared" / "data" / "plates-dev")
+)
 # Held-out real photos the shipped model reads right; a model that misreads any of them fails.
 REAL_HANDFUL = (
     "us/car11.jpg",
