@@ -62,10 +62,3 @@ def empty_road(seed: int = 0) -> bytes:
         (350, 430, 450, 480), fill=(max(0, body[0] - 30), max(0, body[1] - 30), max(0, body[2] - 30))
     )
     return jpeg(frame)
-
-
-def iou(a: Box, b: Box) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)

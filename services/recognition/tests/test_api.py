@@ -6,9 +6,10 @@ import io
 
 import httpx
 from PIL import Image
-from recognition_support import empty_road, iou, jpeg, scene
+from recognition_support import empty_road, jpeg, scene
 
 from alpr_devstack.testing import Infra, bearer, problem
+from alpr_recognition.evaluation import iou
 from alpr_recognition.regions import REGIONS
 
 

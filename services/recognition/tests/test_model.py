@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from recognition_support import iou, scene
+from recognition_support import scene
 
 from alpr_recognition.devset import read_labels
+from alpr_recognition.evaluation import iou
 from alpr_recognition.pipeline import Recognizer
 from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import DIGITS, SERIAL_LETTERS, render_text

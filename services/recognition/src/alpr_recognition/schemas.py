@@ -30,7 +30,10 @@ class PlateRead(BaseModel):
             region=read.region,
             region_confidence=round(min(1.0, max(0.0, read.region_confidence)), 4),
             box=Box(x=read.box.x, y=read.box.y, w=read.box.w, h=read.box.h),
-            candidates=[Candidate(plate=p, confidence=round(min(1.0, c), 4)) for p, c in read.candidates],
+            # At most 10: the most ingest stores with a read.
+            candidates=[
+                Candidate(plate=p, confidence=round(min(1.0, c), 4)) for p, c in read.candidates[:10]
+            ],
         )
 
 

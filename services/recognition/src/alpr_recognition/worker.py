@@ -23,6 +23,7 @@ from alpr_common import IngestClient, ServiceCallError
 
 from .engine import Engine
 from .pipeline import Read
+from .schemas import PlateRead
 from .settings import Settings
 
 log = logging.getLogger("alpr.recognition.worker")
@@ -42,18 +43,7 @@ def submission(lease_id: str, reads: list[Read], model_version: str) -> dict[str
     return {
         "lease_id": lease_id,
         "reads": [
-            {
-                "plate": r.plate,
-                "confidence": round(min(1.0, max(0.0, r.confidence)), 4),
-                "region": r.region,
-                "region_confidence": round(min(1.0, max(0.0, r.region_confidence)), 4),
-                "box": {"x": r.box.x, "y": r.box.y, "w": r.box.w, "h": r.box.h},
-                "candidates": [{"plate": p, "confidence": round(min(1.0, c), 4)} for p, c in r.candidates][
-                    :10
-                ],
-                "crop": _crop_b64(r),
-                "model_version": model_version,
-            }
+            PlateRead.of(r).model_dump(mode="json") | {"crop": _crop_b64(r), "model_version": model_version}
             for r in reads
         ][:50],
     }

@@ -39,12 +39,18 @@ class Plate:
     layout: str  # us | eu | br
 
 
+def _ink(text: str, font_path: Path | None, size: int) -> Image.Image:
+    """``text`` drawn white on black, cropped to its ink."""
+    font = fonts.load(font_path, size)
+    left, top, right, bottom = font.getbbox(text)
+    mask = Image.new("L", (max(1, int(right - left)), max(1, int(bottom - top))), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255)
+    return mask
+
+
 def _glyph(ch: str, font_path: Path | None, height: int, stretch: float) -> Image.Image:
     """A character's mask scaled to ``height``, its width stretched (plates use narrow faces)."""
-    font = fonts.load(font_path, 96)
-    left, top, right, bottom = font.getbbox(ch)
-    mask = Image.new("L", (max(1, int(right - left)), max(1, int(bottom - top))), 0)
-    ImageDraw.Draw(mask).text((-left, -top), ch, font=font, fill=255)
+    mask = _ink(ch, font_path, 96)
     width = max(1, round(mask.width * height / max(1, mask.height) * stretch))
     return mask.resize((width, height), Image.Resampling.LANCZOS)
 
@@ -120,12 +126,7 @@ def _paint(canvas: Image.Image, mask: Image.Image, center: tuple[int, int], colo
 
 
 def _caption(rng: random.Random, text: str, max_w: int, max_h: int) -> Image.Image:
-    font_path = rng.choice(fonts.caption_faces())
-    font = fonts.load(font_path, 64)
-    left, top, right, bottom = font.getbbox(text)
-    mask = Image.new("L", (max(1, int(right - left)), max(1, int(bottom - top))), 0)
-    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255)
-    return _fit(mask, max_w, max_h)
+    return _fit(_ink(text, rng.choice(fonts.caption_faces()), 64), max_w, max_h)
 
 
 def _clean(text: str) -> str:
