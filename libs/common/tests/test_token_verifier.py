@@ -3,7 +3,10 @@ refresh for an unknown kid at most once per cooldown (random kids cannot hammer 
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
 from joserfc.jwk import RSAKey
 
 from alpr_common import TokenVerifier, Unauthenticated
@@ -44,3 +47,16 @@ async def test_principal_repr_never_shows_the_token(infra: Infra) -> None:
         principal = await verifier.verify(token)
     assert principal.token == token
     assert token not in repr(principal)
+
+
+async def test_a_remembered_token_still_expires(infra: Infra) -> None:
+    """A verified token is remembered (one signature check, not one per request) only until it
+    expires: after that it is refused like any expired token."""
+    async with httpx.AsyncClient() as http:
+        verifier = TokenVerifier(issuer=infra.issuer_url, audience="alpr", http=http, leeway_s=0)
+        token = infra.mint(sub="short-lived", ttl=2)
+        first = await verifier.verify(token)
+        assert await verifier.verify(token) is first  # remembered, not checked again
+        await asyncio.sleep(3)
+        with pytest.raises(Unauthenticated, match="expired"):
+            await verifier.verify(token)

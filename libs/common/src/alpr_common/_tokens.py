@@ -1,5 +1,9 @@
 """OIDC access-token validation: discovery, a cached JWKS refreshed on an unknown key id,
-and the claims the platform reads turned into a ``Principal`` (R1, R30)."""
+and the claims the platform reads turned into a ``Principal`` (R1, R30).
+
+A token that verified is remembered until it expires (at most ``verified_cache_s``), so a
+camera or a service that sends the same token with every request pays for one signature check,
+not one per request; a JWKS refresh forgets them all."""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from typing import Any
 
 import httpx
 import structlog
-from jose import jwt
+from cachetools import TLRUCache
+from jose import jwk, jwt
+from jose.backends.base import Key
 from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
 
 from ._problems import Unauthenticated
@@ -114,6 +120,8 @@ class TokenVerifier:
         leeway_s: int = 5,
         jwks_cache_s: float = 3600,
         refresh_cooldown_s: float = 10.0,
+        verified_cache_s: float = 60.0,
+        verified_cache_size: int = 4096,
     ) -> None:
         self.issuer = issuer.rstrip("/")
         self.audience = audience
@@ -124,6 +132,13 @@ class TokenVerifier:
         self._cache_s = jwks_cache_s
         self._cooldown = refresh_cooldown_s
         self._keys: dict[str, dict[str, Any]] = {}
+        self._constructed: dict[str, Key] = {}
+        self._verified_s = verified_cache_s
+        # token -> (principal, expiry in epoch seconds); an entry lives until the token's own
+        # expiry (no leeway) or ``verified_cache_s``, whichever comes first.
+        self._verified: TLRUCache[str, tuple[Principal, float]] = TLRUCache(
+            maxsize=verified_cache_size, ttu=self._verified_until, timer=time.time
+        )
         self._fetched_at = 0.0
         self._forced_at = -1e9
         self._lock = asyncio.Lock()
@@ -147,6 +162,8 @@ class TokenVerifier:
             if isinstance(key, dict) and isinstance(key.get("kid"), str):
                 keys[key["kid"]] = key
         self._keys = keys
+        self._constructed.clear()
+        self._verified.clear()  # a key that left the JWKS no longer vouches for anything
         self._fetched_at = time.monotonic()
         _log.info("jwks_refreshed", keys=len(keys))
 
@@ -175,7 +192,24 @@ class TokenVerifier:
                 self._forced_at = time.monotonic()
             return self._keys.get(kid)
 
+    def _verified_until(self, _token: str, value: tuple[Principal, float], now: float) -> float:
+        return min(value[1], now + self._verified_s)
+
+    def _constructed_key(self, kid: str, key: dict[str, Any], alg: str) -> Key:
+        constructed = self._constructed.get(kid)
+        if constructed is None:
+            constructed = self._constructed[kid] = jwk.construct(key, alg)
+        return constructed
+
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = await self._verify_signed(token)
+        self._verified[token] = (principal, expires)
+        return principal
+
+    async def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except JWTError as exc:
@@ -194,7 +228,7 @@ class TokenVerifier:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                key,
+                self._constructed_key(kid, key, alg),
                 algorithms=[alg],
                 audience=self.audience,
                 issuer=self.issuer,
@@ -213,4 +247,4 @@ class TokenVerifier:
             raise Unauthenticated(f"The token's claims are not valid: {exc}.") from exc
         except JWTError as exc:
             raise Unauthenticated("The token's signature is not valid.") from exc
-        return principal_from_claims(claims, self.roles_claim, token)
+        return principal_from_claims(claims, self.roles_claim, token), float(claims["exp"])

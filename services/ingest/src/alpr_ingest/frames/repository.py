@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,10 +25,26 @@ async def key_in_use(session: AsyncSession, key: str) -> bool:
     return (await session.execute(query)).first() is not None
 
 
+# The columns an upload fills. The statement is text on purpose: SQLAlchemy 2.0 does not cache
+# the compiled form of an insert with ON CONFLICT, and compiling it anew on every upload was an
+# eighth of the upload's CPU (measured with py-spy under the ingest benchmark).
+FRAME_COLUMNS = (
+    "id", "agency", "camera_id", "sha256", "object_key", "content_type", "width", "height",
+    "size_bytes", "captured_at", "latitude", "longitude", "heading", "speed_kmh", "lane", "status",
+    "attempts", "created_at",
+)  # fmt: skip
+_INSERT_FRAME = text(
+    f"INSERT INTO {frames.schema}.{frames.name} ({', '.join(FRAME_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in FRAME_COLUMNS)}) "
+    "ON CONFLICT ON CONSTRAINT uq_frames_camera_id DO NOTHING RETURNING id"
+)
+
+
 async def insert_frame(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Inserts the frame unless this camera sent the same image already; True when inserted."""
-    stmt = pg_insert(frames).values(row).on_conflict_do_nothing(constraint="uq_frames_camera_id")
-    result = await session.execute(stmt.returning(frames.c.id))
+    if row.keys() != set(FRAME_COLUMNS):
+        raise ValueError(f"a frame row has exactly the columns {FRAME_COLUMNS}")
+    result = await session.execute(_INSERT_FRAME, row)
     return result.first() is not None
 
 
