@@ -4,6 +4,11 @@ API (search and audit as their own processes, every search audited), beside the 
 directly in the same run; then the purge of one day. Goals (issue 8): exact p95 < 50 ms,
 partial p95 < 300 ms, API at most 1.5x the direct SQL, one day of 1,000,000 rows purged < 5 s.
 
+A second baseline is the audit append alone (``POST /v1/events`` to the audit service, as search
+sends it before results leave): every search pays it on top of its SQL (fail closed, R4), so
+"SQL + audit append" is the floor under the API's latency, and the printed remainder is what the
+search service itself adds.
+
 Sizes: BENCH_DETECTIONS (default 10,000,000) over BENCH_DAYS days (default 10)."""
 
 from __future__ import annotations
@@ -187,6 +192,35 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
                         (await c.execute(query)).all()
                         direct.append(time.perf_counter() - t0)
                 results[kind] = (api, direct)
+            # The audit append alone, as search records a search (the floor's second part).
+            service_token = infra.mint(
+                sub="svc-search-bench", roles=["service"], client_id="svc-search-bench", agency="", ttl=3600
+            )
+            event = {
+                "action": "search.executed",
+                "source": "search",
+                "actor": {
+                    "sub": "inv-bench",
+                    "name": "inv-bench",
+                    "agency": "CA0019400",
+                    "roles": ["investigator"],
+                },
+                "agency": "CA0019400",
+                "purpose": "stolen_vehicle",
+                "case_number": "2026-000001",
+                "data": {"plate": "7ABC123", **window, "results": 1},
+                "targets": [str(uuid.uuid4())],
+            }
+            appends = []
+            for _ in range(QUERIES):
+                t0 = time.perf_counter()
+                resp = await http.post(
+                    f"http://127.0.0.1:{audit_port}/v1/events",
+                    headers={"Authorization": f"Bearer {service_token}"},
+                    json={"events": [event]},
+                )
+                appends.append(time.perf_counter() - t0)
+                assert resp.status_code == 201, resp.text
         await engine.dispose()
     finally:
         for proc in procs:
@@ -225,11 +259,18 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
         f"\n\nsearch benchmark: {N:,} detections over {DAYS} days, 200 cameras; {QUERIES} searches per kind"
     )
     print(f"  load by COPY: {load_s:.1f} s ({N / load_s:,.0f} rows/s, incl. indexes)")
+    append_p50 = _pct(appends, 50)
+    print(
+        f"  audit append alone (POST /v1/events)  p50 {append_p50:7.1f} ms  p95 {_pct(appends, 95):7.1f} ms"
+    )
     for kind, (api, direct) in results.items():
         ratio = statistics.median(api) / max(statistics.median(direct), 1e-6)
+        floor = _pct(direct, 50) + append_p50
         print(
             f"  {kind:<24} API p50 {_pct(api, 50):7.1f} ms  p95 {_pct(api, 95):7.1f} ms | direct SQL p50 "
-            f"{_pct(direct, 50):7.1f} ms  p95 {_pct(direct, 95):7.1f} ms | API/SQL (p50) {ratio:4.1f}x"
+            f"{_pct(direct, 50):7.1f} ms  p95 {_pct(direct, 95):7.1f} ms | API/SQL (p50) {ratio:4.1f}x | "
+            f"floor SQL + audit {floor:5.1f} ms ({floor / max(_pct(direct, 50), 1e-3):4.1f}x), search adds "
+            f"{_pct(api, 50) - floor:5.1f} ms"
         )
     print(
         f"  purge of the oldest day ({report.detections:,} rows, {len(report.partitions)} partition(s) "
