@@ -42,7 +42,7 @@ class AuditContext:
         )
 
 
-def get_context(request: Request) -> AuditContext:
+async def get_context(request: Request) -> AuditContext:
     ctx: AuditContext = request.app.state.audit
     return ctx
 

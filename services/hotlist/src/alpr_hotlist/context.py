@@ -37,7 +37,7 @@ class HotlistContext:
         return url
 
 
-def get_context(request: Request) -> HotlistContext:
+async def get_context(request: Request) -> HotlistContext:
     ctx: HotlistContext = request.app.state.hotlist
     return ctx
 

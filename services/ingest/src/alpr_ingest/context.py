@@ -20,7 +20,7 @@ class IngestContext:
     clients: ServiceClients
 
 
-def get_context(request: Request) -> IngestContext:
+async def get_context(request: Request) -> IngestContext:
     ctx: IngestContext = request.app.state.ingest
     return ctx
 

@@ -31,7 +31,7 @@ class SearchContext:
         return url
 
 
-def get_context(request: Request) -> SearchContext:
+async def get_context(request: Request) -> SearchContext:
     ctx: SearchContext = request.app.state.search
     return ctx
 

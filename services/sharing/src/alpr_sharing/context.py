@@ -18,7 +18,7 @@ class SharingContext:
     clients: ServiceClients
 
 
-def get_context(request: Request) -> SharingContext:
+async def get_context(request: Request) -> SharingContext:
     ctx: SharingContext = request.app.state.sharing
     return ctx
 
