@@ -33,6 +33,7 @@ FRAME_COLUMNS = (
     "size_bytes", "captured_at", "latitude", "longitude", "heading", "speed_kmh", "lane", "status",
     "attempts", "created_at",
 )  # fmt: skip
+_FRAME_COLUMN_SET = frozenset(FRAME_COLUMNS)
 _INSERT_FRAME = text(
     f"INSERT INTO {frames.schema}.{frames.name} ({', '.join(FRAME_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in FRAME_COLUMNS)}) "
@@ -42,7 +43,7 @@ _INSERT_FRAME = text(
 
 async def insert_frame(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Inserts the frame unless this camera sent the same image already; True when inserted."""
-    if row.keys() != set(FRAME_COLUMNS):
+    if row.keys() != _FRAME_COLUMN_SET:
         raise ValueError(f"a frame row has exactly the columns {FRAME_COLUMNS}")
     result = await session.execute(_INSERT_FRAME, row)
     return result.first() is not None
