@@ -221,3 +221,72 @@ def test_every_value_is_in_the_schema_and_the_readme() -> None:
     for path, node in documented:
         assert node.get("description"), path
         assert f"| `{path}` |" in readme, path
+
+
+def _containers(manifests: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for where, pod in _pod_specs(manifests):
+        for container in pod["containers"]:
+            yield where, container
+
+
+def test_schema_requires_the_signing_key_secret(helm: str) -> None:
+    for unset in (["--set", "audit.existingSecret="], ["--set", "audit.existingSecret=null"]):
+        bad = subprocess.run(
+            [helm, "template", "alpr", str(CHART), *unset],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert bad.returncode != 0, unset
+        assert "existingSecret" in bad.stderr, bad.stderr
+
+
+def test_no_signing_key_is_generated(helm: str, manifests: list[dict[str, Any]]) -> None:
+    templates = "\n".join(p.read_text() for p in (CHART / "templates").iterdir())
+    assert "randBytes" not in templates
+    assert "lookup" not in templates
+    # The key is not in any rendered Secret; each container that has it reads the named Secret.
+    for doc in manifests:
+        if doc["kind"] == "Secret":
+            assert "signing" not in doc["metadata"]["name"]
+            assert not any("signing" in key for key in {**doc.get("stringData", {}), **doc.get("data", {})})
+    readers = 0
+    for where, container in _containers(manifests):
+        for env in container.get("env", []):
+            if env["name"] == "AUDIT_SIGNING_KEY":
+                assert "value" not in env, where
+                assert env["valueFrom"]["secretKeyRef"] == {
+                    "name": "alpr-audit-signing",
+                    "key": "signing-key",
+                }
+                readers += 1
+    assert readers == 2  # the audit Deployment and the ledger-checkpoint CronJob
+    # Two renders are the same: nothing is random (what helm template / Argo CD relies on).
+    assert _render(helm) == _render(helm)
+
+
+def test_services_and_jobs_run_in_production_mode(manifests: list[dict[str, Any]]) -> None:
+    config = next(d for d in manifests if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "alpr-config")
+    assert config["data"]["ALPR_ENV"] == "production"
+    assert config["data"]["OIDC_ISSUER"].startswith("https://")
+    for where, container in _containers(manifests):
+        if where.startswith("Job/"):
+            continue  # the migrations hook reads only DATABASE_URL
+        refs = [e["configMapRef"]["name"] for e in container.get("envFrom", [])]
+        assert "alpr-config" in refs, where
+    # Each CronJob has the secrets production mode asks of the service it runs as.
+    for doc in manifests:
+        if doc["kind"] != "CronJob":
+            continue
+        container = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+        service = container["command"][1]
+        names = {e["name"] for e in container["env"]}
+        assert f"{service.upper()}_CLIENT_SECRET" in names, doc["metadata"]["name"]
+        assert ("AUDIT_SIGNING_KEY" in names) == (service == "audit"), doc["metadata"]["name"]
+
+
+def test_production_values_name_the_public_agency(helm: str) -> None:
+    docs = _render(helm, "-f", str(PRODUCTION))
+    config = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "alpr-config")
+    assert config["data"]["AUDIT_PUBLIC_AGENCY"] == "CA0010900"
+    assert config["data"]["ALPR_ENV"] == "production"

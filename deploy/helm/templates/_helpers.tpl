@@ -63,8 +63,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "alpr.oidcSecret" -}}
 {{- default (printf "%s-oidc-clients" (include "alpr.fullname" .)) .Values.oidc.existingSecret -}}
 {{- end -}}
+{{/* The audit signing key's Secret: named by audit.existingSecret only (schema-required). */}}
 {{- define "alpr.auditSecret" -}}
-{{- default (printf "%s-audit-signing" (include "alpr.fullname" .)) .Values.audit.existingSecret -}}
+{{- required "audit.existingSecret must name the Secret with the checkpoint signing key" .Values.audit.existingSecret -}}
 {{- end -}}
 
 {{/* The environment every container of the platform shares. */}}

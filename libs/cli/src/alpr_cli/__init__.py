@@ -19,4 +19,12 @@ def build() -> typer.Typer:
 
 
 def main() -> None:
-    build()()
+    try:
+        build()()
+    except Exception as exc:
+        # Settings a command cannot run with (alpr_common's SettingsError, e.g. ALPR_ENV=production
+        # without a secret it needs): its one-line message naming the setting, not a traceback.
+        if not getattr(exc, "refuses_start", False):
+            raise
+        typer.echo(str(exc), err=True)
+        raise SystemExit(2) from None

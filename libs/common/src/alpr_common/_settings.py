@@ -1,20 +1,70 @@
 """Settings shared by every service: connection settings are unprefixed
-(``DATABASE_URL``, ``S3_*``, ``OIDC_*``); a service's own settings carry its prefix."""
+(``DATABASE_URL``, ``S3_*``, ``OIDC_*``); a service's own settings carry its prefix.
+
+``ALPR_ENV=production`` turns the development fallbacks into refusals: a service whose settings
+lack a secret it needs, keep a demo default or name a plain ``http://`` issuer does not start,
+and the one-line message names each setting (``SettingsError``)."""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+import sys
+from typing import Any, ClassVar, Literal, Self
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AlprEnv = Literal["development", "production"]
+
+
+class SettingsError(ValueError):
+    """Settings a service cannot run with: one line that names each setting by its environment
+    variable (never its value). ``refuses_start`` tells the ``alpr`` CLI to print the message
+    and exit non-zero instead of showing a traceback; the app factories do the same through
+    ``ServiceSettings.from_env``."""
+
+    refuses_start = True
+
+
+def env_name(cls: type[BaseSettings], field: str) -> str:
+    """The environment variable of a settings field: its alias, else the class's prefix and the
+    field's name (``AUDIT_SIGNING_KEY``). An alias given in place of a field is returned as is."""
+    info = cls.model_fields.get(field)
+    if info is None:
+        return field
+    if isinstance(info.validation_alias, str):
+        return info.validation_alias
+    return f"{cls.model_config.get('env_prefix') or ''}{field}".upper()
+
+
+def describe_errors(cls: type[BaseSettings], exc: ValidationError) -> str:
+    """One line: each error with the environment variable it is about, no input values."""
+    parts: list[str] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        cause = error.get("ctx", {}).get("error")
+        message = str(cause) if error["type"] == "value_error" and cause is not None else error["msg"]
+        loc = error["loc"]
+        parts.append(f"{env_name(cls, str(loc[0]))}: {message}" if loc else message)
+    return " ".join("; ".join(parts).split())
 
 
 class ServiceSettings(BaseSettings):
     """Base of each service's one settings class.
 
     Subclasses set ``model_config = SettingsConfigDict(env_prefix="SEARCH_")``; the fields
-    declared here keep their unprefixed environment names through their aliases.
+    declared here keep their unprefixed environment names through their aliases. A subclass
+    says what its service needs (``uses_database``, ``uses_object_store``, ``calls_services``)
+    and adds its own production rules by extending ``production_problems``.
     """
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    # What the service needs, for the production rules.
+    uses_database: ClassVar[bool] = True
+    uses_object_store: ClassVar[bool] = False
+    calls_services: ClassVar[bool] = True
+
+    # "production" refuses the development fallbacks (see production_problems).
+    alpr_env: AlprEnv = Field("development", validation_alias="ALPR_ENV")
 
     # Shared connections (unprefixed).
     database_url: str = Field("postgresql://postgres@127.0.0.1:5433/alpr", validation_alias="DATABASE_URL")
@@ -30,6 +80,11 @@ class ServiceSettings(BaseSettings):
     s3_secret_key: SecretStr = Field(SecretStr(""), validation_alias="S3_SECRET_KEY")
     s3_bucket: str = Field("alpr", validation_alias="S3_BUCKET")
     s3_region: str = Field("us-east-1", validation_alias="S3_REGION")
+    # A store that does not answer fails fast (ingest's upload is then 503): connecting and each
+    # wait for the store's answer give up after S3_TIMEOUT_S; a failed request (timeout, refused
+    # connection, 5xx) is tried again S3_RETRIES times.
+    s3_timeout_s: float = Field(2.0, gt=0, le=60, validation_alias="S3_TIMEOUT_S")
+    s3_retries: int = Field(1, ge=0, le=5, validation_alias="S3_RETRIES")
 
     oidc_issuer: str = Field("http://127.0.0.1:8000", validation_alias="OIDC_ISSUER")
     oidc_audience: str = Field("alpr", validation_alias="OIDC_AUDIENCE")
@@ -60,3 +115,56 @@ class ServiceSettings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    def __init__(self, *args: Any, **values: Any) -> None:
+        try:
+            super().__init__(*args, **values)
+        except ValidationError as exc:
+            package = type(self).__module__.partition(".")[0]
+            raise SettingsError(f"{package}: {describe_errors(type(self), exc)}") from exc
+
+    @classmethod
+    def from_env(cls) -> Self:
+        """The settings from the environment; settings the service cannot run with end the
+        process with their one-line message on stderr and status 2, not a traceback (the app
+        factories, which uvicorn calls, start with this)."""
+        try:
+            return cls()
+        except SettingsError as exc:
+            sys.stderr.write(f"{exc}\n")
+            raise SystemExit(2) from None
+
+    @model_validator(mode="after")
+    def _refuse_development_fallbacks(self) -> Self:
+        if self.alpr_env == "production":
+            problems = self.production_problems()
+            if problems:
+                raise ValueError("ALPR_ENV=production refuses to start: " + "; ".join(problems))
+        return self
+
+    def production_problems(self) -> list[str]:
+        """What this configuration lacks to run in production, each naming its setting. A
+        service's Settings extends it with its own rules (calling this first)."""
+        cls = type(self)
+        problems: list[str] = []
+        if self.uses_database and "database_url" not in self.model_fields_set:
+            problems.append("DATABASE_URL is not set (the default is the development stack's database)")
+        if self.uses_object_store:
+            if "s3_endpoint" not in self.model_fields_set:
+                problems.append("S3_ENDPOINT is not set (the default is the development stack's store)")
+            if not self.s3_access_key.strip():
+                problems.append("S3_ACCESS_KEY is not set")
+            if not self.s3_secret_key.get_secret_value().strip():
+                problems.append("S3_SECRET_KEY is not set")
+        if self.calls_services:
+            # The service's identity for its calls to the other services.
+            if not self.client_id.strip():
+                problems.append(f"{env_name(cls, 'client_id')} is not set")
+            if not self.client_secret.get_secret_value().strip():
+                problems.append(f"{env_name(cls, 'client_secret')} is not set")
+        for field in ("oidc_issuer", "oidc_jwks_url"):
+            url: str | None = getattr(self, field)
+            scheme = None if url is None else url.strip().partition("://")[0].lower()
+            if scheme is not None and scheme != "https":
+                problems.append(f"{env_name(cls, field)} must be an https:// URL, not {scheme}://")
+        return problems

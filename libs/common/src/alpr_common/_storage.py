@@ -22,11 +22,14 @@ def make_object_store(settings: ServiceSettings) -> Minio:
         secret_key=settings.s3_secret_key.get_secret_value(),
         secure=parsed.scheme == "https",
         region=settings.s3_region,
-        # Short timeouts and few retries: a store that is down answers 503 quickly.
+        # Short timeouts and few retries: a store that is down or hung answers 503 quickly, at
+        # worst after (1 + S3_RETRIES) x S3_TIMEOUT_S (4 s with the defaults).
         http_client=urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=2.0, read=30.0),
+            timeout=urllib3.Timeout(connect=settings.s3_timeout_s, read=settings.s3_timeout_s),
             maxsize=20,
-            retries=urllib3.Retry(total=2, backoff_factor=0.1, status_forcelist=(500, 502, 503, 504)),
+            retries=urllib3.Retry(
+                total=settings.s3_retries, backoff_factor=0.1, status_forcelist=(500, 502, 503, 504)
+            ),
         ),
     )
 

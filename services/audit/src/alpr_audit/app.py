@@ -28,7 +28,8 @@ _log = structlog.get_logger("alpr.audit")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    # Settings it cannot run with end the process with a one-line message, not a traceback.
+    settings = settings or Settings.from_env()
     ephemeral = settings.signing_key is None
     key = (
         generate_key()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from alpr_common import ServiceSettings
+
+from .checkpoints.signing import load_private_key
+
+# The demo agency of the development stack; production names its own (AUDIT_PUBLIC_AGENCY).
+DEMO_AGENCY = "CA0019400"
 
 DEFAULT_POLICY = (
     "This agency operates Automated License Plate Recognition (ALPR) under California Civil Code "
@@ -22,7 +27,8 @@ class Settings(ServiceSettings):
     # R30: the service's connections act as a role that may only INSERT and SELECT the ledger.
     database_role: str | None = "alpr_audit_writer"
     # Ed25519 private key (32 raw bytes, base64) that signs checkpoints; a random one per
-    # process when unset (development only: its signatures do not outlive the process).
+    # process when unset (development only, with a warning: its signatures do not outlive the
+    # process). Production refuses to start without it.
     signing_key: SecretStr | None = None
     # Public keys (base64) of earlier signing keys whose checkpoints still count.
     trusted_public_keys: str = ""
@@ -33,5 +39,29 @@ class Settings(ServiceSettings):
     retention_days: int = Field(730, ge=730)
     sample_months: int = Field(6, ge=1, le=24)
     policy_text: str = DEFAULT_POLICY
-    public_agency: str = "CA0019400"
+    # The agency of the public transparency page; production must name it (not the demo ORI).
+    public_agency: str = DEMO_AGENCY
     stats_timeout_s: float = Field(2.0, gt=0)
+
+    @field_validator("signing_key", mode="before")
+    @classmethod
+    def _empty_key_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("signing_key")
+    @classmethod
+    def _key_loads(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            load_private_key(value.get_secret_value())  # ValueError: the format it must have
+        return value
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.signing_key is None:
+            problems.append(
+                "AUDIT_SIGNING_KEY is not set (a random key per process signs checkpoints that "
+                "cannot be verified after a restart)"
+            )
+        if "public_agency" not in self.model_fields_set:
+            problems.append(f"AUDIT_PUBLIC_AGENCY is not set (the default {DEMO_AGENCY} is the demo agency)")
+        return problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -12,6 +13,8 @@ from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLIST_", extra="ignore", populate_by_name=True)
+    # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
+    uses_object_store: ClassVar[bool] = True
 
     case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN
     # A local entry without an expiry lapses after this many days (R12 entries are not forever).

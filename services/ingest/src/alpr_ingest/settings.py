@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -10,6 +12,8 @@ from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore", populate_by_name=True)
+    # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
+    uses_object_store: ClassVar[bool] = True
 
     max_image_bytes: int = Field(10_000_000, ge=1024)
     max_pixels: int = Field(40_000_000, ge=10_000)

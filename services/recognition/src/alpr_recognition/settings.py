@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -14,6 +15,8 @@ from .weights import WEIGHTS_DIR
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RECOGNITION_", extra="ignore", populate_by_name=True)
+    # No database of its own (it reads ingest's frames through ingest's API).
+    uses_database: ClassVar[bool] = False
 
     device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="auto: CUDA when present.")
     threads: int = Field(2, ge=1, le=256, description="CPU threads for inference (torch.set_num_threads).")
