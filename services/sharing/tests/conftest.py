@@ -24,6 +24,9 @@ from alpr_hotlist.app import create_app as create_hotlist_app  # noqa: E402
 from alpr_search.app import create_app as create_search_app  # noqa: E402
 from alpr_sharing.app import create_app  # noqa: E402
 
+# The one variable a hotlist source of these tests may name for its client secret (issue 19).
+FEED_SECRET = "PARTNER_A_FEED_SECRET"
+
 
 @pytest.fixture
 async def stack(infra: Infra) -> AsyncIterator[SharingStack]:
@@ -38,17 +41,20 @@ async def stack(infra: Infra) -> AsyncIterator[SharingStack]:
     bucket = f"sharing-{uuid.uuid4().hex[:12]}"
 
     def own(name: str, audit_url: str, **extra: object) -> object:
+        # Partners' webhooks and feeds listen on loopback here: the operator allows it (issue 19).
         return infra.settings(
             name, database_url=db, s3_bucket=bucket, audit_url=audit_url, client_id=f"svc-{name}-st",
-            client_secret=secrets[name], **extra,
+            client_secret=secrets[name], outbound_allow_http=True, outbound_allow_networks="127.0.0.0/8",
+            **extra,
         )  # fmt: skip
 
     async with serve_http(create_audit_app(audit)) as audit_url:  # type: ignore[arg-type]
         search_settings = own("search", audit_url)
         ensure_bucket(make_object_store(search_settings), bucket)  # type: ignore[arg-type]
+        hotlist_settings = own("hotlist", audit_url, scheduler=False, source_secret_envs=FEED_SECRET)
         async with (
             serve_http(create_search_app(search_settings)) as search_url,  # type: ignore[arg-type]
-            serve_http(create_hotlist_app(own("hotlist", audit_url, scheduler=False))) as hotlist_url,  # type: ignore[arg-type]
+            serve_http(create_hotlist_app(hotlist_settings)) as hotlist_url,  # type: ignore[arg-type]
         ):
             sharing = own("sharing", audit_url, search_url=search_url, hotlist_url=hotlist_url)
             async with (

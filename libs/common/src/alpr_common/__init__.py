@@ -32,6 +32,7 @@ from ._database import (
 )
 from ._images import CheckedImage, check_image
 from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
+from ._outbound import OutboundBlocked, OutboundClient, OutboundPolicy, OutboundSettings
 from ._pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
 from ._pipeline import Accepted, Box, DetectionBatch, DetectionRecord, MatchBatch, MatchRead
 from ._plates import normalize_plate, normalize_plate_pattern
@@ -107,6 +108,10 @@ __all__ = [
     "MatchRead",
     "MisreadCounter",
     "NotFound",
+    "OutboundBlocked",
+    "OutboundClient",
+    "OutboundPolicy",
+    "OutboundSettings",
     "Outcome",
     "Page",
     "Principal",

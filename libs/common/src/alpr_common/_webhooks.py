@@ -1,5 +1,6 @@
 """Standard Webhooks signatures (HMAC-SHA256 over ``id.timestamp.body``), through the scheme's
-own reference library so receivers can verify with any of its implementations."""
+own reference library so receivers can verify with any of its implementations. Deliveries go
+through the outbound-URL policy (``OutboundClient``, issue 19)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import secrets
 from datetime import UTC, datetime
 
 import httpx
+import structlog
 from standardwebhooks import Webhook
+
+from ._outbound import OutboundBlocked, OutboundClient
+
+_log = structlog.get_logger("alpr.webhooks")
 
 
 def new_webhook_secret() -> str:
@@ -27,9 +33,12 @@ def webhook_headers(secret: str, message_id: str, at: datetime, body: str) -> di
 
 
 async def send_signed(
-    http: httpx.AsyncClient, url: str, secret: str, message_id: str, body: str, timeout: float
+    http: OutboundClient, url: str, secret: str, message_id: str, body: str, timeout: float
 ) -> tuple[int | None, str | None]:
-    """POSTs one signed delivery: (status code, error), the error None on a 2xx answer."""
+    """POSTs one signed delivery: (status code, error), the error None on a 2xx answer.
+
+    The error text never carries the exception's text (a port scan through a receiver URL
+    would tell "connection refused" from "server disconnected"); the log has the kind."""
     try:
         resp = await http.post(
             url,
@@ -37,8 +46,12 @@ async def send_signed(
             headers=webhook_headers(secret, message_id, datetime.now(UTC), body),
             timeout=timeout,
         )
+    except OutboundBlocked as exc:
+        return None, str(exc)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:500]
+        host = url.partition("://")[2].split("/")[0].rpartition("@")[2]
+        _log.warning("webhook_unreachable", host=host, error=type(exc).__name__)
+        return None, "the receiver could not be reached"
     if 200 <= resp.status_code < 300:
         return resp.status_code, None
     return resp.status_code, f"the receiver answered {resp.status_code}"

@@ -173,6 +173,10 @@ class Stack:
                 "OIDC_ISSUER": issuer,
                 "OIDC_AUDIENCE": cfg.audience,
                 **{f"{n.upper()}_URL": cfg.service_url(n) for n in cfg.services},
+                # Issue 19's outbound-URL policy: on this machine, feeds and webhook receivers
+                # may listen on loopback over plain http (a deployment allows only what it names).
+                "OUTBOUND_ALLOW_HTTP": os.environ.get("OUTBOUND_ALLOW_HTTP", "true"),
+                "OUTBOUND_ALLOW_NETWORKS": os.environ.get("OUTBOUND_ALLOW_NETWORKS", "127.0.0.0/8,::1"),
             }
             state["env"] = {k: v for k, v in env.items() if k != "S3_SECRET_KEY"}
             for name in cfg.services:

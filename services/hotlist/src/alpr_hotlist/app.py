@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alpr_common import MisreadCounter, create_service_app
+from alpr_common import MisreadCounter, OutboundClient, create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
@@ -36,11 +36,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        outbound = OutboundClient(settings.outbound_policy, timeout=settings.feed_timeout_seconds)
         ctx = HotlistContext(
             settings=settings,
             store=app.state.object_store,
             clients=app.state.clients,
             http=app.state.http,
+            outbound=outbound,
             feed=AlertFeed(),
             sessions=app.state.sessionmaker,
             misreads=MisreadCounter(
@@ -52,13 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hotlist = ctx
         tasks = [
             asyncio.create_task(ctx.feed.run(app.state.engine)),
-            asyncio.create_task(dispatcher.run(app.state.engine, ctx.http, settings, ctx.presign)),
+            asyncio.create_task(dispatcher.run(app.state.engine, ctx.outbound, settings, ctx.presign)),
             asyncio.create_task(
                 ledger.run(app.state.engine, ctx.clients.audit, settings.ledger_poll_seconds)
             ),
         ]
         if settings.scheduler:
-            deps = sync.SyncDeps(settings=settings, sessions=ctx.sessions, clients=ctx.clients, http=ctx.http)
+            deps = sync.SyncDeps(
+                settings=settings, sessions=ctx.sessions, clients=ctx.clients, outbound=ctx.outbound
+            )
             tasks.append(asyncio.create_task(sync.run_scheduler(deps)))
         try:
             yield
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await outbound.aclose()
 
     app = create_service_app(
         service=SERVICE,

@@ -10,7 +10,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from alpr_common import ServiceClients, make_engine, make_sessionmaker
+from alpr_common import OutboundClient, ServiceClients, make_engine, make_sessionmaker
 
 from .alerts.retention import AlertPurge, purge_alerts
 from .clock import now
@@ -43,12 +43,15 @@ def sync(
     async def run() -> list[SyncPublic]:
         engine = make_engine(settings.database_url, application_name="alpr-hotlist-sync")
         try:
-            async with httpx.AsyncClient(timeout=60) as http:
+            async with (
+                httpx.AsyncClient(timeout=60) as http,
+                OutboundClient(settings.outbound_policy, timeout=settings.feed_timeout_seconds) as outbound,
+            ):
                 deps = SyncDeps(
                     settings=settings,
                     sessions=make_sessionmaker(engine),
                     clients=ServiceClients.build(settings, http),
-                    http=http,
+                    outbound=outbound,
                 )
                 return await sync_all(deps, only)
         finally:

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from alpr_common import MisreadCounter, ServiceClients
+from alpr_common import MisreadCounter, OutboundClient, ServiceClients
 
 from .alerts.feed import AlertFeed
 from .settings import Settings
@@ -23,6 +23,8 @@ class HotlistContext:
     store: Minio
     clients: ServiceClients
     http: httpx.AsyncClient
+    # URLs given through the API (feeds, token endpoints, webhooks): issue 19's policy.
+    outbound: OutboundClient
     feed: AlertFeed
     sessions: async_sessionmaker[AsyncSession]
     misreads: MisreadCounter

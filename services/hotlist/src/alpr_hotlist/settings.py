@@ -8,10 +8,13 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, OutboundSettings, ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, OutboundSettings):
+    """Feed, token and webhook URLs obey the outbound-URL policy (``OUTBOUND_ALLOW_HTTP``,
+    ``OUTBOUND_ALLOW_NETWORKS``, unprefixed: issue 19)."""
+
     model_config = SettingsConfigDict(env_prefix="HOTLIST_", extra="ignore", populate_by_name=True)
     # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
     uses_object_store: ClassVar[bool] = True
@@ -32,6 +35,10 @@ class Settings(ServiceSettings):
     feed_timeout_seconds: float = Field(60.0, gt=0)
     # `file://` sources are read only from under this directory (unset: none allowed).
     feed_dir: Path | None = None
+    # Issue 19: the environment variables a source's `client_secret_env` may name (comma list).
+    # Empty, the default: no source can reference a secret, so none of the service's own
+    # (S3_SECRET_KEY, HOTLIST_CLIENT_SECRET, ...) can be sent to a partner's token endpoint.
+    source_secret_envs: str = ""
     presign_seconds: int = Field(300, ge=10, le=3600)
     # R14: alerts have their own retention, apart from detections. 0 keeps them indefinitely
     # (Hayward keeps hit records so); otherwise `alpr hotlist purge-alerts` removes closed alerts
@@ -49,3 +56,7 @@ class Settings(ServiceSettings):
     # A stream ends after this long (the client resumes with Last-Event-ID), so no connection
     # pins a replica that is being stopped or rebalanced.
     stream_max_seconds: float = Field(300.0, gt=0)
+
+    @property
+    def source_secret_env_names(self) -> frozenset[str]:
+        return frozenset(n.strip() for n in self.source_secret_envs.split(",") if n.strip())

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alpr_common import create_service_app
+from alpr_common import OutboundClient, create_service_app
 
 from . import SERVICE, notifications
 from . import __doc__ as SERVICE_DOC
@@ -28,13 +28,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sharing = SharingContext(settings, app.state.clients)
-        task = asyncio.create_task(notifications.run(app.state.engine, app.state.http, settings))
+        # Partners' webhooks are URLs given through the API: issue 19's outbound policy.
+        outbound = OutboundClient(settings.outbound_policy, timeout=settings.notify_timeout_seconds)
+        task = asyncio.create_task(notifications.run(app.state.engine, outbound, settings))
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await outbound.aclose()
 
     return create_service_app(
         service=SERVICE,

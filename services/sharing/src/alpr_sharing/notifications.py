@@ -1,7 +1,11 @@
 """Decisions pushed to the partner (signed per the Standard Webhooks scheme, as hotlist's
 webhooks are): queued in the decision's transaction, sent by a dispatcher that retries with
 exponential backoff until the partner answers 2xx or the attempts run out. Only the request's
-own decision goes out: id, decision, time, note and the release window."""
+own decision goes out: id, decision, time, note and the release window.
+
+Deliveries go through the outbound-URL policy (issue 19), and the log is the host's own: a host
+agency sees only the notifications of its own decisions, for a partner it registered or has an
+MOU with; any other partner is not found, exactly like a missing one (R27)."""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-import httpx
 import structlog
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from alpr_common import (
     DbSession,
     Forbidden,
     NotFound,
+    OutboundClient,
     Principal,
     Role,
     TrainingRequired,
@@ -34,7 +38,7 @@ from alpr_common import (
 
 from .clock import now
 from .settings import Settings
-from .tables import agencies, notifications
+from .tables import agencies, mous, notifications, requests
 
 _log = structlog.get_logger("alpr.sharing.notifications")
 EVENT = "sharing.decided"
@@ -60,7 +64,7 @@ async def queue(session: AsyncSession, agency: Any, request_id: uuid.UUID, data:
     )
 
 
-async def _send(http: httpx.AsyncClient, row: Any, timeout: float) -> tuple[int | None, str | None]:
+async def _send(http: OutboundClient, row: Any, timeout: float) -> tuple[int | None, str | None]:
     if not row["webhook_url"] or not row["webhook_secret"]:
         return None, "the agency has no webhook"
     body = json.dumps(row["payload"], separators=(",", ":"))
@@ -69,7 +73,7 @@ async def _send(http: httpx.AsyncClient, row: Any, timeout: float) -> tuple[int 
     )
 
 
-async def deliver_once(engine: AsyncEngine, http: httpx.AsyncClient, settings: Settings) -> int:
+async def deliver_once(engine: AsyncEngine, http: OutboundClient, settings: Settings) -> int:
     async with engine.begin() as conn:
         rows = (
             (
@@ -104,7 +108,7 @@ async def deliver_once(engine: AsyncEngine, http: httpx.AsyncClient, settings: S
         return len(rows)
 
 
-async def run(engine: AsyncEngine, http: httpx.AsyncClient, settings: Settings) -> None:
+async def run(engine: AsyncEngine, http: OutboundClient, settings: Settings) -> None:
     while True:
         try:
             sent = await deliver_once(engine, http, settings)
@@ -138,10 +142,22 @@ async def notification_log(
     principal: Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))],
     ori: Annotated[str, Path(pattern=r"^[A-Z0-9]{2,32}$")],
 ) -> list[NotificationPublic]:
-    """The partner's decision notifications, newest first: attempts, last answer, delivered or not."""
+    """The partner's notifications of the caller's agency's decisions, newest first: attempts,
+    last answer, delivered or not. A partner the agency neither registered nor has an MOU with: 404."""
+    host = principal.agency
+    known = select(agencies.c.ori).where(
+        agencies.c.ori == ori,
+        or_(
+            agencies.c.registered_by_agency == host,
+            exists().where(mous.c.agency_ori == ori, mous.c.host_agency == host),
+        ),
+    )
+    if (await session.execute(known)).first() is None:
+        raise NotFound()
     q = (
         select(notifications)
-        .where(notifications.c.agency_ori == ori)
+        .join(requests, requests.c.id == notifications.c.request_id)
+        .where(notifications.c.agency_ori == ori, requests.c.host_agency == host)
         .order_by(notifications.c.id.desc())
         .limit(200)
     )

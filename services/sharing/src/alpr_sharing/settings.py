@@ -5,10 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from alpr_common import ServiceSettings
+from alpr_common import OutboundSettings, ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, OutboundSettings):
+    """Partners' webhook URLs obey the outbound-URL policy (``OUTBOUND_ALLOW_HTTP``,
+    ``OUTBOUND_ALLOW_NETWORKS``, unprefixed: issue 19)."""
+
     model_config = SettingsConfigDict(env_prefix="SHARING_", extra="ignore", populate_by_name=True)
 
     # How long after approval the partner may fetch the results.

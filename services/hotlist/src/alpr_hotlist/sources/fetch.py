@@ -1,5 +1,10 @@
-"""Fetching a feed: over HTTP(S) with httpx, or a file under the configured feed directory
-(nothing else on the host is readable through a source)."""
+"""Fetching a feed: over HTTP(S) through the outbound-URL policy, or a file under the
+configured feed directory (nothing else on the host is readable through a source).
+
+Issue 19: a sync's error (the sync log, the source, the ledger) never carries the target's
+answer: "HTTP 401" from one port and "Server disconnected" from another would make the sync
+an internal port scanner. Every failure of an allowed target reads the same; the server log
+has the kind of failure. Secrets come only from variables the operator lists."""
 
 from __future__ import annotations
 
@@ -10,28 +15,45 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import httpx
+import structlog
+
+from alpr_common import OutboundBlocked, OutboundClient
 
 from ..settings import Settings
+
+_log = structlog.get_logger("alpr.hotlist.fetch")
+FEED_UNREACHABLE = "the feed could not be fetched"
+TOKEN_UNREACHABLE = "the partner's token endpoint gave no token"
 
 
 class FetchError(Exception):
     """The feed could not be fetched: the sync changes nothing."""
 
 
-def check_url(url: str, settings: Settings) -> None:
-    """Raises ``ValueError`` for a URL a source may not use."""
+async def check_url(url: str, settings: Settings) -> None:
+    """Raises ``ValueError`` (``OutboundBlocked`` among them) for a URL a source may not use."""
     parsed = urlparse(url)
+    if "@" in parsed.netloc:  # issue 19: never stored, shown or written to the ledger
+        raise ValueError("a URL may not carry credentials (user:password@)")
     if parsed.scheme in {"http", "https"}:
-        try:
-            if not httpx.URL(url).host:
-                raise ValueError("the URL names no host")
-        except httpx.InvalidURL as exc:
-            raise ValueError(f"not a valid URL ({exc})") from None
+        await settings.outbound_policy.check(url)
         return
     if parsed.scheme == "file":
         _file_path(url, settings)
         return
     raise ValueError("a source URL is https://, http:// or file://")
+
+
+async def check_token_url(url: str, settings: Settings) -> None:
+    """A token endpoint: http(s) under the outbound-URL policy only."""
+    await settings.outbound_policy.check(url)
+
+
+def check_secret_env(name: str, settings: Settings) -> None:
+    """Raises ``ValueError`` for a variable the operator does not list in
+    ``HOTLIST_SOURCE_SECRET_ENVS`` (issue 19: never any variable of the service's)."""
+    if name not in settings.source_secret_env_names:
+        raise ValueError(f"{name!r} is not one of the variables HOTLIST_SOURCE_SECRET_ENVS allows")
 
 
 def _file_path(url: str, settings: Settings) -> Path:
@@ -44,32 +66,47 @@ def _file_path(url: str, settings: Settings) -> Path:
     return path
 
 
-async def access_token(source: Mapping[str, Any], http: httpx.AsyncClient, timeout: float) -> str | None:
+def _host(url: str) -> str | None:
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return None
+
+
+async def access_token(source: Mapping[str, Any], http: OutboundClient, settings: Settings) -> str | None:
     """A partner feed's bearer token by the client-credentials grant at the partner's issuer;
-    the secret comes from the environment variable the source names (never from the database)."""
+    the secret comes from the environment variable the source names (never from the database),
+    which the operator's list must still allow now (a list shrunk since the source was made)."""
     if not source.get("token_url"):
         return None
-    secret = os.environ.get(source.get("client_secret_env") or "", "")
+    name = source.get("client_secret_env") or ""
+    try:
+        check_secret_env(name, settings)
+    except ValueError as exc:
+        raise FetchError(f"client_secret_env: {exc}") from None
+    secret = os.environ.get(name, "")
     if not source.get("client_id") or not secret:
-        raise FetchError(f"the client secret variable {source.get('client_secret_env')!r} is not set")
+        raise FetchError(f"the client secret variable {name!r} is not set")
     try:
         resp = await http.post(
             source["token_url"],
             data={"grant_type": "client_credentials"},
             auth=(source["client_id"], secret),
-            timeout=timeout,
+            timeout=settings.feed_timeout_seconds,
         )
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise FetchError(f"token endpoint: {type(exc).__name__}: {exc}") from exc
-    if resp.status_code != 200:
-        raise FetchError(f"the token endpoint answered HTTP {resp.status_code}")
-    token = resp.json().get("access_token")
+        token = resp.json().get("access_token") if resp.status_code == 200 else None
+    except OutboundBlocked as exc:
+        raise FetchError(f"token_url: {exc}") from None
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, AttributeError) as exc:
+        _log.warning("hotlist_token_failed", host=_host(source["token_url"]), error=type(exc).__name__)
+        raise FetchError(TOKEN_UNREACHABLE) from None
     if not isinstance(token, str):
-        raise FetchError("the token endpoint answered no access_token")
+        _log.warning("hotlist_token_failed", host=_host(source["token_url"]), status=resp.status_code)
+        raise FetchError(TOKEN_UNREACHABLE)
     return token
 
 
-async def fetch(url: str, settings: Settings, http: httpx.AsyncClient, token: str | None = None) -> bytes:
+async def fetch(url: str, settings: Settings, http: OutboundClient, token: str | None = None) -> bytes:
     limit = settings.max_feed_bytes
     if url.startswith("file://"):
         try:
@@ -83,7 +120,8 @@ async def fetch(url: str, settings: Settings, http: httpx.AsyncClient, token: st
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with http.stream("GET", url, timeout=settings.feed_timeout_seconds, headers=headers) as resp:
             if resp.status_code != 200:
-                raise FetchError(f"the feed answered HTTP {resp.status_code}")
+                _log.warning("hotlist_feed_failed", host=_host(url), status=resp.status_code)
+                raise FetchError(FEED_UNREACHABLE)
             chunks: list[bytes] = []
             size = 0
             async for chunk in resp.aiter_bytes():
@@ -92,5 +130,8 @@ async def fetch(url: str, settings: Settings, http: httpx.AsyncClient, token: st
                     raise FetchError(f"the feed is larger than {limit} bytes")
                 chunks.append(chunk)
             return b"".join(chunks)
+    except OutboundBlocked as exc:
+        raise FetchError(str(exc)) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}") from exc
+        _log.warning("hotlist_feed_failed", host=_host(url), error=type(exc).__name__)
+        raise FetchError(FEED_UNREACHABLE) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from alpr_common import (
     NotFound,
     Page,
     Principal,
+    ProblemFieldError,
     ValidationProblem,
     actor_of,
     audit_event,
@@ -25,35 +27,59 @@ from ..clock import now
 from ..context import HotlistContext
 from ..hotlists import service as hotlists
 from . import repository
-from .fetch import check_url
+from .fetch import check_secret_env, check_token_url, check_url
 from .schemas import SourceCreate, SourcePublic, SourceUpdate, SyncPublic
 from .sync import SyncDeps, sync_source
 
 
 def deps_of(ctx: HotlistContext) -> SyncDeps:
-    return SyncDeps(settings=ctx.settings, sessions=ctx.sessions, clients=ctx.clients, http=ctx.http)
+    return SyncDeps(settings=ctx.settings, sessions=ctx.sessions, clients=ctx.clients, outbound=ctx.outbound)
+
+
+def _without_credentials(url: str | None) -> str | None:
+    """A URL as shown: ``user:password@`` of a row stored before issue 19 is never answered."""
+    if url is None or "@" not in urlsplit(url).netloc:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def public(ctx: HotlistContext, row: RowMapping | dict[str, Any]) -> SourcePublic:
     last = row["last_success_at"]
     stale = last is None or last < now() - timedelta(hours=ctx.settings.freshness_hours)
-    return SourcePublic.model_validate({**row, "stale": stale})
+    urls = {k: _without_credentials(row[k]) for k in ("url", "token_url")}
+    return SourcePublic.model_validate({**row, **urls, "stale": stale})
 
 
-def _check(ctx: HotlistContext, url: str) -> None:
-    try:
-        check_url(url, ctx.settings)
-    except ValueError as exc:
-        raise ValidationProblem(f"url: {exc}") from None
+def _invalid(field: str, message: str) -> ValidationProblem:
+    return ValidationProblem(
+        f"{field}: {message}", errors=[ProblemFieldError(loc=["body", field], msg=message)]
+    )
+
+
+async def _check(ctx: HotlistContext, fields: dict[str, Any]) -> None:
+    """The URLs and the secret variable a source is given (issue 19): the outbound-URL policy,
+    no credentials in URLs, and only variables the operator lists."""
+    checks = {"url": check_url, "token_url": check_token_url}
+    for field, check in checks.items():
+        if fields.get(field):
+            try:
+                await check(fields[field], ctx.settings)
+            except ValueError as exc:
+                raise _invalid(field, str(exc)) from None
+    if fields.get("client_secret_env"):
+        try:
+            check_secret_env(fields["client_secret_env"], ctx.settings)
+        except ValueError as exc:
+            raise _invalid("client_secret_env", str(exc)) from None
 
 
 async def create(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, body: SourceCreate
 ) -> SourcePublic:
     await hotlists.require(session, principal, body.hotlist_id)
-    _check(ctx, body.url)
+    await _check(ctx, body.model_dump())
     if body.token_url:
-        _check(ctx, body.token_url)
         if not (body.client_id and body.client_secret_env):
             raise ValidationProblem("A source with a token_url also names client_id and client_secret_env.")
     row: dict[str, Any] = {
@@ -117,8 +143,7 @@ async def update(
 ) -> SourcePublic:
     row = await require(session, principal, source_id)
     changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-    if "url" in changes:
-        _check(ctx, changes["url"])
+    await _check(ctx, changes)
     if changes:
         await repository.update_source(session, source_id, changes)
         await ctx.clients.audit.record(

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 import structlog
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from alpr_common import Action, Outcome, Principal, ServiceClients, audit_event
+from alpr_common import Action, OutboundClient, Outcome, Principal, ServiceClients, audit_event
 
 from ..clock import now
 from ..matching.keys import match_key
@@ -38,7 +37,8 @@ class SyncDeps:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     clients: ServiceClients
-    http: httpx.AsyncClient
+    # Feeds and token endpoints are fetched only through the outbound-URL policy (issue 19).
+    outbound: OutboundClient
 
 
 def system_actor(settings: Settings, agency: str) -> Principal:
@@ -92,8 +92,8 @@ async def sync_source(deps: SyncDeps, source_id: uuid.UUID, actor: Principal | N
     actor = actor or system_actor(deps.settings, source["agency"])
     started = now()
     try:
-        token = await access_token(dict(source), deps.http, deps.settings.feed_timeout_seconds)
-        data = await fetch(source["url"], deps.settings, deps.http, token)
+        token = await access_token(dict(source), deps.outbound, deps.settings)
+        data = await fetch(source["url"], deps.settings, deps.outbound, token)
         parsed = await asyncio.to_thread(
             parse_feed, data, source["format"], max_bad_fraction=deps.settings.max_bad_row_fraction
         )

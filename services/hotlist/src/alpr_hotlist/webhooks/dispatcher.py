@@ -10,12 +10,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import structlog
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alpr_common import retry_delay, send_signed
+from alpr_common import OutboundClient, retry_delay, send_signed
 
 from ..clock import now
 from ..settings import Settings
@@ -33,7 +32,7 @@ def body_of(row: RowMapping, presign: Presign) -> str:
 
 
 async def _send(
-    http: httpx.AsyncClient, row: RowMapping, presign: Presign, timeout: float
+    http: OutboundClient, row: RowMapping, presign: Presign, timeout: float
 ) -> tuple[int | None, str | None]:
     """(status code, error); error is None on a 2xx answer."""
     if not row["active"]:
@@ -44,7 +43,7 @@ async def _send(
 
 
 async def deliver_once(
-    engine: AsyncEngine, http: httpx.AsyncClient, settings: Settings, presign: Presign
+    engine: AsyncEngine, http: OutboundClient, settings: Settings, presign: Presign
 ) -> int:
     """One batch of due deliveries; answers how many were attempted."""
     async with engine.begin() as conn:
@@ -72,7 +71,7 @@ async def deliver_once(
         return len(rows)
 
 
-async def run(engine: AsyncEngine, http: httpx.AsyncClient, settings: Settings, presign: Presign) -> None:
+async def run(engine: AsyncEngine, http: OutboundClient, settings: Settings, presign: Presign) -> None:
     """Delivers until cancelled; idle polls sleep ``webhook_poll_seconds``."""
     while True:
         try:

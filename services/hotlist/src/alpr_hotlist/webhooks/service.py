@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alpr_common import (
     Action,
     NotFound,
+    OutboundBlocked,
     Page,
     Principal,
+    ProblemFieldError,
+    ValidationProblem,
     actor_of,
     audit_event,
     decode_cursor,
@@ -31,6 +34,12 @@ from .schemas import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPubli
 async def create(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, body: WebhookCreate
 ) -> WebhookCreated:
+    try:  # issue 19: the outbound-URL policy now, and again at every delivery
+        await ctx.settings.outbound_policy.check(str(body.url))
+    except OutboundBlocked as exc:
+        raise ValidationProblem(
+            f"url: {exc}", errors=[ProblemFieldError(loc=["body", "url"], msg=str(exc))]
+        ) from None
     row: dict[str, Any] = {
         "id": uuid.uuid4(),
         "agency": principal.agency,

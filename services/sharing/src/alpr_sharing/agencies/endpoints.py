@@ -44,16 +44,16 @@ async def create_agency(ctx: Ctx, session: DbSession, principal: Admin, body: Ag
 
 @router.get("/v1/agencies", response_model=list[AgencyPublic], responses=problem_responses(*_errors))
 async def list_agencies(session: DbSession, principal: Admin) -> list[AgencyPublic]:
-    """Every registered partner agency."""
-    return await service.list_agencies(session)
+    """The partner agencies the caller's agency registered."""
+    return await service.list_agencies(session, principal)
 
 
 @router.get(
     "/v1/agencies/{ori}", response_model=AgencyPublic, responses=problem_responses(*_errors, NotFound)
 )
 async def get_agency(session: DbSession, principal: Admin, ori: Ori) -> AgencyPublic:
-    """One partner agency."""
-    return await service.get(session, ori)
+    """One partner agency the caller's agency registered (another host's: 404)."""
+    return await service.get(session, principal, ori)
 
 
 @router.patch(

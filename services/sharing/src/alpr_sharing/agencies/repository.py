@@ -16,7 +16,14 @@ async def create(session: AsyncSession, row: dict[str, Any]) -> None:
 
 
 async def get(session: AsyncSession, ori: str) -> RowMapping | None:
+    """Any host's partner: for the partner's own calls and the rules, never for an admin's read."""
     return (await session.execute(select(agencies).where(agencies.c.ori == ori))).mappings().first()
+
+
+async def get_registered(session: AsyncSession, ori: str, host_agency: str) -> RowMapping | None:
+    """A partner as its host sees it: registered by ``host_agency``, else not found (R27)."""
+    q = select(agencies).where(agencies.c.ori == ori, agencies.c.registered_by_agency == host_agency)
+    return (await session.execute(q)).mappings().first()
 
 
 async def by_client(session: AsyncSession, client_id: str) -> RowMapping | None:
@@ -24,8 +31,9 @@ async def by_client(session: AsyncSession, client_id: str) -> RowMapping | None:
     return (await session.execute(q)).mappings().first()
 
 
-async def list_all(session: AsyncSession) -> list[RowMapping]:
-    return list((await session.execute(select(agencies).order_by(agencies.c.ori))).mappings().all())
+async def list_registered(session: AsyncSession, host_agency: str) -> list[RowMapping]:
+    q = select(agencies).where(agencies.c.registered_by_agency == host_agency).order_by(agencies.c.ori)
+    return list((await session.execute(q)).mappings().all())
 
 
 async def update_agency(session: AsyncSession, ori: str, values: dict[str, Any]) -> None:

@@ -7,7 +7,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import Action, Conflict, NotFound, Principal, actor_of, audit_event, new_webhook_secret
+from alpr_common import (
+    Action,
+    Conflict,
+    NotFound,
+    OutboundBlocked,
+    Principal,
+    ProblemFieldError,
+    ValidationProblem,
+    actor_of,
+    audit_event,
+    new_webhook_secret,
+)
 
 from ..clock import now
 from ..context import SharingContext
@@ -22,9 +33,22 @@ async def _check_clients(session: AsyncSession, ori: str, client_ids: list[str])
             raise Conflict(f"The client id {client_id!r} is registered to another agency.")
 
 
+async def _check_webhook(ctx: SharingContext, url: object) -> None:
+    """Issue 19: a partner's webhook obeys the outbound-URL policy (checked again at sending)."""
+    if url is None:
+        return
+    try:
+        await ctx.settings.outbound_policy.check(str(url))
+    except OutboundBlocked as exc:
+        raise ValidationProblem(
+            f"webhook_url: {exc}", errors=[ProblemFieldError(loc=["body", "webhook_url"], msg=str(exc))]
+        ) from None
+
+
 async def create(
     ctx: SharingContext, session: AsyncSession, principal: Principal, body: AgencyCreate
 ) -> AgencyPublic:
+    await _check_webhook(ctx, body.webhook_url)
     if await repository.get(session, body.ori) is not None:
         raise Conflict("An agency with this ORI is registered.")
     await _check_clients(session, body.ori, body.client_ids)
@@ -54,23 +78,27 @@ def public(row: Any) -> AgencyPublic:
     return AgencyPublic.model_validate({**row, "webhook_secret": None})
 
 
-async def get(session: AsyncSession, ori: str) -> AgencyPublic:
-    row = await repository.get(session, ori)
+async def get(session: AsyncSession, principal: Principal, ori: str) -> AgencyPublic:
+    """A partner the caller's agency registered; another host's partner is not found (R27)."""
+    row = await repository.get_registered(session, ori, principal.agency)
     if row is None:
         raise NotFound()
     return public(row)
 
 
-async def list_agencies(session: AsyncSession) -> list[AgencyPublic]:
-    return [public(r) for r in await repository.list_all(session)]
+async def list_agencies(session: AsyncSession, principal: Principal) -> list[AgencyPublic]:
+    """The partners the caller's agency registered (never another host's: issue 19)."""
+    return [public(r) for r in await repository.list_registered(session, principal.agency)]
 
 
 async def update(
     ctx: SharingContext, session: AsyncSession, principal: Principal, ori: str, body: AgencyUpdate
 ) -> AgencyPublic:
-    current = await repository.get(session, ori)
-    if current is None or current["registered_by_agency"] != principal.agency:
+    current = await repository.get_registered(session, ori, principal.agency)
+    if current is None:
         raise NotFound()  # a partner record is changed only by the host agency that registered it
+    if "webhook_url" in body.model_fields_set:
+        await _check_webhook(ctx, body.webhook_url)
     changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "client_ids" in changes:
         await _check_clients(session, ori, changes["client_ids"])
@@ -86,5 +114,5 @@ async def update(
         await ctx.clients.audit.record(
             audit_event(principal, Action.AGENCY_UPDATED, source="sharing", targets=[ori], data=changes)
         )
-    answer = await get(session, ori)
+    answer = await get(session, principal, ori)
     return answer.model_copy(update={"webhook_secret": secret}) if secret else answer
