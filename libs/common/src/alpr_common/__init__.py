@@ -30,10 +30,22 @@ from ._database import (
     make_sessionmaker,
     on_rollback,
 )
+from ._edge import FormText
 from ._images import CheckedImage, check_image
 from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
 from ._outbound import OutboundBlocked, OutboundClient, OutboundPolicy, OutboundSettings
-from ._pagination import Cursor, Limit, Page, decode_cursor, encode_cursor
+from ._pagination import (
+    AfterId,
+    BeforeId,
+    BeforeSequence,
+    BeforeTime,
+    Cursor,
+    Limit,
+    Page,
+    Position,
+    decode_cursor,
+    encode_cursor,
+)
 from ._pipeline import Accepted, Box, DetectionBatch, DetectionRecord, MatchBatch, MatchRead
 from ._plates import normalize_plate, normalize_plate_pattern
 from ._problems import (
@@ -84,6 +96,7 @@ __all__ = [
     "Accepted",
     "Action",
     "Actor",
+    "AfterId",
     "AnyPrincipal",
     "AuditBatchIn",
     "AuditClient",
@@ -92,6 +105,9 @@ __all__ = [
     "AuditReceipts",
     "AuditUnavailable",
     "AuthorizedPurpose",
+    "BeforeId",
+    "BeforeSequence",
+    "BeforeTime",
     "Box",
     "CheckedImage",
     "ClientCredentials",
@@ -101,6 +117,7 @@ __all__ = [
     "DetectionBatch",
     "DetectionRecord",
     "Forbidden",
+    "FormText",
     "HotlistClient",
     "IngestClient",
     "Limit",
@@ -114,6 +131,7 @@ __all__ = [
     "OutboundSettings",
     "Outcome",
     "Page",
+    "Position",
     "Principal",
     "Problem",
     "ProblemError",

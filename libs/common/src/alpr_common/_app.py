@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from ._auth import preflight
 from ._database import check_database, make_engine, make_sessionmaker
+from ._edge import EdgeGuardMiddleware
 from ._health import ReadinessCheck
 from ._health import router as health_router
 from ._observability import (
@@ -122,5 +123,12 @@ def create_service_app(
             expose_headers=["Link", "Retry-After", "X-Request-ID"],
         )
     instrument_app(app)
+    app.add_middleware(
+        EdgeGuardMiddleware,
+        fastapi_app=app,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, fastapi_app=app, metrics=app.state.metrics)
     return app

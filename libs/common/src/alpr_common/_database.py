@@ -46,6 +46,8 @@ def make_engine(
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
+        # Errors and logs never carry statement parameters (plates, names, case data).
+        hide_parameters=True,
         connect_args={
             "server_settings": server_settings,
             "timeout": 5,

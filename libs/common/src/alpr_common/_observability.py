@@ -8,22 +8,26 @@ import os
 import re
 import sys
 import time
+import traceback
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy.exc import StatementError
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._problems import PROBLEM_MEDIA_TYPE, ProblemError
+from ._problems import PROBLEM_MEDIA_TYPE, ProblemError, error_summary
 
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("alpr_request_id", default=None)
 
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _logging_configured = False
 _tracing_configured = False
@@ -70,6 +74,19 @@ def configure_logging(service: str, level: str = "INFO", json_logs: bool = True)
     _logging_configured = True
 
 
+def _loggable(exc: BaseException) -> dict[str, Any]:
+    """How an unexpected exception is logged. A database error's message and SQL carry
+    statement parameters (plates, names, case data): it is logged by kind, SQLSTATE and the
+    code location only (issue 19); any other exception with its traceback."""
+    if isinstance(exc, StatementError | asyncpg.PostgresError | asyncpg.InterfaceError):
+        frames = traceback.extract_tb(exc.__traceback__)[-8:]
+        return {
+            **error_summary(exc),
+            "at": [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in frames],
+        }
+    return {"exc_info": exc}
+
+
 class Metrics:
     """The Prometheus metrics of one app, in its own registry."""
 
@@ -95,32 +112,39 @@ class Metrics:
 
 
 class RouteTemplates:
-    """Maps a request path to its route template (``/v1/frames/{frame_id}``), so metrics are
-    labelled by template and not by every id. Built lazily from the app's routes."""
+    """Maps a request path to its route (``/v1/frames/{frame_id}``), so metrics are labelled by
+    template and not by every id, and the edge guard can check a route's token and roles before
+    a request reaches it. Built lazily from the app's routes."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self._compiled: list[tuple[re.Pattern[str], frozenset[str], str]] | None = None
+        self._compiled: list[tuple[re.Pattern[str], frozenset[str], Any]] | None = None
 
-    def _build(self) -> list[tuple[re.Pattern[str], frozenset[str], str]]:
+    def _build(self) -> list[tuple[re.Pattern[str], frozenset[str], Any]]:
         compiled = []
         for ctx in iter_route_contexts(self.app.router.routes):
             if ctx.path is None:
                 continue
             regex, _, _ = compile_path(ctx.path)
-            compiled.append((regex, frozenset(ctx.methods or ()), ctx.path))
+            compiled.append((regex, frozenset(ctx.methods or ()), ctx))
         return compiled
 
-    def template(self, path: str, method: str) -> str:
+    def lookup(self, path: str, method: str) -> Any:
+        """The route context serving ``method path`` (``.path``, ``.dependant``), or one of the
+        path's routes for another method, or None."""
         if self._compiled is None:
             self._compiled = self._build()
         fallback = None
-        for regex, methods, template in self._compiled:
+        for regex, methods, ctx in self._compiled:
             if regex.match(path):
                 if not methods or method in methods:
-                    return template
-                fallback = fallback or template
-        return fallback or "<unmatched>"
+                    return ctx
+                fallback = fallback or ctx
+        return fallback
+
+    def template(self, path: str, method: str) -> str:
+        ctx = self.lookup(path, method)
+        return str(ctx.path) if ctx is not None else "<unmatched>"
 
 
 class RequestContextMiddleware:
@@ -140,8 +164,12 @@ class RequestContextMiddleware:
         incoming = None
         for key, value in scope.get("headers", []):
             if key == b"x-request-id":
-                incoming = value.decode("latin-1")[:128]
-        request_id = incoming if incoming and incoming.isprintable() else uuid.uuid4().hex
+                incoming = value
+        # A client's id is echoed and logged only when it is a plain token of at most 128
+        # characters; anything else is replaced by our own (issue 19: no 10 KB ids in logs).
+        request_id = (
+            incoming.decode("ascii") if incoming and _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -174,7 +202,7 @@ class RequestContextMiddleware:
         except Exception as exc:
             # Never a stack trace to a caller: log it and answer a plain 500 problem here,
             # inside the request context, so the answer still carries its request id.
-            self.log.error("unhandled_error", path=scope.get("path"), exc_info=exc)
+            self.log.error("unhandled_error", path=scope.get("path"), **_loggable(exc))
             if response_started:
                 raise
             status = 500

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -242,41 +243,83 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
     # A database that is restarting or out of reach is a dependency being down (503 with
-    # Retry-After: the client tries again and nothing is lost), not a server bug (500).
-    app.add_exception_handler(OperationalError, _handle_database_down)
-    app.add_exception_handler(InterfaceError, _handle_database_down)
-    app.add_exception_handler(DBAPIError, _handle_database_down)
-    app.add_exception_handler(ConnectionError, _handle_database_down)
+    # Retry-After: the client tries again and nothing is lost), not a server bug (500). Errors
+    # straight from asyncpg (COPY, LISTEN, a connection that is still starting) count too.
+    for error in (OperationalError, InterfaceError, DBAPIError, ConnectionError, *_DRIVER_ERRORS):
+        app.add_exception_handler(error, _handle_database_error)
     # Unexpected exceptions are answered by RequestContextMiddleware (500, no trace).
 
 
-_CONNECTION_ERRORS = (ConnectionError, OSError, TimeoutError)
+_CONNECTION_ERRORS = (ConnectionError, OSError, TimeoutError, asyncpg.PostgresConnectionError)
+# The server's data exceptions, and asyncpg's own refusal of an argument it cannot encode
+# (an integer past int64) before anything is sent.
+_BAD_VALUE_ERRORS = (asyncpg.DataError, asyncpg.exceptions._base.DataError, OverflowError)
+_DRIVER_ERRORS: tuple[type[Exception], ...] = (asyncpg.PostgresError, asyncpg.InterfaceError)
+# SQLSTATE classes of a server that cannot serve now: connection exceptions (08), insufficient
+# resources (53), operator intervention (57: shutting down, starting up, crash recovery).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    node: BaseException | None = exc
+    while node is not None and node not in seen:
+        seen.append(node)
+        node = node.__cause__ or node.__context__
+    return seen
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    """The SQLSTATE of the database error in ``exc``'s chain, if there is one."""
+    for node in _chain(exc):
+        state = getattr(node, "sqlstate", None) or getattr(node, "pgcode", None)
+        if isinstance(state, str) and state:
+            return state
+    return None
 
 
 def _is_connection_failure(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    if isinstance(exc, OperationalError | InterfaceError):
+    if isinstance(exc, OperationalError | InterfaceError | asyncpg.InterfaceError):
         return True
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, _CONNECTION_ERRORS) or type(seen).__name__ in {
-            "CannotConnectNowError",
-            "ConnectionDoesNotExistError",
-            "ConnectionFailureError",
-            "AdminShutdownError",
-            "ConnectionRejectionError",
-        }:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    state = sqlstate_of(exc)
+    if state is not None and state.startswith(_UNAVAILABLE_SQLSTATE_CLASSES):
+        return True
+    return any(isinstance(node, _CONNECTION_ERRORS) for node in _chain(exc))
 
 
-async def _handle_database_down(request: Request, exc: Exception) -> JSONResponse:
-    if not _is_connection_failure(exc):
+def _is_bad_value(exc: BaseException) -> bool:
+    """A value the database cannot store (SQLSTATE class 22: out of range, NUL in text, ...);
+    the edge refuses these first, this is the backstop so one never becomes a 500."""
+    state = sqlstate_of(exc)
+    return (state is not None and state.startswith("22")) or any(
+        isinstance(node, _BAD_VALUE_ERRORS) for node in _chain(exc)
+    )
+
+
+def error_summary(exc: BaseException) -> dict[str, str]:
+    """What a log line may say about a database error: its kind and SQLSTATE, never its
+    message (messages and SQL carry parameter values: plates, names, case data)."""
+    summary = {"error_type": type(exc).__name__}
+    orig = getattr(exc, "orig", None)
+    if orig is not None:
+        summary["driver_error"] = type(orig).__name__.rsplit(".", 1)[-1]
+    state = sqlstate_of(exc)
+    if state:
+        summary["sqlstate"] = state
+    return summary
+
+
+async def _handle_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if _is_bad_value(exc):
+        _log.info("database_refused_value", path=request.url.path, **error_summary(exc))
+        err: ProblemError = ValidationProblem("A value is out of range or cannot be stored.")
+    elif _is_connection_failure(exc):
+        _log.warning("database_unavailable", path=request.url.path, **error_summary(exc))
+        err = Unavailable("The database is unavailable; try again shortly.")
+    else:
         raise exc  # a real bug: RequestContextMiddleware answers 500 and logs it
-    _log.warning("database_unavailable", error=repr(exc)[:300], path=request.url.path)
-    err = Unavailable("The database is unavailable; try again shortly.")
     return problem_response(err.to_problem(_request_id(request)), err.headers)
 
 

@@ -92,7 +92,9 @@ class ServiceSettings(BaseSettings):
     oidc_roles_claim: str = Field("roles", validation_alias="OIDC_ROLES_CLAIM")
     oidc_jwks_url: str | None = Field(None, validation_alias="OIDC_JWKS_URL")
     oidc_leeway_s: int = Field(5, ge=0, le=300, validation_alias="OIDC_LEEWAY_S")
-    oidc_jwks_cache_s: int = Field(3600, ge=0, validation_alias="OIDC_JWKS_CACHE_S")
+    # The JWKS is fetched again this often (and at once on an unknown kid), so a key the issuer
+    # dropped stops verifying within minutes (issue 19); at most 15 minutes.
+    oidc_jwks_cache_s: int = Field(300, ge=0, le=900, validation_alias="OIDC_JWKS_CACHE_S")
     # A kid still unknown right after a refresh does not trigger another for this long.
     oidc_jwks_refresh_cooldown_s: float = Field(10.0, ge=0, validation_alias="OIDC_JWKS_REFRESH_COOLDOWN_S")
 
@@ -102,6 +104,11 @@ class ServiceSettings(BaseSettings):
     search_url: str = Field("http://127.0.0.1:8004", validation_alias="SEARCH_URL")
     audit_url: str = Field("http://127.0.0.1:8005", validation_alias="AUDIT_URL")
     sharing_url: str = Field("http://127.0.0.1:8006", validation_alias="SHARING_URL")
+
+    # Edge limits (issue 19): a request body past its limit is 413, headers past theirs 431.
+    max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="MAX_BODY_BYTES")
+    max_upload_bytes: int = Field(25_000_000, ge=1024, validation_alias="MAX_UPLOAD_BYTES")
+    max_header_bytes: int = Field(16_384, ge=1024, le=1_048_576, validation_alias="MAX_HEADER_BYTES")
 
     cors_origins: str = Field("", validation_alias="CORS_ORIGINS")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")

@@ -40,6 +40,7 @@ class Principal:
     roles: frozenset[str]
     client_id: str | None = None
     training_expires: date | None = None
+    badge: str | None = None  # a person's badge number, where the identity provider has one
     token: str = field(default="", repr=False)  # the raw bearer token, never logged
 
     @property
@@ -77,6 +78,14 @@ def _parse_training(value: Any) -> date | None:
     return None
 
 
+def _badge(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable():
+        return value
+    return None
+
+
 def principal_from_claims(claims: dict[str, Any], roles_claim: str, token: str = "") -> Principal:
     raw_roles = _claim_path(claims, roles_claim)
     if isinstance(raw_roles, str):
@@ -96,6 +105,7 @@ def principal_from_claims(claims: dict[str, Any], roles_claim: str, token: str =
         roles=roles,
         client_id=str(client_id) if client_id else None,
         training_expires=_parse_training(claims.get("alpr_training_expires")),
+        badge=_badge(claims.get("badge")),
         token=token,
     )
 
@@ -104,9 +114,11 @@ class TokenVerifier:
     """Validates bearer tokens against one issuer's JWKS.
 
     The JWKS is fetched lazily (nothing connects at construction), cached for
-    ``jwks_cache_s``, and refreshed at once when a token names an unknown ``kid`` (a key
-    rotation at the issuer); a kid still unknown after that refresh does not cause another
-    fetch for ``refresh_cooldown_s``, so random kids cannot be used to hammer the issuer.
+    ``jwks_cache_s`` (minutes: a key the issuer dropped stops verifying within that time, and
+    so does every token remembered as verified), and refreshed at once when a token names an
+    unknown ``kid`` (a key rotation at the issuer); a kid still unknown after that refresh does
+    not cause another fetch for ``refresh_cooldown_s``, so random kids cannot be used to hammer
+    the issuer. A token issued in the future (``iat`` past the leeway) is refused.
     """
 
     def __init__(
@@ -118,7 +130,7 @@ class TokenVerifier:
         roles_claim: str = "roles",
         jwks_url: str | None = None,
         leeway_s: int = 5,
-        jwks_cache_s: float = 3600,
+        jwks_cache_s: float = 300,
         refresh_cooldown_s: float = 10.0,
         verified_cache_s: float = 60.0,
         verified_cache_size: int = 4096,
@@ -169,7 +181,7 @@ class TokenVerifier:
 
     async def _key_for(self, kid: str) -> dict[str, Any] | None:
         now = time.monotonic()
-        stale = now - self._fetched_at > self._cache_s or not self._keys
+        stale = self._stale() or not self._keys
         if kid in self._keys and not stale:
             return self._keys[kid]
         async with self._lock:
@@ -201,8 +213,13 @@ class TokenVerifier:
             constructed = self._constructed[kid] = jwk.construct(key, alg)
         return constructed
 
+    def _stale(self) -> bool:
+        return time.monotonic() - self._fetched_at > self._cache_s
+
     async def verify(self, token: str) -> Principal:
-        cached = self._verified.get(token)
+        # A remembered token counts only while the keys that verified it are fresh: once they
+        # are stale, the token is checked again against a fresh JWKS (a dropped key stops).
+        cached = None if self._stale() else self._verified.get(token)
         if cached is not None and cached[1] > time.time():
             return cached[0]
         principal, expires = await self._verify_signed(token)
@@ -247,4 +264,7 @@ class TokenVerifier:
             raise Unauthenticated(f"The token's claims are not valid: {exc}.") from exc
         except JWTError as exc:
             raise Unauthenticated("The token's signature is not valid.") from exc
+        issued = claims.get("iat")
+        if isinstance(issued, int | float) and issued > time.time() + self._leeway:
+            raise Unauthenticated("The token was issued in the future.")
         return principal_from_claims(claims, self.roles_claim, token), float(claims["exp"])

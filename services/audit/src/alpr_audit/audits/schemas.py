@@ -22,7 +22,7 @@ class AuditCreate(BaseModel):
 
 
 class FindingIn(BaseModel):
-    sequence: int = Field(description="The sampled search's ledger sequence.")
+    sequence: int = Field(ge=1, le=2**53, description="The sampled search's ledger sequence.")
     finding: Finding
     note: str = Field("", max_length=2000)
 

@@ -11,7 +11,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alpr_common import Action, Conflict, NotFound, Page, Principal, actor_of, decode_cursor, encode_cursor
+from alpr_common import (
+    Action,
+    BeforeTime,
+    Conflict,
+    NotFound,
+    Page,
+    Principal,
+    actor_of,
+    decode_cursor,
+    encode_cursor,
+)
 
 from ..context import AuditContext
 from ..ledger.service import record_own
@@ -120,12 +130,12 @@ async def get(
 async def list_audits(
     ctx: AuditContext, conn: AsyncConnection, principal: Principal, limit: int, cursor: str | None
 ) -> Page[AuditOut]:
-    position = decode_cursor(cursor)
-    before = datetime.fromisoformat(position["before"]) if position and "before" in position else None
+    position = decode_cursor(cursor, BeforeTime)
+    before = position.before if position else None
     rows = await repository.list_audits(conn, principal.agency, before, limit + 1)
     out = [await get(ctx, conn, principal, r.id, audited=False) for r in rows[:limit]]
     await record_own(ctx, principal, Action.LEDGER_QUERIED, data={"audits": True})
-    nxt = encode_cursor({"before": rows[limit - 1].created_at.isoformat()}) if len(rows) > limit else None
+    nxt = encode_cursor(BeforeTime(before=rows[limit - 1].created_at)) if len(rows) > limit else None
     return Page[AuditOut](items=out, next_cursor=nxt)
 
 

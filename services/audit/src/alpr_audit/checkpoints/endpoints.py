@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
     Action,
+    BeforeSequence,
     Conflict,
     Cursor,
     DbSession,
@@ -41,16 +42,17 @@ async def list_checkpoints(
     ctx: Ctx, session: DbSession, principal: Auditor, limit: Limit = 50, cursor: Cursor = None
 ) -> CheckpointList:
     """Signed checkpoints, newest first, and the public key (Ed25519, base64) that signs them."""
-    position = decode_cursor(cursor)
-    after = position.get("before") if position else None
+    position = decode_cursor(cursor, BeforeSequence)
     items = await service.list_checkpoints(
-        await session.connection(), after if isinstance(after, int) else None, limit + 1
+        await session.connection(), position.before if position else None, limit + 1
     )
     page = items[:limit]
     await record_own(ctx, principal, Action.LEDGER_QUERIED, data={"checkpoints": True})
     return CheckpointList(
         items=page,
-        next_cursor=encode_cursor({"before": page[-1].sequence}) if len(items) > limit and page else None,
+        next_cursor=encode_cursor(BeforeSequence(before=page[-1].sequence))
+        if len(items) > limit and page
+        else None,
         public_key=ctx.public_key,
     )
 

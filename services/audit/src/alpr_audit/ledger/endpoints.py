@@ -100,8 +100,12 @@ async def verify_ledger(
     ctx: Ctx,
     session: DbSession,
     principal: Auditor,
-    first: Annotated[int | None, Query(alias="from", ge=1, description="First sequence number.")] = None,
-    last: Annotated[int | None, Query(alias="to", ge=1, description="Last sequence number.")] = None,
+    first: Annotated[
+        int | None, Query(alias="from", ge=1, le=2**53, description="First sequence number.")
+    ] = None,
+    last: Annotated[
+        int | None, Query(alias="to", ge=1, le=2**53, description="Last sequence number.")
+    ] = None,
 ) -> VerifyOut:
     """Recomputes the hash chain (or a range) and checks the signed checkpoints in it."""
     return await service.verify(ctx, await session.connection(), principal, first, last)

@@ -14,6 +14,7 @@ from alpr_common import (
     AuditEventIn,
     AuditReceipt,
     AuditUnavailable,
+    BeforeSequence,
     Page,
     Principal,
     audit_event,
@@ -68,10 +69,8 @@ async def list_events(
     limit: int,
     cursor: str | None,
 ) -> Page[EventOut]:
-    position = decode_cursor(cursor)
-    before = position.get("before") if position else None
-    if before is not None and not isinstance(before, int):
-        before = None
+    position = decode_cursor(cursor, BeforeSequence)
+    before = position.before if position else None
     query = repository.events_query(
         agency=principal.agency,
         action=str(filters.action) if filters.action else None,
@@ -87,7 +86,9 @@ async def list_events(
     )
     rows = await repository.fetch_events(conn, query)
     items = [EventOut.from_row(*row) for row in rows[:limit]]
-    next_cursor = encode_cursor({"before": items[-1].sequence}) if len(rows) > limit and items else None
+    next_cursor = (
+        encode_cursor(BeforeSequence(before=items[-1].sequence)) if len(rows) > limit and items else None
+    )
     # The auditor's query is on the ledger before any result leaves (fail closed).
     await record_own(
         ctx,

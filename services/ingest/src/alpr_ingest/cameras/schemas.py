@@ -37,10 +37,20 @@ class CameraCreate(BaseModel):
 
 
 class CameraUpdate(BaseModel):
+    """The fields to change; a field left out stays as it is. ``name`` and ``status`` cannot be
+    emptied (``null`` is 422, issue 19), nor a fixed camera's position (checked in the service)."""
+
     name: str | None = Field(None, min_length=1, max_length=200)
     status: CameraStatus | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> CameraUpdate:
+        for name in ("name", "status"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class CameraPublic(BaseModel):

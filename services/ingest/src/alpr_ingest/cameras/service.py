@@ -7,7 +7,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import Action, Conflict, NotFound, Page, Principal, audit_event, decode_cursor, encode_cursor
+from alpr_common import (
+    Action,
+    AfterId,
+    Conflict,
+    NotFound,
+    Page,
+    Principal,
+    ValidationProblem,
+    audit_event,
+    decode_cursor,
+    encode_cursor,
+)
 
 from ..context import IngestContext
 from ..storage import now
@@ -56,12 +67,12 @@ async def get(session: AsyncSession, principal: Principal, camera_id: uuid.UUID)
 async def list_cameras(
     session: AsyncSession, principal: Principal, limit: int, cursor: str | None
 ) -> Page[CameraPublic]:
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, AfterId)
     rows = await repository.list_page(
-        session, principal.agency, position.get("after") if position else None, limit + 1
+        session, principal.agency, str(position.after) if position else None, limit + 1
     )
     items = [CameraPublic.model_validate(dict(r)) for r in rows[:limit]]
-    nxt = encode_cursor({"after": str(items[-1].id)}) if len(rows) > limit and items else None
+    nxt = encode_cursor(AfterId(after=items[-1].id)) if len(rows) > limit and items else None
     return Page[CameraPublic](items=items, next_cursor=nxt)
 
 
@@ -72,6 +83,8 @@ async def update(
     changes = body.model_dump(mode="json", exclude_unset=True)
     if current.kind.value == "mobile" and ({"latitude", "longitude"} & changes.keys()):
         raise Conflict("A mobile camera has no fixed position.")
+    if current.kind.value == "fixed" and any(changes.get(k, 0) is None for k in ("latitude", "longitude")):
+        raise ValidationProblem("A fixed camera keeps its latitude and longitude.")
     if changes:
         await repository.update_camera(session, principal.agency, camera_id, {**changes, "updated_at": now()})
         await ctx.clients.audit.record(

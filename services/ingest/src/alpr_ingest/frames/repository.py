@@ -124,6 +124,13 @@ async def finish(session: AsyncSession, frame_id: uuid.UUID, done_at: datetime) 
 
 
 async def read_by_dedup(session: AsyncSession, camera_id: uuid.UUID, dedup_key: str) -> uuid.UUID | None:
+    """The read already stored with this key, if any. Takes a transaction-scoped advisory lock on
+    the key first, so the same read sent twice at once is stored once: the second waits for the
+    first's commit and then finds it (issue 19: no unique-violation 500)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"ingest.read:{camera_id}:{dedup_key}"},
+    )
     query = select(reads.c.id).where(reads.c.camera_id == camera_id, reads.c.dedup_key == dedup_key)
     value = await session.scalar(query)
     return value if isinstance(value, uuid.UUID) else None

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
     Action,
+    BeforeId,
     Conflict,
     Forbidden,
     NotFound,
@@ -192,17 +193,17 @@ async def list_frames(
     limit: int,
     cursor: str | None,
 ) -> Page[FramePublic]:
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, BeforeId)
     rows = await repository.list_page(
         session,
         principal.agency,
         status.value if status else None,
         camera_id,
-        position.get("before") if position else None,
+        str(position.before) if position else None,
         limit + 1,
     )
     items = [_public(ctx, r, with_url=False) for r in rows[:limit]]
-    nxt = encode_cursor({"before": str(items[-1].id)}) if len(rows) > limit and items else None
+    nxt = encode_cursor(BeforeId(before=items[-1].id)) if len(rows) > limit and items else None
     return Page[FramePublic](items=items, next_cursor=nxt)
 
 

@@ -15,6 +15,7 @@ from alpr_common import (
     Box,
     DbSession,
     Forbidden,
+    FormText,
     ProblemFieldError,
     TrainingRequired,
     Unauthenticated,
@@ -75,16 +76,16 @@ async def post_read(
     captured_at: CapturedAtField,
     latitude: LatitudeField,
     longitude: LongitudeField,
-    plate: Annotated[str, Form(min_length=1, max_length=32)],
+    plate: Annotated[FormText, Form(min_length=1, max_length=32)],
     confidence: Annotated[float, Form(ge=0, le=1)],
-    region: Annotated[str, Form(max_length=8)] = "unknown",
-    box: Annotated[str | None, Form(description='JSON text `{"x", "y", "w", "h"}`.')] = None,
+    region: Annotated[FormText, Form(max_length=8)] = "unknown",
+    box: Annotated[FormText | None, Form(description='JSON text `{"x", "y", "w", "h"}`.')] = None,
     vehicle: Annotated[
-        str | None, Form(description="JSON text of vehicle attributes (make, model, color).")
+        FormText | None, Form(description="JSON text of vehicle attributes (make, model, color).")
     ] = None,
     overview: Annotated[UploadFile | None, File(description="Optional overview image.")] = None,
     model_version: Annotated[
-        str | None,
+        FormText | None,
         Form(max_length=64, description="The camera's reader model version (R22: accuracy per model)."),
     ] = None,
 ) -> ReadAccepted:
