@@ -1,6 +1,8 @@
 """Audit ledger benchmark (`make bench`): append throughput, single and batched, beside raw
 INSERT of the same rows into a plain table in the same run (the baseline), and verification
 speed. Goals (issue 4): batched append >= 50% of raw INSERT; 1,000,000 events verified < 10 s.
+Issue 16: the one-row-per-event_id check costs at most 10% of the ledger's own batched
+throughput, measured beside the same appends into a ledger without its unique index.
 
 Sizes: BENCH_APPEND_EVENTS (default 20000), BENCH_VERIFY_EVENTS (default 1000000)."""
 
@@ -9,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text, insert
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text, insert, text
 
 from alpr_audit.ledger.canonical import GENESIS_HASH, canonical_json, chain_hash, event_document
 from alpr_audit.ledger.verification import verify_ledger
@@ -42,6 +45,11 @@ def _event(i: int) -> AuditEventIn:
         source="search",
         request_id=f"req-{i}",
     )
+
+
+def _fresh(events: list[AuditEventIn]) -> list[AuditEventIn]:
+    """The same events under new ids: each phase appends new events, not repeats of earlier ones."""
+    return [e.model_copy(update={"event_id": uuid.uuid4()}) for e in events]
 
 
 def _rate(n: int, seconds: float) -> str:
@@ -87,6 +95,28 @@ async def test_append_and_verify_throughput(infra: Infra) -> None:
         batched = time.perf_counter() - started
         figures.append(("ledger append, batches of 500", _rate(APPEND_N, batched)))
 
+        # The same appends into a ledger without the event_id check (issue 16's cost of it).
+        ndb = infra.migrated_database("alpr_audit", prefix="benchn")
+        nadmin = make_engine(ndb, application_name="bench-admin")
+        async with nadmin.begin() as conn:
+            await conn.execute(text("DROP INDEX audit.uq_ledger_event_id"))
+        await nadmin.dispose()
+        nengine = make_engine(ndb, application_name="bench", role="alpr_audit_writer", pool_size=10)
+
+        unchecked_events = _fresh(events)
+        started = time.perf_counter()
+        for start in range(0, APPEND_N, BATCH):
+            await append_now(nengine, [(unchecked_events[start : start + BATCH], SVC)])
+        unchecked = time.perf_counter() - started
+        await nengine.dispose()
+        figures.append(("ledger append, batches of 500, no event_id check", _rate(APPEND_N, unchecked)))
+        repeats = _fresh(events[:BATCH])
+        await append_now(engine, [(repeats, SVC)])
+        started = time.perf_counter()
+        await append_now(engine, [(repeats, SVC)])
+        repeat_ms = (time.perf_counter() - started) * 1000
+
+        events = _fresh(events)
         started = time.perf_counter()
         for start in range(0, APPEND_N, BATCH * 10):
             await append_now(engine, [(events[start : start + BATCH * 10], SVC)])
@@ -94,12 +124,14 @@ async def test_append_and_verify_throughput(infra: Infra) -> None:
         figures.append(("ledger append, batches of 5000 (COPY pipelined)", _rate(APPEND_N, big)))
 
         single_n = min(APPEND_N, 2000)
+        events = _fresh(events)
         started = time.perf_counter()
         for ev in events[:single_n]:
             await append_now(engine, [([ev], SVC)])
         single = time.perf_counter() - started
         figures.append(("ledger append, 1 event/txn, one writer", _rate(single_n, single)))
 
+        events = _fresh(events)
         writer = LedgerWriter(engine)
         writer.start()
         started = time.perf_counter()
@@ -126,18 +158,22 @@ async def test_append_and_verify_throughput(infra: Infra) -> None:
             template = canonical_json(
                 event_document(events[0], sequence=0, recorded_at=now, submitted_by=SVC)
             )
+            template_id = str(events[0].event_id)
             for _ in range(VERIFY_N):
                 seq += 1
-                canonical = template.replace('"sequence":0', f'"sequence":{seq}', 1)
+                event_id = uuid.uuid4()
+                canonical = template.replace('"sequence":0', f'"sequence":{seq}', 1).replace(
+                    template_id, str(event_id), 1
+                )
                 digest = chain_hash(prev, canonical)
-                chunk.append((seq, canonical, prev, digest))
+                chunk.append((seq, canonical, prev, digest, event_id))
                 prev = digest
                 if len(chunk) == 50_000:
                     await conn.copy_records_to_table(
                         "ledger",
                         schema_name="audit",
                         records=chunk,
-                        columns=["sequence", "canonical", "prev_hash", "hash"],
+                        columns=["sequence", "canonical", "prev_hash", "hash", "event_id"],
                     )
                     chunk = []
             if chunk:
@@ -145,7 +181,7 @@ async def test_append_and_verify_throughput(infra: Infra) -> None:
                     "ledger",
                     schema_name="audit",
                     records=chunk,
-                    columns=["sequence", "canonical", "prev_hash", "hash"],
+                    columns=["sequence", "canonical", "prev_hash", "hash", "event_id"],
                 )
             # Steady state: autovacuum would have set hint bits and statistics by now.
             await conn.execute("VACUUM (ANALYZE) audit.ledger")
@@ -171,5 +207,11 @@ async def test_append_and_verify_throughput(infra: Infra) -> None:
     print(
         f"  batched append / raw INSERT = {ratio:.0%} at 500 per transaction, {ratio_big:.0%} at 5000 "
         "(goal >= 50%)"
+    )
+    cost = 1 - unchecked / batched
+    print(
+        f"  event_id check: batched append {cost:+.0%} slower than without it "
+        f"(goal <= 10%: {'met' if cost <= 0.10 else 'MISSED'}); a repeated batch of {BATCH} answers in "
+        f"{repeat_ms:.1f} ms and appends nothing"
     )
     print(f"  verification of {VERIFY_N:,} events: {verify_s:.2f} s (goal < 10 s for 1,000,000)")

@@ -97,7 +97,7 @@ def test_realm_roles_clients_and_mappers() -> None:
         for m in clients["alpr-ui"]["protocolMappers"]
         if m["protocolMapper"] == "oidc-usermodel-attribute-mapper"
     }
-    assert ui_claims == {"agency", "alpr_training_expires"}
+    assert ui_claims == {"agency", "alpr_training_expires", "badge"}  # badge: issue 16, R4 "name and badge"
     accounts = {
         u["serviceAccountClientId"]: u["realmRoles"] for u in realm["users"] if "serviceAccountClientId" in u
     }

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -115,7 +116,9 @@ async def test_prune_removes_only_records_past_two_years_and_the_rest_verifies_R
     old = [AuditEventIn.model_validate(event(case_number=f"2023-{i:06d}")) for i in range(6)]
     try:
         await append_now(engine, [(old, svc)], recorded_at=datetime.now(UTC) - timedelta(days=800))
-        await append_now(engine, [(old[:2], svc)], recorded_at=datetime.now(UTC) - timedelta(days=700))
+        # Two more events (new ids: the same ids again would be one row each, issue 16).
+        younger = [e.model_copy(update={"event_id": uuid.uuid4()}) for e in old[:2]]
+        await append_now(engine, [(younger, svc)], recorded_at=datetime.now(UTC) - timedelta(days=700))
     finally:
         await engine.dispose()
     await _fill(audit, service_headers, event, 4)

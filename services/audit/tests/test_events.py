@@ -4,6 +4,7 @@ auditor queries scoped to their agency and themselves audited (R1, R4, R21)."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -66,6 +67,42 @@ class TestPostEvents:
         document["submitted_by"] = {"sub": "svc-search", "client_id": "svc-search"}
         expected = hashlib.sha256(bytes(32) + rfc8785.dumps(document)).hexdigest()
         assert expected == first["hash"] == shown["hash"]
+
+    async def test_the_same_event_id_is_one_row_and_answers_its_first_receipt(
+        self,
+        audit: httpx.AsyncClient,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        """Issue 16: a retried append (same ``event_id``) appends nothing and answers 200 with
+        the original sequence and hash; in a batch, only the new events are appended."""
+        repeated = event(event_id=str(uuid.uuid4()), actor={**event()["actor"], "badge": "4711"})
+        first = await audit.post("/v1/events", json=repeated, headers=service_headers)
+        assert first.status_code == 201, first.text
+        again = await audit.post("/v1/events", json=repeated, headers=service_headers)
+        assert again.status_code == 200, again.text
+        assert (again.json()["sequence"], again.json()["hash"]) == (
+            first.json()["sequence"],
+            first.json()["hash"],
+        )
+        assert again.json()["duplicate"] is True
+        fresh = event(event_id=str(uuid.uuid4()))
+        batch = await audit.post(
+            "/v1/events", json={"events": [repeated, fresh, fresh]}, headers=service_headers
+        )
+        assert batch.status_code == 201, batch.text
+        items = batch.json()["items"]
+        assert [i["duplicate"] for i in items] == [True, False, True]
+        assert items[0]["sequence"] == first.json()["sequence"]
+        assert items[1]["sequence"] == items[2]["sequence"] == first.json()["sequence"] + 1
+        listed = (await audit.get("/v1/events", headers=auditor_headers)).json()["items"]
+        ids = [e["event_id"] for e in listed if e["action"] == "search.executed"]
+        assert sorted(ids) == sorted([repeated["event_id"], fresh["event_id"]])
+        shown = next(e for e in listed if e["event_id"] == repeated["event_id"])
+        assert shown["actor"]["badge"] == "4711"
+        verified = await audit.get("/v1/ledger/verify", headers=auditor_headers)
+        assert verified.json()["ok"] is True
 
     async def test_unknown_action_and_bad_fields_are_422(
         self, audit: httpx.AsyncClient, service_headers: dict[str, str], event: EventFactory

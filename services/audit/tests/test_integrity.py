@@ -133,6 +133,29 @@ class TestVerification:
         }
         assert (await _verify(audit, auditor_headers, **{"from": 1, "to": 12}))["ok"] is True
 
+    async def test_an_event_id_column_that_disagrees_with_the_text_is_found(
+        self,
+        audit: httpx.AsyncClient,
+        audit_db: str,
+        service_headers: dict[str, str],
+        auditor_headers: dict[str, str],
+        event: EventFactory,
+    ) -> None:
+        """Issue 16: the column that makes appends exactly-once is checked against the hashed
+        text, so it cannot be changed to let a repeat in (or to hide one) unseen."""
+        await _fill(audit, service_headers, event, 10)
+        conn = await _superuser(audit_db)
+        try:
+            await conn.execute("SET session_replication_role = replica")
+            await conn.execute("UPDATE audit.ledger SET event_id = gen_random_uuid() WHERE sequence = 7")
+        finally:
+            await conn.close()
+        assert await _verify(audit, auditor_headers) == {
+            "ok": False,
+            "checked": 6,
+            "first_broken_sequence": 7,
+        }
+
     async def test_rewritten_tail_is_caught_by_a_signed_checkpoint(
         self,
         audit: httpx.AsyncClient,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,11 +25,22 @@ class Actor(BaseModel):
     agency: str = Field(max_length=32)
     roles: list[str] = Field(default_factory=list, max_length=32)
     client_id: str | None = Field(None, max_length=256)
+    badge: str | None = Field(
+        None, max_length=64, description="The person's badge number (token claim `badge`)."
+    )
 
 
 class AuditEventIn(BaseModel):
-    """One audited access or change (R1, R4): who, when, what, why, and how it ended."""
+    """One audited access or change (R1, R4): who, when, what, why, and how it ended.
 
+    ``event_id`` is made where the action happened, when the event is made, before the first
+    attempt to send it, and kept on every retry: the ledger stores one row per id, so a retry
+    cannot count an access twice (issue 16)."""
+
+    event_id: uuid.UUID = Field(
+        default_factory=uuid.uuid4,
+        description="The event's identity; a repeat with the same id appends nothing.",
+    )
     action: Action
     actor: Actor
     occurred_at: AwareDatetime | None = Field(None, description="When it happened; default: on receipt.")
@@ -91,6 +103,9 @@ class AuditReceipt(BaseModel):
 
     sequence: int
     hash: str
+    duplicate: bool = Field(
+        False, description="True when the ledger already held this `event_id`: nothing was appended."
+    )
 
 
 class AuditReceipts(BaseModel):
@@ -104,6 +119,7 @@ def actor_of(principal: Principal) -> Actor:
         agency=principal.agency,
         roles=sorted(principal.roles),
         client_id=principal.client_id,
+        badge=principal.badge,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Computed,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -30,6 +31,10 @@ ledger = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Column("event", JSONB, Computed("canonical::jsonb", persisted=True)),
+    # One row per event id (issue 16): a retried append finds its first row instead. Written by
+    # the appender from the same event as the text; verification checks that they agree.
+    Column("event_id", Uuid),
+    Index("uq_ledger_event_id", "event_id", unique=True),
 )
 
 # Where the chain starts: genesis, or the last pruned event's sequence and hash (R20).

@@ -2,7 +2,9 @@
 
 ``hash(n) = SHA-256(bytes(hash(n-1)) || RFC 8785 canonical JSON of event n)``, with
 ``hash(0)`` = 32 zero bytes. The canonical document holds the sequence number, so an event
-cannot be moved, and every field the API shows, so none can change unseen.
+cannot be moved, and every field the API shows, so none can change unseen. Events recorded
+since issue 16 also hold their ``event_id`` and the actor's ``badge`` (null when none); older
+events' hashed text has neither key, and the API shows them as null.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def event_document(
     recorded = recorded_at if isinstance(recorded_at, str) else utc_text(recorded_at)
     actor = event.actor
     return {
+        "event_id": str(event.event_id),
         "sequence": sequence,
         "occurred_at": utc_text(event.occurred_at) if event.occurred_at else recorded,
         "recorded_at": recorded,
@@ -40,6 +43,7 @@ def event_document(
             "agency": actor.agency,
             "roles": list(actor.roles),
             "client_id": actor.client_id,
+            "badge": actor.badge,
         },
         "agency": event.agency or actor.agency,
         "purpose": event.purpose.value if event.purpose else None,

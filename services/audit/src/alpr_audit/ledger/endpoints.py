@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
 from alpr_common import (
@@ -47,12 +47,16 @@ Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, separation_of
     responses=problem_responses(Unauthenticated, Forbidden, ValidationProblem, AuditUnavailable),
 )
 async def post_events(
-    ctx: Ctx, principal: Service, body: AuditEventIn | AuditBatchIn
+    ctx: Ctx, principal: Service, body: AuditEventIn | AuditBatchIn, response: Response
 ) -> AuditReceipt | AuditReceipts:
-    """Appends one event, or a batch (``{"events": [...]}``) in order; answers where they landed."""
-    if isinstance(body, AuditBatchIn):
-        return AuditReceipts(items=await service.record(ctx, body.events, principal))
-    return (await service.record(ctx, [body], principal))[0]
+    """Appends one event, or a batch (``{"events": [...]}``) in order; answers where they landed.
+    An event whose ``event_id`` the ledger already holds is not appended again: its receipt is
+    the first one's (``duplicate: true``), and a request of nothing but repeats answers 200."""
+    events = body.events if isinstance(body, AuditBatchIn) else [body]
+    receipts = await service.record(ctx, events, principal)
+    if all(r.duplicate for r in receipts):
+        response.status_code = status.HTTP_200_OK
+    return AuditReceipts(items=receipts) if isinstance(body, AuditBatchIn) else receipts[0]
 
 
 @router.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -13,6 +14,7 @@ from alpr_common import Action, Actor, Outcome
 class EventOut(BaseModel):
     """A recorded event as the ledger holds it."""
 
+    event_id: uuid.UUID | None = Field(None, description="Null only for events recorded before ids existed.")
     sequence: int
     hash: str
     occurred_at: str

@@ -9,6 +9,7 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import asyncpg
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -41,25 +42,58 @@ async def append_now(
 
     Rows go to PostgreSQL by COPY in chunks; while the database ingests one chunk the next is
     canonicalized and hashed, so Python and PostgreSQL work at the same time.
-    ``recorded_at`` is the server's clock unless given (imports of historic ledgers, tests)."""
+    ``recorded_at`` is the server's clock unless given (imports of historic ledgers, tests).
+
+    One row per ``event_id`` (issue 16): the append first assumes every id is new (a repeat
+    is rare: a retry after a lost answer) and the unique index refuses a repeat; then the
+    whole group is appended again with the stored events looked up first, and a repeat answers
+    its first receipt. An id twice in one group is caught in memory."""
+    try:
+        return await _append(engine, batches, recorded_at, look_up=False)
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != repository.EVENT_ID_INDEX:
+            raise
+        return await _append(engine, batches, recorded_at, look_up=True)
+
+
+async def _append(
+    engine: AsyncEngine,
+    batches: list[tuple[list[AuditEventIn], Principal]],
+    recorded_at: datetime | None,
+    *,
+    look_up: bool,
+) -> list[list[AuditReceipt]]:
     async with engine.begin() as conn:
         head = await repository.lock_and_read_head(conn)
+        # Under the lock, so no other append can add one of these ids meanwhile.
+        known = (
+            await repository.existing_receipts(
+                conn, list({event.event_id for events, _ in batches for event in events})
+            )
+            if look_up
+            else {}
+        )
         recorded = utc_text(recorded_at or datetime.now(UTC))
         sequence, prev = head.sequence, head.hash
-        rows: list[tuple[int, str, str, str]] = []
+        rows: list[repository.LedgerRow] = []
         receipts: list[list[AuditReceipt]] = []
         in_flight: asyncio.Future[None] | None = None
         try:
             for events, submitted_by in batches:
                 mine = []
                 for event in events:
+                    first = known.get(event.event_id)
+                    if first is not None:  # sent before (a retry): the first row's receipt
+                        mine.append(AuditReceipt(sequence=first.sequence, hash=first.hash, duplicate=True))
+                        continue
                     sequence += 1
                     canonical = canonical_event(
                         event, sequence=sequence, recorded_at=recorded, submitted_by=submitted_by
                     )
                     digest = chain_hash(prev, canonical)
-                    rows.append((sequence, canonical, prev, digest))
+                    rows.append((sequence, canonical, prev, digest, event.event_id))
                     mine.append(AuditReceipt(sequence=sequence, hash=digest))
+                    known[event.event_id] = repository.Head(sequence, digest)
                     prev = digest
                     if len(rows) == COPY_CHUNK:
                         if in_flight is not None:
