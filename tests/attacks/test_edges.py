@@ -194,18 +194,37 @@ def _cursor(position: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
 
 
-async def test_foreign_cursors_are_422(edge: Edge) -> None:
+async def test_foreign_and_altered_cursors_are_400(edge: Edge) -> None:
+    """Unsigned positions of any shape (issue 19: ``{"after": 5}`` was a 500), a genuine cursor
+    altered, taken to another list, or used by another caller (issue 16): all 400."""
     await edge.camera()
-    for position in [{"after": 5}, {"after": "x"}, {"before": 5}, [1], {"after": str(uuid.uuid4()), "x": 1}]:
-        resp = await edge.ingest.get("/v1/cameras", params={"cursor": _cursor(position)}, headers=edge.admin)
-        assert resp.status_code == 422, (position, resp.text)
-        resp = await edge.ingest.get("/v1/frames", params={"cursor": _cursor(position)}, headers=edge.admin)
-        assert resp.status_code == 422, (position, resp.text)
+    await edge.camera()
+    for position in [{"after": 5}, {"after": "x"}, {"before": 5}, [1], {"after": str(uuid.uuid4())}]:
+        for path in ["/v1/cameras", "/v1/frames"]:
+            resp = await edge.ingest.get(path, params={"cursor": _cursor(position)}, headers=edge.admin)
+            assert resp.status_code == 400, (position, resp.text)
+            assert problem(resp)["type"] == "urn:alpr:problem:bad-request"
     for position in [{"before": 2**70}, {"before": "2026-13-01"}]:
-        resp = await edge.audit.get("/v1/events", params={"cursor": _cursor(position)}, headers=edge.auditor)
-        assert resp.status_code == 422, (position, resp.text)
-        resp = await edge.audit.get("/v1/audits", params={"cursor": _cursor(position)}, headers=edge.auditor)
-        assert resp.status_code == 422, (position, resp.text)
+        for path in ["/v1/events", "/v1/audits"]:
+            resp = await edge.audit.get(path, params={"cursor": _cursor(position)}, headers=edge.auditor)
+            assert resp.status_code == 400, (position, resp.text)
+    first = await edge.ingest.get("/v1/cameras", params={"limit": 1}, headers=edge.admin)
+    genuine = first.json()["next_cursor"]
+    assert genuine
+    second = await edge.ingest.get("/v1/cameras", params={"limit": 1, "cursor": genuine}, headers=edge.admin)
+    assert second.status_code == 200
+    assert second.json()["items"][0]["id"] != first.json()["items"][0]["id"]
+    payload, _, tag = genuine.partition(".")
+    forged = _cursor({"after": "00000000-0000-0000-0000-000000000000"})
+    other_admin = bearer(edge.infra.mint(sub="adm-2", name="Other Admin", roles=["alpr_admin"]))
+    for cursor, headers, path in [
+        (f"{forged}.{tag}", edge.admin, "/v1/cameras"),  # altered position, old tag
+        (payload, edge.admin, "/v1/cameras"),  # the tag dropped
+        (genuine, other_admin, "/v1/cameras"),  # another caller
+        (genuine, edge.admin, "/v1/frames"),  # another list
+    ]:
+        resp = await edge.ingest.get(path, params={"limit": 1, "cursor": cursor}, headers=headers)
+        assert resp.status_code == 400, (cursor, path, resp.text)
 
 
 async def test_integers_past_int64_are_422(edge: Edge) -> None:

@@ -27,6 +27,17 @@ def _app(infra: Infra) -> object:
         for _ in range(2):
             await session.execute(text("INSERT INTO seen VALUES (:plate)"), {"plate": PLATE})
 
+    @router.get("/internal")
+    async def internal(session: DbSession) -> None:
+        # An error the database reports with the parameter in its message (a bug: 500).
+        await session.execute(
+            text(
+                "CREATE FUNCTION pg_temp.boom(p text) RETURNS int AS $$ BEGIN "
+                "RAISE EXCEPTION 'boom %', p USING ERRCODE = 'XX000'; END $$ LANGUAGE plpgsql"
+            )
+        )
+        await session.execute(text("SELECT pg_temp.boom(:plate)"), {"plate": PLATE})
+
     settings = ServiceSettings(database_url=infra.database_url, oidc_issuer=infra.issuer_url, log_json=True)
     return create_service_app(service="logtest", settings=settings, description="", routers=[router])
 
@@ -36,12 +47,17 @@ async def test_database_errors_log_no_parameters(infra: Infra, capfd: pytest.Cap
     async with serve(app) as client:  # type: ignore[arg-type]
         refused = await client.get("/refused")
         duplicate = await client.get("/duplicate")
+        internal = await client.get("/internal")
     assert refused.status_code == 422
     assert PLATE not in refused.text
-    assert duplicate.status_code == 500
+    assert duplicate.status_code == 409  # the same thing made twice: a conflict, not a bug
     assert PLATE not in problem(duplicate)["detail"]
+    assert internal.status_code == 500
+    assert PLATE not in problem(internal)["detail"]
     logs = capfd.readouterr().err
     assert "database_refused_value" in logs
+    assert "database_refused_change" in logs
     assert "unhandled_error" in logs
-    assert "\"sqlstate\": \"23505\"" in logs, logs
+    assert '"sqlstate": "23505"' in logs, logs
+    assert '"sqlstate": "XX000"' in logs, logs
     assert PLATE not in logs

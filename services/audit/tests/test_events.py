@@ -196,6 +196,7 @@ class TestGetEvents:
             assert resp.status_code == 403, path
             assert problem(resp)["type"] == "urn:alpr:problem:forbidden"
 
-    async def test_bad_cursor_is_422(self, audit: httpx.AsyncClient, auditor_headers: dict[str, str]) -> None:
+    async def test_bad_cursor_is_400(self, audit: httpx.AsyncClient, auditor_headers: dict[str, str]) -> None:
         resp = await audit.get("/v1/events", params={"cursor": "%%%"}, headers=auditor_headers)
-        assert resp.status_code == 422
+        assert resp.status_code == 400
+        assert problem(resp)["type"] == "urn:alpr:problem:bad-request"

@@ -202,6 +202,40 @@ class TestStream:
         assert seen == []  # another agency's stream carries none of these alerts
 
 
+class TestViewsAreRecorded:
+    async def test_alert_and_entry_views_are_on_the_ledger_before_they_leave(
+        self, stack: HotlistStack
+    ) -> None:
+        """Issue 16: every answer that carries a plate, a place or an image is recorded: the
+        alert list, one alert, the stream (when it opens and for the alerts it delivers), the
+        entry list and one entry, each with the actor and its targets."""
+        hotlist_id = await stack.hotlist()
+        entry_id = await stack.entry(hotlist_id, "7VIEW01")
+        await stack.match(read("7VIEW01"))
+        [alert] = await stack.alerts()  # op-1's list view
+        op = stack.as_("op-2", "operator")
+        assert (await stack.client.get(f"/v1/alerts/{alert['id']}", headers=op)).status_code == 200
+        [event] = await sse_events(stack, {**op, "Last-Event-ID": "0"}, 1)
+        assert event["data"]["id"] == alert["id"]
+        entries = await stack.client.get(f"/v1/hotlists/{hotlist_id}/entries", headers=op)
+        assert entries.status_code == 200
+        one = await stack.client.get(f"/v1/hotlists/{hotlist_id}/entries/{entry_id}", headers=op)
+        assert one.status_code == 200
+
+        viewed = await stack.audit_events(action="alert.viewed")
+        listing = [e for e in viewed if e["actor"]["sub"] == "op-1" and e["data"].get("list")]
+        assert [e["targets"] for e in listing] == [[alert["id"]]]
+        mine = [e for e in viewed if e["actor"]["sub"] == "op-2"]
+        assert [e["targets"] for e in mine if not e["data"]] == [[alert["id"]]]
+        streamed = [e for e in mine if e["data"].get("stream")]
+        assert [e["targets"] for e in streamed if e["data"].get("events")] == [[alert["id"]]]
+        assert any(e["targets"] == [] for e in streamed)  # the stream's opening
+        entry_views = await stack.audit_events(action="hotlist.entry.viewed", actor="op-2")
+        assert sorted(tuple(e["targets"]) for e in entry_views) == sorted(
+            [(hotlist_id, entry_id), (hotlist_id, entry_id)]
+        )
+
+
 received: list[dict[str, Any]] = []
 fail_first: list[int] = []
 

@@ -3,6 +3,9 @@ step on the ledger."""
 
 from __future__ import annotations
 
+import base64
+import json
+
 from hotlist_support import HotlistStack, read
 
 
@@ -33,6 +36,15 @@ class TestHotlists:
         assert bad_kind.status_code == 422
         assert (await stack.client.post("/v1/hotlists", json=body, headers=stack.admin)).status_code == 201
         assert (await stack.client.post("/v1/hotlists", json=body, headers=stack.admin)).status_code == 409
+
+    async def test_a_foreign_cursor_is_400(self, stack: HotlistStack) -> None:
+        """Issue 19: a well-formed cursor of another shape was a 500; unsigned, it is refused."""
+        hotlist_id = await stack.hotlist()
+        for position in ({"after": 5}, {"before": "x"}, {"after": "not-a-uuid"}):
+            cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+            for path in ("/v1/hotlists", f"/v1/hotlists/{hotlist_id}/entries"):
+                resp = await stack.client.get(path, params={"cursor": cursor}, headers=stack.admin)
+                assert resp.status_code == 400, (path, position, resp.text)
 
     async def test_another_agencys_list_is_unknown(self, stack: HotlistStack) -> None:
         hotlist_id = await stack.hotlist()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import httpx
 from ingest_support import Stack, frame_form, jpeg
 from minio import Minio
 from PIL import Image
@@ -199,3 +200,25 @@ class TestUpload:
             headers=token,
         )
         assert resp.status_code == 403
+
+
+async def test_a_frame_listing_is_on_the_ledger_before_it_leaves(stack: Stack) -> None:
+    """Issue 16: the listing shows where and when each camera saw something: a view, recorded
+    with its actor and the frames it showed."""
+    camera_id, token = await stack.camera()
+    uploaded = await stack.client.post(
+        "/v1/frames",
+        data=frame_form(camera_id),
+        files={"image": ("f.jpg", jpeg(9), "image/jpeg")},
+        headers=token,
+    )
+    assert uploaded.status_code == 202, uploaded.text
+    listed = await stack.client.get("/v1/frames", headers=stack.admin)
+    assert listed.status_code == 200
+    assert [f["id"] for f in listed.json()["items"]] == [uploaded.json()["id"]]
+    async with httpx.AsyncClient(base_url=stack.audit_url) as audit:
+        resp = await audit.get("/v1/events", params={"action": "frame.viewed"}, headers=stack.auditor)
+    [event] = resp.json()["items"]
+    assert event["targets"] == [uploaded.json()["id"]]
+    assert event["actor"]["sub"] == "adm-1"
+    assert event["data"] == {"list": True, "results": 1}

@@ -20,10 +20,10 @@ class SearchStack:
     investigator: dict[str, str]
     auditor: dict[str, str]
 
-    async def audit_events(self, **params: str) -> list[dict[str, object]]:
+    async def audit_events(self, **params: str) -> list[dict[str, Any]]:
         async with httpx.AsyncClient() as http:
             resp = await http.get(f"{self.audit_url}/v1/events", params=params, headers=self.auditor)
-            items: list[dict[str, object]] = resp.json()["items"]
+            items: list[dict[str, Any]] = resp.json()["items"]
             return items
 
 

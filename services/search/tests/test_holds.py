@@ -101,6 +101,10 @@ async def test_held_detections_survive_retention_R17(search_stack: SearchStack, 
     hold = (await search_stack.client.get(f"/v1/holds/{hold_id}", headers=supervisor)).json()
     assert [i["plate"] for i in hold["items"]] == ["HELD001"]  # outlives its partition
     assert gone["id"] not in str(hold)
+    # Issue 16: the view of a hold (detections with image URLs) is on the ledger.
+    [viewed] = await search_stack.audit_events(action="hold.viewed")
+    assert viewed["targets"][0] == hold_id
+    assert viewed["actor"]["sub"] == "sup-1"
 
     exported = await search_stack.client.post(f"/v1/holds/{hold_id}/export", headers=supervisor)
     assert exported.status_code == 200, exported.text
@@ -162,20 +166,70 @@ async def test_a_hold_by_search_holds_every_detection_it_finds_R17(search_stack:
         json={
             "case_number": "2026-000778",
             "reason": "burglary series",
-            "search": {"plate": "7ABC*", **window},
+            "search": {"purpose": "criminal_investigation", "plate": "7ABC*", **window},
         },
     )
     assert created.status_code == 201, created.text
-    assert sorted(i["id"] for i in created.json()["items"]) == sorted([first["id"], second["id"]])
+    held = sorted(i["id"] for i in created.json()["items"])
+    assert held == sorted([first["id"], second["id"]])
     [event] = await search_stack.audit_events(action="hold.created")
     assert "7ABC*" in str(event["data"])  # the criteria are on the ledger
+    # Issue 16: a hold by search is recorded as the search it is, with every criterion.
+    [recorded] = await search_stack.audit_events(action="search.executed")
+    assert recorded["outcome"] == "allowed"
+    assert recorded["purpose"] == "criminal_investigation"
+    assert recorded["case_number"] == "2026-000778"
+    assert recorded["data"]["plate"] == "7ABC*"
+    assert recorded["data"]["hold_id"] == created.json()["id"]
+    assert sorted(recorded["targets"]) == held
     empty = await search_stack.client.post(
         "/v1/holds",
         headers=supervisor,
-        json={"case_number": "2026-000779", "reason": "x", "search": {"plate": "0NONE00", **window}},
+        json={
+            "case_number": "2026-000779",
+            "reason": "x",
+            "search": {"purpose": "criminal_investigation", "plate": "0NONE00", **window},
+        },
     )
     assert empty.status_code == 422
     neither = await search_stack.client.post(
         "/v1/holds", headers=supervisor, json={"case_number": "2026-000779", "reason": "x"}
     )
     assert neither.status_code == 422
+
+
+async def test_a_hold_by_search_needs_what_a_search_needs_and_refusals_are_recorded(
+    search_stack: SearchStack,
+) -> None:
+    """Issue 16 (R5-R8): no purpose, a prohibited purpose, a case number not in the agency's
+    pattern or a range longer than a search's: refused, nothing held, each attempt recorded."""
+    await _seed(search_stack, "7ABC123", 3)
+    supervisor = bearer(search_stack.infra.mint(sub="sup-1", roles=["supervisor"]))
+    window = {"from": (NOW - timedelta(days=10)).isoformat(), "to": NOW.isoformat()}
+    attempts: list[tuple[dict[str, Any], str, int]] = [
+        ({"plate": "7ABC*", **window}, "2026-000780", 422),
+        ({"purpose": "personal_use", "plate": "7ABC*", **window}, "2026-000780", 403),
+        ({"purpose": "criminal_investigation", "plate": "7ABC*", **window}, "not a case", 422),
+        ({"purpose": "criminal_investigation", "plate": "7ABC*"}, "2026-000780", 422),
+        (
+            {
+                "purpose": "criminal_investigation",
+                "from": (NOW - timedelta(days=4000)).isoformat(),
+                "to": NOW.isoformat(),
+            },
+            "2026-000780",
+            422,
+        ),
+    ]
+    for search, case_number, status in attempts:
+        resp = await search_stack.client.post(
+            "/v1/holds",
+            headers=supervisor,
+            json={"case_number": case_number, "reason": "looking", "search": search},
+        )
+        assert resp.status_code == status, (search, resp.text)
+    refused = await search_stack.audit_events(action="search.executed", outcome="refused")
+    assert len(refused) == len(attempts)
+    assert all(e["data"].get("hold") is True for e in refused)
+    assert {e["outcome_reason"] for e in refused} >= {"purpose-prohibited"}
+    assert await search_stack.audit_events(action="hold.created") == []

@@ -81,7 +81,7 @@ class TestSearch:
         refused = await search_stack.audit_events(action="search.executed", outcome="refused")
         assert len(refused) == len(cases)
         assert {e["outcome_reason"] for e in refused} >= {"purpose-prohibited"}
-        assert all(e["actor"]["sub"] == "inv-1" for e in refused)  # type: ignore[index]
+        assert all(e["actor"]["sub"] == "inv-1" for e in refused)
 
     async def test_exact_partial_and_wildcard_plates_R8(self, search_stack: SearchStack) -> None:
         """R8: partial plates with `*` (any run) and `?` (one character), over the whole plate."""
@@ -180,6 +180,38 @@ class TestSearch:
         assert second["search_id"] == first["search_id"]
         assert len(await search_stack.audit_events(action="search.executed", outcome="allowed")) == 1
         assert len(await search_stack.audit_events(action="detection.viewed")) == 1
+
+    async def test_a_cursor_continues_only_its_own_search(self, search_stack: SearchStack) -> None:
+        """Issue 16: a cursor is signed and bound to the search, the caller and the agency that
+        made it; another search sent with it (a forged or genuine cursor) is 400 and recorded as
+        a refused search, never served as the next page of the old one."""
+        await seed(search_stack, [detection(f"BIND{i:02d}", hours_ago=i + 1) for i in range(4)])
+        first = await search_stack.client.post(
+            "/v1/searches", json=query(plate="BIND*", limit=1), headers=search_stack.investigator
+        )
+        cursor = first.json()["next_cursor"]
+        other = bearer(search_stack.infra.mint(sub="inv-2", name="Inv Two", roles=["investigator"]))
+        payload, _, tag = cursor.partition(".")
+        for body, headers in [
+            (query(plate="*", limit=1, cursor=cursor), search_stack.investigator),  # another search
+            (
+                query(plate="BIND*", limit=1, purpose="criminal_investigation", cursor=cursor),
+                search_stack.investigator,
+            ),
+            (query(plate="BIND*", limit=1, cursor=cursor), other),  # another caller
+            (query(plate="BIND*", limit=1, cursor=f"{payload}x.{tag}"), search_stack.investigator),
+        ]:
+            resp = await search_stack.client.post("/v1/searches", json=body, headers=headers)
+            assert resp.status_code == 400, resp.text
+        refused = await search_stack.audit_events(action="search.executed", outcome="refused")
+        assert len(refused) == 4
+        same = await search_stack.client.post(
+            "/v1/searches",
+            json=query(plate="BIND*", limit=1, cursor=cursor),
+            headers=search_stack.investigator,
+        )
+        assert same.status_code == 200
+        assert [i["plate"] for i in same.json()["items"]] == ["BIND01"]
 
     async def test_batch_is_idempotent_and_crops_are_presigned(self, search_stack: SearchStack) -> None:
         row = detection("7ABC123", hours_ago=24 * 20)  # a late upload lands in its own old day (R18)
@@ -315,3 +347,22 @@ async def test_corrections_are_counted_per_camera_and_model_version_R22(search_s
     metrics = (await search_stack.client.get("/metrics")).text
     assert 'alpr_search_corrections_total{model_version="lpr-2026.11"} 1.0' in metrics
     assert 'model_version="unknown"' not in metrics
+
+
+async def test_a_refused_correction_is_recorded_with_why(search_stack: SearchStack) -> None:
+    """Issue 16 (R7): a correction refused for its purpose or case number is on the ledger."""
+    row = detection("8REF123")
+    await seed(search_stack, [row])
+    base = {"plate": "BREF123", "note": "looked again", "case_number": "2026-001234"}
+    for body, status in [
+        ({**base, "purpose": "personal_use"}, 403),
+        ({**base, "purpose": "stolen_vehicle", "case_number": "nope"}, 422),
+    ]:
+        resp = await search_stack.client.post(
+            f"/v1/detections/{row['id']}/corrections", json=body, headers=search_stack.investigator
+        )
+        assert resp.status_code == status, resp.text
+    refused = await search_stack.audit_events(action="detection.corrected", outcome="refused")
+    assert sorted(e["purpose"] for e in refused) == ["personal_use", "stolen_vehicle"]
+    assert all(e["targets"] == [row["id"]] for e in refused)
+    assert await plates(search_stack, plate="BREF123") == []  # nothing was corrected

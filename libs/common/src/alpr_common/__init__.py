@@ -51,6 +51,7 @@ from ._plates import normalize_plate, normalize_plate_pattern
 from ._problems import (
     PROBLEM_MEDIA_TYPE,
     AuditUnavailable,
+    BadRequest,
     Conflict,
     Forbidden,
     NotFound,
@@ -105,6 +106,7 @@ __all__ = [
     "AuditReceipts",
     "AuditUnavailable",
     "AuthorizedPurpose",
+    "BadRequest",
     "BeforeId",
     "BeforeSequence",
     "BeforeTime",

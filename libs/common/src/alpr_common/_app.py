@@ -24,6 +24,7 @@ from ._observability import (
     instrument_app,
     instrument_engine,
 )
+from ._pagination import cursor_key
 from ._problems import install_problem_handlers
 from ._service_clients import ServiceClients
 from ._settings import ServiceSettings
@@ -108,6 +109,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.readiness = {}
     app.state.metrics = Metrics(service)
+    app.state.cursor_key = cursor_key(settings.client_secret.get_secret_value())
     install_problem_handlers(app)
     app.state.auth_preflight = preflight
     app.include_router(health_router)

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ._pagination import cursor_caller_var
 from ._problems import Forbidden, TrainingRequired, Unauthenticated
 from ._roles import Role
 from ._tokens import Principal, TokenVerifier
@@ -36,6 +37,7 @@ async def authenticate(
         raise Unauthenticated("A bearer token is required.", error=None)
     principal = await _verifier(request).verify(credentials.credentials)
     request.state.principal = principal
+    cursor_caller_var.set(f"{principal.agency}|{principal.sub}")  # a cursor is the caller's own
     return principal
 
 

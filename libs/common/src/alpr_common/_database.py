@@ -103,7 +103,12 @@ def on_rollback(request: Request, undo: Compensation) -> None:
     compensations.append(undo)
 
 
-DbSession = Annotated[AsyncSession, Depends(get_session)]
+# "function" scope: the unit of work commits when the endpoint returns, before the response
+# goes out, so a failed commit is the answer (503, nothing acknowledged that was not stored)
+# and a client that got its answer finds the change in its next request. With FastAPI's
+# default ("request") the commit ran after the response was sent: a 200 for a rolled-back
+# change.
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def driver_of(conn: AsyncConnection | AsyncSession) -> Any:

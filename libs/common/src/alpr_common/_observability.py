@@ -22,6 +22,7 @@ from sqlalchemy.exc import StatementError
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ._pagination import cursor_key_var, cursor_route_var
 from ._problems import PROBLEM_MEDIA_TYPE, ProblemError, error_summary
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -176,6 +177,9 @@ class RequestContextMiddleware:
         status = 500
         started = time.perf_counter()
         route = self.templates.template(scope.get("path", ""), scope.get("method", "GET"))
+        # A cursor is signed with this app's key and bound to this route (issue 16).
+        key_token = cursor_key_var.set(getattr(self.templates.app.state, "cursor_key", None))
+        route_token = cursor_route_var.set(route)
         method = scope.get("method", "GET")
         service = self.metrics.service
 
@@ -234,6 +238,8 @@ class RequestContextMiddleware:
                 )
             structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
+            cursor_key_var.reset(key_token)
+            cursor_route_var.reset(route_token)
 
 
 def configure_tracing(service: str) -> None:

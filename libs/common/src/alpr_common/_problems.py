@@ -4,6 +4,7 @@ Exception tree (every class is a ``ProblemError`` carrying its HTTP status and
 problem type ``urn:alpr:problem:<slug>``)::
 
     ProblemError
+    ├── BadRequest             400 bad-request (a cursor altered or from elsewhere)
     ├── Unauthenticated        401 unauthenticated
     ├── TrainingRequired       403 training-required (R2)
     ├── Forbidden              403 forbidden
@@ -84,6 +85,13 @@ class ProblemError(Exception):
             errors=self.errors,
             request_id=request_id,
         )
+
+
+class BadRequest(ProblemError):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+    default_detail = "The request cannot be served as it is."
 
 
 class Unauthenticated(ProblemError):
@@ -318,6 +326,11 @@ async def _handle_database_error(request: Request, exc: Exception) -> JSONRespon
     elif _is_connection_failure(exc):
         _log.warning("database_unavailable", path=request.url.path, **error_summary(exc))
         err = Unavailable("The database is unavailable; try again shortly.")
+    elif (sqlstate_of(exc) or "").startswith("23"):
+        # An integrity rule refused the change (most often the same thing made twice at once):
+        # the state of the data, not a bug; the services check what they can first.
+        _log.info("database_refused_change", path=request.url.path, **error_summary(exc))
+        err = Conflict("The change conflicts with what is stored (it may already exist); reload and retry.")
     else:
         raise exc  # a real bug: RequestContextMiddleware answers 500 and logs it
     return problem_response(err.to_problem(_request_id(request)), err.headers)

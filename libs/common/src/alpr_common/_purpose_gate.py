@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._audit_events import audit_event
-from ._problems import PurposeProhibited
+from ._problems import ProblemError
 from ._purpose import check_purpose
 from ._service_clients import AuditClient
 from ._tokens import Principal
@@ -23,7 +23,8 @@ async def require_purpose(
     case_number_required: bool,
     case_number_pattern: str,
 ) -> None:
-    """Raises the problem that refuses the view; a prohibited purpose is recorded first (R7)."""
+    """Raises the problem that refuses the view or change; every refusal (a prohibited purpose,
+    a missing or malformed case number, no reason) is recorded first, with why (R7, issue 16)."""
     try:
         check_purpose(
             purpose,
@@ -32,14 +33,14 @@ async def require_purpose(
             case_number_required=case_number_required,
             case_number_pattern=case_number_pattern,
         )
-    except PurposeProhibited as refused:
+    except ProblemError as refused:
         await audit.record(
             audit_event(
                 principal,
                 action,
                 source=source,
                 outcome=Outcome.REFUSED,
-                outcome_reason=refused.slug,
+                outcome_reason=refused.slug if refused.slug != "validation" else refused.detail[:200],
                 purpose=purpose,
                 case_number=case_number,
                 reason=reason,

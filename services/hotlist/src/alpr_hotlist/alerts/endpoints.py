@@ -88,8 +88,8 @@ async def stream_alerts(
     "/v1/alerts/{alert_id}", response_model=AlertPublic, responses=problem_responses(*_errors, NotFound)
 )
 async def get_alert(ctx: Ctx, session: DbSession, principal: Reader, alert_id: uuid.UUID) -> AlertPublic:
-    """One alert with its transitions."""
-    return await service.get(ctx, session, principal, alert_id)
+    """One alert with its transitions (the view is on the ledger first)."""
+    return await service.view(ctx, session, principal, alert_id)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi.sse import ServerSentEvent
+from pydantic import AwareDatetime
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,8 +19,8 @@ from alpr_common import (
     Conflict,
     NotFound,
     Page,
+    Position,
     Principal,
-    ValidationProblem,
     audit_event,
     decode_cursor,
     encode_cursor,
@@ -100,6 +101,13 @@ async def get(
     return public(ctx, row)
 
 
+class AlertPosition(Position):
+    """Where the next page of alerts starts (newest first)."""
+
+    created_at: AwareDatetime
+    id: uuid.UUID
+
+
 async def list_alerts(
     ctx: HotlistContext,
     session: AsyncSession,
@@ -111,13 +119,8 @@ async def list_alerts(
     limit: int,
     cursor: str | None,
 ) -> Page[AlertPublic]:
-    position = decode_cursor(cursor)
-    before = None
-    if position:
-        try:
-            before = (datetime.fromisoformat(position["created_at"]), uuid.UUID(position["id"]))
-        except (KeyError, TypeError, ValueError):
-            raise ValidationProblem("The cursor is not valid.") from None
+    position = decode_cursor(cursor, AlertPosition)
+    before = (position.created_at, position.id) if position else None
     rows = await repository.list_page(
         session,
         principal.agency,
@@ -128,10 +131,31 @@ async def list_alerts(
         limit=limit + 1,
     )
     items = [public(ctx, r) for r in rows[:limit]]
+    await _record_view(ctx, principal, [i.id for i in items], {"list": True, "results": len(items)})
     nxt = None
     if len(rows) > limit and items:
-        nxt = encode_cursor({"created_at": items[-1].created_at.isoformat(), "id": str(items[-1].id)})
+        nxt = encode_cursor(AlertPosition(created_at=items[-1].created_at, id=items[-1].id))
     return Page[AlertPublic](items=items, next_cursor=nxt)
+
+
+async def view(
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, alert_id: uuid.UUID
+) -> AlertPublic:
+    """One alert, its plate, place and image: recorded before it leaves (issue 16: no record, no
+    data)."""
+    alert = await get(ctx, session, principal, alert_id)
+    await _record_view(ctx, principal, [alert.id], {})
+    return alert
+
+
+async def _record_view(
+    ctx: HotlistContext, principal: Principal, alert_ids: Sequence[uuid.UUID], data: dict[str, Any]
+) -> None:
+    await ctx.clients.audit.record(
+        audit_event(
+            principal, Action.ALERT_VIEWED, source="hotlist", targets=[str(i) for i in alert_ids], data=data
+        )
+    )
 
 
 async def transition(
@@ -189,12 +213,21 @@ async def stream(
             if last_event_id is not None
             else await repository.last_seq(session, principal.agency)
         )
+    # Issue 16: the stream's opening is recorded before it sends anything, and every batch of
+    # alerts it delivers before they leave (a stream whose record fails ends).
+    await _record_view(
+        ctx, principal, [], {"stream": True, "after": position, "hotlist_ids": [str(h) for h in hotlist_ids]}
+    )
     yield ServerSentEvent(comment="stream open", retry=2000)
     deadline = asyncio.get_running_loop().time() + ctx.settings.stream_max_seconds
     while asyncio.get_running_loop().time() < deadline:
         woken = ctx.feed.current()
         async with ctx.sessions() as session:
             rows = await repository.events_after(session, principal.agency, position, hotlist_ids, 200)
+        if rows:
+            await _record_view(
+                ctx, principal, [row["id"] for row in rows], {"stream": True, "events": len(rows)}
+            )
         for row in rows:
             position = row["seq"]
             yield ServerSentEvent(

@@ -60,6 +60,7 @@ async def create_entry(
     responses=problem_responses(*_errors, NotFound, ValidationProblem),
 )
 async def list_entries(
+    ctx: Ctx,
     session: DbSession,
     principal: Enterer,
     hotlist_id: uuid.UUID,
@@ -71,6 +72,7 @@ async def list_entries(
 ) -> Page[EntryPublic]:
     """A hotlist's entries; `awaiting_approval=true` lists new entries and changes to decide."""
     return await service.list_entries(
+        ctx,
         session,
         principal,
         hotlist_id,
@@ -114,10 +116,10 @@ async def reject_entry(
 
 @router.get(ENTRY, response_model=EntryPublic, responses=problem_responses(*_errors, NotFound))
 async def get_entry(
-    session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, entry_id: uuid.UUID
+    ctx: Ctx, session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, entry_id: uuid.UUID
 ) -> EntryPublic:
-    """One entry with who entered and approved it."""
-    return await service.get(session, principal, hotlist_id, entry_id)
+    """One entry with who entered and approved it (the view is on the ledger first)."""
+    return await service.view(ctx, session, principal, hotlist_id, entry_id)
 
 
 @router.patch(ENTRY, response_model=EntryPublic, responses=_changes)

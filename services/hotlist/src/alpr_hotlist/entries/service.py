@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
     Action,
+    AfterId,
     Conflict,
     Forbidden,
     NotFound,
@@ -125,6 +126,37 @@ async def get(
     return public(await _require(session, principal, hotlist_id, entry_id))
 
 
+async def view(
+    ctx: HotlistContext,
+    session: AsyncSession,
+    principal: Principal,
+    hotlist_id: uuid.UUID,
+    entry_id: uuid.UUID,
+) -> EntryPublic:
+    """One entry (a plate and why it is wanted): recorded before it leaves (issue 16)."""
+    entry = await get(session, principal, hotlist_id, entry_id)
+    await _record_view(ctx, principal, hotlist_id, [entry.id], {})
+    return entry
+
+
+async def _record_view(
+    ctx: HotlistContext,
+    principal: Principal,
+    hotlist_id: uuid.UUID,
+    entry_ids: list[uuid.UUID],
+    data: dict[str, Any],
+) -> None:
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOTLIST_ENTRY_VIEWED,
+            source="hotlist",
+            targets=[str(hotlist_id), *(str(i) for i in entry_ids)],
+            data=data,
+        )
+    )
+
+
 async def _require(
     session: AsyncSession,
     principal: Principal,
@@ -141,6 +173,7 @@ async def _require(
 
 
 async def list_entries(
+    ctx: HotlistContext,
     session: AsyncSession,
     principal: Principal,
     hotlist_id: uuid.UUID,
@@ -152,7 +185,7 @@ async def list_entries(
     cursor: str | None,
 ) -> Page[EntryPublic]:
     await hotlists.require(session, principal, hotlist_id)
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, AfterId)
     rows = await repository.list_page(
         session,
         hotlist_id,
@@ -160,11 +193,23 @@ async def list_entries(
         plate=plate_for_entry(plate)[0] if plate else None,
         awaiting_approval=awaiting_approval,
         now=now(),
-        after=position.get("after") if position else None,
+        after=str(position.after) if position else None,
         limit=limit + 1,
     )
     items = [public(r) for r in rows[:limit]]
-    nxt = encode_cursor({"after": str(items[-1].id)}) if len(rows) > limit and items else None
+    filters = {
+        "status": status.value if status else None,
+        "plate": plate,
+        "awaiting_approval": awaiting_approval,
+    }
+    await _record_view(
+        ctx,
+        principal,
+        hotlist_id,
+        [i.id for i in items],
+        {"list": True, "results": len(items), **{k: v for k, v in filters.items() if v}},
+    )
+    nxt = encode_cursor(AfterId(after=items[-1].id)) if len(rows) > limit and items else None
     return Page[EntryPublic](items=items, next_cursor=nxt)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
     Action,
+    AfterId,
     Conflict,
     NotFound,
     Page,
@@ -81,12 +82,12 @@ async def require(session: AsyncSession, principal: Principal, hotlist_id: uuid.
 async def list_hotlists(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, limit: int, cursor: str | None
 ) -> Page[HotlistPublic]:
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, AfterId)
     rows = await repository.list_page(
-        session, principal.agency, position.get("after") if position else None, limit + 1, now()
+        session, principal.agency, str(position.after) if position else None, limit + 1, now()
     )
     items = [public(ctx, r) for r in rows[:limit]]
-    nxt = encode_cursor({"after": str(items[-1].id)}) if len(rows) > limit and items else None
+    nxt = encode_cursor(AfterId(after=items[-1].id)) if len(rows) > limit and items else None
     return Page[HotlistPublic](items=items, next_cursor=nxt)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
     Action,
+    BeforeTime,
     NotFound,
     Page,
     Principal,
@@ -169,9 +170,9 @@ async def sync_log(
     session: AsyncSession, principal: Principal, source_id: uuid.UUID, limit: int, cursor: str | None
 ) -> Page[SyncPublic]:
     await require(session, principal, source_id)
-    position = decode_cursor(cursor)
-    before = datetime.fromisoformat(position["before"]) if position and "before" in position else None
+    position = decode_cursor(cursor, BeforeTime)
+    before = position.before if position else None
     rows = await repository.sync_log(session, source_id, before, limit + 1)
     items = [SyncPublic.model_validate(dict(r)) for r in rows[:limit]]
-    nxt = encode_cursor({"before": items[-1].started_at.isoformat()}) if len(rows) > limit and items else None
+    nxt = encode_cursor(BeforeTime(before=items[-1].started_at)) if len(rows) > limit and items else None
     return Page[SyncPublic](items=items, next_cursor=nxt)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
     Action,
+    BeforeSequence,
     NotFound,
     OutboundBlocked,
     Page,
@@ -102,12 +103,10 @@ async def deliveries(
     session: AsyncSession, principal: Principal, webhook_id: uuid.UUID, limit: int, cursor: str | None
 ) -> Page[DeliveryPublic]:
     await require(session, principal, webhook_id)
-    position = decode_cursor(cursor)
-    rows = await repository.log_page(
-        session, webhook_id, position.get("before") if position else None, limit + 1
-    )
+    position = decode_cursor(cursor, BeforeSequence)
+    rows = await repository.log_page(session, webhook_id, position.before if position else None, limit + 1)
     items = [DeliveryPublic.model_validate(dict(r)) for r in rows[:limit]]
-    nxt = encode_cursor({"before": items[-1].id}) if len(rows) > limit and items else None
+    nxt = encode_cursor(BeforeSequence(before=items[-1].id)) if len(rows) > limit and items else None
     return Page[DeliveryPublic](items=items, next_cursor=nxt)
 
 

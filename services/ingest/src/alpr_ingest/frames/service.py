@@ -203,6 +203,16 @@ async def list_frames(
         limit + 1,
     )
     items = [_public(ctx, r, with_url=False) for r in rows[:limit]]
+    # Issue 16: a listing shows where and when cameras saw something: on the ledger first.
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.FRAME_VIEWED,
+            source="ingest",
+            targets=[str(i.id) for i in items],
+            data={"list": True, "results": len(items)},
+        )
+    )
     nxt = encode_cursor(BeforeId(before=items[-1].id)) if len(rows) > limit and items else None
     return Page[FramePublic](items=items, next_cursor=nxt)
 

@@ -19,7 +19,6 @@ from alpr_common import (
     Purpose,
     ValidationProblem,
     audit_event,
-    check_purpose,
     normalize_plate,
     require_purpose,
 )
@@ -135,11 +134,17 @@ async def correct(
     detection_id: uuid.UUID,
     body: CorrectionIn,
 ) -> DetectionPublic:
-    """R19: the corrected plate is kept beside the read as made; both are on the ledger."""
-    check_purpose(
-        body.purpose,
-        body.case_number,
-        body.reason,
+    """R19: the corrected plate is kept beside the read as made; both are on the ledger. A
+    correction refused for its purpose is recorded too, with why (R7, issue 16)."""
+    await require_purpose(
+        ctx.clients.audit,
+        principal,
+        Action.DETECTION_CORRECTED,
+        source="search",
+        purpose=body.purpose,
+        case_number=body.case_number,
+        reason=body.reason,
+        targets=[str(detection_id)],
         case_number_required=ctx.settings.case_number_required,
         case_number_pattern=ctx.settings.case_number_pattern,
     )

@@ -44,8 +44,8 @@ async def create_hold(ctx: Ctx, session: DbSession, principal: Holder, body: Hol
 
 @router.get("/v1/holds/{hold_id}", response_model=HoldPublic, responses=problem_responses(*_errors, NotFound))
 async def get_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uuid.UUID) -> HoldPublic:
-    """A hold and its held detections."""
-    return await service.get(ctx, session, principal, hold_id)
+    """A hold and its held detections (the view is on the ledger first)."""
+    return await service.view(ctx, session, principal, hold_id)
 
 
 @router.post(

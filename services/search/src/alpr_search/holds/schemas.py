@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from alpr_common import Purpose
+
 from ..detections.schemas import DetectionPublic
 from ..searches.schemas import Area
 
@@ -15,12 +17,16 @@ MAX_HELD = 10_000
 
 
 class HoldSearch(BaseModel):
-    """Criteria of a search whose every result is held (R17: detections "by a search")."""
+    """Criteria of a search whose every result is held (R17: detections "by a search"). It is a
+    search: it needs what ``POST /v1/searches`` needs (a purpose, the hold's case number in the
+    agency's pattern, a time range no longer than a search's) and is recorded as one (R5-R8);
+    the service checks them so that a refused attempt is recorded too."""
 
+    purpose: Purpose | None = Field(None, description="Required: an authorized purpose (R5, R7).")
     plate: str | None = Field(None, max_length=32, description="Full or partial (`*`, `?`).")
     state: str | None = Field(None, max_length=8)
-    from_: AwareDatetime = Field(alias="from")
-    to: AwareDatetime
+    from_: AwareDatetime | None = Field(None, alias="from", description="Required.")
+    to: AwareDatetime | None = Field(None, description="Required; at most a search's range after `from`.")
     camera_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
     area: Area | None = None
 

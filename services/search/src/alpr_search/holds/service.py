@@ -21,6 +21,7 @@ from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem
 
 from ..context import SearchContext
 from ..detections.schemas import DetectionPublic
+from ..searches import service as searches
 from ..searches.query import build
 from ..searches.schemas import SearchRequest
 from ..tables import detections, hold_items, holds
@@ -67,13 +68,22 @@ async def create(
     )
     if len({r["id"] for r in rows}) != len(set(body.detection_ids)):
         raise NotFound()  # R27: another agency's detection is simply not there
+    criteria: SearchRequest | None = None
+    found_ids: list[str] = []
     if body.search is not None:
-        criteria = SearchRequest.model_validate(body.search.model_dump(by_alias=True))
-        found = (
-            (await session.execute(build(principal.agency, criteria, None, MAX_HELD + 1))).mappings().all()
+        # A hold by search is a search (issue 16, R5-R8): the same checks, refusals recorded.
+        criteria = SearchRequest.model_validate(
+            {
+                **body.search.model_dump(by_alias=True, exclude_none=True),
+                "case_number": body.case_number,
+                "reason": body.reason,
+            }
         )
+        agency = await searches.authorize(ctx, principal, criteria, extra={"hold": True})
+        found = (await session.execute(build(agency, criteria, None, MAX_HELD + 1))).mappings().all()
         if len(found) > MAX_HELD:
             raise ValidationProblem(f"The search finds more than {MAX_HELD} detections; narrow it.")
+        found_ids = [str(r["id"]) for r in found]
         known = {r["id"] for r in rows}
         rows += [r for r in found if r["id"] not in known]
     if not rows:
@@ -104,7 +114,23 @@ async def create(
             for r in rows
         ],
     )
+    recorded = []
+    if criteria is not None:
+        fields = searches.recorded_fields(criteria)
+        recorded.append(
+            audit_event(
+                principal,
+                Action.SEARCH_EXECUTED,
+                source="search",
+                targets=found_ids[:1000],
+                **{
+                    **fields,
+                    "data": {**fields["data"], "hold_id": str(hold_id), "results": len(found_ids)},
+                },
+            )
+        )
     await ctx.clients.audit.record(
+        *recorded,
         audit_event(
             principal,
             Action.HOLD_CREATED,
@@ -116,9 +142,28 @@ async def create(
                 "detections": len(rows),
                 "search": body.search.model_dump(mode="json", by_alias=True) if body.search else None,
             },
-        )
+        ),
     )
     return await get(ctx, session, principal, hold_id)
+
+
+async def view(
+    ctx: SearchContext, session: AsyncSession, principal: Principal, hold_id: uuid.UUID
+) -> HoldPublic:
+    """A hold with its held detections and their image URLs: recorded before it leaves
+    (issue 16: no record, no data)."""
+    hold = await get(ctx, session, principal, hold_id)
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.HOLD_VIEWED,
+            source="search",
+            case_number=hold.case_number,
+            targets=[str(hold_id), *(str(i.id) for i in hold.items[:999])],
+            data={"detections": len(hold.items)},
+        )
+    )
+    return hold
 
 
 async def get(

@@ -4,15 +4,21 @@ is returned, and no results leave without their record (fail closed)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import AwareDatetime, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
     Action,
+    BadRequest,
     Outcome,
+    Position,
     Principal,
     ProblemError,
     ProblemFieldError,
@@ -92,33 +98,53 @@ def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) -> str
     return agency
 
 
-def _position(cursor: str | None) -> tuple[uuid.UUID | None, tuple[datetime, uuid.UUID] | None]:
-    position = decode_cursor(cursor)
+class SearchPosition(Position):
+    """Where the next page of a search starts, and which search it is: its id and a digest of
+    its purpose, case number, reason and criteria, so a cursor continues only the search that
+    made it (issue 16: a new search must not pass as the next page of an old one)."""
+
+    search_id: uuid.UUID
+    at: AwareDatetime
+    id: uuid.UUID
+    criteria: str = Field(min_length=16, max_length=64)
+
+
+def _digest(body: SearchRequest) -> str:
+    fields = recorded_fields(body)
+    fields["purpose"] = str(body.purpose) if body.purpose else None
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _position(body: SearchRequest) -> tuple[uuid.UUID | None, tuple[datetime, uuid.UUID] | None]:
+    position = decode_cursor(body.cursor, SearchPosition)
     if position is None:
         return None, None
-    try:
-        return uuid.UUID(position["search_id"]), (
-            datetime.fromisoformat(position["at"]),
-            uuid.UUID(position["id"]),
-        )
-    except (KeyError, ValueError, TypeError):
-        raise ValidationProblem("The cursor is not valid.") from None
+    if not hmac.compare_digest(position.criteria, _digest(body)):
+        raise BadRequest("The cursor belongs to another search: send the same criteria to continue it.")
+    return position.search_id, (position.at, position.id)
 
 
-async def search(
-    ctx: SearchContext, session: AsyncSession, principal: Principal, body: SearchRequest
-) -> SearchResponse:
-    fields: dict[str, Any] = {
+def recorded_fields(body: SearchRequest) -> dict[str, Any]:
+    """What the ledger holds of a search: purpose, case number, reason and every criterion (R4)."""
+    return {
         "purpose": body.purpose,
         "case_number": body.case_number,
         "reason": body.reason,
         "data": _criteria(body),
     }
+
+
+async def authorize(
+    ctx: SearchContext, principal: Principal, body: SearchRequest, *, extra: dict[str, Any] | None = None
+) -> str:
+    """The agency a search (or a hold by search) may run against. Refused (no purpose, a
+    prohibited one, no case number, no or too long a time range, a bad cursor): the attempt is
+    recorded as a refused ``search.executed`` with why (R5-R8, R7), then the problem raised."""
     try:
         agency = _check(ctx, principal, body)
-        search_id, after = _position(body.cursor)
+        _position(body)
     except ProblemError as refused:
-        # R7: a refused search is recorded too, with why.
+        fields = recorded_fields(body)
         await ctx.clients.audit.record(
             audit_event(
                 principal,
@@ -127,10 +153,19 @@ async def search(
                 outcome=Outcome.REFUSED,
                 outcome_reason=refused.slug if refused.slug != "validation" else refused.detail[:200],
                 agency=body.agency if _is_service(principal) and body.agency else principal.agency,
-                **fields,
+                **{**fields, "data": {**fields["data"], **(extra or {})}},
             )
         )
         raise
+    return agency
+
+
+async def search(
+    ctx: SearchContext, session: AsyncSession, principal: Principal, body: SearchRequest
+) -> SearchResponse:
+    fields = recorded_fields(body)
+    agency = await authorize(ctx, principal, body)
+    search_id, after = _position(body)
     continuation = search_id is not None
     search_id = search_id or uuid.uuid4()
     rows = list((await session.execute(query.build(agency, body, after, body.limit + 1))).mappings().all())
@@ -151,6 +186,6 @@ async def search(
     if len(rows) > body.limit and page:
         last = page[-1]
         next_cursor = encode_cursor(
-            {"search_id": str(search_id), "at": last["captured_at"].isoformat(), "id": str(last["id"])}
+            SearchPosition(search_id=search_id, at=last["captured_at"], id=last["id"], criteria=_digest(body))
         )
     return SearchResponse(search_id=search_id, items=items, next_cursor=next_cursor)
