@@ -33,6 +33,10 @@ run: install ## Run the whole platform locally (embedded PostgreSQL, S3, issuer,
 test: install lint ## Lint, type-check, then run the whole test suite against real PostgreSQL, S3 and OIDC
 	$(BIN)/pytest
 
+.PHONY: test-slow
+test-slow: install ## The hostile-input suite (tests/fuzz) with 200 fuzzed examples per operation
+	ALPR_FUZZ_EXAMPLES=$${ALPR_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/fuzz
+
 .PHONY: lint
 lint: install ## ruff and mypy --strict
 	$(BIN)/ruff check .

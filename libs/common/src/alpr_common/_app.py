@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI
@@ -25,7 +26,7 @@ from ._observability import (
     instrument_engine,
 )
 from ._pagination import cursor_key
-from ._problems import install_problem_handlers
+from ._problems import document_problems, install_problem_handlers
 from ._service_clients import ServiceClients
 from ._settings import ServiceSettings
 from ._storage import check_bucket, make_object_store
@@ -111,6 +112,7 @@ def create_service_app(
     app.state.metrics = Metrics(service)
     app.state.cursor_key = cursor_key(settings.client_secret.get_secret_value())
     install_problem_handlers(app)
+    _document_problems(app)
     app.state.auth_preflight = preflight
     app.include_router(health_router)
     app.include_router(whoami_router)
@@ -134,3 +136,15 @@ def create_service_app(
     )
     app.add_middleware(RequestContextMiddleware, fastapi_app=app, metrics=app.state.metrics)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """/openapi.json describes the error answers as sent: problems (``document_problems``)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -336,13 +336,61 @@ async def _handle_database_error(request: Request, exc: Exception) -> JSONRespon
     return problem_response(err.to_problem(_request_id(request)), err.headers)
 
 
+_COMPONENTS = "#/components/schemas/"
+# Every authenticated route may refuse the token (401) or its roles or training (403); every
+# route with parameters or a body may refuse them (422).
+_STANDARD_PROBLEMS: tuple[type[ProblemError], ...] = (Unauthenticated, Forbidden, ValidationProblem)
+
+
 def problem_responses(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entries for a route, so OpenAPI shows its expected problems."""
+    """``responses=`` entries for a route, so OpenAPI shows its expected problems: the
+    ``Problem`` schema under ``application/problem+json``, the media type they are sent as
+    (the component itself is added by ``document_problems``)."""
     out: dict[int | str, dict[str, Any]] = {}
     for err in errors:
         out[err.status] = {
-            "model": Problem,
             "description": err.title,
-            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"{_COMPONENTS}Problem"}}},
         }
     return out
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Makes an app's OpenAPI document say what its error answers are: the ``Problem``
+    component, FastAPI's default 422 (``HTTPValidationError``, never sent: validation errors
+    are answered as problems) replaced by the problem, and the standard problems declared on
+    every route they can come from. Changes ``openapi`` in place and returns it."""
+    problem = Problem.model_json_schema(ref_template=_COMPONENTS + "{model}", mode="serialization")
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(problem.pop("$defs", {}))
+    schemas["Problem"] = problem
+    for operation in (op for ops in openapi.get("paths", {}).values() for op in ops.values()):
+        responses: dict[str, Any] = operation.setdefault("responses", {})
+        default_422 = responses.get("422", {}).get("content", {}).get("application/json", {})
+        if default_422.get("schema", {}).get("$ref") == f"{_COMPONENTS}HTTPValidationError":
+            del responses["422"]
+        standard = [
+            err
+            for err in _STANDARD_PROBLEMS
+            if (err is ValidationProblem and (operation.get("parameters") or operation.get("requestBody")))
+            or (err is not ValidationProblem and operation.get("security"))
+        ]
+        for status, response in problem_responses(*standard).items():
+            responses.setdefault(str(status), response)
+        for status, response in responses.items():
+            if status.startswith(("4", "5")) and not response.get("content"):
+                # An error declared by description only is still answered as a problem.
+                response["content"] = problem_responses(ProblemError)[500]["content"]
+    if not _references(openapi, f"{_COMPONENTS}HTTPValidationError"):
+        schemas.pop("HTTPValidationError", None)
+        if not _references(openapi, f"{_COMPONENTS}ValidationError"):
+            schemas.pop("ValidationError", None)
+    return openapi
+
+
+def _references(node: object, ref: str) -> bool:
+    if isinstance(node, dict):
+        return node.get("$ref") == ref or any(_references(v, ref) for v in node.values())
+    if isinstance(node, list):
+        return any(_references(v, ref) for v in node)
+    return False

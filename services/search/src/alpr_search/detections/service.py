@@ -16,6 +16,7 @@ from alpr_common import (
     DetectionBatch,
     NotFound,
     Principal,
+    ProblemFieldError,
     Purpose,
     ValidationProblem,
     audit_event,
@@ -46,8 +47,26 @@ def public(ctx: SearchContext, row: RowMapping) -> DetectionPublic:
     )
 
 
+# The capture times the store files: a day partition exists for each. Outside them (year 1, or
+# 9999, which the driver sends as -infinity/infinity and no partition holds) a detection is
+# refused with 422 rather than failing the insert (issue 19); ingest only sends recent ones.
+EARLIEST_CAPTURE = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_CAPTURE_AHEAD = timedelta(days=1)
+
+
+def _check_capture_times(batch: DetectionBatch, now: datetime) -> None:
+    bad = [
+        ProblemFieldError(loc=["body", "detections", i, "captured_at"], msg="capture time out of range")
+        for i, d in enumerate(batch.detections)
+        if not EARLIEST_CAPTURE <= d.captured_at <= now + MAX_CAPTURE_AHEAD
+    ]
+    if bad:
+        raise ValidationProblem("A capture time is before 1970 or more than a day ahead.", errors=bad)
+
+
 async def ingest_batch(session: AsyncSession, batch: DetectionBatch) -> Accepted:
     now = datetime.now(UTC)
+    _check_capture_times(batch, now)
     rows: list[dict[str, Any]] = [
         {
             "id": d.id,
