@@ -120,7 +120,16 @@ class TestSb34Report:
         events = [
             event(purpose="stolen_vehicle"),
             event(purpose="stolen_vehicle"),
-            event(purpose="amber_alert"),
+            event(
+                purpose="amber_alert",
+                actor={
+                    "sub": "inv-8",
+                    "name": "Bea Badge",
+                    "agency": "CA0019400",
+                    "roles": [],
+                    "badge": "4711",
+                },
+            ),
             event(outcome="refused", purpose="immigration_enforcement", outcome_reason="purpose-prohibited"),
             event(action="alert.transitioned", purpose=None, data={"from": "live_query", "to": "confirmed"}),
             event(action="alert.transitioned", purpose=None, data={"from": "alert", "to": "misread"}),
@@ -140,6 +149,11 @@ class TestSb34Report:
         report = resp.json()
         assert report["from"] == params["from"]
         assert report["searches_by_purpose"] == {"stolen_vehicle": 2, "amber_alert": 1}
+        # Issue 16: who searched, by name and badge (a count per person, never the searches).
+        assert report["searches_by_person"] == [
+            {"sub": "inv-7", "name": "Ivan Investigator", "badge": None, "searches": 2},
+            {"sub": "inv-8", "name": "Bea Badge", "badge": "4711", "searches": 1},
+        ]
         assert report["refused_attempts"] == {"purpose-prohibited": 1}
         assert report["hits_by_final_state"] == {"confirmed": 1, "misread": 1}
         assert report["releases"] == [{"agency": "CA0010900", "purpose": "serial_crime_support", "count": 1}]
@@ -149,6 +163,7 @@ class TestSb34Report:
         assert csv_resp.headers["content-type"].startswith("text/csv")
         assert "searches_by_purpose,stolen_vehicle,,2" in csv_resp.text
         assert "releases,CA0010900,serial_crime_support,1" in csv_resp.text
+        assert "searches_by_person,Bea Badge (4711),,1" in csv_resp.text
 
     async def test_roles_and_bad_range(self, audit: httpx.AsyncClient, infra: Infra) -> None:
         params = {"from": "2026-02-01", "to": "2026-01-01"}

@@ -60,6 +60,25 @@ async def releases(conn: AsyncConnection, agency: str, since: str, until: str) -
     ]
 
 
+async def searchers(
+    conn: AsyncConnection, agency: str, since: str, until: str
+) -> list[tuple[str, str, str | None, int]]:
+    """(sub, name, badge, allowed searches) per person, most searches first."""
+    sub, name, badge = (
+        _f("event->'actor'->>'sub'"),
+        _f("event->'actor'->>'name'"),
+        _f("event->'actor'->>'badge'"),
+    )
+    query = (
+        select(sub, name, badge, func.count())
+        .select_from(ledger)
+        .where(*_scope(agency, since, until), action_is("search.executed"), outcome_is("allowed"))
+        .group_by(sub, name, badge)
+        .order_by(func.count().desc(), sub)
+    )
+    return [(str(r[0]), str(r[1] or ""), r[2], int(r[3])) for r in (await conn.execute(query)).all()]
+
+
 def action_is(name: str) -> Any:
     return _f("event->>'action'") == name
 

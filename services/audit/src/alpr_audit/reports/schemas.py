@@ -14,6 +14,16 @@ class Release(BaseModel):
     count: int
 
 
+class Searcher(BaseModel):
+    """Who searched in the period, by name and badge (San Jose's access log names both), and
+    how often: a count per person, never the searches themselves."""
+
+    sub: str
+    name: str
+    badge: str | None
+    searches: int
+
+
 class AuditCounts(BaseModel):
     created: int
     findings: dict[str, int]
@@ -38,6 +48,9 @@ class Sb34Report(BaseModel):
     to: date
     agency: str
     searches_by_purpose: dict[str, int]
+    searches_by_person: list[Searcher] = Field(
+        description="Allowed searches per person (name and badge from the token; issue 16)."
+    )
     refused_attempts: dict[str, int]
     hits_by_final_state: dict[str, int]
     releases: list[Release]

@@ -18,7 +18,15 @@ from ..context import AuditContext
 from ..ledger.canonical import utc_text
 from ..ledger.service import record_own
 from . import repository as repo
-from .schemas import AccuracyInputs, AuditCounts, Release, Sb34Report, Transparency, TransparencyCounts
+from .schemas import (
+    AccuracyInputs,
+    AuditCounts,
+    Release,
+    Sb34Report,
+    Searcher,
+    Transparency,
+    TransparencyCounts,
+)
 
 _log = structlog.get_logger("alpr.audit.reports")
 
@@ -47,6 +55,10 @@ async def sb34(
             repo.action_is("search.executed"),
             repo.outcome_is("allowed"),
         ),
+        searches_by_person=[
+            Searcher(sub=s, name=n, badge=b, searches=c)
+            for s, n, b, c in await repo.searchers(conn, agency, since, until)
+        ],
         refused_attempts=await repo.grouped(
             conn,
             agency,
@@ -97,6 +109,9 @@ def sb34_csv(report: Sb34Report) -> str:
     writer.writerow(["section", "key", "purpose", "count"])
     for purpose, n in sorted(report.searches_by_purpose.items()):
         writer.writerow(["searches_by_purpose", purpose, "", n])
+    for person in report.searches_by_person:
+        who = f"{person.name} ({person.badge})" if person.badge else person.name
+        writer.writerow(["searches_by_person", who, "", person.searches])
     for reason, n in sorted(report.refused_attempts.items()):
         writer.writerow(["refused_attempts", reason, "", n])
     for state, n in sorted(report.hits_by_final_state.items()):
