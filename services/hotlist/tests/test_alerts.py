@@ -235,6 +235,12 @@ class TestViewsAreRecorded:
             [(hotlist_id, entry_id), (hotlist_id, entry_id)]
         )
 
+    async def test_a_last_event_id_past_int64_is_422(self, stack: HotlistStack) -> None:
+        """Issue 19 (found by the fuzz suite): the stream started, then failed on the value."""
+        op = stack.as_("op-1", "operator")
+        resp = await stack.client.get("/v1/alerts/stream", headers={**op, "Last-Event-ID": str(2**63)})
+        assert resp.status_code == 422
+
 
 received: list[dict[str, Any]] = []
 fail_first: list[int] = []

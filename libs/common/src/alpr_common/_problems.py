@@ -375,6 +375,8 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
             if (err is ValidationProblem and (operation.get("parameters") or operation.get("requestBody")))
             or (err is not ValidationProblem and operation.get("security"))
         ]
+        if _takes_cursor(operation, schemas):  # a cursor altered or from elsewhere (issue 16)
+            standard.append(BadRequest)
         for status, response in problem_responses(*standard).items():
             responses.setdefault(str(status), response)
         for status, response in responses.items():
@@ -386,6 +388,16 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
         if not _references(openapi, f"{_COMPONENTS}ValidationError"):
             schemas.pop("ValidationError", None)
     return openapi
+
+
+def _takes_cursor(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """A ``cursor`` query parameter, or one in the JSON body's schema."""
+    if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
+        return True
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    ref = body.get("$ref", "")
+    schema = schemas.get(ref.removeprefix(_COMPONENTS), {}) if ref.startswith(_COMPONENTS) else body
+    return "cursor" in schema.get("properties", {})
 
 
 def _references(node: object, ref: str) -> bool:

@@ -130,6 +130,9 @@ def token(
         str | None, typer.Option("--training-expires", help="Training expiry date YYYY-MM-DD (R2).")
     ] = None,
     client_id: Annotated[str | None, typer.Option("--client-id", help="OAuth client id claim.")] = None,
+    badge: Annotated[
+        str | None, typer.Option("--badge", help="Badge number claim (shown on the ledger).")
+    ] = None,
     ttl: Annotated[
         int, typer.Option("--ttl", help="Lifetime in seconds (negative: already expired).")
     ] = 3600,
@@ -143,6 +146,7 @@ def token(
         "roles": [r.strip() for r in roles.split(",") if r.strip()],
         "training_expires": _parse_date(training_expires),
         "client_id": client_id,
+        "badge": badge,
         "ttl": ttl,
     }
     try:

@@ -86,6 +86,7 @@ class UserRecord:
     agency: str
     roles: list[str]
     training_expires: str | None = None
+    badge: str | None = None
 
     def get_user_id(self) -> str:
         return self.username
@@ -187,11 +188,15 @@ def identity_claims(
     roles: list[str],
     training_expires: str | None,
     client_id: str | None,
+    badge: str | None = None,
 ) -> dict[str, Any]:
-    """The platform's claims; machine-only role sets carry ``client_id`` (= ``sub`` unless given)."""
+    """The platform's claims; machine-only role sets carry ``client_id`` (= ``sub`` unless given),
+    people may carry a ``badge`` number."""
     claims: dict[str, Any] = {"sub": sub, "name": name, "agency": agency, "roles": roles}
     if training_expires:
         claims["alpr_training_expires"] = training_expires
+    if badge:
+        claims["badge"] = badge
     if client_id is None and roles and set(roles) <= MACHINE_ROLES:
         client_id = sub
     if client_id:
@@ -218,6 +223,7 @@ class _Generator(JWTBearerTokenGenerator):  # type: ignore[misc]
                 roles=user.roles,
                 training_expires=user.training_expires,
                 client_id=None,
+                badge=user.badge,
             )
         return identity_claims(
             sub=client.client_id,
@@ -315,6 +321,7 @@ class MintRequest(BaseModel):
     roles: list[str] = Field(default_factory=list)
     training_expires: date | None = None
     client_id: str | None = None
+    badge: str | None = Field(None, max_length=64)
     ttl: int = Field(DEFAULT_TTL_S, ge=-86400 * 365, le=86400 * 30)
 
 
@@ -400,6 +407,7 @@ def create_issuer_app(data_dir: Path, issuer_url: str, audience: str = "alpr") -
             roles=body.roles,
             training_expires=body.training_expires.isoformat() if body.training_expires else None,
             client_id=body.client_id,
+            badge=body.badge,
         )
         client = ClientRecord(client_id="alpr-dev-cli", client_secret="", name="dev", agency="", roles=[])
         access = generator.access_token_generator(client, "dev", _Subject(body.sub, claims), "", body.ttl)

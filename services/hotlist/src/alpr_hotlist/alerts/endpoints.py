@@ -76,7 +76,9 @@ async def stream_alerts(
     ctx: Ctx,
     principal: Reader,
     hotlist_id: Annotated[list[uuid.UUID], Query(max_length=100)] = [],  # noqa: B006
-    last_event_id: Annotated[int | None, Header(ge=0, description="Resume after this event.")] = None,
+    last_event_id: Annotated[
+        int | None, Header(ge=0, le=2**63 - 1, description="Resume after this event.")
+    ] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """The agency's alerts as they are made and moved (Server-Sent Events), resumable with
     `Last-Event-ID`; without it, from now on."""

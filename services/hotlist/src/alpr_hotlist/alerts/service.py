@@ -216,7 +216,10 @@ async def stream(
     # Issue 16: the stream's opening is recorded before it sends anything, and every batch of
     # alerts it delivers before they leave (a stream whose record fails ends).
     await _record_view(
-        ctx, principal, [], {"stream": True, "after": position, "hotlist_ids": [str(h) for h in hotlist_ids]}
+        ctx,
+        principal,
+        [],
+        {"stream": True, "after": str(position), "hotlist_ids": [str(h) for h in hotlist_ids]},
     )
     yield ServerSentEvent(comment="stream open", retry=2000)
     deadline = asyncio.get_running_loop().time() + ctx.settings.stream_max_seconds
