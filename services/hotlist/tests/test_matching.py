@@ -4,25 +4,26 @@ expiry, idempotency on the read id."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from hotlist_support import HotlistStack, read
-from sqlalchemy import insert, text
 
 from alpr_common import (
+    LEDGER_TOPIC,
     Action,
     AuditClient,
-    AuditUnavailable,
     ClientCredentials,
+    LedgerOutbox,
+    OutboxSettings,
     Principal,
     audit_event,
     make_engine,
     make_sessionmaker,
+    outbox_backlog,
 )
-from alpr_hotlist.ledger import outbox
-from alpr_hotlist.tables import ledger_outbox
+from alpr_hotlist.tables import outbox_messages
 
 
 class TestMatching:
@@ -116,6 +117,8 @@ class TestLedgerOutbox:
     async def test_alert_events_wait_while_audit_is_down_and_go_when_it_is_back(
         self, stack: HotlistStack
     ) -> None:
+        """The alert events a match writes wait in the outbox while audit is down (the alerts
+        stand) and reach the ledger once it is back, exactly once (issue 16)."""
         db = stack.infra.migrated_database("alpr_hotlist", prefix="outbox")  # no service ships from it
         engine = make_engine(db, application_name="test-outbox")
         event = audit_event(
@@ -124,19 +127,18 @@ class TestLedgerOutbox:
             source="hotlist",
             data={"plate": "7OUT123"},
         )
+        fast = OutboxSettings(
+            poll_s=0.05, backoff_base_s=0.05, backoff_cap_s=0.2, lease_s=5, send_timeout_s=2
+        )
         try:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                await session.execute(
-                    insert(ledger_outbox).values(event=event.model_dump(mode="json", exclude_none=True))
-                )
             async with httpx.AsyncClient() as http:
                 down = AuditClient("http://127.0.0.1:9", http=http, credentials=None, retries=0)
-                with pytest.raises(AuditUnavailable):
-                    await outbox.ship_once(engine, down)
-                async with engine.connect() as conn:
-                    assert (
-                        await conn.execute(text("SELECT count(*) FROM hotlist.ledger_outbox"))
-                    ).scalar() == 1
+                waiting = LedgerOutbox(engine, outbox_messages, down, settings=fast, deliver_now_s=0.5)
+                async with make_sessionmaker(engine)() as session, session.begin():
+                    await waiting.record(session, event)
+                assert await waiting.dispatcher.deliver_batch(LEDGER_TOPIC) == 1  # tried, refused
+                backlog = await outbox_backlog(engine, outbox_messages, [LEDGER_TOPIC])
+                assert backlog[LEDGER_TOPIC].lag_s > 0  # still waiting
                 credentials = ClientCredentials(
                     issuer=stack.settings.oidc_issuer,
                     client_id="svc-hotlist-test",
@@ -144,9 +146,14 @@ class TestLedgerOutbox:
                     http=http,
                 )
                 up = AuditClient(stack.audit_url, http=http, credentials=credentials)
-                assert await outbox.ship_once(engine, up) == 1
-                assert await outbox.ship_once(engine, up) == 0
+                sending = LedgerOutbox(engine, outbox_messages, up, settings=fast)
+                async with sending.running():
+                    [shipped] = await stack.ledgered(1, action="alert.created", plate="7OUT123")
+                    deadline = time.monotonic() + 10
+                    while (await outbox_backlog(engine, outbox_messages, [LEDGER_TOPIC]))[LEDGER_TOPIC].lag_s:
+                        assert time.monotonic() < deadline, "never marked delivered"
+                        await asyncio.sleep(0.05)
         finally:
             await engine.dispose()
-        [shipped] = await stack.ledgered(1, action="alert.created", plate="7OUT123")
         assert shipped["actor"]["sub"] == "svc-ingest"
+        assert shipped["event_id"] == str(event.event_id)

@@ -22,6 +22,7 @@ from ._auth import AUTHENTICATOR_ATTR, AnyPrincipal, authenticate, check_trainin
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
 from ._database import (
     DbSession,
+    after_commit,
     async_database_url,
     check_database,
     driver_of,
@@ -32,6 +33,7 @@ from ._database import (
 )
 from ._edge import FormText
 from ._images import CheckedImage, check_image
+from ._ledger_outbox import LEDGER_TOPIC, LedgerOutbox
 from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
 from ._outbound import OutboundBlocked, OutboundClient, OutboundPolicy, OutboundSettings
 from ._outbox import (
@@ -107,6 +109,7 @@ __all__ = [
     "ALLOWED_ALGORITHMS",
     "AUTHENTICATOR_ATTR",
     "DEFAULT_CASE_NUMBER_PATTERN",
+    "LEDGER_TOPIC",
     "MACHINE_ROLES",
     "PROBLEM_MEDIA_TYPE",
     "PROHIBITED_PURPOSES",
@@ -140,6 +143,7 @@ __all__ = [
     "FormText",
     "HotlistClient",
     "IngestClient",
+    "LedgerOutbox",
     "Limit",
     "MatchBatch",
     "MatchRead",
@@ -181,6 +185,7 @@ __all__ = [
     "ValidationProblem",
     "WhoAmI",
     "actor_of",
+    "after_commit",
     "async_database_url",
     "audit_event",
     "authenticate",

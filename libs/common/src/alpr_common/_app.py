@@ -3,6 +3,7 @@ logs, tracing, CORS, whoami), with engines and clients built in the lifespan."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
@@ -11,12 +12,14 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Table
 
 from ._auth import preflight
 from ._database import check_database, make_engine, make_sessionmaker
 from ._edge import EdgeGuardMiddleware
 from ._health import ReadinessCheck
 from ._health import router as health_router
+from ._ledger_outbox import LedgerOutbox
 from ._observability import (
     Metrics,
     RequestContextMiddleware,
@@ -46,12 +49,15 @@ def create_service_app(
     uses_object_store: bool = False,
     lifespan: ServiceLifespan | None = None,
     version: str = "0.1.0",
+    ledger_outbox: Table | None = None,
 ) -> FastAPI:
     """A FastAPI app for ``service`` with the platform's common surface.
 
     Nothing connects here: the HTTP client, token verifier, database engine, object-store
     client and service clients are made in the lifespan and disposed on shutdown.
     ``lifespan`` (optional) runs inside, after those exist on ``app.state``.
+    ``ledger_outbox``: the service's outbox table for the ledger events of its changes; its
+    ``LedgerOutbox`` is ``app.state.ledger`` and its dispatcher runs with the app (issue 16).
     """
     configure_logging(service, settings.log_level, settings.log_json)
     configure_tracing(service)
@@ -91,10 +97,17 @@ def create_service_app(
                 readiness["object_store"] = partial(check_bucket, store, settings.s3_bucket)
             app.state.readiness = readiness
             try:
-                if lifespan is not None:
-                    async with lifespan(app):
-                        yield
-                else:
+                async with contextlib.AsyncExitStack() as running:
+                    if ledger_outbox is not None and engine is not None:
+                        app.state.ledger = LedgerOutbox(
+                            engine,
+                            ledger_outbox,
+                            app.state.clients.audit,
+                            registry=app.state.metrics.registry,
+                        )
+                        await running.enter_async_context(app.state.ledger.running())
+                    if lifespan is not None:
+                        await running.enter_async_context(lifespan(app))
                     yield
             finally:
                 if engine is not None:

@@ -89,9 +89,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 except Exception as exc:  # noqa: BLE001 - keep undoing the rest
                     _log.error("compensation_failed", error=repr(exc))
             raise
+        # Work that must follow the commit (ledger events sent at once, issue 16): each is
+        # best effort, the outbox keeps what one could not do.
+        for follow_up in session.info.pop(_AFTER_COMMIT, []):
+            try:
+                await follow_up()
+            except Exception as exc:  # noqa: BLE001 - the change stands; the outbox retries
+                _log.warning("after_commit_failed", error=type(exc).__name__)
 
 
 Compensation = Callable[[], Awaitable[None]]
+_AFTER_COMMIT = "alpr_after_commit"
+
+
+def after_commit(session: AsyncSession, work: Compensation) -> None:
+    """Registers ``work`` to run once this request's unit of work has committed (never if it
+    rolls back), before the answer goes out."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(work)
 
 
 def on_rollback(request: Request, undo: Compensation) -> None:

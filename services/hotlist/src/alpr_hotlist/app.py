@@ -11,14 +11,13 @@ from fastapi import FastAPI
 
 from alpr_common import MisreadCounter, OutboundClient, create_service_app
 
-from . import SERVICE
+from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
 from .alerts.endpoints import router as alerts_router
 from .alerts.feed import AlertFeed
 from .context import HotlistContext
 from .entries.endpoints import router as entries_router
 from .hotlists.endpoints import router as hotlists_router
-from .ledger import outbox as ledger
 from .matching.endpoints import document_body
 from .matching.endpoints import router as matching_router
 from .settings import Settings
@@ -50,14 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "alpr_hotlist_misreads_total",
                 "Alerts closed as misread by an officer (R22), by recognition model version.",
             ),
+            ledger=app.state.ledger,
         )
         app.state.hotlist = ctx
         tasks = [
             asyncio.create_task(ctx.feed.run(app.state.engine)),
             asyncio.create_task(dispatcher.run(app.state.engine, ctx.outbound, settings, ctx.presign)),
-            asyncio.create_task(
-                ledger.run(app.state.engine, ctx.clients.audit, settings.ledger_poll_seconds)
-            ),
         ]
         if settings.scheduler:
             deps = sync.SyncDeps(
@@ -91,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,
+        ledger_outbox=tables.outbox_messages,
     )
     document_body(app)
     return app

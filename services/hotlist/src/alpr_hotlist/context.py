@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from alpr_common import MisreadCounter, OutboundClient, ServiceClients
+from alpr_common import LedgerOutbox, MisreadCounter, OutboundClient, ServiceClients
 
 from .alerts.feed import AlertFeed
 from .settings import Settings
@@ -28,6 +28,7 @@ class HotlistContext:
     feed: AlertFeed
     sessions: async_sessionmaker[AsyncSession]
     misreads: MisreadCounter
+    ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for a crop (computed locally: no call to the store)."""

@@ -49,8 +49,6 @@ class Settings(ServiceSettings, OutboundSettings):
     webhook_max_backoff_seconds: float = Field(600.0, gt=0)
     webhook_timeout_seconds: float = Field(10.0, gt=0)
     webhook_poll_seconds: float = Field(0.5, gt=0)
-    # How often waiting ledger events (alerts made from reads) are shipped to audit.
-    ledger_poll_seconds: float = Field(0.2, gt=0)
     # SSE: a comment line this often keeps proxies from closing an idle stream.
     stream_keepalive_seconds: float = Field(15.0, gt=0)
     # A stream ends after this long (the client resumes with Last-Event-ID), so no connection

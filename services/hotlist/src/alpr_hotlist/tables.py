@@ -18,10 +18,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from alpr_common import outbox_table
 from alpr_common.migrations import service_metadata
 
 metadata = service_metadata("hotlist")
@@ -180,10 +180,6 @@ deliveries = Table(
     Column("delivered_at", DateTime(timezone=True)),
 )
 
-ledger_outbox = Table(
-    "ledger_outbox",
-    metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("event", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+# Ledger events of this service's changes and of the alerts it makes, written in their own
+# transaction and sent by the outbox dispatcher (issue 16).
+outbox_messages = outbox_table(metadata, "outbox_messages")

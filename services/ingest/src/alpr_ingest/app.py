@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alpr_common import PROBLEM_MEDIA_TYPE, Problem, create_service_app
 
-from . import SERVICE
+from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
 from .cameras.endpoints import router as cameras_router
 from .context import IngestContext
@@ -70,7 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.ingest = IngestContext(
-            settings, ObjectStore(app.state.object_store, settings.s3_bucket), app.state.clients
+            settings,
+            ObjectStore(app.state.object_store, settings.s3_bucket),
+            app.state.clients,
+            app.state.ledger,
         )
         metrics = QueueMetrics(app.state.metrics.registry)
         tasks = [
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,
+        ledger_outbox=tables.outbox_messages,
     )
     # Multipart overhead on top of the largest image and an overview image.
     app.add_middleware(BodyLimit, limit=2 * settings.max_image_bytes + 256 * 1024)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from alpr_common import ServiceClients
+from alpr_common import LedgerOutbox, ServiceClients
 
 from .settings import Settings
 from .storage import ObjectStore
@@ -18,6 +18,7 @@ class IngestContext:
     settings: Settings
     store: ObjectStore
     clients: ServiceClients
+    ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
 
 
 async def get_context(request: Request) -> IngestContext:

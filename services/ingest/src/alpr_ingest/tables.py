@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from alpr_common import outbox_table
 from alpr_common.migrations import service_metadata
 
 metadata = service_metadata("ingest")
@@ -105,3 +106,6 @@ outbox = Table(
     Column("delivered_at", DateTime(timezone=True)),
     Column("last_error", Text),
 )
+
+# Ledger events of this service's changes, written in the change's transaction (issue 16).
+outbox_messages = outbox_table(metadata, "outbox_messages")

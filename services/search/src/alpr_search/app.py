@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from alpr_common import MisreadCounter, create_service_app
 
-from . import SERVICE
+from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
 from .agency.settings import router as settings_router
 from .context import SearchContext
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "alpr_search_corrections_total",
                 "Detections corrected as misread (R19, R22), by recognition model version.",
             ),
+            app.state.ledger,
         )
         yield
 
@@ -44,4 +45,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,
+        ledger_outbox=tables.outbox_messages,
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from minio import Minio
 
-from alpr_common import MisreadCounter, ServiceClients
+from alpr_common import LedgerOutbox, MisreadCounter, ServiceClients
 
 from .settings import Settings
 
@@ -20,6 +20,7 @@ class SearchContext:
     store: Minio
     clients: ServiceClients
     corrections: MisreadCounter
+    ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for an object (computed locally: no call to the store)."""

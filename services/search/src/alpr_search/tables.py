@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Column, DateTime, Float, Integer, String, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 
+from alpr_common import outbox_table
 from alpr_common.migrations import service_metadata
 
 metadata = service_metadata("search")
@@ -66,3 +67,6 @@ agency_settings = Table(
     Column("updated_by", JSONB, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Ledger events of this service's changes, written in the change's transaction (issue 16).
+outbox_messages = outbox_table(metadata, "outbox_messages")

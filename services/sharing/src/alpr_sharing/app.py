@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from alpr_common import OutboundClient, create_service_app
 
-from . import SERVICE, notifications
+from . import SERVICE, notifications, tables
 from . import __doc__ as SERVICE_DOC
 from .agencies.endpoints import router as agencies_router
 from .context import SharingContext
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.sharing = SharingContext(settings, app.state.clients)
+        app.state.sharing = SharingContext(settings, app.state.clients, app.state.ledger)
         # Partners' webhooks are URLs given through the API: issue 19's outbound policy.
         outbound = OutboundClient(settings.outbound_policy, timeout=settings.notify_timeout_seconds)
         task = asyncio.create_task(notifications.run(app.state.engine, outbound, settings))
@@ -47,4 +47,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         uses_database=True,
         uses_object_store=False,
         lifespan=lifespan,
+        ledger_outbox=tables.outbox_messages,
     )

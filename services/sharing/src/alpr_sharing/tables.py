@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from alpr_common import outbox_table
 from alpr_common.migrations import service_metadata
 
 metadata = service_metadata("sharing")
@@ -100,3 +101,6 @@ notifications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True)),
 )
+
+# Ledger events of this service's changes, written in the change's transaction (issue 16).
+outbox_messages = outbox_table(metadata, "outbox_messages")

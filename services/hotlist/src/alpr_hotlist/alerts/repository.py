@@ -12,7 +12,7 @@ from sqlalchemy import func, literal_column, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import driver_of
+from alpr_common import LEDGER_TOPIC, driver_of
 
 from ..tables import alert_events, alerts
 from ..vocabulary import AlertState
@@ -83,7 +83,9 @@ hooks AS (
          AND (w.hotlist_ids IS NULL OR new.hotlist_id = ANY (w.hotlist_ids))
 ),
 ledger AS (
-    INSERT INTO hotlist.ledger_outbox (event) SELECT i.ledger FROM new JOIN input i ON i.id = new.id
+    INSERT INTO hotlist.outbox_messages (message_id, topic, payload)
+    SELECT CAST(i.ledger->>'event_id' AS uuid), '{LEDGER_TOPIC}', i.ledger
+    FROM new JOIN input i ON i.id = new.id
 )
 SELECT count(*) FROM new
 """

@@ -178,7 +178,8 @@ async def transition(
     }
     updated = await repository.set_state(session, alert_id, body.to.value, [*row["transitions"], step], stamp)
     await publish(session, TRANSITIONED, [updated])
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.ALERT_TRANSITIONED,
@@ -193,7 +194,7 @@ async def transition(
                 "hotlist_id": str(row["hotlist_id"]),
                 "camera_id": str(row["camera_id"]),
             },
-        )
+        ),
     )
     if body.to is AlertState.MISREAD:  # R22: counted once the move is on the ledger
         ctx.misreads.count(row["model_version"])

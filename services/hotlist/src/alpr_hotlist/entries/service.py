@@ -107,7 +107,8 @@ async def create(
         "updated_at": stamp,
     }
     await repository.create(session, row)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOTLIST_ENTRY_CREATED,
@@ -115,7 +116,7 @@ async def create(
             case_number=body.case_number,
             targets=[str(row["id"])],
             data=_audit_data(row, synopsis=body.synopsis, expires_at=expires_at.isoformat()),
-        )
+        ),
     )
     return await get(session, principal, hotlist_id, row["id"])
 
@@ -271,7 +272,8 @@ async def update(
         await repository.update_entry(session, entry_id, {"pending_update": pending, "updated_at": stamp})
     else:
         raise Conflict(f"A {row['status']} entry cannot be changed.")
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOTLIST_ENTRY_UPDATED,
@@ -279,7 +281,7 @@ async def update(
             case_number=changes.get("case_number", row["case_number"]),
             targets=[str(entry_id)],
             data=_audit_data(row, changes=changes, awaiting_approval=True),
-        )
+        ),
     )
     return await get(session, principal, hotlist_id, entry_id)
 
@@ -328,7 +330,8 @@ async def decide(
     else:
         values.update(status=EntryStatus.REJECTED.value)
     await repository.update_entry(session, entry_id, values)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOTLIST_ENTRY_APPROVED if approve else Action.HOTLIST_ENTRY_REJECTED,
@@ -342,6 +345,6 @@ async def decide(
                 entered_by=row["entered_by"],
                 changes=(row["pending_update"] or {}).get("changes"),
             ),
-        )
+        ),
     )
     return await get(session, principal, hotlist_id, entry_id)

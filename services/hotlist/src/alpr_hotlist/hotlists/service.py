@@ -50,14 +50,15 @@ async def create(
         "updated_at": stamp,
     }
     await repository.create(session, row)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOTLIST_CREATED,
             source="hotlist",
             targets=[str(row["id"])],
             data=body.model_dump(mode="json"),
-        )
+        ),
     )
     return await get(ctx, session, principal, row["id"])
 
@@ -105,9 +106,10 @@ async def update(
             raise Conflict("The agency already has a hotlist of this name.")
     if changes:
         await repository.update_hotlist(session, hotlist_id, {**changes, "updated_at": now()})
-        await ctx.clients.audit.record(
+        await ctx.ledger.record(
+            session,
             audit_event(
                 principal, Action.HOTLIST_UPDATED, source="hotlist", targets=[str(hotlist_id)], data=changes
-            )
+            ),
         )
     return await get(ctx, session, principal, hotlist_id)

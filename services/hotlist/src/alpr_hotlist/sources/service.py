@@ -103,7 +103,8 @@ async def create(
         "last_counts": None,
     }
     await repository.create(session, row)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOTLIST_UPDATED,
@@ -115,7 +116,7 @@ async def create(
                 "format": row["format"],
                 "interval_minutes": row["interval_minutes"],
             },
-        )
+        ),
     )
     return public(ctx, row)
 
@@ -147,14 +148,15 @@ async def update(
     await _check(ctx, changes)
     if changes:
         await repository.update_source(session, source_id, changes)
-        await ctx.clients.audit.record(
+        await ctx.ledger.record(
+            session,
             audit_event(
                 principal,
                 Action.HOTLIST_UPDATED,
                 source="hotlist",
                 targets=[str(row["hotlist_id"]), str(source_id)],
                 data={"source": "updated", **changes},
-            )
+            ),
         )
     return await get(ctx, session, principal, source_id)
 

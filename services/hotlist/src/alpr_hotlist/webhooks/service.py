@@ -53,7 +53,8 @@ async def create(
         "created_at": now(),
     }
     await repository.create(session, row)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOTLIST_UPDATED,
@@ -64,7 +65,7 @@ async def create(
                 "url": row["url"],
                 "hotlist_ids": [str(h) for h in body.hotlist_ids or []],
             },
-        )
+        ),
     )
     return WebhookCreated.model_validate(row)
 
@@ -87,14 +88,15 @@ async def deactivate(
 ) -> WebhookPublic:
     row = await require(session, principal, webhook_id)
     await repository.deactivate(session, webhook_id)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOTLIST_UPDATED,
             source="hotlist",
             targets=[str(webhook_id)],
             data={"webhook": "deactivated", "url": row["url"]},
-        )
+        ),
     )
     return WebhookPublic.model_validate({**row, "active": False})
 

@@ -40,7 +40,8 @@ async def create(
         "updated_at": stamp,
     }
     await repository.create(session, row)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.CAMERA_CREATED,
@@ -52,7 +53,7 @@ async def create(
                 "client_id": body.client_id,
                 "status": body.status.value,
             },
-        )
+        ),
     )
     return CameraPublic.model_validate(row)
 
@@ -87,9 +88,10 @@ async def update(
         raise ValidationProblem("A fixed camera keeps its latitude and longitude.")
     if changes:
         await repository.update_camera(session, principal.agency, camera_id, {**changes, "updated_at": now()})
-        await ctx.clients.audit.record(
+        await ctx.ledger.record(
+            session,
             audit_event(
                 principal, Action.CAMERA_UPDATED, source="ingest", targets=[str(camera_id)], data=changes
-            )
+            ),
         )
     return await get(session, principal, camera_id)

@@ -93,12 +93,13 @@ async def set_retention(ctx: Ctx, session: DbSession, principal: Admin, body: Re
             index_elements=["agency"], set_={k: v for k, v in values.items() if k != "agency"}
         )
     )
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.AGENCY_UPDATED,
             source="search",
             data={"setting": "retention_days", "from": before.retention_days, "to": body.retention_days},
-        )
+        ),
     )
     return await _current(session, principal.agency, ctx.settings.retention_days)

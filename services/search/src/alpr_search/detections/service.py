@@ -174,7 +174,8 @@ async def correct(
     if not corrected:
         raise ValidationProblem("The corrected plate has no letters or digits.")
     await repository.set_correction(session, principal.agency, detection_id, corrected)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.DETECTION_CORRECTED,
@@ -190,7 +191,7 @@ async def correct(
                 "corrected_plate": corrected,
                 "note": body.note,
             },
-        )
+        ),
     )
     if row["plate_corrected"] is None:  # R22: a misread counts once, however often it is re-corrected
         ctx.corrections.count(row["model_version"])

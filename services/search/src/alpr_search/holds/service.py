@@ -114,10 +114,10 @@ async def create(
             for r in rows
         ],
     )
-    recorded = []
     if criteria is not None:
+        # The search is a view: on the ledger before its results leave (fail closed).
         fields = searches.recorded_fields(criteria)
-        recorded.append(
+        await ctx.clients.audit.record(
             audit_event(
                 principal,
                 Action.SEARCH_EXECUTED,
@@ -129,8 +129,9 @@ async def create(
                 },
             )
         )
-    await ctx.clients.audit.record(
-        *recorded,
+    # The hold is a change: its event commits with it (issue 16).
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOLD_CREATED,
@@ -220,14 +221,15 @@ async def release(
         .where(holds.c.id == hold_id)
         .values(released_at=datetime.now(UTC), released_by=actor_of(principal).model_dump())
     )
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.HOLD_RELEASED,
             source="search",
             case_number=current.case_number,
             targets=[str(hold_id)],
-        )
+        ),
     )
     return await get(ctx, session, principal, hold_id)
 

@@ -62,14 +62,15 @@ async def create(
         "updated_at": stamp,
     }
     await repository.create(session, row)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.AGENCY_CREATED,
             source="sharing",
             targets=[body.ori],
             data=body.model_dump(mode="json"),
-        )
+        ),
     )
     return AgencyPublic.model_validate(row)  # the only answer that carries the new secret
 
@@ -111,8 +112,9 @@ async def update(
         changes_stored = changes
     if changes:
         await repository.update_agency(session, ori, {**changes_stored, "updated_at": now()})
-        await ctx.clients.audit.record(
-            audit_event(principal, Action.AGENCY_UPDATED, source="sharing", targets=[ori], data=changes)
+        await ctx.ledger.record(
+            session,
+            audit_event(principal, Action.AGENCY_UPDATED, source="sharing", targets=[ori], data=changes),
         )
     answer = await get(session, principal, ori)
     return answer.model_copy(update={"webhook_secret": secret}) if secret else answer

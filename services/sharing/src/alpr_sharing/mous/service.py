@@ -56,14 +56,15 @@ async def create(
         "updated_at": stamp,
     }
     await repository.create(session, row)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.MOU_CREATED,
             source="sharing",
             targets=[str(row["id"]), body.agency_ori],
             data={k: v for k, v in body.model_dump(mode="json").items() if k != "terms"},
-        )
+        ),
     )
     return public(row)
 
@@ -101,13 +102,14 @@ async def move(
     step = {"from": row["state"], "to": target.value, "by": {"sub": principal.sub, "name": principal.name},
             "at": stamp.isoformat(), "note": body.note}  # fmt: skip
     await repository.set_state(session, mou_id, target.value, [*row["history"], step], stamp)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.MOU_STATE_CHANGED,
             source="sharing",
             targets=[str(mou_id), row["agency_ori"]],
             data={"from": row["state"], "to": target.value, "note": body.note, "partner": row["agency_ori"]},
-        )
+        ),
     )
     return await get(session, principal, mou_id)

@@ -113,7 +113,8 @@ async def file(
         "created_at": stamp,
     }
     await repository.create(session, row)
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.SHARING_REQUESTED,
@@ -133,7 +134,7 @@ async def file(
                 "exigent": body.exigent,
                 "mou_id": str(row["mou_id"]) if row["mou_id"] else None,
             },
-        )
+        ),
     )
     return public(ctx, row), verdict
 
@@ -220,7 +221,8 @@ async def decide(
                 "release_until": decided.release_until.isoformat() if decided.release_until else None,
             },
         )
-    await ctx.clients.audit.record(
+    await ctx.ledger.record(
+        session,
         audit_event(
             principal,
             Action.SHARING_DECIDED,
@@ -237,7 +239,7 @@ async def decide(
                 "plate": row["scope"].get("plate"),
                 "mou_id": str(row["mou_id"]) if row["mou_id"] else None,
             },
-        )
+        ),
     )
     return decided
 

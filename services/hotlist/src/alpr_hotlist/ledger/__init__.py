@@ -1,1 +1,0 @@
-"""Ledger events of machine-driven changes, shipped to the audit service through an outbox."""
