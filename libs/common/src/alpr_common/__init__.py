@@ -7,6 +7,7 @@ tracing, and typed clients of the other services (``ServiceClients``). Importing
 side effects; ``create_service_app`` wires them into a FastAPI app.
 """
 
+from ._access import ACCESS_EXTENSION, LEDGER_EXTENSION, Access, access
 from ._accuracy import UNKNOWN_MODEL_VERSION, MisreadCounter
 from ._app import create_service_app
 from ._audit_events import (
@@ -106,9 +107,11 @@ from ._webhooks import new_webhook_secret, retry_delay, send_signed, webhook_hea
 from ._whoami import WhoAmI
 
 __all__ = [
+    "ACCESS_EXTENSION",
     "ALLOWED_ALGORITHMS",
     "AUTHENTICATOR_ATTR",
     "DEFAULT_CASE_NUMBER_PATTERN",
+    "LEDGER_EXTENSION",
     "LEDGER_TOPIC",
     "MACHINE_ROLES",
     "PROBLEM_MEDIA_TYPE",
@@ -116,6 +119,7 @@ __all__ = [
     "REQUEST_ID_HEADER",
     "UNKNOWN_MODEL_VERSION",
     "Accepted",
+    "Access",
     "Action",
     "Actor",
     "AfterId",
@@ -184,6 +188,7 @@ __all__ = [
     "Unavailable",
     "ValidationProblem",
     "WhoAmI",
+    "access",
     "actor_of",
     "after_commit",
     "async_database_url",

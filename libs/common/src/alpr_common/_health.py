@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
+from ._access import Access, access
+
 ReadinessCheck = Callable[[], Awaitable[None]]
 _log = structlog.get_logger("alpr.health")
 
@@ -28,13 +30,18 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, openapi_extra=access(Access.PUBLIC))
 async def healthz(request: Request) -> Health:
     """Liveness: the process answers."""
     return Health(status="ok", service=request.app.state.service_name)
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness}},
+    openapi_extra=access(Access.PUBLIC),
+)
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: every dependency this service needs (database, object store) answers."""
     checks: dict[str, ReadinessCheck] = request.app.state.readiness
@@ -54,6 +61,6 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
 async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

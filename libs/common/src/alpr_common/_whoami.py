@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from ._access import Access, access
 from ._auth import AnyPrincipal
 from ._problems import TrainingRequired, Unauthenticated, problem_responses
 
@@ -29,6 +30,7 @@ router = APIRouter(tags=["identity"])
     "/v1/whoami",
     response_model=WhoAmI,
     responses=problem_responses(Unauthenticated, TrainingRequired),
+    openapi_extra=access(Access.READ),
 )
 async def whoami(principal: AnyPrincipal) -> WhoAmI:
     """The validated caller: subject, name, agency, roles, client id and training expiry."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import or_, select
 
 from alpr_common import (
+    Access,
     DbSession,
     Forbidden,
     Principal,
@@ -19,6 +20,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -48,6 +50,7 @@ class SharedEntries(BaseModel):
     "/v1/shared-entries",
     response_model=SharedEntries,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem),
+    openapi_extra=access(Access.MACHINE),
 )
 async def shared_entries(
     ctx: Ctx,

@@ -10,12 +10,14 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
+    Access,
     DbSession,
     Forbidden,
     NotFound,
     StatsAgency,
     TrainingRequired,
     Unauthenticated,
+    access,
     problem_responses,
 )
 
@@ -79,6 +81,7 @@ async def compute(session: AsyncSession, agency: str) -> HotlistStats:
     "/v1/stats",
     response_model=HotlistStats,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def get_stats(session: DbSession, agency: StatsAgency) -> HotlistStats:
     """Counts for one agency: lists, entries, alerts by state and the misread rate (R22)."""

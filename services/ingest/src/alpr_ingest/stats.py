@@ -13,12 +13,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import (
+    Access,
     DbSession,
     Forbidden,
     NotFound,
     StatsAgency,
     TrainingRequired,
     Unauthenticated,
+    access,
     problem_responses,
 )
 
@@ -43,6 +45,7 @@ class IngestStats(BaseModel):
     "/v1/stats",
     response_model=IngestStats,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def stats(session: DbSession, agency: StatsAgency) -> IngestStats:
     """Counts for one agency: active cameras, frames waiting or failed, reads."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from PIL import Image
 
 from alpr_common import (
+    Access,
     Forbidden,
     Principal,
     ProblemFieldError,
@@ -18,6 +19,7 @@ from alpr_common import (
     Unauthenticated,
     Unavailable,
     ValidationProblem,
+    access,
     check_image,
     problem_responses,
     require_roles,
@@ -44,6 +46,7 @@ def _decode(data: bytes, field: str, settings: Settings) -> Image.Image:
     response_model=RecognizeResult,
     response_model_exclude_none=True,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem, Unavailable),
+    openapi_extra=access(Access.MACHINE),
 )
 async def recognize(
     request: Request,

@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from alpr_common import (
     Accepted,
+    Access,
+    Action,
     AuditUnavailable,
     DbSession,
     DetectionBatch,
@@ -23,6 +25,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -66,6 +69,7 @@ class SearchStats(BaseModel):
     response_model=SearchResponse,
     tags=["searches"],
     responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.VIEW, Action.SEARCH_EXECUTED, Action.DETECTION_VIEWED),
 )
 async def post_search(
     ctx: Ctx, session: DbSession, principal: Searcher, body: SearchRequest
@@ -79,6 +83,7 @@ async def post_search(
     response_model=DetectionPublic,
     tags=["detections"],
     responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.VIEW, Action.DETECTION_VIEWED),
 )
 async def get_detection(
     ctx: Ctx,
@@ -98,6 +103,7 @@ async def get_detection(
     response_model=DetectionPublic,
     tags=["detections"],
     responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.DETECTION_CORRECTED),
 )
 async def correct_detection(
     ctx: Ctx, session: DbSession, principal: Viewer, detection_id: uuid.UUID, body: CorrectionIn
@@ -111,6 +117,7 @@ async def correct_detection(
     response_model=Accepted,
     tags=["detections"],
     responses=problem_responses(*_auth, ValidationProblem),
+    openapi_extra=access(Access.MACHINE),
 )
 async def post_detections(session: DbSession, principal: Service, body: DetectionBatch) -> Accepted:
     """Detections from ingest's outbox; idempotent on id (internal)."""
@@ -118,7 +125,11 @@ async def post_detections(session: DbSession, principal: Service, body: Detectio
 
 
 @router.get(
-    "/v1/stats", response_model=SearchStats, tags=["stats"], responses=problem_responses(*_auth, NotFound)
+    "/v1/stats",
+    response_model=SearchStats,
+    tags=["stats"],
+    responses=problem_responses(*_auth, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def get_stats(ctx: Ctx, session: DbSession, agency: StatsAgency) -> dict[str, Any]:
     """Counts for one agency: detections in retention, data kept past six months, corrections (R22)."""

@@ -22,6 +22,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from alpr_common import (
+    Access,
     DbSession,
     Forbidden,
     NotFound,
@@ -30,6 +31,7 @@ from alpr_common import (
     Role,
     TrainingRequired,
     Unauthenticated,
+    access,
     problem_responses,
     require_roles,
     retry_delay,
@@ -136,6 +138,7 @@ class NotificationPublic(BaseModel):
     "/v1/agencies/{ori}/notifications",
     response_model=list[NotificationPublic],
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def notification_log(
     session: DbSession,

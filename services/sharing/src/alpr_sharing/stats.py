@@ -7,12 +7,14 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from alpr_common import (
+    Access,
     DbSession,
     Forbidden,
     NotFound,
     StatsAgency,
     TrainingRequired,
     Unauthenticated,
+    access,
     problem_responses,
 )
 
@@ -32,6 +34,7 @@ class SharingStats(BaseModel):
     "/v1/stats",
     response_model=SharingStats,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def get_stats(session: DbSession, agency: StatsAgency) -> SharingStats:
     """Partners with an MOU in force, and requests by status."""

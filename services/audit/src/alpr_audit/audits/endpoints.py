@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -21,6 +23,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -39,13 +42,19 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable)
     response_model=AuditOut,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_errors, ValidationProblem),
+    openapi_extra=access(Access.CHANGE, Action.AUDIT_CREATED),
 )
 async def create_audit(ctx: Ctx, session: DbSession, principal: Auditor, body: AuditCreate) -> AuditOut:
     """Draws a random sample of detection-browsing searches from the preceding six months."""
     return await service.create(ctx, await session.connection(), principal, body.size)
 
 
-@router.get("/v1/audits", response_model=Page[AuditOut], responses=problem_responses(*_errors))
+@router.get(
+    "/v1/audits",
+    response_model=Page[AuditOut],
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+)
 async def list_audits(
     ctx: Ctx, session: DbSession, principal: Auditor, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[AuditOut]:
@@ -53,7 +62,12 @@ async def list_audits(
     return await service.list_audits(ctx, await session.connection(), principal, limit, cursor)
 
 
-@router.get("/v1/audits/{audit_id}", response_model=AuditOut, responses=problem_responses(*_errors, NotFound))
+@router.get(
+    "/v1/audits/{audit_id}",
+    response_model=AuditOut,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+)
 async def get_audit(ctx: Ctx, session: DbSession, principal: Auditor, audit_id: uuid.UUID) -> AuditOut:
     """An audit's sampled searches, findings, progress, and data kept past six months."""
     return await service.get(ctx, await session.connection(), principal, audit_id)
@@ -63,6 +77,7 @@ async def get_audit(ctx: Ctx, session: DbSession, principal: Auditor, audit_id: 
     "/v1/audits/{audit_id}/findings",
     response_model=AuditOut,
     responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem),
+    openapi_extra=access(Access.CHANGE, Action.AUDIT_FINDING_RECORDED),
 )
 async def record_finding(
     ctx: Ctx, session: DbSession, principal: Auditor, audit_id: uuid.UUID, body: FindingIn

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
+    Access,
     Action,
     BeforeSequence,
     Conflict,
@@ -18,6 +19,7 @@ from alpr_common import (
     Role,
     TrainingRequired,
     Unauthenticated,
+    access,
     decode_cursor,
     encode_cursor,
     problem_responses,
@@ -37,7 +39,12 @@ CheckpointMaker = Annotated[
 _errors = problem_responses(Unauthenticated, TrainingRequired, Forbidden)
 
 
-@router.get("/v1/checkpoints", response_model=CheckpointList, responses=_errors)
+@router.get(
+    "/v1/checkpoints",
+    response_model=CheckpointList,
+    responses=_errors,
+    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+)
 async def list_checkpoints(
     ctx: Ctx, session: DbSession, principal: Auditor, limit: Limit = 50, cursor: Cursor = None
 ) -> CheckpointList:
@@ -62,6 +69,7 @@ async def list_checkpoints(
     response_model=CheckpointOut,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, Conflict),
+    openapi_extra=access(Access.CHANGE),
 )
 async def create_checkpoint(ctx: Ctx, session: DbSession, principal: CheckpointMaker) -> CheckpointOut:
     """Signs the ledger's current head now."""

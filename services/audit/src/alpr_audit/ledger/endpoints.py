@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
 from alpr_common import (
+    Access,
     Action,
     AuditBatchIn,
     AuditEventIn,
@@ -26,6 +27,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -45,6 +47,7 @@ Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, separation_of
     response_model=AuditReceipt | AuditReceipts,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(Unauthenticated, Forbidden, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.MACHINE),
 )
 async def post_events(
     ctx: Ctx, principal: Service, body: AuditEventIn | AuditBatchIn, response: Response
@@ -65,6 +68,7 @@ async def post_events(
     responses=problem_responses(
         Unauthenticated, TrainingRequired, Forbidden, ValidationProblem, AuditUnavailable
     ),
+    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
 )
 async def get_events(
     ctx: Ctx,
@@ -99,6 +103,7 @@ async def get_events(
     "/v1/ledger/verify",
     response_model=VerifyOut,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable),
+    openapi_extra=access(Access.VIEW, Action.LEDGER_VERIFIED),
 )
 async def verify_ledger(
     ctx: Ctx,

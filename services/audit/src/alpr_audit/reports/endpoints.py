@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     DbSession,
     Forbidden,
@@ -16,6 +18,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -38,6 +41,7 @@ Reporter = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.ALPR_AD
         ),
         200: {"content": {"application/json": {}, "text/csv": {}}},
     },
+    openapi_extra=access(Access.VIEW, Action.REPORT_GENERATED),
 )
 async def sb34_report(
     request: Request,
@@ -58,7 +62,9 @@ async def sb34_report(
     return Response(report.model_dump_json(by_alias=True), media_type="application/json")
 
 
-@public_router.get("/public/v1/transparency", response_model=Transparency)
+@public_router.get(
+    "/public/v1/transparency", response_model=Transparency, openapi_extra=access(Access.PUBLIC)
+)
 async def transparency(
     ctx: Ctx,
     session: DbSession,

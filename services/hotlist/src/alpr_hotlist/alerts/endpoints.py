@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -24,6 +26,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -42,7 +45,10 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.get(
-    "/v1/alerts", response_model=Page[AlertPublic], responses=problem_responses(*_errors, ValidationProblem)
+    "/v1/alerts",
+    response_model=Page[AlertPublic],
+    responses=problem_responses(*_errors, ValidationProblem),
+    openapi_extra=access(Access.VIEW, Action.ALERT_VIEWED),
 )
 async def list_alerts(
     ctx: Ctx,
@@ -71,6 +77,7 @@ async def list_alerts(
         },
         **problem_responses(*_errors, ValidationProblem),
     },
+    openapi_extra=access(Access.VIEW, Action.ALERT_VIEWED),
 )
 async def stream_alerts(
     ctx: Ctx,
@@ -87,7 +94,10 @@ async def stream_alerts(
 
 
 @router.get(
-    "/v1/alerts/{alert_id}", response_model=AlertPublic, responses=problem_responses(*_errors, NotFound)
+    "/v1/alerts/{alert_id}",
+    response_model=AlertPublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.VIEW, Action.ALERT_VIEWED),
 )
 async def get_alert(ctx: Ctx, session: DbSession, principal: Reader, alert_id: uuid.UUID) -> AlertPublic:
     """One alert with its transitions (the view is on the ledger first)."""
@@ -98,6 +108,7 @@ async def get_alert(ctx: Ctx, session: DbSession, principal: Reader, alert_id: u
     "/v1/alerts/{alert_id}/transitions",
     response_model=AlertPublic,
     responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.ALERT_TRANSITIONED),
 )
 async def transition_alert(
     ctx: Ctx, session: DbSession, principal: Officer, alert_id: uuid.UUID, body: TransitionIn

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -21,6 +23,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -45,6 +48,7 @@ ENTRY = "/v1/hotlists/{hotlist_id}/entries/{entry_id}"
     response_model=EntryPublic,
     status_code=status.HTTP_201_CREATED,
     responses=_changes,
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_ENTRY_CREATED),
 )
 async def create_entry(
     ctx: Ctx, session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, body: EntryCreate
@@ -58,6 +62,7 @@ async def create_entry(
     "/v1/hotlists/{hotlist_id}/entries",
     response_model=Page[EntryPublic],
     responses=problem_responses(*_errors, NotFound, ValidationProblem),
+    openapi_extra=access(Access.VIEW, Action.HOTLIST_ENTRY_VIEWED),
 )
 async def list_entries(
     ctx: Ctx,
@@ -84,7 +89,12 @@ async def list_entries(
     )
 
 
-@router.post(ENTRY + ":approve", response_model=EntryPublic, responses=_changes)
+@router.post(
+    ENTRY + ":approve",
+    response_model=EntryPublic,
+    responses=_changes,
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_ENTRY_APPROVED),
+)
 async def approve_entry(
     ctx: Ctx,
     session: DbSession,
@@ -99,7 +109,12 @@ async def approve_entry(
     )
 
 
-@router.post(ENTRY + ":reject", response_model=EntryPublic, responses=_changes)
+@router.post(
+    ENTRY + ":reject",
+    response_model=EntryPublic,
+    responses=_changes,
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_ENTRY_REJECTED),
+)
 async def reject_entry(
     ctx: Ctx,
     session: DbSession,
@@ -114,7 +129,12 @@ async def reject_entry(
     )
 
 
-@router.get(ENTRY, response_model=EntryPublic, responses=problem_responses(*_errors, NotFound))
+@router.get(
+    ENTRY,
+    response_model=EntryPublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.VIEW, Action.HOTLIST_ENTRY_VIEWED),
+)
 async def get_entry(
     ctx: Ctx, session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, entry_id: uuid.UUID
 ) -> EntryPublic:
@@ -122,7 +142,12 @@ async def get_entry(
     return await service.view(ctx, session, principal, hotlist_id, entry_id)
 
 
-@router.patch(ENTRY, response_model=EntryPublic, responses=_changes)
+@router.patch(
+    ENTRY,
+    response_model=EntryPublic,
+    responses=_changes,
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_ENTRY_UPDATED),
+)
 async def update_entry(
     ctx: Ctx,
     session: DbSession,

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -21,6 +23,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -42,6 +45,7 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
     response_model=HotlistPublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_errors, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_CREATED),
 )
 async def create_hotlist(
     ctx: Ctx, session: DbSession, principal: Admin, body: HotlistCreate
@@ -50,7 +54,12 @@ async def create_hotlist(
     return await service.create(ctx, session, principal, body)
 
 
-@router.get("/v1/hotlists", response_model=Page[HotlistPublic], responses=problem_responses(*_errors))
+@router.get(
+    "/v1/hotlists",
+    response_model=Page[HotlistPublic],
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
 async def list_hotlists(
     ctx: Ctx, session: DbSession, principal: Reader, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[HotlistPublic]:
@@ -59,7 +68,10 @@ async def list_hotlists(
 
 
 @router.get(
-    "/v1/hotlists/{hotlist_id}", response_model=HotlistPublic, responses=problem_responses(*_errors, NotFound)
+    "/v1/hotlists/{hotlist_id}",
+    response_model=HotlistPublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def get_hotlist(
     ctx: Ctx, session: DbSession, principal: Reader, hotlist_id: uuid.UUID
@@ -72,6 +84,7 @@ async def get_hotlist(
     "/v1/hotlists/{hotlist_id}",
     response_model=HotlistPublic,
     responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
 )
 async def update_hotlist(
     ctx: Ctx, session: DbSession, principal: Admin, hotlist_id: uuid.UUID, body: HotlistUpdate

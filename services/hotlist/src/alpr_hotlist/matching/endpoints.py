@@ -10,6 +10,8 @@ from pydantic import ValidationError
 
 from alpr_common import (
     Accepted,
+    Access,
+    Action,
     DbSession,
     Forbidden,
     MatchBatch,
@@ -18,6 +20,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -48,7 +51,7 @@ def parse_batch(raw: bytes) -> MatchBatch:
 @router.post(
     "/v1/matches",
     response_model=Accepted,
-    openapi_extra=_BODY,
+    openapi_extra={**_BODY, **access(Access.MACHINE, Action.ALERT_CREATED)},
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem),
 )
 async def post_matches(ctx: Ctx, session: DbSession, principal: Service, request: Request) -> Accepted:

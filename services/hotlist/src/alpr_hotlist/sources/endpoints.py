@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Cursor,
     DbSession,
@@ -20,6 +22,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -38,6 +41,7 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
     response_model=SourcePublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
 )
 async def create_source(ctx: Ctx, session: DbSession, principal: Admin, body: SourceCreate) -> SourcePublic:
     """Feeds a hotlist from a CSV extract or a partner's shared-hotlist feed (R10); it syncs
@@ -45,7 +49,12 @@ async def create_source(ctx: Ctx, session: DbSession, principal: Admin, body: So
     return await service.create(ctx, session, principal, body)
 
 
-@router.get("/v1/sources", response_model=list[SourcePublic], responses=problem_responses(*_errors))
+@router.get(
+    "/v1/sources",
+    response_model=list[SourcePublic],
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
 async def list_sources(ctx: Ctx, session: DbSession, principal: Admin) -> list[SourcePublic]:
     """The agency's sources with their last sync and freshness (R11)."""
     return await service.list_sources(ctx, session, principal)
@@ -55,6 +64,7 @@ async def list_sources(ctx: Ctx, session: DbSession, principal: Admin) -> list[S
     "/v1/sources/{source_id}:sync",
     response_model=SyncPublic,
     responses=problem_responses(*_errors, NotFound, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_SYNCED),
 )
 async def sync_source(ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID) -> SyncPublic:
     """Syncs now. The answer is the sync as logged: `ok` (the list was replaced; bad rows left
@@ -63,7 +73,10 @@ async def sync_source(ctx: Ctx, session: DbSession, principal: Admin, source_id:
 
 
 @router.get(
-    "/v1/sources/{source_id}", response_model=SourcePublic, responses=problem_responses(*_errors, NotFound)
+    "/v1/sources/{source_id}",
+    response_model=SourcePublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def get_source(ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID) -> SourcePublic:
     """One source."""
@@ -74,6 +87,7 @@ async def get_source(ctx: Ctx, session: DbSession, principal: Admin, source_id: 
     "/v1/sources/{source_id}",
     response_model=SourcePublic,
     responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
 )
 async def update_source(
     ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID, body: SourceUpdate
@@ -86,6 +100,7 @@ async def update_source(
     "/v1/sources/{source_id}/syncs",
     response_model=Page[SyncPublic],
     responses=problem_responses(*_errors, NotFound, ValidationProblem),
+    openapi_extra=access(Access.READ),
 )
 async def list_syncs(
     session: DbSession, principal: Admin, source_id: uuid.UUID, limit: Limit = 20, cursor: Cursor = None

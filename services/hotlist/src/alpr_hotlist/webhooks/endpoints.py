@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Cursor,
     DbSession,
@@ -20,6 +22,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -38,6 +41,7 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
     response_model=WebhookCreated,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_errors, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
 )
 async def create_webhook(
     ctx: Ctx, session: DbSession, principal: Admin, body: WebhookCreate
@@ -48,7 +52,12 @@ async def create_webhook(
     return await service.create(ctx, session, principal, body)
 
 
-@router.get("/v1/webhooks", response_model=list[WebhookPublic], responses=problem_responses(*_errors))
+@router.get(
+    "/v1/webhooks",
+    response_model=list[WebhookPublic],
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
 async def list_webhooks(session: DbSession, principal: Admin) -> list[WebhookPublic]:
     """The agency's subscriptions (secrets are never shown again)."""
     return await service.list_webhooks(session, principal)
@@ -58,6 +67,7 @@ async def list_webhooks(session: DbSession, principal: Admin) -> list[WebhookPub
     "/v1/webhooks/{webhook_id}",
     response_model=WebhookPublic,
     responses=problem_responses(*_errors, NotFound, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
 )
 async def delete_webhook(
     ctx: Ctx, session: DbSession, principal: Admin, webhook_id: uuid.UUID
@@ -70,6 +80,7 @@ async def delete_webhook(
     "/v1/webhooks/{webhook_id}/deliveries",
     response_model=Page[DeliveryPublic],
     responses=problem_responses(*_errors, NotFound, ValidationProblem),
+    openapi_extra=access(Access.READ),
 )
 async def list_deliveries(
     session: DbSession, principal: Admin, webhook_id: uuid.UUID, limit: Limit = 50, cursor: Cursor = None

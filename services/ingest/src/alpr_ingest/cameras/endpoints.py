@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -21,6 +23,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -39,13 +42,19 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
     response_model=CameraPublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_errors, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.CAMERA_CREATED),
 )
 async def create_camera(ctx: Ctx, session: DbSession, principal: Admin, body: CameraCreate) -> CameraPublic:
     """Registers a camera of the admin's agency; its device uploads with its own client id."""
     return await service.create(ctx, session, principal, body)
 
 
-@router.get("/v1/cameras", response_model=Page[CameraPublic], responses=problem_responses(*_errors))
+@router.get(
+    "/v1/cameras",
+    response_model=Page[CameraPublic],
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
 async def list_cameras(
     session: DbSession, principal: Admin, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CameraPublic]:
@@ -54,7 +63,10 @@ async def list_cameras(
 
 
 @router.get(
-    "/v1/cameras/{camera_id}", response_model=CameraPublic, responses=problem_responses(*_errors, NotFound)
+    "/v1/cameras/{camera_id}",
+    response_model=CameraPublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def get_camera(session: DbSession, principal: Admin, camera_id: uuid.UUID) -> CameraPublic:
     """One camera of the agency."""
@@ -65,6 +77,7 @@ async def get_camera(session: DbSession, principal: Admin, camera_id: uuid.UUID)
     "/v1/cameras/{camera_id}",
     response_model=CameraPublic,
     responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.CAMERA_UPDATED),
 )
 async def update_camera(
     ctx: Ctx, session: DbSession, principal: Admin, camera_id: uuid.UUID, body: CameraUpdate

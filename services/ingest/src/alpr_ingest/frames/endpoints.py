@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -24,6 +26,7 @@ from alpr_common import (
     Unauthenticated,
     Unavailable,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -58,6 +61,7 @@ _auth = (Unauthenticated, TrainingRequired, Forbidden)
         200: {"model": FrameAccepted, "description": "The same image from this camera: already queued."},
         **problem_responses(*_auth, ValidationProblem, Unavailable),
     },
+    openapi_extra=access(Access.MACHINE),
 )
 async def upload_frame(
     request: Request,
@@ -99,6 +103,7 @@ async def upload_frame(
     "/v1/frames/{frame_id}",
     response_model=FramePublic,
     responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.VIEW, Action.FRAME_VIEWED),
 )
 async def get_frame(
     ctx: Ctx,
@@ -114,7 +119,10 @@ async def get_frame(
 
 
 @router.get(
-    "/v1/frames", response_model=Page[FramePublic], responses=problem_responses(*_auth, ValidationProblem)
+    "/v1/frames",
+    response_model=Page[FramePublic],
+    responses=problem_responses(*_auth, ValidationProblem),
+    openapi_extra=access(Access.VIEW, Action.FRAME_VIEWED),
 )
 async def list_frames(
     ctx: Ctx,
@@ -130,7 +138,10 @@ async def list_frames(
 
 
 @router.post(
-    "/v1/frames:claim", response_model=ClaimResponse, responses=problem_responses(*_auth, ValidationProblem)
+    "/v1/frames:claim",
+    response_model=ClaimResponse,
+    responses=problem_responses(*_auth, ValidationProblem),
+    openapi_extra=access(Access.MACHINE),
 )
 async def claim_frames(ctx: Ctx, session: DbSession, principal: Service, body: ClaimRequest) -> ClaimResponse:
     """Leases up to ``max`` queued frames to a recognition worker, with presigned image URLs."""
@@ -142,6 +153,7 @@ async def claim_frames(ctx: Ctx, session: DbSession, principal: Service, body: C
     response_model=ReadsStored,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_auth, NotFound, Conflict, ValidationProblem, Unavailable),
+    openapi_extra=access(Access.MACHINE),
 )
 async def submit_reads(
     request: Request,
@@ -159,6 +171,7 @@ async def submit_reads(
     "/v1/frames:purge",
     response_model=PurgeResult,
     responses=problem_responses(*_auth, ValidationProblem, Unavailable, AuditUnavailable),
+    openapi_extra=access(Access.MACHINE, Action.FRAME_PURGED),
 )
 async def purge_frames(ctx: Ctx, session: DbSession, principal: Service, body: PurgeRequest) -> PurgeResult:
     """Deletes frames, reads and their objects captured before a time, except held keys (internal)."""

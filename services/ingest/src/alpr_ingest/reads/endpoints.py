@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 from pydantic import BaseModel, ValidationError
 
 from alpr_common import (
+    Access,
     Box,
     DbSession,
     Forbidden,
@@ -21,6 +22,7 @@ from alpr_common import (
     Unauthenticated,
     Unavailable,
     ValidationProblem,
+    access,
     check_image,
     problem_responses,
 )
@@ -64,6 +66,7 @@ def _json_field(name: str, raw: str | None, model: type[BaseModel] | None = None
         200: {"model": ReadAccepted, "description": "The same read again: already stored."},
         **problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem, Unavailable),
     },
+    openapi_extra=access(Access.MACHINE),
 )
 async def post_read(
     request: Request,

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from alpr_common import (
+    Access,
     Action,
     AuditUnavailable,
     DbSession,
@@ -22,6 +23,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     audit_event,
     problem_responses,
     require_roles,
@@ -65,7 +67,12 @@ async def _current(session: AsyncSession, agency: str, default: int) -> Retentio
     )
 
 
-@router.get("/v1/settings/retention", response_model=RetentionPublic, responses=problem_responses(*_errors))
+@router.get(
+    "/v1/settings/retention",
+    response_model=RetentionPublic,
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
 async def get_retention(ctx: Ctx, session: DbSession, principal: Reader) -> RetentionPublic:
     """The caller's agency's retention period."""
     return await _current(session, principal.agency, ctx.settings.retention_days)
@@ -75,6 +82,7 @@ async def get_retention(ctx: Ctx, session: DbSession, principal: Reader) -> Rete
     "/v1/settings/retention",
     response_model=RetentionPublic,
     responses=problem_responses(*_errors, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.AGENCY_UPDATED),
 )
 async def set_retention(ctx: Ctx, session: DbSession, principal: Admin, body: RetentionIn) -> RetentionPublic:
     """Sets the agency's retention period (R16); the next purge applies it. Audited."""

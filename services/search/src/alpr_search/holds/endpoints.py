@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     DbSession,
@@ -18,6 +20,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -36,13 +39,19 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable)
     response_model=HoldPublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_errors, NotFound, ValidationProblem),
+    openapi_extra=access(Access.CHANGE, Action.HOLD_CREATED, Action.SEARCH_EXECUTED),
 )
 async def create_hold(ctx: Ctx, session: DbSession, principal: Holder, body: HoldCreate) -> HoldPublic:
     """Puts detections on legal hold: they and their images outlive retention (R17)."""
     return await service.create(ctx, session, principal, body)
 
 
-@router.get("/v1/holds/{hold_id}", response_model=HoldPublic, responses=problem_responses(*_errors, NotFound))
+@router.get(
+    "/v1/holds/{hold_id}",
+    response_model=HoldPublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.VIEW, Action.HOLD_VIEWED),
+)
 async def get_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uuid.UUID) -> HoldPublic:
     """A hold and its held detections (the view is on the ledger first)."""
     return await service.view(ctx, session, principal, hold_id)
@@ -52,6 +61,7 @@ async def get_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uui
     "/v1/holds/{hold_id}:release",
     response_model=HoldPublic,
     responses=problem_responses(*_errors, NotFound, Conflict),
+    openapi_extra=access(Access.CHANGE, Action.HOLD_RELEASED),
 )
 async def release_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uuid.UUID) -> HoldPublic:
     """Ends a hold; its detections fall under retention again."""
@@ -59,7 +69,10 @@ async def release_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id:
 
 
 @router.post(
-    "/v1/holds/{hold_id}/export", response_model=ExportOut, responses=problem_responses(*_errors, NotFound)
+    "/v1/holds/{hold_id}/export",
+    response_model=ExportOut,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.VIEW, Action.HOLD_EXPORTED),
 )
 async def export_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uuid.UUID) -> ExportOut:
     """Writes an evidence package (JSON, CSV, images, SHA-256 manifest) and answers its URL."""

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     DbSession,
@@ -17,6 +19,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -36,20 +39,29 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
     response_model=AgencyPublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_errors, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.AGENCY_CREATED),
 )
 async def create_agency(ctx: Ctx, session: DbSession, principal: Admin, body: AgencyCreate) -> AgencyPublic:
     """Registers a partner agency with its kind (R24, R26), state and federal status (R29)."""
     return await service.create(ctx, session, principal, body)
 
 
-@router.get("/v1/agencies", response_model=list[AgencyPublic], responses=problem_responses(*_errors))
+@router.get(
+    "/v1/agencies",
+    response_model=list[AgencyPublic],
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
 async def list_agencies(session: DbSession, principal: Admin) -> list[AgencyPublic]:
     """The partner agencies the caller's agency registered."""
     return await service.list_agencies(session, principal)
 
 
 @router.get(
-    "/v1/agencies/{ori}", response_model=AgencyPublic, responses=problem_responses(*_errors, NotFound)
+    "/v1/agencies/{ori}",
+    response_model=AgencyPublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.READ),
 )
 async def get_agency(session: DbSession, principal: Admin, ori: Ori) -> AgencyPublic:
     """One partner agency the caller's agency registered (another host's: 404)."""
@@ -60,6 +72,7 @@ async def get_agency(session: DbSession, principal: Admin, ori: Ori) -> AgencyPu
     "/v1/agencies/{ori}",
     response_model=AgencyPublic,
     responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.AGENCY_UPDATED),
 )
 async def update_agency(
     ctx: Ctx, session: DbSession, principal: Admin, ori: Ori, body: AgencyUpdate

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     DbSession,
@@ -18,6 +20,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
+    access,
     problem_responses,
     require_roles,
 )
@@ -37,6 +40,7 @@ _moves = problem_responses(*_errors, NotFound, Conflict, AuditUnavailable)
     response_model=MouPublic,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(*_errors, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.MOU_CREATED),
 )
 async def create_mou(ctx: Ctx, session: DbSession, principal: Admin, body: MouCreate) -> MouPublic:
     """Drafts an MOU with a partner agency: dates, permitted purposes, hotlist sharing, the
@@ -44,13 +48,23 @@ async def create_mou(ctx: Ctx, session: DbSession, principal: Admin, body: MouCr
     return await service.create(ctx, session, principal, body)
 
 
-@router.get("/v1/mous", response_model=list[MouPublic], responses=problem_responses(*_errors))
+@router.get(
+    "/v1/mous",
+    response_model=list[MouPublic],
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
 async def list_mous(session: DbSession, principal: Admin) -> list[MouPublic]:
     """The host agency's MOUs."""
     return await service.list_mous(session, principal)
 
 
-@router.post("/v1/mous/{mou_id}:activate", response_model=MouPublic, responses=_moves)
+@router.post(
+    "/v1/mous/{mou_id}:activate",
+    response_model=MouPublic,
+    responses=_moves,
+    openapi_extra=access(Access.CHANGE, Action.MOU_STATE_CHANGED),
+)
 async def activate_mou(
     ctx: Ctx, session: DbSession, principal: Admin, mou_id: uuid.UUID, body: StateChange | None = None
 ) -> MouPublic:
@@ -58,7 +72,12 @@ async def activate_mou(
     return await service.move(ctx, session, principal, mou_id, "activate", body or StateChange())
 
 
-@router.post("/v1/mous/{mou_id}:suspend", response_model=MouPublic, responses=_moves)
+@router.post(
+    "/v1/mous/{mou_id}:suspend",
+    response_model=MouPublic,
+    responses=_moves,
+    openapi_extra=access(Access.CHANGE, Action.MOU_STATE_CHANGED),
+)
 async def suspend_mou(
     ctx: Ctx, session: DbSession, principal: Admin, mou_id: uuid.UUID, body: StateChange | None = None
 ) -> MouPublic:
@@ -66,7 +85,12 @@ async def suspend_mou(
     return await service.move(ctx, session, principal, mou_id, "suspend", body or StateChange())
 
 
-@router.get("/v1/mous/{mou_id}", response_model=MouPublic, responses=problem_responses(*_errors, NotFound))
+@router.get(
+    "/v1/mous/{mou_id}",
+    response_model=MouPublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.READ),
+)
 async def get_mou(session: DbSession, principal: Admin, mou_id: uuid.UUID) -> MouPublic:
     """One MOU with its history."""
     return await service.get(session, principal, mou_id)

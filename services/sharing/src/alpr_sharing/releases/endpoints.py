@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 
 from alpr_common import (
     PROBLEM_MEDIA_TYPE,
+    Access,
+    Action,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -22,6 +24,7 @@ from alpr_common import (
     Unauthenticated,
     Unavailable,
     ValidationProblem,
+    access,
     problem_responses,
     request_id_var,
     require_roles,
@@ -51,6 +54,7 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
             "`sharing_request_id`; kept on file), or not permitted."
         },
     },  # fmt: skip
+    openapi_extra=access(Access.CHANGE, Action.SHARING_REQUESTED),
 )
 async def file_request(ctx: Ctx, session: DbSession, principal: Filer, body: RequestCreate) -> Any:
     """Files a written request (R24): by a partner for its own agency, or by records staff on a
@@ -64,7 +68,12 @@ async def file_request(ctx: Ctx, session: DbSession, principal: Filer, body: Req
     return JSONResponse(problem, status_code=403, media_type=PROBLEM_MEDIA_TYPE)
 
 
-@router.get("/v1/requests", response_model=list[RequestPublic], responses=problem_responses(*_errors))
+@router.get(
+    "/v1/requests",
+    response_model=list[RequestPublic],
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.VIEW),
+)
 async def list_requests(
     ctx: Ctx,
     session: DbSession,
@@ -77,7 +86,10 @@ async def list_requests(
 
 
 @router.get(
-    "/v1/requests/{request_id}", response_model=RequestPublic, responses=problem_responses(*_errors, NotFound)
+    "/v1/requests/{request_id}",
+    response_model=RequestPublic,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.VIEW),
 )
 async def get_request(
     ctx: Ctx, session: DbSession, principal: Reader, request_id: uuid.UUID
@@ -90,6 +102,7 @@ async def get_request(
     "/v1/requests/{request_id}/decision",
     response_model=RequestPublic,
     responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.SHARING_DECIDED),
 )
 async def decide_request(
     ctx: Ctx, session: DbSession, principal: Decider, request_id: uuid.UUID, body: DecisionIn
@@ -103,6 +116,7 @@ async def decide_request(
     "/v1/requests/{request_id}/results",
     response_model=Results,
     responses=problem_responses(*_errors, NotFound, AuditUnavailable, Unavailable),
+    openapi_extra=access(Access.VIEW, Action.SHARING_RELEASED),
 )
 async def request_results(
     ctx: Ctx, session: DbSession, principal: Partner, request_id: uuid.UUID, cursor: Cursor = None
@@ -118,6 +132,7 @@ async def request_results(
     response_model=SharedHotlist,
     tags=["hotlists"],
     responses=problem_responses(*_errors, NotFound, AuditUnavailable, Unavailable),
+    openapi_extra=access(Access.VIEW, Action.SHARING_RELEASED),
 )
 async def shared_hotlist(ctx: Ctx, session: DbSession, principal: Partner) -> SharedHotlist:
     """Our entries flagged shareable, for partners whose MOU in force shares hotlists; each with
