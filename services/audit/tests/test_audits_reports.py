@@ -24,12 +24,17 @@ def _ago(days: int) -> str:
 
 class TestSampleAudits:
     async def _seed(self, audit: httpx.AsyncClient, headers: dict[str, str], event: EventFactory) -> set[int]:
-        """15 browsing searches in the last six months, and others that must never be drawn."""
-        wanted = [event(case_number=f"2026-{i:06d}", occurred_at=_ago(i * 10)) for i in range(15)]
+        """15 browsing accesses of every kind (issue 16: searches and views) in the last six
+        months, and others that must never be drawn."""
+        kinds = ["search.executed", "detection.viewed", "frame.viewed", "hold.viewed", "alert.viewed"]
+        wanted = [
+            event(action=kinds[i % len(kinds)], case_number=f"2026-{i:06d}", occurred_at=_ago(i * 10))
+            for i in range(15)
+        ]
         others = [
             event(occurred_at=_ago(200)),  # older than six months
             event(outcome="refused", purpose="personal_use"),  # refused, not browsing
-            event(action="detection.viewed"),
+            event(action="camera.created", purpose=None),  # a change, not browsing
             event(actor={"sub": "x", "name": "X", "agency": "CA0010900", "roles": ["investigator"]}),
         ]
         resp = await audit.post("/v1/events", json={"events": wanted + others}, headers=headers)
@@ -43,7 +48,8 @@ class TestSampleAudits:
         auditor_headers: dict[str, str],
         event: EventFactory,
     ) -> None:
-        """R21: at least 10 detection-browsing searches from the preceding six months."""
+        """R21: at least 10 detection-browsing accesses from the preceding six months, drawn from
+        every kind of browsing (issue 16), not from searches alone."""
         eligible = await self._seed(audit, service_headers, event)
         for _ in range(3):
             resp = await audit.post("/v1/audits", json={"size": 10}, headers=auditor_headers)

@@ -9,11 +9,23 @@ from typing import Any
 from sqlalchemy import Row, and_, func, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alpr_common import Action
+
 from ..ledger.canonical import utc_text
 from ..tables import ledger, sample_audit_items, sample_audits
 
+# R21's "detection browsing", of every kind (issue 16): searches (holds by search are recorded as
+# searches too) and every view of detections, frames, holds, alerts and hotlist entries.
+BROWSING_ACTIONS = (
+    Action.SEARCH_EXECUTED,
+    Action.DETECTION_VIEWED,
+    Action.FRAME_VIEWED,
+    Action.HOLD_VIEWED,
+    Action.ALERT_VIEWED,
+    Action.HOTLIST_ENTRY_VIEWED,
+)
 _BROWSING = and_(
-    literal_column("event->>'action'") == "search.executed",
+    literal_column("event->>'action'").in_([a.value for a in BROWSING_ACTIONS]),
     literal_column("event->>'outcome'") == "allowed",
 )
 
@@ -36,7 +48,7 @@ async def count_browsing(conn: AsyncConnection, agency: str, start: datetime, en
 async def draw_browsing(
     conn: AsyncConnection, agency: str, start: datetime, end: datetime, size: int
 ) -> list[int]:
-    """A uniform random sample without repeats of the period's browsing searches."""
+    """A uniform random sample without repeats of the period's browsing accesses."""
     query = (
         select(ledger.c.sequence).where(_in_period(agency, start, end)).order_by(func.random()).limit(size)
     )

@@ -18,7 +18,12 @@ class Finding(StrEnum):
 
 
 class AuditCreate(BaseModel):
-    size: int = Field(10, ge=10, le=500, description="How many searches to draw (at least 10, R21).")
+    size: int = Field(
+        10,
+        ge=10,
+        le=500,
+        description="How many browsing accesses (searches and views) to draw (at least 10, R21).",
+    )
 
 
 class FindingIn(BaseModel):

@@ -1,5 +1,6 @@
-"""Periodic sample audits (R21): a random sample of at least ten detection-browsing searches
-from the preceding six months, a finding per item, and what is kept past six months."""
+"""Periodic sample audits (R21): a random sample of at least ten detection-browsing accesses
+(searches and views of every kind, issue 16) from the preceding six months, a finding per item,
+and what is kept past six months."""
 
 from __future__ import annotations
 
