@@ -33,6 +33,7 @@ class Action(StrEnum):
     RETENTION_PURGED = "retention.purged"
     LEDGER_QUERIED = "ledger.queried"
     LEDGER_VERIFIED = "ledger.verified"
+    LEDGER_CHECKPOINTED = "ledger.checkpointed"
     AUDIT_CREATED = "audit.created"
     AUDIT_FINDING_RECORDED = "audit.finding_recorded"
     REPORT_GENERATED = "report.generated"
@@ -43,6 +44,7 @@ class Action(StrEnum):
     SHARING_REQUESTED = "sharing.requested"
     SHARING_DECIDED = "sharing.decided"
     SHARING_RELEASED = "sharing.released"
+    SHARING_REQUEST_VIEWED = "sharing.request_viewed"
     POLICY_REFUSED = "policy.refused"
 
 

@@ -69,11 +69,12 @@ async def list_checkpoints(
     response_model=CheckpointOut,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, Conflict),
-    openapi_extra=access(Access.CHANGE),
+    openapi_extra=access(Access.CHANGE, Action.LEDGER_CHECKPOINTED),
 )
 async def create_checkpoint(ctx: Ctx, session: DbSession, principal: CheckpointMaker) -> CheckpointOut:
-    """Signs the ledger's current head now."""
+    """Signs the ledger's current head now (and records who asked for it)."""
     made = await service.make_checkpoint(await session.connection(), ctx.signing_key)
     if made is None:
         raise Conflict("The ledger is empty: there is nothing to checkpoint yet.")
+    await record_own(ctx, principal, Action.LEDGER_CHECKPOINTED, data={"sequence": made.sequence})
     return made

@@ -72,7 +72,7 @@ async def file_request(ctx: Ctx, session: DbSession, principal: Filer, body: Req
     "/v1/requests",
     response_model=list[RequestPublic],
     responses=problem_responses(*_errors),
-    openapi_extra=access(Access.VIEW),
+    openapi_extra=access(Access.VIEW, Action.SHARING_REQUEST_VIEWED),
 )
 async def list_requests(
     ctx: Ctx,
@@ -89,13 +89,13 @@ async def list_requests(
     "/v1/requests/{request_id}",
     response_model=RequestPublic,
     responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.VIEW),
+    openapi_extra=access(Access.VIEW, Action.SHARING_REQUEST_VIEWED),
 )
 async def get_request(
     ctx: Ctx, session: DbSession, principal: Reader, request_id: uuid.UUID
 ) -> RequestPublic:
     """One request (a partner sees only its own; anything else is 404)."""
-    return await service.get(ctx, session, principal, request_id)
+    return await service.view(ctx, session, principal, request_id)
 
 
 @router.post(

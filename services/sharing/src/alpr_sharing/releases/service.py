@@ -161,6 +161,28 @@ async def get(
     return public(ctx, await _visible(session, principal, request_id))
 
 
+async def view(
+    ctx: SharingContext, session: AsyncSession, principal: Principal, request_id: uuid.UUID
+) -> RequestPublic:
+    """One request (its plate, time window, purpose and case number): recorded before it
+    leaves (issue 16)."""
+    request = await get(ctx, session, principal, request_id)
+    await _record_view(ctx, principal, [request])
+    return request
+
+
+async def _record_view(ctx: SharingContext, principal: Principal, requests: list[RequestPublic]) -> None:
+    await ctx.clients.audit.record(
+        audit_event(
+            principal,
+            Action.SHARING_REQUEST_VIEWED,
+            source="sharing",
+            targets=[str(r.id) for r in requests],
+            data={"results": len(requests)},
+        )
+    )
+
+
 async def list_requests(
     ctx: SharingContext, session: AsyncSession, principal: Principal, status: RequestStatus | None, limit: int
 ) -> list[RequestPublic]:
@@ -176,7 +198,9 @@ async def list_requests(
         rows = await repository.list_for(
             session, host=None, partner=partner["ori"], status=wanted, limit=limit
         )
-    return [public(ctx, r) for r in rows]
+    requests = [public(ctx, r) for r in rows]
+    await _record_view(ctx, principal, requests)
+    return requests
 
 
 async def decide(
