@@ -1,0 +1,63 @@
+"""``alpr outbox``: the dead letters of a service's outbox listed with why, replayed, and the
+backlog shown (issue 16: "a CLI to list and replay them")."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from alpr_devstack.testing import Infra
+
+ALPR = str(Path(sys.executable).with_name("alpr"))
+
+
+def _alpr(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([ALPR, "outbox", *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+async def test_dead_letters_are_listed_with_why_and_replayed(infra: Infra) -> None:
+    url = infra.migrated_database("alpr_hotlist", prefix="outboxcli")
+    dead, waiting = uuid.uuid4(), uuid.uuid4()
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "INSERT INTO hotlist.outbox_messages (message_id, topic, payload, attempts, last_error, dead_at) "
+            "VALUES ($1, 'ledger', '{}'::jsonb, 20, 'the receiver answered 422', now())",
+            dead,
+        )
+        await conn.execute(
+            "INSERT INTO hotlist.outbox_messages (message_id, topic, payload) "
+            "VALUES ($1, 'ledger', '{}'::jsonb)",
+            waiting,
+        )
+        listed = _alpr(url, "dead", "--service", "hotlist", "--json")
+        assert listed.returncode == 0, listed.stderr
+        [letter] = [json.loads(line) for line in listed.stdout.splitlines()]
+        assert letter["message_id"] == str(dead)
+        assert letter["attempts"] == 20
+        assert letter["last_error"] == "the receiver answered 422"
+        status = _alpr(url, "status", "--service", "hotlist")
+        assert "ledger: oldest waiting" in status.stdout
+        assert "dead letters 1" in status.stdout
+        assert _alpr(url, "replay", "--service", "hotlist").returncode == 2  # neither --id nor --all
+        replayed = _alpr(url, "replay", "--service", "hotlist", "--id", str(dead))
+        assert replayed.returncode == 0, replayed.stderr
+        assert "replayed 1 dead letter(s)" in replayed.stdout
+        row = await conn.fetchrow(
+            "SELECT dead_at, attempts FROM hotlist.outbox_messages WHERE message_id = $1", dead
+        )
+        assert row is not None
+        assert row["dead_at"] is None
+        assert row["attempts"] == 0
+        assert "no dead letters" in _alpr(url, "dead", "--service", "hotlist").stdout
+        unknown = _alpr(url, "status", "--service", "nosuch")
+        assert unknown.returncode == 2
+    finally:
+        await conn.close()
