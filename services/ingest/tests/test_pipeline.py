@@ -324,9 +324,11 @@ class TestViewsPurgeStats:
                     f"{stack.audit_url}/v1/events", params={"action": "frame.viewed"}, headers=stack.auditor
                 )
             ).json()["items"]
+        # Every refusal is on the ledger with why (issue 16), not only a prohibited purpose.
         assert [(e["outcome"], e["purpose"]) for e in events] == [
             ("allowed", "stolen_vehicle"),
             ("refused", "immigration_enforcement"),
+            ("refused", "stolen_vehicle"),
         ]
 
     async def test_purge_keeps_held_keys_and_removes_the_rest(self, stack: Stack) -> None:
