@@ -146,6 +146,29 @@ async def test_control_characters_are_refused_after_the_token_and_role_checks(ed
     assert _loc(query) == [["query", "cursor"]]
 
 
+async def test_a_nul_byte_does_not_hide_a_prohibited_purpose(edge: Edge) -> None:
+    """Issue 19, item 5: a NUL in the reason or case number made the ledger write fail, so a
+    prohibited-purpose attempt left no record. Now it is refused at the edge (422) and the
+    refusal is on the ledger with the purpose it stated."""
+    investigator = bearer(edge.infra.mint(sub="inv-nul", name="Ivy Nul", roles=["investigator"]))
+    params = {"purpose": "personal_use", "case_number": "2026-0001\x00"}
+    resp = await edge.ingest.get(f"/v1/frames/{uuid.uuid4()}", params=params, headers=investigator)
+    assert resp.status_code == 422
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        events = (
+            await edge.audit.get("/v1/events", params={"action": "policy.refused"}, headers=edge.auditor)
+        ).json()["items"]
+        if events or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    [event] = events
+    assert event["actor"]["sub"] == "inv-nul"
+    assert event["purpose"] == "personal_use"
+    assert event["outcome"] == "refused"
+    assert event["outcome_reason"] == "control-characters"
+
+
 async def test_control_characters_in_an_edge_read_form_are_422(edge: Edge) -> None:
     camera_id, camera = await edge.camera()
     form = {

@@ -16,12 +16,16 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
+import structlog
 from fastapi import FastAPI, Request
 from pydantic import AfterValidator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ._audit_events import audit_event
 from ._observability import RouteTemplates
 from ._problems import Problem, ProblemError, ProblemFieldError, ValidationProblem, problem_response
+from ._tokens import Principal
+from ._vocabulary import Action, Outcome, Purpose
 
 # C0 controls but tab, LF and CR; DEL; C1 controls. In paths and queries even tab, LF and CR.
 _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -43,6 +47,9 @@ def _no_control(value: str) -> str:
 
 FormText = Annotated[str, AfterValidator(_no_control)]
 """A form field's text, refused with 422 when it holds a control character."""
+
+
+_log = structlog.get_logger("alpr.edge")
 
 
 class _TooLarge(Exception):
@@ -136,11 +143,13 @@ class EdgeGuardMiddleware:
         if content_type == b"application/json" or content_type.endswith(b"+json"):
             bad += _body_controls(body)
         if bad:
-            await self._refuse_controls(scope, send, bad)
+            await self._refuse_controls(scope, send, bad, body)
             return
         await self.app(scope, _replay(body, receive), send)
 
-    async def _refuse_controls(self, scope: Scope, send: Send, locs: list[list[str | int]]) -> None:
+    async def _refuse_controls(
+        self, scope: Scope, send: Send, locs: list[list[str | int]], body: bytes
+    ) -> None:
         # The token and the route's roles come first, as for any other invalid request.
         preflight = getattr(self.fastapi_app.state, "auth_preflight", None)
         route = self.routes.lookup(scope.get("path", ""), scope.get("method", "GET"))
@@ -152,9 +161,62 @@ class EdgeGuardMiddleware:
                     scope, _empty_receive, send
                 )
                 return
+        principal = scope.get("state", {}).get("principal")
+        if isinstance(principal, Principal):
+            await self._record_refusal(scope, principal, route, locs, body)
         errors = [ProblemFieldError(loc=loc, msg="control characters are not allowed") for loc in locs]
         problem = ValidationProblem("Text may not contain control characters.", errors=errors)
         await problem_response(problem.to_problem(_request_id(scope)))(scope, _empty_receive, send)
+
+    async def _record_refusal(
+        self, scope: Scope, principal: Principal, route: Any, locs: list[list[str | int]], body: bytes
+    ) -> None:
+        """R7 and issue 16: a refused attempt is on the ledger with why, whatever refused it;
+        one refused for control characters names its purpose when it stated an authorized or
+        prohibited one (a NUL must not hide a prohibited purpose). Best effort: the answer is
+        422 either way."""
+        clients = getattr(self.fastapi_app.state, "clients", None)
+        if clients is None:
+            return
+        stated = _stated_purpose(scope, body)
+        try:
+            await clients.audit.record(
+                audit_event(
+                    principal,
+                    Action.POLICY_REFUSED,
+                    source=str(getattr(self.fastapi_app.state, "service_name", "service")),
+                    outcome=Outcome.REFUSED,
+                    outcome_reason="control-characters",
+                    purpose=stated,
+                    data={
+                        "route": str(getattr(route, "path", "")),
+                        "method": str(scope.get("method", "")),
+                        "fields": [".".join(str(p) for p in loc) for loc in locs][:20],
+                    },
+                )
+            )
+        except ProblemError as exc:
+            _log.warning("refusal_not_recorded", reason="control-characters", error=type(exc).__name__)
+
+
+def _stated_purpose(scope: Scope, body: bytes) -> Purpose | None:
+    candidates: list[object] = []
+    try:
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        candidates.append(parsed.get("purpose"))
+        if isinstance(parsed.get("search"), dict):
+            candidates.append(parsed["search"].get("purpose"))
+    for part in scope.get("query_string", b"").split(b"&"):
+        name, _, value = part.partition(b"=")
+        if name == b"purpose":
+            candidates.append(unquote_to_bytes(value).decode("utf-8", "replace"))
+    for value in candidates:
+        if isinstance(value, str) and value in Purpose.__members__.values():
+            return Purpose(value)
+    return None
 
 
 _TITLES = {413: "Payload too large", 431: "Request headers too large"}
