@@ -6,6 +6,7 @@ keeps its warning and a random key per process."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from alpr_audit.settings import DEMO_AGENCY, Settings
 from alpr_common._settings import SettingsError
 from alpr_devstack.testing import Infra, serve
 
-PRODUCTION = {
+PRODUCTION: dict[str, Any] = {
     "alpr_env": "production",
     "database_url": "postgresql://alpr@db.agency.example/alpr",
     "oidc_issuer": "https://sso.agency.example/realms/alpr",
