@@ -246,7 +246,11 @@ class TestFanOut:
             read_ids.append(resp.json()["id"])
         await asyncio.sleep(1.0)
         assert stack.search.stored == {}
-        pending = await _sql(stack, "SELECT count(*) FROM ingest.outbox WHERE delivered_at IS NULL")
+        pending = await _sql(
+            stack,
+            "SELECT count(*) FROM ingest.outbox_messages "
+            "WHERE topic IN ('search', 'hotlist') AND delivered_at IS NULL",
+        )
         assert pending[0][0] == 10
         metrics = (await stack.client.get("/metrics")).text
         assert 'alpr_ingest_outbox_pending{destination="search"} 5.0' in metrics

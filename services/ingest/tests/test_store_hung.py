@@ -95,7 +95,7 @@ async def _counts(database_url: str) -> tuple[int, int]:
     conn = await asyncpg.connect(database_url)
     try:
         frames = await conn.fetchval("SELECT count(*) FROM ingest.frames")
-        outbox = await conn.fetchval("SELECT count(*) FROM ingest.outbox")
+        outbox = await conn.fetchval("SELECT count(*) FROM ingest.outbox_messages")
     finally:
         await conn.close()
     return frames, outbox

@@ -17,7 +17,7 @@ from . import __doc__ as SERVICE_DOC
 from .cameras.endpoints import router as cameras_router
 from .context import IngestContext
 from .frames.endpoints import router as frames_router
-from .outbox import dispatcher
+from .outbox import fanout
 from .reads.endpoints import router as reads_router
 from .settings import Settings
 from .stats import QueueMetrics
@@ -76,21 +76,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.ledger,
         )
         metrics = QueueMetrics(app.state.metrics.registry)
+        reads_out = fanout.dispatcher(
+            app.state.engine, app.state.clients, settings, app.state.metrics.registry
+        )
         tasks = [
-            asyncio.create_task(
-                dispatcher.run(
-                    app.state.engine,
-                    app.state.clients,
-                    settings.outbox_batch,
-                    settings.outbox_poll_seconds,
-                    settings.outbox_max_backoff_seconds,
-                )
-            ),
+            asyncio.create_task(reads_out.run()),
             asyncio.create_task(metrics.run(app.state.engine, settings.metrics_refresh_seconds)),
         ]
         try:
             yield
         finally:
+            await reads_out.stop()  # sends in flight finish and are recorded
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -26,7 +26,7 @@ from alpr_common import (
 
 from .cameras import repository as cameras
 from .frames import repository as frames_repo
-from .outbox.dispatcher import pending
+from .frames.repository import pending
 from .tables import frames
 
 router = APIRouter(tags=["stats"])

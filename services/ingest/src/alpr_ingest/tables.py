@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
     Float,
     ForeignKey,
-    Identity,
     Integer,
     String,
     Table,
@@ -93,19 +91,6 @@ reads = Table(
     UniqueConstraint("camera_id", "dedup_key", name="uq_reads_camera_id"),
 )
 
-outbox = Table(
-    "outbox",
-    metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("read_id", Uuid, nullable=False),
-    Column("destination", String(16), nullable=False),
-    Column("payload", JSONB, nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True)),
-    Column("last_error", Text),
-)
-
-# Ledger events of this service's changes, written in the change's transaction (issue 16).
+# Messages written in the transaction that makes them and sent by the outbox engine (issue 16):
+# reads to search and hotlist, and the ledger events of this service's changes.
 outbox_messages = outbox_table(metadata, "outbox_messages")

@@ -6,11 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from ..tables import frames, outbox, reads
+from alpr_common import DetectionRecord, MatchRead, enqueue
+
+from ..outbox import fanout
+from ..tables import frames, outbox_messages, reads
 
 
 async def by_sha(session: AsyncSession, camera_id: uuid.UUID, sha256: str) -> RowMapping | None:
@@ -136,10 +139,17 @@ async def read_by_dedup(session: AsyncSession, camera_id: uuid.UUID, dedup_key: 
     return value if isinstance(value, uuid.UUID) else None
 
 
-async def insert_read(session: AsyncSession, row: dict[str, Any], outbox_rows: list[dict[str, Any]]) -> None:
-    """The read and its outbox rows, in the caller's transaction (they commit together)."""
+async def insert_read(
+    session: AsyncSession, row: dict[str, Any], detection: DetectionRecord, match: MatchRead
+) -> None:
+    """The read and its messages to search and hotlist, in the caller's transaction (they
+    commit together)."""
     await session.execute(insert(reads).values(row))
-    await session.execute(insert(outbox), outbox_rows)
+    read_id = row["id"]
+    await enqueue(
+        session, outbox_messages, fanout.SEARCH, detection, fanout.message_id(read_id, fanout.SEARCH)
+    )
+    await enqueue(session, outbox_messages, fanout.HOTLIST, match, fanout.message_id(read_id, fanout.HOTLIST))
 
 
 async def purge_candidates(
@@ -172,7 +182,15 @@ async def purge_candidates(
 
 async def delete_rows(session: AsyncSession, frame_ids: list[uuid.UUID], read_ids: list[uuid.UUID]) -> None:
     if read_ids:
-        await session.execute(delete(outbox).where(outbox.c.read_id.in_(read_ids)))
+        # Their messages not yet sent go too: a purged read is not delivered afterwards.
+        await session.execute(
+            delete(outbox_messages).where(
+                outbox_messages.c.message_id.in_(
+                    [fanout.message_id(r, t) for r in read_ids for t in fanout.TOPICS]
+                ),
+                outbox_messages.c.delivered_at.is_(None),
+            )
+        )
         await session.execute(delete(reads).where(reads.c.id.in_(read_ids)))
     if frame_ids:
         await session.execute(
@@ -196,3 +214,20 @@ async def counts(session: AsyncSession, agency: str | None) -> dict[str, int]:
         "frames_failed": int(failed or 0),
         "reads": int(read_count or 0),
     }
+
+
+async def pending(conn: AsyncConnection) -> dict[str, tuple[int, float]]:
+    """Per consumer: reads not yet acknowledged and the age in seconds of the oldest."""
+    waiting = and_(outbox_messages.c.delivered_at.is_(None), outbox_messages.c.dead_at.is_(None))
+    rows = (
+        await conn.execute(
+            select(
+                outbox_messages.c.topic,
+                func.count(),
+                func.coalesce(func.extract("epoch", func.now() - func.min(outbox_messages.c.created_at)), 0),
+            )
+            .where(waiting, outbox_messages.c.topic.in_(fanout.TOPICS))
+            .group_by(outbox_messages.c.topic)
+        )
+    ).all()
+    return {r[0]: (int(r[1]), float(r[2])) for r in rows}

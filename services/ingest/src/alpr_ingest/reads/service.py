@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -16,8 +16,6 @@ from alpr_common import Box, DetectionRecord, MatchRead, normalize_plate, on_rol
 from ..context import IngestContext
 from ..frames import repository
 from ..storage import crop_key, now
-
-DESTINATIONS = ("search", "hotlist")
 
 
 @dataclass
@@ -100,16 +98,5 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
         crop_key=key,
         model_version=new.model_version,
     )
-    payloads = {"search": detection.model_dump(mode="json"), "hotlist": match.model_dump(mode="json")}
-    outbox_rows = [
-        {
-            "read_id": read_id,
-            "destination": d,
-            "payload": payloads[d],
-            "next_attempt_at": stamp - timedelta(seconds=1),
-            "created_at": stamp,
-        }
-        for d in DESTINATIONS
-    ]
-    await repository.insert_read(session, row, outbox_rows)
+    await repository.insert_read(session, row, detection, match)
     return read_id
