@@ -39,8 +39,12 @@ from ._problems import ProblemError
 from ._service_clients import AuditClient
 
 LEDGER_TOPIC = "ledger"
-# Events a change could not send at once are retried soon: the ledger should lag by seconds.
-DEFAULT_SETTINGS = OutboxSettings(poll_s=0.2, backoff_base_s=0.5, backoff_cap_s=60.0, send_timeout_s=20.0)
+# Events a change could not send at once are retried soon (the ledger should lag by seconds)
+# and for as long as audit is down: only an event the ledger refuses itself (4xx) is a dead
+# letter, for the operator (`alpr outbox dead`).
+DEFAULT_SETTINGS = OutboxSettings(
+    poll_s=0.2, backoff_base_s=0.5, backoff_cap_s=60.0, send_timeout_s=20.0, max_attempts=1_000_000
+)
 _log = structlog.get_logger("alpr.ledger_outbox")
 
 
