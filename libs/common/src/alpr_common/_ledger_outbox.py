@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -111,7 +111,7 @@ class LedgerOutbox:
 
     async def _send(
         self, messages: Sequence[OutboxMessage[AuditEventIn]]
-    ) -> Mapping[Any, OutboxOutcome] | None:
+    ) -> Mapping[uuid.UUID, OutboxOutcome] | None:
         try:
             await self.audit.record(*(m.payload for m in messages))
         except ProblemError as exc:
