@@ -52,9 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ledger=app.state.ledger,
         )
         app.state.hotlist = ctx
+        hooks = dispatcher.dispatcher(
+            app.state.engine, ctx.outbound, settings, ctx.presign, app.state.metrics.registry
+        )
         tasks = [
             asyncio.create_task(ctx.feed.run(app.state.engine)),
-            asyncio.create_task(dispatcher.run(app.state.engine, ctx.outbound, settings, ctx.presign)),
+            asyncio.create_task(hooks.run()),
         ]
         if settings.scheduler:
             deps = sync.SyncDeps(
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await hooks.stop()  # sends in flight finish and are recorded
             for task in tasks:
                 task.cancel()
             for task in tasks:

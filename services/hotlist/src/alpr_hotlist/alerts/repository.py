@@ -16,6 +16,7 @@ from alpr_common import LEDGER_TOPIC, driver_of
 
 from ..tables import alert_events, alerts
 from ..vocabulary import AlertState
+from ..webhooks.topic import WEBHOOK_TOPIC
 from .feed import CHANNEL
 
 # Events are numbered under a transaction-level lock held to commit, so sequence order is
@@ -81,6 +82,12 @@ hooks AS (
     JOIN hotlist.webhooks w
       ON w.agency = new.agency AND w.active
          AND (w.hotlist_ids IS NULL OR new.hotlist_id = ANY (w.hotlist_ids))
+    RETURNING id, message_id
+),
+hook_messages AS (
+    INSERT INTO hotlist.outbox_messages (message_id, topic, payload)
+    SELECT CAST(substr(message_id, 5) AS uuid), '{WEBHOOK_TOPIC}', jsonb_build_object('delivery_id', id)
+    FROM hooks
 ),
 ledger AS (
     INSERT INTO hotlist.outbox_messages (message_id, topic, payload)

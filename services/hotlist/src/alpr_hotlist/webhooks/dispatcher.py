@@ -1,27 +1,51 @@
-"""Sends queued webhook deliveries, retrying failures with exponential backoff until the
-receiver answers 2xx or the attempts run out (then `failed`, visible in the delivery log).
-The same `webhook-id` goes with every retry, so receivers can drop duplicates."""
+"""Sends webhook deliveries through the outbox engine (issue 16): each delivery in the log
+(``hotlist.deliveries``, what ``GET /v1/webhooks/{id}/deliveries`` shows) has a message in
+``hotlist.outbox_messages`` written in the same transaction as the alert or its move. The
+engine claims them with a lease and calls the receivers with no transaction or lock held,
+retries failures with exponential backoff, and gives up after ``HOTLIST_WEBHOOK_MAX_ATTEMPTS``
+(the delivery is then `failed`, visible in the log). The same `webhook-id` goes with every
+retry, so receivers can drop duplicates."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 import structlog
+from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alpr_common import OutboundClient, retry_delay, send_signed
+from alpr_common import (
+    OutboundClient,
+    OutboxDispatcher,
+    OutboxHandler,
+    OutboxMessage,
+    OutboxOutcome,
+    OutboxSettings,
+    retry_delay,
+    send_signed,
+)
 
 from ..clock import now
 from ..settings import Settings
+from ..tables import outbox_messages
 from . import repository
+from .topic import WEBHOOK_TOPIC
 
 _log = structlog.get_logger("alpr.hotlist.webhooks")
 Presign = Callable[[str | None], str | None]
+
+
+class DeliveryMessage(BaseModel):
+    """A webhook delivery waiting to be sent: its row in the delivery log."""
+
+    delivery_id: int
 
 
 def body_of(row: RowMapping, presign: Presign) -> str:
@@ -42,42 +66,62 @@ async def _send(
     )
 
 
-async def deliver_once(
-    engine: AsyncEngine, http: OutboundClient, settings: Settings, presign: Presign
-) -> int:
-    """One batch of due deliveries; answers how many were attempted."""
-    async with engine.begin() as conn:
-        rows = await repository.claim_due(conn, 32)
-        if not rows:
-            return 0
+def dispatcher(
+    engine: AsyncEngine,
+    http: OutboundClient,
+    settings: Settings,
+    presign: Presign,
+    registry: CollectorRegistry | None = None,
+) -> OutboxDispatcher:
+    """The engine's dispatcher of webhook deliveries."""
+
+    async def send(messages: Sequence[OutboxMessage[DeliveryMessage]]) -> Mapping[uuid.UUID, OutboxOutcome]:
+        by_delivery = {m.payload.delivery_id: m for m in messages}
+        async with engine.connect() as conn:
+            rows = await repository.with_endpoints(conn, list(by_delivery))
         results = await asyncio.gather(
             *(_send(http, r, presign, settings.webhook_timeout_seconds) for r in rows)
         )
+        outcomes: dict[uuid.UUID, OutboxOutcome] = {
+            m.message_id: OutboxOutcome.failed("the delivery is no longer in the log")
+            for m in messages
+            if m.payload.delivery_id not in {r["id"] for r in rows}
+        }
         stamp = now()
-        for row, (code, error) in zip(rows, results, strict=True):
-            attempts = row["attempts"] + 1
-            if error is None:
-                status, retry = "delivered", None
-            elif attempts >= settings.webhook_max_attempts or not row["active"]:
-                status, retry = "failed", None
-            else:
-                status = "pending"
-                retry = timedelta(seconds=retry_delay(attempts, settings.webhook_max_backoff_seconds))
-            await repository.mark(
-                conn, row["id"], status=status, status_code=code, error=error, retry_in=retry, now=stamp
-            )
-            if error is not None:
-                _log.warning("webhook_delivery_failed", delivery=row["id"], attempts=attempts, error=error)
-        return len(rows)
+        async with engine.begin() as conn:
+            for row, (code, error) in zip(rows, results, strict=True):
+                message = by_delivery[row["id"]]
+                if error is None:
+                    status, retry, outcome = "delivered", None, OutboxOutcome.delivered()
+                elif message.attempt >= settings.webhook_max_attempts or not row["active"]:
+                    status, retry, outcome = "failed", None, OutboxOutcome.failed(error)
+                else:
+                    status, outcome = "pending", OutboxOutcome.retry(error)
+                    retry = timedelta(
+                        seconds=retry_delay(message.attempt, settings.webhook_max_backoff_seconds)
+                    )
+                await repository.mark(
+                    conn, row["id"], status=status, status_code=code, error=error, retry_in=retry, now=stamp
+                )
+                outcomes[message.message_id] = outcome
+                if error is not None:
+                    _log.warning(
+                        "webhook_delivery_failed", delivery=row["id"], attempts=message.attempt, error=error
+                    )
+        return outcomes
 
-
-async def run(engine: AsyncEngine, http: OutboundClient, settings: Settings, presign: Presign) -> None:
-    """Delivers until cancelled; idle polls sleep ``webhook_poll_seconds``."""
-    while True:
-        try:
-            sent = await deliver_once(engine, http, settings, presign)
-        except Exception as exc:  # noqa: BLE001 - the database may be restarting; try again
-            _log.warning("webhook_poll_failed", error=repr(exc))
-            sent = 0
-        if not sent:
-            await asyncio.sleep(settings.webhook_poll_seconds)
+    return OutboxDispatcher(
+        engine,
+        outbox_messages,
+        {WEBHOOK_TOPIC: OutboxHandler(DeliveryMessage, send)},
+        OutboxSettings(
+            batch_size=32,
+            poll_s=settings.webhook_poll_seconds,
+            max_attempts=settings.webhook_max_attempts,
+            backoff_base_s=1.0,
+            backoff_cap_s=settings.webhook_max_backoff_seconds,
+            send_timeout_s=settings.webhook_timeout_seconds + 5.0,
+            lease_s=settings.webhook_timeout_seconds + 60.0,
+        ),
+        registry,
+    )

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ..tables import deliveries, webhooks
+from .topic import WEBHOOK_TOPIC
 
 
 async def create(session: AsyncSession, row: dict[str, Any]) -> None:
@@ -36,15 +37,22 @@ async def deactivate(session: AsyncSession, webhook_id: uuid.UUID) -> None:
 # One delivery per active subscription of each alert's agency (and hotlist, when it names some),
 # in one statement: nothing is sent from here, the dispatcher drains the queue.
 _ENQUEUE = text(
-    """
-    INSERT INTO hotlist.deliveries
-        (message_id, webhook_id, alert_id, event, payload, status, attempts, next_attempt_at, created_at)
-    SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), w.id, a.id, :event, a.payload,
-           'pending', 0, :at, :at
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:agencies AS text[]), CAST(:hotlists AS uuid[]),
-                CAST(:payloads AS jsonb[])) AS a(id, agency, hotlist_id, payload)
-    JOIN hotlist.webhooks w
-      ON w.agency = a.agency AND w.active AND (w.hotlist_ids IS NULL OR a.hotlist_id = ANY (w.hotlist_ids))
+    f"""
+    WITH hooks AS (
+        INSERT INTO hotlist.deliveries
+            (message_id, webhook_id, alert_id, event, payload, status, attempts, next_attempt_at, created_at)
+        SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), w.id, a.id, :event, a.payload,
+               'pending', 0, :at, :at
+        FROM unnest(CAST(:ids AS uuid[]), CAST(:agencies AS text[]), CAST(:hotlists AS uuid[]),
+                    CAST(:payloads AS jsonb[])) AS a(id, agency, hotlist_id, payload)
+        JOIN hotlist.webhooks w
+          ON w.agency = a.agency AND w.active
+             AND (w.hotlist_ids IS NULL OR a.hotlist_id = ANY (w.hotlist_ids))
+        RETURNING id, message_id
+    )
+    INSERT INTO hotlist.outbox_messages (message_id, topic, payload)
+    SELECT CAST(substr(message_id, 5) AS uuid), '{WEBHOOK_TOPIC}', jsonb_build_object('delivery_id', id)
+    FROM hooks
     """
 )
 
@@ -73,15 +81,13 @@ async def log_page(
     return list((await session.execute(q)).mappings().all())
 
 
-async def claim_due(conn: AsyncConnection, limit: int) -> list[RowMapping]:
-    """Due deliveries with their endpoint, locked so replicas never send one twice at once."""
+async def with_endpoints(conn: AsyncConnection, delivery_ids: Sequence[int]) -> list[RowMapping]:
+    """The deliveries the outbox claimed, with their endpoint (read without locks: the outbox's
+    lease keeps replicas from sending one twice at once)."""
     q = (
         select(deliveries, webhooks.c.url, webhooks.c.secret, webhooks.c.active)
         .join(webhooks, webhooks.c.id == deliveries.c.webhook_id)
-        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= func.now())
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-        .limit(limit)
-        .with_for_update(of=deliveries, skip_locked=True)
+        .where(deliveries.c.id.in_(list(delivery_ids)))
     )
     return list((await conn.execute(q)).mappings().all())
 
