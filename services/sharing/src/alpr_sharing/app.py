@@ -30,10 +30,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sharing = SharingContext(settings, app.state.clients, app.state.ledger)
         # Partners' webhooks are URLs given through the API: issue 19's outbound policy.
         outbound = OutboundClient(settings.outbound_policy, timeout=settings.notify_timeout_seconds)
-        task = asyncio.create_task(notifications.run(app.state.engine, outbound, settings))
+        notices = notifications.dispatcher(app.state.engine, outbound, settings, app.state.metrics.registry)
+        task = asyncio.create_task(notices.run())
         try:
             yield
         finally:
+            await notices.stop()  # sends in flight finish and are recorded
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

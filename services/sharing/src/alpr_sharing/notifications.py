@@ -1,6 +1,6 @@
 """Decisions pushed to the partner (signed per the Standard Webhooks scheme, as hotlist's
-webhooks are): queued in the decision's transaction, sent by a dispatcher that retries with
-exponential backoff until the partner answers 2xx or the attempts run out. Only the request's
+webhooks are): queued in the decision's transaction, sent by the outbox engine, which retries
+with exponential backoff until the partner answers 2xx or the attempts run out. Only the request's
 own decision goes out: id, decision, time, note and the release window.
 
 Deliveries go through the outbound-URL policy (issue 19), and the log is the host's own: a host
@@ -12,13 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, Path
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from alpr_common import (
@@ -27,11 +29,17 @@ from alpr_common import (
     Forbidden,
     NotFound,
     OutboundClient,
+    OutboxDispatcher,
+    OutboxHandler,
+    OutboxMessage,
+    OutboxOutcome,
+    OutboxSettings,
     Principal,
     Role,
     TrainingRequired,
     Unauthenticated,
     access,
+    enqueue,
     problem_responses,
     require_roles,
     retry_delay,
@@ -40,21 +48,33 @@ from alpr_common import (
 
 from .clock import now
 from .settings import Settings
-from .tables import agencies, mous, notifications, requests
+from .tables import agencies, mous, notifications, outbox_messages, requests
 
 _log = structlog.get_logger("alpr.sharing.notifications")
 EVENT = "sharing.decided"
 router = APIRouter(tags=["agencies"])
 
 
+TOPIC = "notification"
+
+
+class NotificationMessage(BaseModel):
+    """A notification waiting to be sent: its row in the notification log."""
+
+    notification_id: int
+
+
 async def queue(session: AsyncSession, agency: Any, request_id: uuid.UUID, data: dict[str, Any]) -> None:
-    """Queues the decision for the partner's webhook, if it has one."""
+    """Queues the decision for the partner's webhook, if it has one: its row in the log and its
+    message in the outbox, in the decision's transaction (issue 16)."""
     if not agency["webhook_url"]:
         return
     stamp = now()
-    await session.execute(
-        notifications.insert().values(
-            message_id=f"msg_{uuid.uuid4().hex}",
+    message_id = uuid.uuid4()
+    inserted = await session.execute(
+        notifications.insert()
+        .values(
+            message_id=f"msg_{message_id.hex}",
             agency_ori=agency["ori"],
             request_id=request_id,
             payload={"type": EVENT, "timestamp": stamp.isoformat(), "data": data},
@@ -63,6 +83,11 @@ async def queue(session: AsyncSession, agency: Any, request_id: uuid.UUID, data:
             next_attempt_at=stamp,
             created_at=stamp,
         )
+        .returning(notifications.c.id)
+    )
+    notification_id: int = inserted.scalar_one()
+    await enqueue(
+        session, outbox_messages, TOPIC, NotificationMessage(notification_id=notification_id), message_id
     )
 
 
@@ -75,50 +100,76 @@ async def _send(http: OutboundClient, row: Any, timeout: float) -> tuple[int | N
     )
 
 
-async def deliver_once(engine: AsyncEngine, http: OutboundClient, settings: Settings) -> int:
-    async with engine.begin() as conn:
-        rows = (
-            (
-                await conn.execute(
-                    select(notifications, agencies.c.webhook_url, agencies.c.webhook_secret)
-                    .join(agencies, agencies.c.ori == notifications.c.agency_ori)
-                    .where(notifications.c.status == "pending", notifications.c.next_attempt_at <= func.now())
-                    .order_by(notifications.c.id)
-                    .limit(32)
-                    .with_for_update(of=notifications, skip_locked=True)
+def dispatcher(
+    engine: AsyncEngine, http: OutboundClient, settings: Settings, registry: CollectorRegistry | None = None
+) -> OutboxDispatcher:
+    """The outbox engine's dispatcher of partner notifications: partners' webhooks are called
+    with no transaction or lock held (the old loop kept both open during the call)."""
+
+    async def send(
+        messages: Sequence[OutboxMessage[NotificationMessage]],
+    ) -> Mapping[uuid.UUID, OutboxOutcome]:
+        by_row = {m.payload.notification_id: m for m in messages}
+        async with engine.connect() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        select(notifications, agencies.c.webhook_url, agencies.c.webhook_secret)
+                        .join(agencies, agencies.c.ori == notifications.c.agency_ori)
+                        .where(notifications.c.id.in_(list(by_row)))
+                    )
                 )
+                .mappings()
+                .all()
             )
-            .mappings()
-            .all()
-        )
-        if not rows:
-            return 0
         results = await asyncio.gather(*(_send(http, r, settings.notify_timeout_seconds) for r in rows))
+        found = {r["id"] for r in rows}
+        outcomes: dict[uuid.UUID, OutboxOutcome] = {
+            m.message_id: OutboxOutcome.failed("the notification is no longer in the log")
+            for row_id, m in by_row.items()
+            if row_id not in found
+        }
         stamp = now()
-        for row, (code, error) in zip(rows, results, strict=True):
-            attempts = row["attempts"] + 1
-            values: dict[str, Any] = {"attempts": attempts, "last_status_code": code, "last_error": error}
-            if error is None:
-                values.update(status="delivered", delivered_at=stamp)
-            elif attempts >= settings.notify_max_attempts or not row["webhook_url"]:
-                values.update(status="failed")
-            else:
-                delay = retry_delay(attempts, settings.notify_max_backoff_seconds)
-                values.update(next_attempt_at=stamp + timedelta(seconds=delay))
-                _log.warning("partner_notification_failed", notification=row["id"], error=error)
-            await conn.execute(update(notifications).where(notifications.c.id == row["id"]).values(**values))
-        return len(rows)
+        async with engine.begin() as conn:
+            for row, (code, error) in zip(rows, results, strict=True):
+                message = by_row[row["id"]]
+                values: dict[str, Any] = {
+                    "attempts": message.attempt,
+                    "last_status_code": code,
+                    "last_error": error,
+                }
+                if error is None:
+                    values.update(status="delivered", delivered_at=stamp)
+                    outcome = OutboxOutcome.delivered()
+                elif message.attempt >= settings.notify_max_attempts or not row["webhook_url"]:
+                    values.update(status="failed")
+                    outcome = OutboxOutcome.failed(error)
+                else:
+                    delay = retry_delay(message.attempt, settings.notify_max_backoff_seconds)
+                    values.update(next_attempt_at=stamp + timedelta(seconds=delay))
+                    outcome = OutboxOutcome.retry(error)
+                    _log.warning("partner_notification_failed", notification=row["id"], error=error)
+                await conn.execute(
+                    update(notifications).where(notifications.c.id == row["id"]).values(**values)
+                )
+                outcomes[message.message_id] = outcome
+        return outcomes
 
-
-async def run(engine: AsyncEngine, http: OutboundClient, settings: Settings) -> None:
-    while True:
-        try:
-            sent = await deliver_once(engine, http, settings)
-        except Exception as exc:  # noqa: BLE001 - the database may be restarting; try again
-            _log.warning("partner_notification_poll_failed", error=repr(exc))
-            sent = 0
-        if not sent:
-            await asyncio.sleep(settings.notify_poll_seconds)
+    return OutboxDispatcher(
+        engine,
+        outbox_messages,
+        {TOPIC: OutboxHandler(NotificationMessage, send)},
+        OutboxSettings(
+            batch_size=32,
+            poll_s=settings.notify_poll_seconds,
+            max_attempts=settings.notify_max_attempts,
+            backoff_base_s=1.0,
+            backoff_cap_s=settings.notify_max_backoff_seconds,
+            send_timeout_s=settings.notify_timeout_seconds + 5.0,
+            lease_s=settings.notify_timeout_seconds + 60.0,
+        ),
+        registry,
+    )
 
 
 class NotificationPublic(BaseModel):
