@@ -103,7 +103,7 @@ from ._stats import StatsAgency, stats_agency
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
-from ._webhooks import new_webhook_secret, retry_delay, send_signed, webhook_headers
+from ._webhooks import new_webhook_secret, retry_delay, send_signed, signed_delivery_settings, webhook_headers
 from ._whoami import WhoAmI
 
 __all__ = [
@@ -229,6 +229,7 @@ __all__ = [
     "require_roles",
     "retry_delay",
     "send_signed",
+    "signed_delivery_settings",
     "stats_agency",
     "webhook_headers",
 ]

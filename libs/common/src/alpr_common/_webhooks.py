@@ -13,6 +13,7 @@ import structlog
 from standardwebhooks import Webhook
 
 from ._outbound import OutboundBlocked, OutboundClient
+from ._outbox import OutboxSettings
 
 _log = structlog.get_logger("alpr.webhooks")
 
@@ -55,6 +56,23 @@ async def send_signed(
     if 200 <= resp.status_code < 300:
         return resp.status_code, None
     return resp.status_code, f"the receiver answered {resp.status_code}"
+
+
+def signed_delivery_settings(
+    *, poll_s: float, max_attempts: int, max_backoff_s: float, timeout_s: float
+) -> OutboxSettings:
+    """The outbox settings of signed deliveries to outside receivers (hotlist webhooks, sharing
+    notifications): batches of 32, backoff from 1 s doubling up to ``max_backoff_s``, a send
+    allowed the receiver's timeout plus a margin, and a lease well past it."""
+    return OutboxSettings(
+        batch_size=32,
+        poll_s=poll_s,
+        max_attempts=max_attempts,
+        backoff_base_s=1.0,
+        backoff_cap_s=max_backoff_s,
+        send_timeout_s=timeout_s + 5.0,
+        lease_s=timeout_s + 60.0,
+    )
 
 
 def retry_delay(attempts: int, cap_s: float) -> float:

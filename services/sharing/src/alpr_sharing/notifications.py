@@ -33,7 +33,6 @@ from alpr_common import (
     OutboxHandler,
     OutboxMessage,
     OutboxOutcome,
-    OutboxSettings,
     Principal,
     Role,
     TrainingRequired,
@@ -44,6 +43,7 @@ from alpr_common import (
     require_roles,
     retry_delay,
     send_signed,
+    signed_delivery_settings,
 )
 
 from .clock import now
@@ -159,14 +159,11 @@ def dispatcher(
         engine,
         outbox_messages,
         {TOPIC: OutboxHandler(NotificationMessage, send)},
-        OutboxSettings(
-            batch_size=32,
+        signed_delivery_settings(
             poll_s=settings.notify_poll_seconds,
             max_attempts=settings.notify_max_attempts,
-            backoff_base_s=1.0,
-            backoff_cap_s=settings.notify_max_backoff_seconds,
-            send_timeout_s=settings.notify_timeout_seconds + 5.0,
-            lease_s=settings.notify_timeout_seconds + 60.0,
+            max_backoff_s=settings.notify_max_backoff_seconds,
+            timeout_s=settings.notify_timeout_seconds,
         ),
         registry,
     )

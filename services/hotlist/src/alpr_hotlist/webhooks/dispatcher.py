@@ -27,9 +27,9 @@ from alpr_common import (
     OutboxHandler,
     OutboxMessage,
     OutboxOutcome,
-    OutboxSettings,
     retry_delay,
     send_signed,
+    signed_delivery_settings,
 )
 
 from ..clock import now
@@ -114,14 +114,11 @@ def dispatcher(
         engine,
         outbox_messages,
         {WEBHOOK_TOPIC: OutboxHandler(DeliveryMessage, send)},
-        OutboxSettings(
-            batch_size=32,
+        signed_delivery_settings(
             poll_s=settings.webhook_poll_seconds,
             max_attempts=settings.webhook_max_attempts,
-            backoff_base_s=1.0,
-            backoff_cap_s=settings.webhook_max_backoff_seconds,
-            send_timeout_s=settings.webhook_timeout_seconds + 5.0,
-            lease_s=settings.webhook_timeout_seconds + 60.0,
+            max_backoff_s=settings.webhook_max_backoff_seconds,
+            timeout_s=settings.webhook_timeout_seconds,
         ),
         registry,
     )
