@@ -36,6 +36,7 @@ import asyncio
 import contextlib
 import random
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
@@ -373,6 +374,10 @@ class OutboxDispatcher:
         self._name = table.fullname
         self._stopping = asyncio.Event()
         self._finished: asyncio.Event | None = None
+        # Claims failing in a row (the database down or restarting): logged once when they
+        # start, then once a minute, and once when they stop (issue 20: no log flood).
+        self._claim_failures = 0
+        self._claim_logged_at = 0.0
         for topic in self._handlers:
             self._metrics.set(self._metrics.lag, (self._name, topic), 0.0)
 
@@ -406,16 +411,40 @@ class OutboxDispatcher:
         # Workers start on different topics so one busy topic does not starve the others.
         topics = topics[worker % len(topics) :] + topics[: worker % len(topics)]
         while not self._stopping.is_set():
-            claimed = 0
+            claimed, failed = 0, False
             for topic in topics:
                 if self._stopping.is_set():
                     return
                 try:
                     claimed += await self.deliver_batch(topic)
                 except Exception as exc:  # noqa: BLE001 - the database may be restarting
-                    _log.warning("outbox_claim_failed", outbox=self._name, topic=topic, error=repr(exc))
-            if not claimed:
+                    failed = True
+                    self._claim_failed(topic, exc)
+            if not failed:
+                self._claim_succeeded()
+            if failed:
+                # Backing off while the database is away, up to 5 s between tries.
+                await self._pause(min(self._settings.poll_s * 2 ** min(self._claim_failures, 10), 5.0))
+            elif not claimed:
                 await self._pause(self._settings.poll_s)
+
+    def _claim_failed(self, topic: str, exc: Exception) -> None:
+        self._claim_failures += 1
+        now = time.monotonic()
+        if self._claim_failures == 1 or now - self._claim_logged_at >= 60:
+            self._claim_logged_at = now
+            _log.warning(
+                "outbox_claim_failed",
+                outbox=self._name,
+                topic=topic,
+                error=repr(exc),
+                failures_in_a_row=self._claim_failures,
+            )
+
+    def _claim_succeeded(self) -> None:
+        if self._claim_failures:
+            _log.info("outbox_claim_recovered", outbox=self._name, failures_in_a_row=self._claim_failures)
+            self._claim_failures = 0
 
     async def deliver_batch(self, topic: str) -> int:
         """Claims, sends and records one batch of ``topic``; answers how many rows it claimed."""

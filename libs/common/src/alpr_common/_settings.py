@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AlprEnv = Literal["development", "production"]
@@ -118,6 +118,49 @@ class ServiceSettings(BaseSettings):
     # client-credentials tokens when it calls another service.
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """A PostgreSQL URL that parses, or the process stops at start naming DATABASE_URL
+        (issue 20: not a traceback from the first connection)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+            url.port  # noqa: B018 - a port that is not a number raises here
+        except (ArgumentError, ValueError):
+            raise ValueError("not a database URL (postgresql://user@host:port/database)") from None
+        if url.get_backend_name() not in {"postgresql", "postgres"}:
+            raise ValueError("must be a postgresql:// URL")
+        if not url.database:
+            raise ValueError("names no database (postgresql://user@host:port/database)")
+        return value
+
+    @field_validator(
+        "s3_endpoint",
+        "oidc_issuer",
+        "ingest_url",
+        "recognition_url",
+        "hotlist_url",
+        "search_url",
+        "audit_url",
+        "sharing_url",
+    )
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        """An http(s) URL with a host (and a numeric port where one is given)."""
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - a port that is not a number raises here
+        except ValueError:
+            raise ValueError("not a URL (http(s)://host:port)") from None
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("not a URL (http(s)://host:port)")
+        return value
 
     @property
     def cors_origin_list(self) -> list[str]:

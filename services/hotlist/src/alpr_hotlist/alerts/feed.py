@@ -9,6 +9,7 @@ source of truth (a missed notification delays an event by one keep-alive at most
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import structlog
@@ -34,13 +35,18 @@ class AlertFeed:
         changed.set()
 
     async def run(self, engine: AsyncEngine, check_s: float = 5.0) -> None:
-        """Listens until cancelled, reconnecting after a database restart."""
+        """Listens until cancelled, reconnecting after a database restart (backing off to one try
+        every 10 s; logged when it starts failing, once a minute after, and when it is back)."""
+        failures, logged_at = 0, 0.0
         while True:
             try:
                 async with engine.connect() as conn:
                     driver = await driver_of(conn)
                     await driver.add_listener(CHANNEL, self._notify)
                     try:
+                        if failures:
+                            _log.info("alert_feed_listening_again", failures_in_a_row=failures)
+                            failures = 0
                         self.listening.set()
                         self._notify()  # anything committed while we were not listening
                         while not driver.is_closed():
@@ -52,6 +58,9 @@ class AlertFeed:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database may be restarting; listen again
-                _log.warning("alert_feed_reconnect", error=repr(exc))
+                failures += 1
+                if failures == 1 or time.monotonic() - logged_at >= 60:
+                    logged_at = time.monotonic()
+                    _log.warning("alert_feed_reconnect", error=repr(exc), failures_in_a_row=failures)
             self.listening.clear()
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(min(0.5 * 2 ** min(failures, 5), 10.0))

@@ -1,0 +1,123 @@
+"""A newcomer's first hour (issue 20, item 5): a setting that cannot be used stops the process
+with one line naming it, not a traceback; a database that does not answer is logged once, not
+several times a second; ``alpr --version`` answers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import MetaData
+from typer.testing import CliRunner
+
+from alpr_cli import build
+from alpr_common import OutboxDispatcher, OutboxHandler, OutboxSettings, make_engine, outbox_table
+from alpr_common._settings import SettingsError
+from alpr_search.settings import Settings as SearchSettings
+
+_PREFIXES = ("ALPR_", "DATABASE_", "S3_", "OIDC_", "SEARCH_", "INGEST_")
+
+
+@pytest.fixture
+def environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for key in list(os.environ):
+        if key.startswith(_PREFIXES):
+            monkeypatch.delenv(key)
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("DATABASE_URL", "not a url", "not a database URL"),
+        ("DATABASE_URL", "postgresql://alpr@db:port/alpr", "not a database URL"),
+        ("DATABASE_URL", "mysql://alpr@db/alpr", "must be a postgresql:// URL"),
+        ("DATABASE_URL", "postgresql://alpr@db:5432", "names no database"),
+        ("S3_ENDPOINT", "minio:9000", "not a URL"),
+        ("OIDC_ISSUER", "https://sso:443x/realms/alpr", "not a URL"),
+        ("AUDIT_URL", "ftp://audit", "not a URL"),
+    ],
+)
+def test_a_malformed_setting_is_refused_by_name(
+    environ: pytest.MonkeyPatch, variable: str, value: str, why: str
+) -> None:
+    environ.setenv(variable, value)
+    with pytest.raises(SettingsError) as refused:
+        SearchSettings()
+    message = str(refused.value)
+    assert message.startswith(f"alpr_search: {variable}: {why}"), message
+    assert value not in message  # a URL may hold a password: named, never shown
+
+
+def test_good_urls_are_accepted(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("DATABASE_URL", "postgresql+asyncpg://alpr:pw@db.agency.example:5432/alpr")
+    environ.setenv("S3_ENDPOINT", "https://minio.agency.example:9000")
+    environ.setenv("OIDC_ISSUER", "https://sso.agency.example/realms/alpr")
+    settings = SearchSettings()
+    assert settings.database_url.endswith("/alpr")
+
+
+def test_a_service_with_a_malformed_database_url_exits_naming_it() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_PREFIXES)}
+    env["DATABASE_URL"] = "postgresql://alpr:secret-pw@db:port/alpr"
+    proc = subprocess.run(
+        [sys.executable, "-c", "from alpr_search.app import create_app; create_app()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "alpr_search: DATABASE_URL: not a database URL (postgresql://user@host:port/database)"
+    )
+    assert "Traceback" not in proc.stderr
+    assert "secret-pw" not in proc.stderr
+
+
+def test_alpr_version_names_the_installed_packages() -> None:
+    result = CliRunner().invoke(build(), ["--version"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("alpr ")
+    assert lines[0].split()[1][0].isdigit()
+    assert any(line.strip().startswith("alpr-search ") for line in lines[1:])
+
+
+class _Nothing(BaseModel):
+    n: int = 0
+
+
+async def test_a_database_that_does_not_answer_is_logged_once_not_per_try() -> None:
+    """Claims fail against a port where nothing listens: the dispatcher keeps trying (backing
+    off) but logs the failure once, until it stops failing."""
+
+    async def send(_: object) -> None:
+        return None
+
+    engine = make_engine("postgresql://nobody@127.0.0.1:1/none", application_name="first-hour")
+    dispatcher = OutboxDispatcher(
+        engine,
+        outbox_table(MetaData(schema="nowhere")),
+        {"topic": OutboxHandler(model=_Nothing, send=send)},
+        OutboxSettings(poll_s=0.05),
+    )
+    with structlog.testing.capture_logs() as logs:
+        running = asyncio.create_task(dispatcher.run())
+        deadline = time.monotonic() + 30
+        while dispatcher._claim_failures < 4 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await dispatcher.stop()
+        await running
+    await engine.dispose()
+    assert dispatcher._claim_failures >= 4
+    failed = [entry for entry in logs if entry["event"] == "outbox_claim_failed"]
+    assert len(failed) == 1, failed
+    assert failed[0]["failures_in_a_row"] == 1
