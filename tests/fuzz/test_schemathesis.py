@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 import random
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import hypothesis
@@ -171,3 +173,50 @@ def test_a_detection_search_cannot_file_is_refused(captured_at: str, fuzz_stack:
     assert resp.json()["errors"] == [
         {"loc": ["body", "detections", 0, "captured_at"], "msg": "capture time out of range"}
     ]
+
+
+def test_the_alert_streams_events_are_the_documented_events(fuzz_stack: FuzzStack) -> None:
+    """Issue 18: the alert stream is described for OpenAPI 3.1 (no ``itemSchema``): its
+    ``text/event-stream`` schema is one event's, whose ``data`` is an alert as JSON
+    (``contentSchema``). A real alert, made by a match, replayed by the stream, conforms to it
+    as schemathesis reads the document."""
+    hotlist = fuzz_stack.urls["hotlist"]
+
+    def call(method: str, path: str, roles: tuple[str, ...], body: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {fuzz_stack.token(roles)}"}
+        url = f"{hotlist}{path}"
+        resp = requests.request(method, url, json=body, headers=headers, timeout=REQUEST_TIMEOUT_S)
+        assert resp.status_code in {200, 201, 202}, resp.text
+        answer: dict[str, Any] = resp.json()
+        return answer
+
+    new_list = {"name": "Stream", "kind": "local_bolo", "priority": 1}
+    made = call("POST", "/v1/hotlists", ("alpr_admin",), new_list)
+    plate = "SSE" + str(random.randrange(1000, 9999))
+    entry = call(
+        "POST",
+        f"/v1/hotlists/{made['id']}/entries",
+        ("operator",),
+        {"plate": plate, "state": "CA", "case_number": "2026-001234", "synopsis": "Sought for this test."},
+    )
+    call("POST", f"/v1/hotlists/{made['id']}/entries/{entry['id']}:approve", ("alpr_admin",), {})
+    read = {
+        "read_id": str(uuid.uuid4()),
+        "plate": plate,
+        "region": "CA",
+        "confidence": 0.95,
+        "captured_at": datetime.now(UTC).isoformat(),
+        "camera_id": str(uuid.uuid4()),
+        "agency": "CA0019400",
+    }
+    call("POST", "/v1/matches", ("service",), {"reads": [read]})
+
+    schema = schemathesis.openapi.from_url(f"{hotlist}/openapi.json")
+    operation = schema["/v1/alerts/stream"]["GET"]
+    headers = {"Authorization": f"Bearer {fuzz_stack.token(('operator',))}"}
+    case = operation.Case(query={"hotlist_id": [made["id"]]}, headers={"Last-Event-ID": "0"})
+    response = case.call(base_url=hotlist, headers=headers, timeout=REQUEST_TIMEOUT_S)  # ends after 1 s
+    assert response.status_code == 200, response.text
+    assert "event: alert.created" in response.text, response.text
+    assert plate in response.text
+    case.validate_response(response, checks=[response_schema_conformance], headers=headers)

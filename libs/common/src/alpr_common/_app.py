@@ -16,6 +16,7 @@ from sqlalchemy import Table
 
 from ._auth import preflight
 from ._database import check_database, make_engine, make_sessionmaker
+from ._docs import install_docs
 from ._edge import EdgeGuardMiddleware
 from ._health import ReadinessCheck
 from ._health import router as health_router
@@ -28,6 +29,7 @@ from ._observability import (
     instrument_app,
     instrument_engine,
 )
+from ._openapi import document_contract, operation_id_generator, unavailable_operations
 from ._pagination import cursor_key
 from ._problems import document_problems, install_problem_handlers
 from ._service_clients import ServiceClients
@@ -118,14 +120,20 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=_lifespan,
+        # Issue 18: Swagger UI and ReDoc from installed assets (``install_docs``), operation
+        # ids that name the service.
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id_generator(service),
     )
+    install_docs(app)
     app.state.service_name = service
     app.state.settings = settings
     app.state.readiness = {}
     app.state.metrics = Metrics(service)
     app.state.cursor_key = cursor_key(settings.client_secret.get_secret_value())
     install_problem_handlers(app)
-    _document_problems(app)
+    _document_contract(app, service)
     app.state.auth_preflight = preflight
     app.include_router(health_router)
     app.include_router(whoami_router)
@@ -151,13 +159,17 @@ def create_service_app(
     return app
 
 
-def _document_problems(app: FastAPI) -> None:
-    """/openapi.json describes the error answers as sent: problems (``document_problems``)."""
+def _document_contract(app: FastAPI, service: str) -> None:
+    """/openapi.json describes the error answers as sent, problems (``document_problems``) and
+    503s, with tags naming the service and streams as OpenAPI 3.1 has them
+    (``document_contract``)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(generate())
+            document = document_problems(generate())
+            unavailable = unavailable_operations(app.router.routes)
+            app.openapi_schema = document_contract(document, service, unavailable)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -73,7 +73,28 @@ async def list_alerts(
         200: {
             "description": (
                 "`alert.created` and `alert.transitioned` events; `data` is an alert, `id` the position."
-            )
+            ),
+            # OpenAPI 3.1 has no `itemSchema` (3.2): `schema` describes one event, as 3.1 tools
+            # read it, with its data's JSON schema as `contentSchema` (issue 18).
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "description": "One event; `:` comment lines (keep-alives) are not events.",
+                        "properties": {
+                            "event": {"type": "string", "enum": ["alert.created", "alert.transitioned"]},
+                            "id": {"type": "string", "description": "The position, for `Last-Event-ID`."},
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "contentSchema": {"$ref": "#/components/schemas/AlertPublic"},
+                            },
+                            "retry": {"type": "integer", "minimum": 0},
+                        },
+                        "required": ["event", "id", "data"],
+                    }
+                }
+            },
         },
         **problem_responses(*_errors, ValidationProblem),
     },

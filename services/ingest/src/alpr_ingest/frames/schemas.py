@@ -63,7 +63,9 @@ class ClaimResponse(BaseModel):
     items: list[ClaimedFrame]
 
 
-class Candidate(BaseModel):
+class RecognizedCandidate(BaseModel):
+    """Another reading of a submitted read's plate, with its confidence."""
+
     plate: str = Field(min_length=1, max_length=16)
     confidence: float = Field(ge=0, le=1)
 
@@ -74,7 +76,7 @@ class RecognizedRead(BaseModel):
     region: str = Field("unknown", max_length=8)
     region_confidence: float | None = Field(None, ge=0, le=1)
     box: Box
-    candidates: list[Candidate] = Field(default_factory=list, max_length=10)
+    candidates: list[RecognizedCandidate] = Field(default_factory=list, max_length=10)
     crop: str | None = Field(
         None, description="Base64 JPEG of the plate; cut from the frame by `box` when absent."
     )

@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from alpr_common import Purpose
 
 from ..detections.schemas import DetectionPublic
-from ..searches.schemas import Area
+from ..searches.schemas import Area, required_in_schema
 
 MAX_HELD = 10_000
 
@@ -30,7 +30,9 @@ class HoldSearch(BaseModel):
     camera_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
     area: Area | None = None
 
-    model_config = {"populate_by_name": True}
+    model_config = ConfigDict(
+        populate_by_name=True, json_schema_extra=required_in_schema("purpose", "from", "to")
+    )
 
 
 class HoldCreate(BaseModel):

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from alpr_common import Purpose
 
 from ..detections.schemas import DetectionPublic
+
+
+def required_in_schema(*names: str) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` that documents ``names`` as required and not null (issue 18). The
+    service, not validation, refuses a request without them (422, recorded on the ledger: R5,
+    R7), so the model keeps them optional; the schema still says what a request must carry."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        properties: dict[str, dict[str, Any]] = schema.get("properties", {})
+        for name in names:
+            prop = properties[name]
+            prop.pop("default", None)
+            kept = [branch for branch in prop.pop("anyOf", []) if branch.get("type") != "null"]
+            if len(kept) == 1:
+                prop.update(kept[0])
+            elif kept:
+                prop["anyOf"] = kept
+        required: list[str] = schema.setdefault("required", [])
+        required.extend(name for name in names if name not in required)
+
+    return extra
 
 
 class Area(BaseModel):
@@ -17,7 +40,9 @@ class Area(BaseModel):
     radius_m: float = Field(gt=0, le=100_000)
 
 
-class Vehicle(BaseModel):
+class VehicleCriteria(BaseModel):
+    """What a search asks of the vehicle: make, color, type."""
+
     make: str | None = Field(None, max_length=40)
     color: str | None = Field(None, max_length=20)
     type: str | None = Field(None, max_length=20)
@@ -28,17 +53,27 @@ class SearchRequest(BaseModel):
     (not by validation) so that a search missing them is refused *and recorded* (R5, R7)."""
 
     purpose: Purpose | None = None
-    case_number: str | None = Field(None, max_length=64)
+    case_number: str | None = Field(
+        None,
+        max_length=64,
+        description=(
+            "Matches the agency's `case_number_pattern` (default `^[0-9]{2,4}-[0-9]{3,10}$`); required "
+            "unless the agency's `case_number_required` is off, then a `reason` will do (R5). A "
+            "service caller's is not pattern-checked."
+        ),
+    )
     reason: str | None = Field(None, max_length=2000)
     plate: str | None = Field(
         None, max_length=32, description="Full or partial; `*` any run, `?` one character (R8)."
     )
     state: str | None = Field(None, max_length=8, description="Filters on the detection's region.")
     from_: AwareDatetime | None = Field(None, alias="from")
-    to: AwareDatetime | None = None
+    to: AwareDatetime | None = Field(
+        None, description="After `from`, at most the agency's `max_search_days` (default 90) later."
+    )
     camera_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
     area: Area | None = None
-    vehicle: Vehicle | None = None
+    vehicle: VehicleCriteria | None = None
     agency: str | None = Field(None, max_length=32, description="Service callers only: the host agency.")
     sharing_request_id: uuid.UUID | None = Field(
         None, description="Service callers only: the sharing request."
@@ -46,7 +81,9 @@ class SearchRequest(BaseModel):
     limit: int = Field(50, ge=1, le=500)
     cursor: str | None = Field(None, max_length=512)
 
-    model_config = {"populate_by_name": True}
+    model_config = ConfigDict(
+        populate_by_name=True, json_schema_extra=required_in_schema("purpose", "from", "to")
+    )
 
 
 class SearchResponse(BaseModel):

@@ -1,0 +1,107 @@
+"""What every service's OpenAPI document says beyond FastAPI's defaults (issue 18, item 2):
+operation ids and tags that name the service, the 503 of operations that need the database or
+the ledger, and event streams described in OpenAPI 3.1."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
+
+from ._access import ACCESS_EXTENSION, Access
+from ._database import get_session
+from ._problems import ProblemError, Unavailable, problem_responses
+
+SSE_MEDIA_TYPE = "text/event-stream"
+
+
+def operation_id_generator(service: str) -> Callable[[APIRoute], str]:
+    """FastAPI's ``generate_unique_id_function`` for ``service``: ``{service}-{endpoint}``
+    (``hotlist-approve_entry``), unique across the platform's documents, instead of FastAPI's
+    default built from the path and method (``approve_entry_v1_hotlists__hotlist_id__...``)."""
+
+    def operation_id(route: APIRoute) -> str:
+        return f"{service}-{route.name}"
+
+    return operation_id
+
+
+def service_tag(service: str, tag: str) -> str:
+    """``tag`` named for its service, kebab-case: ``hotlist-alerts``, ``audit-sample-audits``
+    (``hotlist entries`` of hotlist: ``hotlist-entries``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")
+    if slug in {"", service} or slug.startswith(f"{service}-"):
+        return slug or service
+    return f"{service}-{slug}"
+
+
+def unavailable_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """``(path, method)`` of the operations that depend on the database (the request's
+    session or connection, ``DbSession`` and the like): they answer 503 ``unavailable`` while
+    the database is out of reach."""
+    out: set[tuple[str, str]] = set()
+    for ctx in iter_route_contexts(routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute) and _uses_session(route.dependant):
+            out.update((ctx.path or "", method.lower()) for method in ctx.methods or ())
+    return out
+
+
+def _uses_session(dependant: Dependant) -> bool:
+    return any(
+        getattr(dep.call, "__module__", None) == _DATABASE_DEPENDENCIES or _uses_session(dep)
+        for dep in dependant.dependencies
+    )
+
+
+# The module of the database dependencies (``get_session`` and its kin).
+_DATABASE_DEPENDENCIES = get_session.__module__
+
+
+def document_contract(
+    openapi: dict[str, Any], service: str, unavailable: Collection[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """Tags that name the service on every operation (and in the document's ``tags``); an
+    empty ``security`` on public ones; 503 on those in ``unavailable`` and on every view
+    (recorded on the ledger before it answers: no record, no data); 413 on those that take a
+    body; and each event stream as OpenAPI 3.1 tools accept it: FastAPI writes ``itemSchema``
+    (an OpenAPI 3.2 keyword, which 3.1 validators refuse) under ``text/event-stream``; before
+    3.2, tools (schemathesis among them) read that media type's ``schema`` as one event's, so
+    the item schema becomes the ``schema`` unless the route declares its own. Changes
+    ``openapi`` in place and returns it."""
+    tags: dict[str, str] = {}  # the document's tags, declared as linters want them
+    for path, operations in openapi.get("paths", {}).items():
+        for method, operation in operations.items():
+            named = {service_tag(service, t): t for t in operation.get("tags") or [service]}
+            operation["tags"] = list(named)
+            tags.update({name: f"The {service} service: {tag}." for name, tag in named.items()})
+            if operation.get(ACCESS_EXTENSION) == Access.PUBLIC:
+                operation.setdefault("security", [])  # no token, said outright
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            if (path, method) in unavailable or operation.get(ACCESS_EXTENSION) == Access.VIEW:
+                responses.setdefault("503", _unavailable())
+            if operation.get("requestBody"):  # the edge guard's limit on bodies
+                responses.setdefault("413", _too_large())
+            for response in responses.values():
+                stream = response.get("content", {}).get(SSE_MEDIA_TYPE)
+                if stream is not None and "itemSchema" in stream:
+                    item = stream.pop("itemSchema")
+                    stream.setdefault("schema", item)
+    openapi["tags"] = [{"name": name, "description": text} for name, text in sorted(tags.items())]
+    return openapi
+
+
+def _too_large() -> dict[str, Any]:
+    problem = problem_responses(ProblemError)[ProblemError.status]
+    return {**problem, "description": "The request body is over the service's limit."}
+
+
+def _unavailable() -> dict[str, Any]:
+    return {
+        **problem_responses(Unavailable)[Unavailable.status],
+        "description": "A dependency (database, audit ledger) is unavailable; retry after `Retry-After`.",
+    }
