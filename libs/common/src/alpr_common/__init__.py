@@ -22,6 +22,7 @@ from ._audit_events import (
 from ._auth import AUTHENTICATOR_ATTR, AnyPrincipal, authenticate, check_training, require_roles
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
 from ._database import (
+    DbReader,
     DbSession,
     after_commit,
     async_database_url,
@@ -140,6 +141,7 @@ __all__ = [
     "ClientCredentials",
     "Conflict",
     "Cursor",
+    "DbReader",
     "DbSession",
     "DetectionBatch",
     "DetectionRecord",

@@ -98,6 +98,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 _log.warning("after_commit_failed", error=type(exc).__name__)
 
 
+async def get_reader(request: Request) -> AsyncIterator[AsyncConnection]:
+    """A connection with no transaction, for a request that only reads (a search): each
+    statement sees what was committed when it started, and no BEGIN or COMMIT round trip is
+    paid (issue 16: what search adds above its SQL and its audit append)."""
+    engine: AsyncEngine | None = getattr(request.app.state, "engine", None)
+    if engine is None:
+        raise RuntimeError("this service has no database")
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
 Compensation = Callable[[], Awaitable[None]]
 _AFTER_COMMIT = "alpr_after_commit"
 
@@ -123,6 +135,10 @@ def on_rollback(request: Request, undo: Compensation) -> None:
 # default ("request") the commit ran after the response was sent: a 200 for a rolled-back
 # change.
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+# A request that only reads: no unit of work to commit, nothing to roll back.
+DbReader = Annotated[AsyncConnection, Depends(get_reader, scope="function")]
 
 
 async def driver_of(conn: AsyncConnection | AsyncSession) -> Any:

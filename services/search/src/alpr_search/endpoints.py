@@ -13,6 +13,7 @@ from alpr_common import (
     Access,
     Action,
     AuditUnavailable,
+    DbReader,
     DbSession,
     DetectionBatch,
     Forbidden,
@@ -71,11 +72,9 @@ class SearchStats(BaseModel):
     responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem, AuditUnavailable),
     openapi_extra=access(Access.VIEW, Action.SEARCH_EXECUTED, Action.DETECTION_VIEWED),
 )
-async def post_search(
-    ctx: Ctx, session: DbSession, principal: Searcher, body: SearchRequest
-) -> SearchResponse:
+async def post_search(ctx: Ctx, reader: DbReader, principal: Searcher, body: SearchRequest) -> SearchResponse:
     """Searches the agency's detections for a stated purpose and case (R5-R8); audited first."""
-    return await searches.search(ctx, session, principal, body)
+    return await searches.search(ctx, reader, principal, body)
 
 
 @router.get(

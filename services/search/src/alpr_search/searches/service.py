@@ -4,6 +4,7 @@ is returned, and no results leave without their record (fail closed)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import AwareDatetime, Field
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alpr_common import (
     Action,
@@ -161,31 +162,41 @@ async def authorize(
 
 
 async def search(
-    ctx: SearchContext, session: AsyncSession, principal: Principal, body: SearchRequest
+    ctx: SearchContext, conn: AsyncConnection, principal: Principal, body: SearchRequest
 ) -> SearchResponse:
     fields = recorded_fields(body)
     agency = await authorize(ctx, principal, body)
     search_id, after = _position(body)
     continuation = search_id is not None
     search_id = search_id or uuid.uuid4()
-    rows = list((await session.execute(query.build(agency, body, after, body.limit + 1))).mappings().all())
+    rows = list((await conn.execute(query.build(agency, body, after, body.limit + 1))).mappings().all())
     page = rows[: body.limit]
-    items = [public(ctx, row) for row in page]
-    # Recorded before one result leaves; if it cannot be recorded, nothing leaves (503).
-    await ctx.clients.audit.record(
-        audit_event(
-            principal,
-            Action.DETECTION_VIEWED if continuation else Action.SEARCH_EXECUTED,
-            source="search",
-            agency=agency,
-            targets=[str(i.id) for i in items],
-            **{**fields, "data": {**fields["data"], "search_id": str(search_id), "results": len(items)}},
+    # Recorded before one result leaves; if it cannot be recorded, nothing leaves (503). The
+    # append goes out first and the page (presigned image URLs) is made while it is in flight:
+    # what search adds above its SQL and its audit append (issue 16).
+    recording = asyncio.create_task(
+        ctx.clients.audit.record(
+            audit_event(
+                principal,
+                Action.DETECTION_VIEWED if continuation else Action.SEARCH_EXECUTED,
+                source="search",
+                agency=agency,
+                targets=[str(row["id"]) for row in page],
+                **{**fields, "data": {**fields["data"], "search_id": str(search_id), "results": len(page)}},
+            )
         )
     )
-    next_cursor = None
-    if len(rows) > body.limit and page:
-        last = page[-1]
-        next_cursor = encode_cursor(
-            SearchPosition(search_id=search_id, at=last["captured_at"], id=last["id"], criteria=_digest(body))
-        )
+    try:
+        await asyncio.sleep(0)  # the append's request starts before the page is made
+        items = [public(ctx, row) for row in page]
+        next_cursor = None
+        if len(rows) > body.limit and page:
+            last = page[-1]
+            next_cursor = encode_cursor(
+                SearchPosition(
+                    search_id=search_id, at=last["captured_at"], id=last["id"], criteria=_digest(body)
+                )
+            )
+    finally:
+        await recording
     return SearchResponse(search_id=search_id, items=items, next_cursor=next_cursor)
