@@ -445,6 +445,13 @@ async def _update_camera(w: World) -> list[Expect]:
     return [Expect(Action.CAMERA_UPDATED, "rc-camera-upd", (w.ids["camera"],))]
 
 
+@recipe("ingest", "POST", "/v1/cameras/{camera_id}/checks")
+async def _check_camera(w: World) -> list[Expect]:
+    path = f"/v1/cameras/{w.ids['camera']}/checks"
+    await w.call("ingest", "POST", path, w.who("rc-camera-check", "operator"), json={"result": "ok"})
+    return [Expect(Action.CAMERA_CHECKED, "rc-camera-check", (w.ids["camera"],))]
+
+
 @recipe("ingest", "GET", "/v1/frames/{frame_id}")
 async def _view_frame(w: World) -> list[Expect]:
     params = {"purpose": "stolen_vehicle", "case_number": w.case}

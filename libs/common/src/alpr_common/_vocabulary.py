@@ -10,6 +10,7 @@ class Action(StrEnum):
 
     CAMERA_CREATED = "camera.created"
     CAMERA_UPDATED = "camera.updated"
+    CAMERA_CHECKED = "camera.checked"  # a shift check of a camera (issue 20)
     FRAME_VIEWED = "frame.viewed"
     FRAME_PURGED = "frame.purged"
     HOTLIST_CREATED = "hotlist.created"

@@ -28,5 +28,9 @@ class Settings(ServiceSettings):
     outbox_poll_seconds: float = Field(0.5, gt=0)
     outbox_max_backoff_seconds: float = Field(60.0, gt=0)
     metrics_refresh_seconds: float = Field(5.0, gt=0)
+    # Camera health (issue 20): a camera is quiet after 4 of its expected intervals without a
+    # frame or read, offline after 24, and never sooner than these.
+    camera_quiet_after_s: float = Field(600.0, gt=0)
+    camera_offline_after_s: float = Field(3600.0, gt=0)
     case_number_required: bool = True
     case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN

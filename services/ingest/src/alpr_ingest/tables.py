@@ -34,7 +34,23 @@ cameras = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Set by an administrator; otherwise learned from the camera's last week (camera health).
+    Column("expected_interval_s", Integer),
     UniqueConstraint("agency", "client_id", name="uq_cameras_agency_client_id"),
+)
+
+# Shift checks of a camera (issue 20; 002, Alameda 462.3(b)4): who looked, when, what they found.
+camera_checks = Table(
+    "camera_checks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("camera_id", Uuid, ForeignKey("ingest.cameras.id"), nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("note", Text),
+    Column("checked_by", String(256), nullable=False),
+    Column("checked_by_name", String(256), nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
 )
 
 frames = Table(

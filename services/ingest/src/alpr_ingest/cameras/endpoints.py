@@ -13,6 +13,7 @@ from alpr_common import (
     AuditUnavailable,
     Conflict,
     Cursor,
+    DbReader,
     DbSession,
     Forbidden,
     Limit,
@@ -30,10 +31,19 @@ from alpr_common import (
 
 from ..context import Ctx
 from . import service
-from .schemas import CameraCreate, CameraPublic, CameraUpdate
+from .schemas import (
+    CameraCheckIn,
+    CameraCheckPublic,
+    CameraCreate,
+    CameraHealthList,
+    CameraPublic,
+    CameraUpdate,
+)
 
 router = APIRouter(tags=["cameras"])
 Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+# Who runs the shift check of the equipment (002, Alameda 462.3(b)4).
+Checker = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN, Role.OPERATOR))]
 _errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 
@@ -60,6 +70,32 @@ async def list_cameras(
 ) -> Page[CameraPublic]:
     """The agency's cameras."""
     return await service.list_cameras(session, principal, limit, cursor)
+
+
+@router.get(
+    "/v1/cameras/health",
+    response_model=CameraHealthList,
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
+async def camera_health(ctx: Ctx, reader: DbReader, principal: Checker) -> CameraHealthList:
+    """Each camera of the agency: `ok`, `quiet`, `degraded`, `offline` (or `inactive`), judged
+    against its own rhythm, with its rates, model version, clock skew and last shift check."""
+    return await service.health_table(reader, principal.agency, ctx.settings)
+
+
+@router.post(
+    "/v1/cameras/{camera_id}/checks",
+    response_model=CameraCheckPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.CAMERA_CHECKED),
+)
+async def check_camera(
+    ctx: Ctx, session: DbSession, principal: Checker, camera_id: uuid.UUID, body: CameraCheckIn
+) -> CameraCheckPublic:
+    """Records a shift check of a camera (who, when, what was found); on the ledger."""
+    return await service.record_check(ctx, session, principal, camera_id, body)
 
 
 @router.get(

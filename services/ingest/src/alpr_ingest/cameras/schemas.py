@@ -42,6 +42,13 @@ class CameraUpdate(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     status: CameraStatus | None = None
+    expected_interval_s: int | None = Field(
+        None,
+        ge=1,
+        le=7 * 24 * 3600,
+        description="Seconds the camera may be silent in normal operation (camera health); "
+        "`null` learns it from the camera's last week.",
+    )
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
 
@@ -62,5 +69,68 @@ class CameraPublic(BaseModel):
     latitude: float | None
     longitude: float | None
     status: CameraStatus
+    expected_interval_s: int | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class HealthState(StrEnum):
+    OK = "ok"
+    QUIET = "quiet"
+    DEGRADED = "degraded"
+    OFFLINE = "offline"
+    INACTIVE = "inactive"
+
+
+class CheckResult(StrEnum):
+    OK = "ok"
+    FAULT = "fault"
+
+
+class CameraCheckIn(BaseModel):
+    """A shift check of one camera (002, Alameda 462.3(b)4): what the person found."""
+
+    result: CheckResult
+    note: str | None = Field(None, max_length=1000)
+
+
+class CameraCheckPublic(BaseModel):
+    id: uuid.UUID
+    camera_id: uuid.UUID
+    result: CheckResult
+    note: str | None
+    checked_by: str = Field(description="The checker's name.")
+    checked_at: datetime
+
+
+class CameraHealth(BaseModel):
+    """One camera judged against its own rhythm (see the camera-health section of the README)."""
+
+    camera_id: uuid.UUID
+    name: str
+    kind: CameraKind
+    state: HealthState
+    last_frame_at: datetime | None
+    last_read_at: datetime | None
+    silent_s: float | None = Field(description="Seconds since the last frame or read arrived.")
+    expected_interval_s: float | None = Field(description="Set by an administrator, or learned.")
+    expected_interval_learned: bool
+    frames_per_hour: float = Field(description="Over the last 24 hours.")
+    reads_per_hour: float = Field(description="Over the last 24 hours.")
+    frames_without_read: float | None = Field(
+        description="Share of the last 24 hours' recognised frames with no read."
+    )
+    frames_without_read_norm: float | None = Field(description="The same share over the 6 days before.")
+    model_version: str | None = Field(description="The recognition model of the camera's latest read.")
+    clock_skew_s: float | None = Field(
+        description="Arrival minus capture time, median of the latest 100 frames (or edge reads)."
+    )
+    last_check_at: datetime | None
+    last_check_by: str | None
+    last_check_result: CheckResult | None
+
+
+class CameraHealthList(BaseModel):
+    checked_at: datetime
+    counts: dict[HealthState, int]
+    cameras: list[CameraHealth]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from alpr_common import (
     Action,
@@ -21,9 +21,21 @@ from alpr_common import (
 )
 
 from ..context import IngestContext
+from ..settings import Settings
 from ..storage import now
-from . import repository
-from .schemas import CameraCreate, CameraPublic, CameraUpdate
+from . import health, health_repository, repository
+from .schemas import (
+    CameraCheckIn,
+    CameraCheckPublic,
+    CameraCreate,
+    CameraHealth,
+    CameraHealthList,
+    CameraKind,
+    CameraPublic,
+    CameraUpdate,
+    CheckResult,
+    HealthState,
+)
 
 
 async def create(
@@ -95,3 +107,95 @@ async def update(
             ),
         )
     return await get(session, principal, camera_id)
+
+
+async def health_table(
+    conn: AsyncConnection | AsyncSession, agency: str, settings: Settings
+) -> CameraHealthList:
+    """Every camera of the agency with its state (issue 20: the shift check's table)."""
+    stamp = now()
+    cameras = []
+    for row in await health_repository.activity(conn, agency, stamp):
+        judged = health.judge(
+            health.Activity(
+                active=row.status == "active",
+                expected_interval_s=row.expected_interval_s,
+                last_frame_at=row.last_frame_at,
+                last_read_at=row.last_read_at,
+                frames_day=row.frames_done_day,
+                frames_with_reads_day=row.frames_with_reads_day,
+                reads_day=row.reads_day,
+                frames_week=row.frames_done_week,
+                frames_with_reads_week=row.frames_with_reads_week,
+                reads_week=row.reads_week,
+            ),
+            stamp,
+            quiet_after_s=settings.camera_quiet_after_s,
+            offline_after_s=settings.camera_offline_after_s,
+        )
+        without_read = None if judged.read_share_day is None else 1 - judged.read_share_day
+        norm = None if judged.read_share_norm is None else 1 - judged.read_share_norm
+        cameras.append(
+            CameraHealth(
+                camera_id=row.id,
+                name=row.name,
+                kind=CameraKind(row.kind),
+                state=judged.state,
+                last_frame_at=row.last_frame_at,
+                last_read_at=row.last_read_at,
+                silent_s=judged.silent_s,
+                expected_interval_s=judged.expected_interval_s,
+                expected_interval_learned=judged.learned,
+                frames_per_hour=row.frames_day / 24,
+                reads_per_hour=row.reads_day / 24,
+                frames_without_read=without_read,
+                frames_without_read_norm=norm,
+                model_version=row.model_version,
+                clock_skew_s=row.clock_skew_s,
+                last_check_at=row.last_check_at,
+                last_check_by=row.last_check_by,
+                last_check_result=CheckResult(row.last_check_result) if row.last_check_result else None,
+            )
+        )
+    counts = {state: sum(1 for c in cameras if c.state == state) for state in HealthState}
+    return CameraHealthList(checked_at=stamp, counts=counts, cameras=cameras)
+
+
+async def record_check(
+    ctx: IngestContext, session: AsyncSession, principal: Principal, camera_id: uuid.UUID, body: CameraCheckIn
+) -> CameraCheckPublic:
+    """A shift check (002, Alameda 462.3(b)4): stored, and on the ledger in the same
+    transaction (issue 16)."""
+    await get(session, principal, camera_id)  # the agency's camera, or 404 (R27)
+    check = CameraCheckPublic(
+        id=uuid.uuid4(),
+        camera_id=camera_id,
+        result=body.result,
+        note=body.note,
+        checked_by=principal.name or principal.sub,
+        checked_at=now(),
+    )
+    await health_repository.add_check(
+        session,
+        {
+            "id": check.id,
+            "agency": principal.agency,
+            "camera_id": camera_id,
+            "result": check.result.value,
+            "note": check.note,
+            "checked_by": principal.sub,
+            "checked_by_name": check.checked_by,
+            "checked_at": check.checked_at,
+        },
+    )
+    await ctx.ledger.record(
+        session,
+        audit_event(
+            principal,
+            Action.CAMERA_CHECKED,
+            source="ingest",
+            targets=[str(camera_id)],
+            data={"result": check.result.value, "check_id": str(check.id), "noted": check.note is not None},
+        ),
+    )
+    return check
