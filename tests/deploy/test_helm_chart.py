@@ -290,3 +290,53 @@ def test_production_values_name_the_public_agency(helm: str) -> None:
     config = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "alpr-config")
     assert config["data"]["AUDIT_PUBLIC_AGENCY"] == "CA0010900"
     assert config["data"]["ALPR_ENV"] == "production"
+
+
+def test_rules_and_dashboards_ship_as_their_files(helm: str) -> None:
+    """Issue 20: the PrometheusRule is files/rules/alpr.rules.yaml and each dashboard ConfigMap
+    holds its files/dashboards JSON as it is (what tests/deploy/test_monitoring.py checks);
+    the ServiceMonitor labels every series with its service, as the rules and dashboards expect."""
+    docs = _render(helm, "-f", str(PRODUCTION))
+    rule = next(d for d in docs if d["kind"] == "PrometheusRule")
+    assert rule["spec"] == yaml.safe_load((CHART / "files" / "rules" / "alpr.rules.yaml").read_text())
+    assert rule["metadata"]["labels"]["release"] == "prometheus"
+    boards = {
+        d["metadata"]["name"]: d
+        for d in docs
+        if d["kind"] == "ConfigMap" and "-dashboard-" in d["metadata"]["name"]
+    }
+    assert set(boards) == {"alpr-dashboard-overview", "alpr-dashboard-pipeline", "alpr-dashboard-compliance"}
+    for name, config_map in boards.items():
+        assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+        assert config_map["metadata"]["annotations"] == {"grafana_folder": "ALPR"}
+        ((key, body),) = config_map["data"].items()
+        source = CHART / "files" / "dashboards" / key
+        assert key == f"alpr-{name.removeprefix('alpr-dashboard-')}.json"
+        assert json.loads(body) == json.loads(source.read_text())
+    monitor = next(d for d in docs if d["kind"] == "ServiceMonitor")
+    assert monitor["spec"]["endpoints"][0]["relabelings"] == [
+        {
+            "sourceLabels": ["__meta_kubernetes_service_label_app_kubernetes_io_component"],
+            "targetLabel": "service",
+        }
+    ]
+
+
+def test_rules_and_dashboards_are_off_by_default_and_chosen_one_by_one(helm: str) -> None:
+    default = _render(helm)
+    assert not [d for d in default if d["kind"] in {"PrometheusRule", "ServiceMonitor"}]
+    assert not [d for d in default if "-dashboard-" in d["metadata"]["name"]]
+    one = _render(
+        helm, "--set", "grafanaDashboards.enabled=true", "--set", "grafanaDashboards.include={compliance}"
+    )
+    assert [d["metadata"]["name"] for d in one if "-dashboard-" in d["metadata"]["name"]] == [
+        "alpr-dashboard-compliance"
+    ]
+    unknown = subprocess.run(
+        [helm, "template", "alpr", str(CHART), "--set", "grafanaDashboards.include={billing}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unknown.returncode != 0
+    assert "include" in unknown.stderr

@@ -17,7 +17,7 @@ import asyncpg
 import structlog
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from sqlalchemy.exc import StatementError
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -92,6 +92,10 @@ class Metrics:
     """The Prometheus metrics of one app, in its own registry."""
 
     def __init__(self, service: str) -> None:
+        # No `_created` series (issue 20): a process-wide switch of prometheus_client, thrown
+        # here rather than at import (no side effects at import). Every metric of every service
+        # renders after its app's Metrics exists; the custom collectors never emit them.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "alpr_http_requests_total",
@@ -108,6 +112,15 @@ class Metrics:
         )
         self.in_flight = Gauge(
             "alpr_http_requests_in_flight", "Requests being served.", ["service"], registry=self.registry
+        )
+        # Set by the answers of /readyz (the kubelet's probe): a pod that answers /metrics but not
+        # its readiness (database or object store down) is visible to alert rules, not only to
+        # the Service's endpoints. No sample until the first probe.
+        self.ready = Gauge(
+            "alpr_service_ready",
+            "1 when the last readiness probe (/readyz) answered 200, 0 when it answered otherwise.",
+            ["service"],
+            registry=self.registry,
         )
         self.service = service
 
@@ -227,6 +240,8 @@ class RequestContextMiddleware:
             self.metrics.in_flight.labels(service).dec()
             self.metrics.requests.labels(service, method, route, str(status)).inc()
             self.metrics.latency.labels(service, method, route).observe(elapsed)
+            if route == "/readyz":
+                self.metrics.ready.labels(service).set(1 if status == 200 else 0)
             if scope.get("path") not in _QUIET_PATHS:
                 self.log.info(
                     "request",

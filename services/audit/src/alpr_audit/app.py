@@ -23,6 +23,7 @@ from .ledger.endpoints import router as ledger_router
 from .ledger.writer import LedgerWriter
 from .reports.endpoints import public_router, reports_router
 from .settings import Settings
+from .telemetry import AuditMetrics
 
 _log = structlog.get_logger("alpr.audit")
 
@@ -41,9 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if ephemeral:
             _log.warning("ephemeral_signing_key", hint="set AUDIT_SIGNING_KEY so checkpoints stay verifiable")
-        writer = LedgerWriter(app.state.engine)
+        metrics = AuditMetrics(app.state.metrics.registry, settings.checkpoint_every_minutes)
+        writer = LedgerWriter(app.state.engine, metrics=metrics)
         writer.start()
-        app.state.audit = AuditContext(settings, app.state.engine, writer, key, app.state.clients)
+        app.state.audit = ctx = AuditContext(settings, app.state.engine, writer, key, app.state.clients)
         periodic = asyncio.create_task(
             run_periodic(
                 app.state.engine,
@@ -53,12 +55,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.checkpoint_poll_seconds,
             )
         )
+        watch = asyncio.create_task(
+            metrics.run(app.state.engine, lambda: ctx.trusted_keys, settings.metrics_refresh_seconds)
+        )
         try:
             yield
         finally:
-            periodic.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await periodic
+            for task in (periodic, watch):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await writer.stop()
 
     return create_service_app(

@@ -35,6 +35,8 @@ class Settings(ServiceSettings):
     checkpoint_every_events: int = Field(1000, ge=1)
     checkpoint_every_minutes: float = Field(15.0, gt=0)
     checkpoint_poll_seconds: float = Field(5.0, gt=0)
+    # Gauges (ledger head, last checkpoint) and the verification of new events run this often.
+    metrics_refresh_seconds: float = Field(15.0, gt=0)
     # R20: audit trails are kept at least two years.
     retention_days: int = Field(730, ge=730)
     sample_months: int = Field(6, ge=1, le=24)

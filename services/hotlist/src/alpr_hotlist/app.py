@@ -25,6 +25,7 @@ from .shared import router as shared_router
 from .sources import sync
 from .sources.endpoints import router as sources_router
 from .stats import router as stats_router
+from .telemetry import HotlistMetrics
 from .webhooks import dispatcher
 from .webhooks.endpoints import router as webhooks_router
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         outbound = OutboundClient(settings.outbound_policy, timeout=settings.feed_timeout_seconds)
+        metrics = HotlistMetrics(app.state.metrics.registry)
         ctx = HotlistContext(
             settings=settings,
             store=app.state.object_store,
@@ -50,14 +52,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Alerts closed as misread by an officer (R22), by recognition model version.",
             ),
             ledger=app.state.ledger,
+            metrics=metrics,
         )
         app.state.hotlist = ctx
         hooks = dispatcher.dispatcher(
-            app.state.engine, ctx.outbound, settings, ctx.presign, app.state.metrics.registry
+            app.state.engine, ctx.outbound, settings, ctx.presign, app.state.metrics.registry, metrics
         )
         tasks = [
             asyncio.create_task(ctx.feed.run(app.state.engine)),
             asyncio.create_task(hooks.run()),
+            asyncio.create_task(metrics.run(app.state.engine, settings.metrics_refresh_seconds)),
         ]
         if settings.scheduler:
             deps = sync.SyncDeps(

@@ -15,6 +15,7 @@ from alpr_common import LedgerOutbox, MisreadCounter, OutboundClient, ServiceCli
 
 from .alerts.feed import AlertFeed
 from .settings import Settings
+from .telemetry import HotlistMetrics
 
 
 @dataclass
@@ -29,6 +30,7 @@ class HotlistContext:
     sessions: async_sessionmaker[AsyncSession]
     misreads: MisreadCounter
     ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
+    metrics: HotlistMetrics
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for a crop (computed locally: no call to the store)."""

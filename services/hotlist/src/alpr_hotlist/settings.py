@@ -54,6 +54,8 @@ class Settings(ServiceSettings, OutboundSettings):
     # A stream ends after this long (the client resumes with Last-Event-ID), so no connection
     # pins a replica that is being stopped or rebalanced.
     stream_max_seconds: float = Field(300.0, gt=0)
+    # The gauges read from the database (each source's last sync) are refreshed this often.
+    metrics_refresh_seconds: float = Field(15.0, gt=0)
 
     @property
     def source_secret_env_names(self) -> frozenset[str]:

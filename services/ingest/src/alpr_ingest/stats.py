@@ -54,7 +54,9 @@ async def stats(session: DbSession, agency: StatsAgency) -> IngestStats:
 
 
 class QueueMetrics:
-    """Gauges refreshed from the database: queue depth (drives the recognition HPA) and outbox lag."""
+    """Gauges refreshed from the database: queue depth (drives the recognition HPA), leases that
+    ran out, dead-lettered frames, and outbox lag per consumer (one cheap query each, on the
+    ``(status, created_at)`` index, in the background: a scrape runs no query)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.queue_depth = Gauge(
@@ -72,16 +74,46 @@ class QueueMetrics:
             ["destination"],
             registry=registry,
         )
+        self.queue_oldest = Gauge(
+            "alpr_ingest_queue_oldest_age_seconds",
+            "Age of the oldest frame waiting for recognition (0: none waiting).",
+            registry=registry,
+        )
+        self.leases_expired = Gauge(
+            "alpr_ingest_leases_expired",
+            "Frames whose recognition lease ran out without a result, not yet leased again.",
+            registry=registry,
+        )
+        self.frames_failed = Gauge(
+            "alpr_ingest_frames_failed",
+            "Dead-lettered frames: no result after the last allowed lease (INGEST_MAX_ATTEMPTS).",
+            registry=registry,
+        )
 
     async def refresh(self, engine: AsyncEngine) -> None:
+        waiting_frames = or_(frames.c.status == "queued", frames.c.status == "leased")
         async with engine.connect() as conn:
-            depth = await conn.scalar(
+            depth, oldest = (
+                await conn.execute(
+                    select(
+                        func.count(),
+                        func.coalesce(func.extract("epoch", func.now() - func.min(frames.c.created_at)), 0),
+                    ).where(waiting_frames)
+                )
+            ).one()
+            expired = await conn.scalar(
                 select(func.count())
                 .select_from(frames)
-                .where(or_(frames.c.status == "queued", frames.c.status == "leased"))
+                .where(frames.c.status == "leased", frames.c.lease_expires_at < func.now())
+            )
+            failed = await conn.scalar(
+                select(func.count()).select_from(frames).where(frames.c.status == "failed")
             )
             waiting = await pending(conn)
         self.queue_depth.set(int(depth or 0))
+        self.queue_oldest.set(float(oldest or 0))
+        self.leases_expired.set(int(expired or 0))
+        self.frames_failed.set(int(failed or 0))
         for destination in ("search", "hotlist"):
             count, lag = waiting.get(destination, (0, 0.0))
             self.outbox_pending.labels(destination).set(count)

@@ -16,6 +16,7 @@ from .context import SearchContext
 from .endpoints import router
 from .holds.endpoints import router as holds_router
 from .settings import Settings
+from .telemetry import SearchMetrics
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Detections corrected as misread (R19, R22), by recognition model version.",
             ),
             app.state.ledger,
+            SearchMetrics(app.state.metrics.registry),
         )
         yield
 

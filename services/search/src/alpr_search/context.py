@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 
@@ -12,6 +12,7 @@ from minio import Minio
 from alpr_common import LedgerOutbox, MisreadCounter, ServiceClients
 
 from .settings import Settings
+from .telemetry import SearchMetrics
 
 
 @dataclass
@@ -21,6 +22,7 @@ class SearchContext:
     clients: ServiceClients
     corrections: MisreadCounter
     ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
+    metrics: SearchMetrics = field(default_factory=SearchMetrics)
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for an object (computed locally: no call to the store)."""

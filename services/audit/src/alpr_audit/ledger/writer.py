@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import asyncpg
 import structlog
@@ -17,6 +19,9 @@ from alpr_common import AuditEventIn, AuditReceipt, Principal
 
 from . import repository
 from .canonical import canonical_event, chain_hash, utc_text
+
+if TYPE_CHECKING:
+    from ..telemetry import AuditMetrics
 
 _log = structlog.get_logger("alpr.audit.writer")
 
@@ -116,9 +121,12 @@ async def _append(
 class LedgerWriter:
     """One task per process that drains the queue of pending appends into transactions."""
 
-    def __init__(self, engine: AsyncEngine, max_events: int = 5000) -> None:
+    def __init__(
+        self, engine: AsyncEngine, max_events: int = 5000, metrics: AuditMetrics | None = None
+    ) -> None:
         self.engine = engine
         self.max_events = max_events
+        self.metrics = metrics
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -151,14 +159,20 @@ class LedgerWriter:
                 nxt = self._queue.get_nowait()
                 group.append(nxt)
                 count += len(nxt.events)
+            began = time.perf_counter()
             try:
                 results = await append_now(self.engine, [(p.events, p.submitted_by) for p in group])
             except Exception as exc:  # noqa: BLE001 - every waiter gets the failure
                 _log.error("ledger_append_failed", events=count, error=repr(exc))
+                if self.metrics is not None:
+                    self.metrics.append_failures.inc()
                 for pending in group:
                     if not pending.done.done():
                         pending.done.set_exception(exc)
                 continue
+            if self.metrics is not None:
+                self.metrics.append_seconds.observe(time.perf_counter() - began)
+                self.metrics.appended.inc(count)
             for pending, receipts in zip(group, results, strict=True):
                 if not pending.done.done():
                     pending.done.set_result(receipts)

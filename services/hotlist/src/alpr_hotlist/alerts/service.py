@@ -4,8 +4,9 @@ agency (each move audited with who, when and a note), listed, and replayed to st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -204,6 +205,19 @@ async def transition(
 async def stream(
     ctx: HotlistContext, principal: Principal, hotlist_ids: Sequence[uuid.UUID], last_event_id: int | None
 ) -> AsyncIterator[ServerSentEvent]:
+    """``_events``, counted as an open stream (alpr_hotlist_alert_streams) until it ends."""
+    ctx.metrics.streams.inc()
+    try:
+        async with contextlib.aclosing(_events(ctx, principal, hotlist_ids, last_event_id)) as events:
+            async for event in events:
+                yield event
+    finally:
+        ctx.metrics.streams.dec()
+
+
+async def _events(
+    ctx: HotlistContext, principal: Principal, hotlist_ids: Sequence[uuid.UUID], last_event_id: int | None
+) -> AsyncGenerator[ServerSentEvent, None]:
     """The agency's alert events from ``last_event_id`` on (or from now), then live.
 
     The wake-up event is taken before each read, so an alert committed between the read and the

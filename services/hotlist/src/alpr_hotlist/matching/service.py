@@ -89,5 +89,9 @@ async def match_batch(
     found = await find(session, batch.reads, ctx.settings.freshness_hours)
     stamp = now()
     rows = [alert_row(batch.reads[i], plate, hit, stamp) for i, plate, hit in found]
-    await alerts.create_many(ctx, session, principal, rows)
+    made = await alerts.create_many(ctx, session, principal, rows)
+    ctx.metrics.reads_checked.inc(len(batch.reads))
+    for row in rows:
+        ctx.metrics.matches.labels(row["grade"]).inc()
+    ctx.metrics.alerts_made([row["grade"] for row in rows], made)
     return Accepted(accepted=len(batch.reads))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
@@ -35,6 +36,7 @@ from alpr_common import (
 from ..clock import now
 from ..settings import Settings
 from ..tables import outbox_messages
+from ..telemetry import HotlistMetrics
 from . import repository
 from .topic import WEBHOOK_TOPIC
 
@@ -56,14 +58,19 @@ def body_of(row: RowMapping, presign: Presign) -> str:
 
 
 async def _send(
-    http: OutboundClient, row: RowMapping, presign: Presign, timeout: float
+    http: OutboundClient, row: RowMapping, presign: Presign, timeout: float, metrics: HotlistMetrics | None
 ) -> tuple[int | None, str | None]:
     """(status code, error); error is None on a 2xx answer."""
     if not row["active"]:
         return None, "the webhook was deactivated"
-    return await send_signed(
-        http, row["url"], row["secret"], row["message_id"], body_of(row, presign), timeout
-    )
+    began = time.perf_counter()
+    try:
+        return await send_signed(
+            http, row["url"], row["secret"], row["message_id"], body_of(row, presign), timeout
+        )
+    finally:
+        if metrics is not None:
+            metrics.delivery_seconds.observe(time.perf_counter() - began)
 
 
 def dispatcher(
@@ -72,6 +79,7 @@ def dispatcher(
     settings: Settings,
     presign: Presign,
     registry: CollectorRegistry | None = None,
+    metrics: HotlistMetrics | None = None,
 ) -> OutboxDispatcher:
     """The engine's dispatcher of webhook deliveries."""
 
@@ -80,7 +88,7 @@ def dispatcher(
         async with engine.connect() as conn:
             rows = await repository.with_endpoints(conn, list(by_delivery))
         results = await asyncio.gather(
-            *(_send(http, r, presign, settings.webhook_timeout_seconds) for r in rows)
+            *(_send(http, r, presign, settings.webhook_timeout_seconds, metrics) for r in rows)
         )
         outcomes: dict[uuid.UUID, OutboxOutcome] = {
             m.message_id: OutboxOutcome.failed("the delivery is no longer in the log")
@@ -104,6 +112,8 @@ def dispatcher(
                     conn, row["id"], status=status, status_code=code, error=error, retry_in=retry, now=stamp
                 )
                 outcomes[message.message_id] = outcome
+                if metrics is not None:
+                    metrics.deliveries.labels("retry" if status == "pending" else status).inc()
                 if error is not None:
                     _log.warning(
                         "webhook_delivery_failed", delivery=row["id"], attempts=message.attempt, error=error

@@ -145,6 +145,7 @@ async def authorize(
         agency = _check(ctx, principal, body)
         _position(body)
     except ProblemError as refused:
+        ctx.metrics.searched(str(body.purpose) if body.purpose else None, refused.slug)
         fields = recorded_fields(body)
         await ctx.clients.audit.record(
             audit_event(
@@ -158,6 +159,7 @@ async def authorize(
             )
         )
         raise
+    ctx.metrics.searched(str(body.purpose) if body.purpose else None)
     return agency
 
 

@@ -1,0 +1,124 @@
+"""Prometheus metrics of audit: append latency, the ledger's head, the last signed checkpoint
+against its schedule, and a verification of the chain as it grows (R20, R30), refreshed in the
+background (a scrape runs no query)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .ledger.verification import verify_ledger
+from .tables import checkpoints, ledger
+
+_log = structlog.get_logger("alpr.audit.metrics")
+
+
+class AuditMetrics:
+    def __init__(
+        self, registry: CollectorRegistry | None = None, checkpoint_every_minutes: float = 15.0
+    ) -> None:
+        registry = registry or CollectorRegistry()
+        self.append_seconds = Histogram(
+            "alpr_audit_append_duration_seconds",
+            "Time of one ledger append transaction (a group of submissions).",
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.appended = Counter(
+            "alpr_audit_events_appended_total", "Events appended to the ledger.", registry=registry
+        )
+        self.append_failures = Counter(
+            "alpr_audit_append_failures_total",
+            "Append transactions that failed (their submitters got an error).",
+            registry=registry,
+        )
+        self.head = Gauge(
+            "alpr_audit_ledger_head_sequence",
+            "Sequence number of the newest ledger event.",
+            registry=registry,
+        )
+        self.checkpoint_sequence = Gauge(
+            "alpr_audit_checkpoint_last_sequence",
+            "Sequence the newest signed checkpoint covers.",
+            registry=registry,
+        )
+        self.checkpoint_at = Gauge(
+            "alpr_audit_checkpoint_last_timestamp_seconds",
+            "When the newest signed checkpoint was made (0: none yet).",
+            registry=registry,
+        )
+        self.checkpoint_interval = Gauge(
+            "alpr_audit_checkpoint_interval_seconds",
+            "The checkpoint schedule: a checkpoint at least this often while events arrive.",
+            registry=registry,
+        )
+        self.checkpoint_interval.set(checkpoint_every_minutes * 60)
+        self.verify_ok = Gauge(
+            "alpr_audit_ledger_verify_ok",
+            "1 while the chain verified so far holds (hashes, signed checkpoints); 0 once it breaks.",
+            registry=registry,
+        )
+        self.verified = Gauge(
+            "alpr_audit_ledger_verified_sequence", "Last sequence the background verification checked.",
+            registry=registry,
+        )  # fmt: skip
+        self.verify_at = Gauge(
+            "alpr_audit_ledger_verify_last_timestamp_seconds",
+            "When the background verification last ran to the head.",
+            registry=registry,
+        )
+        self._verified_to: int | None = None
+
+    async def refresh(self, engine: AsyncEngine, trusted_keys: frozenset[str]) -> None:
+        async with engine.connect() as conn:
+            head = await conn.scalar(select(func.max(ledger.c.sequence)))
+            last = (
+                await conn.execute(
+                    select(checkpoints.c.sequence, checkpoints.c.created_at)
+                    .order_by(checkpoints.c.sequence.desc())
+                    .limit(1)
+                )
+            ).first()
+        self.head.set(head or 0)
+        if last is not None:
+            self.checkpoint_sequence.set(last.sequence)
+            self.checkpoint_at.set(last.created_at.timestamp())
+        # Verified incrementally: from the newest checkpoint at start (its signature included),
+        # then only what was appended since. A whole-ledger check is `alpr audit verify`.
+        if self._verified_to is None:
+            self._verified_to = max((last.sequence if last is not None else 1) - 1, 0)
+            self.verify_ok.set(1)
+        if head is not None and head > self._verified_to:
+            async with engine.connect() as conn:
+                result = await verify_ledger(conn, trusted_keys, self._verified_to + 1, head)
+            if result.ok:
+                self._verified_to = head
+                self.verify_ok.set(1)
+            else:
+                _log.error("ledger_verify_failed", first_broken_sequence=result.first_broken_sequence)
+                self.verify_ok.set(0)
+            self.verified.set(self._verified_to)
+        self.verify_at.set(time.time())
+
+    async def run(
+        self, engine: AsyncEngine, trusted_keys: Callable[[], frozenset[str]], every_s: float
+    ) -> None:
+        while True:
+            try:
+                await self.refresh(engine, trusted_keys())
+            except Exception as exc:  # noqa: BLE001 - metrics must not stop the service
+                if _cancelling():  # a query cut short by shutdown fails otherwise than cancelled
+                    raise asyncio.CancelledError from exc
+                _log.warning("metrics_refresh_failed", error=repr(exc))
+            await asyncio.sleep(every_s)
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
