@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         tasks = [
             asyncio.create_task(reads_out.run()),
-            asyncio.create_task(metrics.run(app.state.engine, settings.metrics_refresh_seconds)),
+            asyncio.create_task(metrics.run(app.state.engine, settings)),
         ]
         try:
             yield

@@ -4,6 +4,7 @@ and the queue metrics the recognition autoscaler reads."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import structlog
 from fastapi import APIRouter
@@ -25,8 +26,10 @@ from alpr_common import (
 )
 
 from .cameras import repository as cameras
+from .cameras.service import health_table
 from .frames import repository as frames_repo
 from .frames.repository import pending
+from .settings import Settings
 from .tables import frames
 
 router = APIRouter(tags=["stats"])
@@ -89,6 +92,22 @@ class QueueMetrics:
             "Dead-lettered frames: no result after the last allowed lease (INGEST_MAX_ATTEMPTS).",
             registry=registry,
         )
+        self.camera_health = Gauge(
+            "alpr_camera_health_cameras",
+            "Cameras by health state (GET /v1/cameras/health), per agency.",
+            ["agency", "state"],
+            registry=registry,
+        )
+        self._failures = 0
+        self._cameras_at = float("-inf")
+
+    async def refresh_cameras(self, engine: AsyncEngine, settings: Settings) -> None:
+        """Camera health counts of every agency (the table's query, per agency)."""
+        async with engine.connect() as conn:
+            for agency in await cameras.agencies(conn):
+                table = await health_table(conn, agency, settings)
+                for state, count in table.counts.items():
+                    self.camera_health.labels(agency, state.value).set(count)
 
     async def refresh(self, engine: AsyncEngine) -> None:
         waiting_frames = or_(frames.c.status == "queued", frames.c.status == "leased")
@@ -119,10 +138,24 @@ class QueueMetrics:
             self.outbox_pending.labels(destination).set(count)
             self.outbox_lag.labels(destination).set(lag)
 
-    async def run(self, engine: AsyncEngine, every_s: float) -> None:
+    async def run(self, engine: AsyncEngine, settings: Settings) -> None:
+        """Refreshes the queue gauges every INGEST_METRICS_REFRESH_SECONDS and the camera
+        health counts every INGEST_CAMERA_HEALTH_REFRESH_SECONDS; a database that does not
+        answer is logged when it starts, once a minute after, and when it is back."""
+        logged_at = 0.0
         while True:
             try:
                 await self.refresh(engine)
+                if time.monotonic() - self._cameras_at >= settings.camera_health_refresh_seconds:
+                    await self.refresh_cameras(engine, settings)
+                    self._cameras_at = time.monotonic()
             except Exception as exc:  # noqa: BLE001 - metrics must not stop the service
-                _log.warning("metrics_refresh_failed", error=repr(exc))
-            await asyncio.sleep(every_s)
+                self._failures += 1
+                if self._failures == 1 or time.monotonic() - logged_at >= 60:
+                    logged_at = time.monotonic()
+                    _log.warning("metrics_refresh_failed", error=repr(exc), failures_in_a_row=self._failures)
+            else:
+                if self._failures:
+                    _log.info("metrics_refresh_recovered", failures_in_a_row=self._failures)
+                self._failures = 0
+            await asyncio.sleep(settings.metrics_refresh_seconds)

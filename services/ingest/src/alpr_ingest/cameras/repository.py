@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ..tables import cameras
 
@@ -48,3 +48,8 @@ async def count(session: AsyncSession, agency: str) -> int:
         .where(cameras.c.agency == agency, cameras.c.status == "active")
     )
     return int(await session.scalar(query) or 0)
+
+
+async def agencies(conn: AsyncConnection | AsyncSession) -> list[str]:
+    """Every agency with a camera (the camera-health gauges count each)."""
+    return list((await conn.execute(select(cameras.c.agency).distinct())).scalars().all())
