@@ -340,3 +340,32 @@ def test_rules_and_dashboards_are_off_by_default_and_chosen_one_by_one(helm: str
     )
     assert unknown.returncode != 0
     assert "include" in unknown.stderr
+
+
+def test_images_can_be_pinned_by_digest(helm: str) -> None:
+    """Issue 20: a digest pins every image (repository@sha256:...); a service with its own
+    repository takes its own digest; a malformed digest is refused by the schema."""
+    chart_digest, gpu_digest = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    rendered = _render(
+        helm,
+        "--set",
+        f"image.digest={chart_digest}",
+        "--set",
+        f"services.recognition.image.digest={gpu_digest}",
+    )
+    images = {where: c["image"] for where, c in _containers(rendered)}
+    assert images
+    for where, image in images.items():
+        expected = gpu_digest if "recognition" in where and "gpu" in image else chart_digest
+        assert image.endswith(f"@{expected}"), (where, image)
+        assert ":" not in image.split("@")[0].rsplit("/", 1)[-1], (where, image)  # no tag beside it
+    plain = {c["image"] for _, c in _containers(_render(helm))}
+    assert all("@" not in image for image in plain)
+    bad = subprocess.run(
+        [helm, "template", "alpr", str(CHART), "--set", "image.digest=latest"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode != 0
+    assert "digest" in bad.stderr

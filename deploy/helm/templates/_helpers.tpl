@@ -45,13 +45,19 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
-{{/* Image of a component: its own repository/tag when set, else the chart's. */}}
+{{/* Image of a component: its own repository/tag/digest when set, else the chart's. A digest
+pins the image (repository@sha256:...) and the tag is then ignored. */}}
 {{- define "alpr.image" -}}
 {{- $svc := index .root.Values.services .component | default dict -}}
 {{- $img := $svc.image | default dict -}}
 {{- $repo := $img.repository | default .root.Values.image.repository -}}
+{{- $digest := $img.digest | default (ternary .root.Values.image.digest "" (empty $img.repository)) -}}
 {{- $tag := $img.tag | default .root.Values.image.tag | default .root.Chart.AppVersion -}}
+{{- if $digest -}}
+{{- printf "%s@%s" $repo $digest -}}
+{{- else -}}
 {{- printf "%s:%s" $repo $tag -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "alpr.databaseSecret" -}}
