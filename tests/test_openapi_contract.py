@@ -3,7 +3,8 @@
 readable and unique across the platform and tags name the service; problems are declared once,
 as ``application/problem+json`` with the ``Problem`` schema; event streams use no 3.2 keyword;
 a schema name means one shape in every document; the rules the server enforces statically are
-in the schemas. And Swagger UI and ReDoc load only assets the service serves itself (item 7)."""
+in the schemas. And Swagger UI and ReDoc load only assets the service serves itself (item 7);
+the document names the issuer's discovery document and Swagger UI signs in with it (item 4)."""
 
 from __future__ import annotations
 
@@ -148,6 +149,24 @@ def test_the_rules_the_server_enforces_statically_are_in_the_schemas(
             assert "default" not in props[field], (name, field)
 
 
+def test_every_document_names_the_issuers_sign_in(documents: dict[str, dict[str, Any]], infra: Infra) -> None:
+    """Item 4: an ``openIdConnect`` scheme at the issuer's discovery document, beside the bearer
+    scheme; an operation that takes a token takes one from either (the same access token)."""
+    for service, doc in documents.items():
+        schemes = doc["components"]["securitySchemes"]
+        assert schemes["HTTPBearer"]["scheme"] == "bearer", service
+        assert schemes["OpenIdConnect"] == {
+            "type": "openIdConnect",
+            "openIdConnectUrl": f"{infra.issuer_url}/.well-known/openid-configuration",
+            "description": schemes["OpenIdConnect"]["description"],
+        }, service
+        for path, method, op in _operations(doc):
+            if op.get("security"):
+                assert op["security"] == [{"HTTPBearer": []}, {"OpenIdConnect": []}], (
+                    f"{service} {method} {path}"
+                )
+
+
 # --- Swagger UI and ReDoc without a CDN (item 7) ---------------------------------------------------
 
 
@@ -188,6 +207,14 @@ async def test_docs_pages_load_only_assets_the_service_serves(service: str, infr
                 asset = await client.get(url)
                 assert asset.status_code == 200, f"{page}: {url}"
         assert (await client.get("/docs/oauth2-redirect")).status_code == 200
+        # Item 4: "Authorize" signs in as the public browser client, code with PKCE.
+        init = re.search(r"ui\.initOAuth\((\{.*?\})\)", (await client.get("/docs")).text, re.S)
+        assert init is not None
+        assert json.loads(init.group(1)) == {
+            "clientId": "alpr-ui",
+            "usePkceWithAuthorizationCodeGrant": True,
+            "scopes": "openid",
+        }
         js = await client.get("/docs/swagger-ui-bundle.js")
         assert "javascript" in js.headers["content-type"]
         assert "SwaggerUIBundle" in js.text

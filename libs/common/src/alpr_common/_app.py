@@ -161,15 +161,16 @@ def create_service_app(
 
 def _document_contract(app: FastAPI, service: str) -> None:
     """/openapi.json describes the error answers as sent, problems (``document_problems``) and
-    503s, with tags naming the service and streams as OpenAPI 3.1 has them
-    (``document_contract``)."""
+    503s, with tags naming the service, streams as OpenAPI 3.1 has them and the issuer's
+    sign-in (``document_contract``)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = document_problems(generate())
             unavailable = unavailable_operations(app.router.routes)
-            app.openapi_schema = document_contract(document, service, unavailable)
+            issuer = app.state.settings.oidc_issuer
+            app.openapi_schema = document_contract(document, service, unavailable, oidc_issuer=issuer)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -19,6 +19,15 @@ REDOC_URL = "/redoc"
 ASSETS_PACKAGE = ("fastapi_offline", "static")
 # Swagger UI's default validator badge calls validator.swagger.io: off.
 _SWAGGER_UI_PARAMETERS: dict[str, Any] = {"validatorUrl": None}
+# "Authorize" signs in through the document's ``openIdConnect`` scheme as the public browser
+# client, authorization code with PKCE (issue 18, item 4); the code comes back to
+# ``{DOCS_URL}/oauth2-redirect``, one of alpr-ui's registered redirect URIs.
+UI_CLIENT_ID = "alpr-ui"
+_SWAGGER_UI_INIT_OAUTH: dict[str, Any] = {
+    "clientId": UI_CLIENT_ID,
+    "usePkceWithAuthorizationCodeGrant": True,
+    "scopes": "openid",
+}
 
 
 def install_docs(app: FastAPI) -> None:
@@ -27,6 +36,8 @@ def install_docs(app: FastAPI) -> None:
     gateway's prefix), and records their URLs on ``app`` as FastAPI's own pages would."""
     openapi_url = app.openapi_url or "/openapi.json"
     oauth2_redirect_url = app.swagger_ui_oauth2_redirect_url or f"{DOCS_URL}/oauth2-redirect"
+    if app.swagger_ui_init_oauth is None:
+        app.swagger_ui_init_oauth = dict(_SWAGGER_UI_INIT_OAUTH)
 
     def _root(request: Request) -> str:
         return str(request.scope.get("root_path", "")).rstrip("/")

@@ -1,6 +1,6 @@
 """What every service's OpenAPI document says beyond FastAPI's defaults (issue 18, item 2):
 operation ids and tags that name the service, the 503 of operations that need the database or
-the ledger, and event streams described in OpenAPI 3.1."""
+the ledger, event streams described in OpenAPI 3.1, and the issuer's sign-in (item 4)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from ._database import get_session
 from ._problems import ProblemError, Unavailable, problem_responses
 
 SSE_MEDIA_TYPE = "text/event-stream"
+# The security scheme naming the issuer's discovery document, beside FastAPI's ``HTTPBearer``:
+# Swagger UI signs in with it (authorization code + PKCE) and generators read the endpoints.
+OIDC_SCHEME = "OpenIdConnect"
+DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 
 def operation_id_generator(service: str) -> Callable[[APIRoute], str]:
@@ -63,7 +67,10 @@ _DATABASE_DEPENDENCIES = get_session.__module__
 
 
 def document_contract(
-    openapi: dict[str, Any], service: str, unavailable: Collection[tuple[str, str]] = ()
+    openapi: dict[str, Any],
+    service: str,
+    unavailable: Collection[tuple[str, str]] = (),
+    oidc_issuer: str | None = None,
 ) -> dict[str, Any]:
     """Tags that name the service on every operation (and in the document's ``tags``); an
     empty ``security`` on public ones; 503 on those in ``unavailable`` and on every view
@@ -71,8 +78,18 @@ def document_contract(
     body; and each event stream as OpenAPI 3.1 tools accept it: FastAPI writes ``itemSchema``
     (an OpenAPI 3.2 keyword, which 3.1 validators refuse) under ``text/event-stream``; before
     3.2, tools (schemathesis among them) read that media type's ``schema`` as one event's, so
-    the item schema becomes the ``schema`` unless the route declares its own. Changes
-    ``openapi`` in place and returns it."""
+    the item schema becomes the ``schema`` unless the route declares its own. With
+    ``oidc_issuer``, an ``openIdConnect`` scheme at its discovery document, which every
+    operation that takes a token accepts as well as the bearer one. Changes ``openapi`` in
+    place and returns it."""
+    if oidc_issuer:
+        schemes = openapi.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes[OIDC_SCHEME] = {
+            "type": "openIdConnect",
+            "openIdConnectUrl": oidc_issuer.rstrip("/") + DISCOVERY_PATH,
+            "description": "Sign in at the platform's OIDC issuer (authorization code with PKCE, "
+            "public client `alpr-ui`); the access token is then sent as a bearer token.",
+        }
     tags: dict[str, str] = {}  # the document's tags, declared as linters want them
     for path, operations in openapi.get("paths", {}).items():
         for method, operation in operations.items():
@@ -81,6 +98,9 @@ def document_contract(
             tags.update({name: f"The {service} service: {tag}." for name, tag in named.items()})
             if operation.get(ACCESS_EXTENSION) == Access.PUBLIC:
                 operation.setdefault("security", [])  # no token, said outright
+            elif oidc_issuer and operation.get("security"):  # a token: either scheme's
+                if {OIDC_SCHEME: []} not in operation["security"]:
+                    operation["security"].append({OIDC_SCHEME: []})
             responses: dict[str, Any] = operation.setdefault("responses", {})
             if (path, method) in unavailable or operation.get(ACCESS_EXTENSION) == Access.VIEW:
                 responses.setdefault("503", _unavailable())

@@ -32,7 +32,7 @@ from .components import (
     stop_pids,
     wait_http_ok,
 )
-from .issuer import ClientRecord, IssuerState, UserRecord
+from .issuer import UI_REDIRECT_URIS_ENV, ClientRecord, IssuerState, UserRecord, ui_redirect_uris
 
 SERVICES: dict[str, int] = {
     "ingest": 8001,
@@ -400,6 +400,9 @@ class Stack:
                 "ALPR_ISSUER_DIR": str(issuer_dir),
                 "ALPR_ISSUER_URL": url,
                 "OIDC_AUDIENCE": self.config.audience,
+                # Browser sign-in (issue 18): the console's and each service's Swagger UI callback.
+                UI_REDIRECT_URIS_ENV: os.environ.get(UI_REDIRECT_URIS_ENV)
+                or ",".join(ui_redirect_uris(self.config.service_url(n) for n in self.config.services)),
             },
         )
         components["issuer"] = {"pid": proc.pid, "port": port, "kind": "process", "log": str(log), "url": url}
@@ -522,7 +525,8 @@ def _redact(url: str) -> str:
 
 def seed_identities(state: IssuerState, secrets: dict[str, Any]) -> None:
     """Service clients, a demo camera and partner client, and one demo user per role
-    (password ``demo``, training current for a year) of the demo agency."""
+    (password ``demo``, training current for a year) of the demo agency. The browser client
+    ``alpr-ui`` is the issuer's own, registered when it starts (``ALPR_UI_REDIRECT_URIS``)."""
     for name, secret in secrets["clients"].items():
         state.put_client(
             ClientRecord(
@@ -543,17 +547,6 @@ def seed_identities(state: IssuerState, secrets: dict[str, Any]) -> None:
                 roles=[role],
             )
         )
-    state.put_client(
-        ClientRecord(
-            client_id="alpr-ui",
-            client_secret="",
-            name="ALPR front end",
-            agency="",
-            roles=[],
-            public=True,
-            grant_types=["password"],
-        )
-    )
     expires = (datetime.now(UTC).date() + timedelta(days=365)).isoformat()
     for role in (
         "operator",
