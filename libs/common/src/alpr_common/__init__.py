@@ -19,7 +19,15 @@ from ._audit_events import (
     actor_of,
     audit_event,
 )
-from ._auth import AUTHENTICATOR_ATTR, AnyPrincipal, authenticate, check_training, require_roles
+from ._auth import (
+    AUTHENTICATOR_ATTR,
+    AnyPrincipal,
+    TicketRedeemer,
+    authenticate,
+    check_training,
+    require_roles,
+    require_roles_or_ticket,
+)
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
 from ._database import (
     DbReader,
@@ -184,6 +192,7 @@ __all__ = [
     "ServiceSettings",
     "SharingClient",
     "StatsAgency",
+    "TicketRedeemer",
     "TokenVerifier",
     "TrainingRequired",
     "Unauthenticated",
@@ -229,6 +238,7 @@ __all__ = [
     "request_id_var",
     "require_purpose",
     "require_roles",
+    "require_roles_or_ticket",
     "retry_delay",
     "send_signed",
     "signed_delivery_settings",

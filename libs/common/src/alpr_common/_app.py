@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import APIRouter, FastAPI
@@ -33,7 +34,7 @@ from ._openapi import document_contract, operation_id_generator, unavailable_ope
 from ._pagination import cursor_key
 from ._problems import document_problems, install_problem_handlers
 from ._service_clients import ServiceClients
-from ._settings import ServiceSettings
+from ._settings import ServiceSettings, SettingsError
 from ._storage import check_bucket, make_object_store
 from ._tokens import TokenVerifier
 from ._whoami import router as whoami_router
@@ -140,12 +141,16 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     if settings.cors_origin_list:
+        # Issue 18: browsers on the listed origins only (exact matches, no wildcard), the headers
+        # a client and an alert stream send (Last-Event-ID, Cache-Control), the ones it reads.
+        # No credentials mode: the API takes bearer tokens and stream tickets, never cookies.
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.cors_origin_list,
-            allow_methods=["*"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["Link", "Retry-After", "X-Request-ID"],
+            allow_origins=_cors_origins(settings.cors_origin_list),
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_ALLOW_HEADERS,
+            expose_headers=CORS_EXPOSE_HEADERS,
+            max_age=600,
         )
     instrument_app(app)
     app.add_middleware(
@@ -157,6 +162,44 @@ def create_service_app(
     )
     app.add_middleware(RequestContextMiddleware, fastapi_app=app, metrics=app.state.metrics)
     return app
+
+
+CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CORS_ALLOW_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "Last-Event-ID",
+    "Cache-Control",
+    "X-Request-ID",
+    "traceparent",
+    "tracestate",
+]
+CORS_EXPOSE_HEADERS = ["Link", "Location", "Retry-After", "WWW-Authenticate", "X-Request-ID"]
+
+
+def _cors_origins(origins: list[str]) -> list[str]:
+    """``CORS_ORIGINS`` as exact origins (``scheme://host[:port]``); a wildcard or a URL with a
+    path stops the service naming the setting."""
+    for origin in origins:
+        parts = urlsplit(origin)
+        try:
+            parts.port  # noqa: B018 - a port that is not a number raises here
+        except ValueError:
+            parts = urlsplit("")
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or "*" in origin
+            or parts.path
+            or parts.query
+            or parts.fragment
+        ):
+            raise SettingsError(
+                "CORS_ORIGINS: each entry is an exact origin such as https://console.example.org "
+                "(no wildcard, no path)"
+            )
+    return origins
 
 
 def _document_contract(app: FastAPI, service: str) -> None:

@@ -1,12 +1,13 @@
 """FastAPI dependencies that authenticate the caller and check roles and training
-(R1 individual credentials, R2 training gate, R3 roles per route)."""
+(R1 individual credentials, R2 training gate, R3 roles per route), by bearer token or, on the
+one route that takes them, by a one-time ticket (``require_roles_or_ticket``)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -76,6 +77,45 @@ def require_roles(*roles: str, separation_of_duties: bool = False) -> Callable[.
 
     setattr(dependency, AUTHENTICATOR_ATTR, (allowed, separation_of_duties))
     dependency.__name__ = f"require_roles_{'_'.join(sorted(allowed)) or 'any'}"
+    return dependency
+
+
+# A one-time ticket's principal (the ticket then used up), or None for any ticket refused. Its
+# third argument is the bearer token's principal when one came along: the ticket must be its own.
+TicketRedeemer = Callable[[Request, str, Principal | None], Awaitable[Principal | None]]
+
+
+def require_roles_or_ticket(*roles: str, redeem: TicketRedeemer) -> Callable[..., Awaitable[Principal]]:
+    """``require_roles(*roles)`` that also admits ``?ticket=`` in place of the bearer token,
+    for a client that cannot send headers (a browser's ``EventSource``, issue 18). Only the
+    route that declares this dependency reads the parameter. The ticket's principal passes the
+    same training and role checks; every refused ticket (unknown, used, expired, another's) is
+    the same 401 (R27), and the ticket itself is never logged."""
+    allowed = frozenset(str(r) for r in roles)
+
+    async def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        ticket: Annotated[
+            str | None,
+            Query(description="A one-time ticket in place of the `Authorization` header (browsers)."),
+        ] = None,
+    ) -> Principal:
+        if ticket is None:
+            principal = await authenticate(request, credentials)
+        else:
+            bearer = await authenticate(request, credentials) if credentials is not None else None
+            redeemed = await redeem(request, ticket, bearer)
+            if redeemed is None:
+                raise Unauthenticated("The ticket is not valid (unknown, used, expired or not yours).")
+            principal = redeemed
+            request.state.principal = principal
+            cursor_caller_var.set(f"{principal.agency}|{principal.sub}")
+        authorize(principal, allowed, False)
+        return principal
+
+    setattr(dependency, AUTHENTICATOR_ATTR, (allowed, False))
+    dependency.__name__ = f"require_roles_or_ticket_{'_'.join(sorted(allowed)) or 'any'}"
     return dependency
 
 

@@ -54,6 +54,9 @@ class Settings(ServiceSettings, OutboundSettings):
     # A stream ends after this long (the client resumes with Last-Event-ID), so no connection
     # pins a replica that is being stopped or rebalanced.
     stream_max_seconds: float = Field(300.0, gt=0)
+    # Issue 18: a stream ticket (POST /v1/alerts/stream-tickets) opens the stream once, within
+    # this many seconds of its issue.
+    stream_ticket_seconds: int = Field(30, ge=1, le=300)
     # The gauges read from the database (each source's last sync) are refreshed this often.
     metrics_refresh_seconds: float = Field(15.0, gt=0)
 

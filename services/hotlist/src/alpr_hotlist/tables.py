@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -178,6 +179,24 @@ deliveries = Table(
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True)),
+)
+
+# One-time stream tickets (issue 18): a browser's EventSource cannot send a bearer token, so it
+# opens the alert stream with a ticket instead. Only the ticket's SHA-256 is kept; the row holds
+# the principal as it was at issue time, and is deleted when the ticket is used.
+stream_tickets = Table(
+    "stream_tickets",
+    metadata,
+    Column("ticket_hash", LargeBinary(32), primary_key=True),
+    Column("sub", String(255), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("agency", String(32), nullable=False),
+    Column("roles", ARRAY(Text), nullable=False),
+    Column("client_id", Text),
+    Column("badge", String(64)),
+    Column("training_expires", Date),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 # Ledger events of this service's changes and of the alerts it makes, written in their own

@@ -1,4 +1,5 @@
-"""``/v1/alerts``: list, one, transitions (R13), and the live stream (Server-Sent Events)."""
+"""``/v1/alerts``: list, one, transitions (R13), and the live stream (Server-Sent Events), which
+a browser opens with a one-time ticket (issue 18)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from alpr_common import (
@@ -29,19 +30,27 @@ from alpr_common import (
     access,
     problem_responses,
     require_roles,
+    require_roles_or_ticket,
 )
 
-from ..context import Ctx
+from ..context import Ctx, get_context
 from ..vocabulary import AlertState
-from . import service
-from .schemas import AlertPublic, TransitionIn
+from . import service, tickets
+from .schemas import AlertPublic, StreamTicket, TransitionIn
 
 router = APIRouter(tags=["alerts"])
 Officer = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR))]
-Reader = Annotated[
-    Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ALPR_ADMIN))
-]
 _errors = (Unauthenticated, TrainingRequired, Forbidden)
+_READERS = (Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ALPR_ADMIN)
+Reader = Annotated[Principal, Depends(require_roles(*_READERS))]
+
+
+async def _redeem(request: Request, ticket: str, bearer: Principal | None) -> Principal | None:
+    return await tickets.redeem(await get_context(request), ticket, bearer)
+
+
+# The stream's readers: a bearer token, or a ticket bought with one (a browser's EventSource).
+StreamReader = Annotated[Principal, Depends(require_roles_or_ticket(*_READERS, redeem=_redeem))]
 
 
 @router.get(
@@ -102,16 +111,43 @@ async def list_alerts(
 )
 async def stream_alerts(
     ctx: Ctx,
-    principal: Reader,
+    principal: StreamReader,
     hotlist_id: Annotated[list[uuid.UUID], Query(max_length=100)] = [],  # noqa: B006
     last_event_id: Annotated[
         int | None, Header(ge=0, le=2**63 - 1, description="Resume after this event.")
     ] = None,
+    resume_after: Annotated[
+        int | None,
+        Query(
+            alias="last_event_id",
+            ge=0,
+            le=2**63 - 1,
+            description="`Last-Event-ID` for a new `EventSource`, which cannot send the header.",
+        ),
+    ] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """The agency's alerts as they are made and moved (Server-Sent Events), resumable with
-    `Last-Event-ID`; without it, from now on."""
-    async for event in service.stream(ctx, principal, hotlist_id, last_event_id):
+    `Last-Event-ID` (the header, or the `last_event_id` parameter); without it, from now on.
+    A browser opens it with `?ticket=` (`POST /v1/alerts/stream-tickets`), a new one each time."""
+    after = last_event_id if last_event_id is not None else resume_after
+    async for event in service.stream(ctx, principal, hotlist_id, after):
         yield event
+
+
+@router.post(
+    "/v1/alerts/stream-tickets",
+    response_model=StreamTicket,
+    status_code=201,
+    responses=problem_responses(*_errors),
+    openapi_extra=access(Access.READ),
+)
+async def issue_stream_ticket(
+    ctx: Ctx, session: DbSession, principal: Reader, response: Response
+) -> StreamTicket:
+    """A one-time ticket that opens `GET /v1/alerts/stream?ticket=...` as the caller, within
+    `expires_in` seconds (30): for a browser's `EventSource`, which cannot send a bearer token."""
+    response.headers["Cache-Control"] = "no-store"  # a credential: kept by no cache
+    return await tickets.issue(ctx, session, principal)
 
 
 @router.get(

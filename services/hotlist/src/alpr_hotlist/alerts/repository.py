@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, text, update
+from sqlalchemy import DateTime, Interval, delete, func, insert, literal, literal_column, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import LEDGER_TOPIC, driver_of
 
-from ..tables import alert_events, alerts
+from ..tables import alert_events, alerts, stream_tickets
 from ..vocabulary import AlertState
 from ..webhooks.topic import WEBHOOK_TOPIC
 from .feed import CHANNEL
@@ -209,3 +209,38 @@ async def misreads_by_source(session: AsyncSession, agency: str) -> list[RowMapp
         .order_by(alerts.c.camera_id, version)
     )
     return list((await session.execute(query)).mappings().all())
+
+
+# Stream tickets (issue 18) live by the database's clock, one clock for every replica.
+_DB_NOW = func.statement_timestamp(type_=DateTime(timezone=True))
+
+
+async def add_ticket(
+    session: AsyncSession, ticket_hash: bytes, principal: dict[str, Any], seconds: int
+) -> datetime:
+    """Stores a ticket's hash with its principal, valid ``seconds`` from now; answers its expiry.
+    Expired tickets go in the same transaction (nothing else would remove them)."""
+    await session.execute(delete(stream_tickets).where(stream_tickets.c.expires_at <= _DB_NOW))
+    q = (
+        insert(stream_tickets)
+        .values(
+            ticket_hash=ticket_hash,
+            created_at=_DB_NOW,
+            expires_at=_DB_NOW + literal(timedelta(seconds=seconds), Interval()),
+            **principal,
+        )
+        .returning(stream_tickets.c.expires_at)
+    )
+    expires: datetime = (await session.execute(q)).scalar_one()
+    return expires
+
+
+async def take_ticket(session: AsyncSession, ticket_hash: bytes) -> RowMapping | None:
+    """The principal of an unexpired ticket, which is deleted by the same statement: of two
+    replicas racing for one ticket, one gets the row and the other nothing."""
+    q = (
+        delete(stream_tickets)
+        .where(stream_tickets.c.ticket_hash == ticket_hash, stream_tickets.c.expires_at > _DB_NOW)
+        .returning(*stream_tickets.c)
+    )
+    return (await session.execute(q)).mappings().first()

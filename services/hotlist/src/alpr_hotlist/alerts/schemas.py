@@ -64,3 +64,12 @@ class AlertEvent(BaseModel):
 
     event: str
     alert: AlertPublic
+
+
+class StreamTicket(BaseModel):
+    """Opens the alert stream once: `GET /v1/alerts/stream?ticket=...`, for a client that cannot
+    send a bearer token (a browser's `EventSource`). Each connection needs a new one."""
+
+    ticket: str = Field(description="Single use; bound to the caller and the caller's agency.")
+    expires_at: datetime = Field(description="Unused after this, the ticket is refused.")
+    expires_in: int = Field(description="Seconds from issue to `expires_at`.")
