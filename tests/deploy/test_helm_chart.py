@@ -369,3 +369,13 @@ def test_images_can_be_pinned_by_digest(helm: str) -> None:
     )
     assert bad.returncode != 0
     assert "digest" in bad.stderr
+
+
+def test_no_access_log_with_query_strings(manifests: list[dict[str, Any]]) -> None:
+    """Issue 18: uvicorn's own access log prints query strings (a stream ticket among them);
+    the services log each request themselves, path only, so it is off."""
+    for doc in manifests:
+        if doc["kind"] == "Deployment":
+            command = doc["spec"]["template"]["spec"]["containers"][0]["command"]
+            assert command[0] == "uvicorn"
+            assert "--no-access-log" in command, doc["metadata"]["name"]
