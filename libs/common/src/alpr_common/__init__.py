@@ -21,7 +21,10 @@ from ._audit_events import (
 )
 from ._auth import (
     AUTHENTICATOR_ATTR,
+    AdminPrincipal,
     AnyPrincipal,
+    AuditorPrincipal,
+    ServicePrincipal,
     TicketRedeemer,
     authenticate,
     check_training,
@@ -29,6 +32,7 @@ from ._auth import (
     require_roles_or_ticket,
 )
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
+from ._context import state_of
 from ._database import (
     DbReader,
     DbSession,
@@ -131,6 +135,7 @@ __all__ = [
     "Access",
     "Action",
     "Actor",
+    "AdminPrincipal",
     "AfterId",
     "AnyPrincipal",
     "AuditBatchIn",
@@ -139,6 +144,7 @@ __all__ = [
     "AuditReceipt",
     "AuditReceipts",
     "AuditUnavailable",
+    "AuditorPrincipal",
     "AuthorizedPurpose",
     "BadRequest",
     "BeforeId",
@@ -189,6 +195,7 @@ __all__ = [
     "ServiceCallError",
     "ServiceClient",
     "ServiceClients",
+    "ServicePrincipal",
     "ServiceSettings",
     "SharingClient",
     "StatsAgency",
@@ -242,6 +249,7 @@ __all__ = [
     "retry_delay",
     "send_signed",
     "signed_delivery_settings",
+    "state_of",
     "stats_agency",
     "webhook_headers",
 ]

@@ -152,3 +152,9 @@ setattr(authenticate, AUTHENTICATOR_ATTR, True)
 
 # Any valid token with current training (R2), whatever its roles.
 AnyPrincipal = Annotated[Principal, Depends(require_roles())]
+# The role sets many routes share, declared once (issue 22); a route with its own set declares it
+# beside the route.
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+ServicePrincipal = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+# R21: audits by a unit other than the administrators (auditor and alpr_admin together refused).
+AuditorPrincipal = Annotated[Principal, Depends(require_roles(Role.AUDITOR, separation_of_duties=True))]

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alpr_common import Principal, ServiceClients
+from alpr_common import Principal, ServiceClients, state_of
 
 from .checkpoints.signing import public_key_b64
 from .ledger.writer import LedgerWriter
@@ -42,9 +42,7 @@ class AuditContext:
         )
 
 
-async def get_context(request: Request) -> AuditContext:
-    ctx: AuditContext = request.app.state.audit
-    return ctx
+get_context = state_of("audit", AuditContext)
 
 
 Ctx = Annotated[AuditContext, Depends(get_context)]

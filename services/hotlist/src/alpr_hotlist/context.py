@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, Request
+from fastapi import Depends
 from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from alpr_common import LedgerOutbox, MisreadCounter, OutboundClient, ServiceClients
+from alpr_common import LedgerOutbox, MisreadCounter, OutboundClient, ServiceClients, state_of
 
 from .alerts.feed import AlertFeed
 from .settings import Settings
@@ -42,9 +42,7 @@ class HotlistContext:
         return url
 
 
-async def get_context(request: Request) -> HotlistContext:
-    ctx: HotlistContext = request.app.state.hotlist
-    return ctx
+get_context = state_of("hotlist", HotlistContext)
 
 
 Ctx = Annotated[HotlistContext, Depends(get_context)]

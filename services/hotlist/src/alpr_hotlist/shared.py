@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 
@@ -15,14 +15,12 @@ from alpr_common import (
     Access,
     DbSession,
     Forbidden,
-    Principal,
-    Role,
+    ServicePrincipal,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
     access,
     problem_responses,
-    require_roles,
 )
 
 from .clock import now
@@ -30,7 +28,7 @@ from .context import Ctx
 from .tables import entries, hotlists
 
 router = APIRouter(tags=["sharing"])
-Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+Service = ServicePrincipal
 
 
 class SharedEntry(BaseModel):

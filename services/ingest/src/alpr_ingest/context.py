@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from alpr_common import LedgerOutbox, ServiceClients
+from alpr_common import LedgerOutbox, ServiceClients, state_of
 
 from .settings import Settings
 from .storage import ObjectStore
@@ -21,9 +21,7 @@ class IngestContext:
     ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
 
 
-async def get_context(request: Request) -> IngestContext:
-    ctx: IngestContext = request.app.state.ingest
-    return ctx
+get_context = state_of("ingest", IngestContext)
 
 
 Ctx = Annotated[IngestContext, Depends(get_context)]

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from minio import Minio
 
-from alpr_common import LedgerOutbox, MisreadCounter, ServiceClients
+from alpr_common import LedgerOutbox, MisreadCounter, ServiceClients, state_of
 
 from .settings import Settings
 from .telemetry import SearchMetrics
@@ -34,9 +34,7 @@ class SearchContext:
         return url
 
 
-async def get_context(request: Request) -> SearchContext:
-    ctx: SearchContext = request.app.state.search
-    return ctx
+get_context = state_of("search", SearchContext)
 
 
 Ctx = Annotated[SearchContext, Depends(get_context)]

@@ -22,6 +22,7 @@ from alpr_common import (
     Purpose,
     PurposeProhibited,
     Role,
+    ServicePrincipal,
     StatsAgency,
     TrainingRequired,
     Unauthenticated,
@@ -40,7 +41,7 @@ from .searches.schemas import SearchRequest, SearchResponse
 router = APIRouter()
 Searcher = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SERVICE))]
 Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST))]
-Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+Service = ServicePrincipal
 _auth = (Unauthenticated, TrainingRequired, Forbidden)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from alpr_common import LedgerOutbox, ServiceClients
+from alpr_common import LedgerOutbox, ServiceClients, state_of
 
 from .settings import Settings
 
@@ -19,9 +19,7 @@ class SharingContext:
     ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
 
 
-async def get_context(request: Request) -> SharingContext:
-    ctx: SharingContext = request.app.state.sharing
-    return ctx
+get_context = state_of("sharing", SharingContext)
 
 
 Ctx = Annotated[SharingContext, Depends(get_context)]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from alpr_common import (
     Access,
     Action,
+    AuditorPrincipal,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -18,14 +18,11 @@ from alpr_common import (
     Limit,
     NotFound,
     Page,
-    Principal,
-    Role,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
     access,
     problem_responses,
-    require_roles,
 )
 
 from ..context import Ctx
@@ -33,7 +30,7 @@ from . import service
 from .schemas import AuditCreate, AuditOut, FindingIn
 
 router = APIRouter(tags=["sample audits"])
-Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, separation_of_duties=True))]
+Auditor = AuditorPrincipal
 _errors = (Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable)
 
 

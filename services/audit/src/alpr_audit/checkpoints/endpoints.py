@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, status
 from alpr_common import (
     Access,
     Action,
+    AuditorPrincipal,
     BeforeSequence,
     Conflict,
     Cursor,
@@ -32,7 +33,7 @@ from . import service
 from .schemas import CheckpointList, CheckpointOut
 
 router = APIRouter(tags=["checkpoints"])
-Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, separation_of_duties=True))]
+Auditor = AuditorPrincipal
 CheckpointMaker = Annotated[
     Principal, Depends(require_roles(Role.AUDITOR, Role.SERVICE, separation_of_duties=True))
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from alpr_common import (
@@ -12,6 +12,7 @@ from alpr_common import (
     Action,
     AuditBatchIn,
     AuditEventIn,
+    AuditorPrincipal,
     AuditReceipt,
     AuditReceipts,
     AuditUnavailable,
@@ -21,15 +22,13 @@ from alpr_common import (
     Limit,
     Outcome,
     Page,
-    Principal,
     Purpose,
-    Role,
+    ServicePrincipal,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
     access,
     problem_responses,
-    require_roles,
 )
 
 from ..context import Ctx
@@ -37,9 +36,9 @@ from . import service
 from .schemas import EventOut, VerifyOut
 
 router = APIRouter(tags=["ledger"])
-Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+Service = ServicePrincipal
 # R21: auditors, never a token that is also an administrator.
-Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR, separation_of_duties=True))]
+Auditor = AuditorPrincipal
 
 
 @router.post(

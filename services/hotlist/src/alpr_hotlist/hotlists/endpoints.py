@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, status
 from alpr_common import (
     Access,
     Action,
+    AdminPrincipal,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -33,7 +34,7 @@ from . import service
 from .schemas import HotlistCreate, HotlistPublic, HotlistUpdate
 
 router = APIRouter(tags=["hotlists"])
-Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+Admin = AdminPrincipal
 Reader = Annotated[
     Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ALPR_ADMIN))
 ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -15,21 +15,19 @@ from alpr_common import (
     DbSession,
     Forbidden,
     MatchBatch,
-    Principal,
-    Role,
+    ServicePrincipal,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
     access,
     problem_responses,
-    require_roles,
 )
 
 from ..context import Ctx
 from . import service
 
 router = APIRouter(tags=["matching"])
-Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+Service = ServicePrincipal
 _BODY = {
     "requestBody": {
         "required": True,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from alpr_common import (
     Access,
     Action,
+    AdminPrincipal,
     AuditUnavailable,
     Cursor,
     DbSession,
@@ -17,14 +17,11 @@ from alpr_common import (
     Limit,
     NotFound,
     Page,
-    Principal,
-    Role,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
     access,
     problem_responses,
-    require_roles,
 )
 
 from ..context import Ctx
@@ -32,7 +29,7 @@ from . import service
 from .schemas import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
 
 router = APIRouter(tags=["webhooks"])
-Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+Admin = AdminPrincipal
 _errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 

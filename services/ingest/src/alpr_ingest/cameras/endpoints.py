@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, status
 from alpr_common import (
     Access,
     Action,
+    AdminPrincipal,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -41,7 +42,7 @@ from .schemas import (
 )
 
 router = APIRouter(tags=["cameras"])
-Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+Admin = AdminPrincipal
 # Who runs the shift check of the equipment (002, Alameda 462.3(b)4).
 Checker = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN, Role.OPERATOR))]
 _errors = (Unauthenticated, TrainingRequired, Forbidden)

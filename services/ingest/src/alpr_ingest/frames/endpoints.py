@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from alpr_common import (
     Access,
     Action,
+    AdminPrincipal,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -22,6 +23,7 @@ from alpr_common import (
     Purpose,
     PurposeProhibited,
     Role,
+    ServicePrincipal,
     TrainingRequired,
     Unauthenticated,
     Unavailable,
@@ -47,9 +49,9 @@ from .schemas import (
 )
 
 router = APIRouter(tags=["frames"])
-Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+Service = ServicePrincipal
 Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.ALPR_ADMIN))]
-Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+Admin = AdminPrincipal
 _auth = (Unauthenticated, TrainingRequired, Forbidden)
 
 

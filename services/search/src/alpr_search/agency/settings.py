@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from alpr_common import (
     Access,
     Action,
+    AdminPrincipal,
     AuditUnavailable,
     DbSession,
     Forbidden,
@@ -33,7 +34,7 @@ from ..context import Ctx
 from ..tables import agency_settings
 
 router = APIRouter(tags=["settings"])
-Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+Admin = AdminPrincipal
 Reader = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN, Role.AUDITOR, Role.SUPERVISOR))]
 _errors = (Unauthenticated, TrainingRequired, Forbidden)
 

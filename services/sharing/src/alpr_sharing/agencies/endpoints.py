@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Path, status
 
 from alpr_common import (
     Access,
     Action,
+    AdminPrincipal,
     AuditUnavailable,
     Conflict,
     DbSession,
     Forbidden,
     NotFound,
-    Principal,
-    Role,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
     access,
     problem_responses,
-    require_roles,
 )
 
 from ..context import Ctx
@@ -29,7 +27,7 @@ from . import service
 from .schemas import ORI_PATTERN, AgencyCreate, AgencyPublic, AgencyUpdate
 
 router = APIRouter(tags=["agencies"])
-Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+Admin = AdminPrincipal
 Ori = Annotated[str, Path(pattern=ORI_PATTERN)]
 _errors = (Unauthenticated, TrainingRequired, Forbidden)
 

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from alpr_common import (
     Access,
     Action,
+    AdminPrincipal,
     AuditUnavailable,
     Conflict,
     DbSession,
     Forbidden,
     NotFound,
-    Principal,
-    Role,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
     access,
     problem_responses,
-    require_roles,
 )
 
 from ..context import Ctx
@@ -30,7 +27,7 @@ from . import service
 from .schemas import MouCreate, MouPublic, StateChange
 
 router = APIRouter(tags=["mous"])
-Admin = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN))]
+Admin = AdminPrincipal
 _errors = (Unauthenticated, TrainingRequired, Forbidden)
 _moves = problem_responses(*_errors, NotFound, Conflict, AuditUnavailable)
 
