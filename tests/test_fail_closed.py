@@ -9,9 +9,6 @@ import httpx
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from alpr_audit.app import create_app as create_audit_app
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64
-from alpr_audit.settings import Settings as AuditSettings
 from alpr_common import (
     Action,
     Principal,
@@ -23,7 +20,7 @@ from alpr_common import (
     require_roles,
 )
 from alpr_devstack.components import free_port
-from alpr_devstack.testing import Infra, bearer, problem, serve, serve_http
+from alpr_devstack.testing import Infra, bearer, problem, serve, serve_audit
 
 router = APIRouter()
 
@@ -61,10 +58,6 @@ async def test_no_results_without_their_audit_record(infra: Infra) -> None:
     )
     token = bearer(infra.mint(roles=["investigator"]))
     audit_db = infra.migrated_database("alpr_audit", prefix="failclosed")
-    audit_settings = infra.settings(
-        "audit", database_url=audit_db, signing_key=private_key_b64(generate_key())
-    )
-    assert isinstance(audit_settings, AuditSettings)
     auditor = bearer(infra.mint(roles=["auditor"]))
 
     async with serve(probe) as client:
@@ -76,8 +69,7 @@ async def test_no_results_without_their_audit_record(infra: Infra) -> None:
         assert down.headers["retry-after"]
 
         # Audit service up: the search runs and its record is on the ledger.
-        audit_app = create_audit_app(audit_settings)
-        async with serve_http(audit_app, audit_port):
+        async with serve_audit(infra, audit_db, audit_port):
             up = await client.get("/v1/probe-search", headers=token)
             assert up.status_code == 200, up.text
             assert up.json() == {"items": ["7ABC123 seen at camera 12"]}

@@ -9,19 +9,33 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
-import structlog
 from pydantic import BaseModel
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy import MetaData
 from typer.testing import CliRunner
 
 from alpr_cli import build
-from alpr_common import OutboxDispatcher, OutboxHandler, OutboxSettings, make_engine, outbox_table
+from alpr_common import (
+    OutboxDispatcher,
+    OutboxHandler,
+    OutboxSettings,
+    ServiceSettings,
+    _outbox,
+    make_engine,
+    outbox_table,
+)
 from alpr_common._settings import SettingsError
-from alpr_search.settings import Settings as SearchSettings
 
-_PREFIXES = ("ALPR_", "DATABASE_", "S3_", "OIDC_", "SEARCH_", "INGEST_")
+_PREFIXES = ("ALPR_", "DATABASE_", "S3_", "OIDC_", "SEARCH_", "INGEST_", "SAMPLE_")
+
+
+class SearchSettings(ServiceSettings):
+    """A service's settings, as each service declares them (its own prefix, the shared fields)."""
+
+    model_config = SettingsConfigDict(env_prefix="SAMPLE_", extra="ignore", populate_by_name=True)
 
 
 @pytest.fixture
@@ -51,7 +65,7 @@ def test_a_malformed_setting_is_refused_by_name(
     with pytest.raises(SettingsError) as refused:
         SearchSettings()
     message = str(refused.value)
-    assert message.startswith(f"alpr_search: {variable}: {why}"), message
+    assert message.startswith(f"{__name__.partition('.')[0]}: {variable}: {why}"), message
     assert value not in message  # a URL may hold a password: named, never shown
 
 
@@ -95,7 +109,9 @@ class _Nothing(BaseModel):
     n: int = 0
 
 
-async def test_a_database_that_does_not_answer_is_logged_once_not_per_try() -> None:
+async def test_a_database_that_does_not_answer_is_logged_once_not_per_try(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Claims fail against a port where nothing listens: the dispatcher keeps trying (backing
     off) but logs the failure once, until it stops failing."""
 
@@ -109,13 +125,23 @@ async def test_a_database_that_does_not_answer_is_logged_once_not_per_try() -> N
         {"topic": OutboxHandler(model=_Nothing, send=send)},
         OutboxSettings(poll_s=0.05),
     )
-    with structlog.testing.capture_logs() as logs:
-        running = asyncio.create_task(dispatcher.run())
-        deadline = time.monotonic() + 30
-        while dispatcher._claim_failures < 4 and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        await dispatcher.stop()
-        await running
+    # The module's own logger, recorded (a structlog logger cached by an earlier test in this
+    # process would not see capture_logs).
+    logs: list[dict[str, Any]] = []
+
+    class _Recorder:
+        def _record(self, event: str, **fields: Any) -> None:
+            logs.append({"event": event, **fields})
+
+        warning = info = error = _record
+
+    monkeypatch.setattr(_outbox, "_log", _Recorder())
+    running = asyncio.create_task(dispatcher.run())
+    deadline = time.monotonic() + 30
+    while dispatcher._claim_failures < 4 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await dispatcher.stop()
+    await running
     await engine.dispose()
     assert dispatcher._claim_failures >= 4
     failed = [entry for entry in logs if entry["event"] == "outbox_claim_failed"]

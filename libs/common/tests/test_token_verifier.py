@@ -3,13 +3,16 @@ refresh for an unknown kid at most once per cooldown (random kids cannot hammer 
 
 from __future__ import annotations
 
-import asyncio
+import time
+from datetime import datetime, timedelta, tzinfo
+from types import SimpleNamespace
 
 import httpx
+import jose.jwt
 import pytest
 from joserfc.jwk import RSAKey
 
-from alpr_common import TokenVerifier, Unauthenticated
+from alpr_common import TokenVerifier, Unauthenticated, _tokens
 from alpr_devstack.testing import Infra
 
 
@@ -49,14 +52,39 @@ async def test_principal_repr_never_shows_the_token(infra: Infra) -> None:
     assert token not in repr(principal)
 
 
-async def test_a_remembered_token_still_expires(infra: Infra) -> None:
+class _Clock:
+    """Wall time plus an offset the test moves: the verifier's cache and the JWT library's
+    expiry check both read it, so a token's expiry is reached without waiting for it."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def datetime_class(self) -> type[datetime]:
+        clock = self
+
+        class _Shifted(datetime):
+            @classmethod
+            def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+                return datetime.now(tz) + timedelta(seconds=clock.offset)
+
+        return _Shifted
+
+
+async def test_a_remembered_token_still_expires(infra: Infra, monkeypatch: pytest.MonkeyPatch) -> None:
     """A verified token is remembered (one signature check, not one per request) only until it
     expires: after that it is refused like any expired token."""
+    clock = _Clock()
+    monkeypatch.setattr(_tokens, "time", SimpleNamespace(time=clock.time, monotonic=time.monotonic))
+    monkeypatch.setattr(jose.jwt, "datetime", clock.datetime_class())
     async with httpx.AsyncClient() as http:
         verifier = TokenVerifier(issuer=infra.issuer_url, audience="alpr", http=http, leeway_s=0)
-        token = infra.mint(sub="short-lived", ttl=2)
+        token = infra.mint(sub="short-lived", ttl=60)
         first = await verifier.verify(token)
+        clock.offset = 30
         assert await verifier.verify(token) is first  # remembered, not checked again
-        await asyncio.sleep(3)
+        clock.offset = 62
         with pytest.raises(Unauthenticated, match="expired"):
             await verifier.verify(token)

@@ -15,10 +15,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from hotlist_support import HotlistStack  # noqa: E402
 
-from alpr_audit.app import create_app as create_audit_app  # noqa: E402
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64  # noqa: E402
 from alpr_common import ensure_bucket, make_object_store  # noqa: E402
-from alpr_devstack.testing import Infra, serve_http  # noqa: E402
+from alpr_devstack.testing import Infra, serve_audit, serve_http  # noqa: E402
 from alpr_hotlist.app import create_app  # noqa: E402
 from alpr_hotlist.settings import Settings  # noqa: E402
 
@@ -27,8 +25,7 @@ from alpr_hotlist.settings import Settings  # noqa: E402
 async def stack(infra: Infra, tmp_path: Path) -> AsyncIterator[HotlistStack]:
     db = infra.migrated_database("alpr_hotlist", "alpr_audit", prefix="hotlist")
     secret = infra.register_client("svc-hotlist-test", roles=["service"])
-    audit_settings = infra.settings("audit", database_url=db, signing_key=private_key_b64(generate_key()))
-    async with serve_http(create_audit_app(audit_settings)) as audit_url:  # type: ignore[arg-type]
+    async with serve_audit(infra, db) as audit_url:
         bucket = f"hotlist-{uuid.uuid4().hex[:12]}"
         settings = infra.settings(
             "hotlist",
@@ -40,6 +37,8 @@ async def stack(infra: Infra, tmp_path: Path) -> AsyncIterator[HotlistStack]:
             feed_dir=tmp_path,
             scheduler=False,
             webhook_poll_seconds=0.05,
+            # A stream idle this long sends a keep-alive: the tests read it as "nothing more held".
+            stream_keepalive_seconds=0.3,
             # The feeds and webhook receivers of these tests listen on loopback (issue 19's
             # outbound policy refuses it unless the operator allows it, as here).
             outbound_allow_http=True,

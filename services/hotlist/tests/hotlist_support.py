@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from alpr_common import async_database_url
+from alpr_common import LEDGER_TOPIC, async_database_url
 from alpr_devstack.testing import Infra, bearer
 from alpr_hotlist.settings import Settings
 
@@ -103,6 +103,21 @@ class HotlistStack:
             events = await self.audit_events(**params)
             if len(events) >= want or asyncio.get_running_loop().time() > deadline:
                 return events
+            await asyncio.sleep(0.05)
+
+    async def ledger_drained(self, timeout: float = 10.0) -> None:
+        """Waits until hotlist's ledger outbox holds nothing undelivered: what it will ship, it has
+        shipped, so the ledger's events can be counted (no duplicate can still be on its way)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            [(pending,)] = await self.sql(
+                "SELECT count(*) FROM hotlist.outbox_messages "
+                "WHERE topic = :topic AND delivered_at IS NULL AND dead_at IS NULL",
+                topic=LEDGER_TOPIC,
+            )
+            if pending == 0:
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"{pending} ledger events never shipped"
             await asyncio.sleep(0.05)
 
     def cli_env(self, **extra: str) -> dict[str, str]:

@@ -137,16 +137,28 @@ class TestLifecycle:
 
 
 async def sse_events(
-    stack: HotlistStack, headers: dict[str, str], want: int, **params: Any
+    stack: HotlistStack,
+    headers: dict[str, str],
+    want: int,
+    opened: asyncio.Event | None = None,
+    until_idle: bool = False,
+    **params: Any,
 ) -> list[dict[str, Any]]:
-    """Reads the stream until ``want`` events arrived; each with its arrival time."""
+    """Reads the stream until ``want`` events arrived; each with its arrival time. ``opened`` is
+    set on the stream's opening comment, sent once its starting position is fixed; with
+    ``until_idle`` it also stops at the first keep-alive, which the stream sends only once it
+    has sent every event it holds."""
     events: list[dict[str, Any]] = []
     current: dict[str, Any] = {}
     async with stack.client.stream("GET", "/v1/alerts/stream", headers=headers, params=params) as resp:
         assert resp.status_code == 200
         assert resp.headers["content-type"].startswith("text/event-stream")
         async for line in resp.aiter_lines():
-            if line.startswith("id: "):
+            if line.startswith(": stream open") and opened is not None:
+                opened.set()
+            elif line.startswith(": keep-alive") and until_idle:
+                return events
+            elif line.startswith("id: "):
                 current["id"] = line[4:]
             elif line.startswith("event: "):
                 current["event"] = line[7:]
@@ -165,8 +177,9 @@ class TestStream:
         hotlist_id = await stack.hotlist()
         await stack.entry(hotlist_id, "7ABC123")
         op = stack.as_("op-1", "operator")
-        listener = asyncio.create_task(sse_events(stack, op, 1))
-        await asyncio.sleep(0.5)  # the stream is open
+        opened = asyncio.Event()
+        listener = asyncio.create_task(sse_events(stack, op, 1, opened))
+        await asyncio.wait_for(opened.wait(), 10)  # from here on, a new alert is the stream's
         r = read("7ABC123")
         sent = time.monotonic()
         assert (await stack.match(r)).status_code == 200
@@ -195,10 +208,7 @@ class TestStream:
         ]
         assert resumed[1]["data"]["state"] == "tentative_hit"
         foreign = stack.as_("op-9", "operator", agency="CA0010000")
-        try:
-            seen = await asyncio.wait_for(sse_events(stack, {**foreign, "Last-Event-ID": "0"}, 1), 1.5)
-        except TimeoutError:
-            seen = []
+        seen = await sse_events(stack, {**foreign, "Last-Event-ID": "0"}, 1, until_idle=True)
         assert seen == []  # another agency's stream carries none of these alerts
 
 

@@ -14,11 +14,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from ingest_support import Stack  # noqa: E402
 
-from alpr_audit.app import create_app as create_audit_app  # noqa: E402
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64  # noqa: E402
 from alpr_common import ensure_bucket, make_object_store  # noqa: E402
 from alpr_devstack.consumers import StubConsumer as Consumer  # noqa: E402
-from alpr_devstack.testing import Infra, bearer, serve, serve_http  # noqa: E402
+from alpr_devstack.testing import Infra, bearer, serve, serve_audit, serve_http  # noqa: E402
 from alpr_ingest.app import create_app  # noqa: E402
 from alpr_ingest.settings import Settings  # noqa: E402
 
@@ -27,10 +25,9 @@ from alpr_ingest.settings import Settings  # noqa: E402
 async def stack(infra: Infra) -> AsyncIterator[Stack]:
     db = infra.migrated_database("alpr_ingest", "alpr_audit", prefix="ingest")
     secret = infra.register_client("svc-ingest-test", roles=["service"])
-    audit_settings = infra.settings("audit", database_url=db, signing_key=private_key_b64(generate_key()))
     search, hotlist = Consumer("search"), Consumer("hotlist")
     async with (
-        serve_http(create_audit_app(audit_settings)) as audit_url,  # type: ignore[arg-type]
+        serve_audit(infra, db) as audit_url,
         serve_http(search.app(infra)) as search_url,
         serve_http(hotlist.app(infra)) as hotlist_url,
     ):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,22 @@ async def _sql(stack: Stack, query: str, *args: Any) -> Any:
         return await conn.fetch(query, *args)
     finally:
         await conn.close()
+
+
+async def _until_count(stack: Stack, query: str, want: int, timeout: float = 20.0) -> None:
+    """Polls a ``SELECT count(*)`` until it answers ``want``; fails at the deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (got := (await _sql(stack, query))[0][0]) != want:
+        assert asyncio.get_running_loop().time() < deadline, f"{query!r}: {got}, not {want}"
+        await asyncio.sleep(0.05)
+
+
+async def _until_metrics(stack: Stack, line: str, timeout: float = 20.0) -> None:
+    """Polls ``/metrics`` until it shows ``line`` (the gauges refresh in the background)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while line not in (await stack.client.get("/metrics")).text:
+        assert asyncio.get_running_loop().time() < deadline, f"{line} never shown"
+        await asyncio.sleep(0.05)
 
 
 async def _until(predicate: Any, timeout: float = 20.0) -> None:
@@ -244,24 +261,20 @@ class TestFanOut:
             )
             assert resp.status_code == 202, resp.text
             read_ids.append(resp.json()["id"])
-        await asyncio.sleep(1.0)
-        assert stack.search.stored == {}
-        pending = await _sql(
-            stack,
-            "SELECT count(*) FROM ingest.outbox_messages "
-            "WHERE topic IN ('search', 'hotlist') AND delivered_at IS NULL",
-        )
-        assert pending[0][0] == 10
-        metrics = (await stack.client.get("/metrics")).text
-        assert 'alpr_ingest_outbox_pending{destination="search"} 5.0' in metrics
+        # Every message tried and refused while the consumers are down: tried (attempts > 0),
+        # still pending, none dead (a stub that is down stores nothing, so its store proves nothing).
+        outbox = "SELECT count(*) FROM ingest.outbox_messages WHERE topic IN ('search', 'hotlist') AND "
+        await _until_count(stack, outbox + "attempts > 0 AND delivered_at IS NULL AND dead_at IS NULL", 10)
+        await _until_metrics(stack, 'alpr_ingest_outbox_pending{destination="search"} 5.0')
         stack.search.up = True
         stack.hotlist.up = True
         await _until(
             lambda: set(stack.search.stored) == set(read_ids) and set(stack.hotlist.stored) == set(read_ids)
         )
-        await asyncio.sleep(0.5)
-        assert sorted(stack.search.received) == sorted(read_ids)  # each delivered once
-        assert sorted(stack.hotlist.received) == sorted(read_ids)
+        # Drained: nothing left undelivered, so nothing more can arrive and the counts are final.
+        await _until_count(stack, outbox + "delivered_at IS NULL", 0)
+        assert Counter(stack.search.received) == Counter(read_ids)  # each delivered once
+        assert Counter(stack.hotlist.received) == Counter(read_ids)
 
     async def test_edge_read_twice_is_one_read(self, stack: Stack) -> None:
         camera_id, token = await stack.camera(kind="mobile")

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from alpr_audit.app import create_app as create_audit_app
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64
 from alpr_common import ensure_bucket, make_object_store
-from alpr_devstack.testing import Infra, bearer, serve, serve_http
+from alpr_devstack.testing import Infra, bearer, serve, serve_audit
 from alpr_search.app import create_app
 from alpr_search.settings import Settings
 
@@ -26,8 +24,7 @@ from search_support import SearchStack  # noqa: E402
 async def search_stack(infra: Infra) -> AsyncIterator[SearchStack]:
     db = infra.migrated_database("alpr_search", "alpr_audit", prefix="search")
     secret = infra.register_client("svc-search-test", roles=["service"])
-    audit_settings = infra.settings("audit", database_url=db, signing_key=private_key_b64(generate_key()))
-    async with serve_http(create_audit_app(audit_settings)) as audit_url:  # type: ignore[arg-type]
+    async with serve_audit(infra, db) as audit_url:
         bucket = f"search-{uuid.uuid4().hex[:12]}"
         settings = infra.settings(
             "search",

@@ -1,10 +1,21 @@
 """Pytest fixtures over the real local parts: embedded PostgreSQL (or ``TEST_DATABASE_URL``),
 the SeaweedFS S3 store and the development issuer, each on free loopback ports, plus the
-services' apps served in-process through ``httpx.ASGITransport``."""
+services' apps served in-process through ``httpx.ASGITransport``.
+
+Databases: a test's database is a clone (``CREATE DATABASE ... TEMPLATE``) of a template
+migrated once per session for the same set of services. It is dropped when whatever made it
+is torn down (the fixture, of any scope, or the test itself); the templates when the session
+ends. Every name carries the xdist worker and a random suffix, so workers (or sessions) sharing
+one ``TEST_DATABASE_URL`` never meet.
+
+Services are loaded by module name (``alpr_<service>.app``), never imported here: this library
+is below the services (the import check in ``tools/check_imports.py``)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import os
 import random
@@ -15,7 +26,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -57,6 +68,11 @@ class Infra:
     issuer_url: str
     issuer_dir: Path
     audience: str = "alpr"
+    # Databases made for tests, each with the fixture (or None: the test) that made it, and
+    # migrated templates; guarded because tests call these from helper threads too.
+    _created: list[tuple[object | None, str]] = field(default_factory=list, repr=False)
+    _templates: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def issuer_state(self) -> IssuerState:
@@ -134,30 +150,85 @@ class Infra:
         claims.update(overrides)
         return claims
 
-    def create_database(self, prefix: str = "t") -> str:
-        """A new, empty database on the test server (for tests that must own their data)."""
+    def _admin_url(self) -> str:
         from sqlalchemy.engine import make_url
 
-        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        url = make_url(self.database_url)
-        admin = url.set(database="postgres").render_as_string(hide_password=False)
+        return make_url(self.database_url).set(database="postgres").render_as_string(hide_password=False)
 
-        async def create() -> None:
-            conn = await asyncpg.connect(admin)
+    def _url_of(self, name: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).set(database=name).render_as_string(hide_password=False)
+
+    def _admin(self, *statements: str) -> None:
+        """Runs statements on the server's maintenance database (safe inside a running loop)."""
+
+        async def run() -> None:
+            conn = await asyncpg.connect(self._admin_url())
             try:
-                await conn.execute(f'CREATE DATABASE "{name}"')
+                for statement in statements:
+                    await _retry_in_use(lambda st=statement: conn.execute(st))  # type: ignore[misc]
             finally:
                 await conn.close()
 
-        _run_in_thread(create)
-        return url.set(database=name).render_as_string(hide_password=False)
+        _run_in_thread(run)
+
+    def create_database(self, prefix: str = "t") -> str:
+        """A new, empty database on the test server (for tests that must own their data),
+        dropped when the fixture or test that asked for it is torn down."""
+        name = _database_name(prefix)
+        self._admin(f'CREATE DATABASE "{name}"')
+        self._own(name)
+        return self._url_of(name)
+
+    def _own(self, name: str) -> None:
+        with self._lock:
+            self._created.append((_SETTING_UP[-1] if _SETTING_UP else None, name))
 
     def migrated_database(self, *packages: str, prefix: str = "t") -> str:
-        """A new database with the given services' migrations applied."""
-        url = self.create_database(prefix)
-        for package in packages:
-            _run_in_thread_sync(lambda p=package: upgrade(p, url))  # type: ignore[misc]
-        return url
+        """A new database with the given services' migrations applied: a clone of a template
+        migrated once per session for the same packages; dropped like ``create_database``'s."""
+        template = self._template(tuple(sorted(packages)))
+        name = _database_name(prefix)
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        self._own(name)
+        return self._url_of(name)
+
+    def _template(self, packages: tuple[str, ...]) -> str:
+        with self._lock:
+            if packages in self._templates:
+                return self._templates[packages]
+            digest = hashlib.sha1(",".join(packages).encode()).hexdigest()[:8]
+            name = _database_name(f"tpl_{digest}")
+            self._admin(f'CREATE DATABASE "{name}"')
+            try:
+                for package in _in_dependency_order(packages):
+                    _run_in_thread_sync(lambda p=package: upgrade(p, self._url_of(name)))  # type: ignore[misc]
+                # A template nobody connects to: CREATE DATABASE ... TEMPLATE needs it idle.
+                self._admin(f'ALTER DATABASE "{name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false')
+            except BaseException:
+                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                raise
+            self._templates[packages] = name
+            return name
+
+    def drop_databases(self, owner: object | None = None, *, every: bool = False) -> None:
+        """Drops the databases ``owner`` made (all of them with ``every``). Its services have
+        stopped by then; FORCE ends any connection a child process left behind."""
+        with self._lock:
+            names = [n for o, n in self._created if every or o is owner]
+            self._created[:] = [(o, n) for o, n in self._created if not (every or o is owner)]
+        if names:
+            self._admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names))
+
+    def drop_templates(self) -> None:
+        with self._lock:
+            names = list(self._templates.values())
+            self._templates.clear()
+        self._admin(
+            *(f'ALTER DATABASE "{n}" WITH IS_TEMPLATE false' for n in names),
+            *(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names),
+        )
 
     def register_client(self, client_id: str, roles: list[str], agency: str = "CA0019400") -> str:
         resp = httpx.post(
@@ -173,6 +244,29 @@ class Infra:
         resp = httpx.post(f"{self.issuer_url}/dev/rotate", headers=self.admin_headers(), timeout=10)
         resp.raise_for_status()
         return str(resp.json()["kid"])
+
+
+def _database_name(prefix: str) -> str:
+    """A database name unique across xdist workers and sessions sharing one server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"{prefix}_{worker}_{uuid.uuid4().hex[:12]}" if worker else f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def _in_dependency_order(packages: tuple[str, ...]) -> list[str]:
+    order = service_packages()
+    return sorted(packages, key=lambda p: order.index(p) if p in order else len(order))
+
+
+async def _retry_in_use(run: Callable[[], Any], attempts: int = 50) -> None:
+    """A CREATE ... TEMPLATE or DROP refused while a backend that just closed still lingers."""
+    for attempt in range(attempts):
+        try:
+            await run()
+            return
+        except asyncpg.ObjectInUseError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def _run_in_thread(make: Callable[[], Any]) -> None:
@@ -220,6 +314,37 @@ def start_issuer(directory: Path) -> tuple[str, subprocess.Popen[bytes]]:
     return url, proc
 
 
+# The session's Infra once a test asked for it (the cleanup hooks below must not start it),
+# and the fixtures being set up (innermost last): a database belongs to the one that made it.
+_SESSION: list[Infra] = []
+_SETTING_UP: list[object] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Any:
+    _SETTING_UP.append(fixturedef)
+    try:
+        return (yield)
+    finally:
+        _SETTING_UP.pop()
+
+
+def pytest_fixture_post_finalizer(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> None:
+    """A fixture's own teardown has run (its services are stopped): its databases go."""
+    if _SESSION:
+        _SESSION[0].drop_databases(fixturedef)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a test's fixtures are torn down: the databases its body made go."""
+    try:
+        return (yield)
+    finally:
+        if _SESSION:
+            _SESSION[0].drop_databases(None)
+
+
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
     """The real parts for the whole test session, stopped at its end."""
@@ -245,7 +370,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
         procs.append(store.start())
         issuer_url, issuer_proc = start_issuer(root / "issuer")
         procs.append(issuer_proc)
-        yield Infra(
+        built = Infra(
             database_url=database_url,
             s3_endpoint=store.endpoint,
             s3_access_key=store.access_key,
@@ -253,6 +378,13 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             issuer_url=issuer_url,
             issuer_dir=root / "issuer",
         )
+        _SESSION.append(built)
+        try:
+            yield built
+        finally:
+            _SESSION.clear()
+            built.drop_databases(every=True)
+            built.drop_templates()
     finally:
         for proc in reversed(procs):
             stop_pid(proc.pid)
@@ -294,6 +426,25 @@ async def serve_http(app: FastAPI, port: int | None = None) -> AsyncIterator[str
     finally:
         server.should_exit = True
         await task
+
+
+def audit_signing_key() -> str:
+    """A fresh checkpoint signing key in the form ``AUDIT_SIGNING_KEY`` takes (an Ed25519 seed,
+    base64), as ``alpr dev up`` makes one: tests of other services need a ledger, not audit's code."""
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+@asynccontextmanager
+async def serve_audit(
+    infra: Infra, database_url: str, port: int | None = None, **overrides: Any
+) -> AsyncIterator[str]:
+    """The real audit service on a loopback port, its ledger in ``database_url`` (which carries
+    the ``alpr_audit`` schema); yields its base URL."""
+    settings = infra.settings(
+        "audit", database_url=database_url, signing_key=audit_signing_key(), **overrides
+    )
+    async with serve_http(create_app("audit", settings), port) as url:
+        yield url
 
 
 ServeService = Callable[..., Any]
