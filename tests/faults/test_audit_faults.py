@@ -137,9 +137,11 @@ async def test_audit_frozen_for_20_seconds_loses_and_duplicates_nothing(infra: I
                 os.kill(rig.audit.pid, signal.SIGCONT)
             answers = await during
             changes, views = answers[:10], answers[10:]
-            # Changes stand while the ledger is frozen, and answer within the 2 s they may wait.
+            # Changes stand while the ledger is frozen: each answers (it may wait 2 s for the ledger,
+            # more on a loaded machine) well before the ledger thaws.
             assert [r.status_code for r in changes] == [201] * 10, [r.text for r in changes]
-            assert all(r.elapsed.total_seconds() < 10 for r in changes)
+            slowest = max(r.elapsed.total_seconds() for r in changes)
+            assert slowest < FREEZE_S - 2, slowest
             assert {r.status_code for r in views} <= {200, 503}
             assert time.monotonic() - frozen_at >= FREEZE_S
             print(  # noqa: T201 - the run's figures, shown with -s
