@@ -59,3 +59,7 @@ down: install ## Stop a stack started with `make run` / `alpr dev up --detach`
 .PHONY: clean
 clean: ## Remove the venv and local data
 	rm -rf $(VENV) .alpr
+
+.PHONY: openapi
+openapi: install ## Write the platform's merged OpenAPI document to build/openapi.json
+	$(BIN)/alpr dev openapi --out build/openapi.json

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from alpr_devstack.components import port_free
-from alpr_devstack.stack import ISSUER_PORT, POSTGRES_PORT, S3_PORT, SEAWEED_BASE_PORT, SERVICES
+from alpr_devstack.stack import GATEWAY_PORT, ISSUER_PORT, POSTGRES_PORT, S3_PORT, SEAWEED_BASE_PORT, SERVICES
 from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import render_text
 
@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _free_offset() -> int:
     for _ in range(100):
         offset = random.randrange(20000, 36000, 100)
-        ports = [ISSUER_PORT, POSTGRES_PORT, S3_PORT, S3_PORT + 10000, *SERVICES.values()]
+        ports = [ISSUER_PORT, GATEWAY_PORT, POSTGRES_PORT, S3_PORT, S3_PORT + 10000, *SERVICES.values()]
         ports += [p for b in range(SEAWEED_BASE_PORT, SEAWEED_BASE_PORT + 6) for p in (b, b + 10000)]
         if all(port_free(p + offset) for p in ports):
             return offset
@@ -72,7 +72,7 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
     try:
         assert up.returncode == 0, up.stderr + up.stdout
         state = json.loads((data_dir / "run" / "stack.json").read_text())
-        assert set(state["components"]) == {"postgres", "s3", "issuer", *SERVICES}
+        assert set(state["components"]) == {"postgres", "s3", "issuer", "gateway", *SERVICES}
 
         status = _alpr(env, "dev", "status")
         assert status.returncode == 0, status.stdout
@@ -122,6 +122,13 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
             lapsed = httpx.get(f"{base}/v1/whoami", headers={"Authorization": f"Bearer {untrained}"})
             assert lapsed.json()["type"] == "urn:alpr:problem:training-required"
             assert httpx.get(f"{base}/readyz").status_code == 200
+        gateway = f"http://127.0.0.1:{GATEWAY_PORT + offset}"  # the one origin (issue 18)
+        assert f"One origin: {gateway}" in up.stdout
+        for name in SERVICES:
+            me = httpx.get(f"{gateway}/api/{name}/v1/whoami", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200, me.text
+        merged = httpx.get(f"{gateway}/api/openapi.json", timeout=30).json()
+        assert "/api/search/v1/whoami" in merged["paths"]
 
         # The seeded hotlist (the sample NCIC extract) alerts on an edge read of the demo camera:
         # camera -> ingest -> outbox -> hotlist -> alert, over the running stack.

@@ -379,3 +379,54 @@ def test_no_access_log_with_query_strings(manifests: list[dict[str, Any]]) -> No
             command = doc["spec"]["template"]["spec"]["containers"][0]["command"]
             assert command[0] == "uvicorn"
             assert "--no-access-log" in command, doc["metadata"]["name"]
+
+
+@pytest.mark.parametrize("values", [[], ["-f", str(PRODUCTION)]], ids=["default", "production"])
+def test_the_ui_host_routes_each_prefix_to_its_service(helm: str, values: list[str]) -> None:
+    """Issue 18, one origin: with ingress.ui on, /api/<service>/... on the UI host reaches that
+    service with the prefix stripped (ingress-nginx regex path and rewrite-target), unbuffered;
+    and the ingress controller may reach every service on its http port, no more."""
+    ui = ["--set", "ingress.ui.enabled=true", "--set", "ingress.uiHost=console.agency.example"]
+    _run(helm, "lint", "--strict", str(CHART), *values, *ui)
+    docs = _render(
+        helm,
+        *values,
+        *ui,
+        "--set",
+        "ingress.ui.annotations.nginx\\.ingress\\.kubernetes\\.io/use-regex=false",
+    )
+    routes = {
+        d["metadata"]["name"]: d
+        for d in docs
+        if d["kind"] == "Ingress" and d["metadata"]["name"].endswith("-ui")
+    }
+    assert set(routes) == {f"alpr-{service}-ui" for service in SERVICES}
+    for service in SERVICES:
+        ingress = routes[f"alpr-{service}-ui"]
+        kubernetes_validate.validate(ingress, KUBERNETES_VERSION, strict=True)
+        (rule,) = ingress["spec"]["rules"]
+        assert rule["host"] == "console.agency.example"
+        (path,) = rule["http"]["paths"]
+        assert path["path"] == f"/api/{service}(/|$)(.*)"
+        assert path["pathType"] == "ImplementationSpecific"
+        assert path["backend"]["service"] == {"name": f"alpr-{service}", "port": {"name": "http"}}
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/rewrite-target"] == "/$2"  # $2: the rest
+        assert annotations["nginx.ingress.kubernetes.io/use-regex"] == "true"  # not overridable
+        assert annotations["nginx.ingress.kubernetes.io/x-forwarded-prefix"] == f"/api/{service}"
+        assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"  # alert stream
+        assert ingress["spec"]["ingressClassName"] == "nginx"
+    controller = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    policies = {p["metadata"]["name"]: p for p in docs if p["kind"] == "NetworkPolicy"}
+    for service in SERVICES:
+        rules = [r for r in policies[f"alpr-{service}"]["spec"]["ingress"] if controller in r["from"]]
+        assert rules, f"{service} is not reachable from the ingress controller"
+        assert all(r["ports"] == [{"protocol": "TCP", "port": 8080}] for r in rules), service
+
+
+def test_the_ui_route_is_off_by_default(manifests: list[dict[str, Any]]) -> None:
+    assert not [d for d in manifests if d["kind"] == "Ingress" and d["metadata"]["name"].endswith("-ui")]
+    controller = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    policies = {p["metadata"]["name"]: p for p in manifests if p["kind"] == "NetworkPolicy"}
+    recognition = policies["alpr-recognition"]["spec"]["ingress"]
+    assert not [r for r in recognition if controller in r["from"]]  # workers face nobody

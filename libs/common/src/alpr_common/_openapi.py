@@ -21,6 +21,14 @@ SSE_MEDIA_TYPE = "text/event-stream"
 # Swagger UI signs in with it (authorization code + PKCE) and generators read the endpoints.
 OIDC_SCHEME = "OpenIdConnect"
 DISCOVERY_PATH = "/.well-known/openid-configuration"
+# Where a service is reached on the platform's one origin (issue 18, item 1): the gateway
+# routes ``/api/<service>/...`` to it with the prefix stripped.
+GATEWAY_PREFIX = "/api"
+
+
+def gateway_prefix(service: str) -> str:
+    """The path prefix of ``service`` on the gateway: ``/api/search``."""
+    return f"{GATEWAY_PREFIX}/{service}"
 
 
 def operation_id_generator(service: str) -> Callable[[APIRoute], str]:
@@ -80,8 +88,12 @@ def document_contract(
     3.2, tools (schemathesis among them) read that media type's ``schema`` as one event's, so
     the item schema becomes the ``schema`` unless the route declares its own. With
     ``oidc_issuer``, an ``openIdConnect`` scheme at its discovery document, which every
-    operation that takes a token accepts as well as the bearer one. Changes ``openapi`` in
-    place and returns it."""
+    operation that takes a token accepts as well as the bearer one. ``servers`` names the
+    service's prefix on the gateway (``/api/search``), relative to the document's own URL.
+    Changes ``openapi`` in place and returns it."""
+    openapi["servers"] = [
+        {"url": gateway_prefix(service), "description": f"The {service} service on the platform's gateway."}
+    ]
     if oidc_issuer:
         schemes = openapi.setdefault("components", {}).setdefault("securitySchemes", {})
         schemes[OIDC_SCHEME] = {

@@ -1,5 +1,5 @@
-"""``alpr dev``: run the whole platform locally (``up``, ``down``, ``status``) and mint
-development tokens (``token``)."""
+"""``alpr dev``: run the whole platform locally (``up``, ``down``, ``status``), mint
+development tokens (``token``) and write the merged OpenAPI document (``openapi``)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def _summary(stack: Stack, state: dict[str, Any]) -> None:
     comps = state["components"]
     typer.echo("")
     typer.echo(f"ALPR platform is up in {state.get('ready_in_s')} s (data in {cfg.data_dir})")
+    if "gateway" in comps:
+        base = comps["gateway"]["url"]
+        typer.echo(f"One origin: {base}")
+        typer.echo(f"  /api/<service>/...  ({', '.join(cfg.services)}); OpenAPI: {base}/api/openapi.json")
+        typer.echo("Each service directly:")
     for name in cfg.services:
         url = cfg.service_url(name)
         typer.echo(f"  {name:<12} {url}   OpenAPI: {url}/docs  ({url}/openapi.json)")
@@ -84,6 +89,23 @@ def up(
             stack.down()
             raise typer.Exit(1)
     stack.down()
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the merged document (JSON).")] = Path(
+        "build/openapi.json"
+    ),
+) -> None:
+    """Write the platform's merged OpenAPI 3.1 document (each service under /api/<service>)."""
+    from .openapi import MergeError, build
+
+    try:
+        merged = build(out)
+    except MergeError as exc:
+        typer.echo(f"the services' documents do not merge: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{out}: OpenAPI {merged['openapi']}, {len(merged['paths'])} paths")
 
 
 @app.command()

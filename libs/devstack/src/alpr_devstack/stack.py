@@ -32,6 +32,7 @@ from .components import (
     stop_pids,
     wait_http_ok,
 )
+from .gateway import UPSTREAMS_ENV as GATEWAY_UPSTREAMS_ENV
 from .issuer import UI_REDIRECT_URIS_ENV, ClientRecord, IssuerState, UserRecord, ui_redirect_uris
 
 SERVICES: dict[str, int] = {
@@ -43,6 +44,7 @@ SERVICES: dict[str, int] = {
     "sharing": 8006,
 }
 ISSUER_PORT = 8000
+GATEWAY_PORT = 8080  # the one origin (issue 18): /api/<service>/... and /api/openapi.json
 POSTGRES_PORT = 5433
 S3_PORT = 8333
 SEAWEED_BASE_PORT = 9333
@@ -90,6 +92,10 @@ class StackConfig:
 
     def service_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port(self.services[name])}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.port(GATEWAY_PORT)}"
 
 
 def _load_json(path: Path) -> dict[str, Any]:
@@ -195,6 +201,8 @@ class Stack:
                     raise StackError(
                         f"service {name} ({alive}) did not become healthy: {exc}\n{tail}"
                     ) from exc
+            self._start_gateway(components)
+            self._save_state(state)
         except BaseException:
             self._save_state(state)
             self.down(quiet=True)
@@ -402,7 +410,14 @@ class Stack:
                 "OIDC_AUDIENCE": self.config.audience,
                 # Browser sign-in (issue 18): the console's and each service's Swagger UI callback.
                 UI_REDIRECT_URIS_ENV: os.environ.get(UI_REDIRECT_URIS_ENV)
-                or ",".join(ui_redirect_uris(self.config.service_url(n) for n in self.config.services)),
+                or ",".join(
+                    ui_redirect_uris(
+                        [
+                            *(self.config.service_url(n) for n in self.config.services),
+                            *(f"{self.config.gateway_url}/api/{n}" for n in self.config.services),
+                        ]
+                    )
+                ),
             },
         )
         components["issuer"] = {"pid": proc.pid, "port": port, "kind": "process", "log": str(log), "url": url}
@@ -455,6 +470,66 @@ class Stack:
             "log": str(log),
             "url": self.config.service_url(name),
         }
+
+    def _start_gateway(self, components: dict[str, Any]) -> None:
+        """The one origin in front of the services (``alpr_devstack.gateway``)."""
+        port = self.config.port(GATEWAY_PORT)
+        if not port_free(port):
+            raise StackError(f"port {port} for the gateway is taken (ALPR_DEV_PORT_OFFSET moves every port)")
+        log = self.config.data_dir / "logs" / "gateway.log"
+        upstreams = ",".join(f"{n}={self.config.service_url(n)}" for n in self.config.services)
+        proc = spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "alpr_devstack.gateway:app_from_env",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                # The services' answers carry their own.
+                "--no-server-header",
+                "--no-date-header",
+                # The edge: the client's address is the peer's, never an X-Forwarded-For it sent.
+                "--no-proxy-headers",
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
+            log,
+            {GATEWAY_UPSTREAMS_ENV: upstreams},
+        )
+        url = self.config.gateway_url
+        components["gateway"] = {
+            "pid": proc.pid,
+            "port": port,
+            "kind": "process",
+            "log": str(log),
+            "url": url,
+        }
+        wait_http_ok(f"{url}/healthz", 30, proc)
+        self.say(f"gateway: one origin on {url} (/api/<service>/..., /api/openapi.json)")
+
+    def restart(self, name: str, timeout_s: float = 90.0) -> int:
+        """Starts one stopped component of the running stack again (a service, or the S3 store
+        ``s3``) as `up` started it, once healthy; answers its pid (the fault suite's restarts)."""
+        state = self.state()
+        components: dict[str, Any] = state["components"]
+        if pid_running(components.get(name, {}).get("pid")):
+            raise StackError(f"{name} is still running")
+        secrets = self.secrets()
+        if name == "s3":
+            self._start_store(components, secrets)
+        else:
+            own_store = "s3" in components
+            s3_secret = secrets["s3_secret_key"] if own_store else os.environ.get("S3_SECRET_KEY", "")
+            env = {**state["env"], "S3_SECRET_KEY": s3_secret}
+            self._start_service(name, env, secrets, components)
+            wait_http_ok(f"{self.config.service_url(name)}/healthz", timeout_s)
+        self._save_state(state)
+        return int(components[name]["pid"])
 
     # -- down / status -----------------------------------------------------------------
     def down(self, quiet: bool = False) -> list[str]:

@@ -1,0 +1,324 @@
+"""One origin (issue 18, item 1): the local stack's gateway routes ``/api/<service>/...`` to the
+service with the prefix stripped, passes bodies through both ways as they come (an alert
+stream's first event arrives while the stream is still open), serves the merged OpenAPI
+document at ``/api/openapi.json``, and answers 404 for any other prefix; the merged document
+validates as OpenAPI 3.1 and each service's ``servers`` names its prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+from openapi_spec_validator import validate
+
+from alpr_common.migrations import service_packages
+from alpr_devstack.components import free_port
+from alpr_devstack.gateway import Gateway, parse_upstreams
+from alpr_devstack.openapi import MERGED_PATH, MergeError, merge_documents, prefix_of, service_documents
+from alpr_devstack.testing import (
+    SERVICE_NAMES,
+    Infra,
+    audit_signing_key,
+    bearer,
+    create_app,
+    problem,
+    serve_http,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+# The services the gateway is shown in front of: the ledger every view is recorded on, and two
+# that a console calls.
+SERVED = ("audit", "search", "hotlist")
+WINDOW = {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z", "case_number": "2026-001234"}
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, dict[str, Any]]:
+    return service_documents()
+
+
+def test_each_service_document_names_its_prefix(documents: dict[str, dict[str, Any]]) -> None:
+    for name, document in documents.items():
+        assert [s["url"] for s in document["servers"]] == [f"/api/{name}"], name
+
+
+def test_the_merged_document_validates_with_every_operation_under_its_prefix(
+    documents: dict[str, dict[str, Any]],
+) -> None:
+    merged = merge_documents(documents)
+    validate(merged)
+    assert merged["openapi"] == "3.1.0"
+    expected = {prefix_of(name) + path for name, doc in documents.items() for path in doc["paths"]}
+    assert set(merged["paths"]) == expected
+    assert "/api/search/v1/searches" in merged["paths"]
+    assert "/api/hotlist/v1/alerts/stream" in merged["paths"]
+    operations = [op for item in merged["paths"].values() for op in item.values()]
+    assert len(operations) == sum(len(item) for doc in documents.values() for item in doc["paths"].values())
+    schemes = merged["components"]["securitySchemes"]
+    assert "HTTPBearer" in schemes
+    declared = {tag["name"] for tag in merged["tags"]}
+    assert {tag for op in operations for tag in op["tags"]} <= declared
+
+
+def test_one_name_with_two_shapes_does_not_merge(documents: dict[str, dict[str, Any]]) -> None:
+    search = documents["search"]
+    name = next(iter(search["components"]["schemas"]))
+    other = {
+        "openapi": "3.1.0",
+        "info": {"title": "other", "version": "1"},
+        "paths": {},
+        "components": {"schemas": {name: {"type": "string", "title": "Not the same"}}},
+    }
+    with pytest.raises(MergeError, match=name):
+        merge_documents({"search": search, "other": other})
+
+
+def test_upstreams_are_name_equals_url() -> None:
+    assert parse_upstreams("search=http://127.0.0.1:1, hotlist=http://127.0.0.1:2") == {
+        "search": "http://127.0.0.1:1",
+        "hotlist": "http://127.0.0.1:2",
+    }
+    with pytest.raises(ValueError, match="name=http"):
+        parse_upstreams("search")
+
+
+# --- the gateway in front of real services ------------------------------------------------
+
+
+@dataclass
+class Origin:
+    url: str
+    http: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def serve_gateway(gateway: Gateway) -> AsyncIterator[str]:
+    """The gateway on a loopback port (uvicorn in this process), as ``alpr dev up`` runs it."""
+    port = free_port()
+    config = uvicorn.Config(
+        gateway,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="on",
+        server_header=False,
+        date_header=False,
+        proxy_headers=False,  # the edge: no client names its own address
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert not task.done(), "the gateway stopped before it started"
+            assert time.monotonic() < deadline, "the gateway did not start"
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="module")
+async def origin(infra: Infra) -> AsyncIterator[Origin]:
+    database = infra.migrated_database(*service_packages(), prefix="gw")
+    ports = {name: free_port() for name in SERVED}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    own: dict[str, dict[str, Any]] = {
+        "hotlist": {"scheduler": False, "stream_keepalive_seconds": 60.0},
+        "audit": {"signing_key": audit_signing_key()},
+    }
+    async with AsyncExitStack() as running:
+        for name in SERVED:
+            client_id = f"svc-{name}-gateway"
+            settings = infra.settings(
+                name,
+                client_id=client_id,
+                client_secret=infra.register_client(client_id, roles=["service"]),
+                database_url=database,
+                log_level="WARNING",
+                **{f"{other}_url": url for other, url in urls.items()},
+                **own.get(name, {}),
+            )
+            await running.enter_async_context(serve_http(create_app(name, settings), ports[name]))
+        base = await running.enter_async_context(serve_gateway(Gateway(urls)))
+        http = await running.enter_async_context(httpx.AsyncClient(base_url=base, timeout=30))
+        yield Origin(base, http)
+
+
+async def test_a_prefix_reaches_its_service_with_the_prefix_stripped(origin: Origin, infra: Infra) -> None:
+    officer = bearer(infra.mint(sub="gw-officer", roles=["investigator"]))
+    resp = await origin.http.get("/api/search/v1/whoami", headers=officer)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["sub"] == "gw-officer"
+    document = (await origin.http.get("/api/search/openapi.json")).json()
+    assert document["info"]["title"] == "ALPR search"
+    assert [server["url"] for server in document["servers"]] == ["/api/search"]
+    # The service's own answers pass through untouched, refusals included.
+    anonymous = await origin.http.get("/api/hotlist/v1/whoami")
+    assert anonymous.status_code == 401
+    assert problem(anonymous)["type"] == "urn:alpr:problem:unauthenticated"
+    assert "x-request-id" in anonymous.headers
+
+
+async def test_a_request_body_passes_through(origin: Origin, infra: Infra) -> None:
+    officer = bearer(infra.mint(sub="gw-investigator", roles=["investigator"]))
+    refused = await origin.http.post(
+        "/api/search/v1/searches", json={"purpose": "immigration_enforcement", **WINDOW}, headers=officer
+    )
+    assert refused.status_code == 403, refused.text  # the service read the purpose in the body
+    allowed = await origin.http.post(
+        "/api/search/v1/searches", json={"purpose": "stolen_vehicle", **WINDOW}, headers=officer
+    )
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json()["search_id"]
+    assert isinstance(allowed.json()["items"], list)
+
+
+async def test_an_alert_stream_is_not_held_back(origin: Origin, infra: Infra) -> None:
+    """The stream's opening event arrives while the stream stays open (it sends nothing more
+    for a minute): a proxy that buffered the answer would show nothing until the end."""
+    officer = bearer(infra.mint(sub="gw-operator", roles=["operator"]))
+    started = time.monotonic()
+    async with origin.http.stream(
+        "GET", "/api/hotlist/v1/alerts/stream", headers={**officer, "Accept": "text/event-stream"}
+    ) as resp:
+        assert resp.status_code == 200
+        assert resp.headers["content-type"].startswith("text/event-stream")
+        received = b""
+        async for chunk in resp.aiter_raw():
+            received += chunk
+            if b"\n\n" in received:
+                break
+        assert time.monotonic() - started < 5.0
+    assert b"retry: 2000" in received, received
+
+
+async def test_the_merged_document_is_served_and_other_prefixes_are_not_found(origin: Origin) -> None:
+    merged = await origin.http.get(MERGED_PATH)
+    assert merged.status_code == 200
+    document = merged.json()
+    validate(document)
+    assert set(document["paths"]) >= {"/api/search/v1/whoami", "/api/hotlist/v1/alerts/stream"}
+    assert not any(path.startswith("/api/ingest/") for path in document["paths"])  # not in front of it
+    for path in ("/api/nope/v1/whoami", "/v1/whoami", "/api", "/api/searchx/v1/whoami"):
+        resp = await origin.http.get(path)
+        assert resp.status_code == 404, path
+        assert problem(resp)["type"] == "urn:alpr:problem:not-found"
+
+
+async def test_headers_query_and_a_streamed_body_reach_the_upstream_as_sent() -> None:
+    """What the upstream sees: the path without the prefix and the raw query, the client's
+    headers less hop-by-hop ones, the X-Forwarded ones, and a body sent in pieces, whole."""
+    echo = FastAPI()
+
+    @echo.api_route("/{path:path}", methods=["GET", "POST"])
+    async def show(request: Request) -> dict[str, Any]:
+        body = await request.body()
+        return {
+            "path": request.scope["path"],
+            "raw_path": request.scope["raw_path"].decode(),
+            "query": request.scope["query_string"].decode(),
+            "headers": {k: v for k, v in request.headers.items()},
+            "length": len(body),
+            "sha": hashlib.sha256(body).hexdigest(),
+        }
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for _ in range(64):
+            yield b"x" * 16384
+
+    async with serve_http(echo) as upstream, serve_gateway(Gateway({"echo": upstream})) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            resp = await http.post(
+                "/api/echo/v1/things%2Fa?b=1&c=%20",
+                content=pieces(),
+                headers={
+                    "Connection": "keep-alive, X-Private",
+                    "X-Private": "hop",
+                    "X-Keep": "end-to-end",
+                    "X-Forwarded-For": "203.0.113.9",  # a client's own claim: not passed on
+                },
+            )
+    assert resp.status_code == 200, resp.text
+    seen = resp.json()
+    assert seen["path"] == "/v1/things/a"
+    assert seen["raw_path"] == "/v1/things%2Fa"  # as the client wrote it
+    assert seen["query"] == "b=1&c=%20"
+    assert seen["length"] == 64 * 16384
+    assert seen["sha"] == hashlib.sha256(b"x" * 64 * 16384).hexdigest()
+    headers = seen["headers"]
+    assert headers["x-keep"] == "end-to-end"
+    assert "x-private" not in headers  # named by Connection: hop-by-hop
+    assert headers["x-forwarded-prefix"] == "/api/echo"
+    assert headers["x-forwarded-proto"] == "http"
+    assert headers["x-forwarded-host"] == base.removeprefix("http://")
+    assert headers["x-forwarded-for"] == "127.0.0.1"
+    assert headers["host"] == upstream.removeprefix("http://")
+
+
+async def test_an_answer_the_upstream_breaks_off_is_cut_for_the_client_too() -> None:
+    """Not ended as if whole: the client sees the connection close mid-answer."""
+    upstream_app = FastAPI()
+
+    @upstream_app.get("/v1/export")
+    async def export() -> StreamingResponse:
+        async def rows() -> AsyncIterator[bytes]:
+            yield b'{"rows": ['
+            raise RuntimeError("the upstream fails mid-answer")
+
+        return StreamingResponse(rows(), media_type="application/json")
+
+    async with serve_http(upstream_app) as upstream, serve_gateway(Gateway({"flaky": upstream})) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            with pytest.raises(httpx.RemoteProtocolError):
+                await http.get("/api/flaky/v1/export")
+            assert (await http.get("/healthz")).status_code == 200  # the gateway carries on
+
+
+def test_compose_has_a_gateway_with_every_prefix_and_no_buffering() -> None:
+    """docker-compose's one origin: nginx (deploy/gateway/nginx.conf) on 127.0.0.1:8088, after
+    the six services are healthy, routing each prefix to its service, streaming both ways, and
+    serving the merged document that `make openapi` writes."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    gateway = compose["services"]["gateway"]
+    assert gateway["ports"] == ["${ALPR_BIND_ADDRESS:-127.0.0.1}:8088:8080"]
+    assert {name: dep["condition"] for name, dep in gateway["depends_on"].items()} == dict.fromkeys(
+        SERVICE_NAMES, "service_healthy"
+    )
+    assert "./deploy/gateway/nginx.conf:/etc/nginx/nginx.conf:ro" in gateway["volumes"]
+    assert "./build:/srv/alpr:ro" in gateway["volumes"]
+    conf = (ROOT / "deploy" / "gateway" / "nginx.conf").read_text()
+    routed = re.search(r"location ~ \^/api/\(\?<service>([a-z|]+)\)", conf)
+    assert routed is not None
+    assert set(routed.group(1).split("|")) == set(SERVICE_NAMES)
+    assert "rewrite ^/api/[a-z]+/?(.*)$ /$1 break;" in conf  # the prefix stripped
+    assert "proxy_pass http://$service:8080;" in conf
+    for directive in ("proxy_buffering off;", "proxy_request_buffering off;", "pid /tmp/nginx.pid;"):
+        assert directive in conf, directive
+    assert "$request " not in conf  # no access log line with a query string (stream tickets)
+    assert "location = /api/openapi.json" in conf
+
+
+def test_every_service_has_a_prefix() -> None:
+    assert {prefix_of(name) for name in SERVICE_NAMES} == {
+        "/api/ingest",
+        "/api/recognition",
+        "/api/hotlist",
+        "/api/search",
+        "/api/audit",
+        "/api/sharing",
+    }
