@@ -52,7 +52,7 @@ def documents() -> dict[str, dict[str, Any]]:
 
 def test_each_service_document_names_its_prefix(documents: dict[str, dict[str, Any]]) -> None:
     for name, document in documents.items():
-        assert [s["url"] for s in document["servers"]] == [f"/api/{name}"], name
+        assert [s["url"] for s in document["servers"]] == [f"/api/{name}", "/"], name
 
 
 def test_the_merged_document_validates_with_every_operation_under_its_prefix(
@@ -166,7 +166,7 @@ async def test_a_prefix_reaches_its_service_with_the_prefix_stripped(origin: Ori
     assert resp.json()["sub"] == "gw-officer"
     document = (await origin.http.get("/api/search/openapi.json")).json()
     assert document["info"]["title"] == "ALPR search"
-    assert [server["url"] for server in document["servers"]] == ["/api/search"]
+    assert [server["url"] for server in document["servers"]] == ["/api/search", "/"]
     # The service's own answers pass through untouched, refusals included.
     anonymous = await origin.http.get("/api/hotlist/v1/whoami")
     assert anonymous.status_code == 401

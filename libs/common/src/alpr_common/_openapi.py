@@ -89,10 +89,12 @@ def document_contract(
     the item schema becomes the ``schema`` unless the route declares its own. With
     ``oidc_issuer``, an ``openIdConnect`` scheme at its discovery document, which every
     operation that takes a token accepts as well as the bearer one. ``servers`` names the
-    service's prefix on the gateway (``/api/search``), relative to the document's own URL.
+    service's prefix on the gateway (``/api/search``) first, then the service on its own port.
     Changes ``openapi`` in place and returns it."""
     openapi["servers"] = [
-        {"url": gateway_prefix(service), "description": f"The {service} service on the platform's gateway."}
+        {"url": gateway_prefix(service), "description": f"The {service} service on the platform's gateway."},
+        # Swagger UI opened on the service's own port (no gateway in front) picks this one.
+        {"url": "/", "description": f"The {service} service itself, on its own port."},
     ]
     if oidc_issuer:
         schemes = openapi.setdefault("components", {}).setdefault("securitySchemes", {})
