@@ -174,6 +174,20 @@ async def test_a_prefix_reaches_its_service_with_the_prefix_stripped(origin: Ori
     assert "x-request-id" in anonymous.headers
 
 
+async def test_the_docs_page_through_the_gateway_loads_everything_under_its_prefix(origin: Origin) -> None:
+    """Swagger UI at /api/search/docs: the document, scripts and sign-in callback it names are all
+    under /api/search, and each answers; a prefix a client forges is not echoed into the page."""
+    page = await origin.http.get("/api/search/docs")
+    assert page.status_code == 200
+    assert "'/api/search/openapi.json'" in page.text or '"/api/search/openapi.json"' in page.text
+    for asset in ("/api/search/docs/swagger-ui-bundle.js", "/api/search/docs/swagger-ui.css"):
+        assert asset in page.text
+        assert (await origin.http.get(asset)).status_code == 200
+    assert "/api/search/docs/oauth2-redirect" in page.text
+    forged = await origin.http.get("/api/search/docs", headers={"X-Forwarded-Prefix": "/evil"})
+    assert "/evil" not in forged.text
+
+
 async def test_a_request_body_passes_through(origin: Origin, infra: Infra) -> None:
     officer = bearer(infra.mint(sub="gw-investigator", roles=["investigator"]))
     refused = await origin.http.post(

@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from ._openapi import gateway_prefix
+
 DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
 # The package and folder holding swagger-ui-bundle.js, swagger-ui.css, redoc.standalone.js and
@@ -40,7 +42,14 @@ def install_docs(app: FastAPI) -> None:
         app.swagger_ui_init_oauth = dict(_SWAGGER_UI_INIT_OAUTH)
 
     def _root(request: Request) -> str:
-        return str(request.scope.get("root_path", "")).rstrip("/")
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        if root:
+            return root
+        # Behind the platform's gateway (issue 18): its X-Forwarded-Prefix, honoured only when it
+        # is exactly this service's own prefix (nothing a client writes reaches the page).
+        forwarded = request.headers.get("x-forwarded-prefix", "").rstrip("/")
+        service = getattr(request.app.state, "service_name", None)
+        return forwarded if service and forwarded == gateway_prefix(str(service)) else ""
 
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = _root(request)
