@@ -115,6 +115,7 @@ class ServiceClient:
         path: str,
         *,
         json: Any = None,
+        content: bytes | None = None,
         params: dict[str, Any] | None = None,
         token: str | None = None,
     ) -> httpx.Response:
@@ -122,12 +123,16 @@ class ServiceClient:
         last: Exception | None = None
         for attempt in range(self._retries + 1):
             try:
+                headers = await self._headers(token)
+                if content is not None:
+                    headers["Content-Type"] = "application/json"
                 resp = await self._http.request(
                     method,
                     f"{self.base_url}{path}",
                     json=json,
+                    content=content,
                     params=params,
-                    headers=await self._headers(token),
+                    headers=headers,
                 )
             except httpx.TransportError as exc:
                 last = exc
@@ -143,14 +148,16 @@ class ServiceClient:
 
     async def get_model(self, path: str, model: type[ModelT], **kwargs: Any) -> ModelT:
         resp = await self.request("GET", path, **kwargs)
-        return model.model_validate(resp.json())
+        return model.model_validate_json(resp.content)
 
     async def post_model(
         self, path: str, body: BaseModel | None, model: type[ModelT], **kwargs: Any
     ) -> ModelT:
-        payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
-        resp = await self.request("POST", path, json=payload, **kwargs)
-        return model.model_validate(resp.json())
+        # Serialised and parsed by pydantic itself (no dict in between): the hot path of every
+        # audit append (issue 16).
+        content = body.model_dump_json(exclude_none=True).encode() if body is not None else None
+        resp = await self.request("POST", path, content=content, **kwargs)
+        return model.model_validate_json(resp.content)
 
 
 def _problem_of(resp: httpx.Response) -> Problem:
