@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_audit.checkpoints.signing import generate_key, private_key_b64
-from alpr_common import Principal, ServiceClients, make_engine
+from alpr_common import Principal, PurgeResult, ServiceClients, make_engine
 from alpr_devstack.components import free_port, spawn_service, stop_pid
 from alpr_devstack.testing import Infra
 from alpr_search.retention.service import purge
@@ -275,8 +275,8 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
     )
 
     class _Ingest:
-        async def purge_frames(self, agency: str, before: datetime, keep_keys: list[str]) -> dict[str, int]:
-            return {"frames": 0, "reads": 0, "objects": 0}
+        async def purge_frames(self, agency: str, before: datetime, keep_keys: list[str]) -> PurgeResult:
+            return PurgeResult(frames=0, reads=0, objects=0)
 
     class _Audit:
         async def record(self, *events: Any) -> list[Any]:

@@ -172,7 +172,7 @@ async def test_frames_held_by_a_dead_worker_are_read_after_the_lease(
     }
     dead = pipeline.worker(recognizer)
     claimed = await dead.ingest.claim_frames(8, 5)  # ...and the worker is killed before it posts
-    assert {str(c["frame_id"]) for c in claimed} == set(frames)
+    assert {str(c.frame_id) for c in claimed} == set(frames)
     began = asyncio.get_running_loop().time()
     task = asyncio.create_task(pipeline.worker(recognizer).run())
     try:
@@ -185,8 +185,8 @@ async def test_frames_held_by_a_dead_worker_are_read_after_the_lease(
     assert _plates(pipeline.search) == sorted(frames.values())
     # The dead worker's late submission is refused: nothing is stored twice.
     late = await pipeline.http.post(
-        f"{pipeline.settings.ingest_url}/v1/frames/{claimed[0]['frame_id']}/reads",
-        json={"lease_id": claimed[0]["lease_id"], "reads": []},
+        f"{pipeline.settings.ingest_url}/v1/frames/{claimed[0].frame_id}/reads",
+        json={"lease_id": str(claimed[0].lease_id), "reads": []},
         headers={"Authorization": f"Bearer {await _service_token(pipeline)}"},
     )
     assert late.status_code == 409

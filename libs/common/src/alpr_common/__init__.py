@@ -118,6 +118,17 @@ from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_fro
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
 from ._webhooks import new_webhook_secret, retry_delay, send_signed, signed_delivery_settings, webhook_headers
 from ._whoami import WhoAmI
+from ._work_queue import (
+    ClaimedFrame,
+    ClaimRequest,
+    ClaimResponse,
+    PurgeRequest,
+    PurgeResult,
+    ReadsStored,
+    ReadsSubmission,
+    RecognizedCandidate,
+    RecognizedRead,
+)
 
 __all__ = [
     "ACCESS_EXTENSION",
@@ -152,6 +163,9 @@ __all__ = [
     "BeforeTime",
     "Box",
     "CheckedImage",
+    "ClaimRequest",
+    "ClaimResponse",
+    "ClaimedFrame",
     "ClientCredentials",
     "Conflict",
     "Cursor",
@@ -187,9 +201,15 @@ __all__ = [
     "Problem",
     "ProblemError",
     "ProblemFieldError",
+    "PurgeRequest",
+    "PurgeResult",
     "Purpose",
     "PurposeProhibited",
+    "ReadsStored",
+    "ReadsSubmission",
     "RecognitionClient",
+    "RecognizedCandidate",
+    "RecognizedRead",
     "Role",
     "SearchClient",
     "ServiceCallError",

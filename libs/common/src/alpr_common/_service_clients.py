@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,15 @@ from ._pipeline import Accepted, DetectionBatch, MatchBatch
 from ._problems import AuditUnavailable, Unavailable
 from ._settings import ServiceSettings
 from ._whoami import WhoAmI
+from ._work_queue import (
+    ClaimedFrame,
+    ClaimRequest,
+    ClaimResponse,
+    PurgeRequest,
+    PurgeResult,
+    ReadsStored,
+    ReadsSubmission,
+)
 
 
 class _WhoamiMixin(ServiceClient):
@@ -33,33 +43,20 @@ class _StatsMixin(_WhoamiMixin):
 class IngestClient(_StatsMixin):
     service_name = "ingest"
 
-    async def purge_frames(
-        self, agency: str, captured_before: datetime, keep_keys: list[str]
-    ) -> dict[str, Any]:
+    async def purge_frames(self, agency: str, captured_before: datetime, keep_keys: list[str]) -> PurgeResult:
         """``POST /v1/frames:purge``: frames, reads and their objects before a time, except held keys."""
-        resp = await self.request(
-            "POST",
-            "/v1/frames:purge",
-            json={"agency": agency, "captured_before": captured_before.isoformat(), "keep_keys": keep_keys},
-        )
-        body = resp.json()
-        return body if isinstance(body, dict) else {}
+        body = PurgeRequest(agency=agency, captured_before=captured_before, keep_keys=keep_keys)
+        return await self.post_model("/v1/frames:purge", body, PurgeResult)
 
-    async def claim_frames(self, max_frames: int, lease_seconds: int) -> list[dict[str, Any]]:
+    async def claim_frames(self, max_frames: int, lease_seconds: int) -> list[ClaimedFrame]:
         """``POST /v1/frames:claim``: a batch of leased frames with presigned image URLs."""
-        resp = await self.request(
-            "POST", "/v1/frames:claim", json={"max": max_frames, "lease_seconds": lease_seconds}
-        )
-        body = resp.json()
-        items = body.get("items", []) if isinstance(body, dict) else []
-        return [item for item in items if isinstance(item, dict)]
+        body = ClaimRequest(max=max_frames, lease_seconds=lease_seconds)
+        return (await self.post_model("/v1/frames:claim", body, ClaimResponse)).items
 
-    async def submit_reads(self, frame_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def submit_reads(self, frame_id: uuid.UUID, body: ReadsSubmission) -> ReadsStored:
         """``POST /v1/frames/{id}/reads``: a leased frame's reads; 409 (``ServiceCallError``) when the
         lease is no longer held, in which case nothing was stored."""
-        resp = await self.request("POST", f"/v1/frames/{frame_id}/reads", json=body)
-        answer = resp.json()
-        return answer if isinstance(answer, dict) else {}
+        return await self.post_model(f"/v1/frames/{frame_id}/reads", body, ReadsStored)
 
 
 class RecognitionClient(_WhoamiMixin):

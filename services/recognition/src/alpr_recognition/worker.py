@@ -12,14 +12,14 @@ import base64
 import io
 import logging
 import time
+import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import anyio
 import httpx
 from PIL import Image
 
-from alpr_common import IngestClient, ServiceCallError
+from alpr_common import ClaimedFrame, IngestClient, ReadsSubmission, RecognizedRead, ServiceCallError
 
 from .engine import Engine
 from .pipeline import Read
@@ -37,16 +37,18 @@ def _crop_b64(read: Read) -> str | None:
     return base64.b64encode(out.getvalue()).decode()
 
 
-def submission(lease_id: str, reads: list[Read], model_version: str) -> dict[str, Any]:
+def submission(lease_id: uuid.UUID, reads: list[Read], model_version: str) -> ReadsSubmission:
     """The body of ``POST /v1/frames/{id}/reads`` for one frame (CONTRACT: Ingest). Each read
     names the model that made it, so confirmed misreads count per model version (R22)."""
-    return {
-        "lease_id": lease_id,
-        "reads": [
-            PlateRead.of(r).model_dump(mode="json") | {"crop": _crop_b64(r), "model_version": model_version}
-            for r in reads
-        ][:50],
-    }
+    return ReadsSubmission(
+        lease_id=lease_id,
+        reads=[
+            RecognizedRead.model_validate(
+                PlateRead.of(r).model_dump() | {"crop": _crop_b64(r), "model_version": model_version}
+            )
+            for r in reads[:50]
+        ],
+    )
 
 
 class Worker:
@@ -59,21 +61,21 @@ class Worker:
         self.http = http
         self._fetch_limit = asyncio.Semaphore(settings.fetch_concurrency)
 
-    async def _fetch(self, item: dict[str, Any]) -> Image.Image | None:
+    async def _fetch(self, item: ClaimedFrame) -> Image.Image | None:
         async with self._fetch_limit:
             try:
-                resp = await self.http.get(item["image_url"], timeout=30.0)
+                resp = await self.http.get(item.image_url, timeout=30.0)
                 resp.raise_for_status()
                 data = resp.content
-            except (httpx.HTTPError, KeyError) as exc:
+            except httpx.HTTPError as exc:
                 self.engine.metrics.worker_errors.labels("fetch").inc()
-                log.warning("frame_fetch_failed frame=%s error=%r", item.get("frame_id"), exc)
+                log.warning("frame_fetch_failed frame=%s error=%r", item.frame_id, exc)
                 return None
         try:
             return await anyio.to_thread.run_sync(_open, data)
         except (OSError, ValueError) as exc:
             self.engine.metrics.worker_errors.labels("decode").inc()
-            log.warning("frame_decode_failed frame=%s error=%r", item.get("frame_id"), exc)
+            log.warning("frame_decode_failed frame=%s error=%r", item.frame_id, exc)
             return None
 
     async def run_once(self) -> int:
@@ -82,8 +84,7 @@ class Worker:
         if not items:
             return 0
         began = time.perf_counter()
-        times = [t for t in (_parse_time(i.get("captured_at")) for i in items) if t is not None]
-        newest = max(times, default=None)
+        newest = max((i.captured_at for i in items), default=None)
         if newest is not None:
             self.engine.metrics.queue_lag.set(max(0.0, (datetime.now(UTC) - newest).total_seconds()))
         fetched = await asyncio.gather(*(self._fetch(item) for item in items))
@@ -95,13 +96,13 @@ class Worker:
         for (item, _), reads in zip(ready, results, strict=True):
             try:
                 await self.ingest.submit_reads(
-                    str(item["frame_id"]), submission(str(item["lease_id"]), reads, self.engine.model_version)
+                    item.frame_id, submission(item.lease_id, reads, self.engine.model_version)
                 )
                 done += 1
             except ServiceCallError as exc:
                 # 409: the lease ran out and the frame went to another worker; nothing was stored.
                 self.engine.metrics.worker_errors.labels("submit").inc()
-                log.warning("reads_refused frame=%s status=%s", item["frame_id"], exc.problem.status)
+                log.warning("reads_refused frame=%s status=%s", item.frame_id, exc.problem.status)
         elapsed = time.perf_counter() - began
         self.engine.metrics.images_per_second.set(len(ready) / elapsed if elapsed > 0 else 0.0)
         log.info("batch_done frames=%d reads=%d seconds=%.3f", done, sum(len(r) for r in results), elapsed)
@@ -133,12 +134,3 @@ class Worker:
 def _open(data: bytes) -> Image.Image:
     with Image.open(io.BytesIO(data)) as img:
         return img.convert("RGB")
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

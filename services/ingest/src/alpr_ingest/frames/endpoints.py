@@ -12,6 +12,8 @@ from alpr_common import (
     Action,
     AdminPrincipal,
     AuditUnavailable,
+    ClaimRequest,
+    ClaimResponse,
     Conflict,
     Cursor,
     DbSession,
@@ -20,8 +22,12 @@ from alpr_common import (
     NotFound,
     Page,
     Principal,
+    PurgeRequest,
+    PurgeResult,
     Purpose,
     PurposeProhibited,
+    ReadsStored,
+    ReadsSubmission,
     Role,
     ServicePrincipal,
     TrainingRequired,
@@ -37,15 +43,9 @@ from ..context import Ctx
 from ..forms import Camera, CameraIdField, CapturedAtField, LatitudeField, LongitudeField
 from . import service
 from .schemas import (
-    ClaimRequest,
-    ClaimResponse,
     FrameAccepted,
     FramePublic,
     FrameStatus,
-    PurgeRequest,
-    PurgeResult,
-    ReadsStored,
-    ReadsSubmission,
 )
 
 router = APIRouter(tags=["frames"])

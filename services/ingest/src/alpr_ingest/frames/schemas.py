@@ -1,4 +1,5 @@
-"""API shapes of frames and the recognition work queue."""
+"""API shapes of frames (the work queue's and the purge's are in ``alpr_common``, shared with
+their callers)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, Field
-
-from alpr_common import Box
+from pydantic import BaseModel, Field
 
 
 class FrameStatus(StrEnum):
@@ -42,67 +41,3 @@ class FramePublic(BaseModel):
     created_at: datetime
     last_error: str | None = None
     image_url: str | None = Field(None, description="Presigned, short-lived URL of the image.")
-
-
-class ClaimRequest(BaseModel):
-    max: int = Field(16, ge=1, le=100)
-    lease_seconds: int = Field(60, ge=5, le=3600)
-
-
-class ClaimedFrame(BaseModel):
-    frame_id: uuid.UUID
-    lease_id: uuid.UUID
-    image_url: str
-    lease_expires_at: datetime
-    agency: str
-    camera_id: uuid.UUID
-    captured_at: datetime
-
-
-class ClaimResponse(BaseModel):
-    items: list[ClaimedFrame]
-
-
-class RecognizedCandidate(BaseModel):
-    """Another reading of a submitted read's plate, with its confidence."""
-
-    plate: str = Field(min_length=1, max_length=16)
-    confidence: float = Field(ge=0, le=1)
-
-
-class RecognizedRead(BaseModel):
-    plate: str = Field(min_length=1, max_length=32)
-    confidence: float = Field(ge=0, le=1)
-    region: str = Field("unknown", max_length=8)
-    region_confidence: float | None = Field(None, ge=0, le=1)
-    box: Box
-    candidates: list[RecognizedCandidate] = Field(default_factory=list, max_length=10)
-    crop: str | None = Field(
-        None, description="Base64 JPEG of the plate; cut from the frame by `box` when absent."
-    )
-    vehicle: dict[str, str] = Field(default_factory=dict)
-    model_version: str | None = Field(
-        None, max_length=64, description="The recognition model that made the read (R22: accuracy per model)."
-    )
-
-
-class ReadsSubmission(BaseModel):
-    lease_id: uuid.UUID
-    reads: list[RecognizedRead] = Field(default_factory=list, max_length=50)
-
-
-class ReadsStored(BaseModel):
-    frame_id: uuid.UUID
-    read_ids: list[uuid.UUID]
-
-
-class PurgeRequest(BaseModel):
-    agency: str = Field(min_length=1, max_length=32)
-    captured_before: AwareDatetime
-    keep_keys: list[str] = Field(default_factory=list, max_length=100_000)
-
-
-class PurgeResult(BaseModel):
-    frames: int
-    reads: int
-    objects: int

@@ -18,13 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alpr_common import (
     Action,
     BeforeId,
+    ClaimedFrame,
+    ClaimRequest,
+    ClaimResponse,
     Conflict,
     Forbidden,
     NotFound,
     Page,
     Principal,
     ProblemFieldError,
+    PurgeRequest,
+    PurgeResult,
     Purpose,
+    ReadsStored,
+    ReadsSubmission,
     ValidationProblem,
     audit_event,
     check_image,
@@ -42,16 +49,9 @@ from ..storage import frame_key, now
 from . import repository
 from .images import crop_jpeg
 from .schemas import (
-    ClaimedFrame,
-    ClaimRequest,
-    ClaimResponse,
     FrameAccepted,
     FramePublic,
     FrameStatus,
-    PurgeRequest,
-    PurgeResult,
-    ReadsStored,
-    ReadsSubmission,
 )
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alpr_common import Action, Principal, ServiceClients, audit_event
+from alpr_common import Action, Principal, PurgeResult, ServiceClients, audit_event
 
 from ..agency.settings import retention_by_agency
 from ..holds.service import held_keys
@@ -25,7 +25,7 @@ class PurgeReport:
     dry_run: bool
     partitions: list[str] = field(default_factory=list)
     detections_by_agency: dict[str, int] = field(default_factory=dict)
-    images_by_agency: dict[str, dict[str, int]] = field(default_factory=dict)
+    images_by_agency: dict[str, PurgeResult] = field(default_factory=dict)
     cutoff_by_agency: dict[str, datetime] = field(default_factory=dict)
     days_by_agency: dict[str, int] = field(default_factory=dict)
 
@@ -113,7 +113,9 @@ async def purge(
                     "captured_before": report.cutoff_by_agency[agency].isoformat(),
                     "detections": removed,
                     "retention_days": report.days_by_agency[agency],
-                    "images": report.images_by_agency.get(agency, {}),
+                    "images": report.images_by_agency[agency].model_dump()
+                    if agency in report.images_by_agency
+                    else {},
                     "partitions_dropped": len(report.partitions),
                 },
             )
