@@ -112,6 +112,7 @@ from ._service_clients import (
     SharingClient,
 )
 from ._settings import ServiceSettings
+from ._shared_entries import SharedEntries, SharedEntry
 from ._stats import StatsAgency, stats_agency
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
@@ -217,6 +218,8 @@ __all__ = [
     "ServiceClients",
     "ServicePrincipal",
     "ServiceSettings",
+    "SharedEntries",
+    "SharedEntry",
     "SharingClient",
     "StatsAgency",
     "TicketRedeemer",

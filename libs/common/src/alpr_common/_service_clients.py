@@ -14,6 +14,7 @@ from ._clients import ClientCredentials, ServiceCallError, ServiceClient
 from ._pipeline import Accepted, DetectionBatch, MatchBatch
 from ._problems import AuditUnavailable, Unavailable
 from ._settings import ServiceSettings
+from ._shared_entries import SharedEntries, SharedEntry
 from ._whoami import WhoAmI
 from ._work_queue import (
     ClaimedFrame,
@@ -70,12 +71,9 @@ class HotlistClient(_StatsMixin):
         """``POST /v1/matches``: reads to match against the hotlists (idempotent on read id)."""
         return await self.post_model("/v1/matches", batch, Accepted)
 
-    async def shared_entries(self, agency: str) -> list[dict[str, Any]]:
+    async def shared_entries(self, agency: str) -> list[SharedEntry]:
         """``GET /v1/shared-entries?agency=``: the agency's entries flagged shareable (internal)."""
-        resp = await self.request("GET", "/v1/shared-entries", params={"agency": agency})
-        body = resp.json()
-        items = body.get("items", []) if isinstance(body, dict) else []
-        return [i for i in items if isinstance(i, dict)]
+        return (await self.get_model("/v1/shared-entries", SharedEntries, params={"agency": agency})).items
 
 
 class SearchClient(_StatsMixin):

@@ -4,11 +4,10 @@ partner feed (CONTRACT.md, `GET /v1/shared-hotlist`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 from sqlalchemy import or_, select
 
 from alpr_common import (
@@ -16,6 +15,8 @@ from alpr_common import (
     DbSession,
     Forbidden,
     ServicePrincipal,
+    SharedEntries,
+    SharedEntry,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
@@ -29,19 +30,6 @@ from .tables import entries, hotlists
 
 router = APIRouter(tags=["sharing"])
 Service = ServicePrincipal
-
-
-class SharedEntry(BaseModel):
-    plate: str
-    state: str
-    kind: str
-    reason: str | None
-    expires_at: datetime | None
-    refreshed_at: datetime
-
-
-class SharedEntries(BaseModel):
-    items: list[SharedEntry]
 
 
 @router.get(

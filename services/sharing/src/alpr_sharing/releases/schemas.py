@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from alpr_common import Purpose
+from alpr_common import Purpose, SharedEntry
 
 from ..vocabulary import RequestStatus
 
@@ -107,14 +107,7 @@ class Results(BaseModel):
     next_cursor: str | None = None
 
 
-class SharedHotlistItem(BaseModel):
-    plate: str
-    state: str
-    kind: str
-    reason: str | None
-    expires_at: datetime | None
-    refreshed_at: datetime
-
-
 class SharedHotlist(BaseModel):
-    items: list[SharedHotlistItem]
+    """The partner feed: hotlist's shareable entries of every host whose MOU shares hotlists."""
+
+    items: list[SharedEntry]

@@ -23,6 +23,7 @@ from alpr_common import (
     Purpose,
     Role,
     ServiceCallError,
+    SharedEntry,
     Unavailable,
     ValidationProblem,
     audit_event,
@@ -363,7 +364,7 @@ async def shared_hotlist(ctx: SharingContext, session: AsyncSession, principal: 
     )
     if not hosts:
         raise NotFound()
-    items: list[dict[str, Any]] = []
+    items: list[SharedEntry] = []
     try:
         for host in hosts:
             items.extend(await ctx.clients.hotlist.shared_entries(host))
@@ -379,7 +380,7 @@ async def shared_hotlist(ctx: SharingContext, session: AsyncSession, principal: 
                 data={"agency": partner["ori"], "kind": "shared_hotlist", "count": len(items)},
             )
         )
-    return SharedHotlist.model_validate({"items": items})
+    return SharedHotlist(items=items)
 
 
 def refusal_problem(request: RequestPublic, verdict: rules.Verdict) -> dict[str, Any]:
