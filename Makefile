@@ -39,6 +39,10 @@ test: install lint ## Lint, type-check, then run the whole test suite against re
 test-slow: install ## The hostile-input suite (tests/fuzz) with 200 fuzzed examples per operation
 	ALPR_FUZZ_EXAMPLES=$${ALPR_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/fuzz
 
+.PHONY: test-faults
+test-faults: install ## The fault suite (tests/faults, marker faults): a whole stack under faults, then a 5-minute soak
+	$(BIN)/pytest -m faults -s tests/faults
+
 .PHONY: lint
 lint: install ## ruff, mypy --strict and the import rules (tools/check_imports.py)
 	$(BIN)/ruff check .

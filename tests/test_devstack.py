@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from alpr_devstack.components import port_free
-from alpr_devstack.stack import GATEWAY_PORT, ISSUER_PORT, POSTGRES_PORT, S3_PORT, SEAWEED_BASE_PORT, SERVICES
+from alpr_devstack.stack import GATEWAY_PORT, ISSUER_PORT, SERVICES, free_port_offset
 from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import render_text
 
@@ -29,16 +29,6 @@ ALPR = str(Path(sys.executable).parent / "alpr")
 
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _free_offset() -> int:
-    for _ in range(100):
-        offset = random.randrange(20000, 36000, 100)
-        ports = [ISSUER_PORT, GATEWAY_PORT, POSTGRES_PORT, S3_PORT, S3_PORT + 10000, *SERVICES.values()]
-        ports += [p for b in range(SEAWEED_BASE_PORT, SEAWEED_BASE_PORT + 6) for p in (b, b + 10000)]
-        if all(port_free(p + offset) for p in ports):
-            return offset
-    raise RuntimeError("no free port offset")
 
 
 def _alpr(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -61,7 +51,7 @@ def _processes_using(data_dir: Path) -> list[psutil.Process]:
 @pytest.mark.stack
 def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "alpr-data"
-    offset = _free_offset()
+    offset = free_port_offset()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -269,7 +259,7 @@ def _uploaded_frame_is_read_and_searchable(env: dict[str, str], offset: int) -> 
 def test_ctrl_c_on_foreground_up_stops_everything(tmp_path: Path) -> None:
     """`make run` runs `alpr dev up` in the foreground: Ctrl-C (SIGINT) stops it all cleanly."""
     data_dir = tmp_path / "alpr-fg"
-    offset = _free_offset()
+    offset = free_port_offset()
     env = {
         k: v
         for k, v in os.environ.items()

@@ -235,9 +235,10 @@ class EmbeddedPostgres:
             return None
         return pid if pid_running(pid) else None
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """``pg_ctl stop -m mode``: ``fast`` (clean) or ``immediate`` (a crash, recovered at start)."""
         if self.pid() is not None:
-            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop")
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "-t", "60", "stop")
 
 
 @dataclass

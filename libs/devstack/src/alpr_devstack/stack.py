@@ -8,6 +8,7 @@ import base64
 import importlib.util
 import json
 import os
+import random
 import shutil
 import sys
 import time
@@ -48,6 +49,19 @@ GATEWAY_PORT = 8080  # the one origin (issue 18): /api/<service>/... and /api/op
 POSTGRES_PORT = 5433
 S3_PORT = 8333
 SEAWEED_BASE_PORT = 9333
+
+
+def free_port_offset() -> int:
+    """An ``ALPR_DEV_PORT_OFFSET`` whose every port is free: a second stack beside yours (tests)."""
+    for _ in range(100):
+        offset = random.randrange(20000, 36000, 100)
+        ports = [ISSUER_PORT, GATEWAY_PORT, POSTGRES_PORT, S3_PORT, S3_PORT + 10000, *SERVICES.values()]
+        ports += [p for b in range(SEAWEED_BASE_PORT, SEAWEED_BASE_PORT + 6) for p in (b, b + 10000)]
+        if all(port_free(p + offset) for p in ports):
+            return offset
+    raise StackError("no free port offset for a second stack")
+
+
 DEMO_AGENCY = "CA0019400"
 DEMO_PARTNER_AGENCY = "CA0010900"
 DEMO_PASSWORD = "demo"
