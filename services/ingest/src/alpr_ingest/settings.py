@@ -32,7 +32,8 @@ class Settings(ServiceSettings):
     # frame or read, offline after 24, and never sooner than these.
     camera_quiet_after_s: float = Field(600.0, gt=0)
     camera_offline_after_s: float = Field(3600.0, gt=0)
-    # The camera-health gauges (alpr_camera_health_cameras) are counted this often.
-    camera_health_refresh_seconds: float = Field(60.0, gt=0)
+    # The camera-health gauges (alpr_camera_health_cameras) are counted this often: each count
+    # reads every camera's last week of frames, so not every few seconds.
+    camera_health_refresh_seconds: float = Field(300.0, gt=0)
     case_number_required: bool = True
     case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN
