@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ async def _alpr(*args: str, cwd: Path) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "from alpr_cli import main; main()", *args,
         cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        # Wide enough that the error box never wraps a long path (xdist's tmp paths are longer).
+        env={**os.environ, "COLUMNS": "400"},
     )  # fmt: skip
     out, _ = await proc.communicate()
     return proc.returncode or 0, out.decode()
