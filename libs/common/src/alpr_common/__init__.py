@@ -48,7 +48,7 @@ from ._database import (
 from ._edge import FormText
 from ._images import CheckedImage, check_image
 from ._ledger_outbox import LEDGER_TOPIC, LedgerOutbox
-from ._observability import REQUEST_ID_HEADER, configure_logging, request_id_var
+from ._observability import REQUEST_ID_HEADER, configure_logging, refresh_forever, request_id_var
 from ._outbound import OutboundBlocked, OutboundClient, OutboundPolicy, OutboundSettings
 from ._outbox import (
     OutboxBacklog,
@@ -264,6 +264,7 @@ __all__ = [
     "principal_from_claims",
     "problem_responses",
     "prune_outbox",
+    "refresh_forever",
     "replay_dead_letters",
     "request_id_var",
     "require_purpose",

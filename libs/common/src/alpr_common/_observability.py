@@ -3,6 +3,7 @@ OpenTelemetry tracing (FastAPI, httpx, SQLAlchemy) exported over OTLP when confi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -300,3 +302,27 @@ def instrument_engine(engine: Any) -> None:
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+
+
+async def refresh_forever(refresh: Callable[[], Awaitable[None]], every_s: float, *, logger: Any) -> None:
+    """Runs ``refresh`` (gauges read from the database) every ``every_s`` until cancelled. A
+    failure never stops the service: it is logged when failures start, once a minute while they
+    last and once when they end, not at every try (issue 20: a database down at start is logged
+    once). A query cut short by shutdown ends the loop as cancelled."""
+    failures, logged_at = 0, 0.0
+    while True:
+        try:
+            await refresh()
+        except Exception as exc:  # noqa: BLE001 - metrics must not stop the service
+            task = asyncio.current_task()
+            if task is not None and task.cancelling() > 0:
+                raise asyncio.CancelledError from exc
+            failures += 1
+            if failures == 1 or time.monotonic() - logged_at >= 60:
+                logged_at = time.monotonic()
+                logger.warning("metrics_refresh_failed", error=repr(exc), failures_in_a_row=failures)
+        else:
+            if failures:
+                logger.info("metrics_refresh_recovered", failures_in_a_row=failures)
+            failures = 0
+        await asyncio.sleep(every_s)

@@ -4,7 +4,6 @@ background (a scrape runs no query)."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -12,6 +11,8 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alpr_common import refresh_forever
 
 from .ledger.verification import verify_ledger
 from .tables import checkpoints, ledger
@@ -109,16 +110,4 @@ class AuditMetrics:
     async def run(
         self, engine: AsyncEngine, trusted_keys: Callable[[], frozenset[str]], every_s: float
     ) -> None:
-        while True:
-            try:
-                await self.refresh(engine, trusted_keys())
-            except Exception as exc:  # noqa: BLE001 - metrics must not stop the service
-                if _cancelling():  # a query cut short by shutdown fails otherwise than cancelled
-                    raise asyncio.CancelledError from exc
-                _log.warning("metrics_refresh_failed", error=repr(exc))
-            await asyncio.sleep(every_s)
-
-
-def _cancelling() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+        await refresh_forever(lambda: self.refresh(engine, trusted_keys()), every_s, logger=_log)

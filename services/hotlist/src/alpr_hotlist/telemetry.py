@@ -3,12 +3,12 @@ streams, and when each source last synced (R11), refreshed from the database in 
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alpr_common import refresh_forever
 
 from .tables import sources
 from .vocabulary import Grade
@@ -91,16 +91,4 @@ class HotlistMetrics:
         self.sources_enabled.set(len(rows))
 
     async def run(self, engine: AsyncEngine, every_s: float = 15.0) -> None:
-        while True:
-            try:
-                await self.refresh(engine)
-            except Exception as exc:  # noqa: BLE001 - metrics must not stop the service
-                if _cancelling():  # a query cut short by shutdown fails otherwise than cancelled
-                    raise asyncio.CancelledError from exc
-                _log.warning("metrics_refresh_failed", error=repr(exc))
-            await asyncio.sleep(every_s)
-
-
-def _cancelling() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+        await refresh_forever(lambda: self.refresh(engine), every_s, logger=_log)

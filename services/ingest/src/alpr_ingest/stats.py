@@ -3,7 +3,6 @@ and the queue metrics the recognition autoscaler reads."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import structlog
@@ -23,6 +22,7 @@ from alpr_common import (
     Unauthenticated,
     access,
     problem_responses,
+    refresh_forever,
 )
 
 from .cameras import repository as cameras
@@ -98,7 +98,6 @@ class QueueMetrics:
             ["agency", "state"],
             registry=registry,
         )
-        self._failures = 0
         self._cameras_at = float("-inf")
 
     async def refresh_cameras(self, engine: AsyncEngine, settings: Settings) -> None:
@@ -140,22 +139,12 @@ class QueueMetrics:
 
     async def run(self, engine: AsyncEngine, settings: Settings) -> None:
         """Refreshes the queue gauges every INGEST_METRICS_REFRESH_SECONDS and the camera
-        health counts every INGEST_CAMERA_HEALTH_REFRESH_SECONDS; a database that does not
-        answer is logged when it starts, once a minute after, and when it is back."""
-        logged_at = 0.0
-        while True:
-            try:
-                await self.refresh(engine)
-                if time.monotonic() - self._cameras_at >= settings.camera_health_refresh_seconds:
-                    await self.refresh_cameras(engine, settings)
-                    self._cameras_at = time.monotonic()
-            except Exception as exc:  # noqa: BLE001 - metrics must not stop the service
-                self._failures += 1
-                if self._failures == 1 or time.monotonic() - logged_at >= 60:
-                    logged_at = time.monotonic()
-                    _log.warning("metrics_refresh_failed", error=repr(exc), failures_in_a_row=self._failures)
-            else:
-                if self._failures:
-                    _log.info("metrics_refresh_recovered", failures_in_a_row=self._failures)
-                self._failures = 0
-            await asyncio.sleep(settings.metrics_refresh_seconds)
+        health counts every INGEST_CAMERA_HEALTH_REFRESH_SECONDS."""
+
+        async def refresh() -> None:
+            await self.refresh(engine)
+            if time.monotonic() - self._cameras_at >= settings.camera_health_refresh_seconds:
+                await self.refresh_cameras(engine, settings)
+                self._cameras_at = time.monotonic()
+
+        await refresh_forever(refresh, settings.metrics_refresh_seconds, logger=_log)
