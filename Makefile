@@ -67,3 +67,7 @@ clean: ## Remove the venv and local data
 .PHONY: openapi
 openapi: install ## Write the platform's merged OpenAPI document to build/openapi.json
 	$(BIN)/alpr dev openapi --out build/openapi.json
+
+.PHONY: sdk
+sdk: openapi ## Regenerate and build the TypeScript SDK (clients/typescript) from that document
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run generate && npm run build
