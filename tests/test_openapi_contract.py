@@ -167,6 +167,23 @@ def test_every_document_names_the_issuers_sign_in(documents: dict[str, dict[str,
                 )
 
 
+def test_webhooks_are_described_in_the_webhooks_section(documents: dict[str, dict[str, Any]]) -> None:
+    """What the platform POSTs to a subscriber is in OpenAPI 3.1's ``webhooks`` section: a typed
+    body, the Standard Webhooks signature headers, a readable operation id, no 422 of ours."""
+    hooks = documents["hotlist"]["webhooks"]
+    assert set(hooks) == {"alert.created", "alert.transitioned"}
+    for name, item in hooks.items():
+        op = item["post"]
+        assert op["operationId"] == "hotlist-webhook-" + name.replace(".", "-")
+        body = op["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/AlertWebhook"}
+        headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}
+        assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+        assert set(op["responses"]) == {"204"}
+    schema = documents["hotlist"]["components"]["schemas"]["AlertWebhook"]
+    assert schema["properties"]["data"]["$ref"] == "#/components/schemas/AlertPublic"
+
+
 # --- Swagger UI and ReDoc without a CDN (item 7) ---------------------------------------------------
 
 

@@ -1743,7 +1743,48 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "alert.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Webhook: alert.created
+         * @description Sent to each active subscription of the alert's agency (and hotlist) when an alert is created. Answer 2xx to acknowledge; anything else, or no answer within the timeout, is retried with backoff and shown in `GET /v1/webhooks/{id}/deliveries`.
+         */
+        post: operations["hotlist-webhook-alert-created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "alert.transitioned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Webhook: alert.transitioned
+         * @description Sent to each active subscription of the alert's agency (and hotlist) when an alert is moved. Answer 2xx to acknowledge; anything else, or no answer within the timeout, is retried with backoff and shown in `GET /v1/webhooks/{id}/deliveries`.
+         */
+        post: operations["hotlist-webhook-alert-transitioned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -1958,6 +1999,29 @@ export interface components {
          * @enum {string}
          */
         AlertState: "alert" | "tentative_hit" | "live_query" | "confirmed" | "misread" | "not_active";
+        /**
+         * AlertWebhook
+         * @description The body of one delivery to a subscribed receiver (Standard Webhooks: verify
+         *     `webhook-signature` over `webhook-id.webhook-timestamp.body` with the subscription's secret
+         *     before trusting it; `webhook-id` is the same on every retry, so a receiver drops repeats).
+         */
+        AlertWebhook: {
+            type: components["schemas"]["AlertWebhookType"];
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the delivery was queued, in the alert's transaction.
+             */
+            timestamp: string;
+            /** @description The alert as `GET /v1/alerts/{id}` shows it; `crop_url` presigned at send time. */
+            data: components["schemas"]["AlertPublic"];
+        };
+        /**
+         * AlertWebhookType
+         * @description What happened to the alert: made by a match, or moved to another state by a person.
+         * @enum {string}
+         */
+        AlertWebhookType: "alert.created" | "alert.transitioned";
         /** Area */
         Area: {
             /** Latitude */
@@ -10793,6 +10857,64 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    "hotlist-webhook-alert-created": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `msg_` + hex: the same on every retry. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch, when sent. */
+                "webhook-timestamp": number;
+                /** @description `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "hotlist-webhook-alert-transitioned": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `msg_` + hex: the same on every retry. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch, when sent. */
+                "webhook-timestamp": number;
+                /** @description `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -19,6 +19,9 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from alpr_devstack.testing import serve_http
+from alpr_hotlist.app import create_app
+from alpr_hotlist.settings import Settings
+from alpr_hotlist.webhooks.schemas import AlertWebhook, AlertWebhookType
 
 
 async def one_alert(stack: HotlistStack, plate: str = "7ABC123") -> dict[str, Any]:
@@ -299,6 +302,13 @@ class TestWebhooks:
         assert message["data"]["id"] == alert["id"]
         assert message["data"]["crop_url"]
         assert "crop_key" not in message["data"]
+        # The body is the one the document's `webhooks` section declares (issue 18).
+        delivered = AlertWebhook.model_validate_json(received[0]["body"])
+        assert delivered.type is AlertWebhookType.CREATED
+        assert str(delivered.data.id) == alert["id"]
+        hooks = create_app(Settings()).openapi()["webhooks"]
+        body = hooks["alert.created"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/AlertWebhook"}
         listed = await stack.client.get("/v1/webhooks", headers=stack.admin)
         assert "secret" not in listed.json()[0]
         with pytest.raises(WebhookVerificationError, match="signature"):

@@ -383,6 +383,12 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
             if status.startswith(("4", "5")) and not response.get("content"):
                 # An error declared by description only is still answered as a problem.
                 response["content"] = problem_responses(ProblemError)[500]["content"]
+    for operation in (op for ops in openapi.get("webhooks", {}).values() for op in ops.values()):
+        # A webhook (issue 18) is answered by its receiver: FastAPI's default 422 is not ours.
+        hook_responses: dict[str, Any] = operation.get("responses", {})
+        default_422 = hook_responses.get("422", {}).get("content", {}).get("application/json", {})
+        if default_422.get("schema", {}).get("$ref") == f"{_COMPONENTS}HTTPValidationError":
+            del hook_responses["422"]
     if not _references(openapi, f"{_COMPONENTS}HTTPValidationError"):
         schemas.pop("HTTPValidationError", None)
         if not _references(openapi, f"{_COMPONENTS}ValidationError"):

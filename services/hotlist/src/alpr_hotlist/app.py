@@ -27,6 +27,7 @@ from .sources.endpoints import router as sources_router
 from .stats import router as stats_router
 from .telemetry import HotlistMetrics
 from .webhooks import dispatcher
+from .webhooks.endpoints import document_webhooks
 from .webhooks.endpoints import router as webhooks_router
 
 
@@ -99,4 +100,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ledger_outbox=tables.outbox_messages,
     )
     document_body(app)
+    document_webhooks(app)
     return app

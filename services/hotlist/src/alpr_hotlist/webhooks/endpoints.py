@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, FastAPI, Header, status
 
 from alpr_common import (
     Access,
@@ -26,7 +27,14 @@ from alpr_common import (
 
 from ..context import Ctx
 from . import service
-from .schemas import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
+from .schemas import (
+    AlertWebhook,
+    AlertWebhookType,
+    DeliveryPublic,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookPublic,
+)
 
 router = APIRouter(tags=["webhooks"])
 Admin = AdminPrincipal
@@ -84,3 +92,38 @@ async def list_deliveries(
 ) -> Page[DeliveryPublic]:
     """The delivery log, newest first: attempts, last answer, and whether it got through."""
     return await service.deliveries(session, principal, webhook_id, limit, cursor)
+
+
+def document_webhooks(app: FastAPI) -> None:
+    """The deliveries a subscription receives, in the document's ``webhooks`` section (OpenAPI
+    3.1): one operation per event type, its body `AlertWebhook`, its signature headers."""
+
+    for event in AlertWebhookType:
+        name = event.value.replace(".", "-")
+
+        async def receive(
+            body: AlertWebhook,
+            webhook_id: Annotated[str, Header(description="`msg_` + hex: the same on every retry.")],
+            webhook_timestamp: Annotated[int, Header(description="Seconds since the epoch, when sent.")],
+            webhook_signature: Annotated[
+                str, Header(description="`v1,` + base64 HMAC-SHA256 of `id.timestamp.body`.")
+            ],
+        ) -> None:
+            """Documentation only: the platform sends this; a receiver implements it."""
+
+        app.webhooks.add_api_route(
+            event.value,
+            receive,
+            methods=["POST"],
+            operation_id=f"hotlist-webhook-{name}",
+            summary=f"Webhook: {event.value}",
+            description=(
+                f"Sent to each active subscription of the alert's agency (and hotlist) when an "
+                f"alert is {'created' if event is AlertWebhookType.CREATED else 'moved'}. Answer "
+                "2xx to acknowledge; anything else, or no answer within the timeout, is retried "
+                "with backoff and shown in `GET /v1/webhooks/{id}/deliveries`."
+            ),
+            tags=["webhooks"],
+            status_code=status.HTTP_204_NO_CONTENT,
+            responses={status.HTTP_204_NO_CONTENT: {"description": "Received (any 2xx will do)."}},
+        )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import AnyHttpUrl, BaseModel, Field
+
+from ..alerts.schemas import AlertPublic
 
 
 class WebhookCreate(BaseModel):
@@ -42,3 +45,22 @@ class DeliveryPublic(BaseModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+
+class AlertWebhookType(StrEnum):
+    """What happened to the alert: made by a match, or moved to another state by a person."""
+
+    CREATED = "alert.created"
+    TRANSITIONED = "alert.transitioned"
+
+
+class AlertWebhook(BaseModel):
+    """The body of one delivery to a subscribed receiver (Standard Webhooks: verify
+    `webhook-signature` over `webhook-id.webhook-timestamp.body` with the subscription's secret
+    before trusting it; `webhook-id` is the same on every retry, so a receiver drops repeats)."""
+
+    type: AlertWebhookType
+    timestamp: datetime = Field(description="When the delivery was queued, in the alert's transaction.")
+    data: AlertPublic = Field(
+        description="The alert as `GET /v1/alerts/{id}` shows it; `crop_url` presigned at send time."
+    )
