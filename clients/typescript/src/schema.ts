@@ -3299,6 +3299,12 @@ export interface components {
              * @default unknown
              */
             region?: string;
+            /**
+             * Region Confidence
+             * @description How sure the reader is of `region`; under hotlist's `HOTLIST_STATE_MATCH_MIN_CONFIDENCE` the state need not agree with an entry's. Absent: as sure as `region` says.
+             * @default null
+             */
+            region_confidence?: number | null;
             /** Confidence */
             confidence: number;
             /**

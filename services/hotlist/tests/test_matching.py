@@ -83,6 +83,26 @@ class TestMatching:
         await stack.match(read("7ABC123", region="nv"), read("7ABC123", region="unknown"))
         assert len(await stack.alerts()) == 2
 
+    async def test_a_doubtful_state_does_not_hide_a_hit(self, stack: HotlistStack) -> None:
+        """Issue 21: a read's state must agree only when it names one with a region confidence of
+        at least HOTLIST_STATE_MATCH_MIN_CONFIDENCE (0.8): an unknown or doubtful NV read
+        matches a CA entry, a confident NV read does not, a confident CA read does."""
+        hotlist_id = await stack.hotlist()
+        await stack.entry(hotlist_id, "6TIX874", state="CA")
+        reads = {
+            "unknown": read("6TIX874", region="unknown", region_confidence=0.99),
+            "doubtful NV": read("6TIX874", region="NV", region_confidence=0.41),
+            "confident NV": read("6TIX874", region="NV", region_confidence=0.97),
+            "confident CA": read("6TIX874", region="CA", region_confidence=0.97),
+        }
+        await stack.match(*reads.values())
+        alerted = {a["read_id"] for a in await stack.alerts()}
+        assert {name for name, r in reads.items() if r["read_id"] in alerted} == {
+            "unknown",
+            "doubtful NV",
+            "confident CA",
+        }
+
     async def test_expired_entries_other_agencies_and_silent_lists_do_not_alert(
         self, stack: HotlistStack
     ) -> None:

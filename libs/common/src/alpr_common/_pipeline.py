@@ -51,6 +51,14 @@ class MatchRead(BaseModel):
     read_id: uuid.UUID
     plate: str
     region: str = "unknown"
+    region_confidence: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="How sure the reader is of `region`; under hotlist's "
+        "`HOTLIST_STATE_MATCH_MIN_CONFIDENCE` the state need not agree with an entry's. "
+        "Absent: as sure as `region` says.",
+    )
     confidence: float = Field(ge=0, le=1)
     captured_at: AwareDatetime
     camera_id: uuid.UUID

@@ -24,6 +24,9 @@ class Settings(ServiceSettings, OutboundSettings):
     local_entry_days: int = Field(30, ge=1, le=365)
     # R11: synced and shared entries not refreshed within this many hours stop matching.
     freshness_hours: int = Field(24, ge=1, le=24)
+    # Issue 21: a read's state must agree with an entry's only when the read names one with at
+    # least this region confidence (a read without a confidence counts as sure of its state).
+    state_match_min_confidence: float = Field(0.8, ge=0, le=1)
     # R10: sources sync at least daily; the default interval of a new source.
     default_sync_minutes: int = Field(60, ge=5, le=1440)
     # The service syncs due sources itself (off where a CronJob runs `alpr hotlist sync`).

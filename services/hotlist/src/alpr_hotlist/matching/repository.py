@@ -16,7 +16,7 @@ from alpr_common import driver_of
 
 _USABLE = """
     e.status = 'active'
-    AND (r.region = 'unknown' OR e.state = r.region)
+    AND (r.region = 'unknown' OR e.state = r.region OR r.region_confidence < $8)
     AND (e.expires_at IS NULL OR e.expires_at > $6)
     AND (e.origin = 'local' OR e.refreshed_at > $7)
 """
@@ -26,13 +26,14 @@ _COLUMNS = """
     h.name AS hotlist_name, h.kind AS hotlist_kind, h.priority
 """
 # Parameters: $1 read indexes, $2 folded keys, $3 plates, $4 agencies, $5 regions, $6 now,
-# $7 the oldest refresh still fresh (R11).
+# $7 the oldest refresh still fresh (R11), $8 the region confidence under which the state need
+# not agree (issue 21), $9 region confidences (NULL: as sure as the region says).
 CANDIDATES = f"""
     WITH r AS (
         SELECT * FROM unnest(
             CAST($1 AS int[]), CAST($2 AS text[]), CAST($3 AS text[]),
-            CAST($4 AS text[]), CAST($5 AS text[])
-        ) AS r(idx, key, plate, agency, region)
+            CAST($4 AS text[]), CAST($5 AS text[]), CAST($9 AS float8[])
+        ) AS r(idx, key, plate, agency, region, region_confidence)
     )
     SELECT {_COLUMNS}
     FROM r
@@ -56,6 +57,8 @@ async def candidates(
     plates: Sequence[str],
     agencies: Sequence[str],
     regions: Sequence[str],
+    region_confidences: Sequence[float | None],
+    min_region_confidence: float,
     now: datetime,
     fresh_since: datetime,
 ) -> list[dict[str, Any]]:
@@ -64,6 +67,6 @@ async def candidates(
     driver = await driver_of(session)
     rows = await driver.fetch(
         CANDIDATES, list(range(len(keys))), list(keys), list(plates), list(agencies), list(regions), now,
-        fresh_since,
+        fresh_since, min_region_confidence, list(region_confidences),
     )  # fmt: skip
     return [dict(r) for r in rows]

@@ -34,9 +34,16 @@ def grade(read_plate: str, hit: Mapping[str, Any]) -> Grade:
 
 
 async def find(
-    session: AsyncSession, reads: list[MatchRead], freshness_hours: int = 24
+    session: AsyncSession,
+    reads: list[MatchRead],
+    freshness_hours: int = 24,
+    min_region_confidence: float = 0.8,
 ) -> list[tuple[int, str, Mapping[str, Any]]]:
-    """(read index, normalised plate, hit) for every usable entry each read matches."""
+    """(read index, normalised plate, hit) for every usable entry each read matches.
+
+    The entry's state must be the read's, unless the read's state is unknown or its
+    ``region_confidence`` is under ``min_region_confidence`` (issue 21): a doubtful state
+    neither hides a hit nor makes one; the person who verifies the alert (R13) sees both."""
     plates = [plate_of_read(r.plate) for r in reads]
     stamp = now()
     hits = await repository.candidates(
@@ -45,6 +52,8 @@ async def find(
         plates=plates,
         agencies=[r.agency for r in reads],
         regions=[_region(r) for r in reads],
+        region_confidences=[r.region_confidence for r in reads],
+        min_region_confidence=min_region_confidence,
         now=stamp,
         fresh_since=stamp - timedelta(hours=freshness_hours),
     )
@@ -86,7 +95,9 @@ def alert_row(read: MatchRead, plate: str, hit: Mapping[str, Any], stamp: Any) -
 async def match_batch(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, batch: MatchBatch
 ) -> Accepted:
-    found = await find(session, batch.reads, ctx.settings.freshness_hours)
+    found = await find(
+        session, batch.reads, ctx.settings.freshness_hours, ctx.settings.state_match_min_confidence
+    )
     stamp = now()
     rows = [alert_row(batch.reads[i], plate, hit, stamp) for i, plate, hit in found]
     made = await alerts.create_many(ctx, session, principal, rows)
