@@ -11,10 +11,11 @@ from alpr_common import MisreadCounter, create_service_app
 
 from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
-from .agency.settings import router as settings_router
+from .agency.endpoints import router as agency_router
 from .context import SearchContext
-from .endpoints import router
+from .detections.endpoints import router as detections_router
 from .holds.endpoints import router as holds_router
+from .searches.endpoints import router as searches_router
 from .settings import Settings
 from .telemetry import SearchMetrics
 
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
-        routers=[router, holds_router, settings_router],
+        routers=[searches_router, detections_router, holds_router, agency_router],
         uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -12,6 +13,42 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..tables import detections
+
+
+@dataclass(frozen=True)
+class DetectionRow:
+    """A stored detection: one row of ``search.detections``, its fields in column order."""
+
+    id: uuid.UUID
+    captured_at: datetime
+    agency: str
+    camera_id: uuid.UUID
+    latitude: float | None
+    longitude: float | None
+    plate: str
+    plate_corrected: str | None
+    region: str
+    confidence: float
+    box: dict[str, Any] | None
+    crop_key: str | None
+    frame_key: str | None
+    vehicle: dict[str, Any]
+    created_at: datetime
+    model_version: str | None
+
+    @classmethod
+    def of(cls, row: RowMapping) -> DetectionRow:
+        return cls(**row)
+
+
+@dataclass(frozen=True)
+class SourceCorrections:
+    """R22: one camera and recognition model version's detections, and how many were corrected."""
+
+    camera_id: uuid.UUID
+    model_version: str
+    detections: int
+    corrections: int
 
 
 def partition_name(day: date) -> str:
@@ -32,16 +69,24 @@ async def ensure_partitions(session: AsyncSession, days: set[date]) -> None:
         )
 
 
-async def insert_batch(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+async def insert_batch(session: AsyncSession, rows: list[DetectionRow]) -> int:
     """Idempotent on the read id: a detection sent twice is stored once."""
-    stmt = insert(detections).values(rows).on_conflict_do_nothing(index_elements=["id", "captured_at"])
+    values = [asdict(row) for row in rows]
+    stmt = insert(detections).values(values).on_conflict_do_nothing(index_elements=["id", "captured_at"])
     result = await session.execute(stmt)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def get(session: AsyncSession, agency: str, detection_id: uuid.UUID) -> RowMapping | None:
+async def get(session: AsyncSession, agency: str, detection_id: uuid.UUID) -> DetectionRow | None:
     query = select(detections).where(detections.c.agency == agency, detections.c.id == detection_id)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return None if row is None else DetectionRow.of(row)
+
+
+async def of_agency(session: AsyncSession, agency: str, ids: list[uuid.UUID]) -> list[DetectionRow]:
+    """The agency's detections among ``ids``; another agency's are simply not found (R27)."""
+    query = select(detections).where(detections.c.agency == agency, detections.c.id.in_(ids))
+    return [DetectionRow.of(row) for row in (await session.execute(query)).mappings()]
 
 
 async def counts(session: AsyncSession, agency: str, older_than: datetime) -> tuple[int, int]:
@@ -56,7 +101,7 @@ async def counts(session: AsyncSession, agency: str, older_than: datetime) -> tu
     return int(total or 0), int(old or 0)
 
 
-async def corrections_by_source(session: AsyncSession, agency: str) -> list[RowMapping]:
+async def corrections_by_source(session: AsyncSession, agency: str) -> list[SourceCorrections]:
     """R22: the agency's detections and corrected ones (misreads a person fixed, R19) per camera
     and recognition model version; a read without a version counts under `unknown`."""
     version = func.coalesce(detections.c.model_version, literal_column("'unknown'"))
@@ -71,7 +116,7 @@ async def corrections_by_source(session: AsyncSession, agency: str) -> list[RowM
         .group_by(detections.c.camera_id, version)
         .order_by(detections.c.camera_id, version)
     )
-    return list((await session.execute(query)).mappings().all())
+    return [SourceCorrections(**row) for row in (await session.execute(query)).mappings()]
 
 
 async def set_correction(session: AsyncSession, agency: str, detection_id: uuid.UUID, plate: str) -> None:

@@ -1,4 +1,4 @@
-"""API shapes of detections."""
+"""API shapes of detections and their counts."""
 
 from __future__ import annotations
 
@@ -35,3 +35,24 @@ class CorrectionIn(BaseModel):
     purpose: Purpose
     case_number: str | None = Field(None, max_length=64)
     reason: str | None = Field(None, max_length=500)
+
+
+class RetainedBeyond(BaseModel):
+    count: int
+    why: str
+
+
+class CorrectionsBySource(BaseModel):
+    camera_id: uuid.UUID
+    model_version: str = Field(description="The recognition model version; `unknown` where not reported.")
+    detections: int
+    corrections: int = Field(description="Detections a person corrected as misread (R19).")
+
+
+class SearchStats(BaseModel):
+    agency: str
+    detections_in_retention: int
+    retained_beyond_six_months: RetainedBeyond
+    corrections_by_source: list[CorrectionsBySource] = Field(
+        description="R22: corrections per camera and recognition model version."
+    )

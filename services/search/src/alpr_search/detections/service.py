@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -24,26 +23,27 @@ from alpr_common import (
     require_purpose,
 )
 
-from ..agency.settings import retention_by_agency
+from ..agency import service as agency
 from ..context import SearchContext
 from . import repository
-from .schemas import CorrectionIn, DetectionPublic
+from .repository import DetectionRow
+from .schemas import CorrectionIn, CorrectionsBySource, DetectionPublic, RetainedBeyond, SearchStats
 
 
-def public(ctx: SearchContext, row: RowMapping) -> DetectionPublic:
+def public(ctx: SearchContext, row: DetectionRow) -> DetectionPublic:
     return DetectionPublic(
-        id=row["id"],
-        plate=row["plate"],
-        plate_corrected=row["plate_corrected"],
-        region=row["region"],
-        confidence=row["confidence"],
-        captured_at=row["captured_at"],
-        camera_id=row["camera_id"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        vehicle={k: str(v) for k, v in (row["vehicle"] or {}).items()},
-        crop_url=ctx.presign(row["crop_key"]),
-        frame_url=ctx.presign(row["frame_key"]),
+        id=row.id,
+        plate=row.plate,
+        plate_corrected=row.plate_corrected,
+        region=row.region,
+        confidence=row.confidence,
+        captured_at=row.captured_at,
+        camera_id=row.camera_id,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        vehicle={k: str(v) for k, v in (row.vehicle or {}).items()},
+        crop_url=ctx.presign(row.crop_key),
+        frame_url=ctx.presign(row.frame_key),
     )
 
 
@@ -67,27 +67,28 @@ def _check_capture_times(batch: DetectionBatch, now: datetime) -> None:
 async def ingest_batch(session: AsyncSession, batch: DetectionBatch) -> Accepted:
     now = datetime.now(UTC)
     _check_capture_times(batch, now)
-    rows: list[dict[str, Any]] = [
-        {
-            "id": d.id,
-            "captured_at": d.captured_at,
-            "agency": d.agency,
-            "camera_id": d.camera_id,
-            "latitude": d.latitude,
-            "longitude": d.longitude,
-            "plate": normalize_plate(d.plate),
-            "region": d.region.upper() if d.region != "unknown" else "unknown",
-            "confidence": d.confidence,
-            "box": d.box.model_dump() if d.box else None,
-            "crop_key": d.crop_key,
-            "frame_key": d.frame_key,
-            "vehicle": d.vehicle,
-            "created_at": now,
-            "model_version": d.model_version,
-        }
+    rows = [
+        DetectionRow(
+            id=d.id,
+            captured_at=d.captured_at,
+            agency=d.agency,
+            camera_id=d.camera_id,
+            latitude=d.latitude,
+            longitude=d.longitude,
+            plate=normalize_plate(d.plate),
+            plate_corrected=None,
+            region=d.region.upper() if d.region != "unknown" else "unknown",
+            confidence=d.confidence,
+            box=d.box.model_dump() if d.box else None,
+            crop_key=d.crop_key,
+            frame_key=d.frame_key,
+            vehicle=d.vehicle,
+            created_at=now,
+            model_version=d.model_version,
+        )
         for d in batch.detections
     ]
-    await repository.ensure_partitions(session, {r["captured_at"].astimezone(UTC).date() for r in rows})
+    await repository.ensure_partitions(session, {r.captured_at.astimezone(UTC).date() for r in rows})
     await repository.insert_batch(session, rows)
     return Accepted(accepted=len(rows))
 
@@ -123,27 +124,32 @@ async def view(
     if row is None:
         raise NotFound()
     await ctx.clients.audit.record(
-        audit_event(
-            principal, Action.DETECTION_VIEWED, source="search", data={"plate": row["plate"]}, **fields
-        )
+        audit_event(principal, Action.DETECTION_VIEWED, source="search", data={"plate": row.plate}, **fields)
     )
     return public(ctx, row)
 
 
-async def stats(ctx: SearchContext, session: AsyncSession, agency: str) -> dict[str, Any]:
+async def stats(ctx: SearchContext, session: AsyncSession, agency_id: str) -> SearchStats:
     six_months = datetime.now(UTC) - timedelta(days=183)
-    total, older = await repository.counts(session, agency, six_months)
-    days = (await retention_by_agency(session)).get(agency, ctx.settings.retention_days)
-    by_source = await repository.corrections_by_source(session, agency)
-    return {
-        "agency": agency,
-        "detections_in_retention": total,
-        "retained_beyond_six_months": {
-            "count": older,
-            "why": f"the agency's retention period is {days} days (R16)",
-        },
-        "corrections_by_source": [dict(r) for r in by_source],
-    }
+    total, older = await repository.counts(session, agency_id, six_months)
+    days = (await agency.retention_by_agency(session)).get(agency_id, ctx.settings.retention_days)
+    by_source = await repository.corrections_by_source(session, agency_id)
+    return SearchStats(
+        agency=agency_id,
+        detections_in_retention=total,
+        retained_beyond_six_months=RetainedBeyond(
+            count=older, why=f"the agency's retention period is {days} days (R16)"
+        ),
+        corrections_by_source=[
+            CorrectionsBySource(
+                camera_id=r.camera_id,
+                model_version=r.model_version,
+                detections=r.detections,
+                corrections=r.corrections,
+            )
+            for r in by_source
+        ],
+    )
 
 
 async def correct(
@@ -185,16 +191,16 @@ async def correct(
             reason=body.reason,
             targets=[str(detection_id)],
             data={
-                "plate": row["plate"],
-                "original_plate": row["plate"],
-                "previous_correction": row["plate_corrected"],
+                "plate": row.plate,
+                "original_plate": row.plate,
+                "previous_correction": row.plate_corrected,
                 "corrected_plate": corrected,
                 "note": body.note,
             },
         ),
     )
-    if row["plate_corrected"] is None:  # R22: a misread counts once, however often it is re-corrected
-        ctx.corrections.count(row["model_version"])
+    if row.plate_corrected is None:  # R22: a misread counts once, however often it is re-corrected
+        ctx.corrections.count(row.model_version)
     updated = await repository.get(session, principal.agency, detection_id)
     assert updated is not None
     return public(ctx, updated)

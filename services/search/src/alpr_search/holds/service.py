@@ -10,27 +10,30 @@ import io
 import json
 import uuid
 import zipfile
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem, actor_of, audit_event
 
 from ..context import SearchContext
+from ..detections import repository as detections
 from ..detections.schemas import DetectionPublic
 from ..searches import service as searches
-from ..searches.query import build
+from ..searches.repository import find as find_detections
 from ..searches.schemas import SearchRequest
-from ..tables import detections, hold_items, holds
+from . import repository
+from .repository import HeldItem, HoldRow
 from .schemas import MAX_HELD, ExportOut, HoldCreate, HoldPublic
 
 MANIFEST = "manifest.json"
 
 
-def _item_public(ctx: SearchContext, snapshot: dict[str, Any]) -> DetectionPublic:
+def _item_public(ctx: SearchContext, item: HeldItem) -> DetectionPublic:
+    snapshot = item.detection
     return DetectionPublic(
         **{
             k: snapshot.get(k)
@@ -47,26 +50,16 @@ def _item_public(ctx: SearchContext, snapshot: dict[str, Any]) -> DetectionPubli
             )
         },
         vehicle={k: str(v) for k, v in (snapshot.get("vehicle") or {}).items()},
-        crop_url=ctx.presign(snapshot.get("crop_key")),
-        frame_url=ctx.presign(snapshot.get("frame_key")),
+        crop_url=ctx.presign(item.crop_key),
+        frame_url=ctx.presign(item.frame_key),
     )
 
 
 async def create(
     ctx: SearchContext, session: AsyncSession, principal: Principal, body: HoldCreate
 ) -> HoldPublic:
-    rows = list(
-        (
-            await session.execute(
-                select(detections).where(
-                    detections.c.agency == principal.agency, detections.c.id.in_(body.detection_ids)
-                )
-            )
-        )
-        .mappings()
-        .all()
-    )
-    if len({r["id"] for r in rows}) != len(set(body.detection_ids)):
+    rows = await detections.of_agency(session, principal.agency, body.detection_ids)
+    if len({r.id for r in rows}) != len(set(body.detection_ids)):
         raise NotFound()  # R27: another agency's detection is simply not there
     criteria: SearchRequest | None = None
     found_ids: list[str] = []
@@ -80,37 +73,37 @@ async def create(
             }
         )
         agency = await searches.authorize(ctx, principal, criteria, extra={"hold": True})
-        found = (await session.execute(build(agency, criteria, None, MAX_HELD + 1))).mappings().all()
+        found = await find_detections(session, agency, criteria, None, MAX_HELD + 1)
         if len(found) > MAX_HELD:
             raise ValidationProblem(f"The search finds more than {MAX_HELD} detections; narrow it.")
-        found_ids = [str(r["id"]) for r in found]
-        known = {r["id"] for r in rows}
-        rows += [r for r in found if r["id"] not in known]
+        found_ids = [str(r.id) for r in found]
+        known = {r.id for r in rows}
+        rows += [r for r in found if r.id not in known]
     if not rows:
         raise ValidationProblem("The search finds no detection to hold.")
     hold_id = uuid.uuid4()
     now = datetime.now(UTC)
-    await session.execute(
-        insert(holds).values(
+    await repository.insert_hold(
+        session,
+        HoldRow(
             id=hold_id,
             agency=principal.agency,
             case_number=body.case_number,
             reason=body.reason,
             holder=actor_of(principal).model_dump(),
             created_at=now,
-        )
-    )
-    await session.execute(
-        insert(hold_items),
+            released_at=None,
+            released_by=None,
+        ),
         [
-            {
-                "hold_id": hold_id,
-                "detection_id": r["id"],
-                "captured_at": r["captured_at"],
-                "crop_key": r["crop_key"],
-                "frame_key": r["frame_key"],
-                "detection": json.loads(json.dumps(dict(r), default=str)),
-            }
+            HeldItem(
+                hold_id=hold_id,
+                detection_id=r.id,
+                captured_at=r.captured_at,
+                crop_key=r.crop_key,
+                frame_key=r.frame_key,
+                detection=json.loads(json.dumps(asdict(r), default=str)),
+            )
             for r in rows
         ],
     )
@@ -138,7 +131,7 @@ async def create(
             source="search",
             case_number=body.case_number,
             reason=body.reason,
-            targets=[str(hold_id), *[str(r["id"]) for r in rows[:999]]],  # the ledger takes 1,000 targets
+            targets=[str(hold_id), *[str(r.id) for r in rows[:999]]],  # the ledger takes 1,000 targets
             data={
                 "detections": len(rows),
                 "search": body.search.model_dump(mode="json", by_alias=True) if body.search else None,
@@ -170,43 +163,20 @@ async def view(
 async def get(
     ctx: SearchContext, session: AsyncSession, principal: Principal, hold_id: uuid.UUID
 ) -> HoldPublic:
-    row = (
-        (
-            await session.execute(
-                select(holds).where(holds.c.id == hold_id, holds.c.agency == principal.agency)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
+    hold = await repository.get(session, principal.agency, hold_id)
+    if hold is None:
         raise NotFound()
-    items = (
-        (
-            await session.execute(
-                select(hold_items.c.detection)
-                .where(hold_items.c.hold_id == hold_id)
-                .order_by(hold_items.c.captured_at)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    items = await repository.items(session, hold_id)
     return HoldPublic(
-        **{
-            k: row[k]
-            for k in (
-                "id",
-                "agency",
-                "case_number",
-                "reason",
-                "holder",
-                "created_at",
-                "released_at",
-                "released_by",
-            )
-        },
-        items=[_item_public(ctx, snapshot) for snapshot in items],
+        id=hold.id,
+        agency=hold.agency,
+        case_number=hold.case_number,
+        reason=hold.reason,
+        holder=hold.holder,
+        created_at=hold.created_at,
+        released_at=hold.released_at,
+        released_by=hold.released_by,
+        items=[_item_public(ctx, item) for item in items],
     )
 
 
@@ -216,11 +186,7 @@ async def release(
     current = await get(ctx, session, principal, hold_id)
     if current.released_at is not None:
         raise Conflict("The hold is already released.")
-    await session.execute(
-        update(holds)
-        .where(holds.c.id == hold_id)
-        .values(released_at=datetime.now(UTC), released_by=actor_of(principal).model_dump())
-    )
+    await repository.release(session, hold_id, datetime.now(UTC), actor_of(principal).model_dump())
     await ctx.ledger.record(
         session,
         audit_event(
@@ -234,17 +200,9 @@ async def release(
     return await get(ctx, session, principal, hold_id)
 
 
-async def held_keys(session: AsyncSession | AsyncConnection, agency: str) -> list[str]:
+async def held_keys(conn: AsyncSession | AsyncConnection, agency: str) -> list[str]:
     """Object keys under an active hold: retention keeps them (R17)."""
-    query = (
-        select(hold_items.c.crop_key, hold_items.c.frame_key)
-        .join(holds, holds.c.id == hold_items.c.hold_id)
-        .where(holds.c.agency == agency, holds.c.released_at.is_(None))
-    )
-    keys = set()
-    for crop, frame in (await session.execute(query)).all():
-        keys |= {k for k in (crop, frame) if k}
-    return sorted(keys)
+    return await repository.held_keys(conn, agency)
 
 
 def _package(
@@ -294,17 +252,8 @@ async def export(
     ctx: SearchContext, session: AsyncSession, principal: Principal, hold_id: uuid.UUID
 ) -> ExportOut:
     hold = await get(ctx, session, principal, hold_id)
-    snapshots = list(
-        (
-            await session.execute(
-                select(hold_items.c.detection)
-                .where(hold_items.c.hold_id == hold_id)
-                .order_by(hold_items.c.captured_at)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    items = await repository.items(session, hold_id)
+    snapshots = [item.detection for item in items]
     store, bucket = ctx.store, ctx.settings.s3_bucket
 
     def fetch(key: str) -> bytes | None:
@@ -319,8 +268,8 @@ async def export(
             resp.release_conn()
 
     images: dict[str, bytes] = {}
-    for snapshot in snapshots:
-        for key in (snapshot.get("crop_key"), snapshot.get("frame_key")):
+    for item in items:
+        for key in (item.crop_key, item.frame_key):
             if key and key not in images:
                 data = await anyio.to_thread.run_sync(fetch, key)
                 if data is not None:

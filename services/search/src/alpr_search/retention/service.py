@@ -6,17 +6,15 @@ so a failure leaves rows to retry and never images nobody can find."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alpr_common import Action, Principal, PurgeResult, ServiceClients, audit_event
 
-from ..agency.settings import retention_by_agency
-from ..holds.service import held_keys
-
-PARTITION_PREFIX = "detections_"
+from ..agency import service as agency_settings
+from ..holds import service as holds
+from . import repository
 
 
 @dataclass
@@ -34,21 +32,6 @@ class PurgeReport:
         return sum(self.detections_by_agency.values())
 
 
-async def _partitions(conn: AsyncConnection) -> dict[str, date]:
-    rows = await conn.execute(
-        text(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
-            "WHERE n.nspname = 'search' AND p.relname = 'detections'"
-        )
-    )
-    out = {}
-    for (name,) in rows:
-        if name.startswith(PARTITION_PREFIX):
-            out[name] = datetime.strptime(name[len(PARTITION_PREFIX) :], "%Y%m%d").date()
-    return out
-
-
 async def purge(
     conn: AsyncConnection,
     clients: ServiceClients,
@@ -62,20 +45,10 @@ async def purge(
     ``retention_days`` where it has set none. A whole day partition is dropped only once it is
     past the longest period in force; other expired rows are deleted agency by agency."""
     stamp = now or datetime.now(UTC)
-    own = await retention_by_agency(conn)
+    own = await agency_settings.retention_by_agency(conn)
     cutoff = stamp - timedelta(days=retention_days)
     report = PurgeReport(cutoff=cutoff, dry_run=dry_run)
-    counts = await conn.execute(
-        text(
-            "SELECT d.agency, count(*) FROM search.detections d "
-            "LEFT JOIN search.agency_settings s ON s.agency = d.agency "
-            "WHERE d.captured_at < CAST(:now AS timestamptz) "
-            "- make_interval(days => coalesce(s.retention_days, :default_days)) "
-            "GROUP BY d.agency"
-        ),
-        {"now": stamp, "default_days": retention_days},
-    )
-    report.detections_by_agency = {agency: int(n) for agency, n in counts}
+    report.detections_by_agency = await repository.expired_by_agency(conn, stamp, retention_days)
     for agency in report.detections_by_agency:
         days = own.get(agency, retention_days)
         report.days_by_agency[agency] = days
@@ -83,7 +56,7 @@ async def purge(
     oldest_kept = stamp - timedelta(days=max([retention_days, *own.values()]))
     whole = {
         name: day
-        for name, day in (await _partitions(conn)).items()
+        for name, day in (await repository.partitions(conn)).items()
         if datetime.combine(day + timedelta(days=1), time.min, UTC) <= oldest_kept
     }
     report.partitions = sorted(whole)
@@ -91,17 +64,14 @@ async def purge(
         return report
     for agency in sorted(report.detections_by_agency):
         # R17: objects of detections under an active legal hold stay.
-        keep = await held_keys(conn, agency)
+        keep = await holds.held_keys(conn, agency)
         report.images_by_agency[agency] = await clients.ingest.purge_frames(
             agency, report.cutoff_by_agency[agency], keep_keys=keep
         )
     for name in report.partitions:
-        await conn.execute(text(f"DROP TABLE search.{name}"))
+        await repository.drop_partition(conn, name)
     for agency, agency_cutoff in sorted(report.cutoff_by_agency.items()):
-        await conn.execute(
-            text("DELETE FROM search.detections WHERE agency = :agency AND captured_at < :cutoff"),
-            {"agency": agency, "cutoff": agency_cutoff},
-        )
+        await repository.delete_expired(conn, agency, agency_cutoff)
     for agency, removed in sorted(report.detections_by_agency.items()):
         await clients.audit.record(
             audit_event(

@@ -34,7 +34,7 @@ from alpr_common import (
 
 from ..context import SearchContext
 from ..detections.service import public
-from . import query
+from . import repository
 from .schemas import SearchRequest, SearchResponse
 
 
@@ -171,7 +171,7 @@ async def search(
     search_id, after = _position(body)
     continuation = search_id is not None
     search_id = search_id or uuid.uuid4()
-    rows = list((await conn.execute(query.build(agency, body, after, body.limit + 1))).mappings().all())
+    rows = await repository.find(conn, agency, body, after, body.limit + 1)
     page = rows[: body.limit]
     # Recorded before one result leaves; if it cannot be recorded, nothing leaves (503). The
     # append goes out first and the page (presigned image URLs) is made while it is in flight:
@@ -183,7 +183,7 @@ async def search(
                 Action.DETECTION_VIEWED if continuation else Action.SEARCH_EXECUTED,
                 source="search",
                 agency=agency,
-                targets=[str(row["id"]) for row in page],
+                targets=[str(row.id) for row in page],
                 **{**fields, "data": {**fields["data"], "search_id": str(search_id), "results": len(page)}},
             )
         )
@@ -195,9 +195,7 @@ async def search(
         if len(rows) > body.limit and page:
             last = page[-1]
             next_cursor = encode_cursor(
-                SearchPosition(
-                    search_id=search_id, at=last["captured_at"], id=last["id"], criteria=_digest(body)
-                )
+                SearchPosition(search_id=search_id, at=last.captured_at, id=last.id, criteria=_digest(body))
             )
     finally:
         await recording

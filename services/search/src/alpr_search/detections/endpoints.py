@@ -1,19 +1,18 @@
-"""Search's routes: searches, detection views, batch intake from ingest, stats."""
+"""``/v1/detections``: single views and corrections of the agency's detections, batch intake
+from ingest; and ``/v1/stats``, the detection store's counts for one agency."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 
 from alpr_common import (
     Accepted,
     Access,
     Action,
     AuditUnavailable,
-    DbReader,
     DbSession,
     DetectionBatch,
     Forbidden,
@@ -32,50 +31,14 @@ from alpr_common import (
     require_roles,
 )
 
-from .context import Ctx
-from .detections import service as detections
-from .detections.schemas import CorrectionIn, DetectionPublic
-from .searches import service as searches
-from .searches.schemas import SearchRequest, SearchResponse
+from ..context import Ctx
+from . import service
+from .schemas import CorrectionIn, DetectionPublic, SearchStats
 
 router = APIRouter()
-Searcher = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SERVICE))]
 Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST))]
 Service = ServicePrincipal
 _auth = (Unauthenticated, TrainingRequired, Forbidden)
-
-
-class RetainedBeyond(BaseModel):
-    count: int
-    why: str
-
-
-class CorrectionsBySource(BaseModel):
-    camera_id: uuid.UUID
-    model_version: str = Field(description="The recognition model version; `unknown` where not reported.")
-    detections: int
-    corrections: int = Field(description="Detections a person corrected as misread (R19).")
-
-
-class SearchStats(BaseModel):
-    agency: str
-    detections_in_retention: int
-    retained_beyond_six_months: RetainedBeyond
-    corrections_by_source: list[CorrectionsBySource] = Field(
-        description="R22: corrections per camera and recognition model version."
-    )
-
-
-@router.post(
-    "/v1/searches",
-    response_model=SearchResponse,
-    tags=["searches"],
-    responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.VIEW, Action.SEARCH_EXECUTED, Action.DETECTION_VIEWED),
-)
-async def post_search(ctx: Ctx, reader: DbReader, principal: Searcher, body: SearchRequest) -> SearchResponse:
-    """Searches the agency's detections for a stated purpose and case (R5-R8); audited first."""
-    return await searches.search(ctx, reader, principal, body)
 
 
 @router.get(
@@ -95,7 +58,7 @@ async def get_detection(
     reason: Annotated[str | None, Query(max_length=500)] = None,
 ) -> DetectionPublic:
     """One detection of the agency, for a stated purpose; the view is audited first."""
-    return await detections.view(ctx, session, principal, detection_id, purpose, case_number, reason)
+    return await service.view(ctx, session, principal, detection_id, purpose, case_number, reason)
 
 
 @router.post(
@@ -109,7 +72,7 @@ async def correct_detection(
     ctx: Ctx, session: DbSession, principal: Viewer, detection_id: uuid.UUID, body: CorrectionIn
 ) -> DetectionPublic:
     """Corrects a misread (R19); the original read stays visible and on the ledger."""
-    return await detections.correct(ctx, session, principal, detection_id, body)
+    return await service.correct(ctx, session, principal, detection_id, body)
 
 
 @router.post(
@@ -121,7 +84,7 @@ async def correct_detection(
 )
 async def post_detections(session: DbSession, principal: Service, body: DetectionBatch) -> Accepted:
     """Detections from ingest's outbox; idempotent on id (internal)."""
-    return await detections.ingest_batch(session, body)
+    return await service.ingest_batch(session, body)
 
 
 @router.get(
@@ -131,6 +94,6 @@ async def post_detections(session: DbSession, principal: Service, body: Detectio
     responses=problem_responses(*_auth, NotFound),
     openapi_extra=access(Access.READ),
 )
-async def get_stats(ctx: Ctx, session: DbSession, agency: StatsAgency) -> dict[str, Any]:
+async def get_stats(ctx: Ctx, session: DbSession, agency: StatsAgency) -> SearchStats:
     """Counts for one agency: detections in retention, data kept past six months, corrections (R22)."""
-    return await detections.stats(ctx, session, agency)
+    return await service.stats(ctx, session, agency)

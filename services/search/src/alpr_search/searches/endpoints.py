@@ -1,0 +1,43 @@
+"""``/v1/searches``: purpose-bound searches of the agency's detections (R5-R8)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from alpr_common import (
+    Access,
+    Action,
+    AuditUnavailable,
+    DbReader,
+    Forbidden,
+    Principal,
+    PurposeProhibited,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    access,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from . import service
+from .schemas import SearchRequest, SearchResponse
+
+router = APIRouter(tags=["searches"])
+Searcher = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SERVICE))]
+_auth = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.post(
+    "/v1/searches",
+    response_model=SearchResponse,
+    responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.VIEW, Action.SEARCH_EXECUTED, Action.DETECTION_VIEWED),
+)
+async def post_search(ctx: Ctx, reader: DbReader, principal: Searcher, body: SearchRequest) -> SearchResponse:
+    """Searches the agency's detections for a stated purpose and case (R5-R8); audited first."""
+    return await service.search(ctx, reader, principal, body)
