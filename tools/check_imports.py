@@ -35,9 +35,6 @@ SCANNED = ("libs", "services", "tests")
 
 # (file, what it imports) -> why it is allowed for now. Each is a debt: fix it, then delete it.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("services/ingest/src/alpr_ingest/reads/endpoints.py", "repository"): (
-        "issue 22 item 2 gives reads its own domain package; until then its endpoint reads frames"
-    ),
     ("libs/common/tests/test_production_mode.py", "alpr_audit"): (
         "audit's signing key helpers; alpr_devstack.testing.audit_signing_key replaces them"
     ),

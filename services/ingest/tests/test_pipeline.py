@@ -192,6 +192,9 @@ class TestFanOut:
         assert detection["frame_key"].startswith("frames/CA0019400/")
         assert detection["crop_key"].startswith("crops/CA0019400/")
         assert stack.hotlist.stored[read_ids[1]]["plate"] == "8XYZ999"
+        # The state's confidence travels to hotlist, which lets a doubtful state match (issue 21).
+        assert stack.hotlist.stored[read_ids[0]]["region"] == "CA"
+        assert stack.hotlist.stored[read_ids[0]]["region_confidence"] == 0.8
         from alpr_common import make_object_store
 
         store = make_object_store(stack.settings)

@@ -1,4 +1,5 @@
-"""Every SQL statement on frames and reads, and the work queue."""
+"""Every SQL statement on frames, the work queue and the retention purge of frames and reads
+(reads as they are stored: ``reads.repository``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-
-from alpr_common import DetectionRecord, MatchRead, enqueue
 
 from ..outbox import fanout
 from ..tables import frames, outbox_messages, reads
@@ -126,30 +125,17 @@ async def finish(session: AsyncSession, frame_id: uuid.UUID, done_at: datetime) 
     )
 
 
-async def read_by_dedup(session: AsyncSession, camera_id: uuid.UUID, dedup_key: str) -> uuid.UUID | None:
-    """The read already stored with this key, if any. Takes a transaction-scoped advisory lock on
-    the key first, so the same read sent twice at once is stored once: the second waits for the
-    first's commit and then finds it (issue 19: no unique-violation 500)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"ingest.read:{camera_id}:{dedup_key}"},
+async def finish_uploaded(session: AsyncSession, agency: str, frame_id: uuid.UUID) -> str | None:
+    """Marks the agency's frame done as of its upload (it came with a read made on the camera:
+    nothing to recognize); its object key, or None where the agency has no such frame."""
+    result = await session.execute(
+        update(frames)
+        .where(frames.c.id == frame_id, frames.c.agency == agency)
+        .values(status="done", done_at=frames.c.created_at, lease_id=None, lease_expires_at=None)
+        .returning(frames.c.object_key)
     )
-    query = select(reads.c.id).where(reads.c.camera_id == camera_id, reads.c.dedup_key == dedup_key)
-    value = await session.scalar(query)
-    return value if isinstance(value, uuid.UUID) else None
-
-
-async def insert_read(
-    session: AsyncSession, row: dict[str, Any], detection: DetectionRecord, match: MatchRead
-) -> None:
-    """The read and its messages to search and hotlist, in the caller's transaction (they
-    commit together)."""
-    await session.execute(insert(reads).values(row))
-    read_id = row["id"]
-    await enqueue(
-        session, outbox_messages, fanout.SEARCH, detection, fanout.message_id(read_id, fanout.SEARCH)
-    )
-    await enqueue(session, outbox_messages, fanout.HOTLIST, match, fanout.message_id(read_id, fanout.HOTLIST))
+    key = result.scalar_one_or_none()
+    return key if isinstance(key, str) else None
 
 
 async def purge_candidates(

@@ -1,21 +1,41 @@
 """Reads, from the edge or from recognition: stored with their crop, and put on the outbox for
-search and hotlist in the same transaction (nothing lost between them)."""
+search and hotlist in the same transaction (nothing lost between them). A read made on the
+camera arrives as a form, with its crop and perhaps an overview image, once however often it is
+sent."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fastapi import Request
+import anyio
+from fastapi import Request, UploadFile
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import Box, DetectionRecord, MatchRead, normalize_plate, on_rollback
+from alpr_common import (
+    Box,
+    DetectionRecord,
+    MatchRead,
+    Principal,
+    ProblemFieldError,
+    ValidationProblem,
+    check_image,
+    normalize_plate,
+    on_rollback,
+)
 
 from ..context import IngestContext
-from ..frames import repository
+from ..frames import repository as frames
+from ..frames.images import to_jpeg
 from ..storage import crop_key, now
+from . import repository
+from .repository import ReadRow
+from .schemas import ReadAccepted
 
 
 @dataclass
@@ -49,28 +69,28 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
     on_rollback(request, lambda: ctx.store.delete(key))
     plate = normalize_plate(new.plate)
     stamp = now()
-    row = {
-        "id": read_id,
-        "agency": new.agency,
-        "camera_id": new.camera_id,
-        "frame_id": new.frame_id,
-        "source": new.source,
-        "captured_at": new.captured_at,
-        "latitude": new.latitude,
-        "longitude": new.longitude,
-        "plate": plate,
-        "region": new.region,
-        "confidence": new.confidence,
-        "region_confidence": new.region_confidence,
-        "box": new.box.model_dump() if new.box else None,
-        "candidates": new.candidates,
-        "vehicle": new.vehicle,
-        "crop_key": key,
-        "frame_key": new.frame_key,
-        "dedup_key": new.dedup_key,
-        "created_at": stamp,
-        "model_version": new.model_version,
-    }
+    row = ReadRow(
+        id=read_id,
+        agency=new.agency,
+        camera_id=new.camera_id,
+        frame_id=new.frame_id,
+        source=new.source,
+        captured_at=new.captured_at,
+        latitude=new.latitude,
+        longitude=new.longitude,
+        plate=plate,
+        region=new.region,
+        confidence=new.confidence,
+        region_confidence=new.region_confidence,
+        box=new.box.model_dump() if new.box else None,
+        candidates=new.candidates,
+        vehicle=new.vehicle,
+        crop_key=key,
+        frame_key=new.frame_key,
+        dedup_key=new.dedup_key,
+        created_at=stamp,
+        model_version=new.model_version,
+    )
     detection = DetectionRecord(
         id=read_id,
         agency=new.agency,
@@ -91,6 +111,7 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
         read_id=read_id,
         plate=plate,
         region=new.region,
+        region_confidence=new.region_confidence,
         confidence=new.confidence,
         captured_at=new.captured_at,
         camera_id=new.camera_id,
@@ -100,3 +121,115 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
     )
     await repository.insert_read(session, row, detection, match)
     return read_id
+
+
+@dataclass(frozen=True)
+class EdgeReadForm:
+    """The fields of a read made on the camera, as its form sends them (``box`` and ``vehicle``
+    as JSON text)."""
+
+    camera_id: uuid.UUID
+    captured_at: datetime
+    latitude: float
+    longitude: float
+    plate: str
+    confidence: float
+    region: str = "unknown"
+    box: str | None = None
+    vehicle: str | None = None
+    model_version: str | None = None
+
+
+def _json_field(name: str, raw: str | None, model: type[BaseModel] | None = None) -> dict[str, object] | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = json.loads(raw)
+        if model is not None:
+            return model.model_validate(value).model_dump()
+        if not isinstance(value, dict):
+            raise ValueError("not an object")
+        return value
+    except (ValueError, ValidationError) as exc:
+        raise ValidationProblem(
+            f"`{name}` is not valid JSON of the expected shape.",
+            errors=[ProblemFieldError(loc=["body", name], msg=str(exc)[:200])],
+        ) from exc
+
+
+async def accept_edge_read(
+    ctx: IngestContext,
+    session: AsyncSession,
+    request: Request,
+    principal: Principal,
+    form: EdgeReadForm,
+    crop: UploadFile,
+    overview: UploadFile | None,
+) -> tuple[ReadAccepted, bool]:
+    """The read's id and whether it is new: the same read sent again (same capture time, plate
+    and crop) is the one stored first. An overview image is stored as a frame, done at once (the
+    read is made: no recognition), and kept as the read's frame."""
+    # frames.service imports this module at its top (recognition's reads go through store_read):
+    # imported here, not there, so neither module ever meets the other half-loaded.
+    from ..frames.service import authorized_camera, check_captured_at, upload
+
+    await authorized_camera(session, principal, form.camera_id)
+    check_captured_at(ctx, form.captured_at)
+    box_value = _json_field("box", form.box, Box)
+    vehicle_value = _json_field("vehicle", form.vehicle) or {}
+    settings = ctx.settings
+    crop_bytes = await crop.read(settings.max_image_bytes + 1)
+    checked = await anyio.to_thread.run_sync(
+        lambda: check_image(
+            crop_bytes, field="crop", max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
+        )
+    )
+    sent = f"{form.captured_at.isoformat()}|{form.plate}|{checked.sha256}"
+    dedup = hashlib.sha256(sent.encode()).hexdigest()
+    existing = await repository.read_by_dedup(session, form.camera_id, dedup)
+    if existing is not None:
+        return ReadAccepted(id=existing), False
+    frame_id = frame_key = None
+    if overview is not None:
+        accepted, _ = await upload(
+            ctx,
+            session,
+            request,
+            principal,
+            camera_id=form.camera_id,
+            captured_at=form.captured_at,
+            latitude=form.latitude,
+            longitude=form.longitude,
+            heading=None,
+            speed_kmh=None,
+            lane=None,
+            image=await overview.read(settings.max_image_bytes + 1),
+        )
+        frame_key = await frames.finish_uploaded(session, principal.agency, accepted.id)
+        assert frame_key is not None
+        frame_id = accepted.id
+    jpeg = await anyio.to_thread.run_sync(lambda: to_jpeg(checked.data))
+    read_id = await store_read(
+        ctx,
+        session,
+        request,
+        NewRead(
+            agency=principal.agency,
+            camera_id=form.camera_id,
+            captured_at=form.captured_at,
+            latitude=form.latitude,
+            longitude=form.longitude,
+            plate=form.plate,
+            region=form.region,
+            confidence=form.confidence,
+            source="edge",
+            crop_jpeg=jpeg,
+            box=Box.model_validate(box_value) if box_value else None,
+            vehicle=vehicle_value,
+            frame_id=frame_id,
+            frame_key=frame_key,
+            dedup_key=dedup,
+            model_version=form.model_version or None,
+        ),
+    )
+    return ReadAccepted(id=read_id), True
