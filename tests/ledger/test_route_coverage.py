@@ -863,6 +863,51 @@ async def _shared_hotlist(w: World) -> list[Expect]:
     return [Expect(Action.SHARING_RELEASED, "rc-shared")]
 
 
+async def _pending_policy(w: World, policy: dict[str, Any]) -> int:
+    """A version of the host's policy that loosens a rule (issue 17): pending a commander."""
+    body = {"policy": policy, "reason": "Ledger recipe."}
+    made = await w.call("sharing", "PUT", f"/v1/agencies/{HOST}/policy", w.admin, json=body)
+    assert made["status"] == "pending_approval", made
+    return int(made["version"])
+
+
+@recipe("sharing", "PUT", "/v1/agencies/{ori}/policy")
+async def _put_policy(w: World) -> list[Expect]:
+    body = {"policy": {"search": {"max_search_days": 60}}, "reason": "Shorter searches."}
+    made = await w.call(
+        "sharing", "PUT", f"/v1/agencies/{HOST}/policy", w.who("rc-policy-put", "alpr_admin"), json=body
+    )
+    return [
+        Expect(
+            Action.AGENCY_POLICY_PROPOSED,
+            "rc-policy-put",
+            (HOST, f"{HOST}/policy/versions/{made['version']}"),
+        )
+    ]
+
+
+@recipe("sharing", "POST", "/v1/agencies/{ori}/policy/versions/{version}/approve")
+async def _approve_policy(w: World) -> list[Expect]:
+    version = await _pending_policy(w, {"sharing": {"exigent_accepted": True}})
+    path = f"/v1/agencies/{HOST}/policy/versions/{version}/approve"
+    await w.call("sharing", "POST", path, w.who("rc-policy-approve", "commander"), json={"note": "Reviewed."})
+    return [
+        Expect(
+            Action.AGENCY_POLICY_APPROVED, "rc-policy-approve", (HOST, f"{HOST}/policy/versions/{version}")
+        )
+    ]
+
+
+@recipe("sharing", "POST", "/v1/agencies/{ori}/policy/versions/{version}/reject")
+async def _reject_policy(w: World) -> list[Expect]:
+    version = await _pending_policy(w, {"sharing": {"federal_allowed": True, "exigent_accepted": True}})
+    path = f"/v1/agencies/{HOST}/policy/versions/{version}/reject"
+    await w.call("sharing", "POST", path, w.who("rc-policy-reject", "commander"), json={"note": "No."})
+    return [
+        Expect(Action.AGENCY_POLICY_REJECTED, "rc-policy-reject", (HOST, f"{HOST}/policy/versions/{version}"))
+    ]
+
+
 # --- finding the events
 
 

@@ -1505,6 +1505,113 @@ export interface paths {
         patch: operations["sharing-update_agency"];
         trace?: never;
     };
+    "/api/sharing/v1/agencies/{ori}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Agency Policy
+         * @description The agency's policy in force now (or at `at`); version 0, the defaults, when none was.
+         */
+        get: operations["sharing-get_agency_policy"];
+        /**
+         * Put Agency Policy
+         * @description A new version of the caller's agency's policy, by its `alpr_admin`: one that loosens a
+         *     rule waits for a commander's approval (`pending_approval`); any other takes force at its
+         *     `effective_from` (`scheduled` until then, published for comment). Audited.
+         */
+        put: operations["sharing-put_agency_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sharing/v1/agencies/{ori}/policy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Agency Policy Versions
+         * @description Every version of the agency's policy, newest first, with its status and history (R40).
+         */
+        get: operations["sharing-list_agency_policy_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sharing/v1/agencies/{ori}/policy/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Agency Policy Version
+         * @description One version of the agency's policy.
+         */
+        get: operations["sharing-get_agency_policy_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sharing/v1/agencies/{ori}/policy/versions/{version}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Agency Policy Version
+         * @description Approves a version that loosens a rule: a commander of the agency, never its proposer.
+         *     It takes force at its `effective_from`, or now if that has passed. Audited.
+         */
+        post: operations["sharing-approve_agency_policy_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sharing/v1/agencies/{ori}/policy/versions/{version}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Agency Policy Version
+         * @description Rejects a version pending approval, with the reason: a commander, never its proposer. Audited.
+         */
+        post: operations["sharing-reject_agency_policy_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sharing/v1/mous": {
         parameters: {
             query?: never;
@@ -1821,7 +1928,7 @@ export interface components {
          * @description What an audit event records. A new action is added here, nowhere else.
          * @enum {string}
          */
-        Action: "camera.created" | "camera.updated" | "camera.checked" | "frame.viewed" | "frame.purged" | "hotlist.created" | "hotlist.updated" | "hotlist.synced" | "hotlist.entry.created" | "hotlist.entry.updated" | "hotlist.entry.approved" | "hotlist.entry.rejected" | "hotlist.entry.viewed" | "alert.created" | "alert.transitioned" | "alert.viewed" | "search.executed" | "detection.viewed" | "detection.corrected" | "hold.created" | "hold.released" | "hold.exported" | "hold.viewed" | "retention.purged" | "ledger.queried" | "ledger.verified" | "ledger.checkpointed" | "audit.created" | "audit.finding_recorded" | "report.generated" | "agency.created" | "agency.updated" | "mou.created" | "mou.state_changed" | "sharing.requested" | "sharing.decided" | "sharing.released" | "sharing.request_viewed" | "policy.refused";
+        Action: "camera.created" | "camera.updated" | "camera.checked" | "frame.viewed" | "frame.purged" | "hotlist.created" | "hotlist.updated" | "hotlist.synced" | "hotlist.entry.created" | "hotlist.entry.updated" | "hotlist.entry.approved" | "hotlist.entry.rejected" | "hotlist.entry.viewed" | "alert.created" | "alert.transitioned" | "alert.viewed" | "search.executed" | "detection.viewed" | "detection.corrected" | "hold.created" | "hold.released" | "hold.exported" | "hold.viewed" | "retention.purged" | "ledger.queried" | "ledger.verified" | "ledger.checkpointed" | "audit.created" | "audit.finding_recorded" | "report.generated" | "agency.created" | "agency.updated" | "mou.created" | "mou.state_changed" | "sharing.requested" | "sharing.decided" | "sharing.released" | "sharing.request_viewed" | "policy.refused" | "agency_policy.proposed" | "agency_policy.approved" | "agency_policy.rejected";
         /**
          * Actor
          * @description The person or machine client whose request caused the event (not the calling service).
@@ -1878,6 +1985,60 @@ export interface components {
          * @enum {string}
          */
         AgencyKind: "law_enforcement" | "prosecutorial" | "other";
+        /**
+         * AgencyPolicy
+         * @description One agency's rules; every part left out takes its strictest default.
+         */
+        AgencyPolicy: {
+            search?: components["schemas"]["SearchPolicy"];
+            /** Tiers */
+            tiers?: components["schemas"]["WarrantTier"][];
+            retention?: components["schemas"]["RetentionPolicy"];
+            sharing?: components["schemas"]["SharingPolicy"];
+            audits?: components["schemas"]["AuditPolicy"];
+            published?: components["schemas"]["PublishedPolicy"];
+        };
+        /**
+         * AgencyPolicyVersion
+         * @description One version of an agency's policy and its history: who proposed it, when, why, who
+         *     approved or rejected it, and from when it is (or was) in force.
+         */
+        AgencyPolicyVersion: {
+            /** Agency */
+            agency: string;
+            /**
+             * Version
+             * @description 1, 2, ...; 0 is the defaults of an agency that never set a policy.
+             */
+            version: number;
+            status: components["schemas"]["PolicyStatus"];
+            policy: components["schemas"]["AgencyPolicy"];
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Effective From
+             * @description When it was to take force; before then it is published for comment.
+             */
+            effective_from?: string | null;
+            /**
+             * In Force From
+             * @description When it takes (took) force: effective_from, or its approval if later.
+             */
+            in_force_from?: string | null;
+            /**
+             * Loosens
+             * @description The rules it loosens against the version it replaces.
+             */
+            loosens?: string[];
+            proposed_by?: components["schemas"]["PolicyActor"] | null;
+            /** Proposed At */
+            proposed_at?: string | null;
+            decided_by?: components["schemas"]["PolicyActor"] | null;
+            /** Decided At */
+            decided_at?: string | null;
+            /** Decision Note */
+            decision_note?: string | null;
+        };
         /** AgencyPublic */
         AgencyPublic: {
             /** Ori */
@@ -2036,6 +2197,12 @@ export interface components {
             /** Events */
             events: components["schemas"]["AuditEventIn"][];
         };
+        /**
+         * AuditCadence
+         * @description R21, R35: how often a sample audit is due, most frequent first.
+         * @enum {string}
+         */
+        AuditCadence: "quarterly" | "semi_annual" | "semi_annual_two_years_then_annual" | "annual";
         /** AuditCounts */
         AuditCounts: {
             /** Created */
@@ -2158,6 +2325,25 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * AuditPolicy
+         * @description R21, R35: the sample audits of this agency.
+         */
+        AuditPolicy: {
+            /** @default quarterly */
+            cadence?: components["schemas"]["AuditCadence"];
+            /**
+             * @description Who audits: the separation-of-duties rule follows it.
+             * @default separate_unit
+             */
+            auditor?: components["schemas"]["Auditor"];
+            /**
+             * Sample Size
+             * @description R21: at least 10.
+             * @default 10
+             */
+            sample_size?: number;
+        };
         /** AuditProgress */
         AuditProgress: {
             /** Total */
@@ -2190,6 +2376,11 @@ export interface components {
             /** Items */
             items: components["schemas"]["AuditReceipt"][];
         };
+        /**
+         * Auditor
+         * @enum {string}
+         */
+        Auditor: "separate_unit" | "alpr_administrator";
         /**
          * AuthorizedPurpose
          * @description R6 only (an MOU's purposes).
@@ -3508,6 +3699,13 @@ export interface components {
          * @enum {string}
          */
         Outcome: "allowed" | "refused";
+        /** Page[AgencyPolicyVersion] */
+        Page_AgencyPolicyVersion_: {
+            /** Items */
+            items: components["schemas"]["AgencyPolicyVersion"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[AlertPublic] */
         Page_AlertPublic_: {
             /** Items */
@@ -3614,6 +3812,50 @@ export interface components {
              */
             candidates: components["schemas"]["Candidate"][];
         };
+        /** PolicyActor */
+        PolicyActor: {
+            /** Sub */
+            sub: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * PolicyChange
+         * @description A new version: the whole policy (a part left out takes its strictest default), why, and
+         *     from when (a later time publishes it for comment until then; R40).
+         */
+        PolicyChange: {
+            policy: components["schemas"]["AgencyPolicy"];
+            /**
+             * Reason
+             * @description Why the policy changes.
+             */
+            reason: string;
+            /**
+             * Effective From
+             * @description When it takes force (default: now); never in the past.
+             */
+            effective_from?: string | null;
+        };
+        /** PolicyDecision */
+        PolicyDecision: {
+            /** Note */
+            note?: string | null;
+        };
+        /** PolicyRejection */
+        PolicyRejection: {
+            /**
+             * Note
+             * @description Why the change is rejected.
+             */
+            note: string;
+        };
+        /**
+         * PolicyStatus
+         * @description Where a version stands (derived at reading time from its decision and the clock).
+         * @enum {string}
+         */
+        PolicyStatus: "default" | "pending_approval" | "scheduled" | "in_force" | "superseded" | "stale" | "rejected";
         /**
          * Problem
          * @description An RFC 9457 problem document.
@@ -3650,6 +3892,70 @@ export interface components {
             loc: (string | number)[];
             /** Msg */
             msg: string;
+        };
+        /**
+         * PublishedPolicy
+         * @description R32, R40: the usage and privacy policy the agency publishes, with the elements of Civil
+         *     Code 1798.90.51(b) as fields; empty until the agency writes them.
+         */
+        PublishedPolicy: {
+            /**
+             * Authorized Purposes
+             * @description (b)(1) authorized uses.
+             * @default
+             */
+            authorized_purposes?: string;
+            /**
+             * Authorized Job Titles
+             * @description (b)(2) job titles of authorized users.
+             */
+            authorized_job_titles?: string[];
+            /**
+             * Contractor Job Titles
+             * @description (b)(2) contractors' job titles.
+             */
+            contractor_job_titles?: string[];
+            /**
+             * Custodian Name
+             * @description (b)(4) the custodian or owner.
+             * @default
+             */
+            custodian_name?: string;
+            /**
+             * Custodian Title
+             * @default
+             */
+            custodian_title?: string;
+            /**
+             * Monitoring
+             * @description (b)(3) how use is monitored.
+             * @default
+             */
+            monitoring?: string;
+            /**
+             * Sharing
+             * @description (b)(2)(C) sharing rules.
+             * @default
+             */
+            sharing?: string;
+            /**
+             * Accuracy
+             * @description (b)(5) how accuracy is kept.
+             * @default
+             */
+            accuracy?: string;
+            /**
+             * Retention
+             * @description (b)(6) the retention period.
+             * @default
+             */
+            retention?: string;
+            /**
+             * Text
+             * @description The rest of the policy, free text.
+             * @default
+             */
+            text?: string;
         };
         /** PurgeRequest */
         PurgeRequest: {
@@ -3909,6 +4215,48 @@ export interface components {
              */
             retention_days: number;
         };
+        /**
+         * RetentionPolicy
+         * @description R14, R16, R33: how long this agency keeps detections, alerts and hits.
+         */
+        RetentionPolicy: {
+            /**
+             * Floor Days
+             * @description The law's floor for this agency (e.g. 365 under Gov. Code 34090.6; R33).
+             * @default 365
+             */
+            floor_days?: number;
+            /**
+             * Ceiling Days
+             * @description This agency's own ceiling (e.g. San Jose: 12 months; R33).
+             * @default 365
+             */
+            ceiling_days?: number;
+            /**
+             * Detection Days
+             * @description R16: detections are purged after this many days; between floor and ceiling.
+             * @default 365
+             */
+            detection_days?: number;
+            /**
+             * Alert Days
+             * @description R14: alerts not confirmed as hits.
+             * @default 365
+             */
+            alert_days?: number;
+            /**
+             * Hit Days
+             * @description R14: confirmed hits; null keeps them indefinitely (Hayward).
+             * @default 365
+             */
+            hit_days?: number | null;
+            /**
+             * Hits Keep Crop
+             * @description A hit keeps its plate crop when its detection expires (R14).
+             * @default false
+             */
+            hits_keep_crop?: boolean;
+        };
         /** RetentionPublic */
         RetentionPublic: {
             /** Agency */
@@ -4016,6 +4364,35 @@ export interface components {
              */
             to: string;
             area?: components["schemas"]["Area"] | null;
+        };
+        /**
+         * SearchPolicy
+         * @description R5, R6, R7, R8: what a detection search of this agency needs.
+         */
+        SearchPolicy: {
+            /**
+             * Case Number Pattern
+             * @description Regular expression a case number matches in full (R5).
+             * @default ^[0-9]{2,4}-[0-9]{3,10}$
+             */
+            case_number_pattern?: string;
+            /**
+             * Case Number Required
+             * @description R5: browsing needs a case number; when false, a case number or a reason will do.
+             * @default true
+             */
+            case_number_required?: boolean;
+            /**
+             * Max Search Days
+             * @description Longest window of one search.
+             * @default 90
+             */
+            max_search_days?: number;
+            /**
+             * Allowed Purposes
+             * @description R6: the authorized purposes this agency allows; a prohibited purpose (R7) never.
+             */
+            allowed_purposes?: components["schemas"]["AuthorizedPurpose"][];
         };
         /**
          * SearchRequest
@@ -4144,6 +4521,47 @@ export interface components {
         SharedHotlist: {
             /** Items */
             items: components["schemas"]["SharedEntry"][];
+        };
+        /**
+         * SharingPolicy
+         * @description R24-R29: who may receive this agency's data.
+         */
+        SharingPolicy: {
+            /**
+             * Host State
+             * @description R29: the agency's own state.
+             * @default CA
+             */
+            host_state?: string;
+            /**
+             * Federal Allowed
+             * @description R29: federal agencies may receive data.
+             * @default false
+             */
+            federal_allowed?: boolean;
+            /**
+             * Out Of State Allowed
+             * @description R29: agencies of other states may.
+             * @default false
+             */
+            out_of_state_allowed?: boolean;
+            /**
+             * Denied Agencies
+             * @description ORIs no purpose unlocks (e.g. immigration enforcement agencies).
+             */
+            denied_agencies?: string[];
+            /**
+             * Max Results
+             * @description Most detections one release carries.
+             * @default 100
+             */
+            max_results?: number;
+            /**
+             * Exigent Accepted
+             * @description R25: exigent requests are accepted.
+             * @default false
+             */
+            exigent_accepted?: boolean;
         };
         /** SharingStats */
         SharingStats: {
@@ -4341,6 +4759,18 @@ export interface components {
              */
             error: string | null;
         };
+        /**
+         * TierCondition
+         * @description Which searches need more than a purpose and a case number.
+         * @enum {string}
+         */
+        TierCondition: "window_longer_than_days" | "area_canvass" | "partial_plate" | "all_cameras_longer_than_hours";
+        /**
+         * TierRequirement
+         * @description What such a search then needs, weakest first.
+         * @enum {string}
+         */
+        TierRequirement: "supervisor_approval" | "legal_process";
         /** Transition */
         Transition: {
             from: components["schemas"]["AlertState"];
@@ -4417,6 +4847,20 @@ export interface components {
             checked: number;
             /** First Broken Sequence */
             first_broken_sequence: number | null;
+        };
+        /**
+         * WarrantTier
+         * @description A warrant-style tier: searches meeting ``condition`` need ``requires`` before they run.
+         */
+        WarrantTier: {
+            condition: components["schemas"]["TierCondition"];
+            /**
+             * Threshold
+             * @description Days (`window_longer_than_days`) or hours (`all_cameras_longer_than_hours`); none for the other conditions.
+             */
+            threshold?: number | null;
+            /** @default legal_process */
+            requires?: components["schemas"]["TierRequirement"];
         };
         /** WebhookCreate */
         WebhookCreate: {
@@ -9885,6 +10329,485 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgencyPublic"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is over the service's limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sharing-get_agency_policy": {
+        parameters: {
+            query?: {
+                /** @description A past or future time; default now. */
+                at?: string | null;
+            };
+            header?: never;
+            path: {
+                ori: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyPolicyVersion"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, audit ledger) is unavailable; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sharing-put_agency_policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ori: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyPolicyVersion"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is over the service's limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sharing-list_agency_policy_versions": {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size (default 50, at most 500). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                ori: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AgencyPolicyVersion_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, audit ledger) is unavailable; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sharing-get_agency_policy_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ori: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyPolicyVersion"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, audit ledger) is unavailable; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sharing-approve_agency_policy_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ori: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyPolicyVersion"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is over the service's limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sharing-reject_agency_policy_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ori: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyRejection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyPolicyVersion"];
                 };
             };
             /** @description Authentication required */

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
+import structlog
+from pydantic import ValidationError
 
+from ._agency_policy import AgencyPolicy, AgencyPolicyVersion, PolicyStatus
 from ._audit_events import AuditBatchIn, AuditEventIn, AuditReceipt, AuditReceipts
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient
 from ._pipeline import Accepted, DetectionBatch, MatchBatch
@@ -25,6 +31,8 @@ from ._work_queue import (
     ReadsStored,
     ReadsSubmission,
 )
+
+_policy_log = structlog.get_logger("alpr.agency_policy")
 
 
 class _WhoamiMixin(ServiceClient):
@@ -107,6 +115,74 @@ class AuditClient(_WhoamiMixin):
 
 class SharingClient(_StatsMixin):
     service_name = "sharing"
+
+    async def agency_policy(self, agency: str, at: datetime | None = None) -> AgencyPolicyVersion:
+        """``GET /v1/agencies/{ori}/policy[?at=]``: the agency's policy in force (issue 17)."""
+        params = {"at": at.isoformat()} if at is not None else None
+        return await self.get_model(f"/v1/agencies/{agency}/policy", AgencyPolicyVersion, params=params)
+
+
+@dataclass
+class _KnownPolicy:
+    version: AgencyPolicyVersion
+    fresh_until: float  # on the client's clock
+
+
+class AgencyPolicyClient:
+    """Each agency's own rules as sharing serves them, cached (issue 17, item 3).
+
+    A version is kept ``ttl_seconds`` (default 30: a change in force at sharing is applied
+    everywhere within 60 s). While sharing cannot be reached (or answers a problem), the last
+    version read is used and asked for again after ``retry_seconds``; for an agency never read,
+    the strictest defaults (``AgencyPolicy()``, version 0). Build one per process, beside the
+    ``ServiceClients`` it wraps; the service's token needs the ``service`` role."""
+
+    def __init__(
+        self,
+        sharing: SharingClient,
+        *,
+        ttl_seconds: float = 30.0,
+        retry_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sharing = sharing
+        self._ttl = ttl_seconds
+        self._retry = retry_seconds
+        self._clock = clock
+        self._known: dict[str, _KnownPolicy] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def version(self, agency: str) -> AgencyPolicyVersion:
+        """The agency's policy version in force, as last known."""
+        known = self._known.get(agency)
+        if known is not None and self._clock() < known.fresh_until:
+            return known.version
+        lock = self._locks.setdefault(agency, asyncio.Lock())
+        async with lock:  # one call to sharing per agency at a time; the others take its answer
+            known = self._known.get(agency)
+            if known is not None and self._clock() < known.fresh_until:
+                return known.version
+            try:
+                fetched = await self._sharing.agency_policy(agency)
+            except (Unavailable, ServiceCallError, ValidationError) as exc:
+                _policy_log.warning(
+                    "agency_policy_unavailable", agency=agency, error=str(exc), last_known=known is not None
+                )
+                if known is None:
+                    return strictest_policy_version(agency)
+                known.fresh_until = self._clock() + self._retry
+                return known.version
+            self._known[agency] = _KnownPolicy(fetched, self._clock() + self._ttl)
+            return fetched
+
+    async def policy(self, agency: str) -> AgencyPolicy:
+        """The agency's rules in force, as last known (the strictest defaults with none)."""
+        return (await self.version(agency)).policy
+
+
+def strictest_policy_version(agency: str) -> AgencyPolicyVersion:
+    """What applies to an agency whose policy was never read: every rule at its strictest."""
+    return AgencyPolicyVersion(agency=agency, version=0, status=PolicyStatus.DEFAULT, policy=AgencyPolicy())
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,11 @@ class Action(StrEnum):
     SHARING_RELEASED = "sharing.released"
     SHARING_REQUEST_VIEWED = "sharing.request_viewed"
     POLICY_REFUSED = "policy.refused"
+    # Issue 17: an agency policy version proposed (applied at once when it loosens nothing),
+    # and a commander's decision on one that loosens a rule.
+    AGENCY_POLICY_PROPOSED = "agency_policy.proposed"
+    AGENCY_POLICY_APPROVED = "agency_policy.approved"
+    AGENCY_POLICY_REJECTED = "agency_policy.rejected"
 
 
 class Purpose(StrEnum):

@@ -16,6 +16,7 @@ from . import __doc__ as SERVICE_DOC
 from .agencies.endpoints import router as agencies_router
 from .context import SharingContext
 from .mous.endpoints import router as mous_router
+from .policy.endpoints import router as policy_router
 from .releases.endpoints import router as requests_router
 from .settings import Settings
 from .stats import router as stats_router
@@ -45,7 +46,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
-        routers=[agencies_router, mous_router, requests_router, stats_router, notifications.router],
+        routers=[
+            agencies_router,
+            policy_router,
+            mous_router,
+            requests_router,
+            stats_router,
+            notifications.router,
+        ],
         uses_database=True,
         uses_object_store=False,
         lifespan=lifespan,

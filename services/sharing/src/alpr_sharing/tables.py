@@ -102,5 +102,24 @@ notifications = Table(
     Column("delivered_at", DateTime(timezone=True)),
 )
 
+# Issue 17: each agency's own rules, one row per version (``policy`` is an ``AgencyPolicy``).
+agency_policies = Table(
+    "agency_policies",
+    metadata,
+    Column("agency", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("policy", JSONB, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("effective_from", DateTime(timezone=True), nullable=False),
+    Column("loosens", ARRAY(String(64)), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("in_force_from", DateTime(timezone=True)),
+    Column("proposed_by", JSONB, nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", JSONB),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note", Text),
+)
+
 # Ledger events of this service's changes, written in the change's transaction (issue 16).
 outbox_messages = outbox_table(metadata, "outbox_messages")

@@ -31,6 +31,7 @@ class Refusal(StrEnum):
     NOT_LAW_ENFORCEMENT = "not_law_enforcement"  # R26
     FEDERAL_AGENCY = "federal_agency"  # R29
     OUT_OF_STATE = "out_of_state"  # R29
+    DENIED_AGENCY = "denied_agency"  # R29: on the host agency's deny-list (issue 17)
     PROHIBITED_PURPOSE = "prohibited_purpose"  # R7, R29 (immigration enforcement)
     NO_MOU = "no_mou"  # R28: no agreement in force for this purpose
     SCOPE_BEYOND_MOU = "scope_beyond_mou"

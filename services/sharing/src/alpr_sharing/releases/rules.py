@@ -1,5 +1,6 @@
 """The filing rules of a request, as a plain function: who may receive data at all (R24, R26,
-R29), for what (R7), and under which agreement (R28). The first rule broken is the refusal."""
+R29), for what (R7), and under which agreement (R28). The first rule broken is the refusal.
+Jurisdiction and deny-list are the host agency's own, from its policy in force (issue 17)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alpr_common import Purpose
+from alpr_common import Purpose, SharingPolicy
 
 from ..settings import Settings
 from ..vocabulary import AgencyKind, Refusal
@@ -21,18 +22,27 @@ class Verdict:
     detail: str = ""
 
 
-def judge(settings: Settings, partner: Any, body: RequestCreate, mous_in_force: Sequence[Any]) -> Verdict:
-    """``partner`` is the requesting agency's row; ``mous_in_force`` its MOUs in force with the
-    host, newest first."""
+def judge(
+    settings: Settings,
+    host: SharingPolicy,
+    partner: Any,
+    body: RequestCreate,
+    mous_in_force: Sequence[Any],
+) -> Verdict:
+    """``host`` is the sharing part of the host agency's policy in force; ``partner`` the
+    requesting agency's row; ``mous_in_force`` its MOUs in force with the host, newest first."""
     if partner["kind"] == AgencyKind.OTHER:
         return Verdict(None, Refusal.NOT_LAW_ENFORCEMENT, settings.records_release_text)
-    if partner["federal"] and not settings.allow_federal:
+    if partner["ori"] in host.denied_agencies:
+        detail = "The host agency's policy does not release data to this agency (R29)."
+        return Verdict(None, Refusal.DENIED_AGENCY, detail)
+    if partner["federal"] and not host.federal_allowed:
         return Verdict(None, Refusal.FEDERAL_AGENCY, "Data is not released to federal agencies (R29).")
-    if partner["state"] != settings.host_state and not settings.allow_out_of_state:
+    if partner["state"] != host.host_state and not host.out_of_state_allowed:
         return Verdict(
             None,
             Refusal.OUT_OF_STATE,
-            f"Data is released only to public agencies of {settings.host_state} (R29).",
+            f"Data is released only to public agencies of {host.host_state} (R29).",
         )
     if Purpose(body.purpose).prohibited:
         return Verdict(

@@ -35,6 +35,7 @@ from ..clock import now
 from ..context import SharingContext
 from ..mous import repository as mous
 from ..mous.service import in_force
+from ..policy import service as policies
 from ..vocabulary import RequestStatus
 from . import repository, rules
 from .schemas import DecisionIn, DecisionKind, RequestCreate, RequestPublic, Results, SharedHotlist
@@ -87,8 +88,9 @@ async def file(
         if body.target_agency and body.target_agency != principal.agency:
             raise Forbidden("Records staff file requests to their own agency.")
         host = principal.agency
+    policy = await policies.in_force(ctx.settings, session, host)
     verdict = rules.judge(
-        ctx.settings, partner, body, await mous.in_force(session, partner["ori"], now(), host)
+        ctx.settings, policy.sharing, partner, body, await mous.in_force(session, partner["ori"], now(), host)
     )
     stamp = now()
     row: dict[str, Any] = {

@@ -1,0 +1,138 @@
+"""``/v1/agencies/{ori}/policy``: the agency's own rules, versioned (issue 17)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import AwareDatetime
+
+from alpr_common import (
+    Access,
+    Action,
+    AdminPrincipal,
+    AgencyPolicyVersion,
+    AuditUnavailable,
+    BadRequest,
+    Conflict,
+    Cursor,
+    DbSession,
+    Forbidden,
+    Limit,
+    NotFound,
+    Page,
+    Principal,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    access,
+    problem_responses,
+    require_roles,
+)
+
+from ..agencies.schemas import ORI_PATTERN
+from ..context import Ctx
+from . import service
+from .schemas import PolicyChange, PolicyDecision, PolicyRejection
+
+router = APIRouter(tags=["agency policy"])
+# Everyone the policy binds reads it; services read any agency's, to apply it.
+Reader = Annotated[
+    Principal,
+    Depends(
+        require_roles(
+            Role.OPERATOR, Role.INVESTIGATOR, Role.ANALYST, Role.SUPERVISOR, Role.ALPR_ADMIN,
+            Role.COMMANDER, Role.AUDITOR, Role.RECORDS, Role.SERVICE,
+        )
+    ),
+]  # fmt: skip
+Commander = Annotated[Principal, Depends(require_roles(Role.COMMANDER))]
+Ori = Annotated[str, Path(pattern=ORI_PATTERN)]
+Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
+_errors = (Unauthenticated, TrainingRequired, Forbidden)
+
+
+@router.get(
+    "/v1/agencies/{ori}/policy",
+    response_model=AgencyPolicyVersion,
+    responses=problem_responses(*_errors, NotFound, ValidationProblem),
+    openapi_extra=access(Access.READ),
+)
+async def get_agency_policy(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Reader,
+    ori: Ori,
+    at: Annotated[AwareDatetime | None, Query(description="A past or future time; default now.")] = None,
+) -> AgencyPolicyVersion:
+    """The agency's policy in force now (or at `at`); version 0, the defaults, when none was."""
+    return await service.current(ctx, session, principal, ori, at)
+
+
+@router.get(
+    "/v1/agencies/{ori}/policy/versions",
+    response_model=Page[AgencyPolicyVersion],
+    responses=problem_responses(*_errors, NotFound, BadRequest),
+    openapi_extra=access(Access.READ),
+)
+async def list_agency_policy_versions(
+    session: DbSession, principal: Reader, ori: Ori, cursor: Cursor = None, limit: Limit = 50
+) -> Page[AgencyPolicyVersion]:
+    """Every version of the agency's policy, newest first, with its status and history (R40)."""
+    return await service.versions(session, principal, ori, cursor, limit)
+
+
+@router.get(
+    "/v1/agencies/{ori}/policy/versions/{version}",
+    response_model=AgencyPolicyVersion,
+    responses=problem_responses(*_errors, NotFound),
+    openapi_extra=access(Access.READ),
+)
+async def get_agency_policy_version(
+    session: DbSession, principal: Reader, ori: Ori, version: Version
+) -> AgencyPolicyVersion:
+    """One version of the agency's policy."""
+    return await service.version(session, principal, ori, version)
+
+
+@router.put(
+    "/v1/agencies/{ori}/policy",
+    response_model=AgencyPolicyVersion,
+    responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.AGENCY_POLICY_PROPOSED),
+)
+async def put_agency_policy(
+    ctx: Ctx, session: DbSession, principal: AdminPrincipal, ori: Ori, body: PolicyChange
+) -> AgencyPolicyVersion:
+    """A new version of the caller's agency's policy, by its `alpr_admin`: one that loosens a
+    rule waits for a commander's approval (`pending_approval`); any other takes force at its
+    `effective_from` (`scheduled` until then, published for comment). Audited."""
+    return await service.propose(ctx, session, principal, ori, body)
+
+
+@router.post(
+    "/v1/agencies/{ori}/policy/versions/{version}/approve",
+    response_model=AgencyPolicyVersion,
+    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.AGENCY_POLICY_APPROVED),
+)
+async def approve_agency_policy_version(
+    ctx: Ctx, session: DbSession, principal: Commander, ori: Ori, version: Version, body: PolicyDecision
+) -> AgencyPolicyVersion:
+    """Approves a version that loosens a rule: a commander of the agency, never its proposer.
+    It takes force at its `effective_from`, or now if that has passed. Audited."""
+    return await service.decide(ctx, session, principal, ori, version, approve=True, note=body.note)
+
+
+@router.post(
+    "/v1/agencies/{ori}/policy/versions/{version}/reject",
+    response_model=AgencyPolicyVersion,
+    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
+    openapi_extra=access(Access.CHANGE, Action.AGENCY_POLICY_REJECTED),
+)
+async def reject_agency_policy_version(
+    ctx: Ctx, session: DbSession, principal: Commander, ori: Ori, version: Version, body: PolicyRejection
+) -> AgencyPolicyVersion:
+    """Rejects a version pending approval, with the reason: a commander, never its proposer. Audited."""
+    return await service.decide(ctx, session, principal, ori, version, approve=False, note=body.note)
