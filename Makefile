@@ -71,3 +71,8 @@ openapi: install ## Write the platform's merged OpenAPI document to build/openap
 .PHONY: sdk
 sdk: openapi ## Regenerate and build the TypeScript SDK (clients/typescript) from that document
 	cd clients/typescript && npm ci --no-audit --no-fund && npm run generate && npm run build
+
+.PHONY: console
+console: ## Build the SDK and the reference console (apps/console/dist), which `make run` serves at /
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run build
+	cd apps/console && npm ci --no-audit --no-fund && npm run build

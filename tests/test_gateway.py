@@ -2,12 +2,14 @@
 service with the prefix stripped, passes bodies through both ways as they come (an alert
 stream's first event arrives while the stream is still open), serves the merged OpenAPI
 document at ``/api/openapi.json``, and answers 404 for any other prefix; the merged document
-validates as OpenAPI 3.1 and each service's ``servers`` names its prefix."""
+validates as OpenAPI 3.1 and each service's ``servers`` names its prefix. Given a built console,
+it serves its files at every other path, and nothing outside its directory (item 6)."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import time
 from collections.abc import AsyncIterator
@@ -25,9 +27,11 @@ from fastapi.responses import StreamingResponse
 from openapi_spec_validator import validate
 
 from alpr_common.migrations import service_packages
-from alpr_devstack.components import free_port
-from alpr_devstack.gateway import Gateway, parse_upstreams
+from alpr_devstack import stack as stack_module
+from alpr_devstack.components import StackError, free_port
+from alpr_devstack.gateway import CONSOLE_DIR_ENV, Gateway, parse_upstreams
 from alpr_devstack.openapi import MERGED_PATH, MergeError, merge_documents, prefix_of, service_documents
+from alpr_devstack.stack import BUILT_CONSOLE, StackConfig, console_dir
 from alpr_devstack.testing import (
     SERVICE_NAMES,
     Infra,
@@ -336,3 +340,122 @@ def test_every_service_has_a_prefix() -> None:
         "/api/audit",
         "/api/sharing",
     }
+
+
+# --- the console on the same origin (issue 18, item 6) --------------------------------------
+
+
+async def _call(app: Gateway, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    """One request straight into the ASGI app, its path exactly as given (an HTTP client would
+    remove the dot segments before sending)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:8080")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+    sent: list[dict[str, Any]] = []
+    requested = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)  # the client stays until the answer is complete
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], headers, body
+
+
+async def test_the_console_is_served_beside_the_api_and_nothing_outside_its_directory(
+    tmp_path: Path,
+) -> None:
+    console = tmp_path / "dist"
+    (console / "assets").mkdir(parents=True)
+    (console / "index.html").write_text("<!doctype html><title>console</title>")
+    (console / "assets" / "index-abc123.js").write_text("console.log('hi');")
+    (tmp_path / "secret.txt").write_text("not the console's")
+    (tmp_path / "dist-other").mkdir()
+    (tmp_path / "dist-other" / "x.txt").write_text("a sibling directory's")
+    (console / "escape.txt").symlink_to(tmp_path / "secret.txt")
+    gateway = Gateway({}, console_dir=console)
+
+    status, headers, body = await _call(gateway, "GET", "/")
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert b"<title>console</title>" in body
+    assert headers["cache-control"] == "no-cache"  # a new build is picked up at once
+    assert headers["referrer-policy"] == "no-referrer"  # the sign-in code is never sent on
+    assert headers["x-content-type-options"] == "nosniff"
+    status, headers, body = await _call(gateway, "GET", "/assets/index-abc123.js")
+    assert status == 200
+    assert headers["content-type"].split(";")[0] in {"text/javascript", "application/javascript"}
+    assert body == b"console.log('hi');"
+    assert (await _call(gateway, "HEAD", "/index.html"))[0] == 200
+
+    for path in (
+        "/../secret.txt",
+        "/assets/../../secret.txt",
+        "/..%2fsecret.txt",
+        "/escape.txt",  # a link inside to a file outside
+        "/../dist-other/x.txt",  # a sibling whose name starts like the directory's
+        "//etc/passwd",
+        "/missing.js",
+        "/api",
+        "/api/nope/v1/whoami",  # /api stays the gateway's, console or not
+    ):
+        status, headers, body = await _call(gateway, "GET", path)
+        assert status == 404, path
+        assert headers["content-type"] == "application/problem+json", path
+        assert json.loads(body)["type"] == "urn:alpr:problem:not-found", path
+        assert b"not the console's" not in body, path
+        assert b"sibling" not in body, path
+    status, headers, body = await _call(gateway, "POST", "/")
+    assert status == 405
+    assert json.loads(body)["type"] == "urn:alpr:problem:method-not-allowed"
+    assert (await _call(gateway, "GET", "/healthz"))[0] == 200
+
+
+async def test_without_a_console_every_path_outside_api_is_not_found(tmp_path: Path) -> None:
+    status, headers, _ = await _call(Gateway({}), "GET", "/")
+    assert status == 404
+    assert headers["content-type"] == "application/problem+json"
+
+
+def test_the_stack_serves_a_built_console_and_signs_in_on_its_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = StackConfig(data_dir=tmp_path, port_offset=100)
+    assert config.console_redirect_uris == ["http://127.0.0.1:8180/", "http://localhost:8180/"]
+    monkeypatch.setenv(CONSOLE_DIR_ENV, str(tmp_path))
+    assert console_dir() == tmp_path.resolve()
+    monkeypatch.setenv(CONSOLE_DIR_ENV, "")
+    assert console_dir() is None  # switched off
+    monkeypatch.setenv(CONSOLE_DIR_ENV, str(tmp_path / "missing"))
+    with pytest.raises(StackError, match="not a directory"):
+        console_dir()
+    # Unset: the checkout's build, once there is one.
+    assert BUILT_CONSOLE == ROOT / "apps" / "console" / "dist"
+    monkeypatch.delenv(CONSOLE_DIR_ENV)
+    built = tmp_path / "dist"
+    monkeypatch.setattr(stack_module, "BUILT_CONSOLE", built)
+    assert console_dir() is None
+    built.mkdir()
+    (built / "index.html").write_text("<!doctype html>")
+    assert console_dir() == built

@@ -1,7 +1,9 @@
 """The local stack's one origin (issue 18, item 1): a small reverse proxy (an ASGI app, run by
 uvicorn) that routes ``/api/<service>/...`` to that service with the prefix stripped, streams
 request and response bodies as they come (an alert stream's events are not held back), and
-serves the platform's merged OpenAPI document at ``/api/openapi.json``.
+serves the platform's merged OpenAPI document at ``/api/openapi.json``, and, given a built
+console (``apps/console/dist``, issue 18 item 6), serves its files at every other path, so the
+console, its API and its sign-in callback share one origin.
 
 Headers pass through less the hop-by-hop ones (RFC 9110 7.6.1); ``X-Forwarded-For``,
 ``-Proto``, ``-Host`` and ``-Prefix`` are set. The services' uvicorn trusts the forwarded
@@ -14,16 +16,20 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import anyio
 import httpx
+from starlette.exceptions import HTTPException
+from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from .openapi import MERGED_PATH, MergeError, merge_documents
 
 UPSTREAMS_ENV = "ALPR_GATEWAY_UPSTREAMS"  # "ingest=http://127.0.0.1:8001,search=..."
+CONSOLE_DIR_ENV = "ALPR_GATEWAY_CONSOLE_DIR"  # a built console (index.html and assets/); unset: none
 HEALTH_PATH = "/healthz"
 _ROUTE = re.compile(r"^/api/(?P<service>[a-z][a-z0-9-]*)(?P<rest>/.*)?$")
 # RFC 9110 7.6.1, plus the Host the upstream gets from its own URL.
@@ -41,18 +47,29 @@ HOP_BY_HOP = frozenset(
         "host",
     }
 )
+# Headers on the console's files: never framed or sniffed, and no Referer, which would carry the
+# authorization code the console is given back in its address bar on sign-in.
+_CONSOLE_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
 # A stream may be quiet between keep-alives for long; other answers are bounded.
 _TIMEOUT = httpx.Timeout(connect=5.0, read=120.0, write=60.0, pool=10.0)
 _STREAM_TIMEOUT = httpx.Timeout(connect=5.0, read=None, write=60.0, pool=10.0)
 
 
 class Gateway:
-    """``upstreams``: service name -> its base URL (``http://127.0.0.1:8004``)."""
+    """``upstreams``: service name -> its base URL (``http://127.0.0.1:8004``); ``console_dir``:
+    a directory of static files served at every path outside ``/api`` (``/`` is its
+    ``index.html``), none of them outside it (Starlette's ``StaticFiles`` resolves each path and
+    refuses one that leaves the directory, a symbolic link's target included)."""
 
-    def __init__(self, upstreams: Mapping[str, str]) -> None:
+    def __init__(self, upstreams: Mapping[str, str], console_dir: Path | None = None) -> None:
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
         self._client: httpx.AsyncClient | None = None
         self._merged: bytes | None = None
+        self._console = StaticFiles(directory=console_dir, html=True) if console_dir is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -69,6 +86,8 @@ class Gateway:
             await self._openapi(send)
         elif (match := _ROUTE.match(path)) and match["service"] in self.upstreams:
             await self._forward(scope, receive, send, match["service"], match["rest"] or "")
+        elif self._console is not None and path != "/api" and not path.startswith("/api/"):
+            await self._static(self._console, scope, receive, send)
         else:
             await _problem(send, 404, "not-found", "Not Found", "No service under this path.")
 
@@ -88,6 +107,28 @@ class Gateway:
                     await self._client.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _static(self, files: StaticFiles, scope: Scope, receive: Receive, send: Send) -> None:
+        """A console file; what is not one (or a method other than GET and HEAD) is a problem
+        answer like the gateway's others."""
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), *_CONSOLE_HEADERS]
+                if not scope["path"].startswith("/assets/"):
+                    # index.html names the build's hashed assets: always asked again (an ETag
+                    # makes that a 304), while assets/ keep their own caching headers.
+                    headers.append((b"cache-control", b"no-cache"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await files(scope, receive, send_with_headers)
+        except HTTPException as exc:
+            if exc.status_code == 405:
+                await _problem(send, 405, "method-not-allowed", "Method Not Allowed", "Only GET and HEAD.")
+            else:
+                await _problem(send, 404, "not-found", "Not Found", "No service or console file here.")
 
     async def _openapi(self, send: Send) -> None:
         """The merged document from the running services' own, built once all answered."""
@@ -267,5 +308,7 @@ def parse_upstreams(value: str) -> dict[str, str]:
 
 
 def app_from_env() -> Gateway:
-    """``uvicorn --factory alpr_devstack.gateway:app_from_env`` (``alpr dev up`` runs it)."""
-    return Gateway(parse_upstreams(os.environ[UPSTREAMS_ENV]))
+    """``uvicorn --factory alpr_devstack.gateway:app_from_env`` (``alpr dev up`` runs it):
+    ``ALPR_GATEWAY_UPSTREAMS``, and ``ALPR_GATEWAY_CONSOLE_DIR`` (unset or empty: no console)."""
+    console = os.environ.get(CONSOLE_DIR_ENV, "")
+    return Gateway(parse_upstreams(os.environ[UPSTREAMS_ENV]), Path(console) if console else None)

@@ -598,11 +598,13 @@ _PAGE_STYLE = (
     "label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}"
     "button{margin-top:1rem;padding:.5rem 1rem}.error{color:#a00}.note{color:#666;font-size:.85rem}"
 )
-# The issuer's pages load nothing, run no script and are never framed.
+# The issuer's pages load nothing, run no script and are never framed. Their address (the
+# authorization request) goes to no other origin; not `no-referrer`, under which a browser sends
+# the sign-in form's own post with `Origin: null`, which the form's origin check refuses.
 _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 

@@ -33,6 +33,7 @@ from .components import (
     stop_pids,
     wait_http_ok,
 )
+from .gateway import CONSOLE_DIR_ENV
 from .gateway import UPSTREAMS_ENV as GATEWAY_UPSTREAMS_ENV
 from .issuer import UI_REDIRECT_URIS_ENV, ClientRecord, IssuerState, UserRecord, ui_redirect_uris
 
@@ -49,6 +50,8 @@ GATEWAY_PORT = 8080  # the one origin (issue 18): /api/<service>/... and /api/op
 POSTGRES_PORT = 5433
 S3_PORT = 8333
 SEAWEED_BASE_PORT = 9333
+# The reference console as `make console` builds it (a checkout's, not an installed package's).
+BUILT_CONSOLE = Path(__file__).resolve().parents[4] / "apps" / "console" / "dist"
 
 
 def free_port_offset() -> int:
@@ -110,6 +113,24 @@ class StackConfig:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.port(GATEWAY_PORT)}"
+
+    @property
+    def console_redirect_uris(self) -> list[str]:
+        """Where the console served by the gateway receives its sign-in code: its root, also as
+        ``localhost`` (another origin to a browser)."""
+        root = f"{self.gateway_url}/"
+        return [root, root.replace("//127.0.0.1:", "//localhost:")]
+
+
+def console_dir() -> Path | None:
+    """The console the gateway serves: ``ALPR_GATEWAY_CONSOLE_DIR`` (empty: none), else the
+    checkout's ``apps/console/dist`` once built."""
+    configured = os.environ.get(CONSOLE_DIR_ENV)
+    if configured is not None:
+        if configured and not Path(configured).is_dir():
+            raise StackError(f"{CONSOLE_DIR_ENV}={configured} is not a directory (`make console` builds one)")
+        return Path(configured).resolve() if configured else None
+    return BUILT_CONSOLE if (BUILT_CONSOLE / "index.html").is_file() else None
 
 
 def _load_json(path: Path) -> dict[str, Any]:
@@ -425,12 +446,15 @@ class Stack:
                 # Browser sign-in (issue 18): the console's and each service's Swagger UI callback.
                 UI_REDIRECT_URIS_ENV: os.environ.get(UI_REDIRECT_URIS_ENV)
                 or ",".join(
-                    ui_redirect_uris(
-                        [
-                            *(self.config.service_url(n) for n in self.config.services),
-                            *(f"{self.config.gateway_url}/api/{n}" for n in self.config.services),
-                        ]
-                    )
+                    [
+                        *ui_redirect_uris(
+                            [
+                                *(self.config.service_url(n) for n in self.config.services),
+                                *(f"{self.config.gateway_url}/api/{n}" for n in self.config.services),
+                            ]
+                        ),
+                        *self.config.console_redirect_uris,
+                    ]
                 ),
             },
         )
@@ -492,6 +516,7 @@ class Stack:
             raise StackError(f"port {port} for the gateway is taken (ALPR_DEV_PORT_OFFSET moves every port)")
         log = self.config.data_dir / "logs" / "gateway.log"
         upstreams = ",".join(f"{n}={self.config.service_url(n)}" for n in self.config.services)
+        console = console_dir()
         proc = spawn(
             [
                 sys.executable,
@@ -513,7 +538,7 @@ class Stack:
                 "5",
             ],
             log,
-            {GATEWAY_UPSTREAMS_ENV: upstreams},
+            {GATEWAY_UPSTREAMS_ENV: upstreams, CONSOLE_DIR_ENV: str(console) if console else ""},
         )
         url = self.config.gateway_url
         components["gateway"] = {
@@ -525,6 +550,11 @@ class Stack:
         }
         wait_http_ok(f"{url}/healthz", 30, proc)
         self.say(f"gateway: one origin on {url} (/api/<service>/..., /api/openapi.json)")
+        if console:
+            self.say(f"console: {url}/ (served from {console})")
+        else:
+            self.say("console: not built (`make console` builds apps/console, then `alpr dev up` serves it)")
+        components["gateway"]["console"] = str(console) if console else None
 
     def restart(self, name: str, timeout_s: float = 90.0) -> int:
         """Starts one stopped component of the running stack again (a service, or the S3 store
