@@ -167,6 +167,7 @@ def test_production_values_use_existing_secrets_and_the_ingress(helm: str) -> No
     }
     assert backends[("partners.alpr.agency.example", "/v1/requests")] == "alpr-sharing"
     assert backends[("alpr.agency.example", "/public/")] == "alpr-audit"
+    assert backends[("alpr.agency.example", "/public/agencies")] == "alpr-sharing"  # issue 17
     hpa = next(
         d
         for d in docs

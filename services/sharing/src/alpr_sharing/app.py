@@ -17,6 +17,7 @@ from .agencies.endpoints import router as agencies_router
 from .context import SharingContext
 from .mous.endpoints import router as mous_router
 from .policy.endpoints import router as policy_router
+from .public.endpoints import router as public_router
 from .releases.endpoints import router as requests_router
 from .settings import Settings
 from .stats import router as stats_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mous_router,
             requests_router,
             stats_router,
+            public_router,
             notifications.router,
         ],
         uses_database=True,
