@@ -6,15 +6,18 @@ custodian) or a place."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import async_playwright
 from sharing_support import DAY, HOST, SharingStack
 
 from alpr_devstack.components import free_port
@@ -23,7 +26,7 @@ from alpr_sharing.public.pages import Figures, FiguresCache
 
 PARTNER = "CA0010900"
 PLATE = "7PUB123"
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 PUBLISHED: dict[str, Any] = {
     "authorized_purposes": "Stolen vehicles, wanted persons.\n\n<script>alert('x')</script> & nothing else.",
     "authorized_job_titles": ["Police Officer", "Crime Analyst <II>"],
@@ -251,3 +254,73 @@ def test_figures_are_kept_a_minute_then_counted_again() -> None:
     assert cache.get(PARTNER) is None
     clock[0] += 1.0
     assert cache.get(HOST) is None
+
+
+# --- The page in a real browser (issue 17's test: headless Chromium, no console error) ------------
+
+CHROMIUM = os.environ.get("ALPR_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(
+    os.environ.get(
+        "ALPR_E2E_ARTIFACTS", Path(__file__).resolve().parents[3] / "build" / "test-artifacts" / "e2e"
+    )
+)
+
+
+class TestInABrowser:
+    async def test_the_page_renders_every_element_and_its_charts_without_errors(
+        self, stack: SharingStack
+    ) -> None:
+        """Debian's Chromium, driven by Playwright, loads the page with no console or page error,
+        shows every published element and the charts, and no plate; a screenshot is written to
+        ``build/test-artifacts/e2e/public-agency-page.png``. Without Chromium this skips, except
+        under CI (CI=true), where it fails."""
+        if not Path(CHROMIUM).is_file():
+            reason = f"no Chromium at {CHROMIUM} (Debian package `chromium`; .ci/run installs it)"
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(reason + ": CI must run this test")
+            pytest.skip(reason)
+        await _publish(stack.client, stack.admin)
+        await stack.agency(PARTNER, "partner-web", name="Neighbour City Police")
+        await stack.mou(PARTNER)
+        await stack.detections((PLATE, datetime.now(UTC) - 2 * DAY))
+        partner = stack.partner("partner-web", PARTNER)
+        filed = await stack.file(partner, plate=PLATE)
+        assert filed.status_code == 201, filed.text
+        decided = await stack.client.post(
+            f"/v1/requests/{filed.json()['id']}/decision",
+            json={"decision": "approve"},
+            headers=stack.commander,
+        )
+        assert decided.status_code == 200, decided.text
+        assert (
+            await stack.client.get(f"/v1/requests/{filed.json()['id']}/results", headers=partner)
+        ).is_success
+
+        errors: list[str] = []
+        async with async_playwright() as driver:
+            browser = await driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            try:
+                page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                answer = await page.goto(str(stack.client.base_url.join(f"/public/agencies/{HOST}")))
+                assert answer is not None
+                assert answer.status == 200
+                text = await page.locator("body").inner_text()
+                for key, value in PUBLISHED.items():
+                    for item in value if isinstance(value, list) else value.split("\n\n"):
+                        assert " ".join(item.split()) in " ".join(text.split()), key
+                charts = page.locator('svg[role="img"]')
+                assert await charts.count() >= 2
+                for i in range(await charts.count()):
+                    assert await charts.nth(i).is_visible()
+                    box = await charts.nth(i).bounding_box()
+                    assert box is not None
+                    assert box["width"] <= 390  # fits the phone's width
+                assert await page.locator("script").count() == 0
+                assert PLATE not in await page.content()
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                await page.screenshot(path=str(ARTIFACTS / "public-agency-page.png"), full_page=True)
+            finally:
+                await browser.close()
+        assert errors == []
