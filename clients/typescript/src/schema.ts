@@ -2965,6 +2965,11 @@ export interface components {
              * @description Presigned, short expiry.
              */
             frame_url?: string | null;
+            /**
+             * State Match
+             * @description Only in the answer to a search with a `state`: `exact` when the detection's region is that state, `unknown` when the reader could not tell the state (region `unknown`), which such a search includes unless `include_unknown_state` is false (issue 21).
+             */
+            state_match?: ("exact" | "unknown") | null;
         };
         /**
          * DetectionRecord
@@ -3367,8 +3372,17 @@ export interface components {
              * @description Full or partial (`*`, `?`).
              */
             plate?: string | null;
-            /** State */
+            /**
+             * State
+             * @description As a search's: detections of unknown state included unless told not to.
+             */
             state?: string | null;
+            /**
+             * Include Unknown State
+             * @description With `state`: also hold detections whose state is unknown (issue 21).
+             * @default true
+             */
+            include_unknown_state?: boolean;
             /**
              * From
              * Format: date-time
@@ -4456,9 +4470,15 @@ export interface components {
             plate?: string | null;
             /**
              * State
-             * @description Filters on the detection's region.
+             * @description The issuing state or region (`CA`). Detections whose state the reader could not tell (region `unknown`) are included and marked `state_match: "unknown"` unless `include_unknown_state` is false (issue 21).
              */
             state?: string | null;
+            /**
+             * Include Unknown State
+             * @description With `state`: also return detections whose state is unknown, each marked `state_match: "unknown"`; false returns only detections of that state.
+             * @default true
+             */
+            include_unknown_state?: boolean;
             /**
              * From
              * Format: date-time

@@ -23,7 +23,7 @@ from alpr_search.retention.service import purge
 NOW = datetime.now(UTC)
 
 
-async def _seed(stack: SearchStack, plate: str, days_ago: float) -> dict[str, Any]:
+async def _seed(stack: SearchStack, plate: str, days_ago: float, region: str = "CA") -> dict[str, Any]:
     crop_key = f"crops/CA0019400/{uuid.uuid4().hex}.jpg"
     store = make_object_store(stack.settings)
     image = b"\xff\xd8crop-" + plate.encode()
@@ -34,7 +34,7 @@ async def _seed(stack: SearchStack, plate: str, days_ago: float) -> dict[str, An
         "camera_id": str(uuid.uuid4()),
         "captured_at": (NOW - timedelta(days=days_ago)).isoformat(),
         "plate": plate,
-        "region": "CA",
+        "region": region,
         "confidence": 0.9,
         "crop_key": crop_key,
     }
@@ -196,6 +196,26 @@ async def test_a_hold_by_search_holds_every_detection_it_finds_R17(search_stack:
         "/v1/holds", headers=supervisor, json={"case_number": "2026-000779", "reason": "x"}
     )
     assert neither.status_code == 422
+
+
+async def test_a_hold_by_state_follows_the_search_state_rule_issue_21(search_stack: SearchStack) -> None:
+    """Issue 21, item 4: a hold by search with a `state` holds what that search finds, detections
+    of unknown state included unless `include_unknown_state` is false."""
+    ca = await _seed(search_stack, "5STA001", 2)
+    unknown = await _seed(search_stack, "5STA002", 2, region="unknown")
+    await _seed(search_stack, "5STA003", 2, region="NV")
+    supervisor = bearer(search_stack.infra.mint(sub="sup-1", roles=["supervisor"]))
+    window = {"from": (NOW - timedelta(days=10)).isoformat(), "to": NOW.isoformat()}
+
+    async def held(**switch: bool) -> list[str]:
+        search = {"purpose": "criminal_investigation", "plate": "5STA*", "state": "CA", **window, **switch}
+        body = {"case_number": "2026-000780", "reason": "by state", "search": search}
+        created = await search_stack.client.post("/v1/holds", headers=supervisor, json=body)
+        assert created.status_code == 201, created.text
+        return sorted(i["id"] for i in created.json()["items"])
+
+    assert await held() == sorted([ca["id"], unknown["id"]])
+    assert await held(include_unknown_state=False) == [ca["id"]]
 
 
 async def test_a_hold_by_search_needs_what_a_search_needs_and_refusals_are_recorded(

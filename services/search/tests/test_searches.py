@@ -121,6 +121,34 @@ class TestSearch:
         assert "CCC333" not in await plates(search_stack, area=near)
         assert await plates(search_stack, state="nv") == ["DDD444"]
 
+    async def test_state_includes_unknown_state_marked_issue_21(self, search_stack: SearchStack) -> None:
+        """Issue 21, item 4: `state` also finds detections whose state the reader could not tell,
+        each marked `state_match: "unknown"`; `include_unknown_state: false` leaves them out."""
+        await seed(
+            search_stack,
+            [
+                detection("CAL111"),
+                detection("NEV222", region="NV"),
+                detection("UNK333", region="unknown"),
+            ],
+        )
+
+        async def matches(**criteria: Any) -> dict[str, str | None]:
+            resp = await search_stack.client.post(
+                "/v1/searches", json=query(**criteria), headers=search_stack.investigator
+            )
+            assert resp.status_code == 200, resp.text
+            return {item["plate"]: item["state_match"] for item in resp.json()["items"]}
+
+        assert await matches(state="ca") == {"CAL111": "exact", "UNK333": "unknown"}
+        assert await matches(state="CA", include_unknown_state=False) == {"CAL111": "exact"}
+        assert await matches(state="NV") == {"NEV222": "exact", "UNK333": "unknown"}
+        assert await matches() == {"CAL111": None, "NEV222": None, "UNK333": None}  # no state, no mark
+        # The switch is a criterion: on the ledger with the state (R4).
+        recorded = await search_stack.audit_events(action="search.executed", outcome="allowed")
+        switches = [e["data"].get("include_unknown_state") for e in recorded if isinstance(e["data"], dict)]
+        assert sorted(map(str, switches)) == ["False", "None", "True", "True"]
+
     async def test_another_agency_never_sees_our_detections(self, search_stack: SearchStack) -> None:
         await seed(search_stack, [detection("7ABC123"), detection("7ABC123", agency="CA0010900")])
         ours = await plates(search_stack, plate="7ABC123")

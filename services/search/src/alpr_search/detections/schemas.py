@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -25,6 +26,14 @@ class DetectionPublic(BaseModel):
     vehicle: dict[str, str] = Field(default_factory=dict)
     crop_url: str | None = Field(None, description="Presigned, short expiry.")
     frame_url: str | None = Field(None, description="Presigned, short expiry.")
+    state_match: Literal["exact", "unknown"] | None = Field(
+        None,
+        description=(
+            "Only in the answer to a search with a `state`: `exact` when the detection's region is "
+            "that state, `unknown` when the reader could not tell the state (region `unknown`), "
+            "which such a search includes unless `include_unknown_state` is false (issue 21)."
+        ),
+    )
 
 
 class CorrectionIn(BaseModel):

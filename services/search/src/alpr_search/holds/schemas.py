@@ -24,7 +24,14 @@ class HoldSearch(BaseModel):
 
     purpose: Purpose | None = Field(None, description="Required: an authorized purpose (R5, R7).")
     plate: str | None = Field(None, max_length=32, description="Full or partial (`*`, `?`).")
-    state: str | None = Field(None, max_length=8)
+    state: str | None = Field(
+        None,
+        max_length=8,
+        description="As a search's: detections of unknown state included unless told not to.",
+    )
+    include_unknown_state: bool = Field(
+        True, description="With `state`: also hold detections whose state is unknown (issue 21)."
+    )
     from_: AwareDatetime | None = Field(None, alias="from", description="Required.")
     to: AwareDatetime | None = Field(None, description="Required; at most a search's range after `from`.")
     camera_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)

@@ -15,6 +15,7 @@ from ..tables import detections
 from .schemas import SearchRequest
 
 EARTH_RADIUS_M = 6_371_000.0
+UNKNOWN_REGION = "unknown"  # what ingest stores when the reader could not tell the state
 
 
 def plate_predicate(pattern: str) -> Any:
@@ -25,6 +26,14 @@ def plate_predicate(pattern: str) -> Any:
         return or_(detections.c.plate == plate, detections.c.plate_corrected == plate)
     like = plate.replace("*", "%").replace("?", "_")
     return or_(detections.c.plate.like(like), detections.c.plate_corrected.like(like))
+
+
+def state_predicate(state: str, *, include_unknown: bool) -> Any:
+    """The detection's region is ``state``, or (issue 21) unknown: a read whose state the reader
+    could not tell may be from that state, so it is not silently dropped. Plain equalities on
+    the column, so the planner keeps its indexes."""
+    wanted = detections.c.region == state.upper()
+    return or_(wanted, detections.c.region == UNKNOWN_REGION) if include_unknown else wanted
 
 
 def area_predicate(lat: float, lon: float, radius_m: float) -> Any:
@@ -60,7 +69,7 @@ def build(
     if body.plate:
         query = query.where(plate_predicate(body.plate))
     if body.state:
-        query = query.where(detections.c.region == body.state.upper())
+        query = query.where(state_predicate(body.state, include_unknown=body.include_unknown_state))
     if body.camera_ids:
         query = query.where(detections.c.camera_id.in_(body.camera_ids))
     if body.area:

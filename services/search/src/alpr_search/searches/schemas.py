@@ -66,7 +66,22 @@ class SearchRequest(BaseModel):
     plate: str | None = Field(
         None, max_length=32, description="Full or partial; `*` any run, `?` one character (R8)."
     )
-    state: str | None = Field(None, max_length=8, description="Filters on the detection's region.")
+    state: str | None = Field(
+        None,
+        max_length=8,
+        description=(
+            "The issuing state or region (`CA`). Detections whose state the reader could not tell "
+            '(region `unknown`) are included and marked `state_match: "unknown"` unless '
+            "`include_unknown_state` is false (issue 21)."
+        ),
+    )
+    include_unknown_state: bool = Field(
+        True,
+        description=(
+            "With `state`: also return detections whose state is unknown, each marked "
+            '`state_match: "unknown"`; false returns only detections of that state.'
+        ),
+    )
     from_: AwareDatetime | None = Field(None, alias="from")
     to: AwareDatetime | None = Field(
         None, description="After `from`, at most the agency's `max_search_days` (default 90) later."

@@ -10,7 +10,7 @@ import hmac
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +33,7 @@ from alpr_common import (
 )
 
 from ..context import SearchContext
+from ..detections.schemas import DetectionPublic
 from ..detections.service import public
 from . import repository
 from .schemas import SearchRequest, SearchResponse
@@ -51,6 +52,7 @@ def _criteria(body: SearchRequest) -> dict[str, Any]:
     data: dict[str, Any] = {
         "plate": normalize_plate_pattern(body.plate) if body.plate else None,
         "state": body.state,
+        "include_unknown_state": body.include_unknown_state if body.state else None,
         "from": body.from_.isoformat() if body.from_ else None,
         "to": body.to.isoformat() if body.to else None,
         "camera_ids": [str(c) for c in body.camera_ids] or None,
@@ -163,6 +165,15 @@ async def authorize(
     return agency
 
 
+def _marked(item: DetectionPublic, body: SearchRequest) -> DetectionPublic:
+    """Issue 21: in a search by state, whether each detection is of that state or of one the
+    reader could not tell (the filter includes those unless told not to)."""
+    if not body.state:
+        return item
+    match: Literal["exact", "unknown"] = "exact" if item.region == body.state.upper() else "unknown"
+    return item.model_copy(update={"state_match": match})
+
+
 async def search(
     ctx: SearchContext, conn: AsyncConnection, principal: Principal, body: SearchRequest
 ) -> SearchResponse:
@@ -190,7 +201,7 @@ async def search(
     )
     try:
         await asyncio.sleep(0)  # the append's request starts before the page is made
-        items = [public(ctx, row) for row in page]
+        items = [_marked(public(ctx, row), body) for row in page]
         next_cursor = None
         if len(rows) > body.limit and page:
             last = page[-1]
