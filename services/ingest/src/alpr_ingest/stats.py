@@ -9,7 +9,6 @@ import structlog
 from fastapi import APIRouter
 from prometheus_client import CollectorRegistry, Gauge
 from pydantic import BaseModel
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import (
@@ -28,9 +27,7 @@ from alpr_common import (
 from .cameras import repository as cameras
 from .cameras.service import health_table
 from .frames import repository as frames_repo
-from .frames.repository import pending
 from .settings import Settings
-from .tables import frames
 
 router = APIRouter(tags=["stats"])
 _log = structlog.get_logger("alpr.ingest.stats")
@@ -53,7 +50,13 @@ class IngestStats(BaseModel):
 async def stats(session: DbSession, agency: StatsAgency) -> IngestStats:
     """Counts for one agency: active cameras, frames waiting or failed, reads."""
     counts = await frames_repo.counts(session, agency)
-    return IngestStats(agency=agency, cameras=await cameras.count(session, agency), **counts)
+    return IngestStats(
+        agency=agency,
+        cameras=await cameras.count(session, agency),
+        frames_pending=counts.frames_pending,
+        frames_failed=counts.frames_failed,
+        reads=counts.reads,
+    )
 
 
 class QueueMetrics:
@@ -109,29 +112,13 @@ class QueueMetrics:
                     self.camera_health.labels(agency, state.value).set(count)
 
     async def refresh(self, engine: AsyncEngine) -> None:
-        waiting_frames = or_(frames.c.status == "queued", frames.c.status == "leased")
         async with engine.connect() as conn:
-            depth, oldest = (
-                await conn.execute(
-                    select(
-                        func.count(),
-                        func.coalesce(func.extract("epoch", func.now() - func.min(frames.c.created_at)), 0),
-                    ).where(waiting_frames)
-                )
-            ).one()
-            expired = await conn.scalar(
-                select(func.count())
-                .select_from(frames)
-                .where(frames.c.status == "leased", frames.c.lease_expires_at < func.now())
-            )
-            failed = await conn.scalar(
-                select(func.count()).select_from(frames).where(frames.c.status == "failed")
-            )
-            waiting = await pending(conn)
-        self.queue_depth.set(int(depth or 0))
-        self.queue_oldest.set(float(oldest or 0))
-        self.leases_expired.set(int(expired or 0))
-        self.frames_failed.set(int(failed or 0))
+            queue = await frames_repo.queue_state(conn)
+            waiting = await frames_repo.pending(conn)
+        self.queue_depth.set(queue.depth)
+        self.queue_oldest.set(queue.oldest_s)
+        self.leases_expired.set(queue.leases_expired)
+        self.frames_failed.set(queue.failed)
         for destination in ("search", "hotlist"):
             count, lag = waiting.get(destination, (0, 0.0))
             self.outbox_pending.labels(destination).set(count)

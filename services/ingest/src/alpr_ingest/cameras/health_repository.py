@@ -5,9 +5,8 @@ read through their ``(camera_id, captured_at)`` indexes."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -36,6 +35,20 @@ class CameraActivityRow:
     last_check_at: datetime | None
     last_check_by: str | None
     last_check_result: str | None
+
+
+@dataclass(frozen=True)
+class CameraCheckRow:
+    """A shift check as stored: one row of ``ingest.camera_checks``, its fields in column order."""
+
+    id: uuid.UUID
+    agency: str
+    camera_id: uuid.UUID
+    result: str
+    note: str | None
+    checked_by: str
+    checked_by_name: str
+    checked_at: datetime
 
 
 _ACTIVITY = text(
@@ -116,5 +129,5 @@ async def activity(
     return [CameraActivityRow(**dict(row)) for row in rows]
 
 
-async def add_check(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(camera_checks).values(row))
+async def add_check(session: AsyncSession, row: CameraCheckRow) -> None:
+    await session.execute(insert(camera_checks).values(asdict(row)))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -12,25 +14,49 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from ..tables import cameras
 
 
-async def create(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(insert(cameras).values(row))
+@dataclass(frozen=True)
+class CameraRow:
+    """A registered camera: one row of ``ingest.cameras``, its fields in column order."""
+
+    id: uuid.UUID
+    agency: str
+    name: str
+    kind: str
+    client_id: str
+    latitude: float | None
+    longitude: float | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    expected_interval_s: int | None
+
+    @classmethod
+    def of(cls, row: RowMapping) -> CameraRow:
+        return cls(**row)
 
 
-async def get(session: AsyncSession, agency: str, camera_id: uuid.UUID) -> RowMapping | None:
+async def create(session: AsyncSession, row: CameraRow) -> None:
+    await session.execute(insert(cameras).values(asdict(row)))
+
+
+async def get(session: AsyncSession, agency: str, camera_id: uuid.UUID) -> CameraRow | None:
     query = select(cameras).where(cameras.c.agency == agency, cameras.c.id == camera_id)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return None if row is None else CameraRow.of(row)
 
 
-async def by_client(session: AsyncSession, agency: str, client_id: str) -> RowMapping | None:
+async def by_client(session: AsyncSession, agency: str, client_id: str) -> CameraRow | None:
     query = select(cameras).where(cameras.c.agency == agency, cameras.c.client_id == client_id)
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return None if row is None else CameraRow.of(row)
 
 
-async def list_page(session: AsyncSession, agency: str, after: str | None, limit: int) -> list[RowMapping]:
+async def list_page(session: AsyncSession, agency: str, after: str | None, limit: int) -> list[CameraRow]:
     query = select(cameras).where(cameras.c.agency == agency)
     if after:
         query = query.where(cameras.c.id > uuid.UUID(after))
-    return list((await session.execute(query.order_by(cameras.c.id).limit(limit))).mappings().all())
+    rows = (await session.execute(query.order_by(cameras.c.id).limit(limit))).mappings()
+    return [CameraRow.of(row) for row in rows]
 
 
 async def update_camera(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -24,6 +23,8 @@ from ..context import IngestContext
 from ..settings import Settings
 from ..storage import now
 from . import health, health_repository, repository
+from .health_repository import CameraCheckRow
+from .repository import CameraRow
 from .schemas import (
     CameraCheckIn,
     CameraCheckPublic,
@@ -44,13 +45,19 @@ async def create(
     if await repository.by_client(session, principal.agency, body.client_id) is not None:
         raise Conflict("A camera with this client id is already registered.")
     stamp = now()
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "agency": principal.agency,
-        **body.model_dump(mode="json"),
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
+    row = CameraRow(
+        id=uuid.uuid4(),
+        agency=principal.agency,
+        name=body.name,
+        kind=body.kind.value,
+        client_id=body.client_id,
+        latitude=body.latitude,
+        longitude=body.longitude,
+        status=body.status.value,
+        created_at=stamp,
+        updated_at=stamp,
+        expected_interval_s=None,
+    )
     await repository.create(session, row)
     await ctx.ledger.record(
         session,
@@ -58,7 +65,7 @@ async def create(
             principal,
             Action.CAMERA_CREATED,
             source="ingest",
-            targets=[str(row["id"])],
+            targets=[str(row.id)],
             data={
                 "name": body.name,
                 "kind": body.kind.value,
@@ -67,14 +74,14 @@ async def create(
             },
         ),
     )
-    return CameraPublic.model_validate(row)
+    return CameraPublic.model_validate(row, from_attributes=True)
 
 
 async def get(session: AsyncSession, principal: Principal, camera_id: uuid.UUID) -> CameraPublic:
     row = await repository.get(session, principal.agency, camera_id)
     if row is None:
         raise NotFound()
-    return CameraPublic.model_validate(dict(row))
+    return CameraPublic.model_validate(row, from_attributes=True)
 
 
 async def list_cameras(
@@ -84,7 +91,7 @@ async def list_cameras(
     rows = await repository.list_page(
         session, principal.agency, str(position.after) if position else None, limit + 1
     )
-    items = [CameraPublic.model_validate(dict(r)) for r in rows[:limit]]
+    items = [CameraPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
     nxt = encode_cursor(AfterId(after=items[-1].id)) if len(rows) > limit and items else None
     return Page[CameraPublic](items=items, next_cursor=nxt)
 
@@ -177,16 +184,16 @@ async def record_check(
     )
     await health_repository.add_check(
         session,
-        {
-            "id": check.id,
-            "agency": principal.agency,
-            "camera_id": camera_id,
-            "result": check.result.value,
-            "note": check.note,
-            "checked_by": principal.sub,
-            "checked_by_name": check.checked_by,
-            "checked_at": check.checked_at,
-        },
+        CameraCheckRow(
+            id=check.id,
+            agency=principal.agency,
+            camera_id=camera_id,
+            result=check.result.value,
+            note=check.note,
+            checked_by=principal.sub,
+            checked_by_name=check.checked_by,
+            checked_at=check.checked_at,
+        ),
     )
     await ctx.ledger.record(
         session,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -15,11 +16,116 @@ from ..outbox import fanout
 from ..tables import frames, outbox_messages, reads
 
 
-async def by_sha(session: AsyncSession, camera_id: uuid.UUID, sha256: str) -> RowMapping | None:
+@dataclass(frozen=True)
+class NewFrame:
+    """An uploaded frame as first stored: the columns an upload fills, in column order (the
+    lease, the error and ``done_at`` come later)."""
+
+    id: uuid.UUID
+    agency: str
+    camera_id: uuid.UUID
+    sha256: str
+    object_key: str
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+    captured_at: datetime
+    latitude: float | None
+    longitude: float | None
+    heading: float | None
+    speed_kmh: float | None
+    lane: int | None
+    status: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FrameRow:
+    """A stored frame: one row of ``ingest.frames``, its fields in column order."""
+
+    id: uuid.UUID
+    agency: str
+    camera_id: uuid.UUID
+    sha256: str
+    object_key: str
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+    captured_at: datetime
+    latitude: float | None
+    longitude: float | None
+    heading: float | None
+    speed_kmh: float | None
+    lane: int | None
+    status: str
+    attempts: int
+    lease_id: uuid.UUID | None
+    lease_expires_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    done_at: datetime | None
+
+    @classmethod
+    def of(cls, row: RowMapping) -> FrameRow:
+        return cls(**row)
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """Which frame a camera's image already is, and where it stands in the queue."""
+
+    id: uuid.UUID
+    status: str
+
+
+@dataclass(frozen=True)
+class LeasedFrame:
+    """A frame just leased to a recognition worker."""
+
+    id: uuid.UUID
+    lease_id: uuid.UUID
+    lease_expires_at: datetime
+    object_key: str
+    agency: str
+    camera_id: uuid.UUID
+    captured_at: datetime
+
+
+@dataclass(frozen=True)
+class PurgedFrame:
+    """A frame captured before a retention cut-off, and its image."""
+
+    id: uuid.UUID
+    object_key: str
+
+
+@dataclass(frozen=True)
+class PurgedRead:
+    """A read captured before a retention cut-off, its crop and the frame it was read on."""
+
+    id: uuid.UUID
+    crop_key: str | None
+    frame_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """An agency's (or every agency's) frames waiting or leased, frames failed, and reads."""
+
+    frames_pending: int
+    frames_failed: int
+    reads: int
+
+
+async def by_sha(session: AsyncSession, camera_id: uuid.UUID, sha256: str) -> FrameState | None:
     query = select(frames.c.id, frames.c.status).where(
         frames.c.camera_id == camera_id, frames.c.sha256 == sha256
     )
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return None if row is None else FrameState(**row)
 
 
 async def key_in_use(session: AsyncSession, key: str) -> bool:
@@ -30,12 +136,7 @@ async def key_in_use(session: AsyncSession, key: str) -> bool:
 # The columns an upload fills. The statement is text on purpose: SQLAlchemy 2.0 does not cache
 # the compiled form of an insert with ON CONFLICT, and compiling it anew on every upload was an
 # eighth of the upload's CPU (measured with py-spy under the ingest benchmark).
-FRAME_COLUMNS = (
-    "id", "agency", "camera_id", "sha256", "object_key", "content_type", "width", "height",
-    "size_bytes", "captured_at", "latitude", "longitude", "heading", "speed_kmh", "lane", "status",
-    "attempts", "created_at",
-)  # fmt: skip
-_FRAME_COLUMN_SET = frozenset(FRAME_COLUMNS)
+FRAME_COLUMNS = tuple(f.name for f in fields(NewFrame))
 _INSERT_FRAME = text(
     f"INSERT INTO {frames.schema}.{frames.name} ({', '.join(FRAME_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in FRAME_COLUMNS)}) "
@@ -43,23 +144,22 @@ _INSERT_FRAME = text(
 )
 
 
-async def insert_frame(session: AsyncSession, row: dict[str, Any]) -> bool:
+async def insert_frame(session: AsyncSession, row: NewFrame) -> bool:
     """Inserts the frame unless this camera sent the same image already; True when inserted."""
-    if row.keys() != _FRAME_COLUMN_SET:
-        raise ValueError(f"a frame row has exactly the columns {FRAME_COLUMNS}")
-    result = await session.execute(_INSERT_FRAME, row)
+    result = await session.execute(_INSERT_FRAME, {name: getattr(row, name) for name in FRAME_COLUMNS})
     return result.first() is not None
 
 
 async def get(
     session: AsyncSession, agency: str | None, frame_id: uuid.UUID, *, lock: bool = False
-) -> RowMapping | None:
+) -> FrameRow | None:
     query = select(frames).where(frames.c.id == frame_id)
     if agency is not None:
         query = query.where(frames.c.agency == agency)
     if lock:
         query = query.with_for_update()
-    return (await session.execute(query)).mappings().first()
+    row = (await session.execute(query)).mappings().first()
+    return None if row is None else FrameRow.of(row)
 
 
 async def list_page(
@@ -69,7 +169,7 @@ async def list_page(
     camera_id: uuid.UUID | None,
     before: str | None,
     limit: int,
-) -> list[RowMapping]:
+) -> list[FrameRow]:
     query = select(frames).where(frames.c.agency == agency)
     if status:
         query = query.where(frames.c.status == status)
@@ -77,7 +177,8 @@ async def list_page(
         query = query.where(frames.c.camera_id == camera_id)
     if before:
         query = query.where(frames.c.id < uuid.UUID(before))
-    return list((await session.execute(query.order_by(frames.c.id.desc()).limit(limit))).mappings().all())
+    rows = (await session.execute(query.order_by(frames.c.id.desc()).limit(limit))).mappings()
+    return [FrameRow.of(row) for row in rows]
 
 
 async def dead_letter_expired(session: AsyncSession, max_attempts: int) -> int:
@@ -112,9 +213,10 @@ _CLAIM = text(
 )
 
 
-async def claim(session: AsyncSession, n: int, lease_seconds: int) -> list[RowMapping]:
+async def claim(session: AsyncSession, n: int, lease_seconds: int) -> list[LeasedFrame]:
     """Leases up to ``n`` frames atomically: concurrent workers never get the same frame."""
-    return list((await session.execute(_CLAIM, {"n": n, "lease": lease_seconds})).mappings().all())
+    rows = (await session.execute(_CLAIM, {"n": n, "lease": lease_seconds})).mappings()
+    return [LeasedFrame(**row) for row in rows]
 
 
 async def finish(session: AsyncSession, frame_id: uuid.UUID, done_at: datetime) -> None:
@@ -140,30 +242,21 @@ async def finish_uploaded(session: AsyncSession, agency: str, frame_id: uuid.UUI
 
 async def purge_candidates(
     session: AsyncSession, agency: str, before: datetime
-) -> tuple[list[RowMapping], list[RowMapping]]:
-    frame_rows = (
-        (
-            await session.execute(
-                select(frames.c.id, frames.c.object_key).where(
-                    frames.c.agency == agency, frames.c.captured_at < before
-                )
-            )
+) -> tuple[list[PurgedFrame], list[PurgedRead]]:
+    """The agency's frames and reads captured before ``before``."""
+    frame_rows = await session.execute(
+        select(frames.c.id, frames.c.object_key).where(
+            frames.c.agency == agency, frames.c.captured_at < before
         )
-        .mappings()
-        .all()
     )
-    read_rows = (
-        (
-            await session.execute(
-                select(reads.c.id, reads.c.crop_key, reads.c.frame_id).where(
-                    reads.c.agency == agency, reads.c.captured_at < before
-                )
-            )
+    read_rows = await session.execute(
+        select(reads.c.id, reads.c.crop_key, reads.c.frame_id).where(
+            reads.c.agency == agency, reads.c.captured_at < before
         )
-        .mappings()
-        .all()
     )
-    return list(frame_rows), list(read_rows)
+    return [PurgedFrame(**row) for row in frame_rows.mappings()], [
+        PurgedRead(**row) for row in read_rows.mappings()
+    ]
 
 
 async def delete_rows(session: AsyncSession, frame_ids: list[uuid.UUID], read_ids: list[uuid.UUID]) -> None:
@@ -185,7 +278,7 @@ async def delete_rows(session: AsyncSession, frame_ids: list[uuid.UUID], read_id
         await session.execute(delete(frames).where(frames.c.id.in_(frame_ids)))
 
 
-async def counts(session: AsyncSession, agency: str | None) -> dict[str, int]:
+async def counts(session: AsyncSession, agency: str | None) -> QueueCounts:
     def scoped(table: Any, *conds: Any) -> Any:
         query = select(func.count()).select_from(table).where(*conds)
         return query.where(table.c.agency == agency) if agency else query
@@ -195,11 +288,46 @@ async def counts(session: AsyncSession, agency: str | None) -> dict[str, int]:
     )
     failed = await session.scalar(scoped(frames, frames.c.status == "failed"))
     read_count = await session.scalar(scoped(reads))
-    return {
-        "frames_pending": int(queued or 0),
-        "frames_failed": int(failed or 0),
-        "reads": int(read_count or 0),
-    }
+    return QueueCounts(
+        frames_pending=int(queued or 0), frames_failed=int(failed or 0), reads=int(read_count or 0)
+    )
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """The recognition queue across agencies, for its gauges: frames waiting (queued or leased)
+    and the age in seconds of the oldest (0: none), leases run out and not yet taken again, and
+    dead-lettered frames."""
+
+    depth: int
+    oldest_s: float
+    leases_expired: int
+    failed: int
+
+
+async def queue_state(conn: AsyncConnection) -> QueueState:
+    """One cheap query each, on the ``(status, created_at)`` index."""
+    waiting_frames = or_(frames.c.status == "queued", frames.c.status == "leased")
+    depth, oldest = (
+        await conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.extract("epoch", func.now() - func.min(frames.c.created_at)), 0),
+            ).where(waiting_frames)
+        )
+    ).one()
+    expired = await conn.scalar(
+        select(func.count())
+        .select_from(frames)
+        .where(frames.c.status == "leased", frames.c.lease_expires_at < func.now())
+    )
+    failed = await conn.scalar(select(func.count()).select_from(frames).where(frames.c.status == "failed"))
+    return QueueState(
+        depth=int(depth or 0),
+        oldest_s=float(oldest or 0),
+        leases_expired=int(expired or 0),
+        failed=int(failed or 0),
+    )
 
 
 async def pending(conn: AsyncConnection) -> dict[str, tuple[int, float]]:

@@ -42,12 +42,14 @@ from alpr_common import (
 )
 
 from ..cameras import repository as cameras
+from ..cameras.repository import CameraRow
 from ..context import IngestContext
 from ..reads.service import NewRead, store_read
 from ..settings import Settings
 from ..storage import frame_key, now
 from . import repository
 from .images import crop_jpeg
+from .repository import FrameRow, NewFrame
 from .schemas import (
     FrameAccepted,
     FramePublic,
@@ -68,10 +70,10 @@ def check_captured_at(ctx: IngestContext, captured_at: datetime) -> None:
         raise _bad_time(f"The capture time is more than {ctx.settings.max_upload_age_days} days ago.")
 
 
-async def authorized_camera(session: AsyncSession, principal: Principal, camera_id: uuid.UUID) -> Any:
+async def authorized_camera(session: AsyncSession, principal: Principal, camera_id: uuid.UUID) -> CameraRow:
     """R1: a device uploads only as the active camera registered to its own client id."""
     camera = await cameras.get(session, principal.agency, camera_id)
-    if camera is None or camera["status"] != "active" or camera["client_id"] != principal.client_id:
+    if camera is None or camera.status != "active" or camera.client_id != principal.client_id:
         raise Forbidden("This client is not an active camera registered to your agency under this id.")
     return camera
 
@@ -101,9 +103,9 @@ async def upload(
             image, field="image", max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
         )
     )
-    existing = await repository.by_sha(session, camera["id"], checked.sha256)
+    existing = await repository.by_sha(session, camera.id, checked.sha256)
     if existing is not None:
-        return FrameAccepted(id=existing["id"], status=existing["status"]), False
+        return FrameAccepted(id=existing.id, status=FrameStatus(existing.status)), False
     key = frame_key(principal.agency, captured_at, checked.sha256, checked.ext)
     await ctx.store.put(key, checked.data, checked.content_type)
 
@@ -112,41 +114,41 @@ async def upload(
             await ctx.store.delete(key)
 
     frame_id = uuid.uuid4()
-    row = {
-        "id": frame_id,
-        "agency": principal.agency,
-        "camera_id": camera["id"],
-        "sha256": checked.sha256,
-        "object_key": key,
-        "content_type": checked.content_type,
-        "width": checked.width,
-        "height": checked.height,
-        "size_bytes": len(checked.data),
-        "captured_at": captured_at,
-        "latitude": latitude,
-        "longitude": longitude,
-        "heading": heading,
-        "speed_kmh": speed_kmh,
-        "lane": lane,
-        "status": FrameStatus.QUEUED.value,
-        "attempts": 0,
-        "created_at": now(),
-    }
+    row = NewFrame(
+        id=frame_id,
+        agency=principal.agency,
+        camera_id=camera.id,
+        sha256=checked.sha256,
+        object_key=key,
+        content_type=checked.content_type,
+        width=checked.width,
+        height=checked.height,
+        size_bytes=len(checked.data),
+        captured_at=captured_at,
+        latitude=latitude,
+        longitude=longitude,
+        heading=heading,
+        speed_kmh=speed_kmh,
+        lane=lane,
+        status=FrameStatus.QUEUED.value,
+        attempts=0,
+        created_at=now(),
+    )
     if not await repository.insert_frame(session, row):
         # The same image from the same camera, racing this request: one frame.
-        raced = await repository.by_sha(session, camera["id"], checked.sha256)
+        raced = await repository.by_sha(session, camera.id, checked.sha256)
         if raced is None:
             raise Conflict("The frame could not be recorded; try again.")
-        return FrameAccepted(id=raced["id"], status=raced["status"]), False
+        return FrameAccepted(id=raced.id, status=FrameStatus(raced.status)), False
     on_rollback(request, undo)
     return FrameAccepted(id=frame_id, status=FrameStatus.QUEUED), True
 
 
-def _public(ctx: IngestContext, row: Any, with_url: bool) -> FramePublic:
-    data = {k: row[k] for k in FramePublic.model_fields if k in row.keys()}
+def _public(ctx: IngestContext, row: FrameRow, with_url: bool) -> FramePublic:
+    frame = FramePublic.model_validate(row, from_attributes=True)
     if with_url:
-        data["image_url"] = ctx.store.presign(row["object_key"], ctx.settings.presign_seconds)
-    return FramePublic.model_validate(data)
+        frame.image_url = ctx.store.presign(row.object_key, ctx.settings.presign_seconds)
+    return frame
 
 
 async def view(
@@ -225,13 +227,13 @@ async def claim(ctx: IngestContext, session: AsyncSession, body: ClaimRequest) -
     return ClaimResponse(
         items=[
             ClaimedFrame(
-                frame_id=r["id"],
-                lease_id=r["lease_id"],
-                image_url=ctx.store.presign(r["object_key"], presign),
-                lease_expires_at=r["lease_expires_at"],
-                agency=r["agency"],
-                camera_id=r["camera_id"],
-                captured_at=r["captured_at"],
+                frame_id=r.id,
+                lease_id=r.lease_id,
+                image_url=ctx.store.presign(r.object_key, presign),
+                lease_expires_at=r.lease_expires_at,
+                agency=r.agency,
+                camera_id=r.camera_id,
+                captured_at=r.captured_at,
             )
             for r in rows
         ]
@@ -262,7 +264,8 @@ async def submit_reads(
     frame = await repository.get(session, None, frame_id, lock=True)
     if frame is None:
         raise NotFound()
-    if frame["status"] != "leased" or frame["lease_id"] != body.lease_id or frame["lease_expires_at"] < now():
+    held = frame.status == "leased" and frame.lease_id == body.lease_id
+    if not held or frame.lease_expires_at is None or frame.lease_expires_at < now():
         raise Conflict("The lease on this frame is no longer held; nothing was stored.")
     image: bytes | None = None
     read_ids = []
@@ -273,7 +276,7 @@ async def submit_reads(
             )
         else:
             if image is None:
-                image = await ctx.store.get(frame["object_key"])
+                image = await ctx.store.get(frame.object_key)
             box = (read.box.x, read.box.y, read.box.w, read.box.h)
             crop = await anyio.to_thread.run_sync(crop_jpeg, image, box)
         read_ids.append(
@@ -282,11 +285,11 @@ async def submit_reads(
                 session,
                 request,
                 NewRead(
-                    agency=frame["agency"],
-                    camera_id=frame["camera_id"],
-                    captured_at=frame["captured_at"],
-                    latitude=frame["latitude"],
-                    longitude=frame["longitude"],
+                    agency=frame.agency,
+                    camera_id=frame.camera_id,
+                    captured_at=frame.captured_at,
+                    latitude=frame.latitude,
+                    longitude=frame.longitude,
                     plate=read.plate,
                     region=read.region,
                     confidence=read.confidence,
@@ -297,7 +300,7 @@ async def submit_reads(
                     candidates=[c.model_dump() for c in read.candidates],
                     vehicle=dict(read.vehicle),
                     frame_id=frame_id,
-                    frame_key=frame["object_key"],
+                    frame_key=frame.object_key,
                     model_version=read.model_version,
                 ),
             )
@@ -314,14 +317,14 @@ async def purge(
     pointing at nothing that a later purge would miss."""
     keep = set(body.keep_keys)
     frame_rows, read_rows = await repository.purge_candidates(session, body.agency, body.captured_before)
-    held_frames = {r["id"] for r in frame_rows if r["object_key"] in keep}
-    held_frames |= {r["frame_id"] for r in read_rows if r["crop_key"] in keep and r["frame_id"]}
-    gone_frames = [r for r in frame_rows if r["id"] not in held_frames]
-    gone_reads = [r for r in read_rows if r["crop_key"] not in keep]
-    keys = {r["object_key"] for r in gone_frames} | {r["crop_key"] for r in gone_reads if r["crop_key"]}
+    held_frames = {r.id for r in frame_rows if r.object_key in keep}
+    held_frames |= {r.frame_id for r in read_rows if r.crop_key in keep and r.frame_id}
+    gone_frames = [r for r in frame_rows if r.id not in held_frames]
+    gone_reads = [r for r in read_rows if r.crop_key not in keep]
+    keys = {r.object_key for r in gone_frames} | {r.crop_key for r in gone_reads if r.crop_key}
     for key in sorted(keys - keep):
         await ctx.store.delete(key)
-    await repository.delete_rows(session, [r["id"] for r in gone_frames], [r["id"] for r in gone_reads])
+    await repository.delete_rows(session, [r.id for r in gone_frames], [r.id for r in gone_reads])
     result = PurgeResult(frames=len(gone_frames), reads=len(gone_reads), objects=len(keys - keep))
     await ctx.clients.audit.record(
         audit_event(
