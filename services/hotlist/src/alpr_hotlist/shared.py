@@ -4,11 +4,9 @@ partner feed (CONTRACT.md, `GET /v1/shared-hotlist`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import or_, select
 
 from alpr_common import (
     Access,
@@ -16,7 +14,6 @@ from alpr_common import (
     Forbidden,
     ServicePrincipal,
     SharedEntries,
-    SharedEntry,
     TrainingRequired,
     Unauthenticated,
     ValidationProblem,
@@ -24,9 +21,8 @@ from alpr_common import (
     problem_responses,
 )
 
-from .clock import now
 from .context import Ctx
-from .tables import entries, hotlists
+from .entries import service as entries
 
 router = APIRouter(tags=["sharing"])
 Service = ServicePrincipal
@@ -46,21 +42,4 @@ async def shared_entries(
     limit: Annotated[int, Query(ge=1, le=100_000)] = 100_000,
 ) -> SharedEntries:
     """Internal: what sharing may offer partners whose MOU shares hotlists (R11: only fresh data)."""
-    stamp = now()
-    fresh_since = stamp - timedelta(hours=ctx.settings.freshness_hours)
-    q = (
-        select(entries.c.plate, entries.c.state, hotlists.c.kind, entries.c.reason, entries.c.expires_at,
-               entries.c.refreshed_at)
-        .join(hotlists, hotlists.c.id == entries.c.hotlist_id)
-        .where(
-            entries.c.agency == agency,
-            entries.c.shareable,
-            entries.c.status == "active",
-            or_(entries.c.expires_at.is_(None), entries.c.expires_at > stamp),
-            or_(entries.c.origin == "local", entries.c.refreshed_at > fresh_since),
-        )
-        .order_by(entries.c.plate)
-        .limit(limit)
-    )  # fmt: skip
-    rows = (await session.execute(q)).mappings().all()
-    return SharedEntries(items=[SharedEntry.model_validate(dict(r)) for r in rows])
+    return await entries.shared_entries(ctx, session, agency, limit)

@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -23,7 +22,8 @@ from alpr_common import (
 
 from .alerts.repository import counts_by_state, misreads_by_source
 from .clock import now
-from .tables import entries, hotlists
+from .entries import repository as entries
+from .hotlists import repository as hotlists
 from .vocabulary import AlertState
 
 router = APIRouter(tags=["stats"])
@@ -52,27 +52,21 @@ class HotlistStats(BaseModel):
 
 
 async def compute(session: AsyncSession, agency: str) -> HotlistStats:
-    n_lists = (await session.execute(select(func.count()).where(hotlists.c.agency == agency))).scalar_one()
-    stamp = now()
-    active = func.count().filter(
-        and_(entries.c.status == "active", or_(entries.c.expires_at.is_(None), entries.c.expires_at > stamp))
-    )
-    pending = func.count().filter(entries.c.status == "pending")
-    n_active, n_pending = (
-        await session.execute(select(active, pending).where(entries.c.agency == agency))
-    ).one()
+    n_lists = await hotlists.count(session, agency)
+    entry_counts = await entries.counts(session, agency, now())
     by_state = await counts_by_state(session, agency)
     checked = sum(n for state, n in by_state.items() if state != AlertState.ALERT)
     return HotlistStats(
         agency=agency,
-        hotlists=int(n_lists),
-        active_entries=int(n_active),
-        pending_entries=int(n_pending),
+        hotlists=n_lists,
+        active_entries=entry_counts.active,
+        pending_entries=entry_counts.pending,
         hits=sum(by_state.values()),
         hits_by_state=by_state,
         misread_rate=round(by_state.get(AlertState.MISREAD, 0) / checked, 4) if checked else None,
         misreads_by_source=[
-            MisreadsBySource.model_validate(dict(r)) for r in await misreads_by_source(session, agency)
+            MisreadsBySource.model_validate(r, from_attributes=True)
+            for r in await misreads_by_source(session, agency)
         ],
     )
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import refresh_forever
 
-from .tables import sources
+from .sources import repository as sources
 from .vocabulary import Grade
 
 _log = structlog.get_logger("alpr.hotlist.metrics")
@@ -75,19 +74,11 @@ class HotlistMetrics:
 
     async def refresh(self, engine: AsyncEngine) -> None:
         async with engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(
-                        sources.c.agency,
-                        sources.c.id,
-                        func.extract("epoch", func.coalesce(sources.c.last_success_at, sources.c.created_at)),
-                    ).where(sources.c.enabled)
-                )
-            ).all()
+            rows = await sources.last_successes(conn)
         # Cleared and set with no await between: a scrape sees the old set or the new one.
         self.source_success.clear()
         for agency, source_id, at in rows:
-            self.source_success.labels(agency, str(source_id)).set(float(at))
+            self.source_success.labels(agency, str(source_id)).set(at)
         self.sources_enabled.set(len(rows))
 
     async def run(self, engine: AsyncEngine, every_s: float = 15.0) -> None:

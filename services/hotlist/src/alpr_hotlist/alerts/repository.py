@@ -5,19 +5,87 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Interval, delete, func, insert, literal, literal_column, select, text, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from alpr_common import LEDGER_TOPIC, driver_of
 
-from ..tables import alert_events, alerts, stream_tickets
+from ..tables import alert_events, alerts, deliveries, stream_tickets
 from ..vocabulary import AlertState
 from ..webhooks.topic import WEBHOOK_TOPIC
 from .feed import CHANNEL
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert: one row of ``hotlist.alerts``, its fields in column order. ``entry`` (the entry
+    as it was when the read matched) and ``transitions`` are JSON documents as stored."""
+
+    id: uuid.UUID
+    read_id: uuid.UUID
+    entry_id: uuid.UUID
+    hotlist_id: uuid.UUID
+    agency: str
+    camera_id: uuid.UUID
+    plate: str
+    region: str
+    confidence: float
+    captured_at: datetime
+    crop_key: str | None
+    grade: str
+    state: str
+    entry: dict[str, Any]
+    transitions: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+    model_version: str | None
+
+    @classmethod
+    def of(cls, row: RowMapping) -> AlertRow:
+        return cls(**row)
+
+    def columns(self) -> dict[str, Any]:
+        """Its columns by name, as they are (not copied): what the API shapes validate from."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class AlertEventRow:
+    """An alert's event on the streams: its position (``seq``), its kind and the alert as it is."""
+
+    seq: int
+    kind: str
+    alert: AlertRow
+
+
+@dataclass(frozen=True)
+class SourceMisreads:
+    """R22: one camera and model version's checked alerts, and how many were misreads."""
+
+    camera_id: uuid.UUID
+    model_version: str
+    checked: int
+    misreads: int
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """A stream ticket's principal as it was at issue (``hotlist.stream_tickets``, less the hash
+    and the times)."""
+
+    sub: str
+    name: str
+    agency: str
+    roles: list[str]
+    client_id: str | None
+    badge: str | None
+    training_expires: date | None
+
 
 # Events are numbered under a transaction-level lock held to commit, so sequence order is
 # commit order and a stream resuming after N misses nothing. The same statement queues the
@@ -106,39 +174,40 @@ async def create(session: AsyncSession, rows: Sequence[dict[str, Any]], at: date
     return made
 
 
-async def record_events(session: AsyncSession, kind: str, rows: Sequence[RowMapping], at: datetime) -> None:
+async def record_events(session: AsyncSession, kind: str, rows: Sequence[AlertRow], at: datetime) -> None:
     """Numbers the events of ``rows`` for the streams and wakes them on commit (one round trip)."""
     await session.execute(
         _RECORD_EVENTS,
         {
             "kind": kind,
             "at": at,
-            "ids": [r["id"] for r in rows],
-            "agencies": [r["agency"] for r in rows],
-            "hotlists": [r["hotlist_id"] for r in rows],
+            "ids": [r.id for r in rows],
+            "agencies": [r.agency for r in rows],
+            "hotlists": [r.hotlist_id for r in rows],
         },
     )
 
 
 async def get(
     session: AsyncSession, agency: str, alert_id: uuid.UUID, *, lock: bool = False
-) -> RowMapping | None:
+) -> AlertRow | None:
     q = select(alerts).where(alerts.c.agency == agency, alerts.c.id == alert_id)
     if lock:
         q = q.with_for_update()
-    return (await session.execute(q)).mappings().first()
+    row = (await session.execute(q)).mappings().first()
+    return None if row is None else AlertRow.of(row)
 
 
 async def set_state(
     session: AsyncSession, alert_id: uuid.UUID, state: str, transitions: list[dict[str, Any]], at: datetime
-) -> RowMapping:
+) -> AlertRow:
     q = (
         update(alerts)
         .where(alerts.c.id == alert_id)
         .values(state=state, transitions=transitions, updated_at=at)
         .returning(*alerts.c)
     )
-    return (await session.execute(q)).mappings().one()
+    return AlertRow.of((await session.execute(q)).mappings().one())
 
 
 async def list_page(
@@ -150,7 +219,7 @@ async def list_page(
     since: datetime | None,
     before: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[RowMapping]:
+) -> list[AlertRow]:
     """Newest first."""
     q = select(alerts).where(alerts.c.agency == agency)
     if states:
@@ -162,7 +231,7 @@ async def list_page(
     if before:
         q = q.where(func.row(alerts.c.created_at, alerts.c.id) < func.row(*before))
     q = q.order_by(alerts.c.created_at.desc(), alerts.c.id.desc()).limit(limit)
-    return list((await session.execute(q)).mappings().all())
+    return [AlertRow.of(row) for row in (await session.execute(q)).mappings()]
 
 
 async def last_seq(session: AsyncSession, agency: str) -> int:
@@ -172,7 +241,8 @@ async def last_seq(session: AsyncSession, agency: str) -> int:
 
 async def events_after(
     session: AsyncSession, agency: str, after: int, hotlist_ids: Sequence[uuid.UUID], limit: int
-) -> list[RowMapping]:
+) -> list[AlertEventRow]:
+    """The agency's alert events after position ``after``, in order, each with its alert."""
     q = (
         select(alert_events.c.seq, alert_events.c.kind, *alerts.c)
         .join(alerts, alerts.c.id == alert_events.c.alert_id)
@@ -181,7 +251,11 @@ async def events_after(
     if hotlist_ids:
         q = q.where(alert_events.c.hotlist_id.in_(hotlist_ids))
     q = q.order_by(alert_events.c.seq).limit(limit)
-    return list((await session.execute(q)).mappings().all())
+    columns = alerts.c.keys()
+    return [
+        AlertEventRow(seq=row["seq"], kind=row["kind"], alert=AlertRow(**{c: row[c] for c in columns}))
+        for row in (await session.execute(q)).mappings()
+    ]
 
 
 async def counts_by_state(session: AsyncSession, agency: str) -> dict[str, int]:
@@ -189,7 +263,7 @@ async def counts_by_state(session: AsyncSession, agency: str) -> dict[str, int]:
     return {state: int(n) for state, n in (await session.execute(q)).all()}
 
 
-async def misreads_by_source(session: AsyncSession, agency: str) -> list[RowMapping]:
+async def misreads_by_source(session: AsyncSession, agency: str) -> list[SourceMisreads]:
     """R22: alerts an officer has checked (moved past `alert`, as for the misread rate) and those
     closed as misread, per camera and recognition model version (`unknown` where not reported);
     sources with nothing checked yet are left out."""
@@ -208,7 +282,26 @@ async def misreads_by_source(session: AsyncSession, agency: str) -> list[RowMapp
         .having(checked > 0)
         .order_by(alerts.c.camera_id, version)
     )
-    return list((await session.execute(query)).mappings().all())
+    return [SourceMisreads(**row) for row in (await session.execute(query)).mappings()]
+
+
+def _closed_before(cutoff: datetime, closed: Sequence[str]) -> Any:
+    return (alerts.c.created_at < cutoff) & alerts.c.state.in_(list(closed))
+
+
+async def closed_before(conn: AsyncConnection, cutoff: datetime, closed: Sequence[str]) -> dict[str, int]:
+    """Per agency, its alerts made before ``cutoff`` that are in one of the ``closed`` states."""
+    q = select(alerts.c.agency, func.count()).where(_closed_before(cutoff, closed)).group_by(alerts.c.agency)
+    return {agency: int(n) for agency, n in (await conn.execute(q)).all()}
+
+
+async def delete_closed_before(conn: AsyncConnection, cutoff: datetime, closed: Sequence[str]) -> None:
+    """Deletes those alerts with their webhook deliveries (their stream events go by cascade)."""
+    expired = _closed_before(cutoff, closed)
+    await conn.execute(
+        delete(deliveries).where(deliveries.c.alert_id.in_(select(alerts.c.id).where(expired)))
+    )
+    await conn.execute(delete(alerts).where(expired))
 
 
 # Stream tickets (issue 18) live by the database's clock, one clock for every replica.
@@ -216,7 +309,7 @@ _DB_NOW = func.statement_timestamp(type_=DateTime(timezone=True))
 
 
 async def add_ticket(
-    session: AsyncSession, ticket_hash: bytes, principal: dict[str, Any], seconds: int
+    session: AsyncSession, ticket_hash: bytes, principal: TicketRow, seconds: int
 ) -> datetime:
     """Stores a ticket's hash with its principal, valid ``seconds`` from now; answers its expiry.
     Expired tickets go in the same transaction (nothing else would remove them)."""
@@ -227,7 +320,7 @@ async def add_ticket(
             ticket_hash=ticket_hash,
             created_at=_DB_NOW,
             expires_at=_DB_NOW + literal(timedelta(seconds=seconds), Interval()),
-            **principal,
+            **asdict(principal),
         )
         .returning(stream_tickets.c.expires_at)
     )
@@ -235,12 +328,13 @@ async def add_ticket(
     return expires
 
 
-async def take_ticket(session: AsyncSession, ticket_hash: bytes) -> RowMapping | None:
+async def take_ticket(session: AsyncSession, ticket_hash: bytes) -> TicketRow | None:
     """The principal of an unexpired ticket, which is deleted by the same statement: of two
     replicas racing for one ticket, one gets the row and the other nothing."""
     q = (
         delete(stream_tickets)
         .where(stream_tickets.c.ticket_hash == ticket_hash, stream_tickets.c.expires_at > _DB_NOW)
-        .returning(*stream_tickets.c)
+        .returning(*(stream_tickets.c[f.name] for f in fields(TicketRow)))
     )
-    return (await session.execute(q)).mappings().first()
+    row = (await session.execute(q)).mappings().first()
+    return None if row is None else TicketRow(**row)

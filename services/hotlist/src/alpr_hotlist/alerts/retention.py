@@ -7,12 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alpr_common import Action, AuditClient, Principal, audit_event
 
-from ..tables import alerts, deliveries
+from . import repository
 from .lifecycle import FINAL
 
 
@@ -35,15 +34,12 @@ async def purge_alerts(
     if days <= 0:
         return AlertPurge(cutoff=None, dry_run=dry_run)  # kept indefinitely
     cutoff = now - timedelta(days=days)
-    expired = (alerts.c.created_at < cutoff) & alerts.c.state.in_([s.value for s in FINAL])
-    rows = await conn.execute(select(alerts.c.agency, func.count()).where(expired).group_by(alerts.c.agency))
-    report = AlertPurge(cutoff=cutoff, dry_run=dry_run, by_agency={a: int(n) for a, n in rows.all()})
+    closed = [s.value for s in FINAL]
+    by_agency = await repository.closed_before(conn, cutoff, closed)
+    report = AlertPurge(cutoff=cutoff, dry_run=dry_run, by_agency=by_agency)
     if dry_run or not report.by_agency:
         return report
-    await conn.execute(
-        delete(deliveries).where(deliveries.c.alert_id.in_(select(alerts.c.id).where(expired)))
-    )
-    await conn.execute(delete(alerts).where(expired))  # stream events go with them (cascade)
+    await repository.delete_closed_before(conn, cutoff, closed)
     for agency, n in sorted(report.by_agency.items()):
         await audit.record(
             audit_event(

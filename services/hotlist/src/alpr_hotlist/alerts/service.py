@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi.sse import ServerSentEvent
 from pydantic import AwareDatetime
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -31,36 +30,40 @@ from ..clock import now
 from ..context import HotlistContext
 from ..vocabulary import AlertState
 from ..webhooks import service as webhooks
+from ..webhooks.repository import QueuedAlert
 from . import lifecycle, repository
+from .repository import AlertRow
 from .schemas import AlertPublic, TransitionIn
 
 CREATED = "alert.created"
 TRANSITIONED = "alert.transitioned"
 
 
-def public(ctx: HotlistContext, row: RowMapping | dict[str, Any]) -> AlertPublic:
-    return AlertPublic.model_validate({**row, "crop_url": ctx.presign(row["crop_key"])})
+def public(ctx: HotlistContext, row: AlertRow) -> AlertPublic:
+    return AlertPublic.model_validate({**row.columns(), "crop_url": ctx.presign(row.crop_key)})
 
 
-def _webhook_data(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = AlertPublic.model_validate({**row, "crop_url": None}).model_dump(
-        mode="json", by_alias=True, exclude={"crop_url"}
-    )
-    data["crop_key"] = row["crop_key"]
-    return data
+def _webhook_data(row: AlertRow) -> dict[str, Any]:
+    """The alert as webhooks carry it: its public shape with the crop's key, not a URL."""
+    public_shape = AlertPublic.model_validate({**row.columns(), "crop_url": None})
+    data = public_shape.model_dump(mode="json", by_alias=True, exclude={"crop_url"})
+    return {**data, "crop_key": row.crop_key}
 
 
-async def publish(session: AsyncSession, kind: str, rows: Sequence[RowMapping]) -> None:
+async def publish(session: AsyncSession, kind: str, rows: Sequence[AlertRow]) -> None:
     """Records stream events, queues webhook deliveries and wakes the streams, all in the
     caller's transaction: they happen exactly when the alerts commit."""
     if not rows:
         return
     await repository.record_events(session, kind, rows, now())
-    await webhooks.queue(session, kind, [_webhook_data(r) for r in rows])
+    queued = [
+        QueuedAlert(id=r.id, agency=r.agency, hotlist_id=r.hotlist_id, data=_webhook_data(r)) for r in rows
+    ]
+    await webhooks.queue(session, kind, queued)
 
 
 async def create_many(
-    ctx: HotlistContext, session: AsyncSession, principal: Principal, rows: list[dict[str, Any]]
+    ctx: HotlistContext, session: AsyncSession, principal: Principal, rows: list[AlertRow]
 ) -> int:
     """Creates the alerts not made before (a redelivered read makes none), with their stream
     events, webhook deliveries and ledger events (the outbox ships those), in one statement of
@@ -70,21 +73,21 @@ async def create_many(
     stamp = now()
     prepared = [
         {
-            **r,
+            **r.columns(),
             "webhook": _webhook_data(r),
             "ledger": audit_event(
                 principal,
                 Action.ALERT_CREATED,
                 source="hotlist",
-                agency=r["agency"],
+                agency=r.agency,
                 occurred_at=stamp,
-                targets=[str(r["id"]), str(r["read_id"])],
+                targets=[str(r.id), str(r.read_id)],
                 data={
-                    "plate": r["plate"],
-                    "hotlist_id": str(r["hotlist_id"]),
-                    "entry_id": str(r["entry_id"]),
-                    "grade": r["grade"],
-                    "camera_id": str(r["camera_id"]),
+                    "plate": r.plate,
+                    "hotlist_id": str(r.hotlist_id),
+                    "entry_id": str(r.entry_id),
+                    "grade": r.grade,
+                    "camera_id": str(r.camera_id),
                 },
             ).model_dump(mode="json", exclude_none=True),
         }
@@ -166,7 +169,7 @@ async def transition(
     row = await repository.get(session, principal.agency, alert_id, lock=True)
     if row is None:
         raise NotFound()
-    current = AlertState(row["state"])
+    current = AlertState(row.state)
     if not lifecycle.allowed(current, body.to):
         raise Conflict(f"An alert in state `{current}` cannot move to `{body.to}`.")
     stamp = now()
@@ -177,7 +180,7 @@ async def transition(
         "at": stamp.isoformat(),
         "note": body.note,
     }
-    updated = await repository.set_state(session, alert_id, body.to.value, [*row["transitions"], step], stamp)
+    updated = await repository.set_state(session, alert_id, body.to.value, [*row.transitions, step], stamp)
     await publish(session, TRANSITIONED, [updated])
     await ctx.ledger.record(
         session,
@@ -185,20 +188,20 @@ async def transition(
             principal,
             Action.ALERT_TRANSITIONED,
             source="hotlist",
-            targets=[str(alert_id), str(row["read_id"])],
+            targets=[str(alert_id), str(row.read_id)],
             data={
-                "plate": row["plate"],
+                "plate": row.plate,
                 "from": current.value,
                 "to": body.to.value,
                 "note": body.note,
-                "grade": row["grade"],
-                "hotlist_id": str(row["hotlist_id"]),
-                "camera_id": str(row["camera_id"]),
+                "grade": row.grade,
+                "hotlist_id": str(row.hotlist_id),
+                "camera_id": str(row.camera_id),
             },
         ),
     )
     if body.to is AlertState.MISREAD:  # R22: counted once the move is on the ledger
-        ctx.misreads.count(row["model_version"])
+        ctx.misreads.count(row.model_version)
     return public(ctx, updated)
 
 
@@ -244,14 +247,14 @@ async def _events(
             rows = await repository.events_after(session, principal.agency, position, hotlist_ids, 200)
         if rows:
             await _record_view(
-                ctx, principal, [row["id"] for row in rows], {"stream": True, "events": len(rows)}
+                ctx, principal, [row.alert.id for row in rows], {"stream": True, "events": len(rows)}
             )
         for row in rows:
-            position = row["seq"]
+            position = row.seq
             yield ServerSentEvent(
-                id=str(row["seq"]),
-                event=row["kind"],
-                data=public(ctx, row).model_dump(mode="json", by_alias=True),
+                id=str(row.seq),
+                event=row.kind,
+                data=public(ctx, row.alert).model_dump(mode="json", by_alias=True),
             )
         if len(rows) == 200:
             continue

@@ -16,6 +16,7 @@ from alpr_common import Principal
 
 from ..context import HotlistContext
 from . import repository
+from .repository import TicketRow
 from .schemas import StreamTicket
 
 # secrets.token_urlsafe(32) is 43 characters; anything far from that is refused unread.
@@ -34,15 +35,15 @@ async def issue(ctx: HotlistContext, session: AsyncSession, principal: Principal
     expires = await repository.add_ticket(
         session,
         _digest(ticket),
-        {
-            "sub": principal.sub,
-            "name": principal.name,
-            "agency": principal.agency,
-            "roles": sorted(principal.roles),
-            "client_id": principal.client_id,
-            "badge": principal.badge,
-            "training_expires": principal.training_expires,
-        },
+        TicketRow(
+            sub=principal.sub,
+            name=principal.name,
+            agency=principal.agency,
+            roles=sorted(principal.roles),
+            client_id=principal.client_id,
+            badge=principal.badge,
+            training_expires=principal.training_expires,
+        ),
         seconds,
     )
     return StreamTicket(ticket=ticket, expires_at=expires, expires_in=seconds)
@@ -58,14 +59,14 @@ async def redeem(ctx: HotlistContext, ticket: str, bearer: Principal | None) -> 
         row = await repository.take_ticket(session, _digest(ticket))
     if row is None:
         return None
-    if bearer is not None and (bearer.sub, bearer.agency) != (row["sub"], row["agency"]):
+    if bearer is not None and (bearer.sub, bearer.agency) != (row.sub, row.agency):
         return None
     return Principal(
-        sub=row["sub"],
-        name=row["name"],
-        agency=row["agency"],
-        roles=frozenset(row["roles"]),
-        client_id=row["client_id"],
-        training_expires=row["training_expires"],
-        badge=row["badge"],
+        sub=row.sub,
+        name=row.name,
+        agency=row.agency,
+        roles=frozenset(row.roles),
+        client_id=row.client_id,
+        training_expires=row.training_expires,
+        badge=row.badge,
     )

@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -21,6 +20,8 @@ from alpr_common import (
     Page,
     Principal,
     Role,
+    SharedEntries,
+    SharedEntry,
     ValidationProblem,
     audit_event,
     decode_cursor,
@@ -33,23 +34,25 @@ from ..hotlists import service as hotlists
 from ..matching.keys import plate_for_entry
 from ..vocabulary import EntryStatus, Origin
 from . import repository
-from .schemas import Decision, EntryCreate, EntryPublic, EntryUpdate
+from .repository import EntryRow
+from .schemas import Decision, EntryCreate, EntryPublic, EntryUpdate, PendingUpdate, Person
 
 MIN_LITERALS = 3  # a wildcard entry names at least this many characters: `*` alone would match every car
 
 
-def public(row: RowMapping) -> EntryPublic:
-    status = row["status"]
-    if status == EntryStatus.ACTIVE and row["expires_at"] is not None and row["expires_at"] <= now():
-        status = EntryStatus.EXPIRED
-    return EntryPublic.model_validate({**row, "status": status})
+def public(row: EntryRow) -> EntryPublic:
+    entry = EntryPublic.model_validate(row, from_attributes=True)
+    if entry.status == EntryStatus.ACTIVE and row.expires_at is not None and row.expires_at <= now():
+        return entry.model_copy(update={"status": EntryStatus.EXPIRED})
+    return entry
 
 
 def _person(principal: Principal) -> dict[str, str]:
     return {"sub": principal.sub, "name": principal.name}
 
 
-def _plate_fields(text: str) -> dict[str, Any]:
+def _checked_plate(text: str) -> tuple[str, str | None, str | None]:
+    """The entry's plate, its folded match key and its pattern (a wildcard entry's), checked."""
     plate, key, pattern = plate_for_entry(text)
     literals = sum(c.isalnum() for c in plate)
     if literals == 0:
@@ -58,7 +61,7 @@ def _plate_fields(text: str) -> dict[str, Any]:
         raise ValidationProblem(f"A partial plate names at least {MIN_LITERALS} characters.")
     if len(plate) > 16:
         raise ValidationProblem("The plate is longer than 16 characters.")
-    return {"plate": plate, "match_key": key, "pattern": pattern}
+    return plate, key, pattern
 
 
 def _check_case(ctx: HotlistContext, case_number: str) -> None:
@@ -66,12 +69,12 @@ def _check_case(ctx: HotlistContext, case_number: str) -> None:
         raise ValidationProblem("The case number does not have the agency's format.")
 
 
-def _audit_data(row: dict[str, Any] | RowMapping, **extra: Any) -> dict[str, Any]:
+def _audit_data(row: EntryRow, **extra: Any) -> dict[str, Any]:
     return {
-        "hotlist_id": str(row["hotlist_id"]),
-        "plate": row["plate"],
-        "state": row["state"],
-        "case_number": row["case_number"],
+        "hotlist_id": str(row.hotlist_id),
+        "plate": row.plate,
+        "state": row.state,
+        "case_number": row.case_number,
         **extra,
     }
 
@@ -85,27 +88,37 @@ async def create(
     expires_at = body.expires_at or stamp + timedelta(days=ctx.settings.local_entry_days)
     if expires_at <= stamp:
         raise ValidationProblem("The expiry lies in the past.")
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "hotlist_id": hotlist_id,
-        "agency": principal.agency,
-        "origin": Origin.LOCAL.value,
-        "source_id": None,
-        **_plate_fields(body.plate),
-        "state": body.state,
-        "plate_type": body.plate_type,
-        "vehicle": body.vehicle.model_dump(exclude_none=True),
-        "reason": body.reason,
-        "case_number": body.case_number,
-        "synopsis": body.synopsis,
-        "expires_at": expires_at,
-        "shareable": body.shareable,
-        "status": EntryStatus.PENDING.value,
-        "entered_by": _person(principal),
-        "refreshed_at": stamp,
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
+    plate, match_key, pattern = _checked_plate(body.plate)
+    row = EntryRow(
+        id=uuid.uuid4(),
+        hotlist_id=hotlist_id,
+        agency=principal.agency,
+        origin=Origin.LOCAL.value,
+        source_id=None,
+        plate=plate,
+        match_key=match_key,
+        pattern=pattern,
+        state=body.state,
+        plate_type=body.plate_type,
+        vehicle=body.vehicle.model_dump(exclude_none=True),
+        reason=body.reason,
+        reason_code=None,
+        ori=None,
+        ncic_number=None,
+        entered_on=None,
+        case_number=body.case_number,
+        synopsis=body.synopsis,
+        expires_at=expires_at,
+        shareable=body.shareable,
+        status=EntryStatus.PENDING.value,
+        entered_by=_person(principal),
+        approved_by=None,
+        approved_at=None,
+        pending_update=None,
+        refreshed_at=stamp,
+        created_at=stamp,
+        updated_at=stamp,
+    )
     await repository.create(session, row)
     await ctx.ledger.record(
         session,
@@ -114,11 +127,11 @@ async def create(
             Action.HOTLIST_ENTRY_CREATED,
             source="hotlist",
             case_number=body.case_number,
-            targets=[str(row["id"])],
+            targets=[str(row.id)],
             data=_audit_data(row, synopsis=body.synopsis, expires_at=expires_at.isoformat()),
         ),
     )
-    return await get(session, principal, hotlist_id, row["id"])
+    return await get(session, principal, hotlist_id, row.id)
 
 
 async def get(
@@ -165,7 +178,7 @@ async def _require(
     entry_id: uuid.UUID,
     *,
     lock: bool = False,
-) -> RowMapping:
+) -> EntryRow:
     await hotlists.require(session, principal, hotlist_id)
     row = await repository.get(session, hotlist_id, entry_id, lock=lock)
     if row is None:
@@ -220,7 +233,7 @@ def _changes(ctx: HotlistContext, body: EntryUpdate) -> dict[str, Any]:
         if required in changes and changes[required] is None:
             raise ValidationProblem(f"`{required}` cannot be cleared.")
     if "plate" in changes:
-        _plate_fields(changes["plate"])
+        _checked_plate(changes["plate"])
     if "case_number" in changes:
         _check_case(ctx, changes["case_number"])
     if changes.get("expires_at") is not None and body.expires_at is not None and body.expires_at <= now():
@@ -236,14 +249,14 @@ def _applied(changes: dict[str, Any]) -> dict[str, Any]:
     """Column values of approved changes (the plate re-keyed for matching)."""
     values = dict(changes)
     if "plate" in values:
-        values.update(_plate_fields(values["plate"]))
+        values.update(zip(("plate", "match_key", "pattern"), _checked_plate(values["plate"]), strict=True))
     if "expires_at" in values and isinstance(values["expires_at"], str):
         values["expires_at"] = datetime.fromisoformat(values["expires_at"])
     return values
 
 
-def _local(row: RowMapping) -> None:
-    if row["origin"] != Origin.LOCAL:
+def _local(row: EntryRow) -> None:
+    if row.origin != Origin.LOCAL:
         raise Conflict("Entries of a synced list change only through its source.")
 
 
@@ -261,24 +274,24 @@ async def update(
     _local(row)
     changes = _changes(ctx, body)
     stamp = now()
-    if row["status"] == EntryStatus.PENDING:
-        if row["entered_by"]["sub"] != principal.sub:
+    if row.status == EntryStatus.PENDING:
+        if _entered_by(row) != principal.sub:
             raise Forbidden("Only the member who entered a pending entry may change it before approval.")
         await repository.update_entry(session, entry_id, {**_applied(changes), "updated_at": stamp})
-    elif row["status"] == EntryStatus.ACTIVE:
-        if row["pending_update"] is not None:
+    elif row.status == EntryStatus.ACTIVE:
+        if row.pending_update is not None:
             raise Conflict("A change of this entry already awaits approval.")
         pending = {"changes": changes, "by": _person(principal), "at": stamp.isoformat()}
         await repository.update_entry(session, entry_id, {"pending_update": pending, "updated_at": stamp})
     else:
-        raise Conflict(f"A {row['status']} entry cannot be changed.")
+        raise Conflict(f"A {row.status} entry cannot be changed.")
     await ctx.ledger.record(
         session,
         audit_event(
             principal,
             Action.HOTLIST_ENTRY_UPDATED,
             source="hotlist",
-            case_number=changes.get("case_number", row["case_number"]),
+            case_number=changes.get("case_number", row.case_number),
             targets=[str(entry_id)],
             data=_audit_data(row, changes=changes, awaiting_approval=True),
         ),
@@ -286,18 +299,29 @@ async def update(
     return await get(session, principal, hotlist_id, entry_id)
 
 
-def _decider(row: RowMapping, principal: Principal) -> str:
+def _entered_by(row: EntryRow) -> str:
+    """Who entered a local entry (its ``sub``)."""
+    return Person.model_validate(row.entered_by).sub
+
+
+def _pending(row: EntryRow) -> PendingUpdate | None:
+    """The change of an active entry awaiting a supervisor's approval, if any."""
+    return None if row.pending_update is None else PendingUpdate.model_validate(row.pending_update)
+
+
+def _decider(row: EntryRow, principal: Principal) -> str:
     """What the decision is about (`entry` or `update`), after the R12 role and person checks."""
-    if row["pending_update"] is not None:
+    pending = _pending(row)
+    if pending is not None:
         if not principal.has_any(Role.SUPERVISOR):
             raise Forbidden("A change of an entry is approved by a supervisor.")
-        if row["pending_update"]["by"]["sub"] == principal.sub:
+        if pending.by.sub == principal.sub:
             raise Forbidden("Nobody approves their own change.")
         return "update"
-    if row["status"] == EntryStatus.PENDING:
+    if row.status == EntryStatus.PENDING:
         if not principal.has_any(Role.ALPR_ADMIN):
             raise Forbidden("A new entry is approved by the ALPR administrator.")
-        if row["entered_by"]["sub"] == principal.sub:
+        if _entered_by(row) == principal.sub:
             raise Forbidden("Nobody approves their own entry.")
         return "entry"
     raise Conflict("Nothing about this entry awaits a decision.")
@@ -316,15 +340,17 @@ async def decide(
     row = await _require(session, principal, hotlist_id, entry_id, lock=True)
     _local(row)
     subject = _decider(row, principal)
+    pending = _pending(row)
     stamp = now()
     values: dict[str, Any] = {"updated_at": stamp}
     if subject == "update":
+        assert pending is not None  # _decider decides on an update only when one is pending
         if approve:
-            values.update(_applied(row["pending_update"]["changes"]))
+            values.update(_applied(pending.changes))
             values.update(approved_by=_person(principal), approved_at=stamp)
         values["pending_update"] = None
     elif approve:
-        if row["expires_at"] is not None and row["expires_at"] <= stamp:
+        if row.expires_at is not None and row.expires_at <= stamp:
             raise Conflict("The entry expired before it was approved.")
         values.update(status=EntryStatus.ACTIVE.value, approved_by=_person(principal), approved_at=stamp)
     else:
@@ -336,15 +362,31 @@ async def decide(
             principal,
             Action.HOTLIST_ENTRY_APPROVED if approve else Action.HOTLIST_ENTRY_REJECTED,
             source="hotlist",
-            case_number=row["case_number"],
+            case_number=row.case_number,
             targets=[str(entry_id)],
             data=_audit_data(
                 row,
                 decided=subject,
                 note=body.note,
-                entered_by=row["entered_by"],
-                changes=(row["pending_update"] or {}).get("changes"),
+                entered_by=row.entered_by,
+                changes=None if pending is None else pending.changes,
             ),
         ),
     )
     return await get(session, principal, hotlist_id, entry_id)
+
+
+async def shared_entries(
+    ctx: HotlistContext, session: AsyncSession, agency: str, limit: int
+) -> SharedEntries:
+    """What sharing may offer partners whose MOU shares hotlists: the agency's shareable entries
+    usable now (R11: a synced one only while fresh)."""
+    stamp = now()
+    rows = await repository.shared(
+        session,
+        agency,
+        now=stamp,
+        fresh_since=stamp - timedelta(hours=ctx.settings.freshness_hours),
+        limit=limit,
+    )
+    return SharedEntries(items=[SharedEntry.model_validate(r, from_attributes=True) for r in rows])

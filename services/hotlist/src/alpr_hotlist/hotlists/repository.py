@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,13 +14,47 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..tables import entries, hotlists, sources
 
 
-async def create(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(hotlists.insert().values(**row))
+@dataclass(frozen=True)
+class HotlistRow:
+    """A hotlist: one row of ``hotlist.hotlists``, its fields in column order."""
+
+    id: uuid.UUID
+    agency: str
+    name: str
+    kind: str
+    priority: int
+    alerting: bool
+    created_by: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: RowMapping) -> HotlistRow:
+        return cls(**row)
 
 
-async def by_name(session: AsyncSession, agency: str, name: str) -> RowMapping | None:
+@dataclass(frozen=True)
+class HotlistSummary(HotlistRow):
+    """A hotlist with its entry counts and when its enabled sources last synced."""
+
+    active_entries: int
+    pending_entries: int
+    last_synced_at: datetime | None
+    never_synced: bool | None
+
+    @classmethod
+    def of(cls, row: RowMapping) -> HotlistSummary:
+        return cls(**row)
+
+
+async def create(session: AsyncSession, row: HotlistRow) -> None:
+    await session.execute(hotlists.insert().values(**asdict(row)))
+
+
+async def by_name(session: AsyncSession, agency: str, name: str) -> HotlistRow | None:
     q = select(hotlists).where(hotlists.c.agency == agency, hotlists.c.name == name)
-    return (await session.execute(q)).mappings().first()
+    row = (await session.execute(q)).mappings().first()
+    return None if row is None else HotlistRow.of(row)
 
 
 def _with_counts(now: datetime) -> Any:
@@ -55,25 +90,33 @@ def _with_counts(now: datetime) -> Any:
     )
 
 
-async def get(session: AsyncSession, agency: str, hotlist_id: uuid.UUID, now: datetime) -> RowMapping | None:
+async def get(
+    session: AsyncSession, agency: str, hotlist_id: uuid.UUID, now: datetime
+) -> HotlistSummary | None:
     q = _with_counts(now).where(hotlists.c.agency == agency, hotlists.c.id == hotlist_id)
-    return (await session.execute(q)).mappings().first()
+    row = (await session.execute(q)).mappings().first()
+    return None if row is None else HotlistSummary.of(row)
 
 
-async def exists(session: AsyncSession, agency: str, hotlist_id: uuid.UUID) -> RowMapping | None:
+async def exists(session: AsyncSession, agency: str, hotlist_id: uuid.UUID) -> HotlistRow | None:
     q = select(hotlists).where(hotlists.c.agency == agency, hotlists.c.id == hotlist_id)
-    return (await session.execute(q)).mappings().first()
+    row = (await session.execute(q)).mappings().first()
+    return None if row is None else HotlistRow.of(row)
 
 
 async def list_page(
     session: AsyncSession, agency: str, after: str | None, limit: int, now: datetime
-) -> list[RowMapping]:
+) -> list[HotlistSummary]:
     q = _with_counts(now).where(hotlists.c.agency == agency)
     if after:
         q = q.where(hotlists.c.id > uuid.UUID(after))
     q = q.order_by(hotlists.c.id).limit(limit)
-    return list((await session.execute(q)).mappings().all())
+    return [HotlistSummary.of(row) for row in (await session.execute(q)).mappings()]
 
 
 async def update_hotlist(session: AsyncSession, hotlist_id: uuid.UUID, values: dict[str, Any]) -> None:
     await session.execute(update(hotlists).where(hotlists.c.id == hotlist_id).values(**values))
+
+
+async def count(session: AsyncSession, agency: str) -> int:
+    return int((await session.execute(select(func.count()).where(hotlists.c.agency == agency))).scalar_one())

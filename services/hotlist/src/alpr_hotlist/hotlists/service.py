@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -24,15 +22,30 @@ from alpr_common import (
 
 from ..clock import now
 from ..context import HotlistContext
+from ..vocabulary import HotlistKind
 from . import repository
+from .repository import HotlistRow, HotlistSummary
 from .schemas import HotlistCreate, HotlistPublic, HotlistUpdate
 
 
-def public(ctx: HotlistContext, row: RowMapping) -> HotlistPublic:
+def public(ctx: HotlistContext, row: HotlistSummary) -> HotlistPublic:
     fresh_since = now() - timedelta(hours=ctx.settings.freshness_hours)
-    last = row["last_synced_at"]
-    stale = bool(row["never_synced"]) or (last is not None and last < fresh_since)
-    return HotlistPublic.model_validate({**row, "stale": stale})
+    last = row.last_synced_at
+    stale = bool(row.never_synced) or (last is not None and last < fresh_since)
+    return HotlistPublic(
+        id=row.id,
+        agency=row.agency,
+        name=row.name,
+        kind=HotlistKind(row.kind),
+        priority=row.priority,
+        alerting=row.alerting,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        active_entries=row.active_entries,
+        pending_entries=row.pending_entries,
+        last_synced_at=last,
+        stale=stale,
+    )
 
 
 async def create(
@@ -41,14 +54,17 @@ async def create(
     if await repository.by_name(session, principal.agency, body.name) is not None:
         raise Conflict("The agency already has a hotlist of this name.")
     stamp = now()
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "agency": principal.agency,
-        **body.model_dump(mode="json"),
-        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
+    row = HotlistRow(
+        id=uuid.uuid4(),
+        agency=principal.agency,
+        name=body.name,
+        kind=body.kind.value,
+        priority=body.priority,
+        alerting=body.alerting,
+        created_by=actor_of(principal).model_dump(include={"sub", "name"}),
+        created_at=stamp,
+        updated_at=stamp,
+    )
     await repository.create(session, row)
     await ctx.ledger.record(
         session,
@@ -56,11 +72,11 @@ async def create(
             principal,
             Action.HOTLIST_CREATED,
             source="hotlist",
-            targets=[str(row["id"])],
+            targets=[str(row.id)],
             data=body.model_dump(mode="json"),
         ),
     )
-    return await get(ctx, session, principal, row["id"])
+    return await get(ctx, session, principal, row.id)
 
 
 async def get(
@@ -72,7 +88,7 @@ async def get(
     return public(ctx, row)
 
 
-async def require(session: AsyncSession, principal: Principal, hotlist_id: uuid.UUID) -> RowMapping:
+async def require(session: AsyncSession, principal: Principal, hotlist_id: uuid.UUID) -> HotlistRow:
     """The hotlist of the caller's agency, or 404 (another agency's list looks unknown)."""
     row = await repository.exists(session, principal.agency, hotlist_id)
     if row is None:
@@ -101,7 +117,7 @@ async def update(
 ) -> HotlistPublic:
     current = await require(session, principal, hotlist_id)
     changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-    if "name" in changes and changes["name"] != current["name"]:
+    if "name" in changes and changes["name"] != current.name:
         if await repository.by_name(session, principal.agency, changes["name"]) is not None:
             raise Conflict("The agency already has a hotlist of this name.")
     if changes:

@@ -6,9 +6,10 @@ entries of alerting hotlists match, and synced ones only while fresh (R11)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,27 @@ _COLUMNS = """
     e.state, e.reason, e.case_number, e.ncic_number,
     h.name AS hotlist_name, h.kind AS hotlist_kind, h.priority
 """
+
+
+@dataclass(frozen=True, slots=True)
+class EntryHit:
+    """One usable entry a read matched: the read's index in the batch, and the entry as the
+    alert keeps it (with its hotlist's name, kind and priority)."""
+
+    idx: int
+    entry_id: uuid.UUID
+    hotlist_id: uuid.UUID
+    entry_plate: str
+    partial: bool
+    state: str
+    reason: str | None
+    case_number: str | None
+    ncic_number: str | None
+    hotlist_name: str
+    hotlist_kind: str
+    priority: int
+
+
 # Parameters: $1 read indexes, $2 folded keys, $3 plates, $4 agencies, $5 regions, $6 now,
 # $7 the oldest refresh still fresh (R11), $8 the region confidence under which the state need
 # not agree (issue 21), $9 region confidences (NULL: as sure as the region says).
@@ -61,7 +83,7 @@ async def candidates(
     min_region_confidence: float,
     now: datetime,
     fresh_since: datetime,
-) -> list[dict[str, Any]]:
+) -> list[EntryHit]:
     # The hottest statement of the service: run on the session's own connection (same
     # transaction) through the driver's prepared-statement cache, without the ORM's row layer.
     driver = await driver_of(session)
@@ -69,4 +91,4 @@ async def candidates(
         CANDIDATES, list(range(len(keys))), list(keys), list(plates), list(agencies), list(regions), now,
         fresh_since, min_region_confidence, list(region_confidences),
     )  # fmt: skip
-    return [dict(r) for r in rows]
+    return [EntryHit(**r) for r in rows]

@@ -6,20 +6,20 @@ folded, a lower grade). Idempotent on the read: a redelivered read makes no seco
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import Accepted, MatchBatch, MatchRead, Principal
 
 from ..alerts import service as alerts
+from ..alerts.repository import AlertRow
 from ..clock import now
 from ..context import HotlistContext
 from ..vocabulary import AlertState, Grade
 from . import repository
 from .keys import match_key, plate_of_read
+from .repository import EntryHit
 
 
 def _region(read: MatchRead) -> str:
@@ -27,10 +27,10 @@ def _region(read: MatchRead) -> str:
     return "unknown" if region in {"", "UNKNOWN"} else region
 
 
-def grade(read_plate: str, hit: Mapping[str, Any]) -> Grade:
-    if hit["partial"]:
+def grade(read_plate: str, hit: EntryHit) -> Grade:
+    if hit.partial:
         return Grade.PARTIAL
-    return Grade.EXACT if hit["entry_plate"] == read_plate else Grade.CONFUSABLE
+    return Grade.EXACT if hit.entry_plate == read_plate else Grade.CONFUSABLE
 
 
 async def find(
@@ -38,7 +38,7 @@ async def find(
     reads: list[MatchRead],
     freshness_hours: int = 24,
     min_region_confidence: float = 0.8,
-) -> list[tuple[int, str, Mapping[str, Any]]]:
+) -> list[tuple[int, str, EntryHit]]:
     """(read index, normalised plate, hit) for every usable entry each read matches.
 
     The entry's state must be the read's, unless the read's state is unknown or its
@@ -57,39 +57,39 @@ async def find(
         now=stamp,
         fresh_since=stamp - timedelta(hours=freshness_hours),
     )
-    return [(h["idx"], plates[h["idx"]], h) for h in hits if plates[h["idx"]]]
+    return [(h.idx, plates[h.idx], h) for h in hits if plates[h.idx]]
 
 
-def alert_row(read: MatchRead, plate: str, hit: Mapping[str, Any], stamp: Any) -> dict[str, Any]:
-    return {
-        "id": uuid.uuid4(),
-        "read_id": read.read_id,
-        "entry_id": hit["entry_id"],
-        "hotlist_id": hit["hotlist_id"],
-        "agency": read.agency,
-        "camera_id": read.camera_id,
-        "plate": plate,
-        "region": _region(read),
-        "confidence": read.confidence,
-        "captured_at": read.captured_at,
-        "crop_key": read.crop_key,
-        "model_version": read.model_version,
-        "grade": grade(plate, hit).value,
-        "state": AlertState.ALERT.value,
-        "entry": {
-            "plate": hit["entry_plate"],
-            "state": hit["state"],
-            "reason": hit["reason"],
-            "case_number": hit["case_number"],
-            "ncic_number": hit["ncic_number"],
-            "hotlist_name": hit["hotlist_name"],
-            "hotlist_kind": hit["hotlist_kind"],
-            "priority": hit["priority"],
+def alert_row(read: MatchRead, plate: str, hit: EntryHit, stamp: datetime) -> AlertRow:
+    return AlertRow(
+        id=uuid.uuid4(),
+        read_id=read.read_id,
+        entry_id=hit.entry_id,
+        hotlist_id=hit.hotlist_id,
+        agency=read.agency,
+        camera_id=read.camera_id,
+        plate=plate,
+        region=_region(read),
+        confidence=read.confidence,
+        captured_at=read.captured_at,
+        crop_key=read.crop_key,
+        grade=grade(plate, hit).value,
+        state=AlertState.ALERT.value,
+        entry={
+            "plate": hit.entry_plate,
+            "state": hit.state,
+            "reason": hit.reason,
+            "case_number": hit.case_number,
+            "ncic_number": hit.ncic_number,
+            "hotlist_name": hit.hotlist_name,
+            "hotlist_kind": hit.hotlist_kind,
+            "priority": hit.priority,
         },
-        "transitions": [],
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
+        transitions=[],
+        created_at=stamp,
+        updated_at=stamp,
+        model_version=read.model_version,
+    )
 
 
 async def match_batch(
@@ -103,6 +103,6 @@ async def match_batch(
     made = await alerts.create_many(ctx, session, principal, rows)
     ctx.metrics.reads_checked.inc(len(batch.reads))
     for row in rows:
-        ctx.metrics.matches.labels(row["grade"]).inc()
-    ctx.metrics.alerts_made([row["grade"] for row in rows], made)
+        ctx.metrics.matches.labels(row.grade).inc()
+    ctx.metrics.alerts_made([row.grade for row in rows], made)
     return Accepted(accepted=len(batch.reads))

@@ -9,9 +9,7 @@ has the kind of failure. Secrets come only from variables the operator lists."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlparse
 
 import httpx
@@ -20,6 +18,7 @@ import structlog
 from alpr_common import OutboundBlocked, OutboundClient
 
 from ..settings import Settings
+from .repository import SourceRow
 
 _log = structlog.get_logger("alpr.hotlist.fetch")
 FEED_UNREACHABLE = "the feed could not be fetched"
@@ -73,35 +72,36 @@ def _host(url: str) -> str | None:
         return None
 
 
-async def access_token(source: Mapping[str, Any], http: OutboundClient, settings: Settings) -> str | None:
+async def access_token(source: SourceRow, http: OutboundClient, settings: Settings) -> str | None:
     """A partner feed's bearer token by the client-credentials grant at the partner's issuer;
     the secret comes from the environment variable the source names (never from the database),
     which the operator's list must still allow now (a list shrunk since the source was made)."""
-    if not source.get("token_url"):
+    token_url = source.token_url
+    if not token_url:
         return None
-    name = source.get("client_secret_env") or ""
+    name = source.client_secret_env or ""
     try:
         check_secret_env(name, settings)
     except ValueError as exc:
         raise FetchError(f"client_secret_env: {exc}") from None
     secret = os.environ.get(name, "")
-    if not source.get("client_id") or not secret:
+    if not source.client_id or not secret:
         raise FetchError(f"the client secret variable {name!r} is not set")
     try:
         resp = await http.post(
-            source["token_url"],
+            token_url,
             data={"grant_type": "client_credentials"},
-            auth=(source["client_id"], secret),
+            auth=(source.client_id, secret),
             timeout=settings.feed_timeout_seconds,
         )
         token = resp.json().get("access_token") if resp.status_code == 200 else None
     except OutboundBlocked as exc:
         raise FetchError(f"token_url: {exc}") from None
     except (httpx.HTTPError, httpx.InvalidURL, ValueError, AttributeError) as exc:
-        _log.warning("hotlist_token_failed", host=_host(source["token_url"]), error=type(exc).__name__)
+        _log.warning("hotlist_token_failed", host=_host(token_url), error=type(exc).__name__)
         raise FetchError(TOKEN_UNREACHABLE) from None
     if not isinstance(token, str):
-        _log.warning("hotlist_token_failed", host=_host(source["token_url"]), status=resp.status_code)
+        _log.warning("hotlist_token_failed", host=_host(token_url), status=resp.status_code)
         raise FetchError(TOKEN_UNREACHABLE)
     return token
 

@@ -1,15 +1,17 @@
-"""Persistence of sources, their sync log, and the atomic replacement of a source's entries."""
+"""Every SQL statement on sources, their sync log, and the atomic replacement of a source's
+entries."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from alpr_common import driver_of
 
@@ -40,26 +42,75 @@ ENTRY_COLUMNS = (
 )
 
 
-async def create(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(sources.insert().values(**row))
+@dataclass(frozen=True)
+class SourceRow:
+    """A hotlist's source: one row of ``hotlist.sources``, its fields in column order. The client
+    secret is never here: only the name of the variable that holds it."""
+
+    id: uuid.UUID
+    hotlist_id: uuid.UUID
+    agency: str
+    url: str
+    format: str
+    interval_minutes: int
+    enabled: bool
+    token_url: str | None
+    client_id: str | None
+    client_secret_env: str | None
+    created_by: dict[str, Any]
+    created_at: datetime
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    last_counts: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, row: RowMapping) -> SourceRow:
+        return cls(**row)
+
+
+@dataclass(frozen=True)
+class SyncRow:
+    """One sync of a source as logged: one row of ``hotlist.syncs``, its fields in column order."""
+
+    id: uuid.UUID
+    source_id: uuid.UUID
+    started_at: datetime
+    finished_at: datetime
+    status: str
+    loaded: int
+    rejected: int
+    removed: int
+    errors: list[dict[str, Any]]
+    error: str | None
+
+    @classmethod
+    def of(cls, row: RowMapping) -> SyncRow:
+        return cls(**row)
+
+
+async def create(session: AsyncSession, row: SourceRow) -> None:
+    await session.execute(sources.insert().values(**asdict(row)))
 
 
 async def get(
     session: AsyncSession, source_id: uuid.UUID, *, agency: str | None = None, lock: bool = False
-) -> RowMapping | None:
+) -> SourceRow | None:
     q = select(sources).where(sources.c.id == source_id)
     if agency is not None:
         q = q.where(sources.c.agency == agency)
     if lock:
         q = q.with_for_update()
-    return (await session.execute(q)).mappings().first()
+    row = (await session.execute(q)).mappings().first()
+    return None if row is None else SourceRow.of(row)
 
 
-async def list_for(session: AsyncSession, agency: str | None) -> list[RowMapping]:
+async def list_for(session: AsyncSession, agency: str | None) -> list[SourceRow]:
     q = select(sources).order_by(sources.c.created_at, sources.c.id)
     if agency is not None:
         q = q.where(sources.c.agency == agency)
-    return list((await session.execute(q)).mappings().all())
+    return [SourceRow.of(row) for row in (await session.execute(q)).mappings()]
 
 
 async def claim_due(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
@@ -101,15 +152,26 @@ async def replace_entries(
     return int(removed or 0)
 
 
-async def record_sync(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(syncs.insert().values(**row))
+async def record_sync(session: AsyncSession, row: SyncRow) -> None:
+    await session.execute(syncs.insert().values(**asdict(row)))
 
 
 async def sync_log(
     session: AsyncSession, source_id: uuid.UUID, before: datetime | None, limit: int
-) -> list[RowMapping]:
+) -> list[SyncRow]:
     q = select(syncs).where(syncs.c.source_id == source_id)
     if before is not None:
         q = q.where(syncs.c.started_at < before)
     q = q.order_by(syncs.c.started_at.desc()).limit(limit)
-    return list((await session.execute(q)).mappings().all())
+    return [SyncRow.of(row) for row in (await session.execute(q)).mappings()]
+
+
+async def last_successes(conn: AsyncConnection) -> list[tuple[str, uuid.UUID, float]]:
+    """(agency, source id, epoch seconds of its last good sync, or of its creation) of every
+    enabled source."""
+    q = select(
+        sources.c.agency,
+        sources.c.id,
+        func.extract("epoch", func.coalesce(sources.c.last_success_at, sources.c.created_at)),
+    ).where(sources.c.enabled)
+    return [(agency, source_id, float(at)) for agency, source_id, at in (await conn.execute(q)).all()]

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -27,8 +26,10 @@ from alpr_common import (
 from ..clock import now
 from ..context import HotlistContext
 from ..hotlists import service as hotlists
+from ..vocabulary import FeedFormat
 from . import repository
 from .fetch import check_secret_env, check_token_url, check_url
+from .repository import SourceRow
 from .schemas import SourceCreate, SourcePublic, SourceUpdate, SyncPublic
 from .sync import SyncDeps, sync_source
 
@@ -37,19 +38,35 @@ def deps_of(ctx: HotlistContext) -> SyncDeps:
     return SyncDeps(settings=ctx.settings, sessions=ctx.sessions, clients=ctx.clients, outbound=ctx.outbound)
 
 
-def _without_credentials(url: str | None) -> str | None:
+def _without_credentials(url: str) -> str:
     """A URL as shown: ``user:password@`` of a row stored before issue 19 is never answered."""
-    if url is None or "@" not in urlsplit(url).netloc:
+    if "@" not in urlsplit(url).netloc:
         return url
     parts = urlsplit(url)
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-def public(ctx: HotlistContext, row: RowMapping | dict[str, Any]) -> SourcePublic:
-    last = row["last_success_at"]
+def public(ctx: HotlistContext, row: SourceRow) -> SourcePublic:
+    last = row.last_success_at
     stale = last is None or last < now() - timedelta(hours=ctx.settings.freshness_hours)
-    urls = {k: _without_credentials(row[k]) for k in ("url", "token_url")}
-    return SourcePublic.model_validate({**row, **urls, "stale": stale})
+    return SourcePublic(
+        id=row.id,
+        hotlist_id=row.hotlist_id,
+        url=_without_credentials(row.url),
+        format=FeedFormat(row.format),
+        interval_minutes=row.interval_minutes,
+        enabled=row.enabled,
+        token_url=None if row.token_url is None else _without_credentials(row.token_url),
+        client_id=row.client_id,
+        client_secret_env=row.client_secret_env,
+        created_at=row.created_at,
+        last_attempt_at=row.last_attempt_at,
+        last_success_at=last,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        last_counts=row.last_counts,
+        stale=stale,
+    )
 
 
 def _invalid(field: str, message: str) -> ValidationProblem:
@@ -83,25 +100,25 @@ async def create(
     if body.token_url:
         if not (body.client_id and body.client_secret_env):
             raise ValidationProblem("A source with a token_url also names client_id and client_secret_env.")
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "hotlist_id": body.hotlist_id,
-        "agency": principal.agency,
-        "url": body.url,
-        "format": body.format.value,
-        "interval_minutes": body.interval_minutes or ctx.settings.default_sync_minutes,
-        "enabled": body.enabled,
-        "token_url": body.token_url,
-        "client_id": body.client_id,
-        "client_secret_env": body.client_secret_env,
-        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
-        "created_at": now(),
-        "last_attempt_at": None,
-        "last_success_at": None,
-        "last_status": None,
-        "last_error": None,
-        "last_counts": None,
-    }
+    row = SourceRow(
+        id=uuid.uuid4(),
+        hotlist_id=body.hotlist_id,
+        agency=principal.agency,
+        url=body.url,
+        format=body.format.value,
+        interval_minutes=body.interval_minutes or ctx.settings.default_sync_minutes,
+        enabled=body.enabled,
+        token_url=body.token_url,
+        client_id=body.client_id,
+        client_secret_env=body.client_secret_env,
+        created_by=actor_of(principal).model_dump(include={"sub", "name"}),
+        created_at=now(),
+        last_attempt_at=None,
+        last_success_at=None,
+        last_status=None,
+        last_error=None,
+        last_counts=None,
+    )
     await repository.create(session, row)
     await ctx.ledger.record(
         session,
@@ -109,19 +126,19 @@ async def create(
             principal,
             Action.HOTLIST_UPDATED,
             source="hotlist",
-            targets=[str(body.hotlist_id), str(row["id"])],
+            targets=[str(body.hotlist_id), str(row.id)],
             data={
                 "source": "created",
                 "url": body.url,
-                "format": row["format"],
-                "interval_minutes": row["interval_minutes"],
+                "format": row.format,
+                "interval_minutes": row.interval_minutes,
             },
         ),
     )
     return public(ctx, row)
 
 
-async def require(session: AsyncSession, principal: Principal, source_id: uuid.UUID) -> RowMapping:
+async def require(session: AsyncSession, principal: Principal, source_id: uuid.UUID) -> SourceRow:
     row = await repository.get(session, source_id, agency=principal.agency)
     if row is None:
         raise NotFound()
@@ -154,7 +171,7 @@ async def update(
                 principal,
                 Action.HOTLIST_UPDATED,
                 source="hotlist",
-                targets=[str(row["hotlist_id"]), str(source_id)],
+                targets=[str(row.hotlist_id), str(source_id)],
                 data={"source": "updated", **changes},
             ),
         )
@@ -175,6 +192,6 @@ async def sync_log(
     position = decode_cursor(cursor, BeforeTime)
     before = position.before if position else None
     rows = await repository.sync_log(session, source_id, before, limit + 1)
-    items = [SyncPublic.model_validate(dict(r)) for r in rows[:limit]]
+    items = [SyncPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
     nxt = encode_cursor(BeforeTime(before=items[-1].started_at)) if len(rows) > limit and items else None
     return Page[SyncPublic](items=items, next_cursor=nxt)

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alpr_common import Action, OutboundClient, Outcome, Principal, ServiceClients, audit_event
@@ -26,6 +25,7 @@ from ..vocabulary import EntryStatus, Origin
 from . import repository
 from .fetch import FetchError, access_token, fetch
 from .layout import FeedEntry, MalformedFeed, ParsedFeed, parse_feed
+from .repository import SourceRow, SyncRow
 from .schemas import SyncPublic
 
 _log = structlog.get_logger("alpr.hotlist.sync")
@@ -49,7 +49,7 @@ def system_actor(settings: Settings, agency: str) -> Principal:
     )
 
 
-def _record(source: RowMapping, entry: FeedEntry, stamp: datetime) -> tuple[Any, ...]:
+def _record(source: SourceRow, entry: FeedEntry, stamp: datetime) -> tuple[Any, ...]:
     vehicle = {
         "make": entry.vehicle_make,
         "model": entry.vehicle_model,
@@ -59,10 +59,10 @@ def _record(source: RowMapping, entry: FeedEntry, stamp: datetime) -> tuple[Any,
     refreshed = min(entry.refreshed_at, stamp) if entry.refreshed_at else stamp
     values: dict[str, Any] = {
         "id": uuid.uuid4(),
-        "hotlist_id": source["hotlist_id"],
-        "agency": source["agency"],
+        "hotlist_id": source.hotlist_id,
+        "agency": source.agency,
         "origin": Origin.SYNC.value,
-        "source_id": source["id"],
+        "source_id": source.id,
         "plate": entry.plate,
         "match_key": match_key(entry.plate),
         "state": entry.state,
@@ -89,13 +89,13 @@ async def sync_source(deps: SyncDeps, source_id: uuid.UUID, actor: Principal | N
         source = await repository.get(session, source_id)
     if source is None:
         raise LookupError(f"no source {source_id}")
-    actor = actor or system_actor(deps.settings, source["agency"])
+    actor = actor or system_actor(deps.settings, source.agency)
     started = now()
     try:
-        token = await access_token(dict(source), deps.outbound, deps.settings)
-        data = await fetch(source["url"], deps.settings, deps.outbound, token)
+        token = await access_token(source, deps.outbound, deps.settings)
+        data = await fetch(source.url, deps.settings, deps.outbound, token)
         parsed = await asyncio.to_thread(
-            parse_feed, data, source["format"], max_bad_fraction=deps.settings.max_bad_row_fraction
+            parse_feed, data, source.format, max_bad_fraction=deps.settings.max_bad_row_fraction
         )
     except (FetchError, MalformedFeed) as exc:
         return await _failed(deps, source, actor, started, str(exc))
@@ -103,32 +103,32 @@ async def sync_source(deps: SyncDeps, source_id: uuid.UUID, actor: Principal | N
 
 
 async def _replace(
-    deps: SyncDeps, source: RowMapping, actor: Principal, started: datetime, parsed: ParsedFeed
+    deps: SyncDeps, source: SourceRow, actor: Principal, started: datetime, parsed: ParsedFeed
 ) -> SyncPublic:
     stamp = now()
     records = [_record(source, e, stamp) for e in parsed.entries]
     errors = [{"line": e.line, "error": e.error} for e in parsed.errors[:MAX_REPORTED_ERRORS]]
     async with deps.sessions() as session, session.begin():
-        await repository.get(session, source["id"], lock=True)  # one sync of a source at a time
-        removed = await repository.replace_entries(session, source["id"], records)
+        await repository.get(session, source.id, lock=True)  # one sync of a source at a time
+        removed = await repository.replace_entries(session, source.id, records)
         finished = now()
-        sync = {
-            "id": uuid.uuid4(),
-            "source_id": source["id"],
-            "started_at": started,
-            "finished_at": finished,
-            "status": "ok",
-            "loaded": len(records),
-            "rejected": len(parsed.errors),
-            "removed": removed,
-            "errors": errors,
-            "error": None,
-        }
+        sync = SyncRow(
+            id=uuid.uuid4(),
+            source_id=source.id,
+            started_at=started,
+            finished_at=finished,
+            status="ok",
+            loaded=len(records),
+            rejected=len(parsed.errors),
+            removed=removed,
+            errors=errors,
+            error=None,
+        )
         await repository.record_sync(session, sync)
         counts = {"loaded": len(records), "rejected": len(parsed.errors), "removed": removed}
         await repository.update_source(
             session,
-            source["id"],
+            source.id,
             {
                 "last_attempt_at": started,
                 "last_success_at": finished,
@@ -142,54 +142,54 @@ async def _replace(
                 actor,
                 Action.HOTLIST_SYNCED,
                 source="hotlist",
-                agency=source["agency"],
-                targets=[str(source["hotlist_id"]), str(source["id"])],
-                data={"status": "ok", **counts, "bad_lines": [e["line"] for e in errors[:100]]},
+                agency=source.agency,
+                targets=[str(source.hotlist_id), str(source.id)],
+                data={"status": "ok", **counts, "bad_lines": [e.line for e in parsed.errors[:100]]},
             )
         )
-    _log.info("hotlist_synced", source=str(source["id"]), **counts)
-    return SyncPublic.model_validate(sync)
+    _log.info("hotlist_synced", source=str(source.id), **counts)
+    return SyncPublic.model_validate(sync, from_attributes=True)
 
 
 async def _failed(
-    deps: SyncDeps, source: RowMapping, actor: Principal, started: datetime, error: str
+    deps: SyncDeps, source: SourceRow, actor: Principal, started: datetime, error: str
 ) -> SyncPublic:
-    sync = {
-        "id": uuid.uuid4(),
-        "source_id": source["id"],
-        "started_at": started,
-        "finished_at": now(),
-        "status": "failed",
-        "loaded": 0,
-        "rejected": 0,
-        "removed": 0,
-        "errors": [],
-        "error": error[:2000],
-    }
+    sync = SyncRow(
+        id=uuid.uuid4(),
+        source_id=source.id,
+        started_at=started,
+        finished_at=now(),
+        status="failed",
+        loaded=0,
+        rejected=0,
+        removed=0,
+        errors=[],
+        error=error[:2000],
+    )
     async with deps.sessions() as session, session.begin():
         await repository.record_sync(session, sync)
         await repository.update_source(
             session,
-            source["id"],
+            source.id,
             {"last_attempt_at": started, "last_status": "failed", "last_error": error[:2000]},
         )
-    _log.warning("hotlist_sync_failed", source=str(source["id"]), error=error)
+    _log.warning("hotlist_sync_failed", source=str(source.id), error=error)
     try:
         await deps.clients.audit.record(
             audit_event(
                 actor,
                 Action.HOTLIST_SYNCED,
                 source="hotlist",
-                agency=source["agency"],
+                agency=source.agency,
                 outcome=Outcome.REFUSED,
                 outcome_reason="feed_unusable",
-                targets=[str(source["hotlist_id"]), str(source["id"])],
+                targets=[str(source.hotlist_id), str(source.id)],
                 data={"status": "failed", "error": error[:500]},
             )
         )
     except Exception as exc:  # noqa: BLE001 - the failure is in the sync log either way
         _log.warning("hotlist_sync_failure_not_audited", error=repr(exc))
-    return SyncPublic.model_validate(sync)
+    return SyncPublic.model_validate(sync, from_attributes=True)
 
 
 async def sync_due(deps: SyncDeps) -> list[SyncPublic]:
@@ -205,7 +205,7 @@ async def sync_all(deps: SyncDeps, only: uuid.UUID | None = None) -> list[SyncPu
         return [await sync_source(deps, only)]
     async with deps.sessions() as session:
         rows = await repository.list_for(session, None)
-    return [await sync_source(deps, r["id"]) for r in rows if r["enabled"]]
+    return [await sync_source(deps, r.id) for r in rows if r.enabled]
 
 
 async def run_scheduler(deps: SyncDeps) -> None:

@@ -19,7 +19,6 @@ from typing import Any
 import structlog
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import (
@@ -38,6 +37,7 @@ from ..settings import Settings
 from ..tables import outbox_messages
 from ..telemetry import HotlistMetrics
 from . import repository
+from .repository import DeliveryRow, OutgoingDelivery
 from .topic import WEBHOOK_TOPIC
 
 _log = structlog.get_logger("alpr.hotlist.webhooks")
@@ -50,24 +50,26 @@ class DeliveryMessage(BaseModel):
     delivery_id: int
 
 
-def body_of(row: RowMapping, presign: Presign) -> str:
-    payload: dict[str, Any] = json.loads(json.dumps(row["payload"]))
+def body_of(row: DeliveryRow, presign: Presign) -> str:
+    payload: dict[str, Any] = json.loads(json.dumps(row.payload))
     data = payload["data"]
     data["crop_url"] = presign(data.pop("crop_key", None))
     return json.dumps(payload, separators=(",", ":"))
 
 
 async def _send(
-    http: OutboundClient, row: RowMapping, presign: Presign, timeout: float, metrics: HotlistMetrics | None
+    http: OutboundClient,
+    row: OutgoingDelivery,
+    presign: Presign,
+    timeout: float,
+    metrics: HotlistMetrics | None,
 ) -> tuple[int | None, str | None]:
     """(status code, error); error is None on a 2xx answer."""
-    if not row["active"]:
+    if not row.active:
         return None, "the webhook was deactivated"
     began = time.perf_counter()
     try:
-        return await send_signed(
-            http, row["url"], row["secret"], row["message_id"], body_of(row, presign), timeout
-        )
+        return await send_signed(http, row.url, row.secret, row.message_id, body_of(row, presign), timeout)
     finally:
         if metrics is not None:
             metrics.delivery_seconds.observe(time.perf_counter() - began)
@@ -93,15 +95,15 @@ def dispatcher(
         outcomes: dict[uuid.UUID, OutboxOutcome] = {
             m.message_id: OutboxOutcome.failed("the delivery is no longer in the log")
             for m in messages
-            if m.payload.delivery_id not in {r["id"] for r in rows}
+            if m.payload.delivery_id not in {r.id for r in rows}
         }
         stamp = now()
         async with engine.begin() as conn:
             for row, (code, error) in zip(rows, results, strict=True):
-                message = by_delivery[row["id"]]
+                message = by_delivery[row.id]
                 if error is None:
                     status, retry, outcome = "delivered", None, OutboxOutcome.delivered()
-                elif message.attempt >= settings.webhook_max_attempts or not row["active"]:
+                elif message.attempt >= settings.webhook_max_attempts or not row.active:
                     status, retry, outcome = "failed", None, OutboxOutcome.failed(error)
                 else:
                     status, outcome = "pending", OutboxOutcome.retry(error)
@@ -109,14 +111,14 @@ def dispatcher(
                         seconds=retry_delay(message.attempt, settings.webhook_max_backoff_seconds)
                     )
                 await repository.mark(
-                    conn, row["id"], status=status, status_code=code, error=error, retry_in=retry, now=stamp
+                    conn, row.id, status=status, status_code=code, error=error, retry_in=retry, now=stamp
                 )
                 outcomes[message.message_id] = outcome
                 if metrics is not None:
                     metrics.deliveries.labels("retry" if status == "pending" else status).inc()
                 if error is not None:
                     _log.warning(
-                        "webhook_delivery_failed", delivery=row["id"], attempts=message.attempt, error=error
+                        "webhook_delivery_failed", delivery=row.id, attempts=message.attempt, error=error
                     )
         return outcomes
 

@@ -1,10 +1,11 @@
-"""Persistence of webhook subscriptions and of their delivery log (the outbox they drain)."""
+"""Every SQL statement on webhook subscriptions and their delivery log (the outbox they drain)."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,18 +17,86 @@ from ..tables import deliveries, webhooks
 from .topic import WEBHOOK_TOPIC
 
 
-async def create(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(webhooks.insert().values(**row))
+@dataclass(frozen=True)
+class WebhookRow:
+    """A webhook subscription: one row of ``hotlist.webhooks``, its fields in column order."""
+
+    id: uuid.UUID
+    agency: str
+    url: str
+    secret: str
+    hotlist_ids: list[uuid.UUID] | None
+    description: str | None
+    active: bool
+    created_by: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: RowMapping) -> WebhookRow:
+        return cls(**row)
 
 
-async def get(session: AsyncSession, agency: str, webhook_id: uuid.UUID) -> RowMapping | None:
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One delivery of an alert event to a webhook: one row of ``hotlist.deliveries``, its fields
+    in column order. ``payload`` is the event's JSON body as queued (the crop as a key)."""
+
+    id: int
+    message_id: str
+    webhook_id: uuid.UUID
+    alert_id: uuid.UUID
+    event: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+    @classmethod
+    def of(cls, row: RowMapping) -> DeliveryRow:
+        return cls(**row)
+
+
+@dataclass(frozen=True)
+class OutgoingDelivery(DeliveryRow):
+    """A delivery to send, with its endpoint as it is now."""
+
+    url: str
+    secret: str
+    active: bool
+
+    @classmethod
+    def of(cls, row: RowMapping) -> OutgoingDelivery:
+        return cls(**row)
+
+
+@dataclass(frozen=True)
+class QueuedAlert:
+    """An alert event to deliver: the alert's id, agency and hotlist (which subscriptions get it)
+    and its webhook data."""
+
+    id: uuid.UUID
+    agency: str
+    hotlist_id: uuid.UUID
+    data: dict[str, Any]
+
+
+async def create(session: AsyncSession, row: WebhookRow) -> None:
+    await session.execute(webhooks.insert().values(**asdict(row)))
+
+
+async def get(session: AsyncSession, agency: str, webhook_id: uuid.UUID) -> WebhookRow | None:
     q = select(webhooks).where(webhooks.c.agency == agency, webhooks.c.id == webhook_id)
-    return (await session.execute(q)).mappings().first()
+    row = (await session.execute(q)).mappings().first()
+    return None if row is None else WebhookRow.of(row)
 
 
-async def list_all(session: AsyncSession, agency: str) -> list[RowMapping]:
+async def list_all(session: AsyncSession, agency: str) -> list[WebhookRow]:
     q = select(webhooks).where(webhooks.c.agency == agency).order_by(webhooks.c.created_at, webhooks.c.id)
-    return list((await session.execute(q)).mappings().all())
+    return [WebhookRow.of(row) for row in (await session.execute(q)).mappings()]
 
 
 async def deactivate(session: AsyncSession, webhook_id: uuid.UUID) -> None:
@@ -57,31 +126,34 @@ _ENQUEUE = text(
 )
 
 
-async def enqueue(session: AsyncSession, event: str, alerts: Sequence[dict[str, Any]], at: datetime) -> None:
+async def enqueue(session: AsyncSession, event: str, alerts: Sequence[QueuedAlert], at: datetime) -> None:
+    """One delivery of ``event`` per subscription each alert's agency and hotlist have, each
+    with its body (type, timestamp ``at`` and the alert's data) and its outbox message."""
+    payloads = [{"type": event, "timestamp": at.isoformat(), "data": a.data} for a in alerts]
     await session.execute(
         _ENQUEUE,
         {
             "event": event,
             "at": at,
-            "ids": [a["id"] for a in alerts],
-            "agencies": [a["agency"] for a in alerts],
-            "hotlists": [a["hotlist_id"] for a in alerts],
-            "payloads": [json.dumps(a["payload"]) for a in alerts],
+            "ids": [a.id for a in alerts],
+            "agencies": [a.agency for a in alerts],
+            "hotlists": [a.hotlist_id for a in alerts],
+            "payloads": [json.dumps(payload) for payload in payloads],
         },
     )
 
 
 async def log_page(
     session: AsyncSession, webhook_id: uuid.UUID, before: int | None, limit: int
-) -> list[RowMapping]:
+) -> list[DeliveryRow]:
     q = select(deliveries).where(deliveries.c.webhook_id == webhook_id)
     if before is not None:
         q = q.where(deliveries.c.id < before)
     q = q.order_by(deliveries.c.id.desc()).limit(limit)
-    return list((await session.execute(q)).mappings().all())
+    return [DeliveryRow.of(row) for row in (await session.execute(q)).mappings()]
 
 
-async def with_endpoints(conn: AsyncConnection, delivery_ids: Sequence[int]) -> list[RowMapping]:
+async def with_endpoints(conn: AsyncConnection, delivery_ids: Sequence[int]) -> list[OutgoingDelivery]:
     """The deliveries the outbox claimed, with their endpoint (read without locks: the outbox's
     lease keeps replicas from sending one twice at once)."""
     q = (
@@ -89,7 +161,7 @@ async def with_endpoints(conn: AsyncConnection, delivery_ids: Sequence[int]) -> 
         .join(webhooks, webhooks.c.id == deliveries.c.webhook_id)
         .where(deliveries.c.id.in_(list(delivery_ids)))
     )
-    return list((await conn.execute(q)).mappings().all())
+    return [OutgoingDelivery.of(row) for row in (await conn.execute(q)).mappings()]
 
 
 async def mark(

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -29,6 +28,7 @@ from alpr_common import (
 from ..clock import now
 from ..context import HotlistContext
 from . import repository
+from .repository import QueuedAlert, WebhookRow
 from .schemas import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
 
 
@@ -41,17 +41,17 @@ async def create(
         raise ValidationProblem(
             f"url: {exc}", errors=[ProblemFieldError(loc=["body", "url"], msg=str(exc))]
         ) from None
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "agency": principal.agency,
-        "url": str(body.url),
-        "secret": new_webhook_secret(),
-        "hotlist_ids": body.hotlist_ids,
-        "description": body.description,
-        "active": True,
-        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
-        "created_at": now(),
-    }
+    row = WebhookRow(
+        id=uuid.uuid4(),
+        agency=principal.agency,
+        url=str(body.url),
+        secret=new_webhook_secret(),
+        hotlist_ids=body.hotlist_ids,
+        description=body.description,
+        active=True,
+        created_by=actor_of(principal).model_dump(include={"sub", "name"}),
+        created_at=now(),
+    )
     await repository.create(session, row)
     await ctx.ledger.record(
         session,
@@ -59,18 +59,18 @@ async def create(
             principal,
             Action.HOTLIST_UPDATED,
             source="hotlist",
-            targets=[str(row["id"])],
+            targets=[str(row.id)],
             data={
                 "webhook": "created",
-                "url": row["url"],
+                "url": row.url,
                 "hotlist_ids": [str(h) for h in body.hotlist_ids or []],
             },
         ),
     )
-    return WebhookCreated.model_validate(row)
+    return WebhookCreated.model_validate(row, from_attributes=True)
 
 
-async def require(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> RowMapping:
+async def require(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> WebhookRow:
     row = await repository.get(session, principal.agency, webhook_id)
     if row is None:
         raise NotFound()
@@ -79,7 +79,8 @@ async def require(session: AsyncSession, principal: Principal, webhook_id: uuid.
 
 async def list_webhooks(session: AsyncSession, principal: Principal) -> list[WebhookPublic]:
     return [
-        WebhookPublic.model_validate(dict(r)) for r in await repository.list_all(session, principal.agency)
+        WebhookPublic.model_validate(r, from_attributes=True)
+        for r in await repository.list_all(session, principal.agency)
     ]
 
 
@@ -95,10 +96,10 @@ async def deactivate(
             Action.HOTLIST_UPDATED,
             source="hotlist",
             targets=[str(webhook_id)],
-            data={"webhook": "deactivated", "url": row["url"]},
+            data={"webhook": "deactivated", "url": row.url},
         ),
     )
-    return WebhookPublic.model_validate({**row, "active": False})
+    return WebhookPublic.model_validate(replace(row, active=False), from_attributes=True)
 
 
 async def deliveries(
@@ -107,30 +108,16 @@ async def deliveries(
     await require(session, principal, webhook_id)
     position = decode_cursor(cursor, BeforeSequence)
     rows = await repository.log_page(session, webhook_id, position.before if position else None, limit + 1)
-    items = [DeliveryPublic.model_validate(dict(r)) for r in rows[:limit]]
+    items = [DeliveryPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
     nxt = encode_cursor(BeforeSequence(before=items[-1].id)) if len(rows) > limit and items else None
     return Page[DeliveryPublic](items=items, next_cursor=nxt)
 
 
-async def queue(session: AsyncSession, event: str, alerts: Sequence[dict[str, Any]]) -> None:
+async def queue(session: AsyncSession, event: str, alerts: Sequence[QueuedAlert]) -> None:
     """Queues one delivery per subscribed webhook of each alert's agency and hotlist.
 
-    ``alerts`` are the alerts' public data plus ``crop_key`` (the URL is presigned at send time,
-    so a retried delivery never carries an expired link)."""
+    Each alert's ``data`` is its public data plus ``crop_key`` (the URL is presigned at send
+    time, so a retried delivery never carries an expired link)."""
     if not alerts:
         return
-    stamp = now()
-    await repository.enqueue(
-        session,
-        event,
-        [
-            {
-                "id": a["id"],
-                "agency": a["agency"],
-                "hotlist_id": a["hotlist_id"],
-                "payload": {"type": event, "timestamp": stamp.isoformat(), "data": a},
-            }
-            for a in alerts
-        ],
-        stamp,
-    )
+    await repository.enqueue(session, event, alerts, now())
