@@ -182,6 +182,12 @@ def test_webhooks_are_described_in_the_webhooks_section(documents: dict[str, dic
         assert set(op["responses"]) == {"204"}
     schema = documents["hotlist"]["components"]["schemas"]["AlertWebhook"]
     assert schema["properties"]["data"]["$ref"] == "#/components/schemas/AlertPublic"
+    [(name, item)] = documents["sharing"]["webhooks"].items()  # a decision told to the partner
+    assert name == "sharing.decided"
+    assert item["post"]["operationId"] == "sharing-webhook-sharing-decided"
+    body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/DecisionWebhook"}
+    assert set(item["post"]["responses"]) == {"204"}
 
 
 # --- Swagger UI and ReDoc without a CDN (item 7) ---------------------------------------------------

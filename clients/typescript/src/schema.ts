@@ -1932,6 +1932,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "sharing.decided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Webhook: sharing.decided
+         * @description Sent to a partner agency's webhook when the host decides one of its written requests. Answer 2xx to acknowledge; anything else, or no answer within the timeout, is retried with backoff and shown in the host's `GET /v1/agencies/{ori}/notifications`.
+         */
+        post: operations["sharing-webhook-sharing-decided"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2873,6 +2893,51 @@ export interface components {
          * @enum {string}
          */
         DecisionKind: "approve" | "deny";
+        /**
+         * DecisionNotice
+         * @description The request's own decision, as its partner is told: nothing of the data released.
+         */
+        DecisionNotice: {
+            /**
+             * Request Id
+             * Format: uuid
+             */
+            request_id: string;
+            decision: components["schemas"]["DecisionKind"];
+            status: components["schemas"]["RequestStatus"];
+            /**
+             * Decided At
+             * Format: date-time
+             */
+            decided_at: string;
+            /** Note */
+            note?: string | null;
+            /**
+             * Release Until
+             * @description The results can be fetched until then.
+             */
+            release_until?: string | null;
+        };
+        /**
+         * DecisionWebhook
+         * @description The body of one delivery to the partner's webhook (Standard Webhooks: verify
+         *     `webhook-signature` over `webhook-id.webhook-timestamp.body` with the secret shown when the
+         *     partner was registered; `webhook-id` is the same on every retry).
+         */
+        DecisionWebhook: {
+            /**
+             * Type
+             * @constant
+             */
+            type: "sharing.decided";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the delivery was queued, in the decision's transaction.
+             */
+            timestamp: string;
+            data: components["schemas"]["DecisionNotice"];
+        };
         /** DeliveryPublic */
         DeliveryPublic: {
             /** Id */
@@ -11975,6 +12040,35 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AlertWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "sharing-webhook-sharing-decided": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `msg_` + hex: the same on every retry. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch, when sent. */
+                "webhook-timestamp": number;
+                /** @description `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionWebhook"];
             };
         };
         responses: {

@@ -14,6 +14,7 @@ from sharing_support import DAY, HOST, SharingStack
 from standardwebhooks import Webhook
 
 from alpr_devstack.testing import serve_http
+from alpr_sharing.notifications import DecisionWebhook
 
 PARTNER_A, PARTNER_B = "CA0010900", "CA0011000"
 
@@ -303,6 +304,10 @@ class TestNotifications:
         assert message["type"] == "sharing.decided"
         assert message["data"]["request_id"] == request_id
         assert message["data"]["decision"] == "approve"
+        # The body the document's `webhooks` section declares (issue 18).
+        notice = DecisionWebhook.model_validate_json(received[1]["body"]).data
+        assert (str(notice.request_id), notice.status) == (request_id, "approved")
+        assert notice.release_until is not None
         log = await stack.client.get(f"/v1/agencies/{PARTNER_A}/notifications", headers=stack.admin)
         [sent] = log.json()
         assert sent["status"] == "delivered"

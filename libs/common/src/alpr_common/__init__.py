@@ -134,7 +134,14 @@ from ._stats import StatsAgency, stats_agency
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
-from ._webhooks import new_webhook_secret, retry_delay, send_signed, signed_delivery_settings, webhook_headers
+from ._webhooks import (
+    document_webhook,
+    new_webhook_secret,
+    retry_delay,
+    send_signed,
+    signed_delivery_settings,
+    webhook_headers,
+)
 from ._whoami import WhoAmI
 from ._work_queue import (
     ClaimedFrame,
@@ -276,6 +283,7 @@ __all__ = [
     "create_outbox_table",
     "create_service_app",
     "decode_cursor",
+    "document_webhook",
     "driver_of",
     "drop_outbox_table",
     "encode_cursor",

@@ -7,9 +7,12 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import UTC, datetime
+from typing import Annotated
 
 import httpx
 import structlog
+from fastapi import Body, FastAPI, Header
+from pydantic import BaseModel
 from standardwebhooks import Webhook
 
 from ._outbound import OutboundBlocked, OutboundClient
@@ -78,3 +81,41 @@ def signed_delivery_settings(
 def retry_delay(attempts: int, cap_s: float) -> float:
     """Seconds before the next try after ``attempts`` failed ones: 1, 2, 4, ... up to ``cap_s``."""
     return float(min(cap_s, 2.0 ** (attempts - 1)))
+
+
+def document_webhook(
+    app: FastAPI,
+    event: str,
+    body: type[BaseModel],
+    *,
+    operation_id: str,
+    summary: str,
+    description: str,
+    tag: str = "webhooks",
+) -> None:
+    """Describes one outgoing delivery in the app's OpenAPI ``webhooks`` section (3.1, issue
+    18): a POST named ``event`` whose body is ``body``, with the Standard Webhooks signature
+    headers and a 2xx answer (what else a receiver answers is its own: no 422 of ours)."""
+
+    async def receive(
+        payload: Annotated[BaseModel, Body()],
+        webhook_id: Annotated[str, Header(description="`msg_` + hex: the same on every retry.")],
+        webhook_timestamp: Annotated[int, Header(description="Seconds since the epoch, when sent.")],
+        webhook_signature: Annotated[
+            str, Header(description="`v1,` + base64 HMAC-SHA256 of `id.timestamp.body`.")
+        ],
+    ) -> None:
+        """Documentation only: the platform sends this; a receiver implements it."""
+
+    receive.__annotations__["payload"] = Annotated[body, Body()]
+    app.webhooks.add_api_route(
+        event,
+        receive,
+        methods=["POST"],
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        tags=[tag],
+        status_code=204,
+        responses={204: {"description": "Received (any 2xx will do)."}},
+    )

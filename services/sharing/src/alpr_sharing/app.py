@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await task
             await outbound.aclose()
 
-    return create_service_app(
+    app = create_service_app(
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
@@ -61,3 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         ledger_outbox=tables.outbox_messages,
     )
+    notifications.document_webhooks(app)
+    return app

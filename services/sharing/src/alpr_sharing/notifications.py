@@ -14,12 +14,12 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, FastAPI, Path
 from prometheus_client import CollectorRegistry
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -38,6 +38,7 @@ from alpr_common import (
     TrainingRequired,
     Unauthenticated,
     access,
+    document_webhook,
     enqueue,
     problem_responses,
     require_roles,
@@ -47,8 +48,10 @@ from alpr_common import (
 )
 
 from .clock import now
+from .releases.schemas import DecisionKind
 from .settings import Settings
 from .tables import agencies, mous, notifications, outbox_messages, requests
+from .vocabulary import RequestStatus
 
 _log = structlog.get_logger("alpr.sharing.notifications")
 EVENT = "sharing.decided"
@@ -58,13 +61,48 @@ router = APIRouter(tags=["agencies"])
 TOPIC = "notification"
 
 
+class DecisionNotice(BaseModel):
+    """The request's own decision, as its partner is told: nothing of the data released."""
+
+    request_id: uuid.UUID
+    decision: DecisionKind
+    status: RequestStatus
+    decided_at: datetime
+    note: str | None = None
+    release_until: datetime | None = Field(None, description="The results can be fetched until then.")
+
+
+class DecisionWebhook(BaseModel):
+    """The body of one delivery to the partner's webhook (Standard Webhooks: verify
+    `webhook-signature` over `webhook-id.webhook-timestamp.body` with the secret shown when the
+    partner was registered; `webhook-id` is the same on every retry)."""
+
+    type: Literal["sharing.decided"]
+    timestamp: datetime = Field(description="When the delivery was queued, in the decision's transaction.")
+    data: DecisionNotice
+
+
+def document_webhooks(app: FastAPI) -> None:
+    """The partner's deliveries in the document's ``webhooks`` section (OpenAPI 3.1)."""
+    document_webhook(
+        app,
+        EVENT,
+        DecisionWebhook,
+        operation_id="sharing-webhook-sharing-decided",
+        summary=f"Webhook: {EVENT}",
+        description="Sent to a partner agency's webhook when the host decides one of its written "
+        "requests. Answer 2xx to acknowledge; anything else, or no answer within the timeout, is "
+        "retried with backoff and shown in the host's `GET /v1/agencies/{ori}/notifications`.",
+    )
+
+
 class NotificationMessage(BaseModel):
     """A notification waiting to be sent: its row in the notification log."""
 
     notification_id: int
 
 
-async def queue(session: AsyncSession, agency: Any, request_id: uuid.UUID, data: dict[str, Any]) -> None:
+async def queue(session: AsyncSession, agency: Any, notice: DecisionNotice) -> None:
     """Queues the decision for the partner's webhook, if it has one: its row in the log and its
     message in the outbox, in the decision's transaction (issue 16)."""
     if not agency["webhook_url"]:
@@ -76,8 +114,8 @@ async def queue(session: AsyncSession, agency: Any, request_id: uuid.UUID, data:
         .values(
             message_id=f"msg_{message_id.hex}",
             agency_ori=agency["ori"],
-            request_id=request_id,
-            payload={"type": EVENT, "timestamp": stamp.isoformat(), "data": data},
+            request_id=notice.request_id,
+            payload=DecisionWebhook(type=EVENT, timestamp=stamp, data=notice).model_dump(mode="json"),
             status="pending",
             attempts=0,
             next_attempt_at=stamp,

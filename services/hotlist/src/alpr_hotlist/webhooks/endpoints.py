@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Header, status
+from fastapi import APIRouter, FastAPI, status
 
 from alpr_common import (
     Access,
@@ -22,6 +21,7 @@ from alpr_common import (
     Unauthenticated,
     ValidationProblem,
     access,
+    document_webhook,
     problem_responses,
 )
 
@@ -97,33 +97,17 @@ async def list_deliveries(
 def document_webhooks(app: FastAPI) -> None:
     """The deliveries a subscription receives, in the document's ``webhooks`` section (OpenAPI
     3.1): one operation per event type, its body `AlertWebhook`, its signature headers."""
-
     for event in AlertWebhookType:
-        name = event.value.replace(".", "-")
-
-        async def receive(
-            body: AlertWebhook,
-            webhook_id: Annotated[str, Header(description="`msg_` + hex: the same on every retry.")],
-            webhook_timestamp: Annotated[int, Header(description="Seconds since the epoch, when sent.")],
-            webhook_signature: Annotated[
-                str, Header(description="`v1,` + base64 HMAC-SHA256 of `id.timestamp.body`.")
-            ],
-        ) -> None:
-            """Documentation only: the platform sends this; a receiver implements it."""
-
-        app.webhooks.add_api_route(
+        moved = "created" if event is AlertWebhookType.CREATED else "moved"
+        document_webhook(
+            app,
             event.value,
-            receive,
-            methods=["POST"],
-            operation_id=f"hotlist-webhook-{name}",
+            AlertWebhook,
+            operation_id="hotlist-webhook-" + event.value.replace(".", "-"),
             summary=f"Webhook: {event.value}",
             description=(
                 f"Sent to each active subscription of the alert's agency (and hotlist) when an "
-                f"alert is {'created' if event is AlertWebhookType.CREATED else 'moved'}. Answer "
-                "2xx to acknowledge; anything else, or no answer within the timeout, is retried "
-                "with backoff and shown in `GET /v1/webhooks/{id}/deliveries`."
+                f"alert is {moved}. Answer 2xx to acknowledge; anything else, or no answer within "
+                "the timeout, is retried with backoff and shown in `GET /v1/webhooks/{id}/deliveries`."
             ),
-            tags=["webhooks"],
-            status_code=status.HTTP_204_NO_CONTENT,
-            responses={status.HTTP_204_NO_CONTENT: {"description": "Received (any 2xx will do)."}},
         )

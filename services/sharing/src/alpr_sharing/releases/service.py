@@ -238,15 +238,14 @@ async def decide(
         await notifications.queue(
             session,
             partner,
-            request_id,
-            {
-                "request_id": str(request_id),
-                "decision": body.decision.value,
-                "status": decided.status.value,
-                "decided_at": stamp.isoformat(),
-                "note": body.note,
-                "release_until": decided.release_until.isoformat() if decided.release_until else None,
-            },
+            notifications.DecisionNotice(
+                request_id=request_id,
+                decision=body.decision,
+                status=decided.status,
+                decided_at=stamp,
+                note=body.note,
+                release_until=decided.release_until,
+            ),
         )
     await ctx.ledger.record(
         session,
