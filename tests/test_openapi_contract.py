@@ -18,6 +18,7 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
+import alpr_common
 from alpr_devstack.testing import SERVICE_NAMES, Infra, create_app
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -132,6 +133,23 @@ def test_a_schema_name_means_one_shape_in_every_document(documents: dict[str, di
             shapes.setdefault(name, {}).setdefault(json.dumps(schema, sort_keys=True), []).append(service)
     differing = {name: list(by_shape.values()) for name, by_shape in shapes.items() if len(by_shape) > 1}
     assert not differing, f"one name, several shapes: {differing}"
+
+
+def test_a_schema_in_several_documents_is_defined_once_in_the_shared_library(
+    documents: dict[str, dict[str, Any]],
+) -> None:
+    """A name two services' documents share is a model of ``alpr_common`` (or of the health
+    routes every app gets from it), not two copies that happen to agree today."""
+    owners: dict[str, set[str]] = {}
+    for service, doc in documents.items():
+        for name in doc["components"]["schemas"]:
+            owners.setdefault(name, set()).add(service)
+    shared = {name for name, services in owners.items() if len(services) > 1}
+    from_every_app = {"Health", "Readiness"}  # alpr_common._health's answers
+    assert shared - from_every_app, "expected shared models (Problem, Purpose, ...)"
+    assert all(hasattr(alpr_common, name) for name in shared - from_every_app), sorted(
+        name for name in shared - from_every_app if not hasattr(alpr_common, name)
+    )
 
 
 def test_the_rules_the_server_enforces_statically_are_in_the_schemas(

@@ -2244,7 +2244,10 @@ export interface components {
          * @enum {string}
          */
         AlertWebhookType: "alert.created" | "alert.transitioned";
-        /** Area */
+        /**
+         * Area
+         * @description A circle on the map: a search's or a request's area (R8: as narrow as the purpose needs).
+         */
         Area: {
             /** Latitude */
             latitude: number;
@@ -3902,7 +3905,10 @@ export interface components {
              */
             at: string;
         };
-        /** Person */
+        /**
+         * Person
+         * @description Who did something: the token's subject and display name (never more of the person).
+         */
         Person: {
             /** Sub */
             sub: string;

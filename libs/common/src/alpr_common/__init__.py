@@ -129,6 +129,7 @@ from ._service_clients import (
     SharingClient,
 )
 from ._settings import ServiceSettings
+from ._shapes import Area, Person
 from ._shared_entries import SharedEntries, SharedEntry
 from ._stats import StatsAgency, stats_agency
 from ._storage import check_bucket, ensure_bucket, make_object_store
@@ -177,6 +178,7 @@ __all__ = [
     "AgencyPolicyClient",
     "AgencyPolicyVersion",
     "AnyPrincipal",
+    "Area",
     "AuditBatchIn",
     "AuditCadence",
     "AuditClient",
@@ -227,6 +229,7 @@ __all__ = [
     "OutboxSettings",
     "Outcome",
     "Page",
+    "Person",
     "PolicyActor",
     "PolicyStatus",
     "Position",

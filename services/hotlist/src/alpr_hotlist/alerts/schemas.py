@@ -7,7 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from ..entries.schemas import Person
+from alpr_common import Person
+
 from ..vocabulary import AlertState, Grade, HotlistKind
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from alpr_common import Person
+
 from ..vocabulary import EntryStatus, Origin
 
 STATE_PATTERN = r"^[A-Za-z]{2}$"
@@ -58,11 +60,6 @@ class EntryUpdate(BaseModel):
 
 class Decision(BaseModel):
     note: str | None = Field(None, max_length=2000)
-
-
-class Person(BaseModel):
-    sub: str
-    name: str
 
 
 class PendingUpdate(BaseModel):

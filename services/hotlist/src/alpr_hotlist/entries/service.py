@@ -18,6 +18,7 @@ from alpr_common import (
     Forbidden,
     NotFound,
     Page,
+    Person,
     Principal,
     Role,
     SharedEntries,
@@ -35,7 +36,7 @@ from ..matching.keys import plate_for_entry
 from ..vocabulary import EntryStatus, Origin
 from . import repository
 from .repository import EntryRow
-from .schemas import Decision, EntryCreate, EntryPublic, EntryUpdate, PendingUpdate, Person
+from .schemas import Decision, EntryCreate, EntryPublic, EntryUpdate, PendingUpdate
 
 MIN_LITERALS = 3  # a wildcard entry names at least this many characters: `*` alone would match every car
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from alpr_common import Purpose
+from alpr_common import Area, Purpose
 
 from ..detections.schemas import DetectionPublic
-from ..searches.schemas import Area, required_in_schema
+from ..searches.schemas import required_in_schema
 
 MAX_HELD = 10_000
 

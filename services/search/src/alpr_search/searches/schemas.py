@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from alpr_common import Purpose
+from alpr_common import Area, Purpose
 
 from ..detections.schemas import DetectionPublic
 
@@ -32,12 +32,6 @@ def required_in_schema(*names: str) -> Callable[[dict[str, Any]], None]:
         required.extend(name for name in names if name not in required)
 
     return extra
-
-
-class Area(BaseModel):
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
-    radius_m: float = Field(gt=0, le=100_000)
 
 
 class VehicleCriteria(BaseModel):

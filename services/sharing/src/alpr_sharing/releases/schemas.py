@@ -9,15 +9,9 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from alpr_common import Purpose, SharedEntry
+from alpr_common import Area, Person, Purpose, SharedEntry
 
 from ..vocabulary import RequestStatus
-
-
-class Area(BaseModel):
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
-    radius_m: float = Field(gt=0, le=100_000)
 
 
 class Scope(BaseModel):
@@ -68,11 +62,6 @@ class DecisionKind(StrEnum):
 class DecisionIn(BaseModel):
     decision: DecisionKind
     note: str | None = Field(None, max_length=4000)
-
-
-class Person(BaseModel):
-    sub: str
-    name: str
 
 
 class RequestPublic(BaseModel):
