@@ -153,7 +153,12 @@ def test_migrations_hook_and_cronjobs(manifests: list[dict[str, Any]]) -> None:
         for c in manifests
         if c["kind"] == "CronJob"
     )
-    assert commands == ["alpr audit checkpoint", "alpr hotlist sync", "alpr search purge"]
+    assert commands == [
+        "alpr audit checkpoint",
+        "alpr audit schedule",  # issue 17: each agency's sample audit at its cadence (R35)
+        "alpr hotlist sync",
+        "alpr search purge",
+    ]
 
 
 def test_production_values_use_existing_secrets_and_the_ingress(helm: str) -> None:
@@ -261,7 +266,7 @@ def test_no_signing_key_is_generated(helm: str, manifests: list[dict[str, Any]])
                     "key": "signing-key",
                 }
                 readers += 1
-    assert readers == 2  # the audit Deployment and the ledger-checkpoint CronJob
+    assert readers == 3  # the audit Deployment, the ledger-checkpoint and audit-schedule CronJobs
     # Two renders are the same: nothing is random (what helm template / Argo CD relies on).
     assert _render(helm) == _render(helm)
 

@@ -408,6 +408,12 @@ async def setup_world(world: World) -> None:
     audit = await call("audit", "POST", "/v1/audits", auditor, json={"size": 10})
     ids["audit"] = str(audit["id"])
     ids["sequence"] = str(audit["items"][0]["sequence"])
+    # An audit with every finding recorded, for its memo (issue 17, R35).
+    done = await call("audit", "POST", "/v1/audits", auditor, json={"size": 10})
+    for item in done["items"]:
+        finding = {"sequence": item["sequence"], "finding": "compliant"}
+        await call("audit", "POST", f"/v1/audits/{done['id']}/findings", auditor, json=finding)
+    ids["memo_audit"] = str(done["id"])
     ids["hold"] = await world.hold(world.officer)
     # A partner with an MOU in force that shares hotlists, and its approved request.
     partner = {
@@ -741,6 +747,13 @@ async def _finding(w: World) -> list[Expect]:
         "audit", "POST", f"/v1/audits/{w.ids['audit']}/findings", w.who("rc-finding", "auditor"), json=body
     )
     return [Expect(Action.AUDIT_FINDING_RECORDED, "rc-finding", (w.ids["audit"], w.ids["sequence"]))]
+
+
+@recipe("audit", "GET", "/v1/audits/{audit_id}/memo")
+async def _audit_memo(w: World) -> list[Expect]:
+    memo = f"/v1/audits/{w.ids['memo_audit']}/memo"
+    await w.call("audit", "GET", memo, w.who("rc-audit-memo", "auditor"), params={"format": "pdf"})
+    return [Expect(Action.LEDGER_QUERIED, "rc-audit-memo", (w.ids["memo_audit"],))]
 
 
 @recipe("audit", "GET", "/v1/reports/sb34")

@@ -1355,6 +1355,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/v1/audits/{audit_id}/memo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Audit Memo
+         * @description The memo a complete audit ends with (R35): findings, data errors to correct, who audited,
+         *     the sample and the dates; JSON, or PDF with `?format=pdf` or `Accept: application/pdf`.
+         */
+        get: operations["audit-get_audit_memo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/v1/reports/sb34": {
         parameters: {
             query?: never;
@@ -2338,6 +2359,79 @@ export interface components {
             /** Request Id */
             request_id?: string | null;
         };
+        /**
+         * AuditMemo
+         * @description The memo an audit ends with (R35): to the chief, with who audited, the sample, the dates,
+         *     each finding and the data errors to correct.
+         */
+        AuditMemo: {
+            /**
+             * Audit Id
+             * Format: uuid
+             */
+            audit_id: string;
+            /** Agency */
+            agency: string;
+            /**
+             * To
+             * @default Chief of Police
+             */
+            to?: string;
+            /** Subject */
+            subject: string;
+            /** Started By */
+            started_by: {
+                [key: string]: unknown;
+            };
+            /**
+             * Auditors
+             * @description Everyone who recorded a finding.
+             */
+            auditors: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Auditor Rule
+             * @description Who audits under the agency's policy: `separate_unit` or `alpr_administrator`.
+             */
+            auditor_rule: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Period From
+             * Format: date-time
+             */
+            period_from: string;
+            /**
+             * Period To
+             * Format: date-time
+             */
+            period_to: string;
+            /** Cadence */
+            cadence: string | null;
+            /** Due At */
+            due_at: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            sample: components["schemas"]["MemoSample"];
+            summary: components["schemas"]["AuditProgress"];
+            /** Findings */
+            findings: components["schemas"]["SampledSearch"][];
+            /** Data Errors */
+            data_errors: components["schemas"]["DataError"][];
+            /** Retained Beyond Six Months */
+            retained_beyond_six_months: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+        };
         /** AuditOut */
         AuditOut: {
             /**
@@ -2375,9 +2469,35 @@ export interface components {
             available: number;
             /**
              * Status
-             * @description `open` until every item has a finding, then `complete`.
+             * @description `open` until every item has a finding, then `complete` (at once when there was nothing to sample).
              */
             status: string;
+            /**
+             * Period Start
+             * @description The period a scheduled audit is for (R35); null for one started by hand.
+             */
+            period_start?: string | null;
+            /**
+             * Cadence
+             * @description The agency's audit cadence that scheduled it.
+             */
+            cadence?: string | null;
+            /**
+             * Due At
+             * @description When a scheduled audit is due to be complete.
+             */
+            due_at?: string | null;
+            /**
+             * Overdue
+             * @description Open past `due_at`.
+             * @default false
+             */
+            overdue?: boolean;
+            /**
+             * Completed At
+             * @description When its last finding was recorded.
+             */
+            completed_at?: string | null;
             progress: components["schemas"]["AuditProgress"];
             /** Items */
             items: components["schemas"]["SampledSearch"][];
@@ -2440,6 +2560,12 @@ export interface components {
             /** Items */
             items: components["schemas"]["AuditReceipt"][];
         };
+        /**
+         * AuditStatus
+         * @description The listing's ``status`` filter.
+         * @enum {string}
+         */
+        AuditStatus: "open" | "complete" | "overdue";
         /**
          * Auditor
          * @enum {string}
@@ -2880,6 +3006,29 @@ export interface components {
              */
             corrections: number;
         };
+        /**
+         * DataError
+         * @description R35: a data error the audit found, to be corrected (Vallejo 462.7, Montclair 462.6(e)).
+         */
+        DataError: {
+            /** Sequence */
+            sequence: number;
+            /** Occurred At */
+            occurred_at: string;
+            /** Action */
+            action: string | null;
+            actor: components["schemas"]["Actor"];
+            /** Case Number */
+            case_number: string | null;
+            /** Correction */
+            correction: string;
+            /** Noted By */
+            noted_by: {
+                [key: string]: unknown;
+            } | null;
+            /** Noted At */
+            noted_at: string | null;
+        };
         /** Decision */
         Decision: {
             /** Note */
@@ -3298,6 +3447,11 @@ export interface components {
              * @default
              */
             note?: string;
+            /**
+             * Correction
+             * @description R35: a data error found in this record (a misread plate, a wrong case number) to be corrected; the memo lists every one.
+             */
+            correction?: string | null;
         };
         /** FrameAccepted */
         FrameAccepted: {
@@ -3664,6 +3818,18 @@ export interface components {
             hotlist_kind: components["schemas"]["HotlistKind"];
             /** Priority */
             priority: number;
+        };
+        /** MemoSample */
+        MemoSample: {
+            /** Requested */
+            requested: number;
+            /**
+             * Available
+             * @description Browsing accesses in the period.
+             */
+            available: number;
+            /** Drawn */
+            drawn: number;
         };
         /** MisreadsBySource */
         MisreadsBySource: {
@@ -4410,6 +4576,8 @@ export interface components {
             sequence: number;
             /** Occurred At */
             occurred_at: string;
+            /** Action */
+            action?: string | null;
             actor: components["schemas"]["Actor"];
             /** Purpose */
             purpose: string | null;
@@ -4424,6 +4592,8 @@ export interface components {
             finding?: components["schemas"]["Finding"] | null;
             /** Note */
             note?: string | null;
+            /** Correction */
+            correction?: string | null;
             /** Recorded By */
             recorded_by?: {
                 [key: string]: unknown;
@@ -9769,6 +9939,8 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string | null;
+                /** @description `open`, `complete`, or `overdue`: open past its due date (R35). */
+                status?: components["schemas"]["AuditStatus"] | null;
             };
             header?: never;
             path?: never;
@@ -10030,6 +10202,86 @@ export interface operations {
             };
             /** @description The request body is over the service's limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit-get_audit_memo": {
+        parameters: {
+            query?: {
+                /** @description `pdf` or `json`; without it, `Accept: application/pdf` asks for the PDF. */
+                format?: ("json" | "pdf") | null;
+            };
+            header?: never;
+            path: {
+                audit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditMemo"];
+                    "application/pdf": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

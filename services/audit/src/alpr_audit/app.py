@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 
-from alpr_common import create_service_app
+from alpr_common import AgencyPolicyClient, create_service_app
 
 from . import SERVICE
 from . import __doc__ as SERVICE_DOC
@@ -45,7 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics = AuditMetrics(app.state.metrics.registry, settings.checkpoint_every_minutes)
         writer = LedgerWriter(app.state.engine, metrics=metrics)
         writer.start()
-        app.state.audit = ctx = AuditContext(settings, app.state.engine, writer, key, app.state.clients)
+        policies = AgencyPolicyClient(app.state.clients.sharing)
+        app.state.audit = ctx = AuditContext(
+            settings, app.state.engine, writer, key, app.state.clients, policies
+        )
         periodic = asyncio.create_task(
             run_periodic(
                 app.state.engine,

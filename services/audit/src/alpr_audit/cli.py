@@ -1,6 +1,7 @@
 """``alpr audit``: verify the ledger, export it for anyone to verify offline, make a signed
-checkpoint, and prune records past retention. Works on the database directly
-(``DATABASE_URL``; ``AUDIT_SIGNING_KEY`` for signing)."""
+checkpoint, prune records past retention, and create each agency's sample audit when its
+policy's cadence makes one due. Works on the database directly (``DATABASE_URL``;
+``AUDIT_SIGNING_KEY`` for signing; ``SHARING_URL`` and the service's client for policies)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,37 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from alpr_common import make_engine
+from alpr_common import (
+    Action,
+    AgencyPolicyClient,
+    Principal,
+    ServiceClients,
+    actor_of,
+    audit_event,
+    make_engine,
+)
 
+from .audits.repository import agencies_on_ledger
+from .audits.schedule import Scheduled, schedule_agency
 from .checkpoints.service import make_checkpoint
 from .checkpoints.signing import checkpoint_message, load_private_key, public_key_b64
 from .ledger import repository
 from .ledger.canonical import utc_text
 from .ledger.retention import prune as prune_ledger
 from .ledger.verification import ChainChecker, CheckpointRecord, VerifyResult, verify_ledger
+from .ledger.writer import append_now
 from .settings import Settings
 from .tables import checkpoints
 
-app = typer.Typer(help="The audit ledger: verify, export, checkpoint, prune.", no_args_is_help=True)
+app = typer.Typer(
+    help="The audit ledger: verify, export, checkpoint, prune; sample audits on schedule.",
+    no_args_is_help=True,
+)
 EXPORT_FORMAT = "alpr-audit-export/v1"
 
 
@@ -263,3 +279,75 @@ def prune(
         )
 
     asyncio.run(run())
+
+
+def _scheduler(settings: Settings, agency: str) -> Principal:
+    """The audit service, acting for ``agency``, as the creator of its scheduled audits."""
+    sub = settings.client_id or "svc-audit"
+    return Principal(
+        sub=sub, name="audit scheduler", agency=agency, roles=frozenset({"service"}), client_id=sub
+    )
+
+
+@app.command()
+def schedule(
+    agency: Annotated[
+        list[str] | None, typer.Option("--agency", help="Only this agency (ORI); repeatable.")
+    ] = None,
+) -> None:
+    """Create the sample audit each agency's policy makes due now (R21, R35): one per period of
+    its cadence, with its sample size, due by the period's end. Agencies are those on the ledger
+    and those audited before. Running it again in the same period creates nothing."""
+    settings = _settings()
+
+    async def run() -> list[Scheduled]:
+        engine = make_engine(
+            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
+        )
+        made: list[Scheduled] = []
+        try:
+            async with httpx.AsyncClient(timeout=10.0) as http:
+                # Sharing owns the policies; while it cannot be reached, the last version read
+                # (none in a fresh process) or the strictest defaults: quarterly, ten items.
+                policies = AgencyPolicyClient(ServiceClients.build(settings, http).sharing)
+                async with engine.connect() as conn:
+                    agencies = agency or await agencies_on_ledger(conn)
+                for ori in agencies:
+                    policy = await policies.policy(ori)
+                    actor = _scheduler(settings, ori)
+                    async with engine.begin() as conn:
+                        now = datetime.now(UTC)
+                        created = await schedule_agency(
+                            conn, ori, policy, now, settings.sample_months, actor_of(actor).model_dump()
+                        )
+                        if created is None:
+                            continue
+                        # On the ledger before the audit commits (fail closed: no audit unrecorded).
+                        event = audit_event(
+                            actor,
+                            Action.AUDIT_CREATED,
+                            source="audit",
+                            targets=[str(created.audit_id)],
+                            data={
+                                "scheduled": True,
+                                "cadence": str(created.cadence),
+                                "period_start": utc_text(created.period.start),
+                                "due_at": utc_text(created.period.end),
+                                "size": created.size,
+                                "drawn": created.drawn,
+                                "available": created.available,
+                            },
+                        )
+                        await append_now(engine, [([event], actor)])
+                    made.append(created)
+        finally:
+            await engine.dispose()
+        return made
+
+    made = asyncio.run(run())
+    for audit in made:
+        typer.echo(
+            f"{audit.agency}: audit {audit.audit_id} ({audit.cadence}, {audit.drawn} of {audit.available} "
+            f"drawn) due {utc_text(audit.period.end)}"
+        )
+    typer.echo(f"{len(made)} audits created")

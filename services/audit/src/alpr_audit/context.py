@@ -1,4 +1,5 @@
-"""What the audit service's requests share: settings, engine, ledger writer, signing key."""
+"""What the audit service's requests share: settings, engine, ledger writer, signing key,
+service clients and the agencies' policies."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alpr_common import Principal, ServiceClients, state_of
+from alpr_common import AgencyPolicyClient, Principal, ServiceClients, state_of
 
 from .checkpoints.signing import public_key_b64
 from .ledger.writer import LedgerWriter
@@ -23,6 +24,9 @@ class AuditContext:
     writer: LedgerWriter
     signing_key: Ed25519PrivateKey
     clients: ServiceClients
+    # Each agency's policy in force, read from sharing (issue 17): its audit cadence, sample
+    # size and who audits (R21, R35).
+    policies: AgencyPolicyClient
 
     @property
     def public_key(self) -> str:

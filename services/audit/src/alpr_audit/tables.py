@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -67,6 +68,18 @@ sample_audits = Table(
     Column("period_to", DateTime(timezone=True), nullable=False),
     Column("requested", Integer, nullable=False),
     Column("available", Integer, nullable=False),
+    # Scheduled audits (R35): the period they are for, the cadence that made them, when due.
+    # Null for an audit an auditor started by hand.
+    Column("period_start", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("cadence", String(40)),
+    Index(
+        "uq_sample_audits_agency_period",
+        "agency",
+        "period_start",
+        unique=True,
+        postgresql_where=text("period_start IS NOT NULL"),
+    ),
 )
 
 sample_audit_items = Table(
@@ -77,6 +90,8 @@ sample_audit_items = Table(
     Column("position", Integer, nullable=False),
     Column("finding", String(16)),
     Column("note", Text),
+    # R35: a data error found in this record, to be corrected (listed in the memo).
+    Column("correction", Text),
     Column("recorded_by", JSONB),
     Column("recorded_at", DateTime(timezone=True)),
 )

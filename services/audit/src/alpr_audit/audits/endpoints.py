@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from alpr_common import (
     Access,
     Action,
-    AuditorPrincipal,
     AuditUnavailable,
     Conflict,
     Cursor,
@@ -25,12 +25,14 @@ from alpr_common import (
     problem_responses,
 )
 
+from ..auditors import AgencyAuditorPrincipal
 from ..context import Ctx
 from . import service
-from .schemas import AuditCreate, AuditOut, FindingIn
+from .memo_pdf import render_pdf
+from .schemas import AuditCreate, AuditMemo, AuditOut, AuditStatus, FindingIn
 
 router = APIRouter(tags=["sample audits"])
-Auditor = AuditorPrincipal
+Auditor = AgencyAuditorPrincipal
 _errors = (Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable)
 
 
@@ -53,10 +55,18 @@ async def create_audit(ctx: Ctx, session: DbSession, principal: Auditor, body: A
     openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
 )
 async def list_audits(
-    ctx: Ctx, session: DbSession, principal: Auditor, limit: Limit = 50, cursor: Cursor = None
+    ctx: Ctx,
+    session: DbSession,
+    principal: Auditor,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    status: Annotated[
+        AuditStatus | None,
+        Query(description="`open`, `complete`, or `overdue`: open past its due date (R35)."),
+    ] = None,
 ) -> Page[AuditOut]:
     """The agency's sample audits, newest first."""
-    return await service.list_audits(ctx, await session.connection(), principal, limit, cursor)
+    return await service.list_audits(ctx, await session.connection(), principal, limit, cursor, status)
 
 
 @router.get(
@@ -81,3 +91,42 @@ async def record_finding(
 ) -> AuditOut:
     """Records the auditor's finding (compliant or non-compliant, with a note) on one search."""
     return await service.record_finding(ctx, await session.connection(), principal, audit_id, body)
+
+
+PDF = "application/pdf"
+
+
+@router.get(
+    "/v1/audits/{audit_id}/memo",
+    response_model=AuditMemo,
+    responses={
+        200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}}},
+        **problem_responses(*_errors, NotFound, Conflict),
+    },
+    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+)
+async def get_audit_memo(
+    ctx: Ctx,
+    session: DbSession,
+    principal: Auditor,
+    audit_id: uuid.UUID,
+    fmt: Annotated[
+        Literal["json", "pdf"] | None,
+        Query(
+            alias="format",
+            description="`pdf` or `json`; without it, `Accept: application/pdf` asks for the PDF.",
+        ),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> AuditMemo | Response:
+    """The memo a complete audit ends with (R35): findings, data errors to correct, who audited,
+    the sample and the dates; JSON, or PDF with `?format=pdf` or `Accept: application/pdf`."""
+    pdf = fmt == "pdf" or (fmt is None and PDF in (accept or ""))
+    memo = await service.memo(ctx, await session.connection(), principal, audit_id, "pdf" if pdf else "json")
+    if not pdf:
+        return memo
+    return Response(
+        render_pdf(memo),
+        media_type=PDF,
+        headers={"Content-Disposition": f'attachment; filename="audit-memo-{memo.agency}-{audit_id}.pdf"'},
+    )

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, literal_column, select, update
+from sqlalchemy import Row, and_, exists, func, insert, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alpr_common import Action
@@ -55,13 +56,24 @@ async def draw_browsing(
     return [r[0] for r in (await conn.execute(query)).all()]
 
 
-async def insert_audit(conn: AsyncConnection, row: dict[str, Any], sequences: list[int]) -> None:
-    await conn.execute(insert(sample_audits).values(row))
+async def insert_audit(conn: AsyncConnection, row: dict[str, Any], sequences: list[int]) -> bool:
+    """Inserts the audit and its sample; False (nothing inserted) when a scheduled audit of the
+    same agency and period exists already."""
+    inserted = await conn.execute(
+        pg_insert(sample_audits)
+        .values(row)
+        .on_conflict_do_nothing(
+            index_elements=["agency", "period_start"], index_where=sample_audits.c.period_start.isnot(None)
+        )
+    )
+    if not inserted.rowcount:
+        return False
     if sequences:
         await conn.execute(
             insert(sample_audit_items),
             [{"audit_id": row["id"], "sequence": s, "position": i} for i, s in enumerate(sequences)],
         )
+    return True
 
 
 async def get_audit(conn: AsyncConnection, audit_id: uuid.UUID, agency: str) -> Row[Any] | None:
@@ -72,13 +84,72 @@ async def get_audit(conn: AsyncConnection, audit_id: uuid.UUID, agency: str) -> 
     ).first()
 
 
+# An audit is open while one of its sampled items has no finding (one with nothing to sample
+# is complete at once); overdue when open past its due date (R35).
+_OPEN = exists().where(
+    sample_audit_items.c.audit_id == sample_audits.c.id, sample_audit_items.c.finding.is_(None)
+)
+
+
 async def list_audits(
-    conn: AsyncConnection, agency: str, before: datetime | None, limit: int
+    conn: AsyncConnection,
+    agency: str,
+    before: datetime | None,
+    limit: int,
+    status: str | None = None,
+    now: datetime | None = None,
 ) -> list[Row[Any]]:
     query = select(sample_audits).where(sample_audits.c.agency == agency)
+    if status == "open":
+        query = query.where(_OPEN)
+    elif status == "complete":
+        query = query.where(~_OPEN)
+    elif status == "overdue":
+        query = query.where(_OPEN, sample_audits.c.due_at < now)
     if before is not None:
         query = query.where(sample_audits.c.created_at < before)
     return list((await conn.execute(query.order_by(sample_audits.c.created_at.desc()).limit(limit))).all())
+
+
+async def agencies_on_ledger(conn: AsyncConnection) -> list[str]:
+    """Every agency named on the ledger, and every agency audited before (its events may have
+    been pruned), by a skip scan of the ledger's agency index (one probe per agency, not a scan
+    of every event)."""
+    on_ledger = await conn.execute(
+        text(
+            "WITH RECURSIVE a(agency) AS ("
+            " SELECT min(event->>'agency') FROM audit.ledger WHERE event->>'agency' > ''"
+            " UNION ALL"
+            " SELECT (SELECT min(event->>'agency') FROM audit.ledger WHERE event->>'agency' > a.agency)"
+            " FROM a WHERE a.agency IS NOT NULL"
+            ") SELECT agency FROM a WHERE agency IS NOT NULL"
+        )
+    )
+    audited = await conn.execute(select(sample_audits.c.agency).distinct())
+    return sorted({r[0] for r in on_ledger.all()} | {r[0] for r in audited.all()})
+
+
+async def lock_agency_schedule(conn: AsyncConnection, agency: str) -> None:
+    """Serializes schedulers per agency for the rest of the transaction."""
+    await conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"alpr-audit-schedule:{agency}"},
+    )
+
+
+async def first_audit_at(conn: AsyncConnection, agency: str) -> datetime | None:
+    value = await conn.scalar(
+        select(func.min(sample_audits.c.created_at)).where(sample_audits.c.agency == agency)
+    )
+    return value if isinstance(value, datetime) else None
+
+
+async def scheduled_since(conn: AsyncConnection, agency: str, start: datetime) -> bool:
+    """Whether a scheduled audit of the agency is for a period starting at ``start`` or later."""
+    query = select(sample_audits.c.id).where(
+        sample_audits.c.agency == agency, sample_audits.c.period_start >= start
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
 
 
 async def items_with_events(conn: AsyncConnection, audit_id: uuid.UUID) -> list[Row[Any]]:

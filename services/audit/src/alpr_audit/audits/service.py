@@ -27,39 +27,69 @@ from alpr_common import (
 from ..context import AuditContext
 from ..ledger.service import record_own
 from . import repository
-from .schemas import AuditOut, AuditProgress, Finding, FindingIn, SampledSearch
+from .schemas import (
+    AuditMemo,
+    AuditOut,
+    AuditProgress,
+    AuditStatus,
+    DataError,
+    Finding,
+    FindingIn,
+    MemoSample,
+    SampledSearch,
+)
 
 
-def _period(months: int, now: datetime) -> tuple[datetime, datetime]:
+def sample_window(months: int, now: datetime) -> tuple[datetime, datetime]:
+    """R21: the preceding ``months`` months, ending now."""
     return now - timedelta(days=round(30.44 * months)), now
+
+
+async def draw_and_insert(
+    conn: AsyncConnection,
+    agency: str,
+    now: datetime,
+    sample_months: int,
+    size: int,
+    created_by: dict[str, Any],
+    schedule: dict[str, Any] | None = None,
+) -> tuple[uuid.UUID, int, int] | None:
+    """Draws the sample and stores the audit: (id, drawn, available), or None when a scheduled
+    audit of the same agency and period exists already."""
+    start, end = sample_window(sample_months, now)
+    available = await repository.count_browsing(conn, agency, start, end)
+    sequences = await repository.draw_browsing(conn, agency, start, end, size)
+    audit_id = uuid.uuid4()
+    row = {
+        "id": audit_id,
+        "agency": agency,
+        "created_at": now,
+        "created_by": created_by,
+        "period_from": start,
+        "period_to": end,
+        "requested": size,
+        "available": available,
+        **(schedule or {}),
+    }
+    if not await repository.insert_audit(conn, row, sequences):
+        return None
+    return audit_id, len(sequences), available
 
 
 async def create(ctx: AuditContext, conn: AsyncConnection, principal: Principal, size: int) -> AuditOut:
     now = datetime.now(UTC)
-    start, end = _period(ctx.settings.sample_months, now)
-    available = await repository.count_browsing(conn, principal.agency, start, end)
-    sequences = await repository.draw_browsing(conn, principal.agency, start, end, size)
-    audit_id = uuid.uuid4()
-    await repository.insert_audit(
-        conn,
-        {
-            "id": audit_id,
-            "agency": principal.agency,
-            "created_at": now,
-            "created_by": actor_of(principal).model_dump(),
-            "period_from": start,
-            "period_to": end,
-            "requested": size,
-            "available": available,
-        },
-        sequences,
+    made = await draw_and_insert(
+        conn, principal.agency, now, ctx.settings.sample_months, size, actor_of(principal).model_dump()
     )
+    if made is None:  # only a scheduled audit can meet another of its period
+        raise RuntimeError("an audit started by hand was not stored")
+    audit_id, drawn, available = made
     await record_own(
         ctx,
         principal,
         Action.AUDIT_CREATED,
         targets=[str(audit_id)],
-        data={"size": size, "drawn": len(sequences), "available": available},
+        data={"size": size, "drawn": drawn, "available": available},
     )
     return await get(ctx, conn, principal, audit_id, audited=False)
 
@@ -92,6 +122,7 @@ async def get(
             SampledSearch(
                 sequence=item.sequence,
                 occurred_at=doc["occurred_at"],
+                action=doc.get("action"),
                 actor=doc["actor"],
                 purpose=doc.get("purpose"),
                 case_number=doc.get("case_number"),
@@ -99,6 +130,7 @@ async def get(
                 data=doc.get("data") or {},
                 finding=item.finding,
                 note=item.note,
+                correction=item.correction,
                 recorded_by=item.recorded_by,
                 recorded_at=item.recorded_at,
             )
@@ -112,6 +144,8 @@ async def get(
     )
     if audited:
         await record_own(ctx, principal, Action.LEDGER_QUERIED, targets=[str(audit_id)], data={"audit": True})
+    complete = len(recorded) == len(items)  # nothing sampled: complete at once
+    done_at = max((i.recorded_at for i in recorded if i.recorded_at), default=None)
     return AuditOut(
         id=row.id,
         agency=row.agency,
@@ -121,7 +155,13 @@ async def get(
         period_to=row.period_to,
         requested=row.requested,
         available=row.available,
-        status="complete" if items and len(recorded) == len(items) else "open",
+        status="complete" if complete else "open",
+        period_start=row.period_start,
+        cadence=row.cadence,
+        due_at=row.due_at,
+        # R35: an audit not complete by its due date is overdue.
+        overdue=not complete and row.due_at is not None and row.due_at < datetime.now(UTC),
+        completed_at=(done_at or row.created_at) if complete else None,
         progress=progress,
         items=items,
         retained_beyond_six_months=await _retained(ctx, principal.agency),
@@ -129,13 +169,24 @@ async def get(
 
 
 async def list_audits(
-    ctx: AuditContext, conn: AsyncConnection, principal: Principal, limit: int, cursor: str | None
+    ctx: AuditContext,
+    conn: AsyncConnection,
+    principal: Principal,
+    limit: int,
+    cursor: str | None,
+    status: AuditStatus | None = None,
 ) -> Page[AuditOut]:
     position = decode_cursor(cursor, BeforeTime)
     before = position.before if position else None
-    rows = await repository.list_audits(conn, principal.agency, before, limit + 1)
+    now = datetime.now(UTC)
+    rows = await repository.list_audits(
+        conn, principal.agency, before, limit + 1, str(status) if status else None, now
+    )
     out = [await get(ctx, conn, principal, r.id, audited=False) for r in rows[:limit]]
-    await record_own(ctx, principal, Action.LEDGER_QUERIED, data={"audits": True})
+    data: dict[str, Any] = {"audits": True}
+    if status:
+        data["status"] = str(status)
+    await record_own(ctx, principal, Action.LEDGER_QUERIED, data=data)
     nxt = encode_cursor(BeforeTime(before=rows[limit - 1].created_at)) if len(rows) > limit else None
     return Page[AuditOut](items=out, next_cursor=nxt)
 
@@ -154,6 +205,7 @@ async def record_finding(
         {
             "finding": str(body.finding),
             "note": body.note,
+            "correction": body.correction,
             "recorded_by": actor_of(principal).model_dump(),
             "recorded_at": datetime.now(UTC),
         },
@@ -165,6 +217,62 @@ async def record_finding(
         principal,
         Action.AUDIT_FINDING_RECORDED,
         targets=[str(audit_id), str(body.sequence)],
-        data={"finding": str(body.finding), "note": body.note},
+        data={"finding": str(body.finding), "note": body.note, "correction": body.correction},
     )
     return await get(ctx, conn, principal, audit_id, audited=False)
+
+
+async def memo(
+    ctx: AuditContext, conn: AsyncConnection, principal: Principal, audit_id: uuid.UUID, fmt: str
+) -> AuditMemo:
+    """R35: the memo a complete audit ends with; 409 while findings are missing. It names the
+    sampled records, so reading it is recorded as a view of the ledger."""
+    audit = await get(ctx, conn, principal, audit_id, audited=False)
+    if audit.status != "complete":
+        raise Conflict(
+            f"The audit is still open: {audit.progress.total - audit.progress.recorded} of "
+            f"{audit.progress.total} sampled items have no finding yet."
+        )
+    auditors: dict[str, dict[str, Any]] = {}
+    for item in audit.items:
+        if item.recorded_by:
+            auditors.setdefault(str(item.recorded_by.get("sub")), item.recorded_by)
+    errors = [
+        DataError(
+            sequence=i.sequence,
+            occurred_at=i.occurred_at,
+            action=i.action,
+            actor=i.actor,
+            case_number=i.case_number,
+            correction=i.correction,
+            noted_by=i.recorded_by,
+            noted_at=i.recorded_at,
+        )
+        for i in audit.items
+        if i.correction
+    ]
+    rule = (await ctx.policies.policy(audit.agency)).audits.auditor
+    await record_own(
+        ctx, principal, Action.LEDGER_QUERIED, targets=[str(audit_id)], data={"memo": True, "format": fmt}
+    )
+    period = f"{audit.period_from:%Y-%m-%d} to {audit.period_to:%Y-%m-%d}"
+    return AuditMemo(
+        audit_id=audit.id,
+        agency=audit.agency,
+        subject=f"ALPR sample audit of {audit.agency}, detection browsing {period}",
+        started_by=audit.created_by,
+        auditors=list(auditors.values()),
+        auditor_rule=str(rule),
+        created_at=audit.created_at,
+        period_from=audit.period_from,
+        period_to=audit.period_to,
+        cadence=audit.cadence,
+        due_at=audit.due_at,
+        completed_at=audit.completed_at,
+        sample=MemoSample(requested=audit.requested, available=audit.available, drawn=len(audit.items)),
+        summary=audit.progress,
+        findings=audit.items,
+        data_errors=errors,
+        retained_beyond_six_months=audit.retained_beyond_six_months,
+        generated_at=datetime.now(UTC),
+    )

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, status
 from alpr_common import (
     Access,
     Action,
-    AuditorPrincipal,
     BeforeSequence,
     Conflict,
     Cursor,
@@ -24,19 +23,17 @@ from alpr_common import (
     decode_cursor,
     encode_cursor,
     problem_responses,
-    require_roles,
 )
 
+from ..auditors import AgencyAuditorPrincipal, require_agency_auditor
 from ..context import Ctx
 from ..ledger.service import record_own
 from . import service
 from .schemas import CheckpointList, CheckpointOut
 
 router = APIRouter(tags=["checkpoints"])
-Auditor = AuditorPrincipal
-CheckpointMaker = Annotated[
-    Principal, Depends(require_roles(Role.AUDITOR, Role.SERVICE, separation_of_duties=True))
-]
+Auditor = AgencyAuditorPrincipal
+CheckpointMaker = Annotated[Principal, Depends(require_agency_auditor(Role.SERVICE))]
 _errors = problem_responses(Unauthenticated, TrainingRequired, Forbidden)
 
 

@@ -12,7 +12,6 @@ from alpr_common import (
     Action,
     AuditBatchIn,
     AuditEventIn,
-    AuditorPrincipal,
     AuditReceipt,
     AuditReceipts,
     AuditUnavailable,
@@ -31,6 +30,7 @@ from alpr_common import (
     problem_responses,
 )
 
+from ..auditors import AgencyAuditorPrincipal
 from ..context import Ctx
 from . import service
 from .schemas import EventOut, VerifyOut
@@ -38,7 +38,7 @@ from .schemas import EventOut, VerifyOut
 router = APIRouter(tags=["ledger"])
 Service = ServicePrincipal
 # R21: auditors, never a token that is also an administrator.
-Auditor = AuditorPrincipal
+Auditor = AgencyAuditorPrincipal
 
 
 @router.post(
