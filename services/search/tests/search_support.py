@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
+from fastapi import FastAPI
 
+from alpr_common import AgencyPolicy
 from alpr_devstack.testing import Infra
 from alpr_search.settings import Settings
+
+
+@dataclass
+class FakeSharing:
+    """Sharing as far as agency policies go (issue 17): ``policies`` is what it serves, each as
+    version 1 in force; another agency gets version 0, the defaults, as real sharing answers.
+    While ``down`` it answers 503 to everything, as a sharing that cannot be reached."""
+
+    url: str
+    policies: dict[str, AgencyPolicy] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    down: bool = False
+    calls: int = 0
 
 
 @dataclass
@@ -19,6 +34,8 @@ class SearchStack:
     service: dict[str, str]
     investigator: dict[str, str]
     auditor: dict[str, str]
+    app: FastAPI
+    sharing: FakeSharing
 
     async def audit_events(self, **params: str) -> list[dict[str, Any]]:
         async with httpx.AsyncClient() as http:
@@ -36,6 +53,8 @@ from pydantic import BaseModel  # noqa: E402
 from alpr_common import Principal, Role, require_roles  # noqa: E402
 
 purge_calls: list[dict[str, Any]] = []
+# What the stand-in answers for each agency's oldest frame (ISO time by agency; none by default).
+oldest_frames: dict[str, str] = {}
 ingest_stub = APIRouter()
 
 
@@ -51,3 +70,10 @@ async def stub_purge(
 ) -> dict[str, int]:
     purge_calls.append(body.model_dump())
     return {"frames": 3, "reads": 3, "objects": 6}
+
+
+@ingest_stub.get("/v1/frames:oldest")
+async def stub_oldest_frames(
+    principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))],
+) -> dict[str, list[dict[str, str]]]:
+    return {"items": [{"agency": a, "oldest_captured_at": at} for a, at in sorted(oldest_frames.items())]}

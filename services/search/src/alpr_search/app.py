@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alpr_common import MisreadCounter, create_service_app
+from alpr_common import AgencyPolicyClient, MisreadCounter, create_service_app
 
 from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Detections corrected as misread (R19, R22), by recognition model version.",
             ),
             app.state.ledger,
+            AgencyPolicyClient(app.state.clients.sharing),
             SearchMetrics(app.state.metrics.registry),
         )
         yield

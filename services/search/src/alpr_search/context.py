@@ -1,4 +1,5 @@
-"""What the search service's requests share."""
+"""What the search service's requests share: settings, object store, service clients, the
+ledger outbox and the agencies' policies."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends
 from minio import Minio
 
-from alpr_common import LedgerOutbox, MisreadCounter, ServiceClients, state_of
+from alpr_common import AgencyPolicyClient, LedgerOutbox, MisreadCounter, ServiceClients, state_of
 
 from .settings import Settings
 from .telemetry import SearchMetrics
@@ -22,6 +23,9 @@ class SearchContext:
     clients: ServiceClients
     corrections: MisreadCounter
     ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
+    # Each agency's policy in force, read from sharing (issue 17): its case-number pattern, whether
+    # a case number is required, its longest search window and the purposes it allows (R5-R8).
+    policies: AgencyPolicyClient
     metrics: SearchMetrics = field(default_factory=SearchMetrics)
 
     def presign(self, key: str | None) -> str | None:

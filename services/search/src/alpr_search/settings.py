@@ -15,6 +15,10 @@ class Settings(ServiceSettings):
     # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
     uses_object_store: ClassVar[bool] = True
 
+    # Issue 17: each agency's own policy in force (sharing's record) sets its search rules; these
+    # three are only the rules of an agency without a policy of its own (version 0), and, for
+    # ``max_search_days``, the bound of partners' searches through sharing. Their defaults are the
+    # policy's strictest defaults.
     max_search_days: int = Field(90, ge=1, le=1825)
     case_number_required: bool = True
     case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN

@@ -20,11 +20,11 @@ from alpr_common import (
     ValidationProblem,
     audit_event,
     normalize_plate,
-    require_purpose,
 )
 
 from ..agency import service as agency
 from ..context import SearchContext
+from ..searches import rules
 from . import repository
 from .repository import DetectionRow
 from .schemas import CorrectionIn, CorrectionsBySource, DetectionPublic, RetainedBeyond, SearchStats
@@ -108,17 +108,14 @@ async def view(
         "reason": reason,
         "targets": [str(detection_id)],
     }
-    await require_purpose(
-        ctx.clients.audit,
+    await rules.require_purpose(
+        ctx,
         principal,
         Action.DETECTION_VIEWED,
-        source="search",
         purpose=purpose,
         case_number=case_number,
         reason=reason,
         targets=[str(detection_id)],
-        case_number_required=ctx.settings.case_number_required,
-        case_number_pattern=ctx.settings.case_number_pattern,
     )
     row = await repository.get(session, principal.agency, detection_id)
     if row is None:
@@ -161,17 +158,14 @@ async def correct(
 ) -> DetectionPublic:
     """R19: the corrected plate is kept beside the read as made; both are on the ledger. A
     correction refused for its purpose is recorded too, with why (R7, issue 16)."""
-    await require_purpose(
-        ctx.clients.audit,
+    await rules.require_purpose(
+        ctx,
         principal,
         Action.DETECTION_CORRECTED,
-        source="search",
         purpose=body.purpose,
         case_number=body.case_number,
         reason=body.reason,
         targets=[str(detection_id)],
-        case_number_required=ctx.settings.case_number_required,
-        case_number_pattern=ctx.settings.case_number_pattern,
     )
     row = await repository.get(session, principal.agency, detection_id)
     if row is None:

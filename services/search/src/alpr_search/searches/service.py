@@ -35,7 +35,7 @@ from alpr_common import (
 from ..context import SearchContext
 from ..detections.schemas import DetectionPublic
 from ..detections.service import public
-from . import repository
+from . import repository, rules
 from .schemas import SearchRequest, SearchResponse
 
 
@@ -63,9 +63,8 @@ def _criteria(body: SearchRequest) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) -> str:
+async def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) -> str:
     """The agency searched; raises the problem that refuses the search."""
-    settings = ctx.settings
     if _is_service(principal):
         if not body.agency or body.sharing_request_id is None:
             raise _invalid("agency", "A service search names the host agency and the sharing request.")
@@ -77,6 +76,8 @@ def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) -> str
     if body.purpose is None:
         raise _invalid("purpose", "A purpose is required (R5).")
     if _is_service(principal):
+        # A partner's search through sharing: sharing decided the request (its purpose, case and
+        # window) under the host's policy; the deployment's longest window still bounds it.
         check_purpose(
             body.purpose,
             body.case_number,
@@ -84,20 +85,18 @@ def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) -> str
             case_number_required=False,
             case_number_pattern=r".+",
         )
+        max_days, whose = ctx.settings.max_search_days, "the deployment's"
     else:
-        check_purpose(
-            body.purpose,
-            body.case_number,
-            body.reason,
-            case_number_required=settings.case_number_required,
-            case_number_pattern=settings.case_number_pattern,
-        )
+        # Issue 17: the searching agency's own policy in force (R5-R8).
+        agency_rules = await rules.of_agency(ctx, agency)
+        agency_rules.check(body.purpose, body.case_number, body.reason)
+        max_days, whose = agency_rules.max_search_days, f"the agency {agency}'s"
     if body.from_ is None or body.to is None:
         raise _invalid("from", "A time range (`from` and `to`) is required.")
     if body.to <= body.from_:
         raise _invalid("to", "`to` must be after `from`.")
-    if body.to - body.from_ > timedelta(days=settings.max_search_days):
-        raise _invalid("to", f"The time range may span at most {settings.max_search_days} days.")
+    if body.to - body.from_ > timedelta(days=max_days):
+        raise _invalid("to", f"The time range may span at most {max_days} days ({whose} limit, R8).")
     return agency
 
 
@@ -144,7 +143,7 @@ async def authorize(
     prohibited one, no case number, no or too long a time range, a bad cursor): the attempt is
     recorded as a refused ``search.executed`` with why (R5-R8, R7), then the problem raised."""
     try:
-        agency = _check(ctx, principal, body)
+        agency = await _check(ctx, principal, body)
         _position(body)
     except ProblemError as refused:
         ctx.metrics.searched(str(body.purpose) if body.purpose else None, refused.slug)
