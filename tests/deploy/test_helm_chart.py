@@ -135,6 +135,8 @@ def test_network_policy_default_deny_and_documented_paths(manifests: list[dict[s
     assert callers("audit") == {"ingest", "recognition", "hotlist", "search", "sharing"}
     assert callers("recognition") == set()  # workers pull; nothing calls them
     assert "recognition" in callers("ingest")
+    # Each agency's policy (issue 17) is read from sharing by search and audit.
+    assert {"search", "audit"} <= callers("sharing")
     # Partner traffic reaches sharing only through the ingress controller's namespace.
     sharing_from = [peer for rule in policies["alpr-sharing"]["spec"]["ingress"] for peer in rule["from"]]
     assert {
