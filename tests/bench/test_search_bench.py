@@ -278,6 +278,9 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
         async def purge_frames(self, agency: str, before: datetime, keep_keys: list[str]) -> PurgeResult:
             return PurgeResult(frames=0, reads=0, objects=0)
 
+        async def get_model(self, path: str, model: type[Any]) -> Any:  # GET /v1/frames:oldest
+            return model.model_validate({"items": []})
+
     class _Audit:
         async def record(self, *events: Any) -> list[Any]:
             return []

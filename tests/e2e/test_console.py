@@ -291,14 +291,17 @@ async def test_the_console_signs_in_searches_watches_alerts_and_approves(
         await expect(row).to_have_attribute("data-state", "alert")
         await watched.shot("alert-live")
 
-        # R13, one step at a time to confirmed.
+        # R13, one step at a time to confirmed, saying what came of it (R14).
         for button, state in (
             ("Tentative hit", "tentative_hit"),
             ("Live query", "live_query"),
             ("Confirm", "confirmed"),
         ):
+            if state == "confirmed":
+                await row.get_by_label("Outcome").select_option("vehicle_recovered")
             await row.get_by_role("button", name=button).click()
             await expect(row).to_have_attribute("data-state", state)
+        await expect(row).to_have_attribute("data-disposition", "vehicle_recovered")
         await expect(row.get_by_role("button")).to_have_count(0)  # confirmed is final
         await watched.shot("alert-confirmed")
 

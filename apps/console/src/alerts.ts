@@ -19,6 +19,7 @@ import { h, refuse, say, statusLine } from "./dom";
 
 type Alert = components["schemas"]["AlertPublic"];
 type AlertState = components["schemas"]["AlertState"];
+type Disposition = components["schemas"]["Disposition"];
 
 const STREAM = "/api/hotlist/v1/alerts/stream";
 const RECONNECT_MS = 2000;
@@ -28,6 +29,15 @@ const NEXT: Partial<Record<AlertState, [AlertState, string]>> = {
   tentative_hit: ["live_query", "Live query"],
   live_query: ["confirmed", "Confirm"],
 };
+
+// What came of a confirmed hit (R14): the move to `confirmed` must say one; the SB 34 report
+// counts them. (`misread` is its own closing state, not offered here.)
+const OUTCOMES: [Disposition, string][] = [
+  ["no_action", "No action"],
+  ["stop", "Stop"],
+  ["arrest", "Arrest"],
+  ["vehicle_recovered", "Vehicle recovered"],
+];
 
 export class AlertsPanel {
   readonly element: HTMLElement;
@@ -144,6 +154,10 @@ export class AlertsPanel {
   /** Adds an alert (newest on top), or replaces it with its newer version (a transition). */
   private show(alert: Alert, where: "top" | "bottom" = "top"): void {
     this.alerts.set(alert.id, alert);
+    const shown = this.rows.querySelector<HTMLTableRowElement>(`tr[data-alert-id="${alert.id}"]`);
+    // The same move arrives twice (the POST's answer, then the stream's event): keep the row
+    // as it is, so an outcome being chosen in it is not reset.
+    if (shown?.dataset.state === alert.state) return;
     const next = NEXT[alert.state];
     const row = h(
       "tr",
@@ -152,17 +166,18 @@ export class AlertsPanel {
         "data-read-id": alert.read_id,
         "data-plate": alert.plate,
         "data-state": alert.state,
+        "data-disposition": alert.disposition ?? "",
       },
       h("td", {}, alert.plate),
       h("td", {}, alert.entry.hotlist_name),
       h("td", {}, alert.entry.reason ?? ""),
       h("td", {}, new Date(alert.captured_at).toLocaleTimeString()),
-      h("td", { class: "state" }, alert.state.replace(/_/g, " ")),
       h(
         "td",
-        {},
-        next ? h("button", { type: "button", onclick: () => void this.move(alert, next[0]) }, next[1]) : null,
+        { class: "state" },
+        alert.state.replace(/_/g, " ") + (alert.disposition ? ` (${alert.disposition.replace(/_/g, " ")})` : ""),
       ),
+      h("td", {}, ...(next ? this.actions(alert, next) : [])),
     );
     const old = this.rows.querySelector(`tr[data-alert-id="${alert.id}"]`);
     if (old) old.replaceWith(row);
@@ -170,10 +185,25 @@ export class AlertsPanel {
     else this.rows.append(row);
   }
 
-  private async move(alert: Alert, to: AlertState): Promise<void> {
+  /** The button to the next state; before `confirmed`, a choice of outcome as well. */
+  private actions(alert: Alert, [to, words]: [AlertState, string]): HTMLElement[] {
+    const outcome =
+      to === "confirmed"
+        ? h(
+            "select",
+            { "aria-label": "Outcome", name: "disposition" },
+            ...OUTCOMES.map(([value, label]) => h("option", { value }, label)),
+          )
+        : null;
+    const move = (): void => void this.move(alert, to, (outcome?.value as Disposition | undefined) ?? null);
+    const button = h("button", { type: "button", onclick: move }, words);
+    return outcome ? [outcome, button] : [button];
+  }
+
+  private async move(alert: Alert, to: AlertState, disposition: Disposition | null): Promise<void> {
     const { data, error } = await api.POST("/api/hotlist/v1/alerts/{alert_id}/transitions", {
       params: { path: { alert_id: alert.id } },
-      body: { to, note: `Moved from the reference console` },
+      body: { to, note: `Moved from the reference console`, disposition },
     });
     if (error) return refuse(this.status, error);
     say(this.status, `Alert on ${data.plate}: ${data.state.replace(/_/g, " ")}.`);

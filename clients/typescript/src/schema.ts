@@ -257,6 +257,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ingest/v1/frames:oldest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Oldest Frames
+         * @description Each agency with frames and its oldest capture time, for the retention purge (internal).
+         */
+        get: operations["ingest-oldest_frames"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ingest/v1/reads": {
         parameters: {
             query?: never;
@@ -782,7 +802,9 @@ export interface paths {
          * Transition Alert
          * @description Moves an alert one step (R13): `alert` -> `tentative_hit` (characters and state checked
          *     against the image) -> `live_query` (still active) -> `confirmed` (by the entering agency), or
-         *     closes it as `misread` or `not_active`. Recorded with who, when and the note; audited.
+         *     closes it as `misread` or `not_active`. The move into a final state records the disposition
+         *     (R14): required for `confirmed` and `not_active`, `misread` for `misread`, none otherwise (422).
+         *     Recorded with who, when and the note; audited.
          */
         post: operations["hotlist-transition_alert"];
         delete?: never;
@@ -1385,7 +1407,8 @@ export interface paths {
         };
         /**
          * Sb34 Report
-         * @description Searches by purpose, refused attempts, hits by final state, releases, purges and audits (R23).
+         * @description Searches by purpose, refused attempts, hits by final state and by disposition (R14),
+         *     releases, purges and audits (R23).
          *
          *     JSON by default; CSV with ``Accept: text/csv``.
          */
@@ -2067,6 +2090,16 @@ export interface components {
          * @enum {string}
          */
         AgencyKind: "law_enforcement" | "prosecutorial" | "other";
+        /** AgencyOldestFrame */
+        AgencyOldestFrame: {
+            /** Agency */
+            agency: string;
+            /**
+             * Oldest Captured At
+             * Format: date-time
+             */
+            oldest_captured_at: string;
+        };
         /**
          * AgencyPolicy
          * @description One agency's rules; every part left out takes its strictest default.
@@ -2211,6 +2244,8 @@ export interface components {
             grade: components["schemas"]["Grade"];
             /** @description R13: an alert alone is no basis for action. */
             state: components["schemas"]["AlertState"];
+            /** @description R14: what came of it, recorded when it was confirmed or closed; null while open. */
+            disposition: components["schemas"]["Disposition"] | null;
             /** Agency */
             agency: string;
             /**
@@ -3235,6 +3270,13 @@ export interface components {
             /** Model Version */
             model_version?: string | null;
         };
+        /**
+         * Disposition
+         * @description R14: what came of an alert, recorded by the move that confirms or closes it (the states
+         *     each one goes with are in ``alerts.lifecycle``).
+         * @enum {string}
+         */
+        Disposition: "no_action" | "stop" | "arrest" | "vehicle_recovered" | "misread";
         /** EntryCreate */
         EntryCreate: {
             /**
@@ -3979,6 +4021,15 @@ export interface components {
             delivered_at: string | null;
         };
         /**
+         * OldestFrames
+         * @description Each agency with frames, and when its oldest frame was captured: what the retention purge
+         *     needs to find every agency with frames past its period, read or not (R16).
+         */
+        OldestFrames: {
+            /** Items */
+            items: components["schemas"]["AgencyOldestFrame"][];
+        };
+        /**
          * Origin
          * @enum {string}
          */
@@ -4635,6 +4686,13 @@ export interface components {
             hits_by_final_state: {
                 [key: string]: number;
             };
+            /**
+             * Hits By Disposition
+             * @description R14: hits confirmed or closed in the period by disposition (`no_action`, `stop`, `arrest`, `vehicle_recovered`, `misread`; `unspecified` where none was recorded).
+             */
+            hits_by_disposition: {
+                [key: string]: number;
+            };
             /** Releases */
             releases: components["schemas"]["Release"][];
             /** Purges */
@@ -5085,12 +5143,21 @@ export interface components {
             at: string;
             /** Note */
             note: string | null;
+            /** @description R14: set on the move into a final state. */
+            disposition?: components["schemas"]["Disposition"] | null;
         };
-        /** TransitionIn */
+        /**
+         * TransitionIn
+         * @description R13, R14: a move to `confirmed` or `not_active` needs a `disposition` (`no_action`,
+         *     `stop`, `arrest` or `vehicle_recovered`); a move to `misread` has the disposition `misread`
+         *     (it may be left out); a move to an open state takes none. Anything else is refused (422).
+         */
         TransitionIn: {
             to: components["schemas"]["AlertState"];
             /** Note */
             note?: string | null;
+            /** @description R14: what came of the alert; only on a move to a final state. */
+            disposition?: components["schemas"]["Disposition"] | null;
         };
         /**
          * Transparency
@@ -6214,6 +6281,53 @@ export interface operations {
                 };
             };
             /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ingest-oldest_frames": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OldestFrames"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, audit ledger) is unavailable; retry after `Retry-After`. */
             503: {
                 headers: {
                     [name: string]: unknown;

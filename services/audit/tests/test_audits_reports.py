@@ -140,6 +140,18 @@ class TestSb34Report:
             event(action="alert.transitioned", purpose=None, data={"from": "live_query", "to": "confirmed"}),
             event(action="alert.transitioned", purpose=None, data={"from": "alert", "to": "misread"}),
             event(action="alert.transitioned", purpose=None, data={"from": "alert", "to": "tentative_hit"}),
+            # R14: dispositions, recorded by the move into a final state.
+            *(
+                event(action="alert.transitioned", purpose=None, data={"from": a, "to": b, "disposition": d})
+                for a, b, d in [
+                    ("live_query", "confirmed", "arrest"),
+                    ("live_query", "confirmed", "arrest"),
+                    ("live_query", "confirmed", "vehicle_recovered"),
+                    ("tentative_hit", "not_active", "no_action"),
+                    ("alert", "misread", "misread"),
+                    ("alert", "tentative_hit", None),
+                ]
+            ),
             event(action="sharing.released", purpose="serial_crime_support", data={"agency": "CA0010900"}),
             event(action="retention.purged", purpose=None, data={"detections": 120}),
             event(purpose="stolen_vehicle", occurred_at=_ago(400)),  # outside the period
@@ -161,7 +173,15 @@ class TestSb34Report:
             {"sub": "inv-8", "name": "Bea Badge", "badge": "4711", "searches": 1},
         ]
         assert report["refused_attempts"] == {"purpose-prohibited": 1}
-        assert report["hits_by_final_state"] == {"confirmed": 1, "misread": 1}
+        assert report["hits_by_final_state"] == {"confirmed": 4, "misread": 2, "not_active": 1}
+        # R14: a misread from before dispositions counts as one; a confirmation without, unspecified.
+        assert report["hits_by_disposition"] == {
+            "arrest": 2,
+            "vehicle_recovered": 1,
+            "no_action": 1,
+            "misread": 2,
+            "unspecified": 1,
+        }
         assert report["releases"] == [{"agency": "CA0010900", "purpose": "serial_crime_support", "count": 1}]
         assert report["purges"] == 1
 
@@ -170,6 +190,7 @@ class TestSb34Report:
         assert "searches_by_purpose,stolen_vehicle,,2" in csv_resp.text
         assert "releases,CA0010900,serial_crime_support,1" in csv_resp.text
         assert "searches_by_person,Bea Badge (4711),,1" in csv_resp.text
+        assert "hits_by_disposition,arrest,,2" in csv_resp.text
 
     async def test_roles_and_bad_range(self, audit: httpx.AsyncClient, infra: Infra) -> None:
         params = {"from": "2026-02-01", "to": "2026-01-01"}

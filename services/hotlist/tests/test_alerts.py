@@ -18,7 +18,7 @@ from hotlist_support import HotlistStack, read, run_cli
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from alpr_devstack.testing import serve_http
+from alpr_devstack.testing import problem, serve_http
 from alpr_hotlist.app import create_app
 from alpr_hotlist.settings import Settings
 from alpr_hotlist.webhooks.schemas import AlertWebhook, AlertWebhookType
@@ -33,12 +33,18 @@ async def one_alert(stack: HotlistStack, plate: str = "7ABC123") -> dict[str, An
 
 
 async def move(
-    stack: HotlistStack, alert_id: str, to: str, who: str = "op-1", role: str = "operator"
+    stack: HotlistStack,
+    alert_id: str,
+    to: str,
+    who: str = "op-1",
+    role: str = "operator",
+    disposition: str | None = None,
 ) -> httpx.Response:
+    body = {"to": to, "note": f"to {to}"}
+    if disposition is not None:
+        body["disposition"] = disposition
     return await stack.client.post(
-        f"/v1/alerts/{alert_id}/transitions",
-        json={"to": to, "note": f"to {to}"},
-        headers=stack.as_(who, role),
+        f"/v1/alerts/{alert_id}/transitions", json=body, headers=stack.as_(who, role)
     )
 
 
@@ -48,7 +54,7 @@ class TestLifecycle:
         assert (await move(stack, alert["id"], "live_query")).status_code == 409  # no skipping
         assert (await move(stack, alert["id"], "tentative_hit")).status_code == 200
         assert (await move(stack, alert["id"], "live_query", "sup-1", "supervisor")).status_code == 200
-        done = await move(stack, alert["id"], "confirmed", "inv-1", "investigator")
+        done = await move(stack, alert["id"], "confirmed", "inv-1", "investigator", "no_action")
         assert done.status_code == 200
         body = done.json()
         assert body["state"] == "confirmed"
@@ -75,7 +81,7 @@ class TestLifecycle:
         closed = await move(stack, alert["id"], "misread")
         assert closed.status_code == 200
         assert closed.json()["state"] == "misread"
-        assert (await move(stack, alert["id"], "not_active")).status_code == 409
+        assert (await move(stack, alert["id"], "not_active", disposition="stop")).status_code == 409
         auditor = stack.as_("aud-1", "auditor")
         stats = await stack.client.get("/v1/stats", params={"agency": "CA0019400"}, headers=auditor)
         assert stats.json()["hits_by_state"] == {"misread": 1}
@@ -137,6 +143,61 @@ class TestLifecycle:
             headers=stack.as_("op-1", "operator"),
         )
         assert bad.status_code == 422
+
+
+class TestDisposition:
+    """R14: the move that confirms or closes an alert records what came of it; the alert, its
+    transitions and the ledger event of the move show it (the SB 34 report counts those)."""
+
+    async def test_confirmed_needs_an_outcome_shown_on_the_alert_and_the_ledger_R14(
+        self, stack: HotlistStack
+    ) -> None:
+        alert = await one_alert(stack)
+        await move(stack, alert["id"], "tentative_hit")
+        await move(stack, alert["id"], "live_query")
+        for missing_or_wrong in (None, "misread", "towed"):
+            refused = await move(stack, alert["id"], "confirmed", disposition=missing_or_wrong)
+            assert refused.status_code == 422, missing_or_wrong
+            assert problem(refused)["type"] == "urn:alpr:problem:validation"
+        done = await move(stack, alert["id"], "confirmed", disposition="arrest")
+        assert done.status_code == 200, done.text
+        assert done.json()["disposition"] == "arrest"
+        assert [t["disposition"] for t in done.json()["transitions"]] == [None, None, "arrest"]
+        shown = await stack.client.get(f"/v1/alerts/{alert['id']}", headers=stack.as_("op-1", "operator"))
+        assert shown.json()["state"] == "confirmed"
+        assert shown.json()["disposition"] == "arrest"
+        [listed] = await stack.alerts(state="confirmed")
+        assert listed["disposition"] == "arrest"
+        events = await stack.ledgered(3, action="alert.transitioned")
+        assert sorted((e["data"]["to"], e["data"]["disposition"]) for e in events) == [
+            ("confirmed", "arrest"),
+            ("live_query", None),
+            ("tentative_hit", None),
+        ]
+
+    async def test_misread_is_implied_by_the_state_and_no_other_state_takes_it_R14(
+        self, stack: HotlistStack
+    ) -> None:
+        hotlist_id = await stack.hotlist()
+        for plate in ("7ABC123", "7ABC124", "7ABC125", "7ABC126"):
+            await stack.entry(hotlist_id, plate)
+        await stack.match(read("7ABC123"), read("7ABC124"), read("7ABC125"), read("7ABC126"))
+        alerts = {a["plate"]: a["id"] for a in await stack.alerts()}
+        assert (await move(stack, alerts["7ABC123"], "misread", disposition="stop")).status_code == 422
+        closed = await move(stack, alerts["7ABC123"], "misread")
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["disposition"] == "misread"
+        explicit = await move(stack, alerts["7ABC124"], "misread", disposition="misread")
+        assert explicit.json()["disposition"] == "misread"
+        # An open state takes none; a moved-on entry (not active) takes the officer's outcome.
+        assert (await move(stack, alerts["7ABC125"], "tentative_hit", disposition="stop")).status_code == 422
+        assert (await move(stack, alerts["7ABC125"], "not_active")).status_code == 422
+        assert (await move(stack, alerts["7ABC125"], "not_active", disposition="misread")).status_code == 422
+        gone = await move(stack, alerts["7ABC125"], "not_active", disposition="vehicle_recovered")
+        assert gone.status_code == 200, gone.text
+        assert gone.json()["disposition"] == "vehicle_recovered"
+        [unchecked] = [a for a in await stack.alerts() if a["plate"] == "7ABC126"]
+        assert unchecked["disposition"] is None  # open: nothing came of it yet
 
 
 async def sse_events(

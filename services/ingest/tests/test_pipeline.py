@@ -371,6 +371,24 @@ class TestViewsPurgeStats:
         left = {r[0] for r in await _sql(stack, "SELECT id::text FROM ingest.frames")}
         assert left == {ids[0], recent}
 
+    async def test_oldest_frame_of_each_agency_for_the_retention_purge_R16(self, stack: Stack) -> None:
+        """R16: search's purge asks for every agency with frames, so frames that never produced a
+        read (no detection of theirs can expire) are purged too."""
+        camera_id, token = await stack.camera(kind="mobile")
+        oldest = (datetime.now(UTC) - timedelta(days=25)).replace(microsecond=0)
+        await _upload(stack, camera_id, token, 60, captured_at=oldest)
+        await _upload(stack, camera_id, token, 61)
+        assert (await stack.client.get("/v1/frames:oldest")).status_code == 401
+        assert (await stack.client.get("/v1/frames:oldest", headers=stack.admin)).status_code == 403
+        resp = await stack.client.get("/v1/frames:oldest", headers=stack.service)
+        assert resp.status_code == 200, resp.text
+        items = {i["agency"]: datetime.fromisoformat(i["oldest_captured_at"]) for i in resp.json()["items"]}
+        [(expected,)] = await _sql(
+            stack, "SELECT min(captured_at) FROM ingest.frames WHERE agency = $1", "CA0019400"
+        )
+        assert expected <= oldest
+        assert items == {"CA0019400": expected}
+
     async def test_stats_and_cameras(self, stack: Stack) -> None:
         await stack.camera()
         await stack.camera(status="inactive")

@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from search_support import SearchStack, ingest_stub, purge_calls
+from search_support import SearchStack, ingest_stub, oldest_frames, purge_calls
 
 from alpr_common import Principal, ServiceClients, create_service_app, make_engine
 from alpr_devstack.testing import bearer, serve_http
@@ -186,3 +186,51 @@ async def test_each_agency_keeps_data_for_its_own_period_R16(search_stack: Searc
     finally:
         await conn.close()
     assert left == ["OURS100", "THEIRS200"]
+
+
+async def test_frames_with_no_read_are_purged_for_every_agency_R16(search_stack: SearchStack) -> None:
+    """R16: an agency's frames past its period go even when none of them produced a read, so that
+    it has no expired detection: ingest names every agency with frames and its oldest one."""
+    db = search_stack.settings.database_url
+    await search_stack.client.post(
+        "/v1/detections:batch",
+        json={"detections": [_row("RECENT", 5, agency="CA0020000")]},
+        headers=search_stack.service,
+    )
+    owner = create_service_app(
+        service="ingest-stub",
+        settings=search_stack.infra.settings("ingest"),
+        description="stub",
+        routers=[ingest_stub],
+        uses_database=False,
+    )
+    engine = make_engine(db, application_name="test-purge-no-read")
+    actor = Principal(sub="svc", name="purge", agency="", roles=frozenset({"service"}), client_id="svc")
+    purge_calls.clear()
+    oldest_frames.update(
+        {
+            "CA0020000": (NOW - timedelta(days=120)).isoformat(),  # a recent read, old frames without
+            "CA0030000": (NOW - timedelta(days=400)).isoformat(),  # never a read at all
+            "CA0040000": (NOW - timedelta(days=30)).isoformat(),  # nothing past 90 days
+        }
+    )
+    try:
+        async with serve_http(owner) as ingest_url, httpx.AsyncClient() as http:
+            settings = search_stack.settings.model_copy(update={"ingest_url": ingest_url})
+            clients = ServiceClients.build(settings, http)
+            async with engine.begin() as conn:
+                dry = await purge(conn, clients, actor, 90, dry_run=True, now=NOW)
+                assert purge_calls == []  # a dry run touches nothing
+                report = await purge(conn, clients, actor, 90, now=NOW)
+    finally:
+        oldest_frames.clear()
+        await engine.dispose()
+    assert dry.cutoff_by_agency == {}
+    cutoff = NOW - timedelta(days=90)
+    assert sorted((c["agency"], datetime.fromisoformat(c["captured_before"])) for c in purge_calls) == [
+        ("CA0020000", cutoff),
+        ("CA0030000", cutoff),
+    ]
+    assert report.detections_by_agency == {}
+    assert report.days_by_agency == {"CA0020000": 90, "CA0030000": 90}
+    assert report.images_by_agency["CA0030000"].frames == 3  # the stand-in's answer

@@ -9,6 +9,7 @@ from importlib import import_module
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, pool, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -21,6 +22,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# A nullable JSON column of a service's tables: Python None is stored as SQL NULL, not as JSON
+# `null`, so `IS NULL` in a query means "none" whichever way the row was written.
+NULLABLE_JSONB = JSONB(none_as_null=True)
 
 
 def service_metadata(schema: str) -> MetaData:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -23,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from alpr_common import outbox_table
-from alpr_common.migrations import service_metadata
+from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("hotlist")
 
@@ -61,7 +62,7 @@ sources = Table(
     Column("last_success_at", DateTime(timezone=True)),
     Column("last_status", String(16)),
     Column("last_error", Text),
-    Column("last_counts", JSONB),
+    Column("last_counts", NULLABLE_JSONB),
 )
 
 syncs = Table(
@@ -105,10 +106,10 @@ entries = Table(
     Column("expires_at", DateTime(timezone=True)),
     Column("shareable", Boolean, nullable=False),
     Column("status", String(12), nullable=False),
-    Column("entered_by", JSONB),
-    Column("approved_by", JSONB),
+    Column("entered_by", NULLABLE_JSONB),
+    Column("approved_by", NULLABLE_JSONB),
     Column("approved_at", DateTime(timezone=True)),
-    Column("pending_update", JSONB),
+    Column("pending_update", NULLABLE_JSONB),
     Column("refreshed_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -135,7 +136,11 @@ alerts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("model_version", String(64)),  # R22: misreads counted per camera and model version
+    Column("disposition", String(24)),  # R14: set by the move into a final state
     UniqueConstraint("read_id", "entry_id", name="uq_alerts_read_entry"),
+    CheckConstraint(
+        "disposition IN ('no_action', 'stop', 'arrest', 'vehicle_recovered', 'misread')", name="disposition"
+    ),
 )
 
 alert_events = Table(

@@ -52,6 +52,17 @@ class AlertState(StrEnum):
     NOT_ACTIVE = "not_active"
 
 
+class Disposition(StrEnum):
+    """R14: what came of an alert, recorded by the move that confirms or closes it (the states
+    each one goes with are in ``alerts.lifecycle``)."""
+
+    NO_ACTION = "no_action"
+    STOP = "stop"
+    ARREST = "arrest"
+    VEHICLE_RECOVERED = "vehicle_recovered"
+    MISREAD = "misread"  # the one disposition of an alert closed as a misread, and only of it
+
+
 class FeedFormat(StrEnum):
     CSV = "csv"
     PARTNER_JSON = "partner_json"

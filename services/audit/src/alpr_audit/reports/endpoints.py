@@ -51,7 +51,8 @@ async def sb34_report(
     start: Annotated[date, Query(alias="from", description="First day (inclusive).")],
     end: Annotated[date, Query(alias="to", description="Last day (inclusive).")],
 ) -> Response:
-    """Searches by purpose, refused attempts, hits by final state, releases, purges and audits (R23).
+    """Searches by purpose, refused attempts, hits by final state and by disposition (R14),
+    releases, purges and audits (R23).
 
     JSON by default; CSV with ``Accept: text/csv``."""
     if end < start:

@@ -89,3 +89,11 @@ def outcome_is(name: str) -> Any:
 
 def transition_to_final() -> Any:
     return _f("event->'data'->>'to'").in_(["confirmed", "misread", "not_active"])
+
+
+# R14: the disposition recorded by the move into a final state. A misread closed before
+# dispositions were recorded counts as `misread`; another final move without one, as
+# `unspecified` (``grouped``'s name for no value).
+DISPOSITION = (
+    "coalesce(event->'data'->>'disposition', CASE WHEN event->'data'->>'to' = 'misread' THEN 'misread' END)"
+)

@@ -53,6 +53,12 @@ class Sb34Report(BaseModel):
     )
     refused_attempts: dict[str, int]
     hits_by_final_state: dict[str, int]
+    hits_by_disposition: dict[str, int] = Field(
+        description=(
+            "R14: hits confirmed or closed in the period by disposition (`no_action`, `stop`, "
+            "`arrest`, `vehicle_recovered`, `misread`; `unspecified` where none was recorded)."
+        )
+    )
     releases: list[Release]
     purges: int
     audits: AuditCounts

@@ -76,6 +76,15 @@ async def sb34(
             repo.action_is("alert.transitioned"),
             repo.transition_to_final(),
         ),
+        hits_by_disposition=await repo.grouped(
+            conn,
+            agency,
+            since,
+            until,
+            repo.DISPOSITION,
+            repo.action_is("alert.transitioned"),
+            repo.transition_to_final(),
+        ),
         releases=[
             Release(agency=a, purpose=p, count=n)
             for a, p, n in await repo.releases(conn, agency, since, until)
@@ -116,6 +125,8 @@ def sb34_csv(report: Sb34Report) -> str:
         writer.writerow(["refused_attempts", reason, "", n])
     for state, n in sorted(report.hits_by_final_state.items()):
         writer.writerow(["hits_by_final_state", state, "", n])
+    for disposition, n in sorted(report.hits_by_disposition.items()):
+        writer.writerow(["hits_by_disposition", disposition, "", n])
     for rel in report.releases:
         writer.writerow(["releases", rel.agency, rel.purpose, rel.count])
     writer.writerow(["purges", "", "", report.purges])

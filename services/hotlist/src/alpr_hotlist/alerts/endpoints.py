@@ -172,5 +172,7 @@ async def transition_alert(
 ) -> AlertPublic:
     """Moves an alert one step (R13): `alert` -> `tentative_hit` (characters and state checked
     against the image) -> `live_query` (still active) -> `confirmed` (by the entering agency), or
-    closes it as `misread` or `not_active`. Recorded with who, when and the note; audited."""
+    closes it as `misread` or `not_active`. The move into a final state records the disposition
+    (R14): required for `confirmed` and `not_active`, `misread` for `misread`, none otherwise (422).
+    Recorded with who, when and the note; audited."""
     return await service.transition(ctx, session, principal, alert_id, body)

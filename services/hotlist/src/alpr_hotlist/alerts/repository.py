@@ -44,6 +44,7 @@ class AlertRow:
     created_at: datetime
     updated_at: datetime
     model_version: str | None
+    disposition: str | None = None  # R14: set by the move into a final state
 
     @classmethod
     def of(cls, row: RowMapping) -> AlertRow:
@@ -199,12 +200,17 @@ async def get(
 
 
 async def set_state(
-    session: AsyncSession, alert_id: uuid.UUID, state: str, transitions: list[dict[str, Any]], at: datetime
+    session: AsyncSession,
+    alert_id: uuid.UUID,
+    state: str,
+    disposition: str | None,
+    transitions: list[dict[str, Any]],
+    at: datetime,
 ) -> AlertRow:
     q = (
         update(alerts)
         .where(alerts.c.id == alert_id)
-        .values(state=state, transitions=transitions, updated_at=at)
+        .values(state=state, disposition=disposition, transitions=transitions, updated_at=at)
         .returning(*alerts.c)
     )
     return AlertRow.of((await session.execute(q)).mappings().one())

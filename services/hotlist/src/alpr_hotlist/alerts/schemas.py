@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from alpr_common import Person
 
-from ..vocabulary import AlertState, Grade, HotlistKind
+from ..vocabulary import AlertState, Disposition, Grade, HotlistKind
+from . import lifecycle
 
 
 class Transition(BaseModel):
@@ -18,6 +20,7 @@ class Transition(BaseModel):
     by: Person
     at: datetime
     note: str | None
+    disposition: Disposition | None = Field(None, description="R14: set on the move into a final state.")
 
     model_config = {"populate_by_name": True}
 
@@ -46,6 +49,9 @@ class AlertPublic(BaseModel):
     entry: MatchedEntry
     grade: Grade = Field(description="`exact`, `partial` (wildcard entry) or `confusable` (lower grade).")
     state: AlertState = Field(description="R13: an alert alone is no basis for action.")
+    disposition: Disposition | None = Field(
+        description="R14: what came of it, recorded when it was confirmed or closed; null while open."
+    )
     agency: str
     camera_id: uuid.UUID
     captured_at: datetime
@@ -55,8 +61,22 @@ class AlertPublic(BaseModel):
 
 
 class TransitionIn(BaseModel):
+    """R13, R14: a move to `confirmed` or `not_active` needs a `disposition` (`no_action`,
+    `stop`, `arrest` or `vehicle_recovered`); a move to `misread` has the disposition `misread`
+    (it may be left out); a move to an open state takes none. Anything else is refused (422)."""
+
     to: AlertState
     note: str | None = Field(None, max_length=2000)
+    disposition: Disposition | None = Field(
+        None, description="R14: what came of the alert; only on a move to a final state."
+    )
+
+    @model_validator(mode="after")
+    def _disposition_goes_with_the_state(self) -> Self:
+        problem = lifecycle.disposition_problem(self.to, self.disposition)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
 
 
 class AlertEvent(BaseModel):

@@ -165,13 +165,15 @@ async def _record_view(
 async def transition(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, alert_id: uuid.UUID, body: TransitionIn
 ) -> AlertPublic:
-    """R13: one step forward, or closed as a misread or no longer active; anything else 409."""
+    """R13: one step forward, or closed as a misread or no longer active; anything else 409.
+    R14: the move into a final state records the disposition (the body's is checked already)."""
     row = await repository.get(session, principal.agency, alert_id, lock=True)
     if row is None:
         raise NotFound()
     current = AlertState(row.state)
     if not lifecycle.allowed(current, body.to):
         raise Conflict(f"An alert in state `{current}` cannot move to `{body.to}`.")
+    disposition = lifecycle.disposition_of(body.to, body.disposition)
     stamp = now()
     step = {
         "from": current.value,
@@ -179,8 +181,11 @@ async def transition(
         "by": {"sub": principal.sub, "name": principal.name},
         "at": stamp.isoformat(),
         "note": body.note,
+        "disposition": disposition,
     }
-    updated = await repository.set_state(session, alert_id, body.to.value, [*row.transitions, step], stamp)
+    updated = await repository.set_state(
+        session, alert_id, body.to.value, disposition, [*row.transitions, step], stamp
+    )
     await publish(session, TRANSITIONED, [updated])
     await ctx.ledger.record(
         session,
@@ -194,6 +199,7 @@ async def transition(
                 "from": current.value,
                 "to": body.to.value,
                 "note": body.note,
+                "disposition": disposition,  # R14: counted by the SB 34 report
                 "grade": row.grade,
                 "hotlist_id": str(row.hotlist_id),
                 "camera_id": str(row.camera_id),

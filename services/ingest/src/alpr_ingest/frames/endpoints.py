@@ -46,6 +46,7 @@ from .schemas import (
     FrameAccepted,
     FramePublic,
     FrameStatus,
+    OldestFrames,
 )
 
 router = APIRouter(tags=["frames"])
@@ -178,3 +179,14 @@ async def submit_reads(
 async def purge_frames(ctx: Ctx, session: DbSession, principal: Service, body: PurgeRequest) -> PurgeResult:
     """Deletes frames, reads and their objects captured before a time, except held keys (internal)."""
     return await service.purge(ctx, session, principal, body)
+
+
+@router.get(
+    "/v1/frames:oldest",
+    response_model=OldestFrames,
+    responses=problem_responses(*_auth),
+    openapi_extra=access(Access.MACHINE),
+)
+async def oldest_frames(session: DbSession, principal: Service) -> OldestFrames:
+    """Each agency with frames and its oldest capture time, for the retention purge (internal)."""
+    return await service.oldest_frames(session)

@@ -240,6 +240,29 @@ async def finish_uploaded(session: AsyncSession, agency: str, frame_id: uuid.UUI
     return key if isinstance(key, str) else None
 
 
+# One probe per agency on (agency, captured_at): the next agency after the last (a skip scan),
+# then its oldest frame. The frames table is large; its agencies are few.
+_OLDEST_BY_AGENCY = text(
+    """
+    WITH RECURSIVE agencies AS (
+        (SELECT agency FROM ingest.frames ORDER BY agency LIMIT 1)
+        UNION ALL
+        SELECT (SELECT f.agency FROM ingest.frames f WHERE f.agency > a.agency ORDER BY f.agency LIMIT 1)
+        FROM agencies a WHERE a.agency IS NOT NULL
+    )
+    SELECT a.agency,
+        (SELECT min(f.captured_at) FROM ingest.frames f WHERE f.agency = a.agency) AS oldest
+    FROM agencies a WHERE a.agency IS NOT NULL ORDER BY a.agency
+    """
+)
+
+
+async def oldest_by_agency(session: AsyncSession) -> dict[str, datetime]:
+    """Each agency that has frames, with the capture time of its oldest."""
+    rows = await session.execute(_OLDEST_BY_AGENCY)
+    return {agency: oldest for agency, oldest in rows.all()}
+
+
 async def purge_candidates(
     session: AsyncSession, agency: str, before: datetime
 ) -> tuple[list[PurgedFrame], list[PurgedRead]]:

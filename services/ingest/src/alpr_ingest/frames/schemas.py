@@ -41,3 +41,15 @@ class FramePublic(BaseModel):
     created_at: datetime
     last_error: str | None = None
     image_url: str | None = Field(None, description="Presigned, short-lived URL of the image.")
+
+
+class AgencyOldestFrame(BaseModel):
+    agency: str
+    oldest_captured_at: datetime
+
+
+class OldestFrames(BaseModel):
+    """Each agency with frames, and when its oldest frame was captured: what the retention purge
+    needs to find every agency with frames past its period, read or not (R16)."""
+
+    items: list[AgencyOldestFrame]

@@ -51,9 +51,11 @@ from . import repository
 from .images import crop_jpeg
 from .repository import FrameRow, NewFrame
 from .schemas import (
+    AgencyOldestFrame,
     FrameAccepted,
     FramePublic,
     FrameStatus,
+    OldestFrames,
 )
 
 
@@ -307,6 +309,15 @@ async def submit_reads(
         )
     await repository.finish(session, frame_id, now())
     return ReadsStored(frame_id=frame_id, read_ids=read_ids)
+
+
+async def oldest_frames(session: AsyncSession) -> OldestFrames:
+    """R16: every agency with frames and its oldest capture time, so that the retention purge
+    reaches an agency whose frames never produced a read (it has no detection to expire)."""
+    oldest = await repository.oldest_by_agency(session)
+    return OldestFrames(
+        items=[AgencyOldestFrame(agency=agency, oldest_captured_at=at) for agency, at in oldest.items()]
+    )
 
 
 async def purge(
