@@ -89,6 +89,18 @@ class TestLocalEntries:
         await stack.match(read("7ABC123"))
         assert [a["entry_id"] for a in await stack.alerts()] == [entry_id]
 
+    async def test_the_awaiting_list_holds_an_entry_until_it_is_approved(self, stack: HotlistStack) -> None:
+        """An entry entered and not yet approved is listed by `awaiting_approval=true`, and is not
+        once approved (an entry's missing pending change is SQL NULL, not JSON null)."""
+        hotlist_id = await stack.hotlist()
+        waiting = f"/v1/hotlists/{hotlist_id}/entries?awaiting_approval=true"
+        entry_id = await stack.entry(hotlist_id, "6WAIT01", approve=False)
+        listed = await stack.client.get(waiting, headers=stack.admin)
+        assert [e["id"] for e in listed.json()["items"]] == [entry_id]
+        url = f"/v1/hotlists/{hotlist_id}/entries/{entry_id}:approve"
+        assert (await stack.client.post(url, json={}, headers=stack.admin)).status_code == 200
+        assert (await stack.client.get(waiting, headers=stack.admin)).json()["items"] == []
+
     async def test_nobody_approves_their_own_entry_and_roles_are_checked(self, stack: HotlistStack) -> None:
         hotlist_id = await stack.hotlist()
         admin_as_enterer = stack.admin

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from alpr_common.migrations import service_metadata
+from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("audit")
 
@@ -92,6 +92,6 @@ sample_audit_items = Table(
     Column("note", Text),
     # R35: a data error found in this record, to be corrected (listed in the memo).
     Column("correction", Text),
-    Column("recorded_by", JSONB),
+    Column("recorded_by", NULLABLE_JSONB),
     Column("recorded_at", DateTime(timezone=True)),
 )

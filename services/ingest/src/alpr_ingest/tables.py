@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from alpr_common import outbox_table
-from alpr_common.migrations import service_metadata
+from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("ingest")
 
@@ -96,7 +96,7 @@ reads = Table(
     Column("region", String(8), nullable=False),
     Column("confidence", Float, nullable=False),
     Column("region_confidence", Float),
-    Column("box", JSONB),
+    Column("box", NULLABLE_JSONB),
     Column("candidates", JSONB, nullable=False),
     Column("vehicle", JSONB, nullable=False),
     Column("crop_key", Text),

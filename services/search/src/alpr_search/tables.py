@@ -7,7 +7,7 @@ from sqlalchemy import Column, DateTime, Float, Integer, String, Table, Text, Uu
 from sqlalchemy.dialects.postgresql import JSONB
 
 from alpr_common import outbox_table
-from alpr_common.migrations import service_metadata
+from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("search")
 
@@ -25,7 +25,7 @@ detections = Table(
     Column("plate_corrected", String(16)),
     Column("region", String(8), nullable=False),
     Column("confidence", Float, nullable=False),
-    Column("box", JSONB),
+    Column("box", NULLABLE_JSONB),
     Column("crop_key", Text),
     Column("frame_key", Text),
     Column("vehicle", JSONB, nullable=False),
@@ -43,7 +43,7 @@ holds = Table(
     Column("holder", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("released_at", DateTime(timezone=True)),
-    Column("released_by", JSONB),
+    Column("released_by", NULLABLE_JSONB),
 )
 
 # A held detection, copied whole: it outlives its day partition (R17).

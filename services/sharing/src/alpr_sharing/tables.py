@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from alpr_common import outbox_table
-from alpr_common.migrations import service_metadata
+from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("sharing")
 
@@ -77,7 +77,7 @@ requests = Table(
     Column("status", String(16), nullable=False),
     Column("refusal_reason", String(64)),
     Column("refusal_detail", Text),
-    Column("decided_by", JSONB),
+    Column("decided_by", NULLABLE_JSONB),
     Column("decided_at", DateTime(timezone=True)),
     Column("decision_note", Text),
     Column("released_count", Integer, nullable=False),
@@ -116,7 +116,7 @@ agency_policies = Table(
     Column("in_force_from", DateTime(timezone=True)),
     Column("proposed_by", JSONB, nullable=False),
     Column("proposed_at", DateTime(timezone=True), nullable=False),
-    Column("decided_by", JSONB),
+    Column("decided_by", NULLABLE_JSONB),
     Column("decided_at", DateTime(timezone=True)),
     Column("decision_note", Text),
 )
