@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Table
 
 from ._auth import preflight
+from ._clients import ServiceTransport, service_transport
 from ._database import check_database, make_engine, make_sessionmaker
 from ._docs import install_docs
 from ._edge import EdgeGuardMiddleware
@@ -68,7 +69,8 @@ def create_service_app(
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         readiness: dict[str, ReadinessCheck] = {}
-        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0)) as http:
+        timeout = httpx.Timeout(10.0, connect=3.0)
+        async with httpx.AsyncClient(timeout=timeout) as http, _service_transport(timeout) as transport:
             app.state.http = http
             app.state.verifier = TokenVerifier(
                 issuer=settings.oidc_issuer,
@@ -80,7 +82,7 @@ def create_service_app(
                 jwks_cache_s=settings.oidc_jwks_cache_s,
                 refresh_cooldown_s=settings.oidc_jwks_refresh_cooldown_s,
             )
-            app.state.clients = ServiceClients.build(settings, http)
+            app.state.clients = ServiceClients.build(settings, http, transport)
             engine = None
             if uses_database:
                 engine = make_engine(
@@ -162,6 +164,17 @@ def create_service_app(
     )
     app.add_middleware(RequestContextMiddleware, fastapi_app=app, metrics=app.state.metrics)
     return app
+
+
+@asynccontextmanager
+async def _service_transport(timeout: httpx.Timeout) -> AsyncIterator[ServiceTransport | None]:
+    """The app's lean pool for calls to the other services (issue 16), closed with the app."""
+    transport = service_transport(timeout)
+    try:
+        yield transport
+    finally:
+        if transport is not None:
+            await transport.aclose()
 
 
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ._agency_policy import AgencyPolicy, AgencyPolicyVersion, PolicyStatus
 from ._audit_events import AuditBatchIn, AuditEventIn, AuditReceipt, AuditReceipts
-from ._clients import ClientCredentials, ServiceCallError, ServiceClient
+from ._clients import ClientCredentials, ServiceCallError, ServiceClient, ServiceTransport
 from ._pipeline import Accepted, DetectionBatch, MatchBatch
 from ._problems import AuditUnavailable, Unavailable
 from ._settings import ServiceSettings
@@ -126,6 +126,7 @@ class SharingClient(_StatsMixin):
 class _KnownPolicy:
     version: AgencyPolicyVersion
     fresh_until: float  # on the client's clock
+    read: bool = True  # False: the strictest defaults, kept while sharing could not be reached
 
 
 class AgencyPolicyClient:
@@ -134,7 +135,8 @@ class AgencyPolicyClient:
     A version is kept ``ttl_seconds`` (default 30: a change in force at sharing is applied
     everywhere within 60 s). While sharing cannot be reached (or answers a problem), the last
     version read is used and asked for again after ``retry_seconds``; for an agency never read,
-    the strictest defaults (``AgencyPolicy()``, version 0). Build one per process, beside the
+    the strictest defaults (``AgencyPolicy()``, version 0), likewise asked for again after
+    ``retry_seconds``. Build one per process, beside the
     ``ServiceClients`` it wraps; the service's token needs the ``service`` role."""
 
     def __init__(
@@ -165,11 +167,15 @@ class AgencyPolicyClient:
             try:
                 fetched = await self._sharing.agency_policy(agency)
             except (Unavailable, ServiceCallError, ValidationError) as exc:
+                last_known = known is not None and known.read
                 _policy_log.warning(
-                    "agency_policy_unavailable", agency=agency, error=str(exc), last_known=known is not None
+                    "agency_policy_unavailable", agency=agency, error=str(exc), last_known=last_known
                 )
                 if known is None:
-                    return strictest_policy_version(agency)
+                    # Asked again after ``retry_seconds`` too, not on every request: each ask
+                    # while sharing is down costs its retries (issue 16, a search's own time).
+                    known = _KnownPolicy(strictest_policy_version(agency), 0.0, read=False)
+                    self._known[agency] = known
                 known.fresh_until = self._clock() + self._retry
                 return known.version
             self._known[agency] = _KnownPolicy(fetched, self._clock() + self._ttl)
@@ -195,7 +201,11 @@ class ServiceClients:
     sharing: SharingClient
 
     @classmethod
-    def build(cls, settings: ServiceSettings, http: httpx.AsyncClient) -> ServiceClients:
+    def build(
+        cls, settings: ServiceSettings, http: httpx.AsyncClient, transport: ServiceTransport | None = None
+    ) -> ServiceClients:
+        """The clients over ``http``; with ``transport`` (the app's, issue 16), calls that need
+        nothing of httpx's client go over that leaner pool instead."""
         credentials = None
         if settings.client_id:
             credentials = ClientCredentials(
@@ -204,11 +214,12 @@ class ServiceClients:
                 client_secret=settings.client_secret.get_secret_value(),
                 http=http,
             )
+        common: dict[str, Any] = {"http": http, "credentials": credentials, "transport": transport}
         return cls(
-            ingest=IngestClient(settings.ingest_url, http=http, credentials=credentials),
-            recognition=RecognitionClient(settings.recognition_url, http=http, credentials=credentials),
-            hotlist=HotlistClient(settings.hotlist_url, http=http, credentials=credentials),
-            search=SearchClient(settings.search_url, http=http, credentials=credentials),
-            audit=AuditClient(settings.audit_url, http=http, credentials=credentials),
-            sharing=SharingClient(settings.sharing_url, http=http, credentials=credentials),
+            ingest=IngestClient(settings.ingest_url, **common),
+            recognition=RecognitionClient(settings.recognition_url, **common),
+            hotlist=HotlistClient(settings.hotlist_url, **common),
+            search=SearchClient(settings.search_url, **common),
+            audit=AuditClient(settings.audit_url, **common),
+            sharing=SharingClient(settings.sharing_url, **common),
         )
