@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
 import json
 import os
 import pwd
@@ -22,6 +23,7 @@ import httpx
 import psutil
 
 PG_SYSTEM_USER = "alpr-postgres"
+READY_PROBE = ".alpr-ready"  # written and removed once the S3 store starts: it takes writes
 
 
 class StackError(RuntimeError):
@@ -330,6 +332,10 @@ class SeaweedStore:
             try:
                 if not client.bucket_exists(self.bucket):
                     client.make_bucket(self.bucket)
+                # Ready to store, not only to answer: a fresh store assigns its first volume on
+                # the first write, which can fail for a moment after the bucket exists.
+                client.put_object(self.bucket, READY_PROBE, io.BytesIO(b"ok"), 2)
+                client.remove_object(self.bucket, READY_PROBE)
                 return
             except (S3Error, OSError, Exception) as exc:  # noqa: BLE001 - the store is still starting
                 last = exc
