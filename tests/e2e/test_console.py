@@ -35,6 +35,7 @@ from alpr_devstack.gateway import CONSOLE_DIR_ENV
 from alpr_devstack.issuer import UI_REDIRECT_URIS_ENV
 from alpr_devstack.node import CONSOLE_DIR, SDK_DIR, NodeError, build_sdk, install, npm, run_script
 from alpr_devstack.stack import DEMO_AGENCY, DEMO_PASSWORD, Stack, StackConfig, free_port_offset
+from alpr_devstack.testing import unavailable
 
 pytestmark = [
     pytest.mark.stack,
@@ -58,12 +59,6 @@ ROW_ADDED = """(plate) => new Promise((resolve) => {
 })"""
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason}: CI must run this test")
-    pytest.skip(reason)
-
-
 def _stale(output: Path, *sources: Path) -> bool:
     """``output`` is missing or older than a file under ``sources``."""
     if not output.exists():
@@ -81,7 +76,7 @@ def _stale(output: Path, *sources: Path) -> bool:
 def console_dist() -> Path:
     """The SDK and the console built (``make console``), each only when its sources changed."""
     if not Path(CHROMIUM).is_file():
-        _missing(f"no Chromium at {CHROMIUM} (Debian package `chromium`; .ci/run installs it)")
+        unavailable(f"no Chromium at {CHROMIUM} (Debian package `chromium`; .ci/run installs it)")
     dist = CONSOLE_DIR / "dist"
     try:
         npm()
@@ -93,7 +88,7 @@ def console_dist() -> Path:
         if _stale(dist / "index.html", SDK_DIR / "dist", *(CONSOLE_DIR / name for name in inputs)):
             run_script(CONSOLE_DIR, "build")
     except NodeError as exc:
-        _missing(str(exc))
+        unavailable(str(exc))
     return dist
 
 

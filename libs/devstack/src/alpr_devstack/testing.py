@@ -29,7 +29,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 import httpx
@@ -458,6 +458,14 @@ def serve_service(infra: Infra) -> ServeService:
         return serve(create_app(service, infra.settings(service, **overrides)))
 
     return factory
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A test's outside tool (Chromium, npm, promtool) is missing: it skips, except under CI
+    (``CI=true``), where every test must run and so it fails."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}: CI must run this test")
+    pytest.skip(reason)
 
 
 def bearer(token: str) -> dict[str, str]:
