@@ -42,30 +42,13 @@ class NewFrame:
 
 
 @dataclass(frozen=True)
-class FrameRow:
-    """A stored frame: one row of ``ingest.frames``, its fields in column order."""
+class FrameRow(NewFrame):
+    """A stored frame: one row of ``ingest.frames``, what its upload wrote and where it stands in
+    the queue since."""
 
-    id: uuid.UUID
-    agency: str
-    camera_id: uuid.UUID
-    sha256: str
-    object_key: str
-    content_type: str
-    width: int
-    height: int
-    size_bytes: int
-    captured_at: datetime
-    latitude: float | None
-    longitude: float | None
-    heading: float | None
-    speed_kmh: float | None
-    lane: int | None
-    status: str
-    attempts: int
     lease_id: uuid.UUID | None
     lease_expires_at: datetime | None
     last_error: str | None
-    created_at: datetime
     done_at: datetime | None
 
     @classmethod
