@@ -39,6 +39,9 @@ ROWS = int(os.environ.get("PROFILE_DETECTIONS", "20000"))
 ROUNDS = int(os.environ.get("PROFILE_ROUNDS", "5"))
 QUERIES = int(os.environ.get("PROFILE_QUERIES", "200"))
 TOP = int(os.environ.get("PROFILE_TOP", "40"))
+# "plate": exact-plate searches (a few results each); "camera": time + camera searches of one
+# day, a full page of 50 results each, as the search benchmark's "time + camera" kind.
+KIND = os.environ.get("PROFILE_KIND", "plate")
 
 
 def _cpu_s(pid: int) -> float:
@@ -113,6 +116,9 @@ async def test_search_cpu_profile(infra: Any, tmp_path: Path) -> None:
                 "SEARCH_CLIENT_ID": "svc-search-prof",
                 "SEARCH_CLIENT_SECRET": secret,
                 "SEARCH_MAX_SEARCH_DAYS": "3",
+                # Issue 17: the bench measures plate searches across every camera, which the default
+                # warrant-style tiers would refuse without a supervisor's approval.
+                "SEARCH_DEFAULT_TIERS": "[]",
             },
         )
         procs.append(search)
@@ -128,11 +134,16 @@ async def test_search_cpu_profile(infra: Any, tmp_path: Path) -> None:
         }
         url = f"http://127.0.0.1:{search_port}/v1/searches"
         async with httpx.AsyncClient(timeout=60) as http:
+            last_day = {"from": (end - timedelta(days=1)).isoformat(), "to": end.isoformat()}
 
             async def searches(n: int) -> None:
                 for i in range(n):
-                    plate = f"7ABC{i % 1000:03d}"
-                    resp = await http.post(url, headers=headers, json={**body, "plate": plate})
+                    if KIND == "camera":
+                        camera = str(cameras[i % len(cameras)])
+                        criteria: dict[str, Any] = {**last_day, "camera_ids": [camera]}
+                    else:
+                        criteria = {"plate": f"7ABC{i % 1000:03d}"}
+                    resp = await http.post(url, headers=headers, json={**body, **criteria})
                     assert resp.status_code == 200, resp.text
 
             await searches(50)  # warm-up: connections, token, JWKS, policy caches
@@ -156,7 +167,7 @@ async def test_search_cpu_profile(infra: Any, tmp_path: Path) -> None:
             stop_pid(proc.pid)
             proc.wait(10)
 
-    print(f"\n\nsearch CPU profile: {ROWS:,} detections, {ROUNDS} rounds of {QUERIES} exact-plate searches")
+    print(f"\n\nsearch CPU profile: {ROWS:,} detections, {ROUNDS} rounds of {QUERIES} {KIND} searches")
     print(
         "  CPU per search (search process, no profiler): "
         f"min {min(per_search):.2f} ms, median {statistics.median(per_search):.2f} ms, "

@@ -109,6 +109,7 @@ class TestSearch:
                 detection("BBB222", hours_ago=30, camera_id=other_camera),
                 detection("CCC333", hours_ago=3, latitude=34.05, longitude=-118.24),  # Los Angeles
                 detection("DDD444", hours_ago=4, region="NV"),
+                detection("EEE555", hours_ago=20, vehicle={"make": "Toyota", "color": "Red"}),
             ],
         )
         assert await plates(search_stack, **{"from": (NOW - timedelta(hours=10)).isoformat()}) == [
@@ -118,8 +119,12 @@ class TestSearch:
         ]
         assert await plates(search_stack, camera_ids=[other_camera]) == ["BBB222"]
         near = {"latitude": 37.3361, "longitude": -121.8905, "radius_m": 500}
-        assert "CCC333" not in await plates(search_stack, area=near)
+        within = await plates(search_stack, area=near)
+        assert "AAA111" in within
+        assert "CCC333" not in within
         assert await plates(search_stack, state="nv") == ["DDD444"]
+        assert await plates(search_stack, vehicle={"make": "TOYOTA", "color": "red"}) == ["EEE555"]
+        assert await plates(search_stack, vehicle={"make": "toyota", "color": "blue"}) == []
 
     async def test_state_includes_unknown_state_marked_issue_21(self, search_stack: SearchStack) -> None:
         """Issue 21, item 4: `state` also finds detections whose state the reader could not tell,

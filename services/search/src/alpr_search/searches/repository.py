@@ -1,5 +1,5 @@
 """Every SQL statement of a search: the detections that meet its criteria, newest first, in the
-one agency it runs against (the statement itself is built by ``query.build``)."""
+one agency it runs against (the statement itself is written by ``query.build``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from alpr_common import driver_of
 
 from ..detections.repository import DetectionRow
 from .query import build
@@ -21,6 +23,9 @@ async def find(
     limit: int,
 ) -> list[DetectionRow]:
     """Up to ``limit`` of the agency's detections meeting ``body``'s criteria, after the
-    position ``after`` (capture time, id) of the previous page."""
-    rows = (await conn.execute(build(agency, body, after, limit))).mappings()
-    return [DetectionRow.of(row) for row in rows]
+    position ``after`` (capture time, id) of the previous page. Run on the driver's connection
+    as a prepared statement (one per shape of search), each row straight into a
+    ``DetectionRow`` (its columns in table order): issue 16, what search adds above its SQL."""
+    sql = build(agency, body, after, limit)
+    driver = await driver_of(conn)
+    return [DetectionRow(*record) for record in await driver.fetch(sql.text, *sql.params)]
