@@ -2033,7 +2033,7 @@ export interface components {
          * @description What an audit event records. A new action is added here, nowhere else.
          * @enum {string}
          */
-        Action: "camera.created" | "camera.updated" | "camera.checked" | "frame.viewed" | "frame.purged" | "hotlist.created" | "hotlist.updated" | "hotlist.synced" | "hotlist.entry.created" | "hotlist.entry.updated" | "hotlist.entry.approved" | "hotlist.entry.rejected" | "hotlist.entry.viewed" | "alert.created" | "alert.transitioned" | "alert.viewed" | "search.executed" | "detection.viewed" | "detection.corrected" | "hold.created" | "hold.released" | "hold.exported" | "hold.viewed" | "retention.purged" | "ledger.queried" | "ledger.verified" | "ledger.checkpointed" | "audit.created" | "audit.finding_recorded" | "report.generated" | "agency.created" | "agency.updated" | "mou.created" | "mou.state_changed" | "sharing.requested" | "sharing.decided" | "sharing.released" | "sharing.request_viewed" | "policy.refused" | "agency_policy.proposed" | "agency_policy.approved" | "agency_policy.rejected";
+        Action: "camera.created" | "camera.updated" | "camera.checked" | "frame.viewed" | "frame.purged" | "hotlist.created" | "hotlist.updated" | "hotlist.synced" | "hotlist.entry.created" | "hotlist.entry.updated" | "hotlist.entry.approved" | "hotlist.entry.rejected" | "hotlist.entry.viewed" | "alert.created" | "alert.transitioned" | "alert.viewed" | "search.executed" | "detection.viewed" | "detection.corrected" | "hold.created" | "hold.released" | "hold.exported" | "hold.viewed" | "retention.purged" | "ledger.queried" | "ledger.verified" | "ledger.checkpointed" | "audit.created" | "audit.finding_recorded" | "report.generated" | "agency.created" | "agency.updated" | "mou.created" | "mou.state_changed" | "sharing.requested" | "sharing.decided" | "sharing.released" | "sharing.request_viewed" | "policy.refused" | "agency_policy.proposed" | "agency_policy.approved" | "agency_policy.rejected" | "search_request.created" | "search_request.decided" | "search_request.used" | "search_request.viewed";
         /**
          * Actor
          * @description The person or machine client whose request caused the event (not the calling service).
@@ -4311,6 +4311,11 @@ export interface components {
             captured_before: string;
             /** Keep Keys */
             keep_keys?: string[];
+            /**
+             * Keep Crops
+             * @description R14, issue 17: crop keys of confirmed hits that keep their crop: the read and its crop stay, its frame goes. Once the hit is purged, its key is no longer here and the next purge deletes them.
+             */
+            keep_crops?: string[];
         };
         /** PurgeResult */
         PurgeResult: {

@@ -115,6 +115,7 @@ from ._problems import (
     ValidationProblem,
     problem_responses,
 )
+from ._public_figures import MAX_FIGURE_MONTHS, AuditFigures, MonthlySearches
 from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, check_purpose
 from ._purpose_gate import require_purpose
 from ._roles import MACHINE_ROLES, Role
@@ -148,6 +149,7 @@ from ._work_queue import (
     ClaimedFrame,
     ClaimRequest,
     ClaimResponse,
+    HitCrops,
     PurgeRequest,
     PurgeResult,
     ReadsStored,
@@ -164,6 +166,7 @@ __all__ = [
     "LEDGER_EXTENSION",
     "LEDGER_TOPIC",
     "MACHINE_ROLES",
+    "MAX_FIGURE_MONTHS",
     "PROBLEM_MEDIA_TYPE",
     "PROHIBITED_PURPOSES",
     "REQUEST_ID_HEADER",
@@ -183,6 +186,7 @@ __all__ = [
     "AuditCadence",
     "AuditClient",
     "AuditEventIn",
+    "AuditFigures",
     "AuditPolicy",
     "AuditReceipt",
     "AuditReceipts",
@@ -208,6 +212,7 @@ __all__ = [
     "DetectionRecord",
     "Forbidden",
     "FormText",
+    "HitCrops",
     "HotlistClient",
     "IngestClient",
     "LedgerOutbox",
@@ -215,6 +220,7 @@ __all__ = [
     "MatchBatch",
     "MatchRead",
     "MisreadCounter",
+    "MonthlySearches",
     "NotFound",
     "OutboundBlocked",
     "OutboundClient",

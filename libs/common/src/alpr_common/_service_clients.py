@@ -19,6 +19,7 @@ from ._audit_events import AuditBatchIn, AuditEventIn, AuditReceipt, AuditReceip
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient, ServiceTransport
 from ._pipeline import Accepted, DetectionBatch, MatchBatch
 from ._problems import AuditUnavailable, Unavailable
+from ._public_figures import AuditFigures
 from ._settings import ServiceSettings
 from ._shared_entries import SharedEntries, SharedEntry
 from ._whoami import WhoAmI
@@ -26,6 +27,7 @@ from ._work_queue import (
     ClaimedFrame,
     ClaimRequest,
     ClaimResponse,
+    HitCrops,
     PurgeRequest,
     PurgeResult,
     ReadsStored,
@@ -52,9 +54,18 @@ class _StatsMixin(_WhoamiMixin):
 class IngestClient(_StatsMixin):
     service_name = "ingest"
 
-    async def purge_frames(self, agency: str, captured_before: datetime, keep_keys: list[str]) -> PurgeResult:
-        """``POST /v1/frames:purge``: frames, reads and their objects before a time, except held keys."""
-        body = PurgeRequest(agency=agency, captured_before=captured_before, keep_keys=keep_keys)
+    async def purge_frames(
+        self,
+        agency: str,
+        captured_before: datetime,
+        keep_keys: list[str],
+        keep_crops: list[str] | None = None,
+    ) -> PurgeResult:
+        """``POST /v1/frames:purge``: frames, reads and their objects before a time, except held keys
+        (and the crops of hits that keep theirs, issue 17)."""
+        body = PurgeRequest(
+            agency=agency, captured_before=captured_before, keep_keys=keep_keys, keep_crops=keep_crops or []
+        )
         return await self.post_model("/v1/frames:purge", body, PurgeResult)
 
     async def claim_frames(self, max_frames: int, lease_seconds: int) -> list[ClaimedFrame]:
@@ -82,6 +93,11 @@ class HotlistClient(_StatsMixin):
     async def shared_entries(self, agency: str) -> list[SharedEntry]:
         """``GET /v1/shared-entries?agency=``: the agency's entries flagged shareable (internal)."""
         return (await self.get_model("/v1/shared-entries", SharedEntries, params={"agency": agency})).items
+
+    async def hit_crops(self, agency: str) -> list[str]:
+        """``GET /v1/hits:crops?agency=``: crop keys of the agency's kept confirmed hits, which the
+        detection purge keeps (R14, issue 17)."""
+        return (await self.get_model("/v1/hits:crops", HitCrops, params={"agency": agency})).keys
 
 
 class SearchClient(_StatsMixin):
@@ -111,6 +127,12 @@ class AuditClient(_WhoamiMixin):
         except (ServiceCallError, Unavailable) as exc:
             raise AuditUnavailable() from exc
         return receipts.items
+
+    async def public_figures(self, agency: str, months: int = 12) -> AuditFigures:
+        """``GET /v1/public-figures?agency=&months=``: searches per month by purpose and the last
+        complete sample audit, for the agency's public page (issue 17; counts only)."""
+        params = {"agency": agency, "months": months}
+        return await self.get_model("/v1/public-figures", AuditFigures, params=params)
 
 
 class SharingClient(_StatsMixin):
@@ -184,6 +206,12 @@ class AgencyPolicyClient:
     async def policy(self, agency: str) -> AgencyPolicy:
         """The agency's rules in force, as last known (the strictest defaults with none)."""
         return (await self.version(agency)).policy
+
+    def answered(self, agency: str) -> bool:
+        """Whether sharing ever answered for ``agency``: False where :meth:`version` gives the
+        strictest defaults because its policy was never read (a real version 0 answers True)."""
+        known = self._known.get(agency)
+        return known is not None and known.read
 
 
 def strictest_policy_version(agency: str) -> AgencyPolicyVersion:

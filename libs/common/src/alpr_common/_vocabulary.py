@@ -52,6 +52,12 @@ class Action(StrEnum):
     AGENCY_POLICY_PROPOSED = "agency_policy.proposed"
     AGENCY_POLICY_APPROVED = "agency_policy.approved"
     AGENCY_POLICY_REJECTED = "agency_policy.rejected"
+    # Issue 17, warrant-style tiers: a search request for a supervisor's prior approval, its
+    # decision, its one use by the search it approved, and views of such requests.
+    SEARCH_REQUEST_CREATED = "search_request.created"
+    SEARCH_REQUEST_DECIDED = "search_request.decided"
+    SEARCH_REQUEST_USED = "search_request.used"
+    SEARCH_REQUEST_VIEWED = "search_request.viewed"
 
 
 class Purpose(StrEnum):

@@ -68,6 +68,21 @@ class PurgeRequest(BaseModel):
     agency: str = Field(min_length=1, max_length=32)
     captured_before: AwareDatetime
     keep_keys: list[str] = Field(default_factory=list, max_length=100_000)
+    keep_crops: list[str] = Field(
+        default_factory=list,
+        max_length=100_000,
+        description="R14, issue 17: crop keys of confirmed hits that keep their crop: the read and "
+        "its crop stay, its frame goes. Once the hit is purged, its key is no longer here and the "
+        "next purge deletes them.",
+    )
+
+
+class HitCrops(BaseModel):
+    """Hotlist's ``GET /v1/hits:crops?agency=``: the crop keys of the agency's confirmed hits
+    that keep their crop past their detection (R14, issue 17)."""
+
+    agency: str
+    keys: list[str]
 
 
 class PurgeResult(BaseModel):
