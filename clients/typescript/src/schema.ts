@@ -1441,6 +1441,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/v1/public-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public Figures
+         * @description Internal (role `service`: sharing's public page, issue 17 item 5; R23, R32): the agency's
+         *     allowed searches per month (UTC) and purpose, and when its last sample audit was completed
+         *     (R21, R35). Aggregate counts and a date only; never a plate, a person or a place.
+         */
+        get: operations["audit-public_figures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sharing/healthz": {
         parameters: {
             query?: never;
@@ -1758,8 +1780,10 @@ export interface paths {
          * File Request
          * @description Files a written request (R24): by a partner for its own agency, or by records staff on a
          *     partner's behalf (`agency_ori`). Refused at once, and kept on file with the reason, when
-         *     the agency is not law enforcement (R26: the answer points to the records process), federal
-         *     or out of state (R29), the purpose is prohibited (R7), or no MOU in force covers it (R28).
+         *     the agency is not law enforcement (R26: the answer points to the records process), federal,
+         *     out of state or on the host's deny-list (R29), the purpose is prohibited (R7), the request is
+         *     exigent and the host agency's policy takes none (R25, issue 17: `exigent_not_accepted`), or
+         *     no MOU in force covers it (R28).
          */
         post: operations["sharing-file_request"];
         delete?: never;
@@ -1818,7 +1842,8 @@ export interface paths {
         };
         /**
          * Request Results
-         * @description Exactly the approved scope, at most the MOU's `max_results`, to the requesting partner,
+         * @description Exactly the approved scope, at most the MOU's `max_results` and the host agency's policy's
+         *     `sharing.max_results` (issue 17; `capped` when more matched), to the requesting partner,
          *     within `release_window_hours` of approval while the MOU is in force; the release is on the
          *     ledger first. Every other case is the same 404 (R27).
          */
@@ -2393,6 +2418,28 @@ export interface components {
             source: string;
             /** Request Id */
             request_id?: string | null;
+        };
+        /**
+         * AuditFigures
+         * @description What audit counts for an agency's public page: searches per month by purpose over
+         *     ``months`` (oldest first, the current month last; a month with no search has no row), and
+         *     when the agency's last sample audit was completed (R21, R35; null: none yet).
+         */
+        AuditFigures: {
+            /** Agency */
+            agency: string;
+            /**
+             * Months
+             * @description The calendar months counted, `YYYY-MM`, oldest first.
+             */
+            months: string[];
+            /** Searches By Month */
+            searches_by_month: components["schemas"]["MonthlySearches"][];
+            /**
+             * Last Audit Completed At
+             * @description When the last finding of the agency's latest complete sample audit was recorded.
+             */
+            last_audit_completed_at: string | null;
         };
         /**
          * AuditMemo
@@ -3896,6 +3943,24 @@ export interface components {
              */
             misreads: number;
         };
+        /**
+         * MonthlySearches
+         * @description Allowed searches of one agency in one calendar month (UTC) for one purpose.
+         */
+        MonthlySearches: {
+            /**
+             * Month
+             * @description `YYYY-MM`, UTC.
+             */
+            month: string;
+            /**
+             * Purpose
+             * @description The search's purpose (`unspecified` where none was recorded).
+             */
+            purpose: string;
+            /** Searches */
+            searches: number;
+        };
         /** MouCreate */
         MouCreate: {
             /**
@@ -4547,6 +4612,17 @@ export interface components {
             }[];
             /** Next Cursor */
             next_cursor?: string | null;
+            /**
+             * Max Results
+             * @description The most detections this release carries (its pages together): the MOU's `max_results` or the host agency's policy's `sharing.max_results`, whichever is smaller.
+             */
+            max_results: number;
+            /**
+             * Capped
+             * @description More detections matched the scope than `max_results`: the release stops there.
+             * @default false
+             */
+            capped?: boolean;
         };
         /** RetainedBeyond */
         RetainedBeyond: {
@@ -10509,6 +10585,67 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Transparency"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, audit ledger) is unavailable; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit-public_figures": {
+        parameters: {
+            query: {
+                /** @description Agency ORI. */
+                agency: string;
+                /** @description Calendar months, this one last. */
+                months?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditFigures"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Invalid request */

@@ -79,6 +79,23 @@ class SharingStack:
             assert resp.status_code == 200, resp.text
         return mou_id
 
+    async def adopt(self, policy: dict[str, Any], agency: str = HOST) -> dict[str, Any]:
+        """Puts a policy version as the agency's administrator and, when it loosens a rule, has
+        the agency's commander approve it (issue 17): in force at once either way."""
+        body = {"policy": policy, "reason": "Council adopted the revision."}
+        admin = self.as_("adm-1", "alpr_admin", agency=agency)
+        resp = await self.client.put(f"/v1/agencies/{agency}/policy", json=body, headers=admin)
+        assert resp.status_code == 200, resp.text
+        made: dict[str, Any] = resp.json()
+        if made["status"] == "pending_approval":
+            path = f"/v1/agencies/{agency}/policy/versions/{made['version']}/approve"
+            commander = self.as_("cmd-1", "commander", agency=agency)
+            resp = await self.client.post(path, json={}, headers=commander)
+            assert resp.status_code == 200, resp.text
+            made = resp.json()
+        assert made["status"] == "in_force", made
+        return made
+
     async def file(self, token: dict[str, str], plate: str = "7ABC123", **extra: Any) -> httpx.Response:
         now = datetime.now(UTC)
         body = {

@@ -22,6 +22,7 @@ from sharing_support import DAY, HOST, SharingStack
 
 from alpr_devstack.components import free_port
 from alpr_devstack.testing import Infra, bearer, create_app, problem, serve_audit, serve_http, unavailable
+from alpr_sharing.public import render
 from alpr_sharing.public.pages import Figures, FiguresCache
 
 PARTNER = "CA0010900"
@@ -146,8 +147,9 @@ class TestAgencyPage:
 
         parsed = outline(page)
         assert all(svg.get("role") == "img" for svg in parsed.svgs)
-        assert len(parsed.svgs) == 2  # requests and releases; no alert yet
+        assert len(parsed.svgs) == 3  # searches, requests and releases; no alert yet
         for key, title in [
+            ("searches", "Searches per month by purpose, last 12 months"),
             ("requests", "Requests from other agencies, by status"),
             ("releases", "Data released, by partner agency"),
         ]:
@@ -163,6 +165,12 @@ class TestAgencyPage:
         # Search's count, through sharing's service client.
         assert '<h3>Detections in retention</h3>\n<p class="figure">2</p>' in page
         assert "No alert yet." in page
+        # Audit's figures, through its typed client: the release's one search (this month), and
+        # no sample audit yet.
+        month = f"{now:%B %Y}"
+        assert f'<tr><th scope="row">{month}</th><td class="n">1</td><td class="n">1</td></tr>' in page
+        assert '<th scope="col">Stolen vehicle</th>' in page
+        assert '<h3>Last sample audit completed</h3>\n<p class="muted">No audit yet.</p>' in page
 
         for secret in (PLATE, "Det. Pat Partner", "P-2026-77", "37.33", "121.89", "partner-pub"):
             assert secret not in page, secret
@@ -184,6 +192,8 @@ class LoneSharing:
 
     client: httpx.AsyncClient
     admin: dict[str, str]
+    infra: Infra
+    audit_url: str
 
 
 @pytest.fixture
@@ -201,7 +211,32 @@ async def lone(infra: Infra) -> AsyncIterator[LoneSharing]:
             httpx.AsyncClient(base_url=url, timeout=30) as client,
         ):
             admin = bearer(infra.mint(sub="adm-pub", name="Adm Pub", agency=HOST, roles=["alpr_admin"]))
-            yield LoneSharing(client=client, admin=admin)
+            yield LoneSharing(client=client, admin=admin, infra=infra, audit_url=audit_url)
+
+
+@pytest.fixture
+async def alone(infra: Infra) -> AsyncIterator[LoneSharing]:
+    """Sharing with every other service down, audit too (the policy's own ledger events wait in
+    sharing's outbox)."""
+    db = infra.migrated_database("alpr_sharing", prefix="public")
+    secret = infra.register_client("svc-sharing-alone", roles=["service"])
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = infra.settings(
+        "sharing", database_url=db, audit_url=closed, client_id="svc-sharing-alone",
+        client_secret=secret, search_url=closed, hotlist_url=closed,
+    )  # fmt: skip
+    async with (
+        serve_http(create_app("sharing", settings)) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
+    ):
+        admin = bearer(infra.mint(sub="adm-alone", name="Adm Alone", agency=HOST, roles=["alpr_admin"]))
+        yield LoneSharing(client=client, admin=admin, infra=infra, audit_url=closed)
+
+
+def _month_ago(now: datetime, months: int) -> datetime:
+    """The 15th at noon (UTC) of the month ``months`` before ``now``'s."""
+    index = now.year * 12 + now.month - 1 - months
+    return datetime(index // 12, index % 12 + 1, 15, 12, tzinfo=UTC)
 
 
 class TestWithoutThePolicy:
@@ -226,6 +261,91 @@ class TestWithoutThePolicy:
         assert '<h3>Detections in retention</h3>\n<p class="muted">Not available at the moment.</p>' in page
         assert '<h3 id="hits">Hotlist alerts, by final state</h3>\n<p class="muted">Not available' in page
         assert "No agency has asked for this agency&#x27;s data yet." in page
+        # Audit answers: nothing searched, nothing audited yet.
+        assert "No search in the last 12 months." in page
+        assert '<h3>Last sample audit completed</h3>\n<p class="muted">No audit yet.</p>' in page
+
+    async def test_searches_per_month_by_purpose_and_the_last_audit(self, lone: LoneSharing) -> None:
+        """Issue 17 item 5: searches per month of the last twelve by purpose, as a stacked SVG
+        chart with its legend and its numbers as a table, and the date the last sample audit was
+        completed; from audit's ledger (R23, R32, R35). No plate, searcher or case number."""
+        await _publish(lone.client, lone.admin)
+        now = datetime.now(UTC) - timedelta(seconds=1)
+        actor = {"sub": "inv-7", "name": "Ivan Investigator", "agency": HOST, "roles": ["investigator"]}
+
+        def search(purpose: str, at: datetime) -> dict[str, Any]:
+            return {
+                "action": "search.executed", "actor": actor, "purpose": purpose, "outcome": "allowed",
+                "case_number": "2026-004711", "data": {"plate": PLATE, "latitude": 37.33},
+                "targets": [], "source": "search", "occurred_at": at.isoformat(),
+            }  # fmt: skip
+
+        events = [
+            *(search("stolen_vehicle", now) for _ in range(6)),
+            *(search("amber_alert", now) for _ in range(3)),
+            search("criminal_investigation", _month_ago(now, 2)),
+            search("wanted_person", _month_ago(now, 12)),  # before the twelve months shown
+        ]
+        service = bearer(lone.infra.mint(sub="svc-search", roles=["service"], training_expires=None))
+        auditor = bearer(lone.infra.mint(sub="aud-pub", name="Ann Auditor", agency=HOST, roles=["auditor"]))
+        async with httpx.AsyncClient(base_url=lone.audit_url, timeout=30) as audit:
+            resp = await audit.post("/v1/events", json={"events": events}, headers=service)
+            assert resp.status_code == 201, resp.text
+            created = await audit.post("/v1/audits", json={"size": 10}, headers=auditor)
+            assert created.status_code == 201, created.text
+            audit_id = created.json()["id"]
+            for item in created.json()["items"]:
+                found = {"sequence": item["sequence"], "finding": "compliant"}
+                recorded = await audit.post(f"/v1/audits/{audit_id}/findings", json=found, headers=auditor)
+                assert recorded.status_code == 200, recorded.text
+            complete = (await audit.get(f"/v1/audits/{audit_id}", headers=auditor)).json()
+        assert complete["status"] == "complete"
+        completed_at = datetime.fromisoformat(complete["completed_at"])
+
+        page = assert_html(await lone.client.get(f"/public/agencies/{HOST}"))
+        title = "Searches per month by purpose, last 12 months"
+        assert f'<title id="chart-searches-title">{title}</title>' in page
+        assert 'aria-labelledby="chart-searches-title chart-searches-desc"' in page
+        # The table: a row per month (oldest first), the total, then a column per purpose searched
+        # for, most searched first.
+        assert (
+            '<thead><tr><th scope="col">Month</th><th scope="col">Searches</th>'
+            '<th scope="col">Stolen vehicle</th><th scope="col">Amber alert</th>'
+            '<th scope="col">Criminal investigation</th></tr></thead>'
+        ) in page
+        cells = "".join(f'<td class="n">{n}</td>' for n in (9, 6, 3, 0))
+        assert f'<tr><th scope="row">{now:%B %Y}</th>{cells}</tr>' in page
+        cells = "".join(f'<td class="n">{n}</td>' for n in (1, 0, 0, 1))
+        assert f'<tr><th scope="row">{_month_ago(now, 2):%B %Y}</th>{cells}</tr>' in page
+        table = page.split(f"<caption>{title}</caption>")[1].split("</table>")[0]
+        assert table.count('<tr><th scope="row">') == 12
+        assert f"{_month_ago(now, 12):%B %Y}" not in page
+        assert "Wanted person" not in page.split('id="figures"')[1]
+        # The chart's description says the same, parts included; its legend names each purpose.
+        assert f"{now:%B %Y}: 9 (stolen vehicle 6, amber alert 3)" in page
+        for legend in ("Stolen vehicle", "Amber alert", "Criminal investigation"):
+            assert f'font-size="14" fill="#1a1a1a">{legend}</text>' in page
+        assert '<div class="scroll">' in page  # the wide table scrolls on a phone, not the page
+        figure = f'<h3>Last sample audit completed</h3>\n<p class="figure">{render._date(completed_at)}</p>'
+        assert figure in page
+        assert _date(completed_at.astimezone(UTC)) in page
+        for secret in (PLATE, "inv-7", "Ivan Investigator", "2026-004711", "37.33"):
+            assert secret not in page, secret
+
+    async def test_audit_down_shows_not_available(self, alone: LoneSharing) -> None:
+        """Every other service down, audit among them: the policy still shows, and audit's
+        figures say they are not available now."""
+        version = await _publish(alone.client, alone.admin)
+        page = assert_html(await alone.client.get(f"/public/agencies/{HOST}"))
+        assert f"Version {version['version']}, in force since" in page
+        assert (
+            '<h3 id="searches">Searches per month by purpose, last 12 months</h3>\n'
+            '<p class="muted">Not available at the moment.</p>'
+        ) in page
+        assert (
+            '<h3>Last sample audit completed</h3>\n<p class="muted">Not available at the moment.</p>'
+        ) in page
+        assert "No audit yet." not in page
 
     async def test_a_version_published_for_comment_shows_its_date(self, lone: LoneSharing) -> None:
         """R40 (San Jose): a version published before it takes force is shown as not yet in
@@ -307,8 +427,10 @@ class TestInABrowser:
                 for key, value in PUBLISHED.items():
                     for item in value if isinstance(value, list) else value.split("\n\n"):
                         assert " ".join(item.split()) in " ".join(text.split()), key
+                assert "Searches per month by purpose, last 12 months" in text
+                assert "Last sample audit completed" in text
                 charts = page.locator('svg[role="img"]')
-                assert await charts.count() >= 2
+                assert await charts.count() == 3  # searches (the release's), requests, releases
                 for i in range(await charts.count()):
                     assert await charts.nth(i).is_visible()
                     box = await charts.nth(i).bounding_box()

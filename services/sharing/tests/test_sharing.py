@@ -154,9 +154,11 @@ class TestDecisions:
         ).status_code == 200
         again = await stack.client.post(url, json={"decision": "approve"}, headers=stack.commander)
         assert again.status_code == 409
+        await stack.adopt({"sharing": {"exigent_accepted": True}})  # R25: the host takes them (issue 17)
         exigent = await stack.file(
             stack.partner("partner-a", PARTNER_A), exigent=True, justification="child abduction in progress"
         )
+        assert exigent.status_code == 201, exigent.text
         url = f"/v1/requests/{exigent.json()['id']}/decision"
         ok = await stack.client.post(url, json={"decision": "approve", "note": "exigent"}, headers=supervisor)
         assert ok.status_code == 200

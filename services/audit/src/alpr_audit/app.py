@@ -19,6 +19,7 @@ from .checkpoints.endpoints import router as checkpoints_router
 from .checkpoints.service import run_periodic
 from .checkpoints.signing import generate_key, load_private_key
 from .context import AuditContext
+from .figures.endpoints import router as figures_router
 from .ledger.endpoints import router as ledger_router
 from .ledger.writer import LedgerWriter
 from .reports.endpoints import public_router, reports_router
@@ -74,7 +75,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
-        routers=[ledger_router, checkpoints_router, audits_router, reports_router, public_router],
+        routers=[
+            ledger_router,
+            checkpoints_router,
+            audits_router,
+            reports_router,
+            public_router,
+            figures_router,
+        ],
         uses_database=True,
         uses_object_store=False,
         lifespan=lifespan,

@@ -35,3 +35,4 @@ class Refusal(StrEnum):
     PROHIBITED_PURPOSE = "prohibited_purpose"  # R7, R29 (immigration enforcement)
     NO_MOU = "no_mou"  # R28: no agreement in force for this purpose
     SCOPE_BEYOND_MOU = "scope_beyond_mou"
+    EXIGENT_NOT_ACCEPTED = "exigent_not_accepted"  # R25: the host agency's policy takes none (issue 17)

@@ -21,13 +21,16 @@ class Row:
 
 @dataclass(frozen=True)
 class Chart:
-    """A breakdown drawn as a bar chart (of its first value) and given as a table."""
+    """A breakdown drawn as a bar chart (of its first value) and given as a table. A ``stacked``
+    chart's first value is its row's total and the others its parts (one per header after the
+    first two: the total's), each bar split into them in colour with a legend (issue 17)."""
 
     key: str  # unique on the page: the SVG's title and description ids
     title: str
     headers: tuple[str, ...]  # the label's column, then one per value
     rows: list[Row] | None  # None: the figure could not be had now
     empty: str = "None yet."
+    stacked: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,16 @@ class Figure:
 
     title: str
     value: int | None
+
+
+@dataclass(frozen=True)
+class DateFigure:
+    """One date (issue 17: the last audit); ``value`` None with ``available`` is ``empty``."""
+
+    title: str
+    value: datetime | None
+    available: bool  # False: it could not be had now
+    empty: str = "None yet."
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ class Figures:
 
     counted_at: datetime
     charts: list[Chart]
-    figures: list[Figure]
+    figures: list[Figure | DateFigure]
 
 
 @dataclass

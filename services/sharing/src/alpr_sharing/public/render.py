@@ -9,7 +9,7 @@ from html import escape
 
 from alpr_common import AgencyPolicy, AgencyPolicyVersion, AuditCadence, WarrantTier
 
-from .pages import AgencyPage, Chart, Figure, ListedAgency
+from .pages import AgencyPage, Chart, DateFigure, Figure, ListedAgency, Row
 
 # What a browser may load for these pages: nothing but their own inline style.
 HEADERS = {
@@ -31,12 +31,20 @@ th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:t
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 svg{display:block;width:100%;height:auto;max-width:40rem}
 .figure{font-size:1.4rem;font-weight:600}
+.scroll{overflow-x:auto}
 @media (max-width:30rem){body{padding:.5rem}th,td{padding:.2rem .3rem}}
 """
 
 # The bar charts' geometry, in SVG user units (the chart scales to the page's width).
 _WIDTH, _LABEL_W, _BAR_W, _ROW_H = 600, 230, 300, 30
 _LABEL_CHARS = 30
+_LEGEND_H, _LEGEND_COLUMNS = 24, 2
+# The parts of a stacked bar, in order: each at least 3:1 against white (WCAG 1.4.11), and
+# split from its neighbour by a white line.
+_PALETTE = (
+    "#2a6bb5", "#b35900", "#2e7d32", "#7b3fa0", "#b0263a", "#00758f",
+    "#5d4037", "#ad1457", "#546e7a", "#827717", "#37474f",
+)  # fmt: skip
 _CADENCES = {
     AuditCadence.QUARTERLY: "Quarterly",
     AuditCadence.SEMI_ANNUAL: "Every six months",
@@ -131,15 +139,69 @@ def bar_chart(chart: Chart) -> str:
         y = 5 + i * _ROW_H
         value = row.values[0]
         width = max(round(_BAR_W * value / top), 1 if value else 0)
-        label = row.label if len(row.label) <= _LABEL_CHARS else row.label[: _LABEL_CHARS - 1] + "\u2026"
         parts += [
             f'<text x="{_LABEL_W - 8}" y="{y + 19}" text-anchor="end" font-size="14" '
-            f'fill="#1a1a1a">{_e(label)}</text>',
+            f'fill="#1a1a1a">{_e(_label(row.label))}</text>',
             f'<rect x="{_LABEL_W}" y="{y + 4}" width="{width}" height="{_ROW_H - 10}" fill="#2a6bb5"/>',
             f'<text x="{_LABEL_W + width + 6}" y="{y + 19}" font-size="14" fill="#1a1a1a">{value}</text>',
         ]
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _label(label: str) -> str:
+    return label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "\u2026"
+
+
+def stacked_chart(chart: Chart) -> str:
+    """A bar per row split into its parts (``headers[2:]``, one colour each, named by a legend
+    under the bars), the row's total at its end; named by its ``<title>`` and summarised, parts
+    included, by its ``<desc>``. The same numbers follow as a table."""
+    rows = chart.rows or []
+    parts_of = chart.headers[2:]
+    top = max((r.values[0] for r in rows), default=0) or 1
+    bars_h = len(rows) * _ROW_H + 10
+    legend_rows = -(-len(parts_of) // _LEGEND_COLUMNS)
+    height = bars_h + legend_rows * _LEGEND_H + 10
+    tid, did = f"chart-{chart.key}-title", f"chart-{chart.key}-desc"
+
+    def said(row: Row) -> str:
+        named = [f"{_words(n).lower()} {v}" for n, v in zip(parts_of, row.values[1:], strict=False) if v]
+        return f"{row.label}: {row.values[0]}" + (f" ({', '.join(named)})" if named else "")
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{tid} {did}" '
+        f'viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" height="{height}">',
+        f'<title id="{tid}">{_e(chart.title)}</title>',
+        f'<desc id="{did}">{_e(chart.headers[1])}: {_e("; ".join(said(r) for r in rows))}</desc>',
+    ]
+    for i, row in enumerate(rows):
+        y = 5 + i * _ROW_H
+        out.append(
+            f'<text x="{_LABEL_W - 8}" y="{y + 19}" text-anchor="end" font-size="14" '
+            f'fill="#1a1a1a">{_e(_label(row.label))}</text>'
+        )
+        x = float(_LABEL_W)
+        for j, value in enumerate(row.values[1:]):
+            if not value:
+                continue
+            width = max(_BAR_W * value / top, 1.0)
+            out.append(
+                f'<rect x="{x:.1f}" y="{y + 4}" width="{width:.1f}" height="{_ROW_H - 10}" '
+                f'fill="{_PALETTE[j % len(_PALETTE)]}" stroke="#fff" stroke-width="1"/>'
+            )
+            x += width
+        out.append(f'<text x="{x + 6:.1f}" y="{y + 19}" font-size="14" fill="#1a1a1a">{row.values[0]}</text>')
+    column_w = _WIDTH // _LEGEND_COLUMNS
+    for j, name in enumerate(parts_of):
+        lx = 10 + (j % _LEGEND_COLUMNS) * column_w
+        ly = bars_h + 5 + (j // _LEGEND_COLUMNS) * _LEGEND_H
+        out += [
+            f'<rect x="{lx}" y="{ly + 3}" width="14" height="14" fill="{_PALETTE[j % len(_PALETTE)]}"/>',
+            f'<text x="{lx + 20}" y="{ly + 15}" font-size="14" fill="#1a1a1a">{_e(name)}</text>',
+        ]
+    out.append("</svg>")
+    return "\n".join(out)
 
 
 def _cells(values: tuple[int, ...]) -> str:
@@ -162,10 +224,20 @@ def _chart_section(chart: Chart) -> str:
         return f'{heading}\n<p class="muted">Not available at the moment.</p>'
     if not chart.rows:
         return f'{heading}\n<p class="muted">{_e(chart.empty)}</p>'
+    if chart.stacked:  # its table may be wider than a phone: it scrolls, not the page
+        return f'{heading}\n{stacked_chart(chart)}\n<div class="scroll">\n{_table(chart)}\n</div>'
     return f"{heading}\n{bar_chart(chart)}\n{_table(chart)}"
 
 
-def _figure(figure: Figure) -> str:
+def _figure(figure: Figure | DateFigure) -> str:
+    if isinstance(figure, DateFigure):
+        if not figure.available:
+            shown = '<p class="muted">Not available at the moment.</p>'
+        elif figure.value is None:
+            shown = f'<p class="muted">{_e(figure.empty)}</p>'
+        else:
+            shown = f'<p class="figure">{_date(figure.value)}</p>'
+        return f"<h3>{_e(figure.title)}</h3>\n{shown}"
     value = (
         f'<p class="figure">{figure.value:,}</p>'
         if figure.value is not None

@@ -2,22 +2,24 @@
 policy in force (or, before any is, the one published for comment) with aggregate figures.
 
 Sharing's own figures come from its database; the others from their owners' ``/v1/stats``
-through the service clients, each bounded in time: one that fails or is late is shown as not
-available, never a failed page. Only counts are taken from those answers, by name (never a
-camera or a place, which some of them also carry). The figures are kept a minute
-(``FiguresCache``)."""
+through the service clients, and audit's (searches per month by purpose, the last complete
+sample audit: ``/v1/public-figures``, issue 17) through its typed client, each bounded in time:
+one that fails or is late is shown as not available, never a failed page. Only counts are taken
+from those answers, by name (never a camera or a place, which some of them also carry). The
+figures are kept a minute (``FiguresCache``)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import NotFound, PolicyStatus, ServiceCallError, Unavailable
+from alpr_common import AuditFigures, NotFound, PolicyStatus, ServiceCallError, Unavailable
 
 from ..clock import now
 from ..context import SharingContext
@@ -26,10 +28,14 @@ from ..policy import service as policy
 from ..policy.repository import PolicyRow
 from ..vocabulary import RequestStatus
 from . import repository
-from .pages import AgencyPage, Chart, Figure, Figures, ListedAgency, Row
+from .pages import AgencyPage, Chart, DateFigure, Figure, Figures, ListedAgency, Row
 
 # A public page waits this long at most for another service's counts.
 REMOTE_TIMEOUT_S = 3.0
+# Searches per month are shown for this many calendar months, the current one last (issue 17).
+SEARCH_MONTHS = 12
+
+T = TypeVar("T")
 
 log = structlog.get_logger("alpr.sharing.public")
 
@@ -63,7 +69,7 @@ async def agencies(session: AsyncSession) -> list[ListedAgency]:
     return sorted(out, key=lambda a: (a.name.casefold(), a.ori))
 
 
-async def _remote(service: str, call: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:
+async def _remote(service: str, call: Awaitable[T]) -> T | None:
     try:
         return await asyncio.wait_for(call, REMOTE_TIMEOUT_S)
     except (Unavailable, ServiceCallError, httpx.HTTPError, TimeoutError, ValueError) as exc:
@@ -135,6 +141,48 @@ async def agency_page(ctx: SharingContext, session: AsyncSession, ori: str) -> A
     )
 
 
+def _purpose_label(purpose: str) -> str:
+    return purpose.replace("_", " ").capitalize()
+
+
+def _month_label(month: str) -> str:
+    return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
+
+
+def searches_chart(audited: AuditFigures | None) -> Chart:
+    """Issue 17: allowed searches per month (each of the last ``SEARCH_MONTHS``, oldest first)
+    by purpose, as a stacked chart: the month's total, then one value per purpose searched for
+    in those months (most searched first). ``None`` (audit did not answer): not available."""
+    title = f"Searches per month by purpose, last {SEARCH_MONTHS} months"
+    empty = f"No search in the last {SEARCH_MONTHS} months."
+    if audited is None:
+        return Chart(key="searches", title=title, headers=("Month", "Searches"), rows=None, stacked=True)
+    counts: dict[tuple[str, str], int] = {}
+    totals: dict[str, int] = {}
+    for r in audited.searches_by_month:
+        counts[(r.month, r.purpose)] = counts.get((r.month, r.purpose), 0) + r.searches
+        totals[r.purpose] = totals.get(r.purpose, 0) + r.searches
+    purposes = sorted((p for p, n in totals.items() if n), key=lambda p: (-totals[p], p))
+    rows = [
+        Row(
+            label=_month_label(month),
+            values=(
+                sum(counts.get((month, p), 0) for p in purposes),
+                *(counts.get((month, p), 0) for p in purposes),
+            ),
+        )
+        for month in audited.months
+    ]
+    return Chart(
+        key="searches",
+        title=title,
+        headers=("Month", "Searches", *(_purpose_label(p) for p in purposes)),
+        rows=rows if purposes else [],
+        empty=empty,
+        stacked=True,
+    )
+
+
 async def _figures(ctx: SharingContext, session: AsyncSession, ori: str) -> Figures:
     """Sharing's own counts and the other services' (cached a while, ``FiguresCache``)."""
     known = ctx.public_figures.get(ori)
@@ -142,10 +190,12 @@ async def _figures(ctx: SharingContext, session: AsyncSession, ori: str) -> Figu
         return known
     stamp = now()
     charts = await _sharing_charts(session, ori)
-    searched, hotlisted = await asyncio.gather(
+    searched, hotlisted, audited = await asyncio.gather(
         _remote("search", ctx.clients.search.stats(ori)),
         _remote("hotlist", ctx.clients.hotlist.stats(ori)),
+        _remote("audit", ctx.clients.audit.public_figures(ori, SEARCH_MONTHS)),
     )
+    charts.insert(0, searches_chart(audited))
     charts.append(
         Chart(
             key="hits",
@@ -158,7 +208,15 @@ async def _figures(ctx: SharingContext, session: AsyncSession, ori: str) -> Figu
     figures = Figures(
         counted_at=stamp,
         charts=charts,
-        figures=[Figure("Detections in retention", _count(searched, "detections_in_retention"))],
+        figures=[
+            Figure("Detections in retention", _count(searched, "detections_in_retention")),
+            DateFigure(
+                "Last sample audit completed",
+                audited.last_audit_completed_at if audited else None,
+                available=audited is not None,
+                empty="No audit yet.",
+            ),
+        ],
     )
     ctx.public_figures.put(ori, figures)
     return figures

@@ -59,8 +59,10 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
 async def file_request(ctx: Ctx, session: DbSession, principal: Filer, body: RequestCreate) -> Any:
     """Files a written request (R24): by a partner for its own agency, or by records staff on a
     partner's behalf (`agency_ori`). Refused at once, and kept on file with the reason, when
-    the agency is not law enforcement (R26: the answer points to the records process), federal
-    or out of state (R29), the purpose is prohibited (R7), or no MOU in force covers it (R28)."""
+    the agency is not law enforcement (R26: the answer points to the records process), federal,
+    out of state or on the host's deny-list (R29), the purpose is prohibited (R7), the request is
+    exigent and the host agency's policy takes none (R25, issue 17: `exigent_not_accepted`), or
+    no MOU in force covers it (R28)."""
     filed, verdict = await service.file(ctx, session, principal, body)
     if verdict.refusal is None:
         return filed
@@ -121,7 +123,8 @@ async def decide_request(
 async def request_results(
     ctx: Ctx, session: DbSession, principal: Partner, request_id: uuid.UUID, cursor: Cursor = None
 ) -> Results:
-    """Exactly the approved scope, at most the MOU's `max_results`, to the requesting partner,
+    """Exactly the approved scope, at most the MOU's `max_results` and the host agency's policy's
+    `sharing.max_results` (issue 17; `capped` when more matched), to the requesting partner,
     within `release_window_hours` of approval while the MOU is in force; the release is on the
     ledger first. Every other case is the same 404 (R27)."""
     return await service.results(ctx, session, principal, request_id, cursor)

@@ -1,6 +1,7 @@
 """The filing rules of a request, as a plain function: who may receive data at all (R24, R26,
-R29), for what (R7), and under which agreement (R28). The first rule broken is the refusal.
-Jurisdiction and deny-list are the host agency's own, from its policy in force (issue 17)."""
+R29), for what (R7), whether an exigent one is taken (R25), and under which agreement (R28). The
+first rule broken is the refusal. Jurisdiction, deny-list and exigent requests are the host
+agency's own, from its policy in force (issue 17)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ def judge(
         return Verdict(
             None, Refusal.PROHIBITED_PURPOSE, f"The purpose {body.purpose} is prohibited (R7, R29)."
         )
+    if body.exigent and not host.exigent_accepted:
+        detail = (
+            "The host agency's policy does not accept exigent requests (R25); "
+            "file it as a regular request for a commander to decide."
+        )
+        return Verdict(None, Refusal.EXIGENT_NOT_ACCEPTED, detail)
     if not mous_in_force:
         return Verdict(None, Refusal.NO_MOU, "No MOU with this agency is in force (R28).")
     listed = [m for m in mous_in_force if body.purpose in m["purposes"]]

@@ -94,6 +94,13 @@ class Results(BaseModel):
     request_id: uuid.UUID
     items: list[dict[str, Any]] = Field(description="Detections as `POST /v1/searches` answers them.")
     next_cursor: str | None = None
+    max_results: int = Field(
+        description="The most detections this release carries (its pages together): the MOU's "
+        "`max_results` or the host agency's policy's `sharing.max_results`, whichever is smaller."
+    )
+    capped: bool = Field(
+        False, description="More detections matched the scope than `max_results`: the release stops there."
+    )
 
 
 class SharedHotlist(BaseModel):

@@ -298,12 +298,17 @@ async def results(
     cursor: str | None,
 ) -> Results:
     """Runs exactly the approved scope through search (a scoped service call naming the request)
-    and records the release on the ledger before answering."""
+    and records the release on the ledger before answering. A release (its pages together)
+    carries at most the MOU's ``max_results`` and the host agency's ``sharing.max_results`` in
+    force (issue 17, R28): when more detections match, it is cut there and says so (``capped``,
+    on the answer and the ledger event)."""
     row, mou = await _releasable(ctx, session, principal, request_id)
+    host = await policies.in_force(ctx.settings, session, row["host_agency"])
+    cap = release_cap(mou["max_results"], host.sharing.max_results)
     already = row["released_count"] if cursor else 0
-    remaining = mou["max_results"] - already
+    remaining = cap - already
     if remaining <= 0:
-        return Results(request_id=request_id, items=[], next_cursor=None)
+        return Results(request_id=request_id, items=[], next_cursor=None, max_results=cap, capped=True)
     scope = row["scope"]
     query: dict[str, Any] = {
         "purpose": row["purpose"],
@@ -324,7 +329,10 @@ async def results(
         answer = await ctx.clients.search.search(query)
     except ServiceCallError as exc:
         raise Unavailable("The detection store did not answer the release.") from exc
-    items: list[dict[str, Any]] = answer.get("items", [])[:remaining]
+    found: list[dict[str, Any]] = answer.get("items", [])
+    items = found[:remaining]
+    more = len(found) > remaining or answer.get("next_cursor") is not None
+    capped = len(items) == remaining and more  # more matched than the release may carry
     next_cursor = answer.get("next_cursor") if len(items) < remaining else None
     stamp = now()
     await ctx.clients.audit.record(
@@ -345,13 +353,23 @@ async def results(
                 "to": scope["to"],
                 "count": len(items),
                 "requester_name": row["requester_name"],
+                "max_results": cap,
+                "capped": capped,
             },
         )
     )
     await repository.update_request(
         session, request_id, {"released_count": already + len(items), "last_released_at": stamp}
     )
-    return Results(request_id=request_id, items=items, next_cursor=next_cursor)
+    return Results(
+        request_id=request_id, items=items, next_cursor=next_cursor, max_results=cap, capped=capped
+    )
+
+
+def release_cap(mou_max: int, policy_max: int) -> int:
+    """The most detections one release carries: the MOU's limit (R28) and the host agency's
+    policy's (issue 17), whichever is smaller."""
+    return min(mou_max, policy_max)
 
 
 async def shared_hotlist(ctx: SharingContext, session: AsyncSession, principal: Principal) -> SharedHotlist:
