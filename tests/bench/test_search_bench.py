@@ -29,7 +29,15 @@ import httpx
 import pytest
 
 from alpr_audit.checkpoints.signing import generate_key, private_key_b64
-from alpr_common import Principal, PurgeResult, ServiceClients, make_engine
+from alpr_common import (
+    AgencyPolicy,
+    AgencyPolicyVersion,
+    PolicyStatus,
+    Principal,
+    PurgeResult,
+    ServiceClients,
+    make_engine,
+)
 from alpr_devstack.components import free_port, spawn_service, stop_pid
 from alpr_devstack.testing import Infra
 from alpr_search.retention.service import purge
@@ -289,7 +297,9 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
     )
 
     class _Ingest:
-        async def purge_frames(self, agency: str, before: datetime, keep_keys: list[str]) -> PurgeResult:
+        async def purge_frames(
+            self, agency: str, before: datetime, keep_keys: list[str], keep_crops: list[str] | None = None
+        ) -> PurgeResult:
             return PurgeResult(frames=0, reads=0, objects=0)
 
         async def get_model(self, path: str, model: type[Any]) -> Any:  # GET /v1/frames:oldest
@@ -299,7 +309,12 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
         async def record(self, *events: Any) -> list[Any]:
             return []
 
-    clients: Any = type("Clients", (), {"ingest": _Ingest(), "audit": _Audit()})()
+    class _Sharing:  # the agency has no policy of its own: the period given here applies
+        async def agency_policy(self, agency: str, at: datetime | None = None) -> AgencyPolicyVersion:
+            default = PolicyStatus.DEFAULT
+            return AgencyPolicyVersion(agency=agency, version=0, status=default, policy=AgencyPolicy())
+
+    clients: Any = type("Clients", (), {"ingest": _Ingest(), "audit": _Audit(), "sharing": _Sharing()})()
     first_day_end = datetime.combine((start + timedelta(days=1)).date(), datetime.min.time(), UTC)
     started = time.perf_counter()
     async with engine.begin() as c:

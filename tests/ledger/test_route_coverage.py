@@ -631,6 +631,48 @@ async def _search(w: World) -> list[Expect]:
     return [Expect(Action.SEARCH_EXECUTED, "rc-search", (w.ids["detection"],), "stolen_vehicle")]
 
 
+async def _search_request(w: World, headers: dict[str, str]) -> str:
+    """A search request (issue 17, warrant-style tiers): an area canvass for a supervisor's
+    prior approval."""
+    body = {
+        "purpose": "stolen_vehicle",
+        "case_number": w.case,
+        "justification": "Canvass near the theft, the night of the report.",
+        "criteria": {**_window(24), "area": {"latitude": 37.3, "longitude": -121.9, "radius_m": 500}},
+    }
+    return str((await w.call("search", "POST", "/v1/search-requests", headers, json=body))["id"])
+
+
+@recipe("search", "POST", "/v1/search-requests")
+async def _create_search_request(w: World) -> list[Expect]:
+    made = await _search_request(w, w.who("rc-sr-new", "investigator"))
+    return [Expect(Action.SEARCH_REQUEST_CREATED, "rc-sr-new", (made,), "stolen_vehicle")]
+
+
+@recipe("search", "GET", "/v1/search-requests")
+async def _list_search_requests(w: World) -> list[Expect]:
+    made = await _search_request(w, w.officer)
+    await w.call("search", "GET", "/v1/search-requests", w.who("rc-sr-list", "supervisor"))
+    return [Expect(Action.SEARCH_REQUEST_VIEWED, "rc-sr-list", (made,))]
+
+
+@recipe("search", "GET", "/v1/search-requests/{request_id}")
+async def _view_search_request(w: World) -> list[Expect]:
+    made = await _search_request(w, w.officer)
+    await w.call("search", "GET", f"/v1/search-requests/{made}", w.who("rc-sr-view", "supervisor"))
+    return [Expect(Action.SEARCH_REQUEST_VIEWED, "rc-sr-view", (made,))]
+
+
+@recipe("search", "POST", "/v1/search-requests/{request_id}/decision")
+async def _decide_search_request(w: World) -> list[Expect]:
+    made = await _search_request(w, w.officer)
+    path = f"/v1/search-requests/{made}/decision"
+    await w.call(
+        "search", "POST", path, w.who("rc-sr-decide", "supervisor"), json={"approve": True, "note": "Ok."}
+    )
+    return [Expect(Action.SEARCH_REQUEST_DECIDED, "rc-sr-decide", (made,), "stolen_vehicle")]
+
+
 @recipe("search", "GET", "/v1/detections/{detection_id}")
 async def _view_detection(w: World) -> list[Expect]:
     params = {"purpose": "criminal_investigation", "case_number": w.case}

@@ -990,7 +990,9 @@ export interface paths {
         put?: never;
         /**
          * Post Search
-         * @description Searches the agency's detections for a stated purpose and case (R5-R8); audited first.
+         * @description Searches the agency's detections for a stated purpose and case (R5-R8); audited first. A
+         *     search in a warrant-style tier runs with its legal process or its supervisor's approval,
+         *     which it uses once (issue 17).
          */
         post: operations["search-post_search"];
         delete?: never;
@@ -1177,6 +1179,72 @@ export interface paths {
          */
         put: operations["search-set_retention"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search/v1/search-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Search Requests
+         * @description The agency's search requests, newest first: a supervisor sees all, others their own.
+         */
+        get: operations["search-list_search_requests"];
+        put?: never;
+        /**
+         * Create Search Request
+         * @description Asks a supervisor to approve one search before it runs (issue 17: a search in a
+         *     warrant-style tier); pending until decided.
+         */
+        post: operations["search-create_search_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search/v1/search-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Search Request
+         * @description One search request (R27: another agency's, or someone else's to a non-supervisor, is 404).
+         */
+        get: operations["search-get_search_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search/v1/search-requests/{request_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Search Request
+         * @description A supervisor of the same agency approves or rejects a search request, never their own
+         *     (403); an approval is valid once, for ``SEARCH_APPROVAL_VALID_HOURS``.
+         */
+        post: operations["search-decide_search_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2325,6 +2393,96 @@ export interface components {
          * @enum {string}
          */
         AlertWebhookType: "alert.created" | "alert.transitioned";
+        /**
+         * ApprovalCreate
+         * @description A search request: the search's purpose, case number, reason and criteria, and why it
+         *     needs to run (for the supervisor who decides).
+         */
+        ApprovalCreate: {
+            purpose: components["schemas"]["Purpose"];
+            /**
+             * Case Number
+             * @description As the search will carry it (R5).
+             */
+            case_number?: string | null;
+            /**
+             * Reason
+             * @description As the search will carry it.
+             */
+            reason?: string | null;
+            /**
+             * Justification
+             * @description Why this search is needed, for the supervisor.
+             */
+            justification: string;
+            criteria: components["schemas"]["SearchCriteria"];
+        };
+        /** ApprovalDecisionIn */
+        ApprovalDecisionIn: {
+            /** Approve */
+            approve: boolean;
+            /**
+             * Note
+             * @description The supervisor's reasons.
+             */
+            note: string;
+        };
+        /** ApprovalPage */
+        ApprovalPage: {
+            /** Items */
+            items: components["schemas"]["ApprovalPublic"][];
+        };
+        /** ApprovalPublic */
+        ApprovalPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Agency */
+            agency: string;
+            status: components["schemas"]["ApprovalStatus"];
+            purpose: components["schemas"]["Purpose"];
+            /** Case Number */
+            case_number: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Justification */
+            justification: string;
+            criteria: components["schemas"]["SearchCriteria"];
+            /**
+             * Tiers
+             * @description The agency's warrant-style tiers the search falls in, when asked.
+             */
+            tiers?: string[];
+            requested_by: components["schemas"]["Actor"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            decided_by?: components["schemas"]["Actor"] | null;
+            /** Decided At */
+            decided_at?: string | null;
+            /** Decision Note */
+            decision_note?: string | null;
+            /**
+             * Expires At
+             * @description An approval is usable, once, until then.
+             */
+            expires_at?: string | null;
+            /** Used At */
+            used_at?: string | null;
+            /** Used By Search */
+            used_by_search?: string | null;
+        };
+        /**
+         * ApprovalStatus
+         * @description Where a search request stands (derived at reading time from its decision, its use and the
+         *     clock).
+         * @enum {string}
+         */
+        ApprovalStatus: "pending" | "approved" | "rejected" | "used" | "expired";
         /**
          * Area
          * @description A circle on the map: a search's or a request's area (R8: as narrow as the purpose needs).
@@ -3709,6 +3867,13 @@ export interface components {
             /** Camera Ids */
             camera_ids?: string[];
             area?: components["schemas"]["Area"] | null;
+            /**
+             * Approval Id
+             * @description Issue 17: in a warrant-style tier, the search request a supervisor approved for this search (as `POST /v1/searches` takes it; used once).
+             */
+            approval_id?: string | null;
+            /** @description Issue 17: in a warrant-style tier, the warrant or court order it runs under. */
+            legal_process?: components["schemas"]["LegalProcess"] | null;
         };
         /** HotlistCreate */
         HotlistCreate: {
@@ -3834,6 +3999,38 @@ export interface components {
             /** Reads */
             reads: number;
         };
+        /**
+         * LegalProcess
+         * @description Issue 17, warrant-style tiers: the legal process a search runs under (a warrant or a court
+         *     order: its number, the issuing court, the date it was issued). It meets a tier that requires
+         *     legal process, and also one that requires a supervisor's approval: a judge's order is more
+         *     than a supervisor's. Shown, as given, on the search's ledger event and so in sample audits
+         *     (R21).
+         */
+        LegalProcess: {
+            kind: components["schemas"]["LegalProcessKind"];
+            /**
+             * Number
+             * @description The warrant or court-order number, as the court issued it.
+             */
+            number: string;
+            /**
+             * Court
+             * @description The issuing court, e.g. `Superior Court of California, County of Santa Clara`.
+             */
+            court: string;
+            /**
+             * Issued On
+             * Format: date
+             * @description The date it was issued; never in the future.
+             */
+            issued_on: string;
+        };
+        /**
+         * LegalProcessKind
+         * @enum {string}
+         */
+        LegalProcessKind: "warrant" | "court_order";
         /** MatchBatch */
         MatchBatch: {
             /** Reads */
@@ -4801,6 +4998,39 @@ export interface components {
             area?: components["schemas"]["Area"] | null;
         };
         /**
+         * SearchCriteria
+         * @description The criteria of the search asked for, as its ``POST /v1/searches`` body will carry them:
+         *     the search runs on the approval only with the very same criteria.
+         */
+        SearchCriteria: {
+            /**
+             * Plate
+             * @description Full or partial; `*` any run, `?` one character.
+             */
+            plate?: string | null;
+            /** State */
+            state?: string | null;
+            /**
+             * Include Unknown State
+             * @default true
+             */
+            include_unknown_state?: boolean;
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
+            /** Camera Ids */
+            camera_ids?: string[];
+            area?: components["schemas"]["Area"] | null;
+            vehicle?: components["schemas"]["VehicleCriteria"] | null;
+        };
+        /**
          * SearchPolicy
          * @description R5, R6, R7, R8: what a detection search of this agency needs.
          */
@@ -4884,6 +5114,13 @@ export interface components {
              * @description Service callers only: the sharing request.
              */
             sharing_request_id?: string | null;
+            /**
+             * Approval Id
+             * @description Issue 17: the search request a supervisor approved for this very search (same purpose, case number, reason and criteria), for a search in a warrant-style tier; used once (its continuation pages do not use it again).
+             */
+            approval_id?: string | null;
+            /** @description Issue 17: the warrant or court order a search in a warrant-style tier runs under. */
+            legal_process?: components["schemas"]["LegalProcess"] | null;
             /**
              * Limit
              * @default 50
@@ -9669,6 +9906,289 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is over the service's limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-list_search_requests": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalPage"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-create_search_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalPublic"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Prohibited purpose */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is over the service's limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-get_search_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalPublic"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Audit ledger unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-decide_search_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalPublic"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

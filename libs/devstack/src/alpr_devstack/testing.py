@@ -88,6 +88,11 @@ class Infra:
             "oidc_issuer": self.issuer_url,
             "oidc_audience": self.audience,
             "log_json": True,
+            # Issue 17: without a policy of its own an agency's searches fall in search's default
+            # warrant-style tiers (the policy's strictest: a plate across every camera for more
+            # than a day needs a supervisor's approval). The test stacks search so throughout; a
+            # test of the tiers sets them (``default_tiers``) or serves a policy that has them.
+            **({"default_tiers": []} if service == "search" else {}),
             **overrides,
         }
         settings: ServiceSettings = module.Settings(**values)

@@ -12,6 +12,7 @@ from alpr_common import AgencyPolicyClient, MisreadCounter, create_service_app
 from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
 from .agency.endpoints import router as agency_router
+from .approvals.endpoints import router as approvals_router
 from .context import SearchContext
 from .detections.endpoints import router as detections_router
 from .holds.endpoints import router as holds_router
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
-        routers=[searches_router, detections_router, holds_router, agency_router],
+        routers=[searches_router, detections_router, holds_router, agency_router, approvals_router],
         uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,

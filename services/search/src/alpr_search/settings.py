@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, AgencyPolicy, ServiceSettings, WarrantTier
 
 
 class Settings(ServiceSettings):
@@ -25,3 +25,8 @@ class Settings(ServiceSettings):
     # R16: retention per agency (90 days to 5 years).
     retention_days: int = Field(365, ge=90, le=1825)
     presign_seconds: int = Field(300, ge=10, le=3600)
+    # Issue 17, warrant-style tiers: the tiers of an agency without a policy of its own (version 0),
+    # as JSON (``SEARCH_DEFAULT_TIERS='[]'``: none); by default the policy's strictest tiers.
+    default_tiers: list[WarrantTier] = Field(default_factory=lambda: AgencyPolicy().tiers, max_length=20)
+    # How long a supervisor's approval of a search request may be used (once) after the decision.
+    approval_valid_hours: int = Field(24, ge=1, le=720)

@@ -70,3 +70,29 @@ agency_settings = Table(
 
 # Ledger events of this service's changes, written in the change's transaction (issue 16).
 outbox_messages = outbox_table(metadata, "outbox_messages")
+
+# Issue 17, warrant-style tiers: a search request and a supervisor's prior approval of it, used
+# once (``used_at``, ``used_by_search``) by the search it approved.
+search_requests = Table(
+    "search_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("requester_sub", String(256), nullable=False),
+    Column("requested_by", JSONB, nullable=False),
+    Column("purpose", String(64), nullable=False),
+    Column("case_number", String(64)),
+    Column("reason", Text),
+    Column("justification", Text, nullable=False),
+    Column("criteria", JSONB, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("tiers", JSONB, nullable=False),  # the conditions of the tiers it fell in when asked
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", NULLABLE_JSONB),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note", Text),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("used_at", DateTime(timezone=True)),
+    Column("used_by_search", Uuid),
+)

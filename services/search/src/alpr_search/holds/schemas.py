@@ -11,9 +11,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from alpr_common import Area, Purpose
 
 from ..detections.schemas import DetectionPublic
-from ..searches.schemas import required_in_schema
+from ..searches.schemas import LegalProcess, required_in_schema
 
 MAX_HELD = 10_000
+# Evidence packages lie under ``evidence/{agency}/{hold_id}/``; the retention purge finds them
+# there once their hold is released and its detections expire (R16, R17, issue 17).
+EVIDENCE_PREFIX = "evidence/"
+
+
+def evidence_key(agency: str, hold_id: uuid.UUID, stamp: datetime) -> str:
+    """Where an evidence package exported at ``stamp`` goes in the object store."""
+    return f"{EVIDENCE_PREFIX}{agency}/{hold_id}/{stamp:%Y%m%dT%H%M%S%fZ}.zip"
 
 
 class HoldSearch(BaseModel):
@@ -36,6 +44,14 @@ class HoldSearch(BaseModel):
     to: AwareDatetime | None = Field(None, description="Required; at most a search's range after `from`.")
     camera_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
     area: Area | None = None
+    approval_id: uuid.UUID | None = Field(
+        None,
+        description="Issue 17: in a warrant-style tier, the search request a supervisor approved for "
+        "this search (as `POST /v1/searches` takes it; used once).",
+    )
+    legal_process: LegalProcess | None = Field(
+        None, description="Issue 17: in a warrant-style tier, the warrant or court order it runs under."
+    )
 
     model_config = ConfigDict(
         populate_by_name=True, json_schema_extra=required_in_schema("purpose", "from", "to")

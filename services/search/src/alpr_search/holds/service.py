@@ -27,7 +27,7 @@ from ..searches.repository import find as find_detections
 from ..searches.schemas import SearchRequest
 from . import repository
 from .repository import HeldItem, HoldRow
-from .schemas import MAX_HELD, ExportOut, HoldCreate, HoldPublic
+from .schemas import MAX_HELD, ExportOut, HoldCreate, HoldPublic, evidence_key
 
 MANIFEST = "manifest.json"
 
@@ -72,7 +72,7 @@ async def create(
                 "reason": body.reason,
             }
         )
-        agency = await searches.authorize(ctx, principal, criteria, extra={"hold": True})
+        agency = await searches.authorize(ctx, principal, criteria, extra={"hold": True}, session=session)
         found = await find_detections(session, agency, criteria, None, MAX_HELD + 1)
         if len(found) > MAX_HELD:
             raise ValidationProblem(f"The search finds more than {MAX_HELD} detections; narrow it.")
@@ -201,7 +201,8 @@ async def release(
 
 
 async def held_keys(conn: AsyncSession | AsyncConnection, agency: str) -> list[str]:
-    """Object keys under an active hold: retention keeps them (R17)."""
+    """Object keys under an active hold: retention keeps them (R17). A released hold's are not
+    among them: they expire with the agency's period (issue 17)."""
     return await repository.held_keys(conn, agency)
 
 
@@ -277,7 +278,7 @@ async def export(
     package = await anyio.to_thread.run_sync(
         _package, hold, snapshots, images, actor_of(principal).model_dump()
     )
-    key = f"evidence/{hold.agency}/{hold.id}/{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.zip"
+    key = evidence_key(hold.agency, hold.id, datetime.now(UTC))
     await anyio.to_thread.run_sync(
         lambda: store.put_object(
             bucket, key, io.BytesIO(package), len(package), content_type="application/zip"

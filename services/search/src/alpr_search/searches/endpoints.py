@@ -11,6 +11,7 @@ from alpr_common import (
     Action,
     AuditUnavailable,
     DbReader,
+    DbSession,
     Forbidden,
     Principal,
     PurposeProhibited,
@@ -36,8 +37,14 @@ _auth = (Unauthenticated, TrainingRequired, Forbidden)
     "/v1/searches",
     response_model=SearchResponse,
     responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.VIEW, Action.SEARCH_EXECUTED, Action.DETECTION_VIEWED),
+    openapi_extra=access(
+        Access.VIEW, Action.SEARCH_EXECUTED, Action.DETECTION_VIEWED, Action.SEARCH_REQUEST_USED
+    ),
 )
-async def post_search(ctx: Ctx, reader: DbReader, principal: Searcher, body: SearchRequest) -> SearchResponse:
-    """Searches the agency's detections for a stated purpose and case (R5-R8); audited first."""
-    return await service.search(ctx, reader, principal, body)
+async def post_search(
+    ctx: Ctx, reader: DbReader, session: DbSession, principal: Searcher, body: SearchRequest
+) -> SearchResponse:
+    """Searches the agency's detections for a stated purpose and case (R5-R8); audited first. A
+    search in a warrant-style tier runs with its legal process or its supervisor's approval,
+    which it uses once (issue 17)."""
+    return await service.search(ctx, reader, principal, body, session)

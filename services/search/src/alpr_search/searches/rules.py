@@ -13,6 +13,7 @@ from alpr_common import (
     ProblemError,
     Purpose,
     PurposeProhibited,
+    WarrantTier,
     audit_event,
     check_purpose,
 )
@@ -22,8 +23,8 @@ from ..context import SearchContext
 
 @dataclass(frozen=True)
 class SearchRules:
-    """What a search, a view or a correction of this agency's data needs (R5-R8). The policy's
-    warrant-style tiers are not applied yet (a later step of issue 17)."""
+    """What a search, a view or a correction of this agency's data needs (R5-R8), and the
+    warrant-style tiers its searches fall in (issue 17; applied by ``searches.service``)."""
 
     agency: str
     policy_version: int  # 0: no policy of its own (or sharing never reached): the settings
@@ -31,6 +32,7 @@ class SearchRules:
     case_number_required: bool
     max_search_days: int
     allowed_purposes: frozenset[Purpose]
+    tiers: tuple[WarrantTier, ...] = ()
 
     def check(self, purpose: Purpose, case_number: str | None, reason: str | None) -> None:
         """Raises the problem that refuses the purpose: prohibited (R7) or not among those this
@@ -67,6 +69,7 @@ async def of_agency(ctx: SearchContext, agency: str) -> SearchRules:
             case_number_required=settings.case_number_required,
             max_search_days=settings.max_search_days,
             allowed_purposes=allowed,
+            tiers=tuple(settings.default_tiers),
         )
     return SearchRules(
         agency=agency,
@@ -75,6 +78,7 @@ async def of_agency(ctx: SearchContext, agency: str) -> SearchRules:
         case_number_required=search.case_number_required,
         max_search_days=search.max_search_days,
         allowed_purposes=allowed,
+        tiers=tuple(version.policy.tiers),
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from alpr_common import Area, Purpose
 
@@ -40,6 +42,46 @@ class VehicleCriteria(BaseModel):
     make: str | None = Field(None, max_length=40)
     color: str | None = Field(None, max_length=20)
     type: str | None = Field(None, max_length=20)
+
+
+class LegalProcessKind(StrEnum):
+    WARRANT = "warrant"
+    COURT_ORDER = "court_order"
+
+
+class LegalProcess(BaseModel):
+    """Issue 17, warrant-style tiers: the legal process a search runs under (a warrant or a court
+    order: its number, the issuing court, the date it was issued). It meets a tier that requires
+    legal process, and also one that requires a supervisor's approval: a judge's order is more
+    than a supervisor's. Shown, as given, on the search's ledger event and so in sample audits
+    (R21)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: LegalProcessKind
+    number: str = Field(
+        min_length=2,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./:#()-]*$",
+        description="The warrant or court-order number, as the court issued it.",
+    )
+    court: str = Field(
+        min_length=3,
+        max_length=200,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="The issuing court, e.g. `Superior Court of California, County of Santa Clara`.",
+    )
+    issued_on: date = Field(description="The date it was issued; never in the future.")
+
+    @field_validator("issued_on")
+    @classmethod
+    def _not_in_the_future(cls, value: date) -> date:
+        # California's date is never ahead of UTC's: an order issued today there is valid here.
+        if value > datetime.now(UTC).date():
+            raise ValueError("issued_on is in the future")
+        if value.year < 1900:
+            raise ValueError("issued_on is not a plausible date")
+        return value
 
 
 class SearchRequest(BaseModel):
@@ -86,6 +128,17 @@ class SearchRequest(BaseModel):
     agency: str | None = Field(None, max_length=32, description="Service callers only: the host agency.")
     sharing_request_id: uuid.UUID | None = Field(
         None, description="Service callers only: the sharing request."
+    )
+    approval_id: uuid.UUID | None = Field(
+        None,
+        description=(
+            "Issue 17: the search request a supervisor approved for this very search (same "
+            "purpose, case number, reason and criteria), for a search in a warrant-style tier; "
+            "used once (its continuation pages do not use it again)."
+        ),
+    )
+    legal_process: LegalProcess | None = Field(
+        None, description="Issue 17: the warrant or court order a search in a warrant-style tier runs under."
     )
     limit: int = Field(50, ge=1, le=500)
     cursor: str | None = Field(None, max_length=512)

@@ -1,6 +1,11 @@
 """Purpose-bound search (R4-R8): refused unless its purpose is authorized and its case number
 or reason is given; every search, allowed or refused, is on the audit ledger before anything
-is returned, and no results leave without their record (fail closed)."""
+is returned, and no results leave without their record (fail closed).
+
+Issue 17, warrant-style tiers: a search in one of its agency's tiers (``tiers.py``) runs only with
+what the tier requires, checked before it runs: a legal process reference, or a supervisor's
+prior approval (``approvals``) used once, atomically, by the first page of the search it
+approved. Its ledger event says which tiers applied and how each was met."""
 
 from __future__ import annotations
 
@@ -9,11 +14,12 @@ import hashlib
 import hmac
 import json
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from alpr_common import (
     Action,
@@ -32,11 +38,13 @@ from alpr_common import (
     normalize_plate_pattern,
 )
 
+from ..approvals import repository as approvals
 from ..context import SearchContext
 from ..detections.schemas import DetectionPublic
 from ..detections.service import public
 from . import repository, rules
 from .schemas import SearchRequest, SearchResponse
+from .tiers import Clearance, TierRefused, refuse_unmet, tiers_met, unmet
 
 
 def _invalid(field: str, message: str) -> ValidationProblem:
@@ -63,8 +71,11 @@ def _criteria(body: SearchRequest) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-async def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) -> str:
-    """The agency searched; raises the problem that refuses the search."""
+async def _check(
+    ctx: SearchContext, principal: Principal, body: SearchRequest
+) -> tuple[str, rules.SearchRules | None]:
+    """The agency searched, and its rules (none for a service's search, decided by sharing);
+    raises the problem that refuses the search."""
     if _is_service(principal):
         if not body.agency or body.sharing_request_id is None:
             raise _invalid("agency", "A service search names the host agency and the sharing request.")
@@ -86,6 +97,7 @@ async def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) 
             case_number_pattern=r".+",
         )
         max_days, whose = ctx.settings.max_search_days, "the deployment's"
+        agency_rules = None
     else:
         # Issue 17: the searching agency's own policy in force (R5-R8).
         agency_rules = await rules.of_agency(ctx, agency)
@@ -97,7 +109,113 @@ async def _check(ctx: SearchContext, principal: Principal, body: SearchRequest) 
         raise _invalid("to", "`to` must be after `from`.")
     if body.to - body.from_ > timedelta(days=max_days):
         raise _invalid("to", f"The time range may span at most {max_days} days ({whose} limit, R8).")
-    return agency
+    return agency, agency_rules
+
+
+class ApprovalMismatch(ValidationProblem):
+    """422: the approval named was given for another search (other purpose, case number, reason
+    or criteria). ``data`` goes into the refused ``search.executed`` event."""
+
+    def __init__(self, detail: str, data: dict[str, Any]) -> None:
+        super().__init__(detail)
+        self.data = data
+
+
+async def _clear(
+    ctx: SearchContext,
+    principal: Principal,
+    body: SearchRequest,
+    agency_rules: rules.SearchRules | None,
+    *,
+    conn: AsyncConnection | None,
+    session: AsyncSession | None,
+    search_id: uuid.UUID,
+    continuation: bool,
+) -> Clearance:
+    """Issue 17: the warrant-style tiers the search falls in, and what meets them; raises the
+    problem that refuses it. A service principal's search (sharing's, for a partner) is decided
+    by sharing under the host's policy: tiers do not apply to it. A legal process reference
+    meets every tier (a judge's order is more than a supervisor's approval); an approval meets
+    those requiring a supervisor's approval, and is used here, once, by the search's first page
+    (a continuation page of the same search, by its signed cursor, checks that this search used
+    it and does not use it again)."""
+    if agency_rules is None:
+        if body.approval_id is not None or body.legal_process is not None:
+            raise _invalid("approval_id", "A service search is decided by sharing: it names no approval.")
+        return Clearance()
+    if body.approval_id is not None and body.legal_process is not None:
+        raise _invalid("approval_id", "Name either an approval or a legal process, not both.")
+    met = tiers_met(agency_rules.tiers, body)
+    if body.legal_process is not None:
+        return Clearance(tiers=met, legal_process=body.legal_process)
+    if body.approval_id is None:
+        if met:
+            raise refuse_unmet(agency_rules.agency, agency_rules.policy_version, met)
+        return Clearance()
+    missing = unmet(met, approval=True)
+    if missing:
+        raise refuse_unmet(agency_rules.agency, agency_rules.policy_version, missing)
+    approval_id = body.approval_id
+    refused_data: dict[str, Any] = {"approval_id": str(approval_id)}
+
+    def refused(why: str, detail: str) -> TierRefused:
+        return TierRefused(
+            f"The approval {approval_id} cannot be used: {detail} (issue 17).",
+            {**refused_data, "approval_refused": why},
+        )
+
+    reader = conn if conn is not None else session
+    row = await approvals.get(reader, agency_rules.agency, approval_id) if reader is not None else None
+    # R27: another agency's request, or one asked by someone else, is simply not there.
+    if row is None or row.requester_sub != principal.sub:
+        raise refused("unknown", "there is no such approval of a request of yours")
+    if row.status != approvals.APPROVED:
+        raise refused(row.status, f"the request is {row.status}, not approved")
+    if not hmac.compare_digest(row.digest, _digest(body)):
+        raise ApprovalMismatch(
+            f"The approval {approval_id} was given for another search: send the purpose, case "
+            "number, reason and criteria of the request it approved (issue 17).",
+            {**refused_data, "approval_refused": "other-search"},
+        )
+    if continuation:
+        if row.used_by_search != search_id:
+            raise refused("used", "it was used by another search")
+        return Clearance(tiers=met, approval_id=str(approval_id))
+    if row.used_at is not None:
+        raise refused("used", "it was used already; an approval is valid for one search")
+    if row.expires_at is None or row.expires_at <= datetime.now(UTC):
+        raise refused("expired", f"it expired at {row.expires_at.isoformat() if row.expires_at else '-'}")
+    if session is None:
+        raise refused("not-here", "only a search (`POST /v1/searches`) uses an approval")
+    used = await approvals.use(session, agency_rules.agency, approval_id, search_id)
+    if used is None:  # another search used it (or it expired) since it was read
+        raise refused("used", "it was used already; an approval is valid for one search")
+    await ctx.ledger.record(
+        session,
+        audit_event(
+            principal,
+            Action.SEARCH_REQUEST_USED,
+            source="search",
+            purpose=body.purpose,
+            case_number=body.case_number,
+            reason=body.reason,
+            targets=[str(approval_id), str(search_id)],
+            data={"search_id": str(search_id), "tiers": [t.condition.value for t in met]},
+        ),
+    )
+    return Clearance(tiers=met, approval_id=str(approval_id))
+
+
+@dataclass(frozen=True)
+class Authorized:
+    """A search allowed to run: the agency searched, which search it is (a new one, or the one
+    its cursor continues, and from where) and what cleared its warrant-style tiers."""
+
+    agency: str
+    search_id: uuid.UUID
+    after: tuple[datetime, uuid.UUID] | None
+    continuation: bool
+    clearance: Clearance = field(default_factory=Clearance)
 
 
 class SearchPosition(Position):
@@ -112,9 +230,16 @@ class SearchPosition(Position):
 
 
 def _digest(body: SearchRequest) -> str:
+    """The purpose, case number, reason and criteria of a search (not its approval or legal
+    process, limit or cursor): what a cursor and an approval (issue 17) are bound to."""
     fields = recorded_fields(body)
     fields["purpose"] = str(body.purpose) if body.purpose else None
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def criteria_digest(body: SearchRequest) -> str:
+    """What an approval of a search request is bound to (issue 17): the same digest as a cursor's."""
+    return _digest(body)
 
 
 def _position(body: SearchRequest) -> tuple[uuid.UUID | None, tuple[datetime, uuid.UUID] | None]:
@@ -137,31 +262,72 @@ def recorded_fields(body: SearchRequest) -> dict[str, Any]:
 
 
 async def authorize(
-    ctx: SearchContext, principal: Principal, body: SearchRequest, *, extra: dict[str, Any] | None = None
+    ctx: SearchContext,
+    principal: Principal,
+    body: SearchRequest,
+    *,
+    extra: dict[str, Any] | None = None,
+    session: AsyncSession | None = None,
 ) -> str:
     """The agency a search (or a hold by search) may run against. Refused (no purpose, a
-    prohibited one, no case number, no or too long a time range, a bad cursor): the attempt is
-    recorded as a refused ``search.executed`` with why (R5-R8, R7), then the problem raised."""
+    prohibited one, no case number, no or too long a time range, a bad cursor, a warrant-style
+    tier not met: issue 17): the attempt is recorded as a refused ``search.executed`` with why
+    (R5-R8, R7), then the problem raised. A hold by search in a tier names its approval or legal
+    process as a search does; the approval's use commits in ``session``, the hold's own."""
+    return (await _authorize(ctx, principal, body, extra=extra, session=session)).agency
+
+
+async def _authorize(
+    ctx: SearchContext,
+    principal: Principal,
+    body: SearchRequest,
+    *,
+    extra: dict[str, Any] | None = None,
+    conn: AsyncConnection | None = None,
+    session: AsyncSession | None = None,
+) -> Authorized:
     try:
-        agency = await _check(ctx, principal, body)
-        _position(body)
+        agency, agency_rules = await _check(ctx, principal, body)
+        search_id, after = _position(body)
+        continuation = search_id is not None
+        search_id = search_id or uuid.uuid4()
+        clearance = await _clear(
+            ctx,
+            principal,
+            body,
+            agency_rules,
+            conn=conn,
+            session=session,
+            search_id=search_id,
+            continuation=continuation,
+        )
     except ProblemError as refused:
         ctx.metrics.searched(str(body.purpose) if body.purpose else None, refused.slug)
         fields = recorded_fields(body)
+        why: dict[str, Any] = {}
+        if isinstance(refused, TierRefused | ApprovalMismatch):
+            why = refused.data
+        elif body.approval_id is not None:
+            why = {"approval_id": str(body.approval_id)}
+        if body.legal_process is not None:
+            why["legal_process"] = body.legal_process.model_dump(mode="json")
+        detailed = refused.slug == "validation" or isinstance(refused, TierRefused)
         await ctx.clients.audit.record(
             audit_event(
                 principal,
                 Action.SEARCH_EXECUTED,
                 source="search",
                 outcome=Outcome.REFUSED,
-                outcome_reason=refused.slug if refused.slug != "validation" else refused.detail[:200],
+                outcome_reason=refused.detail[:200] if detailed else refused.slug,
                 agency=body.agency if _is_service(principal) and body.agency else principal.agency,
-                **{**fields, "data": {**fields["data"], **(extra or {})}},
+                **{**fields, "data": {**fields["data"], **(extra or {}), **why}},
             )
         )
         raise
     ctx.metrics.searched(str(body.purpose) if body.purpose else None)
-    return agency
+    return Authorized(
+        agency=agency, search_id=search_id, after=after, continuation=continuation, clearance=clearance
+    )
 
 
 def _marked(item: DetectionPublic, body: SearchRequest) -> DetectionPublic:
@@ -174,13 +340,22 @@ def _marked(item: DetectionPublic, body: SearchRequest) -> DetectionPublic:
 
 
 async def search(
-    ctx: SearchContext, conn: AsyncConnection, principal: Principal, body: SearchRequest
+    ctx: SearchContext,
+    conn: AsyncConnection,
+    principal: Principal,
+    body: SearchRequest,
+    session: AsyncSession | None = None,
 ) -> SearchResponse:
+    """One page of a search. ``session`` is the request's unit of work, where an approval's use
+    and its ledger event commit (issue 17), before the answer goes out."""
     fields = recorded_fields(body)
-    agency = await authorize(ctx, principal, body)
-    search_id, after = _position(body)
-    continuation = search_id is not None
-    search_id = search_id or uuid.uuid4()
+    allowed = await _authorize(ctx, principal, body, conn=conn, session=session)
+    agency, search_id, after, continuation = (
+        allowed.agency,
+        allowed.search_id,
+        allowed.after,
+        allowed.continuation,
+    )
     rows = await repository.find(conn, agency, body, after, body.limit + 1)
     page = rows[: body.limit]
     # Recorded before one result leaves; if it cannot be recorded, nothing leaves (503). The
@@ -194,7 +369,15 @@ async def search(
                 source="search",
                 agency=agency,
                 targets=[str(row.id) for row in page],
-                **{**fields, "data": {**fields["data"], "search_id": str(search_id), "results": len(page)}},
+                **{
+                    **fields,
+                    "data": {
+                        **fields["data"],
+                        **allowed.clearance.recorded(),
+                        "search_id": str(search_id),
+                        "results": len(page),
+                    },
+                },
             )
         )
     )

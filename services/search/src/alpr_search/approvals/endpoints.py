@@ -1,0 +1,94 @@
+"""``/v1/search-requests``: a supervisor's prior approval of a search in a warrant-style tier
+(issue 17)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from alpr_common import (
+    Access,
+    Action,
+    AuditUnavailable,
+    Conflict,
+    DbReader,
+    DbSession,
+    Forbidden,
+    NotFound,
+    Principal,
+    PurposeProhibited,
+    Role,
+    TrainingRequired,
+    Unauthenticated,
+    ValidationProblem,
+    access,
+    problem_responses,
+    require_roles,
+)
+
+from ..context import Ctx
+from . import service
+from .schemas import ApprovalCreate, ApprovalDecisionIn, ApprovalPage, ApprovalPublic
+
+router = APIRouter(tags=["search-requests"])
+Requester = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST))]
+Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SUPERVISOR))]
+Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
+_auth = (Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable)
+
+
+@router.post(
+    "/v1/search-requests",
+    response_model=ApprovalPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem),
+    openapi_extra=access(Access.CHANGE, Action.SEARCH_REQUEST_CREATED),
+)
+async def create_search_request(
+    ctx: Ctx, session: DbSession, principal: Requester, body: ApprovalCreate
+) -> ApprovalPublic:
+    """Asks a supervisor to approve one search before it runs (issue 17: a search in a
+    warrant-style tier); pending until decided."""
+    return await service.create(ctx, session, principal, body)
+
+
+@router.get(
+    "/v1/search-requests",
+    response_model=ApprovalPage,
+    responses=problem_responses(*_auth),
+    openapi_extra=access(Access.VIEW, Action.SEARCH_REQUEST_VIEWED),
+)
+async def list_search_requests(
+    ctx: Ctx, reader: DbReader, principal: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> ApprovalPage:
+    """The agency's search requests, newest first: a supervisor sees all, others their own."""
+    return await service.listing(ctx, reader, principal, limit)
+
+
+@router.get(
+    "/v1/search-requests/{request_id}",
+    response_model=ApprovalPublic,
+    responses=problem_responses(*_auth, NotFound),
+    openapi_extra=access(Access.VIEW, Action.SEARCH_REQUEST_VIEWED),
+)
+async def get_search_request(
+    ctx: Ctx, reader: DbReader, principal: Viewer, request_id: uuid.UUID
+) -> ApprovalPublic:
+    """One search request (R27: another agency's, or someone else's to a non-supervisor, is 404)."""
+    return await service.view(ctx, reader, principal, request_id)
+
+
+@router.post(
+    "/v1/search-requests/{request_id}/decision",
+    response_model=ApprovalPublic,
+    responses=problem_responses(*_auth, NotFound, Conflict, ValidationProblem),
+    openapi_extra=access(Access.CHANGE, Action.SEARCH_REQUEST_DECIDED),
+)
+async def decide_search_request(
+    ctx: Ctx, session: DbSession, principal: Supervisor, request_id: uuid.UUID, body: ApprovalDecisionIn
+) -> ApprovalPublic:
+    """A supervisor of the same agency approves or rejects a search request, never their own
+    (403); an approval is valid once, for ``SEARCH_APPROVAL_VALID_HOURS``."""
+    return await service.decide(ctx, session, principal, request_id, body)
