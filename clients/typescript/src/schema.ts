@@ -919,6 +919,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hotlist/v1/hits:crops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hit Crops
+         * @description Internal: the crop keys of the agency's kept confirmed hits (R14, issue 17).
+         */
+        get: operations["hotlist-hit_crops"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/search/healthz": {
         parameters: {
             query?: never;
@@ -1175,7 +1195,9 @@ export interface paths {
         get: operations["search-get_retention"];
         /**
          * Set Retention
-         * @description Sets the agency's retention period (R16); the next purge applies it. Audited.
+         * @description Sets the agency's retention period (R16); the next purge applies it. Once the agency has a
+         *     policy of its own, the policy's period wins and a value outside its floor and ceiling is
+         *     refused with 422 (R33, issue 17). Audited.
          */
         put: operations["search-set_retention"];
         post?: never;
@@ -3784,6 +3806,17 @@ export interface components {
          * @enum {string}
          */
         HealthState: "ok" | "quiet" | "degraded" | "offline" | "inactive";
+        /**
+         * HitCrops
+         * @description Hotlist's ``GET /v1/hits:crops?agency=``: the crop keys of the agency's confirmed hits
+         *     that keep their crop past their detection (R14, issue 17).
+         */
+        HitCrops: {
+            /** Agency */
+            agency: string;
+            /** Keys */
+            keys: string[];
+        };
         /** HoldCreate */
         HoldCreate: {
             /** Case Number */
@@ -4832,7 +4865,7 @@ export interface components {
         RetentionIn: {
             /**
              * Retention Days
-             * @description R16: 90 days to 5 years.
+             * @description R16: 90 days to 5 years, and within the floor and ceiling of the agency's policy once it has one (R33, issue 17).
              */
             retention_days: number;
         };
@@ -4882,15 +4915,34 @@ export interface components {
         RetentionPublic: {
             /** Agency */
             agency: string;
-            /** Retention Days */
+            /**
+             * Retention Days
+             * @description The period the purge applies to this agency.
+             */
             retention_days: number;
             /**
              * Source
-             * @description `agency` (set by its administrator) or `default` (the service setting).
+             * @description `policy` (the agency's policy in force, issue 17: it wins once one exists), `agency` (set here by its administrator), `default` (the service setting) or `strictest` (its policy could not be read: never shorter than the strictest default's year).
              */
             source: string;
             /** Updated At */
             updated_at: string | null;
+            /**
+             * Policy Version
+             * @description The agency's policy version; 0 where it has none.
+             * @default 0
+             */
+            policy_version?: number;
+            /**
+             * Floor Days
+             * @description The policy's floor (R33); none without a policy (90 to 1,825 days then).
+             */
+            floor_days?: number | null;
+            /**
+             * Ceiling Days
+             * @description The policy's ceiling (R33); none without a policy.
+             */
+            ceiling_days?: number | null;
         };
         /** RowErrorPublic */
         RowErrorPublic: {
@@ -9046,6 +9098,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SharedEntries"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, audit ledger) is unavailable; retry after `Retry-After`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "hotlist-hit_crops": {
+        parameters: {
+            query: {
+                agency: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HitCrops"];
                 };
             };
             /** @description Authentication required */

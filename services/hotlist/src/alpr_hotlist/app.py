@@ -9,12 +9,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alpr_common import MisreadCounter, OutboundClient, create_service_app
+from alpr_common import AgencyPolicyClient, MisreadCounter, OutboundClient, create_service_app
 
 from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
 from .alerts.endpoints import router as alerts_router
 from .alerts.feed import AlertFeed
+from .alerts.hit_crops import router as hit_crops_router
 from .context import HotlistContext
 from .entries.endpoints import router as entries_router
 from .hotlists.endpoints import router as hotlists_router
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             ledger=app.state.ledger,
             metrics=metrics,
+            policies=AgencyPolicyClient(app.state.clients.sharing),
         )
         app.state.hotlist = ctx
         hooks = dispatcher.dispatcher(
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             webhooks_router,
             stats_router,
             shared_router,
+            hit_crops_router,
         ],
         uses_database=True,
         uses_object_store=True,

@@ -10,7 +10,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from alpr_common import OutboundClient, ServiceClients, make_engine, make_sessionmaker
+from alpr_common import AgencyPolicyClient, OutboundClient, ServiceClients, make_engine, make_sessionmaker
 
 from .alerts.retention import AlertPurge, purge_alerts
 from .clock import now
@@ -79,8 +79,10 @@ def sync(
 def purge_alerts_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would go; delete nothing.")] = False,
 ) -> None:
-    """Remove closed alerts older than HOTLIST_ALERT_RETENTION_DAYS (R14; 0, the default, keeps
-    them indefinitely). Open alerts are never removed; the counts go on the ledger."""
+    """Remove closed alerts and confirmed hits past each agency's own periods (R14, issue 17: its
+    policy's `alert_days` and `hit_days`, read from sharing; HOTLIST_ALERT_RETENTION_DAYS for an
+    agency without a policy, 0 keeping them indefinitely). Open alerts are never removed; the
+    counts go on the ledger."""
     settings = Settings()
 
     async def run() -> AlertPurge:
@@ -88,19 +90,25 @@ def purge_alerts_command(
         try:
             async with httpx.AsyncClient(timeout=60) as http, engine.begin() as conn:
                 clients = ServiceClients.build(settings, http)
+                policies = AgencyPolicyClient(clients.sharing)
                 actor = system_actor(settings, "")
                 return await purge_alerts(
-                    conn, clients.audit, actor, settings.alert_retention_days, now(), dry_run=dry_run
+                    conn,
+                    clients.audit,
+                    policies,
+                    actor,
+                    settings.alert_retention_days,
+                    now(),
+                    dry_run=dry_run,
                 )
         finally:
             await engine.dispose()
 
     report = asyncio.run(run())
-    if report.cutoff is None:
-        typer.echo("alerts are kept indefinitely (HOTLIST_ALERT_RETENTION_DAYS=0)")
-        return
     verb = "would remove" if dry_run else "removed"
-    total = sum(report.by_agency.values())
-    typer.echo(f"{verb} {total} closed alerts created before {report.cutoff.isoformat()}")
-    for agency, n in sorted(report.by_agency.items()):
-        typer.echo(f"  {agency}: {n}")
+    typer.echo(f"{verb} {report.alerts} closed alerts and {report.hits} confirmed hits")
+    for agency, one in sorted(report.by_agency.items()):
+        rule = one.retention
+        alerts = "kept indefinitely" if rule.alert_days is None else f"{one.alerts} ({rule.alert_days} days)"
+        hits = "kept indefinitely" if rule.hit_days is None else f"{one.hits} ({rule.hit_days} days)"
+        typer.echo(f"  {agency}: alerts {alerts}; hits {hits} ({rule.source}, policy v{rule.policy_version})")

@@ -11,7 +11,14 @@ from fastapi import Depends
 from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from alpr_common import LedgerOutbox, MisreadCounter, OutboundClient, ServiceClients, state_of
+from alpr_common import (
+    AgencyPolicyClient,
+    LedgerOutbox,
+    MisreadCounter,
+    OutboundClient,
+    ServiceClients,
+    state_of,
+)
 
 from .alerts.feed import AlertFeed
 from .settings import Settings
@@ -31,6 +38,9 @@ class HotlistContext:
     misreads: MisreadCounter
     ledger: LedgerOutbox  # ledger events of changes, in the change's transaction (issue 16)
     metrics: HotlistMetrics
+    # Each agency's policy in force, read from sharing (issue 17): its alert and hit retention
+    # and whether hits keep their crop (R14).
+    policies: AgencyPolicyClient
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for a crop (computed locally: no call to the store)."""

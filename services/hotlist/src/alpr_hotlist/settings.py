@@ -43,9 +43,11 @@ class Settings(ServiceSettings, OutboundSettings):
     # (S3_SECRET_KEY, HOTLIST_CLIENT_SECRET, ...) can be sent to a partner's token endpoint.
     source_secret_envs: str = ""
     presign_seconds: int = Field(300, ge=10, le=3600)
-    # R14: alerts have their own retention, apart from detections. 0 keeps them indefinitely
-    # (Hayward keeps hit records so); otherwise `alpr hotlist purge-alerts` removes closed alerts
-    # (confirmed, misread, not active) older than this many days. Open alerts are never purged.
+    # R14: alerts have their own retention, apart from detections, by each agency's policy
+    # (issue 17: `alert_days`, `hit_days`). This is the period of an agency without a policy of
+    # its own: 0 keeps them indefinitely (Hayward keeps hit records so); otherwise
+    # `alpr hotlist purge-alerts` removes closed alerts (confirmed, misread, not active) older than
+    # this many days. Open alerts are never purged.
     alert_retention_days: int = Field(0, ge=0, le=36500)
     # Webhook delivery: attempts before a delivery is marked failed, and the backoff cap.
     webhook_max_attempts: int = Field(8, ge=1, le=50)

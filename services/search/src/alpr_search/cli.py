@@ -9,10 +9,10 @@ from typing import Annotated
 import httpx
 import typer
 
-from alpr_common import Principal, ServiceClients, make_engine
+from alpr_common import AgencyPolicyClient, Principal, ServiceClients, make_engine, make_object_store
 
 from .holds.service import verify_package
-from .retention.service import PurgeReport
+from .retention.service import EvidenceBucket, PurgeReport
 from .retention.service import purge as purge_expired
 from .settings import Settings
 
@@ -47,8 +47,20 @@ def purge(
         try:
             async with httpx.AsyncClient(timeout=60) as http:
                 clients = ServiceClients.build(settings, http)
+                # Issue 17: each agency's period from its policy (sharing); the evidence packages
+                # of released holds in search's own bucket.
+                policies = AgencyPolicyClient(clients.sharing)
+                evidence = EvidenceBucket(make_object_store(settings), settings.s3_bucket)
                 async with engine.begin() as conn:
-                    return await purge_expired(conn, clients, actor, settings.retention_days, dry_run=dry_run)
+                    return await purge_expired(
+                        conn,
+                        clients,
+                        actor,
+                        settings.retention_days,
+                        dry_run=dry_run,
+                        policies=policies,
+                        evidence=evidence,
+                    )
         finally:
             await engine.dispose()
 
@@ -61,6 +73,9 @@ def purge(
     )
     for agency, n in sorted(report.detections_by_agency.items()):
         typer.echo(
-            f"  {agency}: {n} detections ({report.days_by_agency[agency]} days); "
+            f"  {agency}: {n} detections ({report.days_by_agency[agency]} days, "
+            f"{report.rules[agency].source.value}, policy v{report.rules[agency].policy_version}); "
             f"images {report.images_by_agency.get(agency, '-')}"
         )
+    for agency, skipped in sorted(report.skipped.items()):
+        typer.echo(f"  {agency}: objects and rows kept this time: {skipped}", err=True)

@@ -310,6 +310,49 @@ async def delete_closed_before(conn: AsyncConnection, cutoff: datetime, closed: 
     await conn.execute(delete(alerts).where(expired))
 
 
+# Retention by each agency's policy (R14, issue 17).
+
+
+async def agencies_with(conn: AsyncConnection, states: Sequence[str]) -> list[str]:
+    """The agencies that have alerts in one of ``states``."""
+    q = select(alerts.c.agency).where(alerts.c.state.in_(list(states))).distinct().order_by(alerts.c.agency)
+    return [str(a) for a in (await conn.execute(q)).scalars()]
+
+
+def _agency_closed_before(agency: str, cutoff: datetime, states: Sequence[str]) -> Any:
+    return (alerts.c.agency == agency) & _closed_before(cutoff, states)
+
+
+async def count_agency_closed_before(
+    conn: AsyncConnection, agency: str, cutoff: datetime, states: Sequence[str]
+) -> int:
+    """The agency's alerts made before ``cutoff`` in one of ``states``."""
+    q = select(func.count()).select_from(alerts).where(_agency_closed_before(agency, cutoff, states))
+    return int(await conn.scalar(q) or 0)
+
+
+async def delete_agency_closed_before(
+    conn: AsyncConnection, agency: str, cutoff: datetime, states: Sequence[str]
+) -> None:
+    """Deletes those alerts with their webhook deliveries (their stream events go by cascade)."""
+    expired = _agency_closed_before(agency, cutoff, states)
+    await conn.execute(
+        delete(deliveries).where(deliveries.c.alert_id.in_(select(alerts.c.id).where(expired)))
+    )
+    await conn.execute(delete(alerts).where(expired))
+
+
+async def hit_crop_keys(session: AsyncSession, agency: str, confirmed: str) -> list[str]:
+    """The crop keys of the agency's confirmed hits still kept (R14, issue 17)."""
+    q = (
+        select(alerts.c.crop_key)
+        .where(alerts.c.agency == agency, alerts.c.state == confirmed, alerts.c.crop_key.is_not(None))
+        .distinct()
+        .order_by(alerts.c.crop_key)
+    )
+    return [str(k) for k in (await session.execute(q)).scalars()]
+
+
 # Stream tickets (issue 18) live by the database's clock, one clock for every replica.
 _DB_NOW = func.statement_timestamp(type_=DateTime(timezone=True))
 

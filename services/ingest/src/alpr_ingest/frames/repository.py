@@ -223,25 +223,37 @@ async def finish_uploaded(session: AsyncSession, agency: str, frame_id: uuid.UUI
     return key if isinstance(key, str) else None
 
 
-# One probe per agency on (agency, captured_at): the next agency after the last (a skip scan),
-# then its oldest frame. The frames table is large; its agencies are few.
+# One probe per agency on (agency, captured_at) of frames and of reads: the next agency after the
+# last (a skip scan), then its oldest frame or read. The tables are large; their agencies are few.
+# Reads count too: a read kept for a hit's crop outlives its frame (issue 17).
 _OLDEST_BY_AGENCY = text(
     """
-    WITH RECURSIVE agencies AS (
+    WITH RECURSIVE frame_agencies AS (
         (SELECT agency FROM ingest.frames ORDER BY agency LIMIT 1)
         UNION ALL
         SELECT (SELECT f.agency FROM ingest.frames f WHERE f.agency > a.agency ORDER BY f.agency LIMIT 1)
-        FROM agencies a WHERE a.agency IS NOT NULL
+        FROM frame_agencies a WHERE a.agency IS NOT NULL
+    ), read_agencies AS (
+        (SELECT agency FROM ingest.reads ORDER BY agency LIMIT 1)
+        UNION ALL
+        SELECT (SELECT r.agency FROM ingest.reads r WHERE r.agency > a.agency ORDER BY r.agency LIMIT 1)
+        FROM read_agencies a WHERE a.agency IS NOT NULL
+    ), agencies AS (
+        SELECT agency FROM frame_agencies WHERE agency IS NOT NULL
+        UNION
+        SELECT agency FROM read_agencies WHERE agency IS NOT NULL
     )
-    SELECT a.agency,
-        (SELECT min(f.captured_at) FROM ingest.frames f WHERE f.agency = a.agency) AS oldest
-    FROM agencies a WHERE a.agency IS NOT NULL ORDER BY a.agency
+    SELECT a.agency, LEAST(
+        (SELECT min(f.captured_at) FROM ingest.frames f WHERE f.agency = a.agency),
+        (SELECT min(r.captured_at) FROM ingest.reads r WHERE r.agency = a.agency)
+    ) AS oldest
+    FROM agencies a ORDER BY a.agency
     """
 )
 
 
 async def oldest_by_agency(session: AsyncSession) -> dict[str, datetime]:
-    """Each agency that has frames, with the capture time of its oldest."""
+    """Each agency that has frames or reads, with the capture time of its oldest."""
     rows = await session.execute(_OLDEST_BY_AGENCY)
     return {agency: oldest for agency, oldest in rows.all()}
 

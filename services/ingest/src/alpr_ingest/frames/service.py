@@ -312,8 +312,9 @@ async def submit_reads(
 
 
 async def oldest_frames(session: AsyncSession) -> OldestFrames:
-    """R16: every agency with frames and its oldest capture time, so that the retention purge
-    reaches an agency whose frames never produced a read (it has no detection to expire)."""
+    """R16: every agency with frames or reads and its oldest capture time, so that the retention
+    purge reaches an agency whose frames never produced a read (it has no detection to expire),
+    and reads kept for a hit's crop once the hit is gone (issue 17)."""
     oldest = await repository.oldest_by_agency(session)
     return OldestFrames(
         items=[AgencyOldestFrame(agency=agency, oldest_captured_at=at) for agency, at in oldest.items()]
@@ -325,13 +326,19 @@ async def purge(
 ) -> PurgeResult:
     """Deletes frames and reads captured before the cut-off, and their objects, except the keys
     on legal hold (R16, R17). Objects go first: a failure leaves rows to retry, never rows
-    pointing at nothing that a later purge would miss."""
+    pointing at nothing that a later purge would miss.
+
+    A crop in ``keep_crops`` (a confirmed hit's that keeps its crop, R14, issue 17) keeps its read
+    and the crop, not the frame: once the hit is purged its key is no longer sent, and the next
+    purge deletes the read and the crop."""
     keep = set(body.keep_keys)
+    crops = set(body.keep_crops)
     frame_rows, read_rows = await repository.purge_candidates(session, body.agency, body.captured_before)
     held_frames = {r.id for r in frame_rows if r.object_key in keep}
     held_frames |= {r.frame_id for r in read_rows if r.crop_key in keep and r.frame_id}
     gone_frames = [r for r in frame_rows if r.id not in held_frames]
-    gone_reads = [r for r in read_rows if r.crop_key not in keep]
+    gone_reads = [r for r in read_rows if r.crop_key not in keep and r.crop_key not in crops]
+    keep |= crops
     keys = {r.object_key for r in gone_frames} | {r.crop_key for r in gone_reads if r.crop_key}
     for key in sorted(keys - keep):
         await ctx.store.delete(key)
@@ -346,7 +353,8 @@ async def purge(
             data={
                 "captured_before": body.captured_before.isoformat(),
                 **result.model_dump(),
-                "held": len(keep),
+                "held": len(keep - crops),
+                "hit_crops_kept": len(crops),
             },
         )
     )

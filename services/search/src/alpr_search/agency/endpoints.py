@@ -41,7 +41,7 @@ _errors = (Unauthenticated, TrainingRequired, Forbidden)
 )
 async def get_retention(ctx: Ctx, session: DbSession, principal: Reader) -> RetentionPublic:
     """The caller's agency's retention period."""
-    return await service.retention(session, principal.agency, ctx.settings.retention_days)
+    return await service.retention(session, principal.agency, ctx.settings.retention_days, ctx.policies)
 
 
 @router.put(
@@ -51,5 +51,7 @@ async def get_retention(ctx: Ctx, session: DbSession, principal: Reader) -> Rete
     openapi_extra=access(Access.CHANGE, Action.AGENCY_UPDATED),
 )
 async def set_retention(ctx: Ctx, session: DbSession, principal: Admin, body: RetentionIn) -> RetentionPublic:
-    """Sets the agency's retention period (R16); the next purge applies it. Audited."""
+    """Sets the agency's retention period (R16); the next purge applies it. Once the agency has a
+    policy of its own, the policy's period wins and a value outside its floor and ceiling is
+    refused with 422 (R33, issue 17). Audited."""
     return await service.set_retention(ctx, session, principal, body)

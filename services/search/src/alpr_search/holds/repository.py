@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ..tables import hold_items, holds
@@ -96,3 +96,52 @@ async def held_keys(conn: AsyncSession | AsyncConnection, agency: str) -> list[s
     for crop, frame in (await conn.execute(query)).all():
         keys |= {k for k in (crop, frame) if k}
     return sorted(keys)
+
+
+# Retention of released holds (R16, R17, issue 17): once a hold is released nothing protects its
+# snapshots; they expire with the agency's period like the detections they copy.
+
+
+async def released_oldest_by_agency(conn: AsyncConnection) -> dict[str, datetime]:
+    """Per agency, the oldest capture time among the snapshots of its released holds."""
+    query = (
+        select(holds.c.agency, func.min(hold_items.c.captured_at))
+        .join(hold_items, hold_items.c.hold_id == holds.c.id)
+        .where(holds.c.released_at.is_not(None))
+        .group_by(holds.c.agency)
+    )
+    return {agency: oldest for agency, oldest in (await conn.execute(query)).all()}
+
+
+def _released_expired(agency: str, cutoff: datetime) -> Any:
+    released = select(holds.c.id).where(holds.c.agency == agency, holds.c.released_at.is_not(None))
+    return hold_items.c.hold_id.in_(released) & (hold_items.c.captured_at < cutoff)
+
+
+async def count_released_expired(conn: AsyncConnection, agency: str, cutoff: datetime) -> int:
+    """The agency's snapshots of released holds captured before ``cutoff``."""
+    query = select(func.count()).select_from(hold_items).where(_released_expired(agency, cutoff))
+    return int(await conn.scalar(query) or 0)
+
+
+async def delete_released_expired(conn: AsyncConnection, agency: str, cutoff: datetime) -> None:
+    """Deletes those snapshots (the hold itself stays: who held what, and its release)."""
+    await conn.execute(delete(hold_items).where(_released_expired(agency, cutoff)))
+
+
+async def expired_packages(
+    conn: AsyncConnection, agency: str, hold_ids: list[uuid.UUID], cutoff: datetime
+) -> set[uuid.UUID]:
+    """Of ``hold_ids``, the agency's released holds whose evidence packages expire: one of their
+    snapshots was captured before ``cutoff``, or none is left."""
+    if not hold_ids:
+        return set()
+    oldest = func.min(hold_items.c.captured_at)
+    query = (
+        select(holds.c.id)
+        .outerjoin(hold_items, hold_items.c.hold_id == holds.c.id)
+        .where(holds.c.agency == agency, holds.c.id.in_(hold_ids), holds.c.released_at.is_not(None))
+        .group_by(holds.c.id)
+        .having(or_(oldest.is_(None), oldest < cutoff))
+    )
+    return {row[0] for row in (await conn.execute(query)).all()}

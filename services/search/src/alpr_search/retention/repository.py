@@ -27,20 +27,37 @@ async def partitions(conn: AsyncConnection) -> dict[str, date]:
     return out
 
 
-async def expired_by_agency(conn: AsyncConnection, now: datetime, default_days: int) -> dict[str, int]:
-    """Per agency, its detections captured before ``now`` less its own retention period (or
-    ``default_days`` where it has set none)."""
-    counts = await conn.execute(
-        text(
-            "SELECT d.agency, count(*) FROM search.detections d "
-            "LEFT JOIN search.agency_settings s ON s.agency = d.agency "
-            "WHERE d.captured_at < CAST(:now AS timestamptz) "
-            "- make_interval(days => coalesce(s.retention_days, :default_days)) "
-            "GROUP BY d.agency"
-        ),
-        {"now": now, "default_days": default_days},
+# One probe per agency on (agency, captured_at): the next agency after the last (a skip scan),
+# then its oldest detection. The detection store is large; its agencies are few.
+_OLDEST_BY_AGENCY = text(
+    """
+    WITH RECURSIVE agencies AS (
+        (SELECT agency FROM search.detections ORDER BY agency LIMIT 1)
+        UNION ALL
+        SELECT (SELECT d.agency FROM search.detections d WHERE d.agency > a.agency
+                ORDER BY d.agency LIMIT 1)
+        FROM agencies a WHERE a.agency IS NOT NULL
     )
-    return {agency: int(n) for agency, n in counts}
+    SELECT a.agency,
+        (SELECT min(d.captured_at) FROM search.detections d WHERE d.agency = a.agency) AS oldest
+    FROM agencies a WHERE a.agency IS NOT NULL ORDER BY a.agency
+    """
+)
+
+
+async def oldest_by_agency(conn: AsyncConnection) -> dict[str, datetime]:
+    """Each agency with detections, and the capture time of its oldest (R16, issue 17)."""
+    rows = await conn.execute(_OLDEST_BY_AGENCY)
+    return {agency: oldest for agency, oldest in rows.all()}
+
+
+async def count_expired(conn: AsyncConnection, agency: str, cutoff: datetime) -> int:
+    """The agency's detections captured before ``cutoff``."""
+    n = await conn.scalar(
+        text("SELECT count(*) FROM search.detections WHERE agency = :agency AND captured_at < :cutoff"),
+        {"agency": agency, "cutoff": cutoff},
+    )
+    return int(n or 0)
 
 
 async def drop_partition(conn: AsyncConnection, name: str) -> None:
