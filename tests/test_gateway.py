@@ -45,7 +45,7 @@ from alpr_devstack.testing import (
 ROOT = Path(__file__).resolve().parents[1]
 # The services the gateway is shown in front of: the ledger every view is recorded on, and two
 # that a console calls.
-SERVED = ("audit", "search", "hotlist")
+SERVED = ("audit", "search", "hotlist", "sharing")
 WINDOW = {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z", "case_number": "2026-001234"}
 
 
@@ -176,6 +176,21 @@ async def test_a_prefix_reaches_its_service_with_the_prefix_stripped(origin: Ori
     assert anonymous.status_code == 401
     assert problem(anonymous)["type"] == "urn:alpr:problem:unauthenticated"
     assert "x-request-id" in anonymous.headers
+
+
+async def test_the_public_pages_are_where_the_ingress_puts_them(origin: Origin) -> None:
+    """Issue 17, item 6: with no token, each agency's policy page at sharing and the rest of
+    ``/public/`` at audit, their paths kept, as the chart's Ingress and compose's nginx route."""
+    listing = await origin.http.get("/public/agencies")
+    assert listing.status_code == 200, listing.text
+    assert listing.headers["content-type"].startswith("text/html")
+    unknown = await origin.http.get("/public/agencies/ZZ0000000")
+    assert unknown.status_code == 404
+    assert problem(unknown)["detail"] != "No service under this path."  # sharing's answer
+    figures = await origin.http.get("/public/v1/transparency")
+    assert figures.status_code == 200, figures.text
+    assert "policy_text" in figures.json()
+    assert (await origin.http.get("/publicity")).status_code == 404  # not a public page
 
 
 async def test_the_docs_page_through_the_gateway_loads_everything_under_its_prefix(origin: Origin) -> None:
@@ -329,6 +344,9 @@ def test_compose_has_a_gateway_with_every_prefix_and_no_buffering() -> None:
         assert directive in conf, directive
     assert "$request " not in conf  # no access log line with a query string (stream tickets)
     assert "location = /api/openapi.json" in conf
+    # The public pages (issue 17): sharing's policy pages, audit's the rest of /public/.
+    assert re.search(r"location /public/agencies \{\s*set \$public sharing;", conf)
+    assert re.search(r"location /public/ \{\s*set \$public audit;", conf)
 
 
 def test_every_service_has_a_prefix() -> None:

@@ -3,7 +3,10 @@ uvicorn) that routes ``/api/<service>/...`` to that service with the prefix stri
 request and response bodies as they come (an alert stream's events are not held back), and
 serves the platform's merged OpenAPI document at ``/api/openapi.json``, and, given a built
 console (``apps/console/dist``, issue 18 item 6), serves its files at every other path, so the
-console, its API and its sign-in callback share one origin.
+console, its API and its sign-in callback share one origin. The public pages (no token) are
+where the chart's Ingress and compose's nginx put them: ``/public/agencies[/{ori}]`` (each
+agency's published policy, issue 17) at sharing, the rest of ``/public/`` at audit, their paths
+as they are.
 
 Headers pass through less the hop-by-hop ones (RFC 9110 7.6.1); ``X-Forwarded-For``,
 ``-Proto``, ``-Host`` and ``-Prefix`` are set. The services' uvicorn trusts the forwarded
@@ -32,6 +35,18 @@ UPSTREAMS_ENV = "ALPR_GATEWAY_UPSTREAMS"  # "ingest=http://127.0.0.1:8001,search
 CONSOLE_DIR_ENV = "ALPR_GATEWAY_CONSOLE_DIR"  # a built console (index.html and assets/); unset: none
 HEALTH_PATH = "/healthz"
 _ROUTE = re.compile(r"^/api/(?P<service>[a-z][a-z0-9-]*)(?P<rest>/.*)?$")
+
+
+def public_service(path: str) -> str | None:
+    """The service of a public page, whose path it keeps: the longer prefix wins, as in the
+    chart's Ingress (issue 17, item 6)."""
+    if path == "/public/agencies" or path.startswith("/public/agencies/"):
+        return "sharing"
+    if path.startswith("/public/"):
+        return "audit"
+    return None
+
+
 # RFC 9110 7.6.1, plus the Host the upstream gets from its own URL.
 HOP_BY_HOP = frozenset(
     {
@@ -86,6 +101,8 @@ class Gateway:
             await self._openapi(send)
         elif (match := _ROUTE.match(path)) and match["service"] in self.upstreams:
             await self._forward(scope, receive, send, match["service"], match["rest"] or "")
+        elif (public := public_service(path)) is not None and public in self.upstreams:
+            await self._forward(scope, receive, send, public, path, prefix="")
         elif self._console is not None and path != "/api" and not path.startswith("/api/"):
             await self._static(self._console, scope, receive, send)
         else:
@@ -150,8 +167,11 @@ class Gateway:
                 return
         await _send_body(send, 200, self._merged, "application/json")
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, service: str, rest: str) -> None:
-        prefix = f"/api/{service}"
+    async def _forward(
+        self, scope: Scope, receive: Receive, send: Send, service: str, rest: str, prefix: str | None = None
+    ) -> None:
+        """To ``service``: the path less ``prefix`` (``/api/<service>`` unless given; "" keeps it)."""
+        prefix = f"/api/{service}" if prefix is None else prefix
         # The rest of the path as the client wrote it (its escapes kept), else re-escaped.
         raw_path: bytes = scope.get("raw_path") or b""
         if raw_path.startswith(prefix.encode()):
