@@ -2132,16 +2132,12 @@ export interface components {
              * Misreads By Source
              * @description Hotlist: alerts checked and closed as misread, per camera and model version.
              */
-            misreads_by_source: {
-                [key: string]: unknown;
-            }[] | null;
+            misreads_by_source: components["schemas"]["MisreadsBySource"][] | null;
             /**
              * Corrections By Source
              * @description Search: detections and corrected misreads, per camera and model version.
              */
-            corrections_by_source: {
-                [key: string]: unknown;
-            }[] | null;
+            corrections_by_source: components["schemas"]["CorrectionsBySource"][] | null;
         };
         /**
          * Action
@@ -3975,7 +3971,10 @@ export interface components {
              */
             stale: boolean;
         };
-        /** HotlistStats */
+        /**
+         * HotlistStats
+         * @description Hotlist's counts for one agency: lists, entries, alerts by state, the misread rate (R22).
+         */
         HotlistStats: {
             /** Agency */
             agency: string;
@@ -4019,7 +4018,10 @@ export interface components {
             /** Reads */
             reads: components["schemas"]["PlateRead"][];
         };
-        /** IngestStats */
+        /**
+         * IngestStats
+         * @description Ingest's counts for one agency: active cameras, frames waiting or failed, reads.
+         */
         IngestStats: {
             /** Agency */
             agency: string;
@@ -4837,9 +4839,7 @@ export interface components {
              * Items
              * @description Detections as `POST /v1/searches` answers them.
              */
-            items: {
-                [key: string]: unknown;
-            }[];
+            items: components["schemas"]["DetectionPublic"][];
             /** Next Cursor */
             next_cursor?: string | null;
             /**
@@ -5193,7 +5193,10 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** SearchStats */
+        /**
+         * SearchStats
+         * @description The detection store's counts for one agency (R22, R23).
+         */
         SearchStats: {
             /** Agency */
             agency: string;
@@ -5293,7 +5296,10 @@ export interface components {
              */
             exigent_accepted?: boolean;
         };
-        /** SharingStats */
+        /**
+         * SharingStats
+         * @description Sharing's counts for one agency: partners with an MOU in force, requests by status (R23).
+         */
         SharingStats: {
             /** Agency */
             agency: string;

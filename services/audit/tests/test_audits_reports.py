@@ -12,7 +12,15 @@ from pydantic import SecretStr
 
 from alpr_audit.app import create_app
 from alpr_audit.settings import Settings
-from alpr_common import Principal, Role, create_service_app, require_roles
+from alpr_common import (
+    HotlistStats,
+    IngestStats,
+    MisreadsBySource,
+    Principal,
+    Role,
+    create_service_app,
+    require_roles,
+)
 from alpr_devstack.testing import Infra, bearer, problem, serve, serve_http
 
 EventFactory = Callable[..., dict[str, Any]]
@@ -237,9 +245,10 @@ owner_calls: list[str] = []
 @owner_router.get("/v1/stats")
 async def owner_stats(
     agency: str, principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))]
-) -> dict[str, int]:
+) -> IngestStats:
     owner_calls.append(principal.sub)
-    return {"cameras": 12} if agency == "CA0019400" else {"cameras": 0}
+    cameras = 12 if agency == "CA0019400" else 0
+    return IngestStats(agency=agency, cameras=cameras, frames_pending=0, frames_failed=0, reads=0)
 
 
 async def test_transparency_takes_owner_counts_from_their_stats(
@@ -276,9 +285,18 @@ CAMERA = "3f1c2a52-9d7e-4c43-9f4e-0d6f4d1f2b10"
 @accuracy_router.get("/v1/stats")
 async def accuracy_stats(
     agency: str, principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))]
-) -> dict[str, object]:
-    rows = [{"camera_id": CAMERA, "model_version": "alpr-0123456789ab", "checked": 4, "misreads": 1}]
-    return {"misreads_by_source": rows if agency == "CA0019400" else []}
+) -> HotlistStats:
+    rows = [MisreadsBySource(camera_id=CAMERA, model_version="alpr-0123456789ab", checked=4, misreads=1)]
+    return HotlistStats(
+        agency=agency,
+        hotlists=0,
+        active_entries=0,
+        pending_entries=0,
+        hits=4,
+        hits_by_state={},
+        misread_rate=0.25,
+        misreads_by_source=rows if agency == "CA0019400" else [],
+    )
 
 
 async def test_sb34_report_carries_misreads_per_camera_and_model_R22(

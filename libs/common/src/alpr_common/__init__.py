@@ -119,6 +119,7 @@ from ._public_figures import MAX_FIGURE_MONTHS, AuditFigures, MonthlySearches
 from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, check_purpose
 from ._purpose_gate import require_purpose
 from ._roles import MACHINE_ROLES, Role
+from ._searches import DetectionPublic, SearchPage, ServiceSearch
 from ._service_clients import (
     AgencyPolicyClient,
     AuditClient,
@@ -132,7 +133,17 @@ from ._service_clients import (
 from ._settings import ServiceSettings
 from ._shapes import Area, Person
 from ._shared_entries import SharedEntries, SharedEntry
-from ._stats import StatsAgency, stats_agency
+from ._stats import (
+    CorrectionsBySource,
+    HotlistStats,
+    IngestStats,
+    MisreadsBySource,
+    RetainedBeyond,
+    SearchStats,
+    SharingStats,
+    StatsAgency,
+    stats_agency,
+)
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
@@ -205,21 +216,26 @@ __all__ = [
     "ClaimedFrame",
     "ClientCredentials",
     "Conflict",
+    "CorrectionsBySource",
     "Cursor",
     "DbReader",
     "DbSession",
     "DetectionBatch",
+    "DetectionPublic",
     "DetectionRecord",
     "Forbidden",
     "FormText",
     "HitCrops",
     "HotlistClient",
+    "HotlistStats",
     "IngestClient",
+    "IngestStats",
     "LedgerOutbox",
     "Limit",
     "MatchBatch",
     "MatchRead",
     "MisreadCounter",
+    "MisreadsBySource",
     "MonthlySearches",
     "NotFound",
     "OutboundBlocked",
@@ -253,19 +269,24 @@ __all__ = [
     "RecognitionClient",
     "RecognizedCandidate",
     "RecognizedRead",
+    "RetainedBeyond",
     "RetentionPolicy",
     "Role",
     "SearchClient",
+    "SearchPage",
     "SearchPolicy",
+    "SearchStats",
     "ServiceCallError",
     "ServiceClient",
     "ServiceClients",
     "ServicePrincipal",
+    "ServiceSearch",
     "ServiceSettings",
     "SharedEntries",
     "SharedEntry",
     "SharingClient",
     "SharingPolicy",
+    "SharingStats",
     "StatsAgency",
     "TicketRedeemer",
     "TierCondition",

@@ -20,8 +20,10 @@ from ._clients import ClientCredentials, ServiceCallError, ServiceClient, Servic
 from ._pipeline import Accepted, DetectionBatch, MatchBatch
 from ._problems import AuditUnavailable, Unavailable
 from ._public_figures import AuditFigures
+from ._searches import SearchPage, ServiceSearch
 from ._settings import ServiceSettings
 from ._shared_entries import SharedEntries, SharedEntry
+from ._stats import HotlistStats, IngestStats, SearchStats, SharingStats
 from ._whoami import WhoAmI
 from ._work_queue import (
     ClaimedFrame,
@@ -43,16 +45,12 @@ class _WhoamiMixin(ServiceClient):
         return await self.get_model("/v1/whoami", WhoAmI, token=token)
 
 
-class _StatsMixin(_WhoamiMixin):
-    async def stats(self, agency: str) -> dict[str, Any]:
-        """``GET /v1/stats?agency=``: the owner's aggregate counts (never a record)."""
-        resp = await self.request("GET", "/v1/stats", params={"agency": agency})
-        body = resp.json()
-        return body if isinstance(body, dict) else {}
-
-
-class IngestClient(_StatsMixin):
+class IngestClient(_WhoamiMixin):
     service_name = "ingest"
+
+    async def stats(self, agency: str) -> IngestStats:
+        """``GET /v1/stats?agency=``: ingest's counts for the agency (R23; never a record)."""
+        return await self.get_model("/v1/stats", IngestStats, params={"agency": agency})
 
     async def purge_frames(
         self,
@@ -83,8 +81,12 @@ class RecognitionClient(_WhoamiMixin):
     service_name = "recognition"
 
 
-class HotlistClient(_StatsMixin):
+class HotlistClient(_WhoamiMixin):
     service_name = "hotlist"
+
+    async def stats(self, agency: str) -> HotlistStats:
+        """``GET /v1/stats?agency=``: hotlist's counts for the agency (R22, R23; never a record)."""
+        return await self.get_model("/v1/stats", HotlistStats, params={"agency": agency})
 
     async def matches(self, batch: MatchBatch) -> Accepted:
         """``POST /v1/matches``: reads to match against the hotlists (idempotent on read id)."""
@@ -100,19 +102,21 @@ class HotlistClient(_StatsMixin):
         return (await self.get_model("/v1/hits:crops", HitCrops, params={"agency": agency})).keys
 
 
-class SearchClient(_StatsMixin):
+class SearchClient(_WhoamiMixin):
     service_name = "search"
+
+    async def stats(self, agency: str) -> SearchStats:
+        """``GET /v1/stats?agency=``: the detection store's counts for the agency (R22, R23)."""
+        return await self.get_model("/v1/stats", SearchStats, params={"agency": agency})
 
     async def detections_batch(self, batch: DetectionBatch) -> Accepted:
         """``POST /v1/detections:batch``: detections into the store (idempotent on id)."""
         return await self.post_model("/v1/detections:batch", batch, Accepted)
 
-    async def search(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def search(self, body: ServiceSearch) -> SearchPage:
         """``POST /v1/searches`` as a service (sharing's fulfilment names `agency` and
-        `sharing_request_id`); problems raise ``ServiceCallError``."""
-        resp = await self.request("POST", "/v1/searches", json=body)
-        answer = resp.json()
-        return answer if isinstance(answer, dict) else {}
+        `sharing_request_id`, R28); problems raise ``ServiceCallError``."""
+        return await self.post_model("/v1/searches", body, SearchPage)
 
 
 class AuditClient(_WhoamiMixin):
@@ -135,8 +139,12 @@ class AuditClient(_WhoamiMixin):
         return await self.get_model("/v1/public-figures", AuditFigures, params=params)
 
 
-class SharingClient(_StatsMixin):
+class SharingClient(_WhoamiMixin):
     service_name = "sharing"
+
+    async def stats(self, agency: str) -> SharingStats:
+        """``GET /v1/stats?agency=``: sharing's counts for the agency (R23; never a record)."""
+        return await self.get_model("/v1/stats", SharingStats, params={"agency": agency})
 
     async def agency_policy(self, agency: str, at: datetime | None = None) -> AgencyPolicyVersion:
         """``GET /v1/agencies/{ori}/policy[?at=]``: the agency's policy in force (issue 17)."""

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
     Access,
     DbSession,
     Forbidden,
+    HotlistStats,
+    MisreadsBySource,
     NotFound,
     StatsAgency,
     TrainingRequired,
@@ -27,28 +26,6 @@ from .hotlists import repository as hotlists
 from .vocabulary import AlertState
 
 router = APIRouter(tags=["stats"])
-
-
-class MisreadsBySource(BaseModel):
-    camera_id: uuid.UUID
-    model_version: str = Field(description="The recognition model version; `unknown` where not reported.")
-    checked: int = Field(description="Alerts an officer has checked (closed or moved past `alert`).")
-    misreads: int = Field(description="Of those, closed as misread.")
-
-
-class HotlistStats(BaseModel):
-    agency: str
-    hotlists: int
-    active_entries: int
-    pending_entries: int
-    hits: int = Field(description="Alerts made.")
-    hits_by_state: dict[str, int]
-    misread_rate: float | None = Field(
-        description="R22: misreads among alerts an officer has checked (closed or moved past `alert`)."
-    )
-    misreads_by_source: list[MisreadsBySource] = Field(
-        description="R22: checked alerts and misreads per camera and recognition model version."
-    )
 
 
 async def compute(session: AsyncSession, agency: str) -> HotlistStats:

@@ -8,13 +8,13 @@ import time
 import structlog
 from fastapi import APIRouter
 from prometheus_client import CollectorRegistry, Gauge
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import (
     Access,
     DbSession,
     Forbidden,
+    IngestStats,
     NotFound,
     StatsAgency,
     TrainingRequired,
@@ -31,14 +31,6 @@ from .settings import Settings
 
 router = APIRouter(tags=["stats"])
 _log = structlog.get_logger("alpr.ingest.stats")
-
-
-class IngestStats(BaseModel):
-    agency: str
-    cameras: int
-    frames_pending: int
-    frames_failed: int
-    reads: int
 
 
 @router.get(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from alpr_common import (
@@ -11,6 +10,7 @@ from alpr_common import (
     DbSession,
     Forbidden,
     NotFound,
+    SharingStats,
     StatsAgency,
     TrainingRequired,
     Unauthenticated,
@@ -22,12 +22,6 @@ from .clock import now
 from .tables import mous, requests
 
 router = APIRouter(tags=["stats"])
-
-
-class SharingStats(BaseModel):
-    agency: str
-    sharing_partners: int
-    requests_by_status: dict[str, int]
 
 
 @router.get(

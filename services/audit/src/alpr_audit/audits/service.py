@@ -100,8 +100,7 @@ async def _retained(ctx: AuditContext, agency: str) -> dict[str, Any] | None:
             stats = await ctx.clients.search.stats(agency)
     except Exception:  # noqa: BLE001 - search may not answer; the report says so with null
         return None
-    value = stats.get("retained_beyond_six_months")
-    return value if isinstance(value, dict) else None
+    return stats.retained_beyond_six_months.model_dump(mode="json")
 
 
 async def get(

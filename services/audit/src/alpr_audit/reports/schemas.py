@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
+
+from alpr_common import CorrectionsBySource, MisreadsBySource
 
 
 class Release(BaseModel):
@@ -33,10 +34,10 @@ class AccuracyInputs(BaseModel):
     """R22: reading accuracy as the owners count it when the report is made (their current
     totals, not limited to the period); ``None`` where the owner did not answer."""
 
-    misreads_by_source: list[dict[str, Any]] | None = Field(
+    misreads_by_source: list[MisreadsBySource] | None = Field(
         description="Hotlist: alerts checked and closed as misread, per camera and model version."
     )
-    corrections_by_source: list[dict[str, Any]] | None = Field(
+    corrections_by_source: list[CorrectionsBySource] | None = Field(
         description="Search: detections and corrected misreads, per camera and model version."
     )
 

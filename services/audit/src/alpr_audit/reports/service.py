@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alpr_common import Action, Principal, ServiceClient
+from alpr_common import Action, Principal
 
 from ..audits.repository import last_audit_at
 from ..context import AuditContext
@@ -29,6 +30,7 @@ from .schemas import (
 )
 
 _log = structlog.get_logger("alpr.audit.reports")
+StatsT = TypeVar("StatsT")
 
 
 async def sb34(
@@ -36,9 +38,9 @@ async def sb34(
 ) -> Sb34Report:
     agency = principal.agency
     timeout = ctx.settings.stats_timeout_s
-    misreads, corrections = await asyncio.gather(
-        _owner_list(ctx.clients.hotlist, agency, "misreads_by_source", timeout),
-        _owner_list(ctx.clients.search, agency, "corrections_by_source", timeout),
+    hotlisted, searched = await asyncio.gather(
+        _owner_stats("hotlist", ctx.clients.hotlist.stats(agency), timeout),
+        _owner_stats("search", ctx.clients.search.stats(agency), timeout),
     )
     since = utc_text(datetime.combine(start, time.min, UTC))
     until = utc_text(datetime.combine(end + timedelta(days=1), time.min, UTC))
@@ -101,7 +103,10 @@ async def sb34(
                 repo.action_is("audit.finding_recorded"),
             ),
         ),
-        accuracy=AccuracyInputs(misreads_by_source=misreads, corrections_by_source=corrections),
+        accuracy=AccuracyInputs(
+            misreads_by_source=hotlisted.misreads_by_source if hotlisted else None,
+            corrections_by_source=searched.corrections_by_source if searched else None,
+        ),
     )
     await record_own(
         ctx,
@@ -133,63 +138,46 @@ def sb34_csv(report: Sb34Report) -> str:
     writer.writerow(["audits", "created", "", report.audits.created])
     for finding, n in sorted(report.audits.findings.items()):
         writer.writerow(["audit_findings", finding, "", n])
-    for row in report.accuracy.misreads_by_source or []:
-        source = f"{row.get('camera_id')}/{row.get('model_version')}"
-        writer.writerow(["misreads_checked", source, "", row.get("checked")])
-        writer.writerow(["misreads", source, "", row.get("misreads")])
-    for row in report.accuracy.corrections_by_source or []:
-        writer.writerow(
-            ["corrections", f"{row.get('camera_id')}/{row.get('model_version')}", "", row.get("corrections")]
-        )
+    for misread in report.accuracy.misreads_by_source or []:
+        source = f"{misread.camera_id}/{misread.model_version}"
+        writer.writerow(["misreads_checked", source, "", misread.checked])
+        writer.writerow(["misreads", source, "", misread.misreads])
+    for corrected in report.accuracy.corrections_by_source or []:
+        source = f"{corrected.camera_id}/{corrected.model_version}"
+        writer.writerow(["corrections", source, "", corrected.corrections])
     return out.getvalue()
 
 
-async def _owner_stats(client: ServiceClient, agency: str, timeout_s: float) -> dict[str, Any] | None:
-    stats = getattr(client, "stats", None)
-    if stats is None:
-        return None
+async def _owner_stats(service: str, call: Awaitable[StatsT], timeout_s: float) -> StatsT | None:
+    """An owner's ``GET /v1/stats`` answer (its typed wire model, issue 22), or ``None`` where it
+    did not answer in time or answered something else: the report shows that as null (R23)."""
     try:
         async with asyncio.timeout(timeout_s):
-            body: dict[str, Any] = await stats(agency)
+            return await call
     except Exception as exc:  # noqa: BLE001 - an owner that does not answer shows as null
-        _log.info("owner_stats_unavailable", service=getattr(client, "service_name", "?"), error=repr(exc))
+        _log.info("owner_stats_unavailable", service=service, error=repr(exc))
         return None
-    return body
-
-
-async def _owner_count(client: ServiceClient, agency: str, key: str, timeout_s: float) -> int | None:
-    body = await _owner_stats(client, agency, timeout_s)
-    value = body.get(key) if body else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-async def _owner_list(
-    client: ServiceClient, agency: str, key: str, timeout_s: float
-) -> list[dict[str, Any]] | None:
-    body = await _owner_stats(client, agency, timeout_s)
-    value = body.get(key) if body else None
-    return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else None
 
 
 async def transparency(ctx: AuditContext, conn: AsyncConnection, agency: str) -> Transparency:
     timeout = ctx.settings.stats_timeout_s
     clients = ctx.clients
-    cameras, detections, partners = await asyncio.gather(
-        _owner_count(clients.ingest, agency, "cameras", timeout),
-        _owner_count(clients.search, agency, "detections_in_retention", timeout),
-        _owner_count(clients.sharing, agency, "sharing_partners", timeout),
+    ingested, searched, shared = await asyncio.gather(
+        _owner_stats("ingest", clients.ingest.stats(agency), timeout),
+        _owner_stats("search", clients.search.stats(agency), timeout),
+        _owner_stats("sharing", clients.sharing.stats(agency), timeout),
     )
     return Transparency(
         agency=agency,
         policy_text=ctx.settings.policy_text,
         counts=TransparencyCounts(
-            cameras=cameras,
-            detections_in_retention=detections,
+            cameras=ingested.cameras if ingested else None,
+            detections_in_retention=searched.detections_in_retention if searched else None,
             hits=await repo.count(conn, agency, None, None, repo.action_is("alert.created")),
             searches=await repo.count(
                 conn, agency, None, None, repo.action_is("search.executed"), repo.outcome_is("allowed")
             ),
-            sharing_partners=partners,
+            sharing_partners=shared.sharing_partners if shared else None,
         ),
         last_audit_at=await last_audit_at(conn, agency),
     )

@@ -1,39 +1,13 @@
-"""API shapes of detections and their counts."""
+"""API shapes of detections and their counts: a detection and the store's counts are wire models
+of ``alpr_common`` (other services read them; issue 22, item 1), re-exported here."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-from alpr_common import Purpose
+from alpr_common import CorrectionsBySource, DetectionPublic, Purpose, RetainedBeyond, SearchStats
 
-
-class DetectionPublic(BaseModel):
-    """A detection as investigators see it (R15). No owner data exists here (R31)."""
-
-    id: uuid.UUID = Field(description="The read id.")
-    plate: str
-    plate_corrected: str | None = None
-    region: str
-    confidence: float
-    captured_at: datetime
-    camera_id: uuid.UUID
-    latitude: float | None
-    longitude: float | None
-    vehicle: dict[str, str] = Field(default_factory=dict)
-    crop_url: str | None = Field(None, description="Presigned, short expiry.")
-    frame_url: str | None = Field(None, description="Presigned, short expiry.")
-    state_match: Literal["exact", "unknown"] | None = Field(
-        None,
-        description=(
-            "Only in the answer to a search with a `state`: `exact` when the detection's region is "
-            "that state, `unknown` when the reader could not tell the state (region `unknown`), "
-            "which such a search includes unless `include_unknown_state` is false (issue 21)."
-        ),
-    )
+__all__ = ["CorrectionIn", "CorrectionsBySource", "DetectionPublic", "RetainedBeyond", "SearchStats"]
 
 
 class CorrectionIn(BaseModel):
@@ -44,24 +18,3 @@ class CorrectionIn(BaseModel):
     purpose: Purpose
     case_number: str | None = Field(None, max_length=64)
     reason: str | None = Field(None, max_length=500)
-
-
-class RetainedBeyond(BaseModel):
-    count: int
-    why: str
-
-
-class CorrectionsBySource(BaseModel):
-    camera_id: uuid.UUID
-    model_version: str = Field(description="The recognition model version; `unknown` where not reported.")
-    detections: int
-    corrections: int = Field(description="Detections a person corrected as misread (R19).")
-
-
-class SearchStats(BaseModel):
-    agency: str
-    detections_in_retention: int
-    retained_beyond_six_months: RetainedBeyond
-    corrections_by_source: list[CorrectionsBySource] = Field(
-        description="R22: corrections per camera and recognition model version."
-    )

@@ -10,9 +10,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from alpr_common import Area, Purpose
-
-from ..detections.schemas import DetectionPublic
+from alpr_common import Area, DetectionPublic, Purpose
 
 
 def required_in_schema(*names: str) -> Callable[[dict[str, Any]], None]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 import structlog
@@ -77,21 +77,20 @@ async def _remote(service: str, call: Awaitable[T]) -> T | None:
         return None
 
 
-def _count(body: dict[str, Any] | None, key: str) -> int | None:
-    value = body.get(key) if body else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+def _count(value: int | None) -> int | None:
+    """A count an owner gave (``None``: it did not answer); a negative one is shown as not available."""
+    return value if value is not None and value >= 0 else None
 
 
-def _counts(body: dict[str, Any] | None, key: str) -> list[Row] | None:
-    value = body.get(key) if body else None
-    if not isinstance(value, dict):
+def _counts(value: dict[str, int] | None) -> list[Row] | None:
+    """An owner's counts by key as chart rows (``None``: it did not answer)."""
+    if value is None:
         return None
-    rows = [
+    return [
         Row(label=str(k).replace("_", " ").capitalize(), values=(v,))
         for k, v in sorted(value.items())
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 0
+        if v >= 0
     ]
-    return rows
 
 
 async def _sharing_charts(session: AsyncSession, ori: str) -> list[Chart]:
@@ -201,7 +200,7 @@ async def _figures(ctx: SharingContext, session: AsyncSession, ori: str) -> Figu
             key="hits",
             title="Hotlist alerts, by final state",
             headers=("State", "Alerts"),
-            rows=_counts(hotlisted, "hits_by_state"),
+            rows=_counts(hotlisted.hits_by_state if hotlisted else None),
             empty="No alert yet.",
         )
     )
@@ -209,7 +208,7 @@ async def _figures(ctx: SharingContext, session: AsyncSession, ori: str) -> Figu
         counted_at=stamp,
         charts=charts,
         figures=[
-            Figure("Detections in retention", _count(searched, "detections_in_retention")),
+            Figure("Detections in retention", _count(searched.detections_in_retention if searched else None)),
             DateFigure(
                 "Last sample audit completed",
                 audited.last_audit_completed_at if audited else None,

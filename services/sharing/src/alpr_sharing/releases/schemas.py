@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from alpr_common import Area, Person, Purpose, SharedEntry
+from alpr_common import Area, DetectionPublic, Person, Purpose, SharedEntry
 
 from ..vocabulary import RequestStatus
 
@@ -92,7 +92,7 @@ class RequestPublic(BaseModel):
 
 class Results(BaseModel):
     request_id: uuid.UUID
-    items: list[dict[str, Any]] = Field(description="Detections as `POST /v1/searches` answers them.")
+    items: list[DetectionPublic] = Field(description="Detections as `POST /v1/searches` answers them.")
     next_cursor: str | None = None
     max_results: int = Field(
         description="The most detections this release carries (its pages together): the MOU's "

@@ -23,6 +23,7 @@ from alpr_common import (
     Purpose,
     Role,
     ServiceCallError,
+    ServiceSearch,
     SharedEntry,
     Unavailable,
     ValidationProblem,
@@ -38,7 +39,15 @@ from ..mous.service import in_force
 from ..policy import service as policies
 from ..vocabulary import RequestStatus
 from . import repository, rules
-from .schemas import DecisionIn, DecisionKind, RequestCreate, RequestPublic, Results, SharedHotlist
+from .schemas import (
+    DecisionIn,
+    DecisionKind,
+    RequestCreate,
+    RequestPublic,
+    Results,
+    Scope,
+    SharedHotlist,
+)
 
 STAFF = (Role.COMMANDER, Role.SUPERVISOR, Role.RECORDS, Role.ALPR_ADMIN)
 
@@ -310,30 +319,29 @@ async def results(
     if remaining <= 0:
         return Results(request_id=request_id, items=[], next_cursor=None, max_results=cap, capped=True)
     scope = row["scope"]
-    query: dict[str, Any] = {
-        "purpose": row["purpose"],
-        "case_number": row["case_number"] or str(request_id),
-        "reason": f"sharing request {request_id}",
-        "plate": scope["plate"],
-        "from": scope["from"],
-        "to": scope["to"],
-        "agency": row["host_agency"],
-        "sharing_request_id": str(request_id),
-        "limit": min(500, remaining),
-    }
-    if scope.get("area"):
-        query["area"] = scope["area"]
-    if cursor:
-        query["cursor"] = cursor
+    approved = Scope.model_validate(scope)
+    query = ServiceSearch(
+        purpose=Purpose(row["purpose"]),
+        case_number=row["case_number"] or str(request_id),
+        reason=f"sharing request {request_id}",
+        plate=approved.plate,
+        from_=approved.from_,
+        to=approved.to,
+        area=approved.area,
+        agency=row["host_agency"],
+        sharing_request_id=request_id,
+        limit=min(500, remaining),
+        cursor=cursor or None,
+    )
     try:
         answer = await ctx.clients.search.search(query)
     except ServiceCallError as exc:
         raise Unavailable("The detection store did not answer the release.") from exc
-    found: list[dict[str, Any]] = answer.get("items", [])
+    found = answer.items
     items = found[:remaining]
-    more = len(found) > remaining or answer.get("next_cursor") is not None
+    more = len(found) > remaining or answer.next_cursor is not None
     capped = len(items) == remaining and more  # more matched than the release may carry
-    next_cursor = answer.get("next_cursor") if len(items) < remaining else None
+    next_cursor = answer.next_cursor if len(items) < remaining else None
     stamp = now()
     await ctx.clients.audit.record(
         audit_event(
@@ -343,7 +351,7 @@ async def results(
             agency=row["host_agency"],
             purpose=Purpose(row["purpose"]),
             case_number=row["case_number"],
-            targets=[str(request_id), *(str(i["id"]) for i in items[:900])],
+            targets=[str(request_id), *(str(i.id) for i in items[:900])],
             data={
                 "agency": row["agency_ori"],
                 "request_id": str(request_id),
