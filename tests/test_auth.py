@@ -162,3 +162,24 @@ async def test_keycloak_shaped_roles(infra: Infra, serve_service: ServeService) 
     assert body["client_id"] is None  # azp of a person's token is the UI, not a machine identity
     async with serve_service("audit") as client:  # default claim path: no roles seen
         assert (await client.get("/v1/whoami", headers=bearer(token))).json()["roles"] == []
+
+
+async def test_the_dev_issuer_refuses_any_secret_text_with_401(infra: Infra) -> None:
+    """A client secret or password in any text (non-ASCII included) is refused as wrong, never
+    a 500: secrets are compared as bytes."""
+    import httpx
+
+    client_id = "svc-auth-nonascii"
+    secret = infra.register_client(client_id, roles=["service"])
+    async with httpx.AsyncClient() as http:
+        for wrong in ("ü" * 8, secret + "é"):
+            resp = await http.post(
+                f"{infra.issuer_url}/token",
+                data={"grant_type": "client_credentials"},
+                auth=(client_id, wrong),
+            )
+            assert resp.status_code == 401, resp.text
+        ok = await http.post(
+            f"{infra.issuer_url}/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        )
+        assert ok.status_code == 200, ok.text

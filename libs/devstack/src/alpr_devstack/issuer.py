@@ -95,7 +95,7 @@ class ClientRecord(ClientMixin):  # type: ignore[misc]
         return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return secrets.compare_digest(self.client_secret, client_secret)
+        return secrets.compare_digest(self.client_secret.encode(), client_secret.encode())
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if self.public:
@@ -295,7 +295,7 @@ class _PasswordGrant(ResourceOwnerPasswordCredentialsGrant):  # type: ignore[mis
     def authenticate_user(self, username: str, password: str) -> UserRecord | None:
         state: IssuerState = self.server.state
         user = state.user(username)
-        if user and secrets.compare_digest(user.password, password):
+        if user and secrets.compare_digest(user.password.encode(), password.encode()):
             return user
         return None
 
@@ -574,7 +574,7 @@ class _SignIns:
             page = self._pages.get(nonce)
         if page is None or page.expires_at <= time.time():
             return None
-        if browser is None or not secrets.compare_digest(page.browser, browser):
+        if browser is None or not secrets.compare_digest(page.browser.encode(), browser.encode()):
             return None
         return page
 
@@ -680,7 +680,8 @@ def create_issuer_app(
     secure_cookie = issuer_url.startswith("https://")
 
     def admin(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_admin_bearer)]) -> None:
-        if creds is None or not secrets.compare_digest(creds.credentials, state.admin_secret):
+        given = creds.credentials.encode() if creds is not None else b""
+        if creds is None or not secrets.compare_digest(given, state.admin_secret.encode()):
             raise HTTPException(401, "development admin secret required")
 
     app = FastAPI(title="ALPR development OIDC issuer", version="0.1.0")
