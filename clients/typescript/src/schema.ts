@@ -2680,10 +2680,7 @@ export interface components {
             findings: components["schemas"]["SampledSearch"][];
             /** Data Errors */
             data_errors: components["schemas"]["DataError"][];
-            /** Retained Beyond Six Months */
-            retained_beyond_six_months: {
-                [key: string]: unknown;
-            } | null;
+            retained_beyond_six_months: components["schemas"]["RetainedBeyond"] | null;
             /**
              * Generated At
              * Format: date-time
@@ -2759,13 +2756,8 @@ export interface components {
             progress: components["schemas"]["AuditProgress"];
             /** Items */
             items: components["schemas"]["SampledSearch"][];
-            /**
-             * Retained Beyond Six Months
-             * @description Data kept past six months and why, from search; null while search does not answer.
-             */
-            retained_beyond_six_months?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description Data kept past six months and why, from search; null while search does not answer. */
+            retained_beyond_six_months?: components["schemas"]["RetainedBeyond"] | null;
         };
         /**
          * AuditPolicy

@@ -12,6 +12,7 @@ import httpx
 
 from alpr_audit.audits.memo_pdf import render_pdf
 from alpr_audit.audits.schemas import AuditMemo, AuditProgress, MemoSample
+from alpr_common import RetainedBeyond
 from alpr_devstack.testing import Infra, bearer, problem
 
 EventFactory = Callable[..., dict[str, Any]]
@@ -169,7 +170,7 @@ def test_long_memo_wraps_and_paginates_R35() -> None:
         summary=AuditProgress(total=60, recorded=60, compliant=60, non_compliant=0),
         findings=[finding] * 60,
         data_errors=[],
-        retained_beyond_six_months=None,
+        retained_beyond_six_months=RetainedBeyond(count=3, why="under legal hold (R17)"),
         generated_at=now,
     )
     body = render_pdf(memo)
@@ -181,3 +182,5 @@ def test_long_memo_wraps_and_paginates_R35() -> None:
     assert "Ivan (I) \\\\ Investigator" in text  # backslash kept escaped in the string
     assert "? \u00e9" in text  # no WinAnsi glyph for the check mark
     assert max(len(line) for line in text.splitlines()) <= 90
+    assert "count: 3" in text
+    assert "why: under legal hold (R17)" in text

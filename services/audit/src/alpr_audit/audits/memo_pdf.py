@@ -86,8 +86,9 @@ def memo_lines(memo: AuditMemo) -> Iterator[Line]:
     if memo.retained_beyond_six_months is not None:
         yield "R", ""
         yield "B", "Data kept past six months"
-        for key, value in memo.retained_beyond_six_months.items():
-            yield "R", f"{key}: {value}"
+        retained = memo.retained_beyond_six_months
+        yield "R", f"count: {retained.count}"
+        yield "R", f"why: {retained.why}"
     yield "R", ""
     yield "R", f"Generated {_when(memo.generated_at)}."
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from alpr_common import Actor
+from alpr_common import Actor, RetainedBeyond
 
 
 class Finding(StrEnum):
@@ -91,7 +91,7 @@ class AuditOut(BaseModel):
     completed_at: datetime | None = Field(None, description="When its last finding was recorded.")
     progress: AuditProgress
     items: list[SampledSearch]
-    retained_beyond_six_months: dict[str, Any] | None = Field(
+    retained_beyond_six_months: RetainedBeyond | None = Field(
         None, description="Data kept past six months and why, from search; null while search does not answer."
     )
 
@@ -138,5 +138,5 @@ class AuditMemo(BaseModel):
     summary: AuditProgress
     findings: list[SampledSearch]
     data_errors: list[DataError]
-    retained_beyond_six_months: dict[str, Any] | None
+    retained_beyond_six_months: RetainedBeyond | None
     generated_at: datetime

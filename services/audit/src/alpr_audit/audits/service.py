@@ -19,6 +19,7 @@ from alpr_common import (
     NotFound,
     Page,
     Principal,
+    RetainedBeyond,
     actor_of,
     decode_cursor,
     encode_cursor,
@@ -94,13 +95,13 @@ async def create(ctx: AuditContext, conn: AsyncConnection, principal: Principal,
     return await get(ctx, conn, principal, audit_id, audited=False)
 
 
-async def _retained(ctx: AuditContext, agency: str) -> dict[str, Any] | None:
+async def _retained(ctx: AuditContext, agency: str) -> RetainedBeyond | None:
     try:
         async with asyncio.timeout(ctx.settings.stats_timeout_s):
             stats = await ctx.clients.search.stats(agency)
     except Exception:  # noqa: BLE001 - search may not answer; the report says so with null
         return None
-    return stats.retained_beyond_six_months.model_dump(mode="json")
+    return stats.retained_beyond_six_months
 
 
 async def get(
