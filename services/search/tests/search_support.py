@@ -77,3 +77,44 @@ async def stub_oldest_frames(
     principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))],
 ) -> dict[str, list[dict[str, str]]]:
     return {"items": [{"agency": a, "oldest_captured_at": at} for a, at in sorted(oldest_frames.items())]}
+
+
+# Search's purge as the tests run it: its clients' ingest and hotlist one stand-in app.
+from collections.abc import AsyncIterator  # noqa: E402
+from contextlib import asynccontextmanager  # noqa: E402
+
+from sqlalchemy.ext.asyncio import AsyncConnection  # noqa: E402
+
+from alpr_common import ServiceClients, create_service_app, make_engine  # noqa: E402
+from alpr_devstack.testing import serve_http  # noqa: E402
+
+PURGE_ACTOR = Principal(
+    sub="svc-search-test",
+    name="purge",
+    agency="",
+    roles=frozenset({"service"}),
+    client_id="svc-search-test",
+)
+
+
+@asynccontextmanager
+async def purging(
+    stack: SearchStack, stubs: APIRouter = ingest_stub
+) -> AsyncIterator[tuple[AsyncConnection, ServiceClients]]:
+    """A connection in a transaction (committed at the end) and search's clients, whose ingest
+    and hotlist are one stand-in app serving ``stubs``: what ``purge`` runs with in a test."""
+    owner = create_service_app(
+        service="ingest-stub",
+        settings=stack.infra.settings("ingest"),
+        description="stub",
+        routers=[stubs],
+        uses_database=False,
+    )
+    engine = make_engine(stack.settings.database_url, application_name="test-purge")
+    try:
+        async with serve_http(owner) as url, httpx.AsyncClient() as http:
+            settings = stack.settings.model_copy(update={"ingest_url": url, "hotlist_url": url})
+            async with engine.begin() as conn:
+                yield conn, ServiceClients.build(settings, http)
+    finally:
+        await engine.dispose()

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from search_support import SearchStack, ingest_stub, purge_calls
+from search_support import PURGE_ACTOR, SearchStack, purge_calls, purging
 
-from alpr_common import Principal, ServiceClients, create_service_app, make_engine, make_object_store
-from alpr_devstack.testing import bearer, serve_http
+from alpr_common import make_object_store
+from alpr_devstack.testing import bearer
 from alpr_search.retention.service import purge
 
 NOW = datetime.now(UTC)
@@ -74,28 +74,8 @@ async def test_held_detections_survive_retention_R17(search_stack: SearchStack, 
     hold_id = created.json()["id"]
 
     purge_calls.clear()
-    owner = create_service_app(
-        service="ingest-stub",
-        settings=search_stack.infra.settings("ingest"),
-        description="stub",
-        routers=[ingest_stub],
-        uses_database=False,
-    )
-    engine = make_engine(search_stack.settings.database_url, application_name="test-purge")
-    actor = Principal(
-        sub="svc-search-test",
-        name="purge",
-        agency="",
-        roles=frozenset({"service"}),
-        client_id="svc-search-test",
-    )
-    try:
-        async with serve_http(owner) as ingest_url, httpx.AsyncClient() as http:
-            settings = search_stack.settings.model_copy(update={"ingest_url": ingest_url})
-            async with engine.begin() as conn:
-                report = await purge(conn, ServiceClients.build(settings, http), actor, 90)
-    finally:
-        await engine.dispose()
+    async with purging(search_stack) as (conn, clients):
+        report = await purge(conn, clients, PURGE_ACTOR, 90)
     assert report.detections == 2
     assert purge_calls[0]["keep_keys"] == [held["crop_key"]]  # the held image stays in the store
     hold = (await search_stack.client.get(f"/v1/holds/{hold_id}", headers=supervisor)).json()

@@ -14,10 +14,9 @@ from typing import Annotated, Any
 
 import anyio
 import asyncpg
-import httpx
 from fastapi import APIRouter, Depends
 from minio.error import S3Error
-from search_support import SearchStack, ingest_stub, oldest_frames, purge_calls
+from search_support import PURGE_ACTOR, SearchStack, oldest_frames, purge_calls, purging
 
 from alpr_common import (
     AgencyPolicy,
@@ -27,13 +26,10 @@ from alpr_common import (
     PurgeResult,
     RetentionPolicy,
     Role,
-    ServiceClients,
-    create_service_app,
-    make_engine,
     make_object_store,
     require_roles,
 )
-from alpr_devstack.testing import bearer, serve_http
+from alpr_devstack.testing import bearer
 from alpr_search.retention.rules import RetentionSource
 from alpr_search.retention.service import EvidenceBucket, PurgeReport, purge
 
@@ -117,29 +113,8 @@ async def test_purge_drops_expired_partitions_and_records_counts_R16(search_stac
     assert await _partitions(db) == before  # a dry run deletes nothing
 
     purge_calls.clear()
-    owner = create_service_app(
-        service="ingest-stub",
-        settings=search_stack.infra.settings("ingest"),
-        description="stub",
-        routers=[ingest_stub],
-        uses_database=False,
-    )
-    settings = search_stack.settings.model_copy(update={"retention_days": 90})
-    engine = make_engine(db, application_name="test-purge")
-    actor = Principal(
-        sub="svc-search-test",
-        name="purge",
-        agency="",
-        roles=frozenset({"service"}),
-        client_id="svc-search-test",
-    )
-    try:
-        async with serve_http(owner) as ingest_url, httpx.AsyncClient() as http:
-            clients = ServiceClients.build(settings.model_copy(update={"ingest_url": ingest_url}), http)
-            async with engine.begin() as conn:
-                report = await purge(conn, clients, actor, 90)
-    finally:
-        await engine.dispose()
+    async with purging(search_stack) as (conn, clients):
+        report = await purge(conn, clients, PURGE_ACTOR, 90)
     assert report.detections_by_agency == {"CA0019400": 3, "CA0010900": 1}
     assert len(report.partitions) == 2  # the 100- and 95-day-old days; the cut-off day stays
     assert sorted(c["agency"] for c in purge_calls) == ["CA0010900", "CA0019400"]  # images via ingest
@@ -191,22 +166,8 @@ async def test_each_agency_keeps_data_for_its_own_period_R16(search_stack: Searc
         "/v1/detections:batch", json={"detections": rows}, headers=search_stack.service
     )
     db = search_stack.settings.database_url
-    owner = create_service_app(
-        service="ingest-stub",
-        settings=search_stack.infra.settings("ingest"),
-        description="stub",
-        routers=[ingest_stub],
-        uses_database=False,
-    )
-    engine = make_engine(db, application_name="test-purge-agency")
-    actor = Principal(sub="svc", name="purge", agency="", roles=frozenset({"service"}), client_id="svc")
-    try:
-        async with serve_http(owner) as ingest_url, httpx.AsyncClient() as http:
-            settings = search_stack.settings.model_copy(update={"ingest_url": ingest_url})
-            async with engine.begin() as conn:
-                report = await purge(conn, ServiceClients.build(settings, http), actor, 365)
-    finally:
-        await engine.dispose()
+    async with purging(search_stack) as (conn, clients):
+        report = await purge(conn, clients, PURGE_ACTOR, 365)
     # Ours is past 120 days at 200 days; the other agency keeps the default 365 days.
     assert report.detections_by_agency == {"CA0019400": 1}
     assert report.days_by_agency == {"CA0019400": 120}
@@ -222,21 +183,11 @@ async def test_each_agency_keeps_data_for_its_own_period_R16(search_stack: Searc
 async def test_frames_with_no_read_are_purged_for_every_agency_R16(search_stack: SearchStack) -> None:
     """R16: an agency's frames past its period go even when none of them produced a read, so that
     it has no expired detection: ingest names every agency with frames and its oldest one."""
-    db = search_stack.settings.database_url
     await search_stack.client.post(
         "/v1/detections:batch",
         json={"detections": [_row("RECENT", 5, agency="CA0020000")]},
         headers=search_stack.service,
     )
-    owner = create_service_app(
-        service="ingest-stub",
-        settings=search_stack.infra.settings("ingest"),
-        description="stub",
-        routers=[ingest_stub],
-        uses_database=False,
-    )
-    engine = make_engine(db, application_name="test-purge-no-read")
-    actor = Principal(sub="svc", name="purge", agency="", roles=frozenset({"service"}), client_id="svc")
     purge_calls.clear()
     oldest_frames.update(
         {
@@ -246,16 +197,12 @@ async def test_frames_with_no_read_are_purged_for_every_agency_R16(search_stack:
         }
     )
     try:
-        async with serve_http(owner) as ingest_url, httpx.AsyncClient() as http:
-            settings = search_stack.settings.model_copy(update={"ingest_url": ingest_url})
-            clients = ServiceClients.build(settings, http)
-            async with engine.begin() as conn:
-                dry = await purge(conn, clients, actor, 90, dry_run=True, now=NOW)
-                assert purge_calls == []  # a dry run touches nothing
-                report = await purge(conn, clients, actor, 90, now=NOW)
+        async with purging(search_stack) as (conn, clients):
+            dry = await purge(conn, clients, PURGE_ACTOR, 90, dry_run=True, now=NOW)
+            assert purge_calls == []  # a dry run touches nothing
+            report = await purge(conn, clients, PURGE_ACTOR, 90, now=NOW)
     finally:
         oldest_frames.clear()
-        await engine.dispose()
     assert dry.cutoff_by_agency == {}
     cutoff = NOW - timedelta(days=90)
     assert sorted((c["agency"], datetime.fromisoformat(c["captured_before"])) for c in purge_calls) == [
@@ -306,24 +253,9 @@ def _policy(
 async def _run_purge(stack: SearchStack, retention_days: int, *, evidence: bool = False) -> PurgeReport:
     """Search's purge against the stand-ins for ingest and hotlist (one app serves both)."""
     _stub_purges.clear()
-    owner = create_service_app(
-        service="ingest-hotlist-stub",
-        settings=stack.infra.settings("ingest"),
-        description="stub",
-        routers=[_stubs],
-        uses_database=False,
-    )
-    engine = make_engine(stack.settings.database_url, application_name="test-purge-policy")
-    actor = Principal(sub="svc", name="purge", agency="", roles=frozenset({"service"}), client_id="svc")
-    try:
-        async with serve_http(owner) as url, httpx.AsyncClient() as http:
-            settings = stack.settings.model_copy(update={"ingest_url": url, "hotlist_url": url})
-            clients = ServiceClients.build(settings, http)
-            bucket = EvidenceBucket(make_object_store(settings), settings.s3_bucket) if evidence else None
-            async with engine.begin() as conn:
-                return await purge(conn, clients, actor, retention_days, now=NOW, evidence=bucket)
-    finally:
-        await engine.dispose()
+    bucket = EvidenceBucket(make_object_store(stack.settings), stack.settings.s3_bucket) if evidence else None
+    async with purging(stack, _stubs) as (conn, clients):
+        return await purge(conn, clients, PURGE_ACTOR, retention_days, now=NOW, evidence=bucket)
 
 
 async def _plates(db: str) -> list[tuple[str, str]]:
