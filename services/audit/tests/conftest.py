@@ -3,7 +3,9 @@ tampered or pruned ledger never leaks into another test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +15,10 @@ from alpr_audit.app import create_app
 from alpr_audit.checkpoints.signing import generate_key, private_key_b64, public_key_b64
 from alpr_audit.settings import Settings
 from alpr_devstack.testing import Infra, serve
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from audit_support import EventFactory  # noqa: E402
 
 SIGNING_KEY = generate_key()
 PUBLIC_KEY = public_key_b64(SIGNING_KEY)
@@ -81,9 +87,6 @@ def make_event(**overrides: Any) -> dict[str, Any]:
     }
     event.update(overrides)
     return event
-
-
-EventFactory = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture

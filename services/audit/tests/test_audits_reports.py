@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
+from audit_support import EventFactory, serving_owner
 from fastapi import APIRouter, Depends
-from pydantic import SecretStr
 
 from alpr_audit.app import create_app
 from alpr_audit.settings import Settings
@@ -18,12 +17,9 @@ from alpr_common import (
     MisreadsBySource,
     Principal,
     Role,
-    create_service_app,
     require_roles,
 )
-from alpr_devstack.testing import Infra, bearer, problem, serve, serve_http
-
-EventFactory = Callable[..., dict[str, Any]]
+from alpr_devstack.testing import Infra, bearer, problem, serve
 
 
 def _ago(days: int) -> str:
@@ -255,23 +251,8 @@ async def test_transparency_takes_owner_counts_from_their_stats(
     infra: Infra, audit_settings: Settings
 ) -> None:
     """Counts not in the ledger come from the owners' GET /v1/stats, asked with a service token."""
-    owner = create_service_app(
-        service="owner",
-        settings=infra.settings("ingest"),
-        description="owner",
-        routers=[owner_router],
-        uses_database=False,
-    )
-    secret = infra.register_client("svc-audit-test", roles=["service"])
-    async with serve_http(owner) as owner_url:
-        settings = audit_settings.model_copy(
-            update={
-                "ingest_url": owner_url,
-                "client_id": "svc-audit-test",
-                "client_secret": SecretStr(secret),
-            }
-        )
-        async with serve(create_app(settings)) as audit:
+    async with serving_owner(infra, owner_router, "svc-audit-test") as owner:
+        async with serve(create_app(owner.settings_for(audit_settings, "ingest_url"))) as audit:
             body = (await audit.get("/public/v1/transparency")).json()
     assert body["counts"]["cameras"] == 12
     assert body["counts"]["detections_in_retention"] is None  # search does not answer here
@@ -304,23 +285,8 @@ async def test_sb34_report_carries_misreads_per_camera_and_model_R22(
 ) -> None:
     """The report's accuracy inputs come from hotlist's and search's stats; an owner that does
     not answer shows as null, and the report is still made."""
-    owner = create_service_app(
-        service="owner",
-        settings=infra.settings("hotlist"),
-        description="owner",
-        routers=[accuracy_router],
-        uses_database=False,
-    )
-    secret = infra.register_client("svc-audit-acc", roles=["service"])
-    async with serve_http(owner) as owner_url:
-        settings = audit_settings.model_copy(
-            update={
-                "hotlist_url": owner_url,
-                "client_id": "svc-audit-acc",
-                "client_secret": SecretStr(secret),
-            }
-        )
-        async with serve(create_app(settings)) as audit:
+    async with serving_owner(infra, accuracy_router, "svc-audit-acc", settings_of="hotlist") as owner:
+        async with serve(create_app(owner.settings_for(audit_settings, "hotlist_url"))) as audit:
             admin = bearer(infra.mint(roles=["alpr_admin"]))
             today = datetime.now(UTC).date()
             params = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}

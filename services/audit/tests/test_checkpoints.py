@@ -7,20 +7,18 @@ import asyncio
 import base64
 import random
 import string
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import httpx
 import rfc8785
+from audit_support import EventFactory
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from alpr_audit.app import create_app
 from alpr_audit.ledger.canonical import canonical_json
 from alpr_audit.settings import Settings
 from alpr_devstack.testing import serve
-
-EventFactory = Callable[..., dict[str, Any]]
 
 
 async def test_checkpoints_are_listed_with_a_key_that_verifies_them(

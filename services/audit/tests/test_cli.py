@@ -8,20 +8,18 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from audit_support import EventFactory, fill, tamper
 
 from alpr_audit.ledger.writer import append_now
 from alpr_audit.settings import Settings
 from alpr_common import AuditEventIn, Principal, make_engine
 
-EventFactory = Callable[..., dict[str, Any]]
 ALPR = str(Path(sys.executable).parent / "alpr")
 _KEY: list[str] = []
 
@@ -36,13 +34,6 @@ def _alpr(db: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ALPR, "audit", *args], env=env, capture_output=True, text=True, timeout=120)
 
 
-async def _fill(audit: httpx.AsyncClient, headers: dict[str, str], event: EventFactory, n: int) -> None:
-    resp = await audit.post(
-        "/v1/events", json={"events": [event(case_number=f"2026-{i:06d}") for i in range(n)]}, headers=headers
-    )
-    assert resp.status_code == 201
-
-
 async def test_verify_checkpoint_export_and_offline_verification(
     audit: httpx.AsyncClient,
     audit_db: str,
@@ -51,14 +42,14 @@ async def test_verify_checkpoint_export_and_offline_verification(
     tmp_path: Path,
     public_key: str,
 ) -> None:
-    await _fill(audit, service_headers, event, 30)
+    await fill(audit, service_headers, event, 30)
     ok = _alpr(audit_db, "verify")
     assert ok.returncode == 0, ok.stderr
     assert "30 events verified" in ok.stdout
     made = _alpr(audit_db, "checkpoint")
     assert made.returncode == 0, made.stderr
     assert "sequence 30" in made.stdout
-    await _fill(audit, service_headers, event, 5)
+    await fill(audit, service_headers, event, 5)
 
     out = tmp_path / "ledger.jsonl"
     exported = _alpr(audit_db, "export", "--out", str(out))
@@ -86,15 +77,11 @@ async def test_verify_checkpoint_export_and_offline_verification(
 async def test_verify_exits_1_with_the_broken_sequence(
     audit: httpx.AsyncClient, audit_db: str, service_headers: dict[str, str], event: EventFactory
 ) -> None:
-    await _fill(audit, service_headers, event, 8)
-    conn = await asyncpg.connect(audit_db)
-    try:
-        await conn.execute("SET session_replication_role = replica")
-        await conn.execute(
-            "UPDATE audit.ledger SET canonical = replace(canonical, 'inv-7', 'inv-8') WHERE sequence = 6"
-        )
-    finally:
-        await conn.close()
+    await fill(audit, service_headers, event, 8)
+    await tamper(
+        audit_db,
+        "UPDATE audit.ledger SET canonical = replace(canonical, 'inv-7', 'inv-8') WHERE sequence = 6",
+    )
     result = _alpr(audit_db, "verify")
     assert result.returncode == 1
     assert "sequence 6" in result.stderr
@@ -121,7 +108,7 @@ async def test_prune_removes_only_records_past_two_years_and_the_rest_verifies_R
         await append_now(engine, [(younger, svc)], recorded_at=datetime.now(UTC) - timedelta(days=700))
     finally:
         await engine.dispose()
-    await _fill(audit, service_headers, event, 4)
+    await fill(audit, service_headers, event, 4)
 
     dry = _alpr(audit_db, "prune", "--dry-run")
     assert dry.returncode == 0, dry.stderr

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import rfc8785
+from audit_support import EventFactory
 
 from alpr_devstack.testing import Infra, bearer, problem
-
-EventFactory = Callable[..., dict[str, Any]]
 
 
 def _nested(depth: int) -> list[Any]:

@@ -5,12 +5,12 @@ sequence, and concurrent writers never fork or gap the chain."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from audit_support import EventFactory, fill, superuser, tamper
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -18,15 +18,6 @@ from alpr_audit.app import create_app
 from alpr_audit.settings import Settings
 from alpr_common import make_engine
 from alpr_devstack.testing import serve
-
-EventFactory = Callable[..., dict[str, Any]]
-
-
-async def _fill(audit: httpx.AsyncClient, headers: dict[str, str], event: EventFactory, n: int) -> None:
-    resp = await audit.post(
-        "/v1/events", json={"events": [event(case_number=f"2026-{i:06d}") for i in range(n)]}, headers=headers
-    )
-    assert resp.status_code == 201, resp.text
 
 
 async def _verify(audit: httpx.AsyncClient, headers: dict[str, str], **params: int) -> dict[str, Any]:
@@ -36,8 +27,9 @@ async def _verify(audit: httpx.AsyncClient, headers: dict[str, str], **params: i
     return body
 
 
-async def _superuser(url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+def _broken(checked: int, at: int) -> dict[str, Any]:
+    """What verification answers when the chain holds for ``checked`` events and breaks at ``at``."""
+    return {"ok": False, "checked": checked, "first_broken_sequence": at}
 
 
 class TestImmutability:
@@ -60,7 +52,7 @@ class TestImmutability:
         event: EventFactory,
     ) -> None:
         """R30: the service's own database role may only INSERT and SELECT."""
-        await _fill(audit, service_headers, event, 3)
+        await fill(audit, service_headers, event, 3)
         engine = make_engine(audit_settings.database_url, application_name="test", role="alpr_audit_writer")
         try:
             async with engine.connect() as conn:
@@ -72,8 +64,8 @@ class TestImmutability:
     async def test_even_a_superuser_is_stopped_by_the_triggers(
         self, audit: httpx.AsyncClient, audit_db: str, service_headers: dict[str, str], event: EventFactory
     ) -> None:
-        await _fill(audit, service_headers, event, 2)
-        conn = await _superuser(audit_db)
+        await fill(audit, service_headers, event, 2)
+        conn = await superuser(audit_db)
         try:
             for statement in (
                 "UPDATE audit.ledger SET prev_hash = prev_hash",
@@ -95,7 +87,7 @@ class TestVerification:
         auditor_headers: dict[str, str],
         event: EventFactory,
     ) -> None:
-        await _fill(audit, service_headers, event, 25)
+        await fill(audit, service_headers, event, 25)
         assert await _verify(audit, auditor_headers) == {
             "ok": True,
             "checked": 25,
@@ -116,21 +108,13 @@ class TestVerification:
         event: EventFactory,
     ) -> None:
         """Triggers disabled, one event's text changed: verify names exactly that sequence."""
-        await _fill(audit, service_headers, event, 20)
-        conn = await _superuser(audit_db)
-        try:
-            await conn.execute("SET session_replication_role = replica")  # triggers off
-            await conn.execute(
-                "UPDATE audit.ledger SET canonical = replace(canonical, '2026-000012', '2026-999999') "
-                "WHERE sequence = 13"
-            )
-        finally:
-            await conn.close()
-        assert await _verify(audit, auditor_headers) == {
-            "ok": False,
-            "checked": 12,
-            "first_broken_sequence": 13,
-        }
+        await fill(audit, service_headers, event, 20)
+        await tamper(
+            audit_db,
+            "UPDATE audit.ledger SET canonical = replace(canonical, '2026-000012', '2026-999999') "
+            "WHERE sequence = 13",
+        )
+        assert await _verify(audit, auditor_headers) == _broken(12, at=13)
         assert (await _verify(audit, auditor_headers, **{"from": 1, "to": 12}))["ok"] is True
 
     async def test_an_event_id_column_that_disagrees_with_the_text_is_found(
@@ -143,18 +127,9 @@ class TestVerification:
     ) -> None:
         """Issue 16: the column that makes appends exactly-once is checked against the hashed
         text, so it cannot be changed to let a repeat in (or to hide one) unseen."""
-        await _fill(audit, service_headers, event, 10)
-        conn = await _superuser(audit_db)
-        try:
-            await conn.execute("SET session_replication_role = replica")
-            await conn.execute("UPDATE audit.ledger SET event_id = gen_random_uuid() WHERE sequence = 7")
-        finally:
-            await conn.close()
-        assert await _verify(audit, auditor_headers) == {
-            "ok": False,
-            "checked": 6,
-            "first_broken_sequence": 7,
-        }
+        await fill(audit, service_headers, event, 10)
+        await tamper(audit_db, "UPDATE audit.ledger SET event_id = gen_random_uuid() WHERE sequence = 7")
+        assert await _verify(audit, auditor_headers) == _broken(6, at=7)
 
     async def test_rewritten_tail_is_caught_by_a_signed_checkpoint(
         self,
@@ -165,21 +140,12 @@ class TestVerification:
         event: EventFactory,
     ) -> None:
         """Deleting the newest events (no hash breaks) still shows: a checkpoint names them."""
-        await _fill(audit, service_headers, event, 10)
+        await fill(audit, service_headers, event, 10)
         made = await audit.post("/v1/checkpoints", headers=auditor_headers)
         assert made.status_code == 201
         assert made.json()["sequence"] == 10
-        conn = await _superuser(audit_db)
-        try:
-            await conn.execute("SET session_replication_role = replica")
-            await conn.execute("DELETE FROM audit.ledger WHERE sequence > 7")
-        finally:
-            await conn.close()
-        assert await _verify(audit, auditor_headers) == {
-            "ok": False,
-            "checked": 7,
-            "first_broken_sequence": 8,
-        }
+        await tamper(audit_db, "DELETE FROM audit.ledger WHERE sequence > 7")
+        assert await _verify(audit, auditor_headers) == _broken(7, at=8)
 
     async def test_forged_checkpoint_signature_is_caught(
         self,
@@ -189,14 +155,9 @@ class TestVerification:
         auditor_headers: dict[str, str],
         event: EventFactory,
     ) -> None:
-        await _fill(audit, service_headers, event, 5)
+        await fill(audit, service_headers, event, 5)
         assert (await audit.post("/v1/checkpoints", headers=service_headers)).status_code == 201
-        conn = await _superuser(audit_db)
-        try:
-            await conn.execute("SET session_replication_role = replica")
-            await conn.execute("UPDATE audit.checkpoints SET created_at = created_at + interval '1 second'")
-        finally:
-            await conn.close()
+        await tamper(audit_db, "UPDATE audit.checkpoints SET created_at = created_at + interval '1 second'")
         assert (await _verify(audit, auditor_headers))["first_broken_sequence"] == 5
 
 

@@ -4,18 +4,16 @@ audited, the sample and the dates, as JSON and as PDF; reading it is a view of t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from audit_support import EventFactory
 
 from alpr_audit.audits.memo_pdf import render_pdf
 from alpr_audit.audits.schemas import AuditMemo, AuditProgress, MemoSample
 from alpr_common import RetainedBeyond
 from alpr_devstack.testing import Infra, bearer, problem
-
-EventFactory = Callable[..., dict[str, Any]]
 
 
 def _ago(days: int) -> str:

@@ -5,17 +5,15 @@ month (UTC) and purpose over the last twelve months, and when the last sample au
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
+from audit_support import EventFactory
 
 from alpr_audit.figures.service import months_back
 from alpr_common import AuditFigures
 from alpr_devstack.testing import Infra, bearer, problem
 
-EventFactory = Callable[..., dict[str, Any]]
 HOST = "CA0019400"
 OTHER = "CA0010900"
 PLATE = "7ABC123"

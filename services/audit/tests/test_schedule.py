@@ -8,16 +8,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 import pytest
+from audit_support import EventFactory, Owner, serving_owner
 from fastapi import APIRouter, Depends
-from pydantic import SecretStr
 
 from alpr_audit.app import create_app
 from alpr_audit.audits.schedule import Period, period_for, schedule_agency
@@ -31,14 +31,12 @@ from alpr_common import (
     PolicyStatus,
     Principal,
     Role,
-    create_service_app,
     make_engine,
     require_roles,
 )
 from alpr_common import Auditor as PolicyAuditor
-from alpr_devstack.testing import Infra, bearer, problem, serve, serve_http
+from alpr_devstack.testing import Infra, bearer, problem, serve
 
-EventFactory = Callable[..., dict[str, Any]]
 ALPR = str(Path(sys.executable).parent / "alpr")
 SAN_LEANDRO = "CA0019400"
 OTHER = "CA0010900"
@@ -52,14 +50,11 @@ def _ago(days: int) -> str:
     return (datetime.now(UTC) - timedelta(days=days)).isoformat()
 
 
-@dataclass
-class FakeSharing:
+@dataclass(frozen=True)
+class FakeSharing(Owner):
     """Sharing as far as agency policies go (issue 17): ``policies`` is what it serves; an agency
     not in it is a 404, so the client takes the strictest defaults."""
 
-    url: str
-    client_id: str
-    client_secret: str
     policies: dict[str, AgencyPolicy] = field(default_factory=dict)
 
 
@@ -76,16 +71,8 @@ async def fake_sharing(infra: Infra) -> AsyncIterator[FakeSharing]:
             raise NotFound()
         return AgencyPolicyVersion(agency=ori, version=1, status=PolicyStatus.IN_FORCE, policy=policies[ori])
 
-    app = create_service_app(
-        service="sharing",
-        settings=infra.settings("ingest"),
-        description="agency policies",
-        routers=[router],
-        uses_database=False,
-    )
-    secret = infra.register_client("svc-audit-policies", roles=["service"])
-    async with serve_http(app) as url:
-        yield FakeSharing(url, "svc-audit-policies", secret, policies)
+    async with serving_owner(infra, router, "svc-audit-policies", service="sharing") as owner:
+        yield FakeSharing(owner.url, owner.client_id, owner.client_secret, policies)
 
 
 @pytest.fixture
@@ -93,14 +80,7 @@ async def audit_with_policies(
     audit_settings: Settings, fake_sharing: FakeSharing
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The audit service reading agency policies from ``fake_sharing``."""
-    settings = audit_settings.model_copy(
-        update={
-            "sharing_url": fake_sharing.url,
-            "client_id": fake_sharing.client_id,
-            "client_secret": SecretStr(fake_sharing.client_secret),
-        }
-    )
-    async with serve(create_app(settings)) as client:
+    async with serve(create_app(fake_sharing.settings_for(audit_settings, "sharing_url"))) as client:
         yield client
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +17,8 @@ from typing import Annotated, Any
 import httpx
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import (
     Action,
@@ -30,21 +32,27 @@ from alpr_common import (
 
 from .audits.repository import agencies_on_ledger
 from .audits.schedule import Scheduled, schedule_agency
+from .checkpoints import repository as checkpoints
+from .checkpoints.repository import CheckpointRow
 from .checkpoints.service import make_checkpoint
-from .checkpoints.signing import checkpoint_message, load_private_key, public_key_b64
+from .checkpoints.signing import load_private_key, public_key_b64
 from .ledger import repository
-from .ledger.canonical import utc_text
+from .ledger.canonical import GENESIS_HASH, utc_text
 from .ledger.retention import prune as prune_ledger
 from .ledger.verification import ChainChecker, CheckpointRecord, VerifyResult, verify_ledger
 from .ledger.writer import append_now
 from .settings import Settings
-from .tables import checkpoints
 
 app = typer.Typer(
     help="The audit ledger: verify, export, checkpoint, prune; sample audits on schedule.",
     no_args_is_help=True,
 )
 EXPORT_FORMAT = "alpr-audit-export/v1"
+# What an export's lines hold, read back as the records the database answers.
+_CHAIN_FIELDS = ("sequence", "canonical", "prev_hash", "hash")
+_CHAIN_ROW = TypeAdapter(tuple[int, str, str, str])
+_CHECKPOINT = TypeAdapter(CheckpointRow)
+_BASE = TypeAdapter(repository.Head)
 
 
 def _settings() -> Settings:
@@ -62,6 +70,18 @@ def _signing_key(settings: Settings) -> Ed25519PrivateKey:
             return load_private_key(value)
     typer.echo("AUDIT_SIGNING_KEY is not set: nothing to sign checkpoints with.", err=True)
     raise typer.Exit(2)
+
+
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The database for one command, disposed of when the command is done with it."""
+    engine = make_engine(
+        settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
+    )
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def _trusted(settings: Settings, key: Ed25519PrivateKey | None) -> frozenset[str]:
@@ -92,14 +112,8 @@ def verify(
     settings = _settings()
 
     async def run() -> VerifyResult:
-        engine = make_engine(
-            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
-        )
-        try:
-            async with engine.connect() as conn:
-                return await verify_ledger(conn, _trusted(settings, _optional_key(settings)), first, last)
-        finally:
-            await engine.dispose()
+        async with _database(settings) as engine, engine.connect() as conn:
+            return await verify_ledger(conn, _trusted(settings, _optional_key(settings)), first, last)
 
     _report(asyncio.run(run()))
 
@@ -118,14 +132,8 @@ def checkpoint() -> None:
     key = _signing_key(settings)
 
     async def run() -> None:
-        engine = make_engine(
-            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
-        )
-        try:
-            async with engine.begin() as conn:
-                made = await make_checkpoint(conn, key)
-        finally:
-            await engine.dispose()
+        async with _database(settings) as engine, engine.begin() as conn:
+            made = await make_checkpoint(conn, key)
         if made is None:
             typer.echo("the ledger is empty: no checkpoint made")
         else:
@@ -141,12 +149,9 @@ def export(out: Annotated[Path, typer.Option("--out", help="File to write (JSON 
     key = _optional_key(settings)
 
     async def run() -> int:
-        engine = make_engine(
-            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
-        )
         count = 0
         tmp = out.with_suffix(out.suffix + ".part")
-        try:
+        async with _database(settings) as engine:
             async with engine.connect() as conn:
                 lo, hi = await repository.bounds(conn)
                 base = await repository.base(conn)
@@ -174,9 +179,7 @@ def export(out: Annotated[Path, typer.Option("--out", help="File to write (JSON 
                                     + "\n"
                                 )
                                 count += 1
-                    for row in (
-                        await conn.execute(select(checkpoints).order_by(checkpoints.c.sequence))
-                    ).all():
+                    for row in await checkpoints.from_sequence(conn, 0):
                         fh.write(
                             json.dumps(
                                 {
@@ -190,8 +193,6 @@ def export(out: Annotated[Path, typer.Option("--out", help="File to write (JSON 
                             )
                             + "\n"
                         )
-        finally:
-            await engine.dispose()
         tmp.replace(out)
         return count
 
@@ -226,23 +227,15 @@ def verify_export(
     cps: dict[int, CheckpointRecord] = {}
     for rec in records:
         if rec.get("type") == "event":
-            events.append(
-                (int(rec["sequence"]), str(rec["canonical"]), str(rec["prev_hash"]), str(rec["hash"]))
-            )
+            events.append(_CHAIN_ROW.validate_python([rec.get(k) for k in _CHAIN_FIELDS]))
         elif rec.get("type") == "checkpoint":
-            created = datetime.fromisoformat(rec["created_at"].replace("Z", "+00:00"))
-            cps[int(rec["sequence"])] = CheckpointRecord(
-                int(rec["sequence"]),
-                rec["hash"],
-                rec["signature"],
-                rec["public_key"],
-                checkpoint_message(int(rec["sequence"]), rec["hash"], created),
-            )
-    base = header.get("base", {"sequence": 0, "hash": "0" * 64})
-    first = int(base["sequence"]) + 1
-    checker = ChainChecker(first, str(base["hash"]), {s: c for s, c in cps.items() if s >= first}, trusted)
-    if base["sequence"] and (
-        base["sequence"] not in cps or not checker.checkpoint_holds(cps[base["sequence"]], base["hash"])
+            cp = CheckpointRecord.of(_CHECKPOINT.validate_python(rec))
+            cps[cp.sequence] = cp
+    base = _BASE.validate_python(header.get("base", {"sequence": 0, "hash": GENESIS_HASH}))
+    first = base.sequence + 1
+    checker = ChainChecker(first, base.hash, {s: c for s, c in cps.items() if s >= first}, trusted)
+    if base.sequence and (
+        base.sequence not in cps or not checker.checkpoint_holds(cps[base.sequence], base.hash)
     ):
         _report(VerifyResult(False, 0, first))
     checker.feed(events)
@@ -264,14 +257,8 @@ def prune(
     key = _signing_key(settings)
 
     async def run() -> None:
-        engine = make_engine(
-            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
-        )
-        try:
-            async with engine.begin() as conn:
-                result = await prune_ledger(conn, key, settings.retention_days, dry_run=dry_run)
-        finally:
-            await engine.dispose()
+        async with _database(settings) as engine, engine.begin() as conn:
+            result = await prune_ledger(conn, key, settings.retention_days, dry_run=dry_run)
         verb = "would remove" if dry_run else "removed"
         typer.echo(
             f"{verb} {result.removed} events recorded before {utc_text(result.cutoff)}"
@@ -301,47 +288,41 @@ def schedule(
     settings = _settings()
 
     async def run() -> list[Scheduled]:
-        engine = make_engine(
-            settings.database_url, application_name="alpr-audit-cli", role=settings.database_role
-        )
         made: list[Scheduled] = []
-        try:
-            async with httpx.AsyncClient(timeout=10.0) as http:
-                # Sharing owns the policies; while it cannot be reached, the last version read
-                # (none in a fresh process) or the strictest defaults: quarterly, ten items.
-                policies = AgencyPolicyClient(ServiceClients.build(settings, http).sharing)
-                async with engine.connect() as conn:
-                    agencies = agency or await agencies_on_ledger(conn)
-                for ori in agencies:
-                    policy = await policies.policy(ori)
-                    actor = _scheduler(settings, ori)
-                    async with engine.begin() as conn:
-                        now = datetime.now(UTC)
-                        created = await schedule_agency(
-                            conn, ori, policy, now, settings.sample_months, actor_of(actor).model_dump()
-                        )
-                        if created is None:
-                            continue
-                        # On the ledger before the audit commits (fail closed: no audit unrecorded).
-                        event = audit_event(
-                            actor,
-                            Action.AUDIT_CREATED,
-                            source="audit",
-                            targets=[str(created.audit_id)],
-                            data={
-                                "scheduled": True,
-                                "cadence": str(created.cadence),
-                                "period_start": utc_text(created.period.start),
-                                "due_at": utc_text(created.period.end),
-                                "size": created.size,
-                                "drawn": created.drawn,
-                                "available": created.available,
-                            },
-                        )
-                        await append_now(engine, [([event], actor)])
-                    made.append(created)
-        finally:
-            await engine.dispose()
+        async with _database(settings) as engine, httpx.AsyncClient(timeout=10.0) as http:
+            # Sharing owns the policies; while it cannot be reached, the last version read
+            # (none in a fresh process) or the strictest defaults: quarterly, ten items.
+            policies = AgencyPolicyClient(ServiceClients.build(settings, http).sharing)
+            async with engine.connect() as conn:
+                agencies = agency or await agencies_on_ledger(conn)
+            for ori in agencies:
+                policy = await policies.policy(ori)
+                actor = _scheduler(settings, ori)
+                async with engine.begin() as conn:
+                    now = datetime.now(UTC)
+                    created = await schedule_agency(
+                        conn, ori, policy, now, settings.sample_months, actor_of(actor).model_dump()
+                    )
+                    if created is None:
+                        continue
+                    # On the ledger before the audit commits (fail closed: no audit unrecorded).
+                    event = audit_event(
+                        actor,
+                        Action.AUDIT_CREATED,
+                        source="audit",
+                        targets=[str(created.audit_id)],
+                        data={
+                            "scheduled": True,
+                            "cadence": str(created.cadence),
+                            "period_start": utc_text(created.period.start),
+                            "due_at": utc_text(created.period.end),
+                            "size": created.size,
+                            "drawn": created.drawn,
+                            "available": created.available,
+                        },
+                    )
+                    await append_now(engine, [([event], actor)])
+                made.append(created)
         return made
 
     made = asyncio.run(run())

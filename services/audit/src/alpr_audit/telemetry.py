@@ -9,13 +9,13 @@ from collections.abc import Callable
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import refresh_forever
 
+from .checkpoints import repository as checkpoints
+from .ledger import repository as ledger
 from .ledger.verification import verify_ledger
-from .tables import checkpoints, ledger
 
 _log = structlog.get_logger("alpr.audit.metrics")
 
@@ -78,14 +78,8 @@ class AuditMetrics:
 
     async def refresh(self, engine: AsyncEngine, trusted_keys: frozenset[str]) -> None:
         async with engine.connect() as conn:
-            head = await conn.scalar(select(func.max(ledger.c.sequence)))
-            last = (
-                await conn.execute(
-                    select(checkpoints.c.sequence, checkpoints.c.created_at)
-                    .order_by(checkpoints.c.sequence.desc())
-                    .limit(1)
-                )
-            ).first()
+            head = await ledger.head_sequence(conn)
+            last = await checkpoints.latest(conn)
         self.head.set(head or 0)
         if last is not None:
             self.checkpoint_sequence.set(last.sequence)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, func, insert, literal_column, select, text, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,7 +32,49 @@ _BROWSING = and_(
 )
 
 
-def _in_period(agency: str, start: datetime, end: datetime) -> Any:
+@dataclass(frozen=True)
+class AuditRow:
+    """A sample audit: whose, who started it, the period sampled and the sample asked for and
+    available; a scheduled one (R35) also its period's start, cadence and due date."""
+
+    id: uuid.UUID
+    agency: str
+    created_at: datetime
+    created_by: dict[str, Any]
+    period_from: datetime
+    period_to: datetime
+    requested: int
+    available: int
+    period_start: datetime | None = None
+    due_at: datetime | None = None
+    cadence: str | None = None
+
+    @classmethod
+    def of(cls, row: Any) -> AuditRow:
+        return cls(**{c.name: row[c.name] for c in sample_audits.c})
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """A sampled event of an audit: its place in the ledger and the sample, the finding (None
+    until recorded) and the event's canonical JSON as hashed."""
+
+    audit_id: uuid.UUID
+    sequence: int
+    position: int
+    finding: str | None
+    note: str | None
+    correction: str | None
+    recorded_by: dict[str, Any] | None
+    recorded_at: datetime | None
+    canonical: str
+
+    @classmethod
+    def of(cls, row: Any) -> ItemRow:
+        return cls(**{c.name: row[c.name] for c in sample_audit_items.c}, canonical=row["canonical"])
+
+
+def _in_period(agency: str, start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(
         literal_column("event->>'agency'") == agency,
         _BROWSING,
@@ -56,12 +99,12 @@ async def draw_browsing(
     return [r[0] for r in (await conn.execute(query)).all()]
 
 
-async def insert_audit(conn: AsyncConnection, row: dict[str, Any], sequences: list[int]) -> bool:
+async def insert_audit(conn: AsyncConnection, audit: AuditRow, sequences: list[int]) -> bool:
     """Inserts the audit and its sample; False (nothing inserted) when a scheduled audit of the
     same agency and period exists already."""
     inserted = await conn.execute(
         pg_insert(sample_audits)
-        .values(row)
+        .values(asdict(audit))
         .on_conflict_do_nothing(
             index_elements=["agency", "period_start"], index_where=sample_audits.c.period_start.isnot(None)
         )
@@ -71,17 +114,15 @@ async def insert_audit(conn: AsyncConnection, row: dict[str, Any], sequences: li
     if sequences:
         await conn.execute(
             insert(sample_audit_items),
-            [{"audit_id": row["id"], "sequence": s, "position": i} for i, s in enumerate(sequences)],
+            [{"audit_id": audit.id, "sequence": s, "position": i} for i, s in enumerate(sequences)],
         )
     return True
 
 
-async def get_audit(conn: AsyncConnection, audit_id: uuid.UUID, agency: str) -> Row[Any] | None:
-    return (
-        await conn.execute(
-            select(sample_audits).where(sample_audits.c.id == audit_id, sample_audits.c.agency == agency)
-        )
-    ).first()
+async def get_audit(conn: AsyncConnection, audit_id: uuid.UUID, agency: str) -> AuditRow | None:
+    query = select(sample_audits).where(sample_audits.c.id == audit_id, sample_audits.c.agency == agency)
+    found = (await conn.execute(query)).mappings().first()
+    return AuditRow.of(found) if found is not None else None
 
 
 # An audit is open while one of its sampled items has no finding (one with nothing to sample
@@ -98,7 +139,7 @@ async def list_audits(
     limit: int,
     status: str | None = None,
     now: datetime | None = None,
-) -> list[Row[Any]]:
+) -> list[AuditRow]:
     query = select(sample_audits).where(sample_audits.c.agency == agency)
     if status == "open":
         query = query.where(_OPEN)
@@ -108,7 +149,8 @@ async def list_audits(
         query = query.where(_OPEN, sample_audits.c.due_at < now)
     if before is not None:
         query = query.where(sample_audits.c.created_at < before)
-    return list((await conn.execute(query.order_by(sample_audits.c.created_at.desc()).limit(limit))).all())
+    query = query.order_by(sample_audits.c.created_at.desc()).limit(limit)
+    return [AuditRow.of(m) for m in (await conn.execute(query)).mappings().all()]
 
 
 async def agencies_on_ledger(conn: AsyncConnection) -> list[str]:
@@ -152,14 +194,14 @@ async def scheduled_since(conn: AsyncConnection, agency: str, start: datetime) -
     return (await conn.execute(query.limit(1))).first() is not None
 
 
-async def items_with_events(conn: AsyncConnection, audit_id: uuid.UUID) -> list[Row[Any]]:
+async def items_with_events(conn: AsyncConnection, audit_id: uuid.UUID) -> list[ItemRow]:
     query = (
         select(sample_audit_items, ledger.c.canonical)
         .join(ledger, ledger.c.sequence == sample_audit_items.c.sequence)
         .where(sample_audit_items.c.audit_id == audit_id)
         .order_by(sample_audit_items.c.position)
     )
-    return list((await conn.execute(query)).all())
+    return [ItemRow.of(m) for m in (await conn.execute(query)).mappings().all()]
 
 
 async def set_finding(

@@ -60,21 +60,20 @@ async def draw_and_insert(
     start, end = sample_window(sample_months, now)
     available = await repository.count_browsing(conn, agency, start, end)
     sequences = await repository.draw_browsing(conn, agency, start, end, size)
-    audit_id = uuid.uuid4()
-    row = {
-        "id": audit_id,
-        "agency": agency,
-        "created_at": now,
-        "created_by": created_by,
-        "period_from": start,
-        "period_to": end,
-        "requested": size,
-        "available": available,
+    audit = repository.AuditRow(
+        id=uuid.uuid4(),
+        agency=agency,
+        created_at=now,
+        created_by=created_by,
+        period_from=start,
+        period_to=end,
+        requested=size,
+        available=available,
         **(schedule or {}),
-    }
-    if not await repository.insert_audit(conn, row, sequences):
+    )
+    if not await repository.insert_audit(conn, audit, sequences):
         return None
-    return audit_id, len(sequences), available
+    return audit.id, len(sequences), available
 
 
 async def create(ctx: AuditContext, conn: AsyncConnection, principal: Principal, size: int) -> AuditOut:

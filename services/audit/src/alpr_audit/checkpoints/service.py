@@ -7,59 +7,53 @@ from datetime import UTC, datetime
 
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ..tables import checkpoints, ledger
+from ..ledger import repository as ledger_repository
+from . import repository
+from .repository import CheckpointRow
 from .schemas import CheckpointOut
 from .signing import checkpoint_message, public_key_b64, sign
 
 _log = structlog.get_logger("alpr.audit.checkpoints")
 
 
+def signed(key: Ed25519PrivateKey, sequence: int, digest: str) -> CheckpointRow:
+    """A checkpoint of the ledger's hash ``digest`` at ``sequence``, signed now with ``key``."""
+    created_at = datetime.now(UTC)
+    return CheckpointRow(
+        sequence=sequence,
+        hash=digest,
+        created_at=created_at,
+        signature=sign(key, checkpoint_message(sequence, digest, created_at)),
+        public_key=public_key_b64(key),
+    )
+
+
+def _out(row: CheckpointRow) -> CheckpointOut:
+    return CheckpointOut.model_validate(row, from_attributes=True)
+
+
 async def make_checkpoint(conn: AsyncConnection, key: Ed25519PrivateKey) -> CheckpointOut | None:
     """Signs the ledger's current head (None while the ledger is empty)."""
-    head = (
-        await conn.execute(
-            select(ledger.c.sequence, ledger.c.hash).order_by(ledger.c.sequence.desc()).limit(1)
-        )
-    ).first()
+    head = await ledger_repository.newest(conn)
     if head is None:
         return None
-    existing = (
-        await conn.execute(select(checkpoints).where(checkpoints.c.sequence == head.sequence))
-    ).first()
+    existing = await repository.get(conn, head.sequence)
     if existing is not None:
-        return CheckpointOut.model_validate(existing._mapping)
-    created_at = datetime.now(UTC)
-    row = {
-        "sequence": head.sequence,
-        "hash": head.hash,
-        "created_at": created_at,
-        "signature": sign(key, checkpoint_message(head.sequence, head.hash, created_at)),
-        "public_key": public_key_b64(key),
-    }
-    await conn.execute(insert(checkpoints).values(row).on_conflict_do_nothing(index_elements=["sequence"]))
-    return CheckpointOut(**row)
+        return _out(existing)
+    made = signed(key, head.sequence, head.hash)
+    await repository.insert_once(conn, made)
+    return _out(made)
 
 
 async def list_checkpoints(conn: AsyncConnection, after: int | None, limit: int) -> list[CheckpointOut]:
-    query = select(checkpoints).order_by(checkpoints.c.sequence.desc()).limit(limit)
-    if after is not None:
-        query = query.where(checkpoints.c.sequence < after)
-    return [CheckpointOut.model_validate(r._mapping) for r in (await conn.execute(query)).all()]
+    return [_out(r) for r in await repository.newest_first(conn, after, limit)]
 
 
 async def due(conn: AsyncConnection, every_events: int, every_minutes: float) -> bool:
-    last = (
-        await conn.execute(
-            select(checkpoints.c.sequence, checkpoints.c.created_at)
-            .order_by(checkpoints.c.sequence.desc())
-            .limit(1)
-        )
-    ).first()
-    head = await conn.scalar(select(func.max(ledger.c.sequence)))
+    last = await repository.latest(conn)
+    head = await ledger_repository.head_sequence(conn)
     if head is None or (last is not None and head <= last.sequence):
         return False
     if last is None:

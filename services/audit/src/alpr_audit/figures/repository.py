@@ -3,21 +3,31 @@ the last complete sample audit. Counts and a date only, never an event."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, literal_column, select
+from sqlalchemy import ColumnClause, exists, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..tables import ledger, sample_audit_items, sample_audits
 
 
-def _f(expr: str) -> Any:
+@dataclass(frozen=True)
+class MonthRow:
+    """Allowed searches in one calendar month (``YYYY-MM``, UTC) for one purpose."""
+
+    month: str
+    purpose: str
+    searches: int
+
+
+def _f(expr: str) -> ColumnClause[Any]:
     return literal_column(expr)
 
 
-async def searches_by_month(conn: AsyncConnection, agency: str, since: str) -> list[tuple[str, str, int]]:
-    """(``YYYY-MM``, purpose, allowed searches) of the agency's ``search.executed`` events that
+async def searches_by_month(conn: AsyncConnection, agency: str, since: str) -> list[MonthRow]:
+    """Allowed searches per month and purpose of the agency's ``search.executed`` events that
     occurred at ``since`` (fixed-width UTC text) or later; the month is the UTC one."""
     month = func.substr(_f("event->>'occurred_at'"), 1, 7)
     purpose = func.coalesce(_f("event->>'purpose'"), "unspecified")
@@ -33,7 +43,7 @@ async def searches_by_month(conn: AsyncConnection, agency: str, since: str) -> l
         .group_by(month, purpose)
         .order_by(month, purpose)
     )
-    return [(str(m), str(p), int(n)) for m, p, n in (await conn.execute(query)).all()]
+    return [MonthRow(str(m), str(p), int(n)) for m, p, n in (await conn.execute(query)).all()]
 
 
 async def last_audit_completed_at(conn: AsyncConnection, agency: str) -> datetime | None:

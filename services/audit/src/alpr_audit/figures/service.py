@@ -29,7 +29,7 @@ async def public_figures(conn: AsyncConnection, agency: str, months: int) -> Aud
         agency=agency,
         months=counted,
         searches_by_month=[
-            MonthlySearches(month=m, purpose=p, searches=n) for m, p, n in rows if m in counted
+            MonthlySearches.model_validate(r, from_attributes=True) for r in rows if r.month in counted
         ],
         last_audit_completed_at=await repository.last_audit_completed_at(conn, agency),
     )

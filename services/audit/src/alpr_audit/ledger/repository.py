@@ -30,14 +30,22 @@ async def lock_and_read_head(conn: AsyncConnection) -> Head:
     Two statements on purpose: in READ COMMITTED the head read takes its snapshot after the
     lock is held, so it sees the transaction that held the lock before this one."""
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY})
+    return await newest(conn) or await base(conn)
+
+
+async def newest(conn: AsyncConnection) -> Head | None:
+    """The newest stored event's sequence and hash (None while none is stored)."""
     row = (
         await conn.execute(
             select(ledger.c.sequence, ledger.c.hash).order_by(ledger.c.sequence.desc()).limit(1)
         )
     ).first()
-    if row is not None:
-        return Head(row.sequence, row.hash)
-    return await base(conn)
+    return Head(row.sequence, row.hash) if row is not None else None
+
+
+async def head_sequence(conn: AsyncConnection) -> int | None:
+    value = await conn.scalar(select(func.max(ledger.c.sequence)))
+    return int(value) if value is not None else None
 
 
 async def base(conn: AsyncConnection) -> Head:
@@ -81,6 +89,26 @@ async def hash_at(conn: AsyncConnection, sequence: int) -> str | None:
         start = await base(conn)
         return start.hash if start.sequence == sequence else None
     return str(value)
+
+
+async def last_recorded_before(conn: AsyncConnection, cutoff: str) -> int | None:
+    """The newest sequence recorded before ``cutoff`` (fixed-width UTC text)."""
+    value = await conn.scalar(
+        select(func.max(ledger.c.sequence)).where(literal_column("event->>'recorded_at'") < cutoff)
+    )
+    return int(value) if value is not None else None
+
+
+async def count_through(conn: AsyncConnection, last: int) -> int:
+    return int(
+        await conn.scalar(select(func.count()).select_from(ledger).where(ledger.c.sequence <= last)) or 0
+    )
+
+
+async def prune_through(conn: AsyncConnection, last: int) -> int:
+    """Removes the events through ``last`` (the database function moves the chain's base, R20);
+    answers how many went."""
+    return int(await conn.scalar(text("SELECT audit.prune_ledger(:seq)"), {"seq": last}) or 0)
 
 
 async def bounds(conn: AsyncConnection) -> tuple[int, int]:
@@ -162,7 +190,14 @@ def events_query(
     return query.order_by(ledger.c.sequence.desc()).limit(limit)
 
 
-async def fetch_events(
-    conn: AsyncConnection, query: Select[tuple[int, str, str]]
-) -> list[tuple[int, str, str]]:
-    return [(r[0], r[1], r[2]) for r in (await conn.execute(query)).all()]
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """A stored event: its place in the chain, the canonical JSON that was hashed, its hash."""
+
+    sequence: int
+    canonical: str
+    hash: str
+
+
+async def fetch_events(conn: AsyncConnection, query: Select[tuple[int, str, str]]) -> list[EventRow]:
+    return [EventRow(r.sequence, r.canonical, r.hash) for r in (await conn.execute(query)).all()]

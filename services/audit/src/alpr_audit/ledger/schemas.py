@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from alpr_common import Action, Actor, Outcome
+
+if TYPE_CHECKING:
+    from .repository import EventRow
 
 
 class EventOut(BaseModel):
@@ -33,10 +36,10 @@ class EventOut(BaseModel):
     request_id: str | None = None
 
     @classmethod
-    def from_row(cls, sequence: int, canonical: str, digest: str) -> EventOut:
-        doc = json.loads(canonical)
+    def from_row(cls, row: EventRow) -> EventOut:
+        doc = json.loads(row.canonical)
         doc.pop("submitted_by", None)
-        return cls(hash=digest, **doc)
+        return cls(hash=row.hash, **doc)
 
 
 class VerifyOut(BaseModel):

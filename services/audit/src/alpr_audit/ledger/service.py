@@ -85,7 +85,7 @@ async def list_events(
         limit=limit + 1,
     )
     rows = await repository.fetch_events(conn, query)
-    items = [EventOut.from_row(*row) for row in rows[:limit]]
+    items = [EventOut.from_row(row) for row in rows[:limit]]
     next_cursor = (
         encode_cursor(BeforeSequence(before=items[-1].sequence)) if len(rows) > limit and items else None
     )

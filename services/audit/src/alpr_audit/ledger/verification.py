@@ -6,11 +6,11 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..checkpoints import repository as checkpoints
+from ..checkpoints.repository import CheckpointRow
 from ..checkpoints.signing import checkpoint_message, signature_valid
-from ..tables import checkpoints
 from . import repository
 
 
@@ -21,6 +21,11 @@ class CheckpointRecord:
     signature: str
     public_key: str
     created_at_message: bytes
+
+    @classmethod
+    def of(cls, row: CheckpointRow) -> CheckpointRecord:
+        message = checkpoint_message(row.sequence, row.hash, row.created_at)
+        return cls(row.sequence, row.hash, row.signature, row.public_key, message)
 
 
 @dataclass
@@ -86,17 +91,7 @@ class ChainChecker:
 
 
 async def load_checkpoints(conn: AsyncConnection, first: int) -> dict[int, CheckpointRecord]:
-    rows = (await conn.execute(select(checkpoints).where(checkpoints.c.sequence >= first))).all()
-    return {
-        r.sequence: CheckpointRecord(
-            r.sequence,
-            r.hash,
-            r.signature,
-            r.public_key,
-            checkpoint_message(r.sequence, r.hash, r.created_at),
-        )
-        for r in rows
-    }
+    return {r.sequence: CheckpointRecord.of(r) for r in await checkpoints.from_sequence(conn, first)}
 
 
 async def verify_ledger(

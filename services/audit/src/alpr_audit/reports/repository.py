@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import ColumnClause, ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..tables import ledger
 
 
-def _f(expr: str) -> Any:
+@dataclass(frozen=True)
+class ReleaseRow:
+    """Releases to one partner agency for one purpose."""
+
+    agency: str
+    purpose: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearcherRow:
+    """One person's allowed searches."""
+
+    sub: str
+    name: str
+    badge: str | None
+    searches: int
+
+
+def _f(expr: str) -> ColumnClause[Any]:
     return literal_column(expr)
 
 
-def _scope(agency: str, since: str | None, until: str | None) -> list[Any]:
+def _scope(agency: str, since: str | None, until: str | None) -> list[ColumnElement[bool]]:
     conds = [_f("event->>'agency'") == agency]
     if since:
         conds.append(_f("event->>'occurred_at'") >= since)
@@ -29,7 +49,7 @@ async def grouped(
     since: str | None,
     until: str | None,
     key: str,
-    *where: Any,
+    *where: ColumnElement[bool],
 ) -> dict[str, int]:
     k = _f(key)
     query = (
@@ -40,12 +60,14 @@ async def grouped(
     }
 
 
-async def count(conn: AsyncConnection, agency: str, since: str | None, until: str | None, *where: Any) -> int:
+async def count(
+    conn: AsyncConnection, agency: str, since: str | None, until: str | None, *where: ColumnElement[bool]
+) -> int:
     query = select(func.count()).select_from(ledger).where(*_scope(agency, since, until), *where)
     return int(await conn.scalar(query) or 0)
 
 
-async def releases(conn: AsyncConnection, agency: str, since: str, until: str) -> list[tuple[str, str, int]]:
+async def releases(conn: AsyncConnection, agency: str, since: str, until: str) -> list[ReleaseRow]:
     partner, purpose = _f("event->'data'->>'agency'"), _f("event->>'purpose'")
     query = (
         select(partner, purpose, func.count())
@@ -55,15 +77,13 @@ async def releases(conn: AsyncConnection, agency: str, since: str, until: str) -
         .order_by(partner, purpose)
     )
     return [
-        (str(r[0] or "unknown"), str(r[1] or "unspecified"), int(r[2]))
-        for r in (await conn.execute(query)).all()
+        ReleaseRow(str(a or "unknown"), str(p or "unspecified"), int(n))
+        for a, p, n in (await conn.execute(query)).all()
     ]
 
 
-async def searchers(
-    conn: AsyncConnection, agency: str, since: str, until: str
-) -> list[tuple[str, str, str | None, int]]:
-    """(sub, name, badge, allowed searches) per person, most searches first."""
+async def searchers(conn: AsyncConnection, agency: str, since: str, until: str) -> list[SearcherRow]:
+    """Allowed searches per person, most searches first."""
     sub, name, badge = (
         _f("event->'actor'->>'sub'"),
         _f("event->'actor'->>'name'"),
@@ -76,18 +96,18 @@ async def searchers(
         .group_by(sub, name, badge)
         .order_by(func.count().desc(), sub)
     )
-    return [(str(r[0]), str(r[1] or ""), r[2], int(r[3])) for r in (await conn.execute(query)).all()]
+    return [SearcherRow(str(s), str(n or ""), b, int(c)) for s, n, b, c in (await conn.execute(query)).all()]
 
 
-def action_is(name: str) -> Any:
+def action_is(name: str) -> ColumnElement[bool]:
     return _f("event->>'action'") == name
 
 
-def outcome_is(name: str) -> Any:
+def outcome_is(name: str) -> ColumnElement[bool]:
     return _f("event->>'outcome'") == name
 
 
-def transition_to_final() -> Any:
+def transition_to_final() -> ColumnElement[bool]:
     return _f("event->'data'->>'to'").in_(["confirmed", "misread", "not_active"])
 
 

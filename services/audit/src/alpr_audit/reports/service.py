@@ -58,8 +58,8 @@ async def sb34(
             repo.outcome_is("allowed"),
         ),
         searches_by_person=[
-            Searcher(sub=s, name=n, badge=b, searches=c)
-            for s, n, b, c in await repo.searchers(conn, agency, since, until)
+            Searcher.model_validate(r, from_attributes=True)
+            for r in await repo.searchers(conn, agency, since, until)
         ],
         refused_attempts=await repo.grouped(
             conn,
@@ -88,8 +88,8 @@ async def sb34(
             repo.transition_to_final(),
         ),
         releases=[
-            Release(agency=a, purpose=p, count=n)
-            for a, p, n in await repo.releases(conn, agency, since, until)
+            Release.model_validate(r, from_attributes=True)
+            for r in await repo.releases(conn, agency, since, until)
         ],
         purges=await repo.count(conn, agency, since, until, repo.action_is("retention.purged")),
         audits=AuditCounts(
