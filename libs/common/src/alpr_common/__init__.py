@@ -47,11 +47,12 @@ from ._auth import (
     require_roles,
     require_roles_or_ticket,
 )
-from ._clients import ClientCredentials, ServiceCallError, ServiceClient
+from ._clients import ClientCredentials, ServiceCallError, ServiceClient, tls_context
 from ._context import state_of
 from ._database import (
     DbReader,
     DbSession,
+    FromRow,
     after_commit,
     async_database_url,
     check_database,
@@ -95,6 +96,8 @@ from ._pagination import (
     Position,
     decode_cursor,
     encode_cursor,
+    next_cursor,
+    page_of,
 )
 from ._pipeline import Accepted, Box, DetectionBatch, DetectionRecord, MatchBatch, MatchRead
 from ._plates import normalize_plate, normalize_plate_pattern
@@ -119,6 +122,7 @@ from ._public_figures import MAX_FIGURE_MONTHS, AuditFigures, MonthlySearches
 from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, check_purpose
 from ._purpose_gate import require_purpose
 from ._roles import MACHINE_ROLES, Role
+from ._routes import RouteDocs, change, machine, public, read, view
 from ._searches import DetectionPublic, SearchPage, ServiceSearch
 from ._service_clients import (
     AgencyPolicyClient,
@@ -143,6 +147,7 @@ from ._stats import (
     SharingStats,
     StatsAgency,
     stats_agency,
+    stats_route,
 )
 from ._storage import check_bucket, ensure_bucket, make_object_store
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
@@ -225,6 +230,7 @@ __all__ = [
     "DetectionRecord",
     "Forbidden",
     "FormText",
+    "FromRow",
     "HitCrops",
     "HotlistClient",
     "HotlistStats",
@@ -272,6 +278,7 @@ __all__ = [
     "RetainedBeyond",
     "RetentionPolicy",
     "Role",
+    "RouteDocs",
     "SearchClient",
     "SearchPage",
     "SearchPolicy",
@@ -304,6 +311,7 @@ __all__ = [
     "async_database_url",
     "audit_event",
     "authenticate",
+    "change",
     "check_bucket",
     "check_database",
     "check_image",
@@ -322,18 +330,23 @@ __all__ = [
     "ensure_bucket",
     "get_session",
     "list_dead_letters",
+    "machine",
     "make_engine",
     "make_object_store",
     "make_sessionmaker",
     "new_webhook_secret",
+    "next_cursor",
     "normalize_plate",
     "normalize_plate_pattern",
     "on_rollback",
     "outbox_backlog",
     "outbox_table",
+    "page_of",
     "principal_from_claims",
     "problem_responses",
     "prune_outbox",
+    "public",
+    "read",
     "refresh_forever",
     "replay_dead_letters",
     "request_id_var",
@@ -345,5 +358,8 @@ __all__ = [
     "signed_delivery_settings",
     "state_of",
     "stats_agency",
+    "stats_route",
+    "tls_context",
+    "view",
     "webhook_headers",
 ]

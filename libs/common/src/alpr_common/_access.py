@@ -6,6 +6,9 @@ service's OpenAPI document (issue 16, item 4).
 of access the route is, and the ledger actions a successful call records. ``tests/ledger``
 checks that every route of every service has a class, and that every view and change leaves
 its event on the ledger with its actor, purpose and targets.
+
+Endpoints declare it with the problems the route answers in one call, one per class
+(``**view(Action.ALERT_VIEWED, refuses=(NotFound,))``, ``_routes.py``).
 """
 
 from __future__ import annotations

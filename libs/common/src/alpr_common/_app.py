@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Table
 
 from ._auth import preflight
-from ._clients import ServiceTransport, service_transport
+from ._clients import ServiceTransport, service_transport, tls_context
 from ._database import check_database, make_engine, make_sessionmaker
 from ._docs import install_docs
 from ._edge import EdgeGuardMiddleware
@@ -70,7 +70,8 @@ def create_service_app(
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         readiness: dict[str, ReadinessCheck] = {}
         timeout = httpx.Timeout(10.0, connect=3.0)
-        async with httpx.AsyncClient(timeout=timeout) as http, _service_transport(timeout) as transport:
+        http = httpx.AsyncClient(timeout=timeout, verify=tls_context())
+        async with http, _service_transport(timeout) as transport:
             app.state.http = http
             app.state.verifier = TokenVerifier(
                 issuer=settings.oidc_issuer,
@@ -109,6 +110,7 @@ def create_service_app(
                             ledger_outbox,
                             app.state.clients.audit,
                             registry=app.state.metrics.registry,
+                            source=service,
                         )
                         await running.enter_async_context(app.state.ledger.running())
                     if lifespan is not None:

@@ -113,14 +113,7 @@ class AuditReceipts(BaseModel):
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(
-        sub=principal.sub,
-        name=principal.name,
-        agency=principal.agency,
-        roles=sorted(principal.roles),
-        client_id=principal.client_id,
-        badge=principal.badge,
-    )
+    return Actor.model_validate(principal.identity())  # less its training, which Actor does not keep
 
 
 def audit_event(

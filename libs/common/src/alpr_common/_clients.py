@@ -7,7 +7,9 @@ trace context (httpx is instrumented by OpenTelemetry)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
+import ssl
 import time
 import urllib.request
 from typing import Any, TypeVar
@@ -29,6 +31,14 @@ class ServiceCallError(Exception):
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         super().__init__(f"{problem.status} {problem.type}: {problem.detail}")
+
+
+@functools.cache
+def tls_context(*, trust_env: bool = True) -> ssl.SSLContext:
+    """The process's TLS context for its HTTP clients, as httpx makes it (certifi's CA bundle, or
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR`` with ``trust_env``), made once: httpx loads the bundle again
+    for every client and transport it makes (25-70 ms each here), and a context is shared safely."""
+    return httpx.create_ssl_context(trust_env=trust_env)
 
 
 # httpcore's errors as httpx raises them (its own mapping, most specific first): a call through
@@ -67,7 +77,7 @@ class ServiceTransport:
 
     def __init__(self, timeout: httpx.Timeout) -> None:
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),  # as httpx verifies (certifi, SSL_CERT_FILE)
+            ssl_context=tls_context(),  # as httpx verifies (certifi, SSL_CERT_FILE)
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,

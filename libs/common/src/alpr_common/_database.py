@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -19,6 +19,16 @@ from sqlalchemy.ext.asyncio import (
 )
 
 _log = structlog.get_logger("alpr.database")
+
+
+class FromRow:
+    """A base for the dataclass of a query's row: ``X.of(mapping)`` is the row, its fields the
+    columns by name."""
+
+    @classmethod
+    def of(cls, row: RowMapping) -> Self:
+        make: Callable[..., Self] = cls
+        return make(**row)
 
 
 def async_database_url(url: str) -> str:

@@ -18,13 +18,14 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Table, func, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from ._audit_events import AuditEventIn
+from ._audit_events import AuditEventIn, audit_event
 from ._clients import ServiceCallError
 from ._database import after_commit
 from ._outbox import (
@@ -37,6 +38,8 @@ from ._outbox import (
 )
 from ._problems import ProblemError
 from ._service_clients import AuditClient
+from ._tokens import Principal
+from ._vocabulary import Action
 
 LEDGER_TOPIC = "ledger"
 # Events a change could not send at once are retried soon (the ledger should lag by seconds)
@@ -66,8 +69,10 @@ class LedgerOutbox:
         settings: OutboxSettings | None = None,
         registry: CollectorRegistry | None = None,
         deliver_now_s: float = 2.0,
+        source: str = "",
     ) -> None:
         self.engine = engine
+        self.source = source  # the service whose changes these are (``record_change``)
         self.table = table
         self.audit = audit
         self.deliver_now_s = deliver_now_s
@@ -85,6 +90,13 @@ class LedgerOutbox:
             return
         await enqueue_many(session, self.table, LEDGER_TOPIC, events, [e.event_id for e in events])
         after_commit(session, lambda: self._deliver_now(events))
+
+    async def record_change(
+        self, session: AsyncSession, principal: Principal, action: Action, **fields: Any
+    ) -> None:
+        """Writes the event of ``principal``'s change (``audit_event``'s ``fields``), named for this
+        service, in the change's transaction."""
+        await self.record(session, audit_event(principal, action, source=self.source, **fields))
 
     async def _deliver_now(self, events: Sequence[AuditEventIn]) -> None:
         try:

@@ -42,6 +42,8 @@ import httpx
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
+from ._clients import tls_context
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
@@ -243,11 +245,11 @@ class OutboundTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport over the guarded backend; each request's URL is checked first."""
 
     def __init__(self, policy: OutboundPolicy) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=tls_context(trust_env=False), trust_env=False)
         self._policy = policy
         # httpx takes no network backend, so the pool it made (unopened) is replaced.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=tls_context(trust_env=False),
             network_backend=_GuardedBackend(policy),
         )
 

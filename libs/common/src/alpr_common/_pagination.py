@@ -16,6 +16,7 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Annotated, Any, Generic, TypeVar, overload
 
@@ -25,6 +26,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from ._problems import BadRequest
 
 T = TypeVar("T")
+RowT = TypeVar("RowT")
 PositionT = TypeVar("PositionT", bound="Position")
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, at most 500).")]
@@ -124,3 +126,20 @@ def decode_cursor(
         return shape.model_validate(data)
     except ValidationError:
         raise BadRequest("The cursor is not valid.") from None
+
+
+def next_cursor(
+    rows: Sequence[object], items: Sequence[T], limit: int, position: Callable[[T], Position]
+) -> str | None:
+    """The cursor to the page after ``items``, or None on the last page: the list's query asks
+    for ``limit + 1`` rows, and one more than ``limit`` means there is a next page."""
+    return encode_cursor(position(items[-1])) if len(rows) > limit and items else None
+
+
+def page_of(
+    rows: Sequence[RowT], limit: int, item: Callable[[RowT], T], position: Callable[[T], Position]
+) -> Page[T]:
+    """A page of the first ``limit`` of ``rows`` (fetched ``limit + 1``) as items, with the cursor
+    to the next page, where ``position`` of the last item is the position after it."""
+    items = [item(r) for r in rows[:limit]]
+    return Page(items=items, next_cursor=next_cursor(rows, items, limit, position))

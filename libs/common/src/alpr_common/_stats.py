@@ -5,13 +5,16 @@ and each owner's answer, one wire model used by its route and by its client (iss
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, Field
 
+from ._access import Access, access
 from ._auth import require_roles
-from ._problems import NotFound
+from ._problems import Forbidden, NotFound, TrainingRequired, Unauthenticated, problem_responses
 from ._roles import Role
 from ._tokens import Principal
 
@@ -27,6 +30,19 @@ async def stats_agency(
 
 
 StatsAgency = Annotated[str, Depends(stats_agency)]
+
+
+def stats_route(
+    router: APIRouter, model: type[BaseModel]
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """An owning service's ``GET /v1/stats`` on ``router``, answering ``model``: read access
+    (``StatsAgency`` scopes it), and the problems that scoping can answer."""
+    return router.get(
+        "/v1/stats",
+        response_model=model,
+        responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
+        openapi_extra=access(Access.READ),
+    )
 
 
 # What each owning service answers to ``GET /v1/stats`` (issue 22, item 1: one wire model, used by

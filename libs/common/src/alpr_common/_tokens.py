@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -50,6 +50,12 @@ class Principal:
 
     def has_any(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    def identity(self) -> dict[str, Any]:
+        """Who this is, as a record or an answer carries it: every field but the token, with the
+        roles sorted (the order an event's hash and a stored copy keep)."""
+        kept = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "token"}
+        return {**kept, "roles": sorted(self.roles)}
 
     def training_current(self, today: date | None = None) -> bool:
         """R2: training is current when its expiry date is today or later (UTC)."""

@@ -34,11 +34,4 @@ router = APIRouter(tags=["identity"])
 )
 async def whoami(principal: AnyPrincipal) -> WhoAmI:
     """The validated caller: subject, name, agency, roles, client id and training expiry."""
-    return WhoAmI(
-        sub=principal.sub,
-        name=principal.name,
-        agency=principal.agency,
-        roles=sorted(principal.roles),
-        client_id=principal.client_id,
-        training_expires=principal.training_expires,
-    )
+    return WhoAmI.model_validate(principal.identity())  # less the badge, which WhoAmI does not show

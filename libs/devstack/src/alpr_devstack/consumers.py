@@ -3,6 +3,8 @@ recognition's worker): they store each read id once, like the real ones, and can
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -18,7 +20,7 @@ from alpr_common import (
     require_roles,
 )
 
-from .testing import Infra
+from .testing import AuditedService, Infra, audited_service, serve_http
 
 # Module level: route annotations are resolved from this module's globals.
 Service = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
@@ -65,3 +67,26 @@ class StubConsumer:
             routers=[router],
             uses_database=False,
         )
+
+
+@asynccontextmanager
+async def ingest_with_stub_consumers(
+    infra: Infra, *, client_id: str, prefix: str, **overrides: Any
+) -> AsyncIterator[tuple[AuditedService, StubConsumer, StubConsumer]]:
+    """Ingest's settings (``audited_service``) with stand-ins for search and hotlist serving its
+    outbox on loopback ports: (the settings, the search stand-in, the hotlist stand-in)."""
+    search, hotlist = StubConsumer("search"), StubConsumer("hotlist")
+    async with (
+        serve_http(search.app(infra)) as search_url,
+        serve_http(hotlist.app(infra)) as hotlist_url,
+        audited_service(
+            infra,
+            "ingest",
+            client_id=client_id,
+            prefix=prefix,
+            search_url=search_url,
+            hotlist_url=hotlist_url,
+            **overrides,
+        ) as base,
+    ):
+        yield base, search, hotlist

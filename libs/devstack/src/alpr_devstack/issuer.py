@@ -16,6 +16,7 @@ import html
 import json
 import os
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -23,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import (
@@ -108,6 +109,19 @@ class ClientRecord(ClientMixin):  # type: ignore[misc]
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
 
+    # A machine client's identity (``identity_claims``): it is its own subject, with no training.
+    @property
+    def sub(self) -> str:
+        return self.client_id
+
+    @property
+    def training_expires(self) -> None:
+        return None
+
+    @property
+    def badge(self) -> None:
+        return None
+
 
 @dataclass
 class UserRecord:
@@ -123,6 +137,15 @@ class UserRecord:
 
     def get_user_id(self) -> str:
         return self.username
+
+    # A person's identity (``identity_claims``): the username is the subject; no client of its own.
+    @property
+    def sub(self) -> str:
+        return self.username
+
+    @property
+    def client_id(self) -> None:
+        return None
 
 
 @dataclass
@@ -216,25 +239,36 @@ class IssuerState:
             self._write(self.users_path, data)
 
 
-def identity_claims(
-    *,
-    sub: str,
-    name: str,
-    agency: str,
-    roles: list[str],
-    training_expires: str | None,
-    client_id: str | None,
-    badge: str | None = None,
-) -> dict[str, Any]:
+class Identity(Protocol):
+    """Whom a token is for: a user, a client, or the claims of a development token."""
+
+    @property
+    def sub(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def agency(self) -> str: ...
+    @property
+    def roles(self) -> list[str]: ...
+    @property
+    def training_expires(self) -> date | str | None: ...
+    @property
+    def client_id(self) -> str | None: ...
+    @property
+    def badge(self) -> str | None: ...
+
+
+def identity_claims(who: Identity) -> dict[str, Any]:
     """The platform's claims; machine-only role sets carry ``client_id`` (= ``sub`` unless given),
     people may carry a ``badge`` number."""
-    claims: dict[str, Any] = {"sub": sub, "name": name, "agency": agency, "roles": roles}
-    if training_expires:
-        claims["alpr_training_expires"] = training_expires
-    if badge:
-        claims["badge"] = badge
-    if client_id is None and roles and set(roles) <= MACHINE_ROLES:
-        client_id = sub
+    claims: dict[str, Any] = {"sub": who.sub, "name": who.name, "agency": who.agency, "roles": who.roles}
+    if who.training_expires:
+        claims["alpr_training_expires"] = str(who.training_expires)  # an ISO date
+    if who.badge:
+        claims["badge"] = who.badge
+    client_id = who.client_id
+    if client_id is None and who.roles and set(who.roles) <= MACHINE_ROLES:
+        client_id = who.sub
     if client_id:
         claims["client_id"] = client_id
     return claims
@@ -251,24 +285,7 @@ class _Generator(JWTBearerTokenGenerator):  # type: ignore[misc]
     def identity(self, client: ClientRecord, user: UserRecord | _Subject | None) -> dict[str, Any]:
         if isinstance(user, _Subject):
             return dict(user.claims)
-        if isinstance(user, UserRecord):
-            return identity_claims(
-                sub=user.username,
-                name=user.name,
-                agency=user.agency,
-                roles=user.roles,
-                training_expires=user.training_expires,
-                client_id=None,
-                badge=user.badge,
-            )
-        return identity_claims(
-            sub=client.client_id,
-            name=client.name,
-            agency=client.agency,
-            roles=client.roles,
-            training_expires=None,
-            client_id=client.client_id,
-        )
+        return identity_claims(user if isinstance(user, UserRecord) else client)
 
     def access_token_generator(
         self, client: ClientRecord, grant_type: str, user: Any, scope: str, ttl_s: int | None = None
@@ -802,15 +819,7 @@ def create_issuer_app(
 
     @app.post("/dev/tokens", dependencies=[Depends(admin)])
     async def mint(body: MintRequest) -> TokenOut:
-        claims = identity_claims(
-            sub=body.sub,
-            name=body.name,
-            agency=body.agency,
-            roles=body.roles,
-            training_expires=body.training_expires.isoformat() if body.training_expires else None,
-            client_id=body.client_id,
-            badge=body.badge,
-        )
+        claims = identity_claims(body)
         client = ClientRecord(client_id="alpr-dev-cli", client_secret="", name="dev", agency="", roles=[])
         access = generator.access_token_generator(client, "dev", _Subject(body.sub, claims), "", body.ttl)
         return TokenOut(access_token=access, expires_in=body.ttl)
@@ -848,6 +857,22 @@ def create_issuer_app(
         return {"kid": state.rotate(keep_old=keep_old)}
 
     return app
+
+
+def serve_command(port: int) -> list[str]:
+    """The command that serves this issuer (``app_from_env``) on ``127.0.0.1:port``."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "alpr_devstack.issuer:app_from_env",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
 
 
 def app_from_env() -> FastAPI:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from alpr_common import MACHINE_ROLES, Role
 from alpr_common.migrations import service_packages, upgrade
 
 from .components import (
@@ -35,7 +36,14 @@ from .components import (
 )
 from .gateway import CONSOLE_DIR_ENV
 from .gateway import UPSTREAMS_ENV as GATEWAY_UPSTREAMS_ENV
-from .issuer import UI_REDIRECT_URIS_ENV, ClientRecord, IssuerState, UserRecord, ui_redirect_uris
+from .issuer import (
+    UI_REDIRECT_URIS_ENV,
+    ClientRecord,
+    IssuerState,
+    UserRecord,
+    serve_command,
+    ui_redirect_uris,
+)
 
 SERVICES: dict[str, int] = {
     "ingest": 8001,
@@ -279,11 +287,11 @@ class Stack:
             },
         )
         token = minted.json()["access_token"]
-        resp = httpx.post(
-            f"{self.config.service_url('ingest')}/v1/cameras",
-            timeout=15,
-            headers={"Authorization": f"Bearer {token}"},
-            json={
+        resp = self._seed_call(
+            token,
+            "ingest",
+            "/v1/cameras",
+            {
                 "name": "Demo fixed camera, 1st St & Santa Clara",
                 "kind": "fixed",
                 "client_id": "cam-demo-1",
@@ -293,21 +301,33 @@ class Stack:
             },
         )
         if resp.status_code not in (201, 409):
-            self.say(f"seed: the demo camera was not registered ({resp.status_code}: {resp.text[:200]})")
+            self._not_seeded("the demo camera was not registered", resp)
         else:
             self.say("seed: demo camera cam-demo-1 registered for CA0019400")
         self._seed_hotlist(token)
         self._seed_partner(token)
 
+    def _seed_call(
+        self, token: str, service: str, path: str, body: dict[str, Any] | None = None, timeout: float = 15
+    ) -> httpx.Response:
+        """``POST`` to a service of the stack as the demo seeder."""
+        return httpx.post(
+            f"{self.config.service_url(service)}{path}",
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+            json=body,
+        )
+
+    def _not_seeded(self, what: str, resp: httpx.Response) -> None:
+        self.say(f"seed: {what} ({resp.status_code}: {resp.text[:200]})")
+
     def _seed_partner(self, token: str) -> None:
         """The demo partner agency (its machine client `partner-demo`) and an MOU in force."""
-        sharing = self.config.service_url("sharing")
-        headers = {"Authorization": f"Bearer {token}"}
-        resp = httpx.post(
-            f"{sharing}/v1/agencies",
-            timeout=15,
-            headers=headers,
-            json={
+        resp = self._seed_call(
+            token,
+            "sharing",
+            "/v1/agencies",
+            {
                 "ori": DEMO_PARTNER_AGENCY,
                 "name": "Demo partner police department",
                 "state": "CA",
@@ -318,14 +338,14 @@ class Stack:
         if resp.status_code == 409:
             return
         if resp.status_code != 201:
-            self.say(f"seed: the demo partner was not registered ({resp.status_code}: {resp.text[:200]})")
+            self._not_seeded("the demo partner was not registered", resp)
             return
         start = datetime.now(UTC) - timedelta(days=1)
-        mou = httpx.post(
-            f"{sharing}/v1/mous",
-            timeout=15,
-            headers=headers,
-            json={
+        mou = self._seed_call(
+            token,
+            "sharing",
+            "/v1/mous",
+            {
                 "agency_ori": DEMO_PARTNER_AGENCY,
                 "effective_from": start.isoformat(),
                 "expires_at": (start + timedelta(days=366)).isoformat(),
@@ -336,40 +356,29 @@ class Stack:
             },
         )
         if mou.status_code == 201:
-            httpx.post(f"{sharing}/v1/mous/{mou.json()['id']}:activate", timeout=15, headers=headers, json={})
+            self._seed_call(token, "sharing", f"/v1/mous/{mou.json()['id']}:activate", {})
             self.say(f"seed: demo partner {DEMO_PARTNER_AGENCY} (client partner-demo) with an MOU in force")
 
     def _seed_hotlist(self, token: str) -> None:
-        hotlist = self.config.service_url("hotlist")
-        headers = {"Authorization": f"Bearer {token}"}
-        resp = httpx.post(
-            f"{hotlist}/v1/hotlists",
-            timeout=15,
-            headers=headers,
-            json={
-                "name": "NCIC stolen vehicles (sample extract)",
-                "kind": "ncic_stolen_vehicle",
-                "priority": 1,
-            },
+        resp = self._seed_call(
+            token,
+            "hotlist",
+            "/v1/hotlists",
+            {"name": "NCIC stolen vehicles (sample extract)", "kind": "ncic_stolen_vehicle", "priority": 1},
         )
         if resp.status_code == 409:
             return
         if resp.status_code != 201:
-            self.say(f"seed: the demo hotlist was not made ({resp.status_code}: {resp.text[:200]})")
+            self._not_seeded("the demo hotlist was not made", resp)
             return
         feed = (self.feed_dir() / "sample_ncic.csv").as_uri()
-        source = httpx.post(
-            f"{hotlist}/v1/sources",
-            timeout=15,
-            headers=headers,
-            json={"hotlist_id": resp.json()["id"], "url": feed, "format": "csv"},
+        source = self._seed_call(
+            token, "hotlist", "/v1/sources", {"hotlist_id": resp.json()["id"], "url": feed, "format": "csv"}
         )
         if source.status_code != 201:
-            self.say(
-                f"seed: the demo hotlist source was not made ({source.status_code}: {source.text[:200]})"
-            )
+            self._not_seeded("the demo hotlist source was not made", source)
             return
-        synced = httpx.post(f"{hotlist}/v1/sources/{source.json()['id']}:sync", timeout=60, headers=headers)
+        synced = self._seed_call(token, "hotlist", f"/v1/sources/{source.json()['id']}:sync", timeout=60)
         loaded = synced.json().get("loaded") if synced.status_code == 200 else synced.status_code
         self.say(f"seed: demo hotlist fed from {feed} ({loaded} entries)")
 
@@ -426,18 +435,7 @@ class Stack:
             raise StackError(f"port {port} for the development issuer is taken")
         log = self.config.data_dir / "logs" / "issuer.log"
         proc = spawn(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "alpr_devstack.issuer:app_from_env",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
+            serve_command(port),
             log,
             {
                 "ALPR_ISSUER_DIR": str(issuer_dir),
@@ -667,16 +665,7 @@ def seed_identities(state: IssuerState, secrets: dict[str, Any]) -> None:
             )
         )
     expires = (datetime.now(UTC).date() + timedelta(days=365)).isoformat()
-    for role in (
-        "operator",
-        "investigator",
-        "analyst",
-        "supervisor",
-        "alpr_admin",
-        "commander",
-        "auditor",
-        "records",
-    ):
+    for role in (r.value for r in Role if r not in MACHINE_ROLES):  # a demo user for each human role
         state.put_user(
             UserRecord(
                 username=f"demo-{role.replace('_', '-')}",

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -29,20 +28,34 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, ClassVar, NoReturn
 
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from alpr_common import ServiceSettings
+from alpr_common import (
+    MACHINE_ROLES,
+    AgencyPolicy,
+    AgencyPolicyVersion,
+    PolicyStatus,
+    Principal,
+    Role,
+    ServiceSettings,
+    Unavailable,
+    create_service_app,
+    ensure_bucket,
+    make_object_store,
+    require_roles,
+    tls_context,
+)
 from alpr_common.migrations import service_packages, upgrade
 
 from .components import EmbeddedPostgres, SeaweedStore, free_port, port_free, spawn, stop_pid, wait_http_ok
-from .issuer import IssuerState
+from .issuer import IssuerState, serve_command
 
 SERVICE_NAMES = ("ingest", "recognition", "hotlist", "search", "audit", "sharing")
 TRAINED = "2099-12-31"
@@ -55,6 +68,15 @@ def seaweed_base_port() -> int:
         if all(port_free(p) and port_free(p + 10000) for p in range(base, base + 7)):
             return base
     raise RuntimeError("no free port range for the S3 store")
+
+
+def worker_store(root: Path, access_key: str, secret_key: str, **options: Any) -> SeaweedStore:
+    """A SeaweedFS S3 store in ``root`` on this test worker's ports (``seaweed_base_port``), not
+    started yet."""
+    base = seaweed_base_port()
+    return SeaweedStore(
+        root, s3_port=base + 6, base_port=base, access_key=access_key, secret_key=secret_key, **options
+    )
 
 
 @dataclass
@@ -73,6 +95,9 @@ class Infra:
     _created: list[tuple[object | None, str]] = field(default_factory=list, repr=False)
     _templates: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # One kept-alive client for the issuer's development endpoints: a client made per call
+    # loaded the CA bundle and connected again for every token a test minted.
+    _issuer_http: httpx.Client | None = field(default=None, repr=False)
 
     @property
     def issuer_state(self) -> IssuerState:
@@ -98,6 +123,30 @@ class Infra:
         settings: ServiceSettings = module.Settings(**values)
         return settings
 
+    def process_env(self, database_url: str, *, audit_port: int | None = None) -> dict[str, str]:
+        """The environment of a service run as its own process on this stack (as benchmarks run
+        it): its database, the store and the issuer, quiet logs, and the ledger where audit runs."""
+        env = {
+            "DATABASE_URL": database_url,
+            "S3_ENDPOINT": self.s3_endpoint,
+            "S3_ACCESS_KEY": self.s3_access_key,
+            "S3_SECRET_KEY": self.s3_secret_key,
+            "OIDC_ISSUER": self.issuer_url,
+            "LOG_LEVEL": "WARNING",
+        }
+        if audit_port is not None:
+            env["AUDIT_URL"] = f"http://127.0.0.1:{audit_port}"
+        return env
+
+    async def ledger_events(self, audit_url: str, **params: str) -> list[dict[str, Any]]:
+        """The events of the ledger at ``audit_url`` that match ``params``, read as an auditor."""
+        auditor = bearer(self.mint(sub="aud-1", roles=["auditor"]))
+        async with httpx.AsyncClient(verify=tls_context()) as http:
+            resp = await http.get(f"{audit_url}/v1/events", params=params, headers=auditor)
+        assert resp.status_code == 200, resp.text
+        items: list[dict[str, Any]] = resp.json()["items"]
+        return items
+
     def admin_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.issuer_state.admin_secret}"}
 
@@ -113,8 +162,8 @@ class Infra:
         ttl: int = 600,
     ) -> str:
         """A token from the issuer's own endpoint, as ``alpr dev token`` gets one."""
-        resp = httpx.post(
-            f"{self.issuer_url}/dev/tokens",
+        resp = self._issuer_post(
+            "/dev/tokens",
             json={
                 "sub": sub,
                 "name": name,
@@ -124,8 +173,6 @@ class Infra:
                 "client_id": client_id,
                 "ttl": ttl,
             },
-            headers=self.admin_headers(),
-            timeout=10,
         )
         resp.raise_for_status()
         return str(resp.json()["access_token"])
@@ -236,19 +283,32 @@ class Infra:
         )
 
     def register_client(self, client_id: str, roles: list[str], agency: str = "CA0019400") -> str:
-        resp = httpx.post(
-            f"{self.issuer_url}/dev/clients",
-            headers=self.admin_headers(),
-            timeout=10,
+        resp = self._issuer_post(
+            "/dev/clients",
             json={"client_id": client_id, "name": client_id, "agency": agency, "roles": roles},
         )
         resp.raise_for_status()
         return str(resp.json()["client_secret"])
 
     def rotate_key(self) -> str:
-        resp = httpx.post(f"{self.issuer_url}/dev/rotate", headers=self.admin_headers(), timeout=10)
+        resp = self._issuer_post("/dev/rotate")
         resp.raise_for_status()
         return str(resp.json()["kid"])
+
+    def _issuer_post(self, path: str, **kwargs: Any) -> httpx.Response:
+        """``POST`` to one of the issuer's development endpoints, as its admin."""
+        with self._lock:
+            if self._issuer_http is None:
+                self._issuer_http = httpx.Client(timeout=10, verify=tls_context())
+            http = self._issuer_http
+        return http.post(f"{self.issuer_url}{path}", headers=self.admin_headers(), **kwargs)
+
+    def close(self) -> None:
+        """Closes the client of the issuer's endpoints (the session's end)."""
+        with self._lock:
+            http, self._issuer_http = self._issuer_http, None
+        if http is not None:
+            http.close()
 
 
 def _database_name(prefix: str) -> str:
@@ -300,18 +360,7 @@ def start_issuer(directory: Path) -> tuple[str, subprocess.Popen[bytes]]:
     url = f"http://127.0.0.1:{port}"
     IssuerState(directory)  # keys and admin secret exist before the process reads them
     proc = spawn(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "alpr_devstack.issuer:app_from_env",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
+        serve_command(port),
         directory / "issuer.log",
         {"ALPR_ISSUER_DIR": str(directory), "ALPR_ISSUER_URL": url, "OIDC_AUDIENCE": "alpr"},
     )
@@ -364,14 +413,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             database_url = pg.url
         for package in service_packages():
             upgrade(package, database_url)
-        base = seaweed_base_port()
-        store = SeaweedStore(
-            root / "s3",
-            s3_port=base + 6,
-            base_port=base,
-            access_key="alprtest",
-            secret_key="alprtest-secret-key",
-        )
+        store = worker_store(root / "s3", "alprtest", "alprtest-secret-key")
         procs.append(store.start())
         issuer_url, issuer_proc = start_issuer(root / "issuer")
         procs.append(issuer_proc)
@@ -390,6 +432,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
             _SESSION.clear()
             built.drop_databases(every=True)
             built.drop_templates()
+            built.close()
     finally:
         for proc in reversed(procs):
             stop_pid(proc.pid)
@@ -418,8 +461,20 @@ async def serve_http(app: FastAPI, port: int | None = None) -> AsyncIterator[str
     """The app on a real loopback port (uvicorn in this process); yields its base URL."""
     import uvicorn
 
+    class Server(uvicorn.Server):
+        """uvicorn's server, whose main loop ends as soon as it is told to stop rather than at its
+        next 0.1 s tick (every test's teardown waited for it, twice where it served two apps)."""
+
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            self.stop = asyncio.Event()
+
+        async def main_loop(self) -> None:
+            await self.on_tick(0)  # the Date header, once: a test's server lives seconds
+            await self.stop.wait()
+
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    server = Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:
@@ -430,6 +485,7 @@ async def serve_http(app: FastAPI, port: int | None = None) -> AsyncIterator[str
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
+        server.stop.set()
         await task
 
 
@@ -450,6 +506,123 @@ async def serve_audit(
     )
     async with serve_http(create_app("audit", settings), port) as url:
         yield url
+
+
+class ActsAs:
+    """For a test stack (a dataclass with ``infra`` and a ``tokens`` dict, empty at first): the
+    bearer header of a subject with roles, minted once per subject, roles, agency and client,
+    named after the subject, with training current unless every role is a machine role (R2)."""
+
+    infra: Infra
+    tokens: dict[tuple[Any, ...], dict[str, str]]
+    token_ttl: ClassVar[int] = 600
+
+    def as_(
+        self,
+        sub: str,
+        *roles: str,
+        agency: str = "CA0019400",
+        client_id: str | None = None,
+        name: str | None = None,
+    ) -> dict[str, str]:
+        key = (sub, roles, agency, client_id)
+        if key not in self.tokens:
+            machine = set(roles) <= MACHINE_ROLES
+            self.tokens[key] = bearer(
+                self.infra.mint(
+                    sub=sub,
+                    name=name or sub.replace("-", " ").title(),
+                    agency=agency,
+                    roles=list(roles),
+                    training_expires=None if machine else TRAINED,
+                    client_id=client_id,
+                    ttl=self.token_ttl,
+                )
+            )
+        return self.tokens[key]
+
+
+@dataclass(frozen=True)
+class AuditedService:
+    """A service's settings for a test, with its own database and bucket and the real audit
+    service it records to."""
+
+    settings: ServiceSettings
+    database_url: str
+    audit_url: str
+
+
+@asynccontextmanager
+async def audited_service(
+    infra: Infra, service: str, *, client_id: str, prefix: str, **overrides: Any
+) -> AsyncIterator[AuditedService]:
+    """Settings for ``service`` on a database migrated for it and audit, a bucket of its own (each
+    test sees only its own objects) and the machine client ``client_id``, while audit serves its
+    ledger on a loopback port; ``overrides`` are further settings. The caller serves the app."""
+    database_url = infra.migrated_database(f"alpr_{service}", "alpr_audit", prefix=prefix)
+    secret = infra.register_client(client_id, roles=["service"])
+    async with serve_audit(infra, database_url) as audit_url:
+        bucket = f"{prefix}-{uuid.uuid4().hex[:12]}"
+        settings = infra.settings(
+            service,
+            database_url=database_url,
+            s3_bucket=bucket,
+            audit_url=audit_url,
+            client_id=client_id,
+            client_secret=secret,
+            **overrides,
+        )
+        ensure_bucket(make_object_store(settings), bucket)
+        yield AuditedService(settings=settings, database_url=database_url, audit_url=audit_url)
+
+
+@dataclass
+class FakeSharing:
+    """Sharing as far as agency policies go (issue 17): ``policies`` is what it serves, each in
+    force as its version in ``versions`` (1 unless set); another agency gets version 0, the
+    defaults, as real sharing answers. While ``down`` it answers 503, as a sharing that cannot be
+    reached; ``calls`` counts the policy reads."""
+
+    url: str = ""
+    policies: dict[str, AgencyPolicy] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    down: bool = False
+    calls: int = 0
+
+
+@asynccontextmanager
+async def serve_fake_sharing(infra: Infra) -> AsyncIterator[FakeSharing]:
+    """Sharing's ``GET /v1/agencies/{ori}/policy`` (for services only) on a loopback port of its
+    own (never the port of a stack that may be running), serving what the test puts in it."""
+    router = APIRouter()
+    fake = FakeSharing()
+
+    @router.get("/v1/agencies/{ori}/policy")
+    async def agency_policy(
+        ori: str, principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+    ) -> AgencyPolicyVersion:
+        fake.calls += 1
+        if fake.down:
+            raise Unavailable("sharing is down (test)")
+        if ori not in fake.policies:
+            return AgencyPolicyVersion(
+                agency=ori, version=0, status=PolicyStatus.DEFAULT, policy=AgencyPolicy()
+            )
+        version = fake.versions.get(ori, 1)
+        return AgencyPolicyVersion(
+            agency=ori, version=version, status=PolicyStatus.IN_FORCE, policy=fake.policies[ori]
+        )
+
+    app = create_service_app(
+        service="sharing",
+        settings=infra.settings("ingest"),
+        description="agency policies",
+        routers=[router],
+        uses_database=False,
+    )
+    async with serve_http(app) as url:
+        fake.url = url
+        yield fake
 
 
 ServeService = Callable[..., Any]
