@@ -10,18 +10,13 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from PIL import Image
 
 from alpr_common import (
-    Access,
-    Forbidden,
     Principal,
     ProblemFieldError,
     Role,
-    TrainingRequired,
-    Unauthenticated,
     Unavailable,
     ValidationProblem,
-    access,
     check_image,
-    problem_responses,
+    machine,
     require_roles,
 )
 
@@ -45,8 +40,7 @@ def _decode(data: bytes, field: str, settings: Settings) -> Image.Image:
     "/v1/recognize",
     response_model=RecognizeResult,
     response_model_exclude_none=True,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem, Unavailable),
-    openapi_extra=access(Access.MACHINE),
+    **machine(refuses=(Unavailable,)),
 )
 async def recognize(
     request: Request,

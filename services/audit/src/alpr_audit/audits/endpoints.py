@@ -8,21 +8,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 
 from alpr_common import (
-    Access,
     Action,
     AuditUnavailable,
     Conflict,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
+    view,
 )
 
 from ..auditors import AgencyAuditorPrincipal
@@ -33,15 +28,13 @@ from .schemas import AuditCreate, AuditMemo, AuditOut, AuditStatus, FindingIn
 
 router = APIRouter(tags=["sample audits"])
 Auditor = AgencyAuditorPrincipal
-_errors = (Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable)
 
 
 @router.post(
     "/v1/audits",
     response_model=AuditOut,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, ValidationProblem),
-    openapi_extra=access(Access.CHANGE, Action.AUDIT_CREATED),
+    **change(Action.AUDIT_CREATED, refuses=(AuditUnavailable,)),
 )
 async def create_audit(ctx: Ctx, session: DbSession, principal: Auditor, body: AuditCreate) -> AuditOut:
     """Draws a random sample of detection-browsing searches from the preceding six months."""
@@ -51,8 +44,7 @@ async def create_audit(ctx: Ctx, session: DbSession, principal: Auditor, body: A
 @router.get(
     "/v1/audits",
     response_model=Page[AuditOut],
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+    **view(Action.LEDGER_QUERIED, refuses=(AuditUnavailable,)),
 )
 async def list_audits(
     ctx: Ctx,
@@ -72,8 +64,7 @@ async def list_audits(
 @router.get(
     "/v1/audits/{audit_id}",
     response_model=AuditOut,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+    **view(Action.LEDGER_QUERIED, refuses=(NotFound, AuditUnavailable)),
 )
 async def get_audit(ctx: Ctx, session: DbSession, principal: Auditor, audit_id: uuid.UUID) -> AuditOut:
     """An audit's sampled searches, findings, progress, and data kept past six months."""
@@ -83,8 +74,7 @@ async def get_audit(ctx: Ctx, session: DbSession, principal: Auditor, audit_id: 
 @router.post(
     "/v1/audits/{audit_id}/findings",
     response_model=AuditOut,
-    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem),
-    openapi_extra=access(Access.CHANGE, Action.AUDIT_FINDING_RECORDED),
+    **change(Action.AUDIT_FINDING_RECORDED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def record_finding(
     ctx: Ctx, session: DbSession, principal: Auditor, audit_id: uuid.UUID, body: FindingIn
@@ -99,11 +89,11 @@ PDF = "application/pdf"
 @router.get(
     "/v1/audits/{audit_id}/memo",
     response_model=AuditMemo,
-    responses={
-        200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}}},
-        **problem_responses(*_errors, NotFound, Conflict),
-    },
-    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+    **view(
+        Action.LEDGER_QUERIED,
+        refuses=(NotFound, Conflict, AuditUnavailable),
+        responses={200: {"content": {PDF: {"schema": {"type": "string", "format": "binary"}}}}},
+    ),
 )
 async def get_audit_memo(
     ctx: Ctx,

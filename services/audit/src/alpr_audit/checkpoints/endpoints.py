@@ -7,22 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
-    Access,
     Action,
     BeforeSequence,
     Conflict,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    access,
+    change,
     decode_cursor,
     encode_cursor,
-    problem_responses,
+    view,
 )
 
 from ..auditors import AgencyAuditorPrincipal, require_agency_auditor
@@ -34,14 +30,12 @@ from .schemas import CheckpointList, CheckpointOut
 router = APIRouter(tags=["checkpoints"])
 Auditor = AgencyAuditorPrincipal
 CheckpointMaker = Annotated[Principal, Depends(require_agency_auditor(Role.SERVICE))]
-_errors = problem_responses(Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.get(
     "/v1/checkpoints",
     response_model=CheckpointList,
-    responses=_errors,
-    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+    **view(Action.LEDGER_QUERIED),
 )
 async def list_checkpoints(
     ctx: Ctx, session: DbSession, principal: Auditor, limit: Limit = 50, cursor: Cursor = None
@@ -66,8 +60,7 @@ async def list_checkpoints(
     "/v1/checkpoints",
     response_model=CheckpointOut,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, Conflict),
-    openapi_extra=access(Access.CHANGE, Action.LEDGER_CHECKPOINTED),
+    **change(Action.LEDGER_CHECKPOINTED, refuses=(Conflict,)),
 )
 async def create_checkpoint(ctx: Ctx, session: DbSession, principal: CheckpointMaker) -> CheckpointOut:
     """Signs the ledger's current head now (and records who asked for it)."""

@@ -6,19 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from alpr_common import (
-    MAX_FIGURE_MONTHS,
-    Access,
-    AuditFigures,
-    DbSession,
-    Forbidden,
-    ServicePrincipal,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
-)
+from alpr_common import MAX_FIGURE_MONTHS, AuditFigures, DbSession, ServicePrincipal, machine
 
 from . import service
 
@@ -28,8 +16,7 @@ router = APIRouter(tags=["reports"])
 @router.get(
     "/v1/public-figures",
     response_model=AuditFigures,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem),
-    openapi_extra=access(Access.MACHINE),
+    **machine(),
 )
 async def public_figures(
     session: DbSession,

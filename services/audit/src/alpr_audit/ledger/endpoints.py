@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from alpr_common import (
-    Access,
     Action,
     AuditBatchIn,
     AuditEventIn,
@@ -17,17 +16,13 @@ from alpr_common import (
     AuditUnavailable,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     Outcome,
     Page,
     Purpose,
     ServicePrincipal,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    machine,
+    view,
 )
 
 from ..auditors import AgencyAuditorPrincipal
@@ -45,8 +40,7 @@ Auditor = AgencyAuditorPrincipal
     "/v1/events",
     response_model=AuditReceipt | AuditReceipts,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(Unauthenticated, Forbidden, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.MACHINE),
+    **machine(refuses=(AuditUnavailable,)),
 )
 async def post_events(
     ctx: Ctx, principal: Service, body: AuditEventIn | AuditBatchIn, response: Response
@@ -64,10 +58,7 @@ async def post_events(
 @router.get(
     "/v1/events",
     response_model=Page[EventOut],
-    responses=problem_responses(
-        Unauthenticated, TrainingRequired, Forbidden, ValidationProblem, AuditUnavailable
-    ),
-    openapi_extra=access(Access.VIEW, Action.LEDGER_QUERIED),
+    **view(Action.LEDGER_QUERIED, refuses=(AuditUnavailable,)),
 )
 async def get_events(
     ctx: Ctx,
@@ -101,8 +92,7 @@ async def get_events(
 @router.get(
     "/v1/ledger/verify",
     response_model=VerifyOut,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable),
-    openapi_extra=access(Access.VIEW, Action.LEDGER_VERIFIED),
+    **view(Action.LEDGER_VERIFIED, refuses=(AuditUnavailable,)),
 )
 async def verify_ledger(
     ctx: Ctx,

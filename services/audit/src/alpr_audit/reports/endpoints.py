@@ -8,19 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from alpr_common import (
-    Access,
     Action,
     AuditUnavailable,
     DbSession,
-    Forbidden,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
     ValidationProblem,
-    access,
-    problem_responses,
+    public,
     require_roles,
+    view,
 )
 
 from ..context import Ctx
@@ -35,13 +31,11 @@ Reporter = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.ALPR_AD
 @reports_router.get(
     "/v1/reports/sb34",
     response_model=Sb34Report,
-    responses={
-        **problem_responses(
-            Unauthenticated, TrainingRequired, Forbidden, ValidationProblem, AuditUnavailable
-        ),
-        200: {"content": {"application/json": {}, "text/csv": {}}},
-    },
-    openapi_extra=access(Access.VIEW, Action.REPORT_GENERATED),
+    **view(
+        Action.REPORT_GENERATED,
+        refuses=(AuditUnavailable,),
+        responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+    ),
 )
 async def sb34_report(
     request: Request,
@@ -63,9 +57,7 @@ async def sb34_report(
     return Response(report.model_dump_json(by_alias=True), media_type="application/json")
 
 
-@public_router.get(
-    "/public/v1/transparency", response_model=Transparency, openapi_extra=access(Access.PUBLIC)
-)
+@public_router.get("/public/v1/transparency", response_model=Transparency, **public())
 async def transparency(
     ctx: Ctx,
     session: DbSession,

@@ -12,37 +12,32 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from alpr_common import (
-    Access,
     Action,
     AuditUnavailable,
     Conflict,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
+    read,
     require_roles,
     require_roles_or_ticket,
+    view,
 )
 
 from ..context import Ctx, get_context
+from ..roles import HOTLIST_STAFF, HotlistStaff
 from ..vocabulary import AlertState
 from . import service, tickets
 from .schemas import AlertPublic, StreamTicket, TransitionIn
 
 router = APIRouter(tags=["alerts"])
 Officer = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR))]
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
-_READERS = (Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ALPR_ADMIN)
-Reader = Annotated[Principal, Depends(require_roles(*_READERS))]
+Reader = HotlistStaff
 
 
 async def _redeem(request: Request, ticket: str, bearer: Principal | None) -> Principal | None:
@@ -50,14 +45,13 @@ async def _redeem(request: Request, ticket: str, bearer: Principal | None) -> Pr
 
 
 # The stream's readers: a bearer token, or a ticket bought with one (a browser's EventSource).
-StreamReader = Annotated[Principal, Depends(require_roles_or_ticket(*_READERS, redeem=_redeem))]
+StreamReader = Annotated[Principal, Depends(require_roles_or_ticket(*HOTLIST_STAFF, redeem=_redeem))]
 
 
 @router.get(
     "/v1/alerts",
     response_model=Page[AlertPublic],
-    responses=problem_responses(*_errors, ValidationProblem),
-    openapi_extra=access(Access.VIEW, Action.ALERT_VIEWED),
+    **view(Action.ALERT_VIEWED),
 )
 async def list_alerts(
     ctx: Ctx,
@@ -78,36 +72,37 @@ async def list_alerts(
 @router.get(
     "/v1/alerts/stream",
     response_class=EventSourceResponse,
-    responses={
-        200: {
-            "description": (
-                "`alert.created` and `alert.transitioned` events; `data` is an alert, `id` the position."
-            ),
-            # OpenAPI 3.1 has no `itemSchema` (3.2): `schema` describes one event, as 3.1 tools
-            # read it, with its data's JSON schema as `contentSchema` (issue 18).
-            "content": {
-                "text/event-stream": {
-                    "schema": {
-                        "type": "object",
-                        "description": "One event; `:` comment lines (keep-alives) are not events.",
-                        "properties": {
-                            "event": {"type": "string", "enum": ["alert.created", "alert.transitioned"]},
-                            "id": {"type": "string", "description": "The position, for `Last-Event-ID`."},
-                            "data": {
-                                "type": "string",
-                                "contentMediaType": "application/json",
-                                "contentSchema": {"$ref": "#/components/schemas/AlertPublic"},
+    **view(
+        Action.ALERT_VIEWED,
+        responses={
+            200: {
+                "description": (
+                    "`alert.created` and `alert.transitioned` events; `data` is an alert, `id` the position."
+                ),
+                # OpenAPI 3.1 has no `itemSchema` (3.2): `schema` describes one event, as 3.1 tools
+                # read it, with its data's JSON schema as `contentSchema` (issue 18).
+                "content": {
+                    "text/event-stream": {
+                        "schema": {
+                            "type": "object",
+                            "description": "One event; `:` comment lines (keep-alives) are not events.",
+                            "properties": {
+                                "event": {"type": "string", "enum": ["alert.created", "alert.transitioned"]},
+                                "id": {"type": "string", "description": "The position, for `Last-Event-ID`."},
+                                "data": {
+                                    "type": "string",
+                                    "contentMediaType": "application/json",
+                                    "contentSchema": {"$ref": "#/components/schemas/AlertPublic"},
+                                },
+                                "retry": {"type": "integer", "minimum": 0},
                             },
-                            "retry": {"type": "integer", "minimum": 0},
-                        },
-                        "required": ["event", "id", "data"],
+                            "required": ["event", "id", "data"],
+                        }
                     }
-                }
+                },
             },
         },
-        **problem_responses(*_errors, ValidationProblem),
-    },
-    openapi_extra=access(Access.VIEW, Action.ALERT_VIEWED),
+    ),
 )
 async def stream_alerts(
     ctx: Ctx,
@@ -138,8 +133,7 @@ async def stream_alerts(
     "/v1/alerts/stream-tickets",
     response_model=StreamTicket,
     status_code=201,
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def issue_stream_ticket(
     ctx: Ctx, session: DbSession, principal: Reader, response: Response
@@ -153,8 +147,7 @@ async def issue_stream_ticket(
 @router.get(
     "/v1/alerts/{alert_id}",
     response_model=AlertPublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.VIEW, Action.ALERT_VIEWED),
+    **view(Action.ALERT_VIEWED, refuses=(NotFound,)),
 )
 async def get_alert(ctx: Ctx, session: DbSession, principal: Reader, alert_id: uuid.UUID) -> AlertPublic:
     """One alert with its transitions (the view is on the ledger first)."""
@@ -164,8 +157,7 @@ async def get_alert(ctx: Ctx, session: DbSession, principal: Reader, alert_id: u
 @router.post(
     "/v1/alerts/{alert_id}/transitions",
     response_model=AlertPublic,
-    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.ALERT_TRANSITIONED),
+    **change(Action.ALERT_TRANSITIONED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def transition_alert(
     ctx: Ctx, session: DbSession, principal: Officer, alert_id: uuid.UUID, body: TransitionIn

@@ -8,38 +8,31 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from alpr_common import (
-    Access,
     Action,
     AuditUnavailable,
     Conflict,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
     require_roles,
+    view,
 )
 
 from ..context import Ctx
+from ..roles import HotlistStaff
 from ..vocabulary import EntryStatus
 from . import service
 from .schemas import Decision, EntryCreate, EntryPublic, EntryUpdate
 
 router = APIRouter(tags=["hotlist entries"])
-Enterer = Annotated[
-    Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ALPR_ADMIN))
-]
+Enterer = HotlistStaff
 Approver = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ALPR_ADMIN))]
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
-_changes = problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable)
+_REFUSES = (NotFound, Conflict, AuditUnavailable)
 ENTRY = "/v1/hotlists/{hotlist_id}/entries/{entry_id}"
 
 
@@ -47,8 +40,7 @@ ENTRY = "/v1/hotlists/{hotlist_id}/entries/{entry_id}"
     "/v1/hotlists/{hotlist_id}/entries",
     response_model=EntryPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_changes,
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_ENTRY_CREATED),
+    **change(Action.HOTLIST_ENTRY_CREATED, refuses=_REFUSES),
 )
 async def create_entry(
     ctx: Ctx, session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, body: EntryCreate
@@ -61,8 +53,7 @@ async def create_entry(
 @router.get(
     "/v1/hotlists/{hotlist_id}/entries",
     response_model=Page[EntryPublic],
-    responses=problem_responses(*_errors, NotFound, ValidationProblem),
-    openapi_extra=access(Access.VIEW, Action.HOTLIST_ENTRY_VIEWED),
+    **view(Action.HOTLIST_ENTRY_VIEWED, refuses=(NotFound,)),
 )
 async def list_entries(
     ctx: Ctx,
@@ -92,8 +83,7 @@ async def list_entries(
 @router.post(
     ENTRY + ":approve",
     response_model=EntryPublic,
-    responses=_changes,
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_ENTRY_APPROVED),
+    **change(Action.HOTLIST_ENTRY_APPROVED, refuses=_REFUSES),
 )
 async def approve_entry(
     ctx: Ctx,
@@ -112,8 +102,7 @@ async def approve_entry(
 @router.post(
     ENTRY + ":reject",
     response_model=EntryPublic,
-    responses=_changes,
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_ENTRY_REJECTED),
+    **change(Action.HOTLIST_ENTRY_REJECTED, refuses=_REFUSES),
 )
 async def reject_entry(
     ctx: Ctx,
@@ -132,8 +121,7 @@ async def reject_entry(
 @router.get(
     ENTRY,
     response_model=EntryPublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.VIEW, Action.HOTLIST_ENTRY_VIEWED),
+    **view(Action.HOTLIST_ENTRY_VIEWED, refuses=(NotFound,)),
 )
 async def get_entry(
     ctx: Ctx, session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, entry_id: uuid.UUID
@@ -145,8 +133,7 @@ async def get_entry(
 @router.patch(
     ENTRY,
     response_model=EntryPublic,
-    responses=_changes,
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_ENTRY_UPDATED),
+    **change(Action.HOTLIST_ENTRY_UPDATED, refuses=_REFUSES),
 )
 async def update_entry(
     ctx: Ctx,

@@ -3,50 +3,38 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from alpr_common import (
-    Access,
     Action,
     AdminPrincipal,
     AuditUnavailable,
     Conflict,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
-    Principal,
-    Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
-    require_roles,
+    change,
+    read,
 )
 
 from ..context import Ctx
+from ..roles import HotlistStaff
 from . import service
 from .schemas import HotlistCreate, HotlistPublic, HotlistUpdate
 
 router = APIRouter(tags=["hotlists"])
 Admin = AdminPrincipal
-Reader = Annotated[
-    Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ALPR_ADMIN))
-]
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
+Reader = HotlistStaff
 
 
 @router.post(
     "/v1/hotlists",
     response_model=HotlistPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_CREATED),
+    **change(Action.HOTLIST_CREATED, refuses=(Conflict, AuditUnavailable)),
 )
 async def create_hotlist(
     ctx: Ctx, session: DbSession, principal: Admin, body: HotlistCreate
@@ -58,8 +46,7 @@ async def create_hotlist(
 @router.get(
     "/v1/hotlists",
     response_model=Page[HotlistPublic],
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def list_hotlists(
     ctx: Ctx, session: DbSession, principal: Reader, limit: Limit = 50, cursor: Cursor = None
@@ -71,8 +58,7 @@ async def list_hotlists(
 @router.get(
     "/v1/hotlists/{hotlist_id}",
     response_model=HotlistPublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def get_hotlist(
     ctx: Ctx, session: DbSession, principal: Reader, hotlist_id: uuid.UUID
@@ -84,8 +70,7 @@ async def get_hotlist(
 @router.patch(
     "/v1/hotlists/{hotlist_id}",
     response_model=HotlistPublic,
-    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
+    **change(Action.HOTLIST_UPDATED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def update_hotlist(
     ctx: Ctx, session: DbSession, principal: Admin, hotlist_id: uuid.UUID, body: HotlistUpdate

@@ -8,20 +8,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from alpr_common import (
-    Accepted,
-    Access,
-    Action,
-    DbSession,
-    Forbidden,
-    MatchBatch,
-    ServicePrincipal,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
-)
+from alpr_common import Accepted, Action, DbSession, MatchBatch, ServicePrincipal, machine
 
 from ..context import Ctx
 from . import service
@@ -49,8 +36,7 @@ def parse_batch(raw: bytes) -> MatchBatch:
 @router.post(
     "/v1/matches",
     response_model=Accepted,
-    openapi_extra={**_BODY, **access(Access.MACHINE, Action.ALERT_CREATED)},
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem),
+    **machine(Action.ALERT_CREATED, openapi_extra=_BODY),
 )
 async def post_matches(ctx: Ctx, session: DbSession, principal: Service, request: Request) -> Accepted:
     """Matches reads against the hotlists and raises alerts (internal; idempotent on read id).

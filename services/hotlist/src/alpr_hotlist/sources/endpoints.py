@@ -7,21 +7,16 @@ import uuid
 from fastapi import APIRouter, status
 
 from alpr_common import (
-    Access,
     Action,
     AdminPrincipal,
     AuditUnavailable,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
+    read,
 )
 
 from ..context import Ctx
@@ -30,15 +25,13 @@ from .schemas import SourceCreate, SourcePublic, SourceUpdate, SyncPublic
 
 router = APIRouter(tags=["sources"])
 Admin = AdminPrincipal
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.post(
     "/v1/sources",
     response_model=SourcePublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
+    **change(Action.HOTLIST_UPDATED, refuses=(NotFound, AuditUnavailable)),
 )
 async def create_source(ctx: Ctx, session: DbSession, principal: Admin, body: SourceCreate) -> SourcePublic:
     """Feeds a hotlist from a CSV extract or a partner's shared-hotlist feed (R10); it syncs
@@ -49,8 +42,7 @@ async def create_source(ctx: Ctx, session: DbSession, principal: Admin, body: So
 @router.get(
     "/v1/sources",
     response_model=list[SourcePublic],
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def list_sources(ctx: Ctx, session: DbSession, principal: Admin) -> list[SourcePublic]:
     """The agency's sources with their last sync and freshness (R11)."""
@@ -60,8 +52,7 @@ async def list_sources(ctx: Ctx, session: DbSession, principal: Admin) -> list[S
 @router.post(
     "/v1/sources/{source_id}:sync",
     response_model=SyncPublic,
-    responses=problem_responses(*_errors, NotFound, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_SYNCED),
+    **change(Action.HOTLIST_SYNCED, refuses=(NotFound, AuditUnavailable)),
 )
 async def sync_source(ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID) -> SyncPublic:
     """Syncs now. The answer is the sync as logged: `ok` (the list was replaced; bad rows left
@@ -72,8 +63,7 @@ async def sync_source(ctx: Ctx, session: DbSession, principal: Admin, source_id:
 @router.get(
     "/v1/sources/{source_id}",
     response_model=SourcePublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def get_source(ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID) -> SourcePublic:
     """One source."""
@@ -83,8 +73,7 @@ async def get_source(ctx: Ctx, session: DbSession, principal: Admin, source_id: 
 @router.patch(
     "/v1/sources/{source_id}",
     response_model=SourcePublic,
-    responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
+    **change(Action.HOTLIST_UPDATED, refuses=(NotFound, AuditUnavailable)),
 )
 async def update_source(
     ctx: Ctx, session: DbSession, principal: Admin, source_id: uuid.UUID, body: SourceUpdate
@@ -96,8 +85,7 @@ async def update_source(
 @router.get(
     "/v1/sources/{source_id}/syncs",
     response_model=Page[SyncPublic],
-    responses=problem_responses(*_errors, NotFound, ValidationProblem),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def list_syncs(
     session: DbSession, principal: Admin, source_id: uuid.UUID, limit: Limit = 20, cursor: Cursor = None

@@ -7,22 +7,17 @@ import uuid
 from fastapi import APIRouter, FastAPI, status
 
 from alpr_common import (
-    Access,
     Action,
     AdminPrincipal,
     AuditUnavailable,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
+    change,
     document_webhook,
-    problem_responses,
+    read,
 )
 
 from ..context import Ctx
@@ -38,15 +33,13 @@ from .schemas import (
 
 router = APIRouter(tags=["webhooks"])
 Admin = AdminPrincipal
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.post(
     "/v1/webhooks",
     response_model=WebhookCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
+    **change(Action.HOTLIST_UPDATED, refuses=(AuditUnavailable,)),
 )
 async def create_webhook(
     ctx: Ctx, session: DbSession, principal: Admin, body: WebhookCreate
@@ -60,8 +53,7 @@ async def create_webhook(
 @router.get(
     "/v1/webhooks",
     response_model=list[WebhookPublic],
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def list_webhooks(session: DbSession, principal: Admin) -> list[WebhookPublic]:
     """The agency's subscriptions (secrets are never shown again)."""
@@ -71,8 +63,7 @@ async def list_webhooks(session: DbSession, principal: Admin) -> list[WebhookPub
 @router.delete(
     "/v1/webhooks/{webhook_id}",
     response_model=WebhookPublic,
-    responses=problem_responses(*_errors, NotFound, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
+    **change(Action.HOTLIST_UPDATED, refuses=(NotFound, AuditUnavailable)),
 )
 async def delete_webhook(
     ctx: Ctx, session: DbSession, principal: Admin, webhook_id: uuid.UUID
@@ -84,8 +75,7 @@ async def delete_webhook(
 @router.get(
     "/v1/webhooks/{webhook_id}/deliveries",
     response_model=Page[DeliveryPublic],
-    responses=problem_responses(*_errors, NotFound, ValidationProblem),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def list_deliveries(
     session: DbSession, principal: Admin, webhook_id: uuid.UUID, limit: Limit = 50, cursor: Cursor = None

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
-    Access,
     Action,
     AdminPrincipal,
     AuditUnavailable,
@@ -16,17 +15,13 @@ from alpr_common import (
     Cursor,
     DbReader,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
+    read,
     require_roles,
 )
 
@@ -45,15 +40,13 @@ router = APIRouter(tags=["cameras"])
 Admin = AdminPrincipal
 # Who runs the shift check of the equipment (002, Alameda 462.3(b)4).
 Checker = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN, Role.OPERATOR))]
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.post(
     "/v1/cameras",
     response_model=CameraPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.CAMERA_CREATED),
+    **change(Action.CAMERA_CREATED, refuses=(Conflict, AuditUnavailable)),
 )
 async def create_camera(ctx: Ctx, session: DbSession, principal: Admin, body: CameraCreate) -> CameraPublic:
     """Registers a camera of the admin's agency; its device uploads with its own client id."""
@@ -63,8 +56,7 @@ async def create_camera(ctx: Ctx, session: DbSession, principal: Admin, body: Ca
 @router.get(
     "/v1/cameras",
     response_model=Page[CameraPublic],
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def list_cameras(
     session: DbSession, principal: Admin, limit: Limit = 50, cursor: Cursor = None
@@ -76,8 +68,7 @@ async def list_cameras(
 @router.get(
     "/v1/cameras/health",
     response_model=CameraHealthList,
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def camera_health(ctx: Ctx, reader: DbReader, principal: Checker) -> CameraHealthList:
     """Each camera of the agency: `ok`, `quiet`, `degraded`, `offline` (or `inactive`), judged
@@ -89,8 +80,7 @@ async def camera_health(ctx: Ctx, reader: DbReader, principal: Checker) -> Camer
     "/v1/cameras/{camera_id}/checks",
     response_model=CameraCheckPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.CAMERA_CHECKED),
+    **change(Action.CAMERA_CHECKED, refuses=(NotFound, AuditUnavailable)),
 )
 async def check_camera(
     ctx: Ctx, session: DbSession, principal: Checker, camera_id: uuid.UUID, body: CameraCheckIn
@@ -102,8 +92,7 @@ async def check_camera(
 @router.get(
     "/v1/cameras/{camera_id}",
     response_model=CameraPublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def get_camera(session: DbSession, principal: Admin, camera_id: uuid.UUID) -> CameraPublic:
     """One camera of the agency."""
@@ -113,8 +102,7 @@ async def get_camera(session: DbSession, principal: Admin, camera_id: uuid.UUID)
 @router.patch(
     "/v1/cameras/{camera_id}",
     response_model=CameraPublic,
-    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.CAMERA_UPDATED),
+    **change(Action.CAMERA_UPDATED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def update_camera(
     ctx: Ctx, session: DbSession, principal: Admin, camera_id: uuid.UUID, body: CameraUpdate

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from alpr_common import (
-    Access,
     Action,
     AdminPrincipal,
     AuditUnavailable,
@@ -17,7 +16,6 @@ from alpr_common import (
     Conflict,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
@@ -30,13 +28,10 @@ from alpr_common import (
     ReadsSubmission,
     Role,
     ServicePrincipal,
-    TrainingRequired,
-    Unauthenticated,
     Unavailable,
-    ValidationProblem,
-    access,
-    problem_responses,
+    machine,
     require_roles,
+    view,
 )
 
 from ..context import Ctx
@@ -53,18 +48,18 @@ router = APIRouter(tags=["frames"])
 Service = ServicePrincipal
 Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.ALPR_ADMIN))]
 Admin = AdminPrincipal
-_auth = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.post(
     "/v1/frames",
     response_model=FrameAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={
-        200: {"model": FrameAccepted, "description": "The same image from this camera: already queued."},
-        **problem_responses(*_auth, ValidationProblem, Unavailable),
-    },
-    openapi_extra=access(Access.MACHINE),
+    **machine(
+        refuses=(Unavailable,),
+        responses={
+            200: {"model": FrameAccepted, "description": "The same image from this camera: already queued."}
+        },
+    ),
 )
 async def upload_frame(
     request: Request,
@@ -105,8 +100,7 @@ async def upload_frame(
 @router.get(
     "/v1/frames/{frame_id}",
     response_model=FramePublic,
-    responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.VIEW, Action.FRAME_VIEWED),
+    **view(Action.FRAME_VIEWED, refuses=(NotFound, PurposeProhibited, AuditUnavailable)),
 )
 async def get_frame(
     ctx: Ctx,
@@ -124,8 +118,7 @@ async def get_frame(
 @router.get(
     "/v1/frames",
     response_model=Page[FramePublic],
-    responses=problem_responses(*_auth, ValidationProblem),
-    openapi_extra=access(Access.VIEW, Action.FRAME_VIEWED),
+    **view(Action.FRAME_VIEWED),
 )
 async def list_frames(
     ctx: Ctx,
@@ -143,8 +136,7 @@ async def list_frames(
 @router.post(
     "/v1/frames:claim",
     response_model=ClaimResponse,
-    responses=problem_responses(*_auth, ValidationProblem),
-    openapi_extra=access(Access.MACHINE),
+    **machine(),
 )
 async def claim_frames(ctx: Ctx, session: DbSession, principal: Service, body: ClaimRequest) -> ClaimResponse:
     """Leases up to ``max`` queued frames to a recognition worker, with presigned image URLs."""
@@ -155,8 +147,7 @@ async def claim_frames(ctx: Ctx, session: DbSession, principal: Service, body: C
     "/v1/frames/{frame_id}/reads",
     response_model=ReadsStored,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_auth, NotFound, Conflict, ValidationProblem, Unavailable),
-    openapi_extra=access(Access.MACHINE),
+    **machine(refuses=(NotFound, Conflict, Unavailable)),
 )
 async def submit_reads(
     request: Request,
@@ -173,8 +164,7 @@ async def submit_reads(
 @router.post(
     "/v1/frames:purge",
     response_model=PurgeResult,
-    responses=problem_responses(*_auth, ValidationProblem, Unavailable, AuditUnavailable),
-    openapi_extra=access(Access.MACHINE, Action.FRAME_PURGED),
+    **machine(Action.FRAME_PURGED, refuses=(AuditUnavailable,)),
 )
 async def purge_frames(ctx: Ctx, session: DbSession, principal: Service, body: PurgeRequest) -> PurgeResult:
     """Deletes frames, reads and their objects captured before a time, except held keys (internal)."""
@@ -184,8 +174,7 @@ async def purge_frames(ctx: Ctx, session: DbSession, principal: Service, body: P
 @router.get(
     "/v1/frames:oldest",
     response_model=OldestFrames,
-    responses=problem_responses(*_auth),
-    openapi_extra=access(Access.MACHINE),
+    **machine(),
 )
 async def oldest_frames(session: DbSession, principal: Service) -> OldestFrames:
     """Each agency with frames and its oldest capture time, for the retention purge (internal)."""

@@ -6,18 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
-from alpr_common import (
-    Access,
-    DbSession,
-    Forbidden,
-    FormText,
-    TrainingRequired,
-    Unauthenticated,
-    Unavailable,
-    ValidationProblem,
-    access,
-    problem_responses,
-)
+from alpr_common import DbSession, FormText, Unavailable, machine
 
 from ..context import Ctx
 from ..forms import Camera, CameraIdField, CapturedAtField, LatitudeField, LongitudeField
@@ -31,11 +20,10 @@ router = APIRouter(tags=["reads"])
     "/v1/reads",
     response_model=ReadAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={
-        200: {"model": ReadAccepted, "description": "The same read again: already stored."},
-        **problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem, Unavailable),
-    },
-    openapi_extra=access(Access.MACHINE),
+    **machine(
+        refuses=(Unavailable,),
+        responses={200: {"model": ReadAccepted, "description": "The same read again: already stored."}},
+    ),
 )
 async def post_read(
     request: Request,

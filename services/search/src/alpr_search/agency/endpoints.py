@@ -7,19 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from alpr_common import (
-    Access,
     Action,
     AdminPrincipal,
     AuditUnavailable,
     DbSession,
-    Forbidden,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
+    read,
     require_roles,
 )
 
@@ -30,14 +25,12 @@ from .schemas import RetentionIn, RetentionPublic
 router = APIRouter(tags=["settings"])
 Admin = AdminPrincipal
 Reader = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN, Role.AUDITOR, Role.SUPERVISOR))]
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.get(
     "/v1/settings/retention",
     response_model=RetentionPublic,
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def get_retention(ctx: Ctx, session: DbSession, principal: Reader) -> RetentionPublic:
     """The caller's agency's retention period."""
@@ -47,8 +40,7 @@ async def get_retention(ctx: Ctx, session: DbSession, principal: Reader) -> Rete
 @router.put(
     "/v1/settings/retention",
     response_model=RetentionPublic,
-    responses=problem_responses(*_errors, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.AGENCY_UPDATED),
+    **change(Action.AGENCY_UPDATED, refuses=(AuditUnavailable,)),
 )
 async def set_retention(ctx: Ctx, session: DbSession, principal: Admin, body: RetentionIn) -> RetentionPublic:
     """Sets the agency's retention period (R16); the next purge applies it. Once the agency has a

@@ -9,42 +9,36 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from alpr_common import (
-    Access,
     Action,
     AuditUnavailable,
     Conflict,
     DbReader,
     DbSession,
-    Forbidden,
     NotFound,
     Principal,
     PurposeProhibited,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
     require_roles,
+    view,
 )
 
 from ..context import Ctx
+from ..roles import Investigator
 from . import service
 from .schemas import ApprovalCreate, ApprovalDecisionIn, ApprovalPage, ApprovalPublic
 
 router = APIRouter(tags=["search-requests"])
-Requester = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST))]
+Requester = Investigator
 Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SUPERVISOR))]
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
-_auth = (Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable)
 
 
 @router.post(
     "/v1/search-requests",
     response_model=ApprovalPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem),
-    openapi_extra=access(Access.CHANGE, Action.SEARCH_REQUEST_CREATED),
+    **change(Action.SEARCH_REQUEST_CREATED, refuses=(PurposeProhibited, AuditUnavailable)),
 )
 async def create_search_request(
     ctx: Ctx, session: DbSession, principal: Requester, body: ApprovalCreate
@@ -57,8 +51,7 @@ async def create_search_request(
 @router.get(
     "/v1/search-requests",
     response_model=ApprovalPage,
-    responses=problem_responses(*_auth),
-    openapi_extra=access(Access.VIEW, Action.SEARCH_REQUEST_VIEWED),
+    **view(Action.SEARCH_REQUEST_VIEWED, refuses=(AuditUnavailable,)),
 )
 async def list_search_requests(
     ctx: Ctx, reader: DbReader, principal: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
@@ -70,8 +63,7 @@ async def list_search_requests(
 @router.get(
     "/v1/search-requests/{request_id}",
     response_model=ApprovalPublic,
-    responses=problem_responses(*_auth, NotFound),
-    openapi_extra=access(Access.VIEW, Action.SEARCH_REQUEST_VIEWED),
+    **view(Action.SEARCH_REQUEST_VIEWED, refuses=(NotFound, AuditUnavailable)),
 )
 async def get_search_request(
     ctx: Ctx, reader: DbReader, principal: Viewer, request_id: uuid.UUID
@@ -83,8 +75,7 @@ async def get_search_request(
 @router.post(
     "/v1/search-requests/{request_id}/decision",
     response_model=ApprovalPublic,
-    responses=problem_responses(*_auth, NotFound, Conflict, ValidationProblem),
-    openapi_extra=access(Access.CHANGE, Action.SEARCH_REQUEST_DECIDED),
+    **change(Action.SEARCH_REQUEST_DECIDED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def decide_search_request(
     ctx: Ctx, session: DbSession, principal: Supervisor, request_id: uuid.UUID, body: ApprovalDecisionIn

@@ -6,47 +6,41 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from alpr_common import (
     Accepted,
-    Access,
     Action,
     AuditUnavailable,
     DbSession,
     DetectionBatch,
-    Forbidden,
     NotFound,
-    Principal,
     Purpose,
     PurposeProhibited,
-    Role,
     ServicePrincipal,
     StatsAgency,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
-    require_roles,
+    change,
+    machine,
+    read,
+    view,
 )
 
 from ..context import Ctx
+from ..roles import Investigator
 from . import service
 from .schemas import CorrectionIn, DetectionPublic, SearchStats
 
 router = APIRouter()
-Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST))]
+Viewer = Investigator
 Service = ServicePrincipal
-_auth = (Unauthenticated, TrainingRequired, Forbidden)
+_REFUSES = (NotFound, PurposeProhibited, AuditUnavailable)
 
 
 @router.get(
     "/v1/detections/{detection_id}",
     response_model=DetectionPublic,
     tags=["detections"],
-    responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.VIEW, Action.DETECTION_VIEWED),
+    **view(Action.DETECTION_VIEWED, refuses=_REFUSES),
 )
 async def get_detection(
     ctx: Ctx,
@@ -65,8 +59,7 @@ async def get_detection(
     "/v1/detections/{detection_id}/corrections",
     response_model=DetectionPublic,
     tags=["detections"],
-    responses=problem_responses(*_auth, NotFound, PurposeProhibited, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.DETECTION_CORRECTED),
+    **change(Action.DETECTION_CORRECTED, refuses=_REFUSES),
 )
 async def correct_detection(
     ctx: Ctx, session: DbSession, principal: Viewer, detection_id: uuid.UUID, body: CorrectionIn
@@ -79,8 +72,7 @@ async def correct_detection(
     "/v1/detections:batch",
     response_model=Accepted,
     tags=["detections"],
-    responses=problem_responses(*_auth, ValidationProblem),
-    openapi_extra=access(Access.MACHINE),
+    **machine(),
 )
 async def post_detections(session: DbSession, principal: Service, body: DetectionBatch) -> Accepted:
     """Detections from ingest's outbox; idempotent on id (internal)."""
@@ -91,8 +83,7 @@ async def post_detections(session: DbSession, principal: Service, body: Detectio
     "/v1/stats",
     response_model=SearchStats,
     tags=["stats"],
-    responses=problem_responses(*_auth, NotFound),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def get_stats(ctx: Ctx, session: DbSession, agency: StatsAgency) -> SearchStats:
     """Counts for one agency: detections in retention, data kept past six months, corrections (R22)."""

@@ -8,21 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from alpr_common import (
-    Access,
     Action,
     AuditUnavailable,
     Conflict,
     DbSession,
-    Forbidden,
     NotFound,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
     require_roles,
+    view,
 )
 
 from ..context import Ctx
@@ -31,15 +26,14 @@ from .schemas import ExportOut, HoldCreate, HoldPublic
 
 router = APIRouter(tags=["holds"])
 Holder = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.SUPERVISOR, Role.RECORDS))]
-_errors = (Unauthenticated, TrainingRequired, Forbidden, AuditUnavailable)
+_REFUSES = (NotFound, AuditUnavailable)
 
 
 @router.post(
     "/v1/holds",
     response_model=HoldPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, NotFound, ValidationProblem),
-    openapi_extra=access(Access.CHANGE, Action.HOLD_CREATED, Action.SEARCH_EXECUTED),
+    **change(Action.HOLD_CREATED, Action.SEARCH_EXECUTED, refuses=_REFUSES),
 )
 async def create_hold(ctx: Ctx, session: DbSession, principal: Holder, body: HoldCreate) -> HoldPublic:
     """Puts detections on legal hold: they and their images outlive retention (R17)."""
@@ -49,8 +43,7 @@ async def create_hold(ctx: Ctx, session: DbSession, principal: Holder, body: Hol
 @router.get(
     "/v1/holds/{hold_id}",
     response_model=HoldPublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.VIEW, Action.HOLD_VIEWED),
+    **view(Action.HOLD_VIEWED, refuses=_REFUSES),
 )
 async def get_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uuid.UUID) -> HoldPublic:
     """A hold and its held detections (the view is on the ledger first)."""
@@ -60,8 +53,7 @@ async def get_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uui
 @router.post(
     "/v1/holds/{hold_id}:release",
     response_model=HoldPublic,
-    responses=problem_responses(*_errors, NotFound, Conflict),
-    openapi_extra=access(Access.CHANGE, Action.HOLD_RELEASED),
+    **change(Action.HOLD_RELEASED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def release_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uuid.UUID) -> HoldPublic:
     """Ends a hold; its detections fall under retention again."""
@@ -71,8 +63,7 @@ async def release_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id:
 @router.post(
     "/v1/holds/{hold_id}/export",
     response_model=ExportOut,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.VIEW, Action.HOLD_EXPORTED),
+    **view(Action.HOLD_EXPORTED, refuses=_REFUSES),
 )
 async def export_hold(ctx: Ctx, session: DbSession, principal: Holder, hold_id: uuid.UUID) -> ExportOut:
     """Writes an evidence package (JSON, CSV, images, SHA-256 manifest) and answers its URL."""

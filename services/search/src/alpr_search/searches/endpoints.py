@@ -7,21 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from alpr_common import (
-    Access,
     Action,
     AuditUnavailable,
     DbReader,
     DbSession,
-    Forbidden,
     Principal,
     PurposeProhibited,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
     require_roles,
+    view,
 )
 
 from ..context import Ctx
@@ -30,15 +24,16 @@ from .schemas import SearchRequest, SearchResponse
 
 router = APIRouter(tags=["searches"])
 Searcher = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SERVICE))]
-_auth = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.post(
     "/v1/searches",
     response_model=SearchResponse,
-    responses=problem_responses(*_auth, PurposeProhibited, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(
-        Access.VIEW, Action.SEARCH_EXECUTED, Action.DETECTION_VIEWED, Action.SEARCH_REQUEST_USED
+    **view(
+        Action.SEARCH_EXECUTED,
+        Action.DETECTION_VIEWED,
+        Action.SEARCH_REQUEST_USED,
+        refuses=(PurposeProhibited, AuditUnavailable),
     ),
 )
 async def post_search(

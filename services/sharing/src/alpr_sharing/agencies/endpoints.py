@@ -6,21 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from alpr_common import (
-    Access,
-    Action,
-    AdminPrincipal,
-    AuditUnavailable,
-    Conflict,
-    DbSession,
-    Forbidden,
-    NotFound,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
-)
+from alpr_common import Action, AdminPrincipal, AuditUnavailable, Conflict, DbSession, NotFound, change, read
 
 from ..context import Ctx
 from . import service
@@ -29,15 +15,13 @@ from .schemas import ORI_PATTERN, AgencyCreate, AgencyPublic, AgencyUpdate
 router = APIRouter(tags=["agencies"])
 Admin = AdminPrincipal
 Ori = Annotated[str, Path(pattern=ORI_PATTERN)]
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.post(
     "/v1/agencies",
     response_model=AgencyPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.AGENCY_CREATED),
+    **change(Action.AGENCY_CREATED, refuses=(Conflict, AuditUnavailable)),
 )
 async def create_agency(ctx: Ctx, session: DbSession, principal: Admin, body: AgencyCreate) -> AgencyPublic:
     """Registers a partner agency with its kind (R24, R26), state and federal status (R29)."""
@@ -47,8 +31,7 @@ async def create_agency(ctx: Ctx, session: DbSession, principal: Admin, body: Ag
 @router.get(
     "/v1/agencies",
     response_model=list[AgencyPublic],
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def list_agencies(session: DbSession, principal: Admin) -> list[AgencyPublic]:
     """The partner agencies the caller's agency registered."""
@@ -58,8 +41,7 @@ async def list_agencies(session: DbSession, principal: Admin) -> list[AgencyPubl
 @router.get(
     "/v1/agencies/{ori}",
     response_model=AgencyPublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def get_agency(session: DbSession, principal: Admin, ori: Ori) -> AgencyPublic:
     """One partner agency the caller's agency registered (another host's: 404)."""
@@ -69,8 +51,7 @@ async def get_agency(session: DbSession, principal: Admin, ori: Ori) -> AgencyPu
 @router.patch(
     "/v1/agencies/{ori}",
     response_model=AgencyPublic,
-    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.AGENCY_UPDATED),
+    **change(Action.AGENCY_UPDATED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def update_agency(
     ctx: Ctx, session: DbSession, principal: Admin, ori: Ori, body: AgencyUpdate

@@ -6,21 +6,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from alpr_common import (
-    Access,
-    Action,
-    AdminPrincipal,
-    AuditUnavailable,
-    Conflict,
-    DbSession,
-    Forbidden,
-    NotFound,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
-)
+from alpr_common import Action, AdminPrincipal, AuditUnavailable, Conflict, DbSession, NotFound, change, read
 
 from ..context import Ctx
 from . import service
@@ -28,16 +14,14 @@ from .schemas import MouCreate, MouPublic, StateChange
 
 router = APIRouter(tags=["mous"])
 Admin = AdminPrincipal
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
-_moves = problem_responses(*_errors, NotFound, Conflict, AuditUnavailable)
+_MOVE_REFUSES = (NotFound, Conflict, AuditUnavailable)
 
 
 @router.post(
     "/v1/mous",
     response_model=MouPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(*_errors, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.MOU_CREATED),
+    **change(Action.MOU_CREATED, refuses=(AuditUnavailable,)),
 )
 async def create_mou(ctx: Ctx, session: DbSession, principal: Admin, body: MouCreate) -> MouPublic:
     """Drafts an MOU with a partner agency: dates, permitted purposes, hotlist sharing, the
@@ -48,8 +32,7 @@ async def create_mou(ctx: Ctx, session: DbSession, principal: Admin, body: MouCr
 @router.get(
     "/v1/mous",
     response_model=list[MouPublic],
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.READ),
+    **read(),
 )
 async def list_mous(session: DbSession, principal: Admin) -> list[MouPublic]:
     """The host agency's MOUs."""
@@ -59,8 +42,7 @@ async def list_mous(session: DbSession, principal: Admin) -> list[MouPublic]:
 @router.post(
     "/v1/mous/{mou_id}:activate",
     response_model=MouPublic,
-    responses=_moves,
-    openapi_extra=access(Access.CHANGE, Action.MOU_STATE_CHANGED),
+    **change(Action.MOU_STATE_CHANGED, refuses=_MOVE_REFUSES),
 )
 async def activate_mou(
     ctx: Ctx, session: DbSession, principal: Admin, mou_id: uuid.UUID, body: StateChange | None = None
@@ -72,8 +54,7 @@ async def activate_mou(
 @router.post(
     "/v1/mous/{mou_id}:suspend",
     response_model=MouPublic,
-    responses=_moves,
-    openapi_extra=access(Access.CHANGE, Action.MOU_STATE_CHANGED),
+    **change(Action.MOU_STATE_CHANGED, refuses=_MOVE_REFUSES),
 )
 async def suspend_mou(
     ctx: Ctx, session: DbSession, principal: Admin, mou_id: uuid.UUID, body: StateChange | None = None
@@ -85,8 +66,7 @@ async def suspend_mou(
 @router.get(
     "/v1/mous/{mou_id}",
     response_model=MouPublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def get_mou(session: DbSession, principal: Admin, mou_id: uuid.UUID) -> MouPublic:
     """One MOU with its history."""

@@ -8,26 +8,20 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import AwareDatetime
 
 from alpr_common import (
-    Access,
     Action,
     AdminPrincipal,
     AgencyPolicyVersion,
     AuditUnavailable,
-    BadRequest,
     Conflict,
     Cursor,
     DbSession,
-    Forbidden,
     Limit,
     NotFound,
     Page,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
+    read,
     require_roles,
 )
 
@@ -50,14 +44,13 @@ Reader = Annotated[
 Commander = Annotated[Principal, Depends(require_roles(Role.COMMANDER))]
 Ori = Annotated[str, Path(pattern=ORI_PATTERN)]
 Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
+_DECISION_REFUSES = (NotFound, Conflict, AuditUnavailable)
 
 
 @router.get(
     "/v1/agencies/{ori}/policy",
     response_model=AgencyPolicyVersion,
-    responses=problem_responses(*_errors, NotFound, ValidationProblem),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def get_agency_policy(
     ctx: Ctx,
@@ -73,8 +66,7 @@ async def get_agency_policy(
 @router.get(
     "/v1/agencies/{ori}/policy/versions",
     response_model=Page[AgencyPolicyVersion],
-    responses=problem_responses(*_errors, NotFound, BadRequest),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def list_agency_policy_versions(
     session: DbSession, principal: Reader, ori: Ori, cursor: Cursor = None, limit: Limit = 50
@@ -86,8 +78,7 @@ async def list_agency_policy_versions(
 @router.get(
     "/v1/agencies/{ori}/policy/versions/{version}",
     response_model=AgencyPolicyVersion,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.READ),
+    **read(refuses=(NotFound,)),
 )
 async def get_agency_policy_version(
     session: DbSession, principal: Reader, ori: Ori, version: Version
@@ -99,8 +90,7 @@ async def get_agency_policy_version(
 @router.put(
     "/v1/agencies/{ori}/policy",
     response_model=AgencyPolicyVersion,
-    responses=problem_responses(*_errors, NotFound, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.AGENCY_POLICY_PROPOSED),
+    **change(Action.AGENCY_POLICY_PROPOSED, refuses=(NotFound, AuditUnavailable)),
 )
 async def put_agency_policy(
     ctx: Ctx, session: DbSession, principal: AdminPrincipal, ori: Ori, body: PolicyChange
@@ -114,8 +104,7 @@ async def put_agency_policy(
 @router.post(
     "/v1/agencies/{ori}/policy/versions/{version}/approve",
     response_model=AgencyPolicyVersion,
-    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.AGENCY_POLICY_APPROVED),
+    **change(Action.AGENCY_POLICY_APPROVED, refuses=_DECISION_REFUSES),
 )
 async def approve_agency_policy_version(
     ctx: Ctx, session: DbSession, principal: Commander, ori: Ori, version: Version, body: PolicyDecision
@@ -128,8 +117,7 @@ async def approve_agency_policy_version(
 @router.post(
     "/v1/agencies/{ori}/policy/versions/{version}/reject",
     response_model=AgencyPolicyVersion,
-    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.AGENCY_POLICY_REJECTED),
+    **change(Action.AGENCY_POLICY_REJECTED, refuses=_DECISION_REFUSES),
 )
 async def reject_agency_policy_version(
     ctx: Ctx, session: DbSession, principal: Commander, ori: Ori, version: Version, body: PolicyRejection

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
-from alpr_common import Access, DbSession, NotFound, ValidationProblem, access, problem_responses
+from alpr_common import DbSession, NotFound, public
 
 from ..agencies.schemas import ORI_PATTERN
 from ..context import Ctx
@@ -22,7 +22,7 @@ def _html(content: str) -> HTMLResponse:
     return HTMLResponse(content, headers=render.HEADERS)
 
 
-@router.get("/public/agencies", response_class=HTMLResponse, openapi_extra=access(Access.PUBLIC))
+@router.get("/public/agencies", response_class=HTMLResponse, **public())
 async def list_public_agencies(session: DbSession) -> HTMLResponse:
     """The agencies of this deployment that publish an ALPR policy, each linked to its page (HTML)."""
     return _html(render.agency_list(await service.agencies(session)))
@@ -31,8 +31,7 @@ async def list_public_agencies(session: DbSession) -> HTMLResponse:
 @router.get(
     "/public/agencies/{ori}",
     response_class=HTMLResponse,
-    responses=problem_responses(NotFound, ValidationProblem),
-    openapi_extra=access(Access.PUBLIC),
+    **public(refuses=(NotFound,)),
 )
 async def get_public_agency_page(ctx: Ctx, session: DbSession, ori: Ori) -> HTMLResponse:
     """The agency's published policy in force, with every 1798.90.51(b) element, its version and

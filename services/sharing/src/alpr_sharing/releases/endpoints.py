@@ -10,24 +10,19 @@ from fastapi.responses import JSONResponse
 
 from alpr_common import (
     PROBLEM_MEDIA_TYPE,
-    Access,
     Action,
     AuditUnavailable,
     Conflict,
     Cursor,
     DbSession,
-    Forbidden,
     NotFound,
     Principal,
     Role,
-    TrainingRequired,
-    Unauthenticated,
     Unavailable,
-    ValidationProblem,
-    access,
-    problem_responses,
+    change,
     request_id_var,
     require_roles,
+    view,
 )
 
 from ..context import Ctx
@@ -40,21 +35,22 @@ Filer = Annotated[Principal, Depends(require_roles(Role.PARTNER, Role.RECORDS))]
 Decider = Annotated[Principal, Depends(require_roles(Role.COMMANDER, Role.SUPERVISOR))]
 Reader = Annotated[Principal, Depends(require_roles(*service.STAFF, Role.PARTNER))]
 Partner = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
-_errors = (Unauthenticated, TrainingRequired, Forbidden)
 
 
 @router.post(
     "/v1/requests",
     response_model=RequestPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        **problem_responses(*_errors, ValidationProblem, AuditUnavailable),
-        403: {
-            "description": "Refused (`urn:alpr:problem:request-refused`, with `reason` and "
-            "`sharing_request_id`; kept on file), or not permitted."
+    **change(
+        Action.SHARING_REQUESTED,
+        refuses=(AuditUnavailable,),
+        responses={
+            403: {
+                "description": "Refused (`urn:alpr:problem:request-refused`, with `reason` and "
+                "`sharing_request_id`; kept on file), or not permitted."
+            },
         },
-    },  # fmt: skip
-    openapi_extra=access(Access.CHANGE, Action.SHARING_REQUESTED),
+    ),
 )
 async def file_request(ctx: Ctx, session: DbSession, principal: Filer, body: RequestCreate) -> Any:
     """Files a written request (R24): by a partner for its own agency, or by records staff on a
@@ -73,8 +69,7 @@ async def file_request(ctx: Ctx, session: DbSession, principal: Filer, body: Req
 @router.get(
     "/v1/requests",
     response_model=list[RequestPublic],
-    responses=problem_responses(*_errors),
-    openapi_extra=access(Access.VIEW, Action.SHARING_REQUEST_VIEWED),
+    **view(Action.SHARING_REQUEST_VIEWED),
 )
 async def list_requests(
     ctx: Ctx,
@@ -90,8 +85,7 @@ async def list_requests(
 @router.get(
     "/v1/requests/{request_id}",
     response_model=RequestPublic,
-    responses=problem_responses(*_errors, NotFound),
-    openapi_extra=access(Access.VIEW, Action.SHARING_REQUEST_VIEWED),
+    **view(Action.SHARING_REQUEST_VIEWED, refuses=(NotFound,)),
 )
 async def get_request(
     ctx: Ctx, session: DbSession, principal: Reader, request_id: uuid.UUID
@@ -103,8 +97,7 @@ async def get_request(
 @router.post(
     "/v1/requests/{request_id}/decision",
     response_model=RequestPublic,
-    responses=problem_responses(*_errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
-    openapi_extra=access(Access.CHANGE, Action.SHARING_DECIDED),
+    **change(Action.SHARING_DECIDED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def decide_request(
     ctx: Ctx, session: DbSession, principal: Decider, request_id: uuid.UUID, body: DecisionIn
@@ -117,8 +110,7 @@ async def decide_request(
 @router.get(
     "/v1/requests/{request_id}/results",
     response_model=Results,
-    responses=problem_responses(*_errors, NotFound, AuditUnavailable, Unavailable),
-    openapi_extra=access(Access.VIEW, Action.SHARING_RELEASED),
+    **view(Action.SHARING_RELEASED, refuses=(NotFound, Unavailable)),
 )
 async def request_results(
     ctx: Ctx, session: DbSession, principal: Partner, request_id: uuid.UUID, cursor: Cursor = None
@@ -134,8 +126,7 @@ async def request_results(
     "/v1/shared-hotlist",
     response_model=SharedHotlist,
     tags=["hotlists"],
-    responses=problem_responses(*_errors, NotFound, AuditUnavailable, Unavailable),
-    openapi_extra=access(Access.VIEW, Action.SHARING_RELEASED),
+    **view(Action.SHARING_RELEASED, refuses=(NotFound, Unavailable)),
 )
 async def shared_hotlist(ctx: Ctx, session: DbSession, principal: Partner) -> SharedHotlist:
     """Our entries flagged shareable, for partners whose MOU in force shares hotlists; each with
