@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -196,41 +197,42 @@ class LoneSharing:
     audit_url: str
 
 
-@pytest.fixture
-async def lone(infra: Infra) -> AsyncIterator[LoneSharing]:
-    db = infra.migrated_database("alpr_sharing", "alpr_audit", prefix="public")
-    secret = infra.register_client("svc-sharing-pub", roles=["service"])
-    async with serve_audit(infra, db) as audit_url:
-        closed = f"http://127.0.0.1:{free_port()}"
-        settings = infra.settings(
-            "sharing", database_url=db, audit_url=audit_url, client_id="svc-sharing-pub",
-            client_secret=secret, search_url=closed, hotlist_url=closed,
-        )  # fmt: skip
-        async with (
-            serve_http(create_app("sharing", settings)) as url,
-            httpx.AsyncClient(base_url=url, timeout=30) as client,
-        ):
-            admin = bearer(infra.mint(sub="adm-pub", name="Adm Pub", agency=HOST, roles=["alpr_admin"]))
-            yield LoneSharing(client=client, admin=admin, infra=infra, audit_url=audit_url)
-
-
-@pytest.fixture
-async def alone(infra: Infra) -> AsyncIterator[LoneSharing]:
-    """Sharing with every other service down, audit too (the policy's own ledger events wait in
-    sharing's outbox)."""
-    db = infra.migrated_database("alpr_sharing", prefix="public")
-    secret = infra.register_client("svc-sharing-alone", roles=["service"])
+@asynccontextmanager
+async def _sharing(infra: Infra, name: str, db: str, audit_url: str | None) -> AsyncIterator[LoneSharing]:
+    """Sharing on ``db`` as the client ``svc-sharing-{name}``, search and hotlist down (their
+    ports closed), the ledger at ``audit_url`` (down too when none)."""
+    secret = infra.register_client(f"svc-sharing-{name}", roles=["service"])
     closed = f"http://127.0.0.1:{free_port()}"
+    ledger = audit_url or closed
     settings = infra.settings(
-        "sharing", database_url=db, audit_url=closed, client_id="svc-sharing-alone",
+        "sharing", database_url=db, audit_url=ledger, client_id=f"svc-sharing-{name}",
         client_secret=secret, search_url=closed, hotlist_url=closed,
     )  # fmt: skip
     async with (
         serve_http(create_app("sharing", settings)) as url,
         httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
-        admin = bearer(infra.mint(sub="adm-alone", name="Adm Alone", agency=HOST, roles=["alpr_admin"]))
-        yield LoneSharing(client=client, admin=admin, infra=infra, audit_url=closed)
+        admin = bearer(
+            infra.mint(sub=f"adm-{name}", name=f"Adm {name.title()}", agency=HOST, roles=["alpr_admin"])
+        )
+        yield LoneSharing(client=client, admin=admin, infra=infra, audit_url=ledger)
+
+
+@pytest.fixture
+async def lone(infra: Infra) -> AsyncIterator[LoneSharing]:
+    db = infra.migrated_database("alpr_sharing", "alpr_audit", prefix="public")
+    async with serve_audit(infra, db) as audit_url, _sharing(infra, "pub", db, audit_url) as sharing:
+        yield sharing
+
+
+@pytest.fixture
+async def alone(infra: Infra) -> AsyncIterator[LoneSharing]:
+    """Sharing with every other service down, audit too (the policy's own ledger events wait in
+    sharing's outbox)."""
+    async with _sharing(
+        infra, "alone", infra.migrated_database("alpr_sharing", prefix="public"), None
+    ) as sharing:
+        yield sharing
 
 
 def _month_ago(now: datetime, months: int) -> datetime:

@@ -20,7 +20,6 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI, Path
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, Field
-from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from alpr_common import (
@@ -47,11 +46,14 @@ from alpr_common import (
     signed_delivery_settings,
 )
 
+from .agencies.repository import AgencyRow
 from .clock import now
+from .records import columns
 from .releases.schemas import DecisionKind
 from .settings import Settings
-from .tables import agencies, mous, notifications, outbox_messages, requests
+from .tables import outbox_messages
 from .vocabulary import RequestStatus
+from .webhooks import repository
 
 _log = structlog.get_logger("alpr.sharing.notifications")
 EVENT = "sharing.decided"
@@ -102,40 +104,29 @@ class NotificationMessage(BaseModel):
     notification_id: int
 
 
-async def queue(session: AsyncSession, agency: Any, notice: DecisionNotice) -> None:
+async def queue(session: AsyncSession, agency: AgencyRow, notice: DecisionNotice) -> None:
     """Queues the decision for the partner's webhook, if it has one: its row in the log and its
     message in the outbox, in the decision's transaction (issue 16)."""
-    if not agency["webhook_url"]:
+    if not agency.webhook_url:
         return
     stamp = now()
     message_id = uuid.uuid4()
-    inserted = await session.execute(
-        notifications.insert()
-        .values(
-            message_id=f"msg_{message_id.hex}",
-            agency_ori=agency["ori"],
-            request_id=notice.request_id,
-            payload=DecisionWebhook(type=EVENT, timestamp=stamp, data=notice).model_dump(mode="json"),
-            status="pending",
-            attempts=0,
-            next_attempt_at=stamp,
-            created_at=stamp,
-        )
-        .returning(notifications.c.id)
+    payload = DecisionWebhook(type=EVENT, timestamp=stamp, data=notice).model_dump(mode="json")
+    notification_id = await repository.add(
+        session, f"msg_{message_id.hex}", agency.ori, notice.request_id, payload, stamp
     )
-    notification_id: int = inserted.scalar_one()
     await enqueue(
         session, outbox_messages, TOPIC, NotificationMessage(notification_id=notification_id), message_id
     )
 
 
-async def _send(http: OutboundClient, row: Any, timeout: float) -> tuple[int | None, str | None]:
-    if not row["webhook_url"] or not row["webhook_secret"]:
+async def _send(
+    http: OutboundClient, row: repository.OutgoingNotification, timeout: float
+) -> tuple[int | None, str | None]:
+    if not row.webhook_url or not row.webhook_secret:
         return None, "the agency has no webhook"
-    body = json.dumps(row["payload"], separators=(",", ":"))
-    return await send_signed(
-        http, row["webhook_url"], row["webhook_secret"], row["message_id"], body, timeout
-    )
+    body = json.dumps(row.payload, separators=(",", ":"))
+    return await send_signed(http, row.webhook_url, row.webhook_secret, row.message_id, body, timeout)
 
 
 def dispatcher(
@@ -149,19 +140,9 @@ def dispatcher(
     ) -> Mapping[uuid.UUID, OutboxOutcome]:
         by_row = {m.payload.notification_id: m for m in messages}
         async with engine.connect() as conn:
-            rows = (
-                (
-                    await conn.execute(
-                        select(notifications, agencies.c.webhook_url, agencies.c.webhook_secret)
-                        .join(agencies, agencies.c.ori == notifications.c.agency_ori)
-                        .where(notifications.c.id.in_(list(by_row)))
-                    )
-                )
-                .mappings()
-                .all()
-            )
+            rows = await repository.outgoing(conn, list(by_row))
         results = await asyncio.gather(*(_send(http, r, settings.notify_timeout_seconds) for r in rows))
-        found = {r["id"] for r in rows}
+        found = {r.id for r in rows}
         outcomes: dict[uuid.UUID, OutboxOutcome] = {
             m.message_id: OutboxOutcome.failed("the notification is no longer in the log")
             for row_id, m in by_row.items()
@@ -170,7 +151,7 @@ def dispatcher(
         stamp = now()
         async with engine.begin() as conn:
             for row, (code, error) in zip(rows, results, strict=True):
-                message = by_row[row["id"]]
+                message = by_row[row.id]
                 values: dict[str, Any] = {
                     "attempts": message.attempt,
                     "last_status_code": code,
@@ -179,17 +160,15 @@ def dispatcher(
                 if error is None:
                     values.update(status="delivered", delivered_at=stamp)
                     outcome = OutboxOutcome.delivered()
-                elif message.attempt >= settings.notify_max_attempts or not row["webhook_url"]:
+                elif message.attempt >= settings.notify_max_attempts or not row.webhook_url:
                     values.update(status="failed")
                     outcome = OutboxOutcome.failed(error)
                 else:
                     delay = retry_delay(message.attempt, settings.notify_max_backoff_seconds)
                     values.update(next_attempt_at=stamp + timedelta(seconds=delay))
                     outcome = OutboxOutcome.retry(error)
-                    _log.warning("partner_notification_failed", notification=row["id"], error=error)
-                await conn.execute(
-                    update(notifications).where(notifications.c.id == row["id"]).values(**values)
-                )
+                    _log.warning("partner_notification_failed", notification=row.id, error=error)
+                await repository.attempted(conn, row.id, values)
                 outcomes[message.message_id] = outcome
         return outcomes
 
@@ -234,20 +213,7 @@ async def notification_log(
     """The partner's notifications of the caller's agency's decisions, newest first: attempts,
     last answer, delivered or not. A partner the agency neither registered nor has an MOU with: 404."""
     host = principal.agency
-    known = select(agencies.c.ori).where(
-        agencies.c.ori == ori,
-        or_(
-            agencies.c.registered_by_agency == host,
-            exists().where(mous.c.agency_ori == ori, mous.c.host_agency == host),
-        ),
-    )
-    if (await session.execute(known)).first() is None:
+    if not await repository.known_partner(session, host, ori):
         raise NotFound()
-    q = (
-        select(notifications)
-        .join(requests, requests.c.id == notifications.c.request_id)
-        .where(notifications.c.agency_ori == ori, requests.c.host_agency == host)
-        .order_by(notifications.c.id.desc())
-        .limit(200)
-    )
-    return [NotificationPublic.model_validate(dict(r)) for r in (await session.execute(q)).mappings().all()]
+    rows = await repository.log(session, host, ori, limit=200)
+    return [NotificationPublic.model_validate(columns(r)) for r in rows]

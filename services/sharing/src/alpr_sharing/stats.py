@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 
 from alpr_common import (
     Access,
@@ -19,7 +18,8 @@ from alpr_common import (
 )
 
 from .clock import now
-from .tables import mous, requests
+from .mous import repository as mous
+from .public import repository as figures
 
 router = APIRouter(tags=["stats"])
 
@@ -32,22 +32,8 @@ router = APIRouter(tags=["stats"])
 )
 async def get_stats(session: DbSession, agency: StatsAgency) -> SharingStats:
     """Partners with an MOU in force, and requests by status."""
-    stamp = now()
-    partners = await session.scalar(
-        select(func.count(func.distinct(mous.c.agency_ori))).where(
-            mous.c.host_agency == agency,
-            mous.c.state == "active",
-            mous.c.effective_from <= stamp,
-            mous.c.expires_at > stamp,
-        )
-    )
-    rows = await session.execute(
-        select(requests.c.status, func.count())
-        .where(requests.c.host_agency == agency)
-        .group_by(requests.c.status)
-    )
     return SharingStats(
         agency=agency,
-        sharing_partners=int(partners or 0),
-        requests_by_status={s: int(n) for s, n in rows.all()},
+        sharing_partners=await mous.partners_in_force(session, agency, now()),
+        requests_by_status=dict(await figures.requests_by_status(session, agency)),
     )

@@ -23,6 +23,16 @@ from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("sharing")
 
+
+def _authored() -> list[Column[object]]:
+    """Who created a record and when, and when it last changed."""
+    return [
+        Column("created_by", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
 agencies = Table(
     "agencies",
     metadata,
@@ -36,9 +46,7 @@ agencies = Table(
     Column("webhook_url", Text),
     Column("webhook_secret", Text),
     Column("registered_by_agency", String(32), nullable=False),
-    Column("created_by", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_authored(),
 )
 
 mous = Table(
@@ -55,9 +63,7 @@ mous = Table(
     Column("terms", Text, nullable=False),
     Column("state", String(16), nullable=False),
     Column("history", JSONB, nullable=False),
-    Column("created_by", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_authored(),
 )
 
 requests = Table(

@@ -2,39 +2,71 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
+from alpr_common import Person
+
+from ..records import record, values
 from ..tables import agencies
+from ..vocabulary import AgencyKind
+from .schemas import Contact
 
 
-async def create(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(agencies.insert().values(**row))
+@dataclass(frozen=True)
+class AgencyRow:
+    """A partner agency as registered: what the filing rules judge (kind, state, federal, R26,
+    R29), the machine clients that speak for it, and its webhook."""
+
+    ori: str
+    name: str
+    state: str
+    kind: AgencyKind
+    federal: bool
+    client_ids: list[str]
+    contacts: list[Contact]
+    webhook_url: str | None
+    webhook_secret: str | None
+    registered_by_agency: str
+    created_by: Person
+    created_at: datetime
+    updated_at: datetime
 
 
-async def get(session: AsyncSession, ori: str) -> RowMapping | None:
+async def _first(session: AsyncSession, q: Select[Any]) -> AgencyRow | None:
+    found = (await session.execute(q)).mappings().first()
+    return record(AgencyRow, found) if found is not None else None
+
+
+async def create(session: AsyncSession, row: AgencyRow) -> None:
+    await session.execute(agencies.insert().values(**values(row)))
+
+
+async def get(session: AsyncSession, ori: str) -> AgencyRow | None:
     """Any host's partner: for the partner's own calls and the rules, never for an admin's read."""
-    return (await session.execute(select(agencies).where(agencies.c.ori == ori))).mappings().first()
+    return await _first(session, select(agencies).where(agencies.c.ori == ori))
 
 
-async def get_registered(session: AsyncSession, ori: str, host_agency: str) -> RowMapping | None:
+async def get_registered(session: AsyncSession, ori: str, host_agency: str) -> AgencyRow | None:
     """A partner as its host sees it: registered by ``host_agency``, else not found (R27)."""
     q = select(agencies).where(agencies.c.ori == ori, agencies.c.registered_by_agency == host_agency)
-    return (await session.execute(q)).mappings().first()
+    return await _first(session, q)
 
 
-async def by_client(session: AsyncSession, client_id: str) -> RowMapping | None:
-    q = select(agencies).where(agencies.c.client_ids.any(client_id))
-    return (await session.execute(q)).mappings().first()
+async def by_client(session: AsyncSession, client_id: str) -> AgencyRow | None:
+    return await _first(session, select(agencies).where(agencies.c.client_ids.any(client_id)))
 
 
-async def list_registered(session: AsyncSession, host_agency: str) -> list[RowMapping]:
+async def list_registered(session: AsyncSession, host_agency: str) -> list[AgencyRow]:
     q = select(agencies).where(agencies.c.registered_by_agency == host_agency).order_by(agencies.c.ori)
-    return list((await session.execute(q)).mappings().all())
+    return [record(AgencyRow, m) for m in (await session.execute(q)).mappings().all()]
 
 
-async def update_agency(session: AsyncSession, ori: str, values: dict[str, Any]) -> None:
-    await session.execute(update(agencies).where(agencies.c.ori == ori).values(**values))
+async def update_agency(session: AsyncSession, ori: str, changes: dict[str, Any]) -> None:
+    """Writes the changed columns (JSON values, as the API shapes dump them)."""
+    await session.execute(update(agencies).where(agencies.c.ori == ori).values(**changes))

@@ -3,33 +3,30 @@ one agency only: that is how a partner's token is tied to its agency."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
     Action,
     Conflict,
-    NotFound,
     OutboundBlocked,
     Principal,
     ProblemFieldError,
     ValidationProblem,
-    actor_of,
-    audit_event,
     new_webhook_secret,
 )
 
 from ..clock import now
 from ..context import SharingContext
+from ..records import columns, found, person
 from . import repository
+from .repository import AgencyRow
 from .schemas import AgencyCreate, AgencyPublic, AgencyUpdate
 
 
 async def _check_clients(session: AsyncSession, ori: str, client_ids: list[str]) -> None:
     for client_id in client_ids:
         owner = await repository.by_client(session, client_id)
-        if owner is not None and owner["ori"] != ori:
+        if owner is not None and owner.ori != ori:
             raise Conflict(f"The client id {client_id!r} is registered to another agency.")
 
 
@@ -53,38 +50,39 @@ async def create(
         raise Conflict("An agency with this ORI is registered.")
     await _check_clients(session, body.ori, body.client_ids)
     stamp = now()
-    row: dict[str, Any] = {
-        **body.model_dump(mode="json"),
-        "webhook_secret": new_webhook_secret() if body.webhook_url else None,
-        "registered_by_agency": principal.agency,
-        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-    await repository.create(session, row)
-    await ctx.ledger.record(
-        session,
-        audit_event(
-            principal,
-            Action.AGENCY_CREATED,
-            source="sharing",
-            targets=[body.ori],
-            data=body.model_dump(mode="json"),
-        ),
+    row = AgencyRow(
+        ori=body.ori,
+        name=body.name,
+        state=body.state,
+        kind=body.kind,
+        federal=body.federal,
+        client_ids=body.client_ids,
+        contacts=body.contacts,
+        webhook_url=str(body.webhook_url) if body.webhook_url else None,
+        webhook_secret=new_webhook_secret() if body.webhook_url else None,
+        registered_by_agency=principal.agency,
+        created_by=person(principal),
+        created_at=stamp,
+        updated_at=stamp,
     )
-    return AgencyPublic.model_validate(row)  # the only answer that carries the new secret
+    await repository.create(session, row)
+    await ctx.ledger.record_change(
+        session,
+        principal,
+        Action.AGENCY_CREATED,
+        targets=[body.ori],
+        data=body.model_dump(mode="json"),
+    )
+    return AgencyPublic.model_validate(columns(row))  # the only answer that carries the new secret
 
 
-def public(row: Any) -> AgencyPublic:
-    return AgencyPublic.model_validate({**row, "webhook_secret": None})
+def public(row: AgencyRow) -> AgencyPublic:
+    return AgencyPublic.model_validate({**columns(row), "webhook_secret": None})
 
 
 async def get(session: AsyncSession, principal: Principal, ori: str) -> AgencyPublic:
     """A partner the caller's agency registered; another host's partner is not found (R27)."""
-    row = await repository.get_registered(session, ori, principal.agency)
-    if row is None:
-        raise NotFound()
-    return public(row)
+    return public(found(await repository.get_registered(session, ori, principal.agency)))
 
 
 async def list_agencies(session: AsyncSession, principal: Principal) -> list[AgencyPublic]:
@@ -95,14 +93,13 @@ async def list_agencies(session: AsyncSession, principal: Principal) -> list[Age
 async def update(
     ctx: SharingContext, session: AsyncSession, principal: Principal, ori: str, body: AgencyUpdate
 ) -> AgencyPublic:
-    current = await repository.get_registered(session, ori, principal.agency)
-    if current is None:
-        raise NotFound()  # a partner record is changed only by the host agency that registered it
+    # A partner record is changed only by the host agency that registered it.
+    found(await repository.get_registered(session, ori, principal.agency))
     if "webhook_url" in body.model_fields_set:
         await _check_webhook(ctx, body.webhook_url)
     changes = body.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-    if "client_ids" in changes:
-        await _check_clients(session, ori, changes["client_ids"])
+    if body.client_ids is not None:
+        await _check_clients(session, ori, body.client_ids)
     secret = None
     if "webhook_url" in body.model_fields_set:
         changes["webhook_url"] = str(body.webhook_url) if body.webhook_url else None
@@ -112,9 +109,6 @@ async def update(
         changes_stored = changes
     if changes:
         await repository.update_agency(session, ori, {**changes_stored, "updated_at": now()})
-        await ctx.ledger.record(
-            session,
-            audit_event(principal, Action.AGENCY_UPDATED, source="sharing", targets=[ori], data=changes),
-        )
+        await ctx.ledger.record_change(session, principal, Action.AGENCY_UPDATED, targets=[ori], data=changes)
     answer = await get(session, principal, ori)
     return answer.model_copy(update={"webhook_secret": secret}) if secret else answer

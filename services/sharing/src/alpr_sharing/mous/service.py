@@ -4,18 +4,18 @@ active and within its dates allows any request or feed."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem, actor_of, audit_event
+from alpr_common import Action, Conflict, Principal, ValidationProblem
 
 from ..agencies import repository as agencies
 from ..clock import now
 from ..context import SharingContext
+from ..records import columns, found, person
 from ..vocabulary import MouState
 from . import repository
+from .repository import MouRow
 from .schemas import MouCreate, MouPublic, StateChange
 
 # draft -> active -> suspended (and back to active); `expired` follows from the dates.
@@ -25,14 +25,14 @@ MOVES = {
 }
 
 
-def in_force(row: RowMapping | dict[str, Any]) -> bool:
+def in_force(row: MouRow) -> bool:
     stamp = now()
-    return bool(row["state"] == MouState.ACTIVE and row["effective_from"] <= stamp < row["expires_at"])
+    return row.state == MouState.ACTIVE and row.effective_from <= stamp < row.expires_at
 
 
-def public(row: RowMapping | dict[str, Any]) -> MouPublic:
-    state = MouState.EXPIRED if row["expires_at"] <= now() else row["state"]
-    return MouPublic.model_validate({**row, "state": state, "in_force": in_force(row)})
+def public(row: MouRow) -> MouPublic:
+    state = MouState.EXPIRED if row.expires_at <= now() else row.state
+    return MouPublic.model_validate({**columns(row), "state": state, "in_force": in_force(row)})
 
 
 async def create(
@@ -43,37 +43,35 @@ async def create(
     if body.agency_ori == principal.agency:
         raise ValidationProblem("An agency does not hold an MOU with itself.")
     stamp = now()
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "host_agency": principal.agency,
-        **body.model_dump(mode="json"),
-        "effective_from": body.effective_from,
-        "expires_at": body.expires_at,
-        "state": MouState.DRAFT.value,
-        "history": [],
-        "created_by": actor_of(principal).model_dump(include={"sub", "name"}),
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
+    row = MouRow(
+        id=uuid.uuid4(),
+        host_agency=principal.agency,
+        agency_ori=body.agency_ori,
+        effective_from=body.effective_from,
+        expires_at=body.expires_at,
+        purposes=[p.value for p in body.purposes],
+        share_hotlists=body.share_hotlists,
+        max_results=body.max_results,
+        terms=body.terms,
+        state=MouState.DRAFT,
+        history=[],
+        created_by=person(principal),
+        created_at=stamp,
+        updated_at=stamp,
+    )
     await repository.create(session, row)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.MOU_CREATED,
-            source="sharing",
-            targets=[str(row["id"]), body.agency_ori],
-            data={k: v for k, v in body.model_dump(mode="json").items() if k != "terms"},
-        ),
+        principal,
+        Action.MOU_CREATED,
+        targets=[str(row.id), body.agency_ori],
+        data={k: v for k, v in body.model_dump(mode="json").items() if k != "terms"},
     )
     return public(row)
 
 
 async def get(session: AsyncSession, principal: Principal, mou_id: uuid.UUID) -> MouPublic:
-    row = await repository.get(session, principal.agency, mou_id)
-    if row is None:
-        raise NotFound()
-    return public(row)
+    return public(found(await repository.get(session, principal.agency, mou_id)))
 
 
 async def list_mous(session: AsyncSession, principal: Principal) -> list[MouPublic]:
@@ -88,28 +86,21 @@ async def move(
     verb: str,
     body: StateChange,
 ) -> MouPublic:
-    row = await repository.get(session, principal.agency, mou_id, lock=True)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, mou_id, lock=True))
     sources, target = MOVES[verb]
-    if row["expires_at"] <= now():
+    if row.expires_at <= now():
         raise Conflict("The MOU has expired.")
-    if row["state"] not in sources:
-        raise Conflict(
-            f"A {row['state']} MOU cannot be {'activated' if verb == 'activate' else 'suspended'}."
-        )
+    if row.state not in sources:
+        raise Conflict(f"A {row.state} MOU cannot be {'activated' if verb == 'activate' else 'suspended'}.")
     stamp = now()
-    step = {"from": row["state"], "to": target.value, "by": {"sub": principal.sub, "name": principal.name},
+    step = {"from": row.state.value, "to": target.value, "by": person(principal).model_dump(),
             "at": stamp.isoformat(), "note": body.note}  # fmt: skip
-    await repository.set_state(session, mou_id, target.value, [*row["history"], step], stamp)
-    await ctx.ledger.record(
+    await repository.set_state(session, mou_id, target, [*row.history, step], stamp)
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.MOU_STATE_CHANGED,
-            source="sharing",
-            targets=[str(mou_id), row["agency_ori"]],
-            data={"from": row["state"], "to": target.value, "note": body.note, "partner": row["agency_ori"]},
-        ),
+        principal,
+        Action.MOU_STATE_CHANGED,
+        targets=[str(mou_id), row.agency_ori],
+        data={"from": row.state.value, "to": target.value, "note": body.note, "partner": row.agency_ori},
     )
     return await get(session, principal, mou_id)

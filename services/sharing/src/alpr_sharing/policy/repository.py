@@ -8,8 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alpr_common import AgencyPolicy, PolicyActor
+
+from ..records import record, stored, values
 from ..tables import agency_policies as t
 
 
@@ -19,21 +23,21 @@ class PolicyRow:
 
     agency: str
     version: int
-    policy: dict[str, Any]
+    policy: AgencyPolicy
     reason: str
     effective_from: datetime
     loosens: list[str]
     decision: str  # pending | approved | rejected
     in_force_from: datetime | None
-    proposed_by: dict[str, Any]
+    proposed_by: PolicyActor
     proposed_at: datetime
-    decided_by: dict[str, Any] | None
+    decided_by: PolicyActor | None
     decided_at: datetime | None
     decision_note: str | None
 
 
-def _rows(result: Any) -> list[PolicyRow]:
-    return [PolicyRow(**dict(m)) for m in result.mappings().all()]
+def rows(result: Result[Any]) -> list[PolicyRow]:
+    return [record(PolicyRow, m) for m in result.mappings().all()]
 
 
 async def lock_agency(session: AsyncSession, agency: str) -> None:
@@ -51,19 +55,19 @@ async def next_version(session: AsyncSession, agency: str) -> int:
 
 
 async def create(session: AsyncSession, row: PolicyRow) -> None:
-    await session.execute(t.insert().values(**row.__dict__))
+    await session.execute(t.insert().values(**values(row)))
 
 
 async def get(session: AsyncSession, agency: str, version: int) -> PolicyRow | None:
     q = select(t).where(t.c.agency == agency, t.c.version == version)
-    found = _rows(await session.execute(q))
+    found = rows(await session.execute(q))
     return found[0] if found else None
 
 
 async def approved(session: AsyncSession, agency: str) -> list[PolicyRow]:
     """Every approved version of ``agency``, oldest first (what decides which is in force)."""
     q = select(t).where(t.c.agency == agency, t.c.decision == "approved").order_by(t.c.version)
-    return _rows(await session.execute(q))
+    return rows(await session.execute(q))
 
 
 async def page(session: AsyncSession, agency: str, before: int | None, limit: int) -> list[PolicyRow]:
@@ -72,7 +76,7 @@ async def page(session: AsyncSession, agency: str, before: int | None, limit: in
     q = select(t).where(t.c.agency == agency)
     if before is not None:
         q = q.where(t.c.version < before)
-    return _rows(await session.execute(q.order_by(t.c.version.desc()).limit(limit + 1)))
+    return rows(await session.execute(q.order_by(t.c.version.desc()).limit(limit + 1)))
 
 
 async def decide(session: AsyncSession, decided: PolicyRow) -> None:
@@ -84,7 +88,7 @@ async def decide(session: AsyncSession, decided: PolicyRow) -> None:
         q.values(
             decision=decided.decision,
             in_force_from=decided.in_force_from,
-            decided_by=decided.decided_by,
+            decided_by=stored(decided.decided_by),
             decided_at=decided.decided_at,
             decision_note=decided.decision_note,
         )

@@ -31,7 +31,6 @@ from alpr_common import (
     Role,
     SharingPolicy,
     ValidationProblem,
-    audit_event,
     decode_cursor,
     encode_cursor,
 )
@@ -99,8 +98,8 @@ def status_of(row: PolicyRow, approved: list[PolicyRow], at: datetime) -> Policy
     return PolicyStatus.SUPERSEDED
 
 
-def _actor(value: dict[str, object] | None) -> PolicyActor | None:
-    return PolicyActor.model_validate(value) if value else None
+def _actor(principal: Principal) -> PolicyActor:
+    return PolicyActor(sub=principal.sub, name=principal.name)
 
 
 def public(row: PolicyRow, approved: list[PolicyRow], at: datetime) -> AgencyPolicyVersion:
@@ -108,14 +107,14 @@ def public(row: PolicyRow, approved: list[PolicyRow], at: datetime) -> AgencyPol
         agency=row.agency,
         version=row.version,
         status=status_of(row, approved, at),
-        policy=AgencyPolicy.model_validate(row.policy),
+        policy=row.policy,
         reason=row.reason,
         effective_from=row.effective_from,
         in_force_from=row.in_force_from,
         loosens=list(row.loosens),
-        proposed_by=_actor(row.proposed_by),
+        proposed_by=row.proposed_by,
         proposed_at=row.proposed_at,
-        decided_by=_actor(row.decided_by),
+        decided_by=row.decided_by,
         decided_at=row.decided_at,
         decision_note=row.decision_note,
     )
@@ -130,7 +129,7 @@ async def in_force(settings: Settings, session: AsyncSession, agency: str) -> Ag
     """The rules of ``agency`` in force now, for sharing's own checks (it owns the record, so
     it reads it directly; other services use ``AgencyPolicyClient``)."""
     row = in_force_at(await repository.approved(session, agency), now())
-    return AgencyPolicy.model_validate(row.policy) if row else defaults(settings)
+    return row.policy if row else defaults(settings)
 
 
 async def current(
@@ -190,20 +189,20 @@ async def propose(
     # Judged against what it replaces at its start and against the newest approved version
     # (a scheduled one it would override): loosening either waits for a commander.
     bases = [in_force_at(approved, effective), approved[-1] if approved else None]
-    base_policies = [AgencyPolicy.model_validate(b.policy) if b else fallback for b in bases]
+    base_policies = [b.policy if b else fallback for b in bases]
     loosens = sorted({name for base in base_policies for name in rules.loosenings(base, body.policy)})
     number = await repository.next_version(session, agency)
     applies = not loosens
     row = PolicyRow(
         agency=agency,
         version=number,
-        policy=body.policy.model_dump(mode="json"),
+        policy=body.policy,
         reason=body.reason,
         effective_from=effective,
         loosens=loosens,
         decision="approved" if applies else "pending",
         in_force_from=max(effective, stamp) if applies else None,
-        proposed_by={"sub": principal.sub, "name": principal.name},
+        proposed_by=_actor(principal),
         proposed_at=stamp,
         decided_by=None,
         decided_at=stamp if applies else None,
@@ -211,23 +210,20 @@ async def propose(
     )
     await repository.create(session, row)
     answer = public(row, [*approved, row] if applies else approved, stamp)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.AGENCY_POLICY_PROPOSED,
-            source="sharing",
-            agency=agency,
-            reason=body.reason,
-            targets=[agency, _ref(agency, number)],
-            data={
-                "version": number,
-                "status": answer.status.value,
-                "effective_from": effective.isoformat(),
-                "loosens": loosens,
-                "changed": rules.changed_fields(base_policies[-1], body.policy),
-            },
-        ),
+        principal,
+        Action.AGENCY_POLICY_PROPOSED,
+        agency=agency,
+        reason=body.reason,
+        targets=[agency, _ref(agency, number)],
+        data={
+            "version": number,
+            "status": answer.status.value,
+            "effective_from": effective.isoformat(),
+            "loosens": loosens,
+            "changed": rules.changed_fields(base_policies[-1], body.policy),
+        },
     )
     return answer
 
@@ -250,7 +246,7 @@ async def decide(
     row = await repository.get(session, agency, number)
     if row is None:
         raise NotFound()
-    if row.proposed_by.get("sub") == principal.sub:
+    if row.proposed_by.sub == principal.sub:
         raise Forbidden("The proposer of a policy change never decides it.")
     approved = await repository.approved(session, agency)
     stamp = now()
@@ -263,28 +259,25 @@ async def decide(
         row,
         decision="approved" if approve else "rejected",
         in_force_from=max(row.effective_from, stamp) if approve else None,
-        decided_by={"sub": principal.sub, "name": principal.name},
+        decided_by=_actor(principal),
         decided_at=stamp,
         decision_note=note,
     )
     await repository.decide(session, decided)
     answer = public(decided, [*approved, decided] if approve else approved, stamp)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.AGENCY_POLICY_APPROVED if approve else Action.AGENCY_POLICY_REJECTED,
-            source="sharing",
-            agency=agency,
-            reason=note,
-            targets=[agency, _ref(agency, number)],
-            data={
-                "version": number,
-                "status": answer.status.value,
-                "loosens": list(row.loosens),
-                "in_force_from": decided.in_force_from.isoformat() if decided.in_force_from else None,
-                "proposed_by": row.proposed_by.get("sub"),
-            },
-        ),
+        principal,
+        Action.AGENCY_POLICY_APPROVED if approve else Action.AGENCY_POLICY_REJECTED,
+        agency=agency,
+        reason=note,
+        targets=[agency, _ref(agency, number)],
+        data={
+            "version": number,
+            "status": answer.status.value,
+            "loosens": list(row.loosens),
+            "in_force_from": decided.in_force_from.isoformat() if decided.in_force_from else None,
+            "proposed_by": row.proposed_by.sub,
+        },
     )
     return answer

@@ -127,26 +127,38 @@ def bar_chart(chart: Chart) -> str:
     rows = chart.rows or []
     top = max((r.values[0] for r in rows), default=0) or 1
     height = len(rows) * _ROW_H + 10
-    tid, did = f"chart-{chart.key}-title", f"chart-{chart.key}-desc"
-    summary = "; ".join(f"{r.label}: {r.values[0]}" for r in rows)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{tid} {did}" '
-        f'viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" height="{height}">',
-        f'<title id="{tid}">{_e(chart.title)}</title>',
-        f'<desc id="{did}">{_e(chart.headers[1])}: {_e(summary)}</desc>',
-    ]
+    parts = _svg_open(chart, height, "; ".join(f"{r.label}: {r.values[0]}" for r in rows))
     for i, row in enumerate(rows):
         y = 5 + i * _ROW_H
         value = row.values[0]
         width = max(round(_BAR_W * value / top), 1 if value else 0)
         parts += [
-            f'<text x="{_LABEL_W - 8}" y="{y + 19}" text-anchor="end" font-size="14" '
-            f'fill="#1a1a1a">{_e(_label(row.label))}</text>',
+            _row_label(y, row.label),
             f'<rect x="{_LABEL_W}" y="{y + 4}" width="{width}" height="{_ROW_H - 10}" fill="#2a6bb5"/>',
             f'<text x="{_LABEL_W + width + 6}" y="{y + 19}" font-size="14" fill="#1a1a1a">{value}</text>',
         ]
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _svg_open(chart: Chart, height: int, summary: str) -> list[str]:
+    """A chart's ``<svg>`` opening: named for assistive technology by its ``<title>``, summarised
+    by its ``<desc>``."""
+    tid, did = f"chart-{chart.key}-title", f"chart-{chart.key}-desc"
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{tid} {did}" '
+        f'viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" height="{height}">',
+        f'<title id="{tid}">{_e(chart.title)}</title>',
+        f'<desc id="{did}">{_e(chart.headers[1])}: {_e(summary)}</desc>',
+    ]
+
+
+def _row_label(y: int, label: str) -> str:
+    """A bar's label, right-aligned before it (cut with an ellipsis when long)."""
+    return (
+        f'<text x="{_LABEL_W - 8}" y="{y + 19}" text-anchor="end" font-size="14" '
+        f'fill="#1a1a1a">{_e(_label(label))}</text>'
+    )
 
 
 def _label(label: str) -> str:
@@ -163,24 +175,15 @@ def stacked_chart(chart: Chart) -> str:
     bars_h = len(rows) * _ROW_H + 10
     legend_rows = -(-len(parts_of) // _LEGEND_COLUMNS)
     height = bars_h + legend_rows * _LEGEND_H + 10
-    tid, did = f"chart-{chart.key}-title", f"chart-{chart.key}-desc"
 
     def said(row: Row) -> str:
         named = [f"{_words(n).lower()} {v}" for n, v in zip(parts_of, row.values[1:], strict=False) if v]
         return f"{row.label}: {row.values[0]}" + (f" ({', '.join(named)})" if named else "")
 
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{tid} {did}" '
-        f'viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" height="{height}">',
-        f'<title id="{tid}">{_e(chart.title)}</title>',
-        f'<desc id="{did}">{_e(chart.headers[1])}: {_e("; ".join(said(r) for r in rows))}</desc>',
-    ]
+    out = _svg_open(chart, height, "; ".join(said(r) for r in rows))
     for i, row in enumerate(rows):
         y = 5 + i * _ROW_H
-        out.append(
-            f'<text x="{_LABEL_W - 8}" y="{y + 19}" text-anchor="end" font-size="14" '
-            f'fill="#1a1a1a">{_e(_label(row.label))}</text>'
-        )
+        out.append(_row_label(y, row.label))
         x = float(_LABEL_W)
         for j, value in enumerate(row.values[1:]):
             if not value:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..policy.repository import PolicyRow
+from ..policy.repository import PolicyRow, rows
 from ..tables import agencies, agency_policies, requests
 
 
@@ -14,7 +14,7 @@ async def approved_versions(session: AsyncSession) -> list[PolicyRow]:
     """Every approved policy version of every agency, oldest first: in force, past or scheduled."""
     t = agency_policies
     q = select(t).where(t.c.decision == "approved").order_by(t.c.agency, t.c.version)
-    return [PolicyRow(**dict(m)) for m in (await session.execute(q)).mappings().all()]
+    return rows(await session.execute(q))
 
 
 async def names(session: AsyncSession, oris: list[str]) -> dict[str, str]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from alpr_common import Purpose, SharingPolicy
 
+from ..agencies.repository import AgencyRow
+from ..mous.repository import MouRow
 from ..settings import Settings
 from ..vocabulary import AgencyKind, Refusal
 from .schemas import RequestCreate
@@ -18,7 +19,7 @@ from .schemas import RequestCreate
 
 @dataclass(frozen=True)
 class Verdict:
-    mou: Any | None  # the MOU the request is filed under
+    mou: MouRow | None  # the MOU the request is filed under
     refusal: Refusal | None = None
     detail: str = ""
 
@@ -26,20 +27,20 @@ class Verdict:
 def judge(
     settings: Settings,
     host: SharingPolicy,
-    partner: Any,
+    partner: AgencyRow,
     body: RequestCreate,
-    mous_in_force: Sequence[Any],
+    mous_in_force: Sequence[MouRow],
 ) -> Verdict:
     """``host`` is the sharing part of the host agency's policy in force; ``partner`` the
-    requesting agency's row; ``mous_in_force`` its MOUs in force with the host, newest first."""
-    if partner["kind"] == AgencyKind.OTHER:
+    requesting agency's record; ``mous_in_force`` its MOUs in force with the host, newest first."""
+    if partner.kind == AgencyKind.OTHER:
         return Verdict(None, Refusal.NOT_LAW_ENFORCEMENT, settings.records_release_text)
-    if partner["ori"] in host.denied_agencies:
+    if partner.ori in host.denied_agencies:
         detail = "The host agency's policy does not release data to this agency (R29)."
         return Verdict(None, Refusal.DENIED_AGENCY, detail)
-    if partner["federal"] and not host.federal_allowed:
+    if partner.federal and not host.federal_allowed:
         return Verdict(None, Refusal.FEDERAL_AGENCY, "Data is not released to federal agencies (R29).")
-    if partner["state"] != host.host_state and not host.out_of_state_allowed:
+    if partner.state != host.host_state and not host.out_of_state_allowed:
         return Verdict(
             None,
             Refusal.OUT_OF_STATE,
@@ -57,7 +58,7 @@ def judge(
         return Verdict(None, Refusal.EXIGENT_NOT_ACCEPTED, detail)
     if not mous_in_force:
         return Verdict(None, Refusal.NO_MOU, "No MOU with this agency is in force (R28).")
-    listed = [m for m in mous_in_force if body.purpose in m["purposes"]]
+    listed = [m for m in mous_in_force if body.purpose in m.purposes]
     if not listed:
         return Verdict(
             None, Refusal.SCOPE_BEYOND_MOU, f"No MOU in force permits the purpose {body.purpose} (R28)."

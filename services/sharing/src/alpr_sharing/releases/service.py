@@ -7,10 +7,10 @@ partner is not entitled to see answers one and the same 404 (R27)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
@@ -27,39 +27,43 @@ from alpr_common import (
     SharedEntry,
     Unavailable,
     ValidationProblem,
-    audit_event,
 )
 
 from .. import notifications
 from ..agencies import repository as agencies
+from ..agencies.repository import AgencyRow
 from ..clock import now
 from ..context import SharingContext
 from ..mous import repository as mous
+from ..mous.repository import MouRow
 from ..mous.service import in_force
 from ..policy import service as policies
+from ..records import columns, found, person
 from ..vocabulary import RequestStatus
 from . import repository, rules
+from .repository import RequestRow
 from .schemas import (
     DecisionIn,
     DecisionKind,
     RequestCreate,
     RequestPublic,
     Results,
-    Scope,
     SharedHotlist,
 )
 
 STAFF = (Role.COMMANDER, Role.SUPERVISOR, Role.RECORDS, Role.ALPR_ADMIN)
 
 
-def public(ctx: SharingContext, row: RowMapping | dict[str, Any]) -> RequestPublic:
+def public(ctx: SharingContext, row: RequestRow) -> RequestPublic:
     until = None
-    if row["status"] == RequestStatus.APPROVED and row["decided_at"] is not None:
-        until = row["decided_at"] + timedelta(hours=ctx.settings.release_window_hours)
-    return RequestPublic.model_validate({**row, "release_until": until})
+    if row.status == RequestStatus.APPROVED and row.decided_at is not None:
+        until = row.decided_at + timedelta(hours=ctx.settings.release_window_hours)
+    return RequestPublic.model_validate(
+        {**columns(row), "scope": row.scope_document(), "release_until": until}
+    )
 
 
-async def partner_of(session: AsyncSession, principal: Principal) -> RowMapping | None:
+async def partner_of(session: AsyncSession, principal: Principal) -> AgencyRow | None:
     """The partner agency a machine token belongs to (by its client id), if any."""
     if not principal.client_id:
         return None
@@ -69,9 +73,9 @@ async def partner_of(session: AsyncSession, principal: Principal) -> RowMapping 
 async def _host_of(session: AsyncSession, partner: str, named: str | None) -> str:
     if named:
         return named
-    hosts = {m["host_agency"] for m in await mous.in_force(session, partner, now())}
+    hosts = {m.host_agency for m in await mous.in_force(session, partner, now())}
     if len(hosts) == 1:
-        return str(hosts.pop())
+        return hosts.pop()
     if not hosts:
         return ""  # refused below: no MOU in force
     raise ValidationProblem("Name `target_agency`: the agency holds MOUs with several hosts.")
@@ -85,9 +89,9 @@ async def file(
         partner = await partner_of(session, principal)
         if partner is None:
             raise Forbidden("This client is not registered to a partner agency.")
-        if body.agency_ori and body.agency_ori != partner["ori"]:
+        if body.agency_ori and body.agency_ori != partner.ori:
             raise Forbidden("A partner files requests for its own agency only.")
-        host = await _host_of(session, partner["ori"], body.target_agency)
+        host = await _host_of(session, partner.ori, body.target_agency)
     else:
         if not body.agency_ori:
             raise ValidationProblem("`agency_ori` names the partner a request is filed for.")
@@ -99,70 +103,65 @@ async def file(
         host = principal.agency
     policy = await policies.in_force(ctx.settings, session, host)
     verdict = rules.judge(
-        ctx.settings, policy.sharing, partner, body, await mous.in_force(session, partner["ori"], now(), host)
+        ctx.settings, policy.sharing, partner, body, await mous.in_force(session, partner.ori, now(), host)
     )
     stamp = now()
-    row: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "host_agency": host or "unknown",
-        "agency_ori": partner["ori"],
-        "mou_id": verdict.mou["id"] if verdict.mou is not None else None,
-        "requester_name": body.requester_name,
-        "filed_by": {"sub": principal.sub, "name": principal.name},
-        "purpose": body.purpose.value,
-        "case_number": body.case_number,
-        "scope": body.scope.model_dump(mode="json", by_alias=True, exclude_none=True),
-        "exigent": body.exigent,
-        "justification": body.justification,
-        "status": (RequestStatus.REFUSED if verdict.refusal else RequestStatus.PENDING).value,
-        "refusal_reason": verdict.refusal.value if verdict.refusal else None,
-        "refusal_detail": verdict.detail or None,
-        "decided_by": None,
-        "decided_at": None,
-        "decision_note": None,
-        "released_count": 0,
-        "last_released_at": None,
-        "created_at": stamp,
-    }
+    row = RequestRow(
+        id=uuid.uuid4(),
+        host_agency=host or "unknown",
+        agency_ori=partner.ori,
+        mou_id=verdict.mou.id if verdict.mou is not None else None,
+        requester_name=body.requester_name,
+        filed_by=person(principal),
+        purpose=body.purpose.value,
+        case_number=body.case_number,
+        scope=body.scope,
+        exigent=body.exigent,
+        justification=body.justification,
+        status=RequestStatus.REFUSED if verdict.refusal else RequestStatus.PENDING,
+        refusal_reason=verdict.refusal.value if verdict.refusal else None,
+        refusal_detail=verdict.detail or None,
+        decided_by=None,
+        decided_at=None,
+        decision_note=None,
+        released_count=0,
+        last_released_at=None,
+        created_at=stamp,
+    )
     await repository.create(session, row)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.SHARING_REQUESTED,
-            source="sharing",
-            agency=row["host_agency"],
-            outcome=Outcome.REFUSED if verdict.refusal else Outcome.ALLOWED,
-            outcome_reason=verdict.refusal.value if verdict.refusal else None,
-            purpose=Purpose(body.purpose),
-            case_number=body.case_number,
-            reason=body.justification,
-            targets=[str(row["id"])],
-            data={
-                "agency": partner["ori"],
-                "requester_name": body.requester_name,
-                "plate": body.scope.plate,
-                "scope": row["scope"],
-                "exigent": body.exigent,
-                "mou_id": str(row["mou_id"]) if row["mou_id"] else None,
-            },
-        ),
+        principal,
+        Action.SHARING_REQUESTED,
+        agency=row.host_agency,
+        outcome=Outcome.REFUSED if verdict.refusal else Outcome.ALLOWED,
+        outcome_reason=verdict.refusal.value if verdict.refusal else None,
+        purpose=Purpose(body.purpose),
+        case_number=body.case_number,
+        reason=body.justification,
+        targets=[str(row.id)],
+        data={
+            "agency": partner.ori,
+            "requester_name": body.requester_name,
+            "plate": body.scope.plate,
+            "scope": row.scope_document(),
+            "exigent": body.exigent,
+            "mou_id": _id_text(row.mou_id),
+        },
     )
     return public(ctx, row), verdict
 
 
 async def _visible(
     session: AsyncSession, principal: Principal, request_id: uuid.UUID, *, lock: bool = False
-) -> RowMapping:
+) -> RequestRow:
     """The request if the caller may see it: the host's staff, or the partner that asked."""
-    row = await repository.get(session, request_id, lock=lock)
-    if row is None:
-        raise NotFound()
-    if principal.has_any(*STAFF) and row["host_agency"] == principal.agency:
+    row = found(await repository.get(session, request_id, lock=lock))
+    if principal.has_any(*STAFF) and row.host_agency == principal.agency:
         return row
     if principal.has_any(Role.PARTNER):
         partner = await partner_of(session, principal)
-        if partner is not None and partner["ori"] == row["agency_ori"]:
+        if partner is not None and partner.ori == row.agency_ori:
             return row
     raise NotFound()
 
@@ -184,14 +183,11 @@ async def view(
 
 
 async def _record_view(ctx: SharingContext, principal: Principal, requests: list[RequestPublic]) -> None:
-    await ctx.clients.audit.record(
-        audit_event(
-            principal,
-            Action.SHARING_REQUEST_VIEWED,
-            source="sharing",
-            targets=[str(r.id) for r in requests],
-            data={"results": len(requests)},
-        )
+    await ctx.record_access(
+        principal,
+        Action.SHARING_REQUEST_VIEWED,
+        targets=[str(r.id) for r in requests],
+        data={"results": len(requests)},
     )
 
 
@@ -207,9 +203,7 @@ async def list_requests(
         partner = await partner_of(session, principal)
         if partner is None:
             return []
-        rows = await repository.list_for(
-            session, host=None, partner=partner["ori"], status=wanted, limit=limit
-        )
+        rows = await repository.list_for(session, host=None, partner=partner.ori, status=wanted, limit=limit)
     requests = [public(ctx, r) for r in rows]
     await _record_view(ctx, principal, requests)
     return requests
@@ -220,29 +214,30 @@ async def decide(
 ) -> RequestPublic:
     """R24: a commander decides; R25: for an exigent request a supervisor may; never the requester."""
     row = await repository.get(session, request_id, lock=True)
-    if row is None or row["host_agency"] != principal.agency:
+    if row is None or row.host_agency != principal.agency:
         raise NotFound()
-    if not principal.has_any(Role.COMMANDER) and not row["exigent"]:
+    if not principal.has_any(Role.COMMANDER) and not row.exigent:
         raise Forbidden("A request that is not exigent is decided by a commander (R24).")
-    if row["filed_by"]["sub"] == principal.sub:
+    if row.filed_by.sub == principal.sub:
         raise Forbidden("The requester never decides their own request.")
-    if row["status"] != RequestStatus.PENDING:
-        raise Conflict(f"The request is {row['status']}; only a pending request is decided.")
+    if row.status != RequestStatus.PENDING:
+        raise Conflict(f"The request is {row.status}; only a pending request is decided.")
     approve = body.decision == DecisionKind.APPROVE
     if approve:
-        mou = await mous.by_id(session, row["mou_id"]) if row["mou_id"] else None
+        mou = await _mou_of(session, row)
         if mou is None or not in_force(mou):
             raise Conflict("The MOU of this request is no longer in force.")
     stamp = now()
-    values = {
-        "status": (RequestStatus.APPROVED if approve else RequestStatus.DENIED).value,
-        "decided_by": {"sub": principal.sub, "name": principal.name},
-        "decided_at": stamp,
-        "decision_note": body.note,
-    }
-    await repository.update_request(session, request_id, values)
-    decided = public(ctx, {**row, **values})
-    partner = await agencies.get(session, row["agency_ori"])
+    settled = replace(
+        row,
+        status=RequestStatus.APPROVED if approve else RequestStatus.DENIED,
+        decided_by=person(principal),
+        decided_at=stamp,
+        decision_note=body.note,
+    )
+    await repository.decide(session, settled)
+    decided = public(ctx, settled)
+    partner = await agencies.get(session, row.agency_ori)
     if partner is not None:
         await notifications.queue(
             session,
@@ -256,45 +251,42 @@ async def decide(
                 release_until=decided.release_until,
             ),
         )
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.SHARING_DECIDED,
-            source="sharing",
-            purpose=Purpose(row["purpose"]),
-            case_number=row["case_number"],
-            reason=body.note,
-            targets=[str(request_id)],
-            data={
-                "decision": body.decision.value,
-                "agency": row["agency_ori"],
-                "requester_name": row["requester_name"],
-                "exigent": row["exigent"],
-                "plate": row["scope"].get("plate"),
-                "mou_id": str(row["mou_id"]) if row["mou_id"] else None,
-            },
-        ),
+        principal,
+        Action.SHARING_DECIDED,
+        purpose=Purpose(row.purpose),
+        case_number=row.case_number,
+        reason=body.note,
+        targets=[str(request_id)],
+        data={
+            "decision": body.decision.value,
+            "agency": row.agency_ori,
+            "requester_name": row.requester_name,
+            "exigent": row.exigent,
+            "plate": row.scope.plate,
+            "mou_id": _id_text(row.mou_id),
+        },
     )
     return decided
 
 
 async def _releasable(
     ctx: SharingContext, session: AsyncSession, principal: Principal, request_id: uuid.UUID
-) -> tuple[RowMapping, RowMapping]:
+) -> tuple[RequestRow, MouRow]:
     """The approved request of this partner and its MOU, while both allow a release; any other
     case is the one 404 (R27): unknown, another agency's, pending, denied, refused, past its
     window, or under an MOU no longer in force."""
     partner = await partner_of(session, principal)
     row = await repository.get(session, request_id, lock=True)
-    if partner is None or row is None or row["agency_ori"] != partner["ori"]:
+    if partner is None or row is None or row.agency_ori != partner.ori:
         raise NotFound()
-    if row["status"] != RequestStatus.APPROVED or row["decided_at"] is None:
+    if row.status != RequestStatus.APPROVED or row.decided_at is None:
         raise NotFound()
-    if now() >= row["decided_at"] + timedelta(hours=ctx.settings.release_window_hours):
+    if now() >= row.decided_at + timedelta(hours=ctx.settings.release_window_hours):
         raise NotFound()
-    mou = await mous.by_id(session, row["mou_id"]) if row["mou_id"] else None
-    if mou is None or not in_force(mou) or row["purpose"] not in mou["purposes"]:
+    mou = await _mou_of(session, row)
+    if mou is None or not in_force(mou) or row.purpose not in mou.purposes:
         raise NotFound()
     return row, mou
 
@@ -312,23 +304,22 @@ async def results(
     force (issue 17, R28): when more detections match, it is cut there and says so (``capped``,
     on the answer and the ledger event)."""
     row, mou = await _releasable(ctx, session, principal, request_id)
-    host = await policies.in_force(ctx.settings, session, row["host_agency"])
-    cap = release_cap(mou["max_results"], host.sharing.max_results)
-    already = row["released_count"] if cursor else 0
+    host = await policies.in_force(ctx.settings, session, row.host_agency)
+    cap = release_cap(mou.max_results, host.sharing.max_results)
+    already = row.released_count if cursor else 0
     remaining = cap - already
     if remaining <= 0:
         return Results(request_id=request_id, items=[], next_cursor=None, max_results=cap, capped=True)
-    scope = row["scope"]
-    approved = Scope.model_validate(scope)
+    approved = row.scope
     query = ServiceSearch(
-        purpose=Purpose(row["purpose"]),
-        case_number=row["case_number"] or str(request_id),
+        purpose=Purpose(row.purpose),
+        case_number=row.case_number or str(request_id),
         reason=f"sharing request {request_id}",
         plate=approved.plate,
         from_=approved.from_,
         to=approved.to,
         area=approved.area,
-        agency=row["host_agency"],
+        agency=row.host_agency,
         sharing_request_id=request_id,
         limit=min(500, remaining),
         cursor=cursor or None,
@@ -343,35 +334,40 @@ async def results(
     capped = len(items) == remaining and more  # more matched than the release may carry
     next_cursor = answer.next_cursor if len(items) < remaining else None
     stamp = now()
-    await ctx.clients.audit.record(
-        audit_event(
-            principal,
-            Action.SHARING_RELEASED,
-            source="sharing",
-            agency=row["host_agency"],
-            purpose=Purpose(row["purpose"]),
-            case_number=row["case_number"],
-            targets=[str(request_id), *(str(i.id) for i in items[:900])],
-            data={
-                "agency": row["agency_ori"],
-                "request_id": str(request_id),
-                "mou_id": str(mou["id"]),
-                "plate": scope["plate"],
-                "from": scope["from"],
-                "to": scope["to"],
-                "count": len(items),
-                "requester_name": row["requester_name"],
-                "max_results": cap,
-                "capped": capped,
-            },
-        )
+    scope = row.scope_document()
+    await ctx.record_access(
+        principal,
+        Action.SHARING_RELEASED,
+        agency=row.host_agency,
+        purpose=Purpose(row.purpose),
+        case_number=row.case_number,
+        targets=[str(request_id), *(str(i.id) for i in items[:900])],
+        data={
+            "agency": row.agency_ori,
+            "request_id": str(request_id),
+            "mou_id": str(mou.id),
+            "plate": scope["plate"],
+            "from": scope["from"],
+            "to": scope["to"],
+            "count": len(items),
+            "requester_name": row.requester_name,
+            "max_results": cap,
+            "capped": capped,
+        },
     )
-    await repository.update_request(
-        session, request_id, {"released_count": already + len(items), "last_released_at": stamp}
-    )
+    await repository.released(session, request_id, already + len(items), stamp)
     return Results(
         request_id=request_id, items=items, next_cursor=next_cursor, max_results=cap, capped=capped
     )
+
+
+async def _mou_of(session: AsyncSession, row: RequestRow) -> MouRow | None:
+    """The MOU the request was filed under (a refused one may have none)."""
+    return await mous.by_id(session, row.mou_id) if row.mou_id else None
+
+
+def _id_text(mou_id: uuid.UUID | None) -> str | None:
+    return str(mou_id) if mou_id else None
 
 
 def release_cap(mou_max: int, policy_max: int) -> int:
@@ -387,7 +383,7 @@ async def shared_hotlist(ctx: SharingContext, session: AsyncSession, principal: 
     if partner is None:
         raise NotFound()
     hosts = sorted(
-        {m["host_agency"] for m in await mous.in_force(session, partner["ori"], now()) if m["share_hotlists"]}
+        {m.host_agency for m in await mous.in_force(session, partner.ori, now()) if m.share_hotlists}
     )
     if not hosts:
         raise NotFound()
@@ -398,14 +394,11 @@ async def shared_hotlist(ctx: SharingContext, session: AsyncSession, principal: 
     except ServiceCallError as exc:
         raise Unavailable("The hotlist service did not answer.") from exc
     for host in hosts:
-        await ctx.clients.audit.record(
-            audit_event(
-                principal,
-                Action.SHARING_RELEASED,
-                source="sharing",
-                agency=host,
-                data={"agency": partner["ori"], "kind": "shared_hotlist", "count": len(items)},
-            )
+        await ctx.record_access(
+            principal,
+            Action.SHARING_RELEASED,
+            agency=host,
+            data={"agency": partner.ori, "kind": "shared_hotlist", "count": len(items)},
         )
     return SharedHotlist(items=items)
 

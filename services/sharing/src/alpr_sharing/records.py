@@ -1,0 +1,61 @@
+"""How the typed records of sharing's repositories meet their rows (issue 22): a record read from a
+row (its JSONB documents as their pydantic shapes, its closed vocabularies as enums), and a
+record's column values to write (the shapes dumped as JSON, as the API stores them)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy.engine import RowMapping
+
+from alpr_common import NotFound, Person, Principal
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R")
+
+
+_adapters: dict[type[Any], TypeAdapter[Any]] = {}  # one per record type, built at its first read
+
+
+def record(cls: type[R], row: RowMapping) -> R:
+    """The record of type ``cls`` (a frozen dataclass) that ``row`` holds."""
+    adapter: TypeAdapter[R] = _adapters.get(cls) or _adapters.setdefault(cls, TypeAdapter(cls))
+    return adapter.validate_python(dict(row))
+
+
+def columns(row: DataclassInstance) -> dict[str, Any]:
+    """A record's fields by name, as they are (not copied): what the API shapes validate from."""
+    return {f.name: getattr(row, f.name) for f in fields(row)}
+
+
+def stored(value: Any) -> Any:
+    """A field's value as its column holds it: a shape as its JSON document, an enum as its value."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [stored(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def values(row: DataclassInstance) -> dict[str, Any]:
+    """A record's column values, to insert it."""
+    return {name: stored(v) for name, v in columns(row).items()}
+
+
+def found(row: R | None) -> R:
+    """The record, or the one 404 of a record that is missing or not the caller's to see (R27)."""
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def person(principal: Principal) -> Person:
+    """Who did something, as a record keeps them: the subject and display name, never more."""
+    return Person(sub=principal.sub, name=principal.name)

@@ -1,0 +1,1 @@
+"""The partner notification log: decisions pushed to partners' webhooks."""
