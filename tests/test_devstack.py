@@ -14,6 +14,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -35,6 +36,19 @@ def _alpr(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.C
     return subprocess.run([ALPR, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def _dev_env(data_dir: Path) -> tuple[dict[str, str], int]:
+    """The environment of an `alpr dev` stack of its own in ``data_dir`` on free ports (their
+    offset with it), with none of the test stack's endpoints to fall back on."""
+    offset = free_port_offset()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "S3_ENDPOINT", "OIDC_ISSUER", "TEST_DATABASE_URL"}
+    }
+    env.update({"ALPR_DEV_DIR": str(data_dir), "ALPR_DEV_PORT_OFFSET": str(offset)})
+    return env, offset
+
+
 def _processes_using(data_dir: Path) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["cmdline", "environ"]):
@@ -51,13 +65,7 @@ def _processes_using(data_dir: Path) -> list[psutil.Process]:
 @pytest.mark.stack
 def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "alpr-data"
-    offset = free_port_offset()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "S3_ENDPOINT", "OIDC_ISSUER", "TEST_DATABASE_URL"}
-    }
-    env.update({"ALPR_DEV_DIR": str(data_dir), "ALPR_DEV_PORT_OFFSET": str(offset)})
+    env, offset = _dev_env(data_dir)
     up = _alpr(env, "dev", "up", "--detach")
     try:
         assert up.returncode == 0, up.stderr + up.stdout
@@ -171,70 +179,61 @@ def _token(env: dict[str, str], sub: str, roles: str, *extra: str) -> dict[str, 
     return {"Authorization": f"Bearer {minted.stdout.strip().splitlines()[-1]}"}
 
 
-def _edge_read_raises_an_alert(env: dict[str, str], offset: int) -> None:
-    trained = ("--training-expires", "2099-01-01")
-    admin, operator = _token(env, "adm", "alpr_admin", *trained), _token(env, "op", "operator", *trained)
+def _from_the_demo_camera(
+    env: dict[str, str], ingest: str, path: str, fields: dict[str, str], files: dict[str, Any]
+) -> tuple[str, str]:
+    """Posts to ingest as the seeded demo camera, from its place, now: (its id, the id accepted)."""
+    admin = _token(env, "adm", "alpr_admin", "--training-expires", "2099-01-01")
     camera = _token(env, "cam-demo-1", "camera", "--client-id", "cam-demo-1")
-    ingest, hotlist = (f"http://127.0.0.1:{SERVICES[n] + offset}" for n in ("ingest", "hotlist"))
-    [seeded] = httpx.get(f"{hotlist}/v1/hotlists", headers=operator).json()["items"]
-    assert seeded["kind"] == "ncic_stolen_vehicle"
-    assert seeded["active_entries"] > 0
     [cam] = httpx.get(f"{ingest}/v1/cameras", headers=admin).json()["items"]
-    crop = io.BytesIO()
-    Image.new("RGB", (120, 40), (230, 230, 230)).save(crop, format="JPEG")
     form = {
         "camera_id": cam["id"],
         "captured_at": datetime.now(UTC).isoformat(),
         "latitude": "37.3361",
         "longitude": "-121.8905",
-        "plate": "7ABC123",
-        "region": "CA",
-        "confidence": "0.91",
+        **fields,
     }
-    posted = httpx.post(
-        f"{ingest}/v1/reads",
-        data=form,
-        files={"crop": ("c.jpg", crop.getvalue(), "image/jpeg")},
-        headers=camera,
-    )
+    posted = httpx.post(f"{ingest}{path}", data=form, files=files, headers=camera)
     assert posted.status_code == 202, posted.text
+    return cam["id"], posted.json()["id"]
+
+
+def _edge_read_raises_an_alert(env: dict[str, str], offset: int) -> None:
+    operator = _token(env, "op", "operator", "--training-expires", "2099-01-01")
+    ingest, hotlist = (f"http://127.0.0.1:{SERVICES[n] + offset}" for n in ("ingest", "hotlist"))
+    [seeded] = httpx.get(f"{hotlist}/v1/hotlists", headers=operator).json()["items"]
+    assert seeded["kind"] == "ncic_stolen_vehicle"
+    assert seeded["active_entries"] > 0
+    crop = io.BytesIO()
+    Image.new("RGB", (120, 40), (230, 230, 230)).save(crop, format="JPEG")
+    _, read_id = _from_the_demo_camera(
+        env,
+        ingest,
+        "/v1/reads",
+        {"plate": "7ABC123", "region": "CA", "confidence": "0.91"},
+        {"crop": ("c.jpg", crop.getvalue(), "image/jpeg")},
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         alerts = httpx.get(f"{hotlist}/v1/alerts", headers=operator).json()["items"]
-        if any(a["read_id"] == posted.json()["id"] for a in alerts):
+        if any(a["read_id"] == read_id for a in alerts):
             return
         time.sleep(0.2)
     raise AssertionError("the edge read raised no alert within 20 s")
 
 
 def _uploaded_frame_is_read_and_searchable(env: dict[str, str], offset: int) -> None:
-    trained = ("--training-expires", "2099-01-01")
-    admin, investigator = (
-        _token(env, "adm", "alpr_admin", *trained),
-        _token(env, "inv", "investigator", *trained),
-    )
-    camera = _token(env, "cam-demo-1", "camera", "--client-id", "cam-demo-1")
+    investigator = _token(env, "inv", "investigator", "--training-expires", "2099-01-01")
     ingest, search = (f"http://127.0.0.1:{SERVICES[n] + offset}" for n in ("ingest", "search"))
-    [cam] = httpx.get(f"{ingest}/v1/cameras", headers=admin).json()["items"]
     rng = random.Random(11)
     frame = Image.new("RGB", (960, 720), (120, 120, 125))
     plate = render_text(rng, "4TRK512", "us").image
     paste_warped(frame, plate, [(380, 470), (580, 470), (580, 570), (380, 570)])
     data = io.BytesIO()
     frame.save(data, format="JPEG", quality=90)
-    form = {
-        "camera_id": cam["id"],
-        "captured_at": datetime.now(UTC).isoformat(),
-        "latitude": "37.3361",
-        "longitude": "-121.8905",
-    }
-    posted = httpx.post(
-        f"{ingest}/v1/frames",
-        data=form,
-        files={"image": ("f.jpg", data.getvalue(), "image/jpeg")},
-        headers=camera,
+    camera_id, _ = _from_the_demo_camera(
+        env, ingest, "/v1/frames", {}, {"image": ("f.jpg", data.getvalue(), "image/jpeg")}
     )
-    assert posted.status_code == 202, posted.text
     query = {
         "purpose": "stolen_vehicle",
         "case_number": "2026-000512",
@@ -249,7 +248,7 @@ def _uploaded_frame_is_read_and_searchable(env: dict[str, str], offset: int) -> 
         if found.json()["items"]:
             [detection] = found.json()["items"]
             assert detection["plate"] == "4TRK512"
-            assert detection["camera_id"] == cam["id"]
+            assert detection["camera_id"] == camera_id
             return
         time.sleep(0.5)
     raise AssertionError("the uploaded frame's plate was not searchable within 60 s")
@@ -259,13 +258,7 @@ def _uploaded_frame_is_read_and_searchable(env: dict[str, str], offset: int) -> 
 def test_ctrl_c_on_foreground_up_stops_everything(tmp_path: Path) -> None:
     """`make run` runs `alpr dev up` in the foreground: Ctrl-C (SIGINT) stops it all cleanly."""
     data_dir = tmp_path / "alpr-fg"
-    offset = free_port_offset()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "S3_ENDPOINT", "OIDC_ISSUER", "TEST_DATABASE_URL"}
-    }
-    env.update({"ALPR_DEV_DIR": str(data_dir), "ALPR_DEV_PORT_OFFSET": str(offset)})
+    env, offset = _dev_env(data_dir)
     proc = subprocess.Popen([ALPR, "dev", "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         assert proc.stdout is not None

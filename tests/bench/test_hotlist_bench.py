@@ -140,15 +140,7 @@ async def test_matching_throughput_and_alert_latency(infra: Infra, tmp_path: Pat
 
     secret = infra.register_client("svc-hotlist-bench", roles=["service"])
     audit_port, hotlist_port = free_port(), free_port()
-    common = {
-        "DATABASE_URL": db,
-        "S3_ENDPOINT": infra.s3_endpoint,
-        "S3_ACCESS_KEY": infra.s3_access_key,
-        "S3_SECRET_KEY": infra.s3_secret_key,
-        "OIDC_ISSUER": infra.issuer_url,
-        "LOG_LEVEL": "WARNING",
-        "AUDIT_URL": f"http://127.0.0.1:{audit_port}",
-    }
+    common = infra.process_env(db, audit_port=audit_port)
     procs = []
     try:
         for name, port, extra in (

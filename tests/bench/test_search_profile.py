@@ -88,15 +88,7 @@ async def test_search_cpu_profile(infra: Any, tmp_path: Path) -> None:
 
     secret = infra.register_client("svc-search-prof", roles=["service"])
     audit_port, search_port = free_port(), free_port()
-    common = {
-        "DATABASE_URL": db,
-        "S3_ENDPOINT": infra.s3_endpoint,
-        "S3_ACCESS_KEY": infra.s3_access_key,
-        "S3_SECRET_KEY": infra.s3_secret_key,
-        "OIDC_ISSUER": infra.issuer_url,
-        "LOG_LEVEL": "WARNING",
-        "AUDIT_URL": f"http://127.0.0.1:{audit_port}",
-    }
+    common = infra.process_env(db, audit_port=audit_port)
     prof_path = tmp_path / "search.prof"
     procs = []
     try:

@@ -10,21 +10,12 @@ from typing import Any
 
 import yaml
 
+from alpr_common import Role
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("ingest", "recognition", "hotlist", "search", "audit", "sharing")
-ROLES = {
-    "operator",
-    "investigator",
-    "analyst",
-    "supervisor",
-    "alpr_admin",
-    "commander",
-    "auditor",
-    "records",
-    "partner",
-    "camera",
-    "service",
-}
+# The realm has exactly the platform's roles (R3).
+ROLES = {role.value for role in Role}
 
 
 def _compose() -> dict[str, Any]:

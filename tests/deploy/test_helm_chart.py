@@ -39,6 +39,13 @@ def _run(helm: str, *args: str) -> str:
     return proc.stdout
 
 
+def _template(helm: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``helm template`` with ``extra`` however it ends (the tests of values it refuses)."""
+    return subprocess.run(
+        [helm, "template", "alpr", str(CHART), *extra], capture_output=True, text=True, timeout=60
+    )
+
+
 def _render(helm: str, *extra: str) -> list[dict[str, Any]]:
     out = _run(helm, "template", "alpr", str(CHART), "--namespace", "alpr", *extra)
     return [doc for doc in yaml.safe_load_all(out) if doc]
@@ -192,20 +199,10 @@ def test_production_values_use_existing_secrets_and_the_ingress(helm: str) -> No
 
 
 def test_values_are_schema_checked(helm: str) -> None:
-    bad = subprocess.run(
-        [helm, "template", "alpr", str(CHART), "--set", "audit.retentionDays=365"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = _template(helm, "--set", "audit.retentionDays=365")
     assert bad.returncode != 0
     assert "retentionDays" in bad.stderr
-    typo = subprocess.run(
-        [helm, "template", "alpr", str(CHART), "--set", "servcies.ingest.replicas=3"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    typo = _template(helm, "--set", "servcies.ingest.replicas=3")
     assert typo.returncode != 0
 
 
@@ -239,12 +236,7 @@ def _containers(manifests: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str
 
 def test_schema_requires_the_signing_key_secret(helm: str) -> None:
     for unset in (["--set", "audit.existingSecret="], ["--set", "audit.existingSecret=null"]):
-        bad = subprocess.run(
-            [helm, "template", "alpr", str(CHART), *unset],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        bad = _template(helm, *unset)
         assert bad.returncode != 0, unset
         assert "existingSecret" in bad.stderr, bad.stderr
 
@@ -340,12 +332,7 @@ def test_rules_and_dashboards_are_off_by_default_and_chosen_one_by_one(helm: str
     assert [d["metadata"]["name"] for d in one if "-dashboard-" in d["metadata"]["name"]] == [
         "alpr-dashboard-compliance"
     ]
-    unknown = subprocess.run(
-        [helm, "template", "alpr", str(CHART), "--set", "grafanaDashboards.include={billing}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    unknown = _template(helm, "--set", "grafanaDashboards.include={billing}")
     assert unknown.returncode != 0
     assert "include" in unknown.stderr
 
@@ -369,12 +356,7 @@ def test_images_can_be_pinned_by_digest(helm: str) -> None:
         assert ":" not in image.split("@")[0].rsplit("/", 1)[-1], (where, image)  # no tag beside it
     plain = {c["image"] for _, c in _containers(_render(helm))}
     assert all("@" not in image for image in plain)
-    bad = subprocess.run(
-        [helm, "template", "alpr", str(CHART), "--set", "image.digest=latest"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = _template(helm, "--set", "image.digest=latest")
     assert bad.returncode != 0
     assert "digest" in bad.stderr
 

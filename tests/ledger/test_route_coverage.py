@@ -20,7 +20,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -41,7 +41,7 @@ from alpr_common import (
 )
 from alpr_common.migrations import service_packages
 from alpr_devstack.components import free_port
-from alpr_devstack.testing import SERVICE_NAMES, Infra, bearer, create_app, serve_http
+from alpr_devstack.testing import SERVICE_NAMES, ActsAs, Infra, create_app, serve_http
 
 Op = tuple[str, str, str]  # (service, METHOD, path template)
 
@@ -154,36 +154,18 @@ STARTED = ("ingest", "hotlist", "search", "audit", "sharing")
 
 
 @dataclass
-class LedgerStack:
-    """Where each service listens, one client for all of them, and tokens by subject."""
+class LedgerStack(ActsAs):
+    """Where each service listens, one client for all of them, and tokens by subject (``as_``)."""
 
     infra: Infra
     urls: dict[str, str]
     http: httpx.AsyncClient
     feed_dir: Path
-    _tokens: dict[tuple[Any, ...], dict[str, str]] = field(default_factory=dict)
+    tokens: dict[tuple[Any, ...], dict[str, str]] = field(default_factory=dict)
+    token_ttl: ClassVar[int] = 3600
 
     def url(self, service: str, path: str) -> str:
         return f"{self.urls[service]}{path}"
-
-    def as_(self, sub: str, *roles: str, agency: str = HOST, client_id: str | None = None) -> dict[str, str]:
-        """A bearer header for ``sub`` with ``roles`` (training current unless every role is a
-        machine role); minted once per subject, roles, agency and client."""
-        key = (sub, roles, agency, client_id)
-        if key not in self._tokens:
-            machine = set(roles) <= {"camera", "partner", "service"}
-            self._tokens[key] = bearer(
-                self.infra.mint(
-                    sub=sub,
-                    name=sub.replace("-", " ").title(),
-                    agency=agency,
-                    roles=list(roles),
-                    training_expires=None if machine else "2099-12-31",
-                    client_id=client_id,
-                    ttl=3600,
-                )
-            )
-        return self._tokens[key]
 
 
 @pytest.fixture(scope="module")

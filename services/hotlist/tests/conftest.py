@@ -4,7 +4,6 @@ service over HTTP, and the hotlist service on a loopback port (streams need a re
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,37 +14,30 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from hotlist_support import HotlistStack  # noqa: E402
 
-from alpr_common import ensure_bucket, make_object_store  # noqa: E402
-from alpr_devstack.testing import Infra, serve_audit, serve_http  # noqa: E402
+from alpr_devstack.testing import Infra, audited_service, serve_http  # noqa: E402
 from alpr_hotlist.app import create_app  # noqa: E402
 from alpr_hotlist.settings import Settings  # noqa: E402
 
 
 @pytest.fixture
 async def stack(infra: Infra, tmp_path: Path) -> AsyncIterator[HotlistStack]:
-    db = infra.migrated_database("alpr_hotlist", "alpr_audit", prefix="hotlist")
-    secret = infra.register_client("svc-hotlist-test", roles=["service"])
-    async with serve_audit(infra, db) as audit_url:
-        bucket = f"hotlist-{uuid.uuid4().hex[:12]}"
-        settings = infra.settings(
-            "hotlist",
-            database_url=db,
-            s3_bucket=bucket,
-            audit_url=audit_url,
-            client_id="svc-hotlist-test",
-            client_secret=secret,
-            feed_dir=tmp_path,
-            scheduler=False,
-            webhook_poll_seconds=0.05,
-            # A stream idle this long sends a keep-alive: the tests read it as "nothing more held".
-            stream_keepalive_seconds=0.3,
-            # The feeds and webhook receivers of these tests listen on loopback (issue 19's
-            # outbound policy refuses it unless the operator allows it, as here).
-            outbound_allow_http=True,
-            outbound_allow_networks="127.0.0.0/8",
-        )
+    async with audited_service(
+        infra,
+        "hotlist",
+        client_id="svc-hotlist-test",
+        prefix="hotlist",
+        feed_dir=tmp_path,
+        scheduler=False,
+        webhook_poll_seconds=0.05,
+        # A stream idle this long sends a keep-alive: the tests read it as "nothing more held".
+        stream_keepalive_seconds=0.3,
+        # The feeds and webhook receivers of these tests listen on loopback (issue 19's
+        # outbound policy refuses it unless the operator allows it, as here).
+        outbound_allow_http=True,
+        outbound_allow_networks="127.0.0.0/8",
+    ) as base:
+        settings = base.settings
         assert isinstance(settings, Settings)
-        ensure_bucket(make_object_store(settings), bucket)
         async with (
             serve_http(create_app(settings)) as url,
             httpx.AsyncClient(base_url=url, timeout=30) as client,
@@ -54,8 +46,8 @@ async def stack(infra: Infra, tmp_path: Path) -> AsyncIterator[HotlistStack]:
                 client=client,
                 url=url,
                 settings=settings,
-                database_url=db,
-                audit_url=audit_url,
+                database_url=base.database_url,
+                audit_url=base.audit_url,
                 feed_dir=tmp_path,
                 infra=infra,
             )

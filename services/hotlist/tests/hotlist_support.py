@@ -4,6 +4,7 @@ loopback ports), tokens of each role, and shortcuts for lists, entries and reads
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import uuid
@@ -17,14 +18,36 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alpr_common import LEDGER_TOPIC, async_database_url
-from alpr_devstack.testing import Infra, bearer
+from alpr_devstack.testing import ActsAs, Infra
 from alpr_hotlist.settings import Settings
 
 AGENCY = "CA0019400"
 
 
 @dataclass
-class HotlistStack:
+class SseReader:
+    """The events of a text/event-stream, fed one line at a time (comments are the caller's)."""
+
+    current: dict[str, Any] = field(default_factory=dict)
+
+    def feed(self, line: str) -> dict[str, Any] | None:
+        """The event that ``line`` ends (its ``id``, ``event`` and parsed ``data``), if any."""
+        if line.startswith("id: "):
+            self.current["id"] = line[4:]
+        elif line.startswith("event: "):
+            self.current["event"] = line[7:]
+        elif line.startswith("data: "):
+            self.current["data"] = json.loads(line[6:])
+        elif line == "" and "data" in self.current:
+            event, self.current = self.current, {}
+            return event
+        return None
+
+
+@dataclass
+class HotlistStack(ActsAs):
+    """The hotlist service on a loopback port; ``as_(sub, *roles)``: a person's bearer header."""
+
     client: httpx.AsyncClient
     url: str
     settings: Settings
@@ -32,16 +55,7 @@ class HotlistStack:
     audit_url: str
     feed_dir: Path
     infra: Infra
-    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def as_(self, sub: str, *roles: str, agency: str = AGENCY) -> dict[str, str]:
-        """A person's bearer header (one per sub and roles, minted once)."""
-        key = f"{sub}|{agency}|{','.join(roles)}"
-        if key not in self.tokens:
-            self.tokens[key] = bearer(
-                self.infra.mint(sub=sub, name=sub.replace("-", " ").title(), agency=agency, roles=list(roles))
-            )
-        return self.tokens[key]
+    tokens: dict[tuple[Any, ...], dict[str, str]] = field(default_factory=dict)
 
     @property
     def admin(self) -> dict[str, str]:
@@ -49,12 +63,7 @@ class HotlistStack:
 
     @property
     def service(self) -> dict[str, str]:
-        key = "svc-ingest"
-        if key not in self.tokens:
-            self.tokens[key] = bearer(
-                self.infra.mint(sub="svc-ingest", name="ingest", roles=["service"], training_expires=None)
-            )
-        return self.tokens[key]
+        return self.as_("svc-ingest", "service", name="ingest")
 
     async def hotlist(self, name: str | None = None, kind: str = "local_bolo", **extra: Any) -> str:
         body = {"name": name or f"list-{uuid.uuid4().hex[:8]}", "kind": kind, "priority": 1, **extra}
@@ -89,12 +98,7 @@ class HotlistStack:
         return items
 
     async def audit_events(self, **params: str) -> list[dict[str, Any]]:
-        auditor = bearer(self.infra.mint(sub="aud-1", roles=["auditor"]))
-        async with httpx.AsyncClient() as http:
-            resp = await http.get(f"{self.audit_url}/v1/events", params=params, headers=auditor)
-            assert resp.status_code == 200, resp.text
-            items: list[dict[str, Any]] = resp.json()["items"]
-            return items
+        return await self.infra.ledger_events(self.audit_url, **params)
 
     async def ledgered(self, want: int, timeout: float = 10.0, **params: str) -> list[dict[str, Any]]:
         """Ledger events once ``want`` of them are there (the ledger outbox ships in the background)."""

@@ -6,69 +6,21 @@ strictest default, and search's purge is told which crops the kept hits keep."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
-from fastapi import APIRouter, Depends
 from hotlist_support import AGENCY, HotlistStack, read, run_cli
 
-from alpr_common import (
-    AgencyPolicy,
-    AgencyPolicyVersion,
-    PolicyStatus,
-    Principal,
-    RetentionPolicy,
-    Role,
-    Unavailable,
-    create_service_app,
-    require_roles,
-)
-from alpr_devstack.testing import Infra, serve_http
+from alpr_common import AgencyPolicy, RetentionPolicy
+from alpr_devstack.testing import FakeSharing, Infra, serve_fake_sharing
 
 OTHER = "CA0010900"
 THIRD = "CA0020000"
 
 
-@dataclass
-class FakeSharing:
-    """Sharing as far as agency policies go: each of ``policies`` is served as version ``version``
-    in force, any other agency as version 0 (the defaults); while ``down``, 503 to everything."""
-
-    url: str = ""
-    policies: dict[str, AgencyPolicy] = field(default_factory=dict)
-    version: int = 1
-    down: bool = False
-
-
 @pytest.fixture
 async def sharing(infra: Infra) -> AsyncIterator[FakeSharing]:
-    router = APIRouter()
-    fake = FakeSharing()
-
-    @router.get("/v1/agencies/{ori}/policy")
-    async def agency_policy(
-        ori: str, principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))]
-    ) -> AgencyPolicyVersion:
-        if fake.down:
-            raise Unavailable("sharing is down (test)")
-        if ori not in fake.policies:
-            return AgencyPolicyVersion(
-                agency=ori, version=0, status=PolicyStatus.DEFAULT, policy=AgencyPolicy()
-            )
-        return AgencyPolicyVersion(
-            agency=ori, version=fake.version, status=PolicyStatus.IN_FORCE, policy=fake.policies[ori]
-        )
-
-    app = create_service_app(
-        service="sharing",
-        settings=infra.settings("ingest"),
-        description="agency policies",
-        routers=[router],
-        uses_database=False,
-    )
-    async with serve_http(app) as url:
-        fake.url = url
+    async with serve_fake_sharing(infra) as fake:
         yield fake
 
 
@@ -126,7 +78,7 @@ async def test_alerts_and_hits_go_by_each_agency_s_policy_R14(
     """R14, issue 17: each agency's own alert and hit periods; null hit days keep hits
     indefinitely (Hayward); an agency without a policy takes the setting; open alerts stay."""
     sharing.policies = {AGENCY: _retention(30, None), OTHER: _retention(400, 100)}
-    sharing.version = 4
+    sharing.versions = {AGENCY: 4, OTHER: 4}
     await _alerts(
         stack,
         ("1MIS060", AGENCY, "misread", 60),  # past 30 days: goes

@@ -4,7 +4,6 @@ by Server-Sent Events (resumable) and by signed webhooks, retried when the recei
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -14,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
-from hotlist_support import HotlistStack, read, run_cli
+from hotlist_support import HotlistStack, SseReader, read, run_cli
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -213,7 +212,7 @@ async def sse_events(
     ``until_idle`` it also stops at the first keep-alive, which the stream sends only once it
     has sent every event it holds."""
     events: list[dict[str, Any]] = []
-    current: dict[str, Any] = {}
+    reader = SseReader()
     async with stack.client.stream("GET", "/v1/alerts/stream", headers=headers, params=params) as resp:
         assert resp.status_code == 200
         assert resp.headers["content-type"].startswith("text/event-stream")
@@ -222,15 +221,8 @@ async def sse_events(
                 opened.set()
             elif line.startswith(": keep-alive") and until_idle:
                 return events
-            elif line.startswith("id: "):
-                current["id"] = line[4:]
-            elif line.startswith("event: "):
-                current["event"] = line[7:]
-            elif line.startswith("data: "):
-                current["data"] = json.loads(line[6:])
-            elif line == "" and "data" in current:
-                events.append({**current, "at": time.monotonic()})
-                current = {}
+            elif (event := reader.feed(line)) is not None:
+                events.append({**event, "at": time.monotonic()})
                 if len(events) == want:
                     return events
     return events

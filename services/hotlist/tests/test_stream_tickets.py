@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hotlist_support import AGENCY, HotlistStack, read
+from hotlist_support import AGENCY, HotlistStack, SseReader, read
 
 from alpr_devstack.testing import problem, serve_http
 from alpr_hotlist.app import create_app
@@ -84,21 +83,14 @@ async def events(stream: Stream, want: int, deadline_s: float = 5.0) -> list[dic
     """The next ``want`` events of an open stream; fewer when a keep-alive comes first (the
     stream sends one only once it holds nothing more) or the deadline passes."""
     found: list[dict[str, Any]] = []
-    current: dict[str, Any] = {}
+    reader = SseReader()
     try:
         async with asyncio.timeout(deadline_s):
             async for line in stream.lines:
                 if line.startswith(": keep-alive"):
                     return found
-                if line.startswith("id: "):
-                    current["id"] = line[4:]
-                elif line.startswith("event: "):
-                    current["event"] = line[7:]
-                elif line.startswith("data: "):
-                    current["data"] = json.loads(line[6:])
-                elif line == "" and "data" in current:
-                    found.append(current)
-                    current = {}
+                if (event := reader.feed(line)) is not None:
+                    found.append(event)
                     if len(found) == want:
                         return found
     except TimeoutError:

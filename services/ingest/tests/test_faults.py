@@ -10,21 +10,12 @@ from ingest_support import Stack, frame_form, jpeg
 from pydantic import SecretStr
 
 from alpr_common import make_object_store
-from alpr_devstack.components import SeaweedStore
-from alpr_devstack.testing import problem, seaweed_base_port, serve
+from alpr_devstack.testing import problem, serve, worker_store
 from alpr_ingest.app import create_app
 
 
 async def test_object_store_down_then_back(stack: Stack, tmp_path: Path) -> None:
-    base = seaweed_base_port()
-    store = SeaweedStore(
-        tmp_path / "s3",
-        s3_port=base + 6,
-        base_port=base,
-        access_key="faultkey",
-        secret_key="fault-secret-key",
-        bucket="faults",
-    )
+    store = worker_store(tmp_path / "s3", "faultkey", "fault-secret-key", bucket="faults")
     proc = store.start()
     settings = stack.settings.model_copy(
         update={

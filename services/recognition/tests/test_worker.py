@@ -5,7 +5,6 @@ Ingest and audit are loaded by name through alpr_devstack (no import of their co
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,9 +17,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 from recognition_support import jpeg, scene
 
-from alpr_common import ServiceClients, ensure_bucket, make_object_store
-from alpr_devstack.consumers import StubConsumer
-from alpr_devstack.testing import Infra, bearer, create_app, serve_audit, serve_http
+from alpr_common import ServiceClients
+from alpr_devstack.consumers import StubConsumer, ingest_with_stub_consumers
+from alpr_devstack.testing import Infra, bearer, create_app, serve_http
 from alpr_recognition.engine import Engine
 from alpr_recognition.pipeline import Recognizer
 from alpr_recognition.settings import Settings
@@ -85,24 +84,12 @@ class Pipeline:
 
 @pytest.fixture
 async def pipeline(infra: Infra) -> AsyncIterator[Pipeline]:
-    db = infra.migrated_database("alpr_ingest", "alpr_audit", prefix="recog")
-    ingest_secret = infra.register_client("svc-ingest-rt", roles=["service"])
     worker_secret = infra.register_client("svc-recognition-rt", roles=["service"])
-    search, hotlist = StubConsumer("search"), StubConsumer("hotlist")
-    bucket = f"recog-{uuid.uuid4().hex[:12]}"
-    async with (
-        serve_audit(infra, db) as audit_url,
-        serve_http(search.app(infra)) as search_url,
-        serve_http(hotlist.app(infra)) as hotlist_url,
-    ):
-        ingest_settings = infra.settings(
-            "ingest", s3_bucket=bucket, database_url=db, audit_url=audit_url, search_url=search_url,
-            hotlist_url=hotlist_url, client_id="svc-ingest-rt", client_secret=ingest_secret,
-            outbox_poll_seconds=0.05,
-        )  # fmt: skip
-        ensure_bucket(make_object_store(ingest_settings), bucket)
+    async with ingest_with_stub_consumers(
+        infra, client_id="svc-ingest-rt", prefix="recog", outbox_poll_seconds=0.05
+    ) as (base, search, _):
         async with (
-            serve_http(create_app("ingest", ingest_settings)) as ingest_url,
+            serve_http(create_app("ingest", base.settings)) as ingest_url,
             httpx.AsyncClient(base_url=ingest_url, timeout=30) as ingest,
             httpx.AsyncClient(timeout=30) as http,
         ):
@@ -134,7 +121,7 @@ async def pipeline(infra: Infra) -> AsyncIterator[Pipeline]:
                 idle_poll_seconds=0.1,
             )
             assert isinstance(settings, Settings)
-            yield Pipeline(ingest, search, settings, resp.json()["id"], camera, http, db)
+            yield Pipeline(ingest, search, settings, resp.json()["id"], camera, http, base.database_url)
 
 
 async def _until(predicate: Any, timeout: float = 60.0) -> None:

@@ -5,7 +5,6 @@ bucket of its own."""
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
@@ -21,11 +20,9 @@ from alpr_common import (
     Role,
     Unavailable,
     create_service_app,
-    ensure_bucket,
-    make_object_store,
     require_roles,
 )
-from alpr_devstack.testing import Infra, bearer, serve, serve_audit, serve_http
+from alpr_devstack.testing import Infra, audited_service, bearer, serve, serve_http
 from alpr_search.app import create_app
 from alpr_search.settings import Settings
 
@@ -70,28 +67,18 @@ async def fake_sharing(infra: Infra) -> AsyncIterator[FakeSharing]:
 
 @pytest.fixture
 async def search_stack(infra: Infra, fake_sharing: FakeSharing) -> AsyncIterator[SearchStack]:
-    db = infra.migrated_database("alpr_search", "alpr_audit", prefix="search")
-    secret = infra.register_client("svc-search-test", roles=["service"])
-    async with serve_audit(infra, db) as audit_url:
-        bucket = f"search-{uuid.uuid4().hex[:12]}"
-        settings = infra.settings(
-            "search",
-            database_url=db,
-            s3_bucket=bucket,
-            audit_url=audit_url,
-            sharing_url=fake_sharing.url,
-            client_id="svc-search-test",
-            client_secret=secret,
-        )
+    async with audited_service(
+        infra, "search", client_id="svc-search-test", prefix="search", sharing_url=fake_sharing.url
+    ) as base:
+        settings = base.settings
         assert isinstance(settings, Settings)
-        ensure_bucket(make_object_store(settings), bucket)
         app = create_app(settings)
         async with serve(app) as client:
             yield SearchStack(
                 client=client,
                 settings=settings,
                 infra=infra,
-                audit_url=audit_url,
+                audit_url=base.audit_url,
                 service=bearer(infra.mint(sub="svc-ingest", roles=["service"], training_expires=None)),
                 investigator=bearer(infra.mint(sub="inv-1", name="Ivy Investigator", roles=["investigator"])),
                 auditor=bearer(infra.mint(sub="aud-1", roles=["auditor"])),

@@ -5,19 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import (
-    Access,
-    DbSession,
-    Forbidden,
-    HotlistStats,
-    MisreadsBySource,
-    NotFound,
-    StatsAgency,
-    TrainingRequired,
-    Unauthenticated,
-    access,
-    problem_responses,
-)
+from alpr_common import DbSession, HotlistStats, MisreadsBySource, StatsAgency, stats_route
 
 from .alerts.repository import counts_by_state, misreads_by_source
 from .clock import now
@@ -48,12 +36,7 @@ async def compute(session: AsyncSession, agency: str) -> HotlistStats:
     )
 
 
-@router.get(
-    "/v1/stats",
-    response_model=HotlistStats,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
-    openapi_extra=access(Access.READ),
-)
+@stats_route(router, HotlistStats)
 async def get_stats(session: DbSession, agency: StatsAgency) -> HotlistStats:
     """Counts for one agency: lists, entries, alerts by state and the misread rate (R22)."""
     return await compute(session, agency)

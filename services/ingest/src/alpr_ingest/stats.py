@@ -10,19 +10,7 @@ from fastapi import APIRouter
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alpr_common import (
-    Access,
-    DbSession,
-    Forbidden,
-    IngestStats,
-    NotFound,
-    StatsAgency,
-    TrainingRequired,
-    Unauthenticated,
-    access,
-    problem_responses,
-    refresh_forever,
-)
+from alpr_common import DbSession, IngestStats, StatsAgency, refresh_forever, stats_route
 
 from .cameras import repository as cameras
 from .cameras.service import health_table
@@ -33,12 +21,7 @@ router = APIRouter(tags=["stats"])
 _log = structlog.get_logger("alpr.ingest.stats")
 
 
-@router.get(
-    "/v1/stats",
-    response_model=IngestStats,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
-    openapi_extra=access(Access.READ),
-)
+@stats_route(router, IngestStats)
 async def stats(session: DbSession, agency: StatsAgency) -> IngestStats:
     """Counts for one agency: active cameras, frames waiting or failed, reads."""
     counts = await frames_repo.counts(session, agency)

@@ -10,10 +10,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Interval, delete, func, insert, literal, literal_column, select, text, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import LEDGER_TOPIC, driver_of
+from alpr_common import LEDGER_TOPIC, FromRow, driver_of
 
 from ..tables import alert_events, alerts, deliveries, stream_tickets
 from ..vocabulary import AlertState
@@ -22,7 +21,7 @@ from .feed import CHANNEL
 
 
 @dataclass(frozen=True)
-class AlertRow:
+class AlertRow(FromRow):
     """An alert: one row of ``hotlist.alerts``, its fields in column order. ``entry`` (the entry
     as it was when the read matched) and ``transitions`` are JSON documents as stored."""
 
@@ -45,10 +44,6 @@ class AlertRow:
     updated_at: datetime
     model_version: str | None
     disposition: str | None = None  # R14: set by the move into a final state
-
-    @classmethod
-    def of(cls, row: RowMapping) -> AlertRow:
-        return cls(**row)
 
     def columns(self) -> dict[str, Any]:
         """Its columns by name, as they are (not copied): what the API shapes validate from."""

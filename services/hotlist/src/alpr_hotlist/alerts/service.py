@@ -23,7 +23,7 @@ from alpr_common import (
     Principal,
     audit_event,
     decode_cursor,
-    encode_cursor,
+    next_cursor,
 )
 
 from ..clock import now
@@ -136,9 +136,7 @@ async def list_alerts(
     )
     items = [public(ctx, r) for r in rows[:limit]]
     await _record_view(ctx, principal, [i.id for i in items], {"list": True, "results": len(items)})
-    nxt = None
-    if len(rows) > limit and items:
-        nxt = encode_cursor(AlertPosition(created_at=items[-1].created_at, id=items[-1].id))
+    nxt = next_cursor(rows, items, limit, lambda last: AlertPosition(created_at=last.created_at, id=last.id))
     return Page[AlertPublic](items=items, next_cursor=nxt)
 
 
@@ -187,24 +185,21 @@ async def transition(
         session, alert_id, body.to.value, disposition, [*row.transitions, step], stamp
     )
     await publish(session, TRANSITIONED, [updated])
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.ALERT_TRANSITIONED,
-            source="hotlist",
-            targets=[str(alert_id), str(row.read_id)],
-            data={
-                "plate": row.plate,
-                "from": current.value,
-                "to": body.to.value,
-                "note": body.note,
-                "disposition": disposition,  # R14: counted by the SB 34 report
-                "grade": row.grade,
-                "hotlist_id": str(row.hotlist_id),
-                "camera_id": str(row.camera_id),
-            },
-        ),
+        principal,
+        Action.ALERT_TRANSITIONED,
+        targets=[str(alert_id), str(row.read_id)],
+        data={
+            "plate": row.plate,
+            "from": current.value,
+            "to": body.to.value,
+            "note": body.note,
+            "disposition": disposition,  # R14: counted by the SB 34 report
+            "grade": row.grade,
+            "hotlist_id": str(row.hotlist_id),
+            "camera_id": str(row.camera_id),
+        },
     )
     if body.to is AlertState.MISREAD:  # R22: counted once the move is on the ledger
         ctx.misreads.count(row.model_version)

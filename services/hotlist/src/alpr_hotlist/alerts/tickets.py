@@ -35,15 +35,7 @@ async def issue(ctx: HotlistContext, session: AsyncSession, principal: Principal
     expires = await repository.add_ticket(
         session,
         _digest(ticket),
-        TicketRow(
-            sub=principal.sub,
-            name=principal.name,
-            agency=principal.agency,
-            roles=sorted(principal.roles),
-            client_id=principal.client_id,
-            badge=principal.badge,
-            training_expires=principal.training_expires,
-        ),
+        TicketRow(**principal.identity()),
         seconds,
     )
     return StreamTicket(ticket=ticket, expires_at=expires, expires_in=seconds)
@@ -61,12 +53,4 @@ async def redeem(ctx: HotlistContext, ticket: str, bearer: Principal | None) -> 
         return None
     if bearer is not None and (bearer.sub, bearer.agency) != (row.sub, row.agency):
         return None
-    return Principal(
-        sub=row.sub,
-        name=row.name,
-        agency=row.agency,
-        roles=frozenset(row.roles),
-        client_id=row.client_id,
-        training_expires=row.training_expires,
-        badge=row.badge,
-    )
+    return Principal(**{**vars(row), "roles": frozenset(row.roles)})

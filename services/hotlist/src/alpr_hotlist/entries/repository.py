@@ -9,14 +9,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import FromRow
 
 from ..tables import entries, hotlists
 
 
 @dataclass(frozen=True)
-class EntryRow:
+class EntryRow(FromRow):
     """A hotlist entry: one row of ``hotlist.entries``, its fields in column order. The people
     (``entered_by``, ``approved_by``) and ``pending_update`` are JSON documents as stored."""
 
@@ -48,10 +49,6 @@ class EntryRow:
     refreshed_at: datetime
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, row: RowMapping) -> EntryRow:
-        return cls(**row)
 
 
 @dataclass(frozen=True)

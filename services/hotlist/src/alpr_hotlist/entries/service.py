@@ -26,7 +26,7 @@ from alpr_common import (
     ValidationProblem,
     audit_event,
     decode_cursor,
-    encode_cursor,
+    next_cursor,
 )
 
 from ..clock import now
@@ -121,16 +121,13 @@ async def create(
         updated_at=stamp,
     )
     await repository.create(session, row)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.HOTLIST_ENTRY_CREATED,
-            source="hotlist",
-            case_number=body.case_number,
-            targets=[str(row.id)],
-            data=_audit_data(row, synopsis=body.synopsis, expires_at=expires_at.isoformat()),
-        ),
+        principal,
+        Action.HOTLIST_ENTRY_CREATED,
+        case_number=body.case_number,
+        targets=[str(row.id)],
+        data=_audit_data(row, synopsis=body.synopsis, expires_at=expires_at.isoformat()),
     )
     return await get(session, principal, hotlist_id, row.id)
 
@@ -224,8 +221,9 @@ async def list_entries(
         [i.id for i in items],
         {"list": True, "results": len(items), **{k: v for k, v in filters.items() if v}},
     )
-    nxt = encode_cursor(AfterId(after=items[-1].id)) if len(rows) > limit and items else None
-    return Page[EntryPublic](items=items, next_cursor=nxt)
+    return Page[EntryPublic](
+        items=items, next_cursor=next_cursor(rows, items, limit, lambda last: AfterId(after=last.id))
+    )
 
 
 def _changes(ctx: HotlistContext, body: EntryUpdate) -> dict[str, Any]:
@@ -286,16 +284,13 @@ async def update(
         await repository.update_entry(session, entry_id, {"pending_update": pending, "updated_at": stamp})
     else:
         raise Conflict(f"A {row.status} entry cannot be changed.")
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.HOTLIST_ENTRY_UPDATED,
-            source="hotlist",
-            case_number=changes.get("case_number", row.case_number),
-            targets=[str(entry_id)],
-            data=_audit_data(row, changes=changes, awaiting_approval=True),
-        ),
+        principal,
+        Action.HOTLIST_ENTRY_UPDATED,
+        case_number=changes.get("case_number", row.case_number),
+        targets=[str(entry_id)],
+        data=_audit_data(row, changes=changes, awaiting_approval=True),
     )
     return await get(session, principal, hotlist_id, entry_id)
 
@@ -357,21 +352,18 @@ async def decide(
     else:
         values.update(status=EntryStatus.REJECTED.value)
     await repository.update_entry(session, entry_id, values)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.HOTLIST_ENTRY_APPROVED if approve else Action.HOTLIST_ENTRY_REJECTED,
-            source="hotlist",
-            case_number=row.case_number,
-            targets=[str(entry_id)],
-            data=_audit_data(
-                row,
-                decided=subject,
-                note=body.note,
-                entered_by=row.entered_by,
-                changes=None if pending is None else pending.changes,
-            ),
+        principal,
+        Action.HOTLIST_ENTRY_APPROVED if approve else Action.HOTLIST_ENTRY_REJECTED,
+        case_number=row.case_number,
+        targets=[str(entry_id)],
+        data=_audit_data(
+            row,
+            decided=subject,
+            note=body.note,
+            entered_by=row.entered_by,
+            changes=None if pending is None else pending.changes,
         ),
     )
     return await get(session, principal, hotlist_id, entry_id)

@@ -8,14 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import FromRow
 
 from ..tables import entries, hotlists, sources
 
 
 @dataclass(frozen=True)
-class HotlistRow:
+class HotlistRow(FromRow):
     """A hotlist: one row of ``hotlist.hotlists``, its fields in column order."""
 
     id: uuid.UUID
@@ -28,10 +29,6 @@ class HotlistRow:
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, row: RowMapping) -> HotlistRow:
-        return cls(**row)
-
 
 @dataclass(frozen=True)
 class HotlistSummary(HotlistRow):
@@ -41,10 +38,6 @@ class HotlistSummary(HotlistRow):
     pending_entries: int
     last_synced_at: datetime | None
     never_synced: bool | None
-
-    @classmethod
-    def of(cls, row: RowMapping) -> HotlistSummary:
-        return cls(**row)
 
 
 async def create(session: AsyncSession, row: HotlistRow) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,14 +16,12 @@ from alpr_common import (
     Page,
     Principal,
     actor_of,
-    audit_event,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 
 from ..clock import now
 from ..context import HotlistContext
-from ..vocabulary import HotlistKind
 from . import repository
 from .repository import HotlistRow, HotlistSummary
 from .schemas import HotlistCreate, HotlistPublic, HotlistUpdate
@@ -32,20 +31,8 @@ def public(ctx: HotlistContext, row: HotlistSummary) -> HotlistPublic:
     fresh_since = now() - timedelta(hours=ctx.settings.freshness_hours)
     last = row.last_synced_at
     stale = bool(row.never_synced) or (last is not None and last < fresh_since)
-    return HotlistPublic(
-        id=row.id,
-        agency=row.agency,
-        name=row.name,
-        kind=HotlistKind(row.kind),
-        priority=row.priority,
-        alerting=row.alerting,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        active_entries=row.active_entries,
-        pending_entries=row.pending_entries,
-        last_synced_at=last,
-        stale=stale,
-    )
+    # The row's own fields (the creator and the sync flag are not shown), and whether it is stale.
+    return HotlistPublic.model_validate({**vars(row), "stale": stale})
 
 
 async def create(
@@ -66,15 +53,8 @@ async def create(
         updated_at=stamp,
     )
     await repository.create(session, row)
-    await ctx.ledger.record(
-        session,
-        audit_event(
-            principal,
-            Action.HOTLIST_CREATED,
-            source="hotlist",
-            targets=[str(row.id)],
-            data=body.model_dump(mode="json"),
-        ),
+    await ctx.ledger.record_change(
+        session, principal, Action.HOTLIST_CREATED, targets=[str(row.id)], data=body.model_dump(mode="json")
     )
     return await get(ctx, session, principal, row.id)
 
@@ -103,9 +83,7 @@ async def list_hotlists(
     rows = await repository.list_page(
         session, principal.agency, str(position.after) if position else None, limit + 1, now()
     )
-    items = [public(ctx, r) for r in rows[:limit]]
-    nxt = encode_cursor(AfterId(after=items[-1].id)) if len(rows) > limit and items else None
-    return Page[HotlistPublic](items=items, next_cursor=nxt)
+    return page_of(rows, limit, partial(public, ctx), lambda last: AfterId(after=last.id))
 
 
 async def update(
@@ -122,10 +100,7 @@ async def update(
             raise Conflict("The agency already has a hotlist of this name.")
     if changes:
         await repository.update_hotlist(session, hotlist_id, {**changes, "updated_at": now()})
-        await ctx.ledger.record(
-            session,
-            audit_event(
-                principal, Action.HOTLIST_UPDATED, source="hotlist", targets=[str(hotlist_id)], data=changes
-            ),
+        await ctx.ledger.record_change(
+            session, principal, Action.HOTLIST_UPDATED, targets=[str(hotlist_id)], data=changes
         )
     return await get(ctx, session, principal, hotlist_id)

@@ -10,10 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import driver_of
+from alpr_common import FromRow, driver_of
 
 from ..tables import entries, sources, syncs
 
@@ -43,7 +42,7 @@ ENTRY_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class SourceRow:
+class SourceRow(FromRow):
     """A hotlist's source: one row of ``hotlist.sources``, its fields in column order. The client
     secret is never here: only the name of the variable that holds it."""
 
@@ -65,13 +64,9 @@ class SourceRow:
     last_error: str | None
     last_counts: dict[str, Any] | None
 
-    @classmethod
-    def of(cls, row: RowMapping) -> SourceRow:
-        return cls(**row)
-
 
 @dataclass(frozen=True)
-class SyncRow:
+class SyncRow(FromRow):
     """One sync of a source as logged: one row of ``hotlist.syncs``, its fields in column order."""
 
     id: uuid.UUID
@@ -84,10 +79,6 @@ class SyncRow:
     removed: int
     errors: list[dict[str, Any]]
     error: str | None
-
-    @classmethod
-    def of(cls, row: RowMapping) -> SyncRow:
-        return cls(**row)
 
 
 async def create(session: AsyncSession, row: SourceRow) -> None:

@@ -18,9 +18,8 @@ from alpr_common import (
     ProblemFieldError,
     ValidationProblem,
     actor_of,
-    audit_event,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 
 from ..clock import now
@@ -120,20 +119,17 @@ async def create(
         last_counts=None,
     )
     await repository.create(session, row)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.HOTLIST_UPDATED,
-            source="hotlist",
-            targets=[str(body.hotlist_id), str(row.id)],
-            data={
-                "source": "created",
-                "url": body.url,
-                "format": row.format,
-                "interval_minutes": row.interval_minutes,
-            },
-        ),
+        principal,
+        Action.HOTLIST_UPDATED,
+        targets=[str(body.hotlist_id), str(row.id)],
+        data={
+            "source": "created",
+            "url": body.url,
+            "format": row.format,
+            "interval_minutes": row.interval_minutes,
+        },
     )
     return public(ctx, row)
 
@@ -165,15 +161,12 @@ async def update(
     await _check(ctx, changes)
     if changes:
         await repository.update_source(session, source_id, changes)
-        await ctx.ledger.record(
+        await ctx.ledger.record_change(
             session,
-            audit_event(
-                principal,
-                Action.HOTLIST_UPDATED,
-                source="hotlist",
-                targets=[str(row.hotlist_id), str(source_id)],
-                data={"source": "updated", **changes},
-            ),
+            principal,
+            Action.HOTLIST_UPDATED,
+            targets=[str(row.hotlist_id), str(source_id)],
+            data={"source": "updated", **changes},
         )
     return await get(ctx, session, principal, source_id)
 
@@ -192,6 +185,9 @@ async def sync_log(
     position = decode_cursor(cursor, BeforeTime)
     before = position.before if position else None
     rows = await repository.sync_log(session, source_id, before, limit + 1)
-    items = [SyncPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    nxt = encode_cursor(BeforeTime(before=items[-1].started_at)) if len(rows) > limit and items else None
-    return Page[SyncPublic](items=items, next_cursor=nxt)
+    return page_of(
+        rows,
+        limit,
+        lambda r: SyncPublic.model_validate(r, from_attributes=True),
+        lambda last: BeforeTime(before=last.started_at),
+    )

@@ -10,15 +10,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from alpr_common import FromRow
 
 from ..tables import deliveries, webhooks
 from .topic import WEBHOOK_TOPIC
 
 
 @dataclass(frozen=True)
-class WebhookRow:
+class WebhookRow(FromRow):
     """A webhook subscription: one row of ``hotlist.webhooks``, its fields in column order."""
 
     id: uuid.UUID
@@ -31,13 +32,9 @@ class WebhookRow:
     created_by: dict[str, Any]
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: RowMapping) -> WebhookRow:
-        return cls(**row)
-
 
 @dataclass(frozen=True)
-class DeliveryRow:
+class DeliveryRow(FromRow):
     """One delivery of an alert event to a webhook: one row of ``hotlist.deliveries``, its fields
     in column order. ``payload`` is the event's JSON body as queued (the crop as a key)."""
 
@@ -55,10 +52,6 @@ class DeliveryRow:
     created_at: datetime
     delivered_at: datetime | None
 
-    @classmethod
-    def of(cls, row: RowMapping) -> DeliveryRow:
-        return cls(**row)
-
 
 @dataclass(frozen=True)
 class OutgoingDelivery(DeliveryRow):
@@ -67,10 +60,6 @@ class OutgoingDelivery(DeliveryRow):
     url: str
     secret: str
     active: bool
-
-    @classmethod
-    def of(cls, row: RowMapping) -> OutgoingDelivery:
-        return cls(**row)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ from alpr_common import (
     ProblemFieldError,
     ValidationProblem,
     actor_of,
-    audit_event,
     decode_cursor,
-    encode_cursor,
     new_webhook_secret,
+    page_of,
 )
 
 from ..clock import now
@@ -53,19 +52,16 @@ async def create(
         created_at=now(),
     )
     await repository.create(session, row)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.HOTLIST_UPDATED,
-            source="hotlist",
-            targets=[str(row.id)],
-            data={
-                "webhook": "created",
-                "url": row.url,
-                "hotlist_ids": [str(h) for h in body.hotlist_ids or []],
-            },
-        ),
+        principal,
+        Action.HOTLIST_UPDATED,
+        targets=[str(row.id)],
+        data={
+            "webhook": "created",
+            "url": row.url,
+            "hotlist_ids": [str(h) for h in body.hotlist_ids or []],
+        },
     )
     return WebhookCreated.model_validate(row, from_attributes=True)
 
@@ -89,15 +85,12 @@ async def deactivate(
 ) -> WebhookPublic:
     row = await require(session, principal, webhook_id)
     await repository.deactivate(session, webhook_id)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.HOTLIST_UPDATED,
-            source="hotlist",
-            targets=[str(webhook_id)],
-            data={"webhook": "deactivated", "url": row.url},
-        ),
+        principal,
+        Action.HOTLIST_UPDATED,
+        targets=[str(webhook_id)],
+        data={"webhook": "deactivated", "url": row.url},
     )
     return WebhookPublic.model_validate(replace(row, active=False), from_attributes=True)
 
@@ -108,9 +101,12 @@ async def deliveries(
     await require(session, principal, webhook_id)
     position = decode_cursor(cursor, BeforeSequence)
     rows = await repository.log_page(session, webhook_id, position.before if position else None, limit + 1)
-    items = [DeliveryPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    nxt = encode_cursor(BeforeSequence(before=items[-1].id)) if len(rows) > limit and items else None
-    return Page[DeliveryPublic](items=items, next_cursor=nxt)
+    return page_of(
+        rows,
+        limit,
+        lambda r: DeliveryPublic.model_validate(r, from_attributes=True),
+        lambda last: BeforeSequence(before=last.id),
+    )
 
 
 async def queue(session: AsyncSession, event: str, alerts: Sequence[QueuedAlert]) -> None:

@@ -8,14 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from alpr_common import FromRow
 
 from ..tables import cameras
 
 
 @dataclass(frozen=True)
-class CameraRow:
+class CameraRow(FromRow):
     """A registered camera: one row of ``ingest.cameras``, its fields in column order."""
 
     id: uuid.UUID
@@ -29,10 +30,6 @@ class CameraRow:
     created_at: datetime
     updated_at: datetime
     expected_interval_s: int | None
-
-    @classmethod
-    def of(cls, row: RowMapping) -> CameraRow:
-        return cls(**row)
 
 
 async def create(session: AsyncSession, row: CameraRow) -> None:

@@ -14,9 +14,8 @@ from alpr_common import (
     Page,
     Principal,
     ValidationProblem,
-    audit_event,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 
 from ..context import IngestContext
@@ -59,21 +58,22 @@ async def create(
         expected_interval_s=None,
     )
     await repository.create(session, row)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.CAMERA_CREATED,
-            source="ingest",
-            targets=[str(row.id)],
-            data={
-                "name": body.name,
-                "kind": body.kind.value,
-                "client_id": body.client_id,
-                "status": body.status.value,
-            },
-        ),
+        principal,
+        Action.CAMERA_CREATED,
+        targets=[str(row.id)],
+        data={
+            "name": body.name,
+            "kind": body.kind.value,
+            "client_id": body.client_id,
+            "status": body.status.value,
+        },
     )
+    return _public(row)
+
+
+def _public(row: CameraRow) -> CameraPublic:
     return CameraPublic.model_validate(row, from_attributes=True)
 
 
@@ -81,7 +81,7 @@ async def get(session: AsyncSession, principal: Principal, camera_id: uuid.UUID)
     row = await repository.get(session, principal.agency, camera_id)
     if row is None:
         raise NotFound()
-    return CameraPublic.model_validate(row, from_attributes=True)
+    return _public(row)
 
 
 async def list_cameras(
@@ -91,9 +91,7 @@ async def list_cameras(
     rows = await repository.list_page(
         session, principal.agency, str(position.after) if position else None, limit + 1
     )
-    items = [CameraPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    nxt = encode_cursor(AfterId(after=items[-1].id)) if len(rows) > limit and items else None
-    return Page[CameraPublic](items=items, next_cursor=nxt)
+    return page_of(rows, limit, _public, lambda last: AfterId(after=last.id))
 
 
 async def update(
@@ -107,11 +105,8 @@ async def update(
         raise ValidationProblem("A fixed camera keeps its latitude and longitude.")
     if changes:
         await repository.update_camera(session, principal.agency, camera_id, {**changes, "updated_at": now()})
-        await ctx.ledger.record(
-            session,
-            audit_event(
-                principal, Action.CAMERA_UPDATED, source="ingest", targets=[str(camera_id)], data=changes
-            ),
+        await ctx.ledger.record_change(
+            session, principal, Action.CAMERA_UPDATED, targets=[str(camera_id)], data=changes
         )
     return await get(session, principal, camera_id)
 
@@ -195,14 +190,11 @@ async def record_check(
             checked_at=check.checked_at,
         ),
     )
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.CAMERA_CHECKED,
-            source="ingest",
-            targets=[str(camera_id)],
-            data={"result": check.result.value, "check_id": str(check.id), "noted": check.note is not None},
-        ),
+        principal,
+        Action.CAMERA_CHECKED,
+        targets=[str(camera_id)],
+        data={"result": check.result.value, "check_id": str(check.id), "noted": check.note is not None},
     )
     return check

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, text, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from alpr_common import FromRow
 
 from ..outbox import fanout
 from ..tables import frames, outbox_messages, reads
@@ -42,7 +43,7 @@ class NewFrame:
 
 
 @dataclass(frozen=True)
-class FrameRow(NewFrame):
+class FrameRow(NewFrame, FromRow):
     """A stored frame: one row of ``ingest.frames``, what its upload wrote and where it stands in
     the queue since."""
 
@@ -50,10 +51,6 @@ class FrameRow(NewFrame):
     lease_expires_at: datetime | None
     last_error: str | None
     done_at: datetime | None
-
-    @classmethod
-    def of(cls, row: RowMapping) -> FrameRow:
-        return cls(**row)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from alpr_common import (
     audit_event,
     check_image,
     decode_cursor,
-    encode_cursor,
+    next_cursor,
     on_rollback,
     require_purpose,
 )
@@ -217,7 +217,7 @@ async def list_frames(
             data={"list": True, "results": len(items)},
         )
     )
-    nxt = encode_cursor(BeforeId(before=items[-1].id)) if len(rows) > limit and items else None
+    nxt = next_cursor(rows, items, limit, lambda last: BeforeId(before=last.id))
     return Page[FramePublic](items=items, next_cursor=nxt)
 
 

@@ -67,58 +67,20 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
     key = crop_key(new.agency, new.captured_at, str(read_id))
     await ctx.store.put(key, new.crop_jpeg, "image/jpeg")
     on_rollback(request, lambda: ctx.store.delete(key))
-    plate = normalize_plate(new.plate)
-    stamp = now()
+    # The read is stored as sent, but for its plate (normalized), its box (as JSON) and its crop
+    # (the key in the store, not the image).
+    as_sent = {k: v for k, v in vars(new).items() if k not in ("plate", "box", "crop_jpeg")}
     row = ReadRow(
         id=read_id,
-        agency=new.agency,
-        camera_id=new.camera_id,
-        frame_id=new.frame_id,
-        source=new.source,
-        captured_at=new.captured_at,
-        latitude=new.latitude,
-        longitude=new.longitude,
-        plate=plate,
-        region=new.region,
-        confidence=new.confidence,
-        region_confidence=new.region_confidence,
+        plate=normalize_plate(new.plate),
         box=new.box.model_dump() if new.box else None,
-        candidates=new.candidates,
-        vehicle=new.vehicle,
         crop_key=key,
-        frame_key=new.frame_key,
-        dedup_key=new.dedup_key,
-        created_at=stamp,
-        model_version=new.model_version,
+        created_at=now(),
+        **as_sent,
     )
-    detection = DetectionRecord(
-        id=read_id,
-        agency=new.agency,
-        camera_id=new.camera_id,
-        captured_at=new.captured_at,
-        latitude=new.latitude,
-        longitude=new.longitude,
-        plate=plate,
-        region=new.region,
-        confidence=new.confidence,
-        box=new.box,
-        crop_key=key,
-        frame_key=new.frame_key,
-        vehicle=new.vehicle,
-        model_version=new.model_version,
-    )
-    match = MatchRead(
-        read_id=read_id,
-        plate=plate,
-        region=new.region,
-        region_confidence=new.region_confidence,
-        confidence=new.confidence,
-        captured_at=new.captured_at,
-        camera_id=new.camera_id,
-        agency=new.agency,
-        crop_key=key,
-        model_version=new.model_version,
-    )
+    # Search's and hotlist's copies of the read are the stored row's own fields (R15).
+    detection = DetectionRecord.model_validate(row, from_attributes=True)
+    match = MatchRead.model_validate({**vars(row), "read_id": read_id})
     await repository.insert_read(session, row, detection, match)
     return read_id
 
