@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 from openapi_spec_validator import validate
 
-from alpr_common.migrations import service_packages
 from alpr_devstack import stack as stack_module
 from alpr_devstack.components import StackError, free_port
 from alpr_devstack.gateway import CONSOLE_DIR_ENV, Gateway, parse_upstreams
@@ -37,7 +36,7 @@ from alpr_devstack.testing import (
     Infra,
     audit_signing_key,
     bearer,
-    create_app,
+    loopback_stack,
     problem,
     serve_http,
 )
@@ -138,28 +137,16 @@ async def serve_gateway(gateway: Gateway) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="module")
 async def origin(infra: Infra) -> AsyncIterator[Origin]:
-    database = infra.migrated_database(*service_packages(), prefix="gw")
-    ports = {name: free_port() for name in SERVED}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     own: dict[str, dict[str, Any]] = {
         "hotlist": {"scheduler": False, "stream_keepalive_seconds": 60.0},
         "audit": {"signing_key": audit_signing_key()},
     }
-    async with AsyncExitStack() as running:
-        for name in SERVED:
-            client_id = f"svc-{name}-gateway"
-            settings = infra.settings(
-                name,
-                client_id=client_id,
-                client_secret=infra.register_client(client_id, roles=["service"]),
-                database_url=database,
-                log_level="WARNING",
-                **{f"{other}_url": url for other, url in urls.items()},
-                **own.get(name, {}),
-            )
-            await running.enter_async_context(serve_http(create_app(name, settings), ports[name]))
-        base = await running.enter_async_context(serve_gateway(Gateway(urls)))
-        http = await running.enter_async_context(httpx.AsyncClient(base_url=base, timeout=30))
+    services = loopback_stack(infra, SERVED, prefix="gateway", own=own)
+    async with (
+        services.serving() as urls,
+        serve_gateway(Gateway(urls)) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as http,
+    ):
         yield Origin(base, http)
 
 

@@ -44,11 +44,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("tests/attacks/test_edges.py", "alpr_audit"): "serve_audit replaces it",
     ("tests/attacks/test_edges.py", "alpr_ingest"): "create_app('ingest', ...) replaces it",
     ("tests/attacks/test_outbound_and_sharing.py", "alpr_audit"): "serve_audit replaces it",
-    ("tests/faults/test_audit_faults.py", "alpr_audit"): "audit_signing_key replaces it",
-    ("tests/fuzz/conftest.py", "alpr_audit"): "audit_signing_key replaces it",
-    ("tests/ledger/test_route_coverage.py", "alpr_audit"): "audit_signing_key replaces it",
-    ("tests/deploy/test_monitoring.py", "alpr_audit"): "audit_signing_key replaces it",
-    ("tests/bench/test_hotlist_bench.py", "alpr_audit"): "audit_signing_key replaces it",
     ("tests/bench/test_search_bench.py", "alpr_audit"): "audit_signing_key replaces it",
     ("tests/test_devstack.py", "alpr_recognition"): (
         "renders a plate the shipped model reads (recognition's synth); no image ships to use instead"

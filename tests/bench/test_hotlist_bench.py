@@ -25,10 +25,9 @@ import asyncpg
 import httpx
 import pytest
 
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64
 from alpr_common import MatchRead, make_engine, make_sessionmaker
 from alpr_devstack.components import free_port, spawn_service, stop_pid
-from alpr_devstack.testing import Infra
+from alpr_devstack.testing import Infra, audit_signing_key, match_read
 from alpr_hotlist.matching.keys import match_key
 from alpr_hotlist.matching.service import find
 
@@ -63,19 +62,6 @@ def _cpu_seconds(pid: int) -> float:
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return own + sum(_cpu_seconds(int(child)) for child in children)
-
-
-def _read(plate: str, camera: str) -> dict[str, Any]:
-    return {
-        "read_id": str(uuid.uuid4()),
-        "plate": plate,
-        "region": "CA",
-        "confidence": 0.9,
-        "captured_at": datetime.now(UTC).isoformat(),
-        "camera_id": camera,
-        "agency": AGENCY,
-        "crop_key": None,
-    }
 
 
 async def _load(db: str, rng: random.Random) -> tuple[list[str], float]:
@@ -122,7 +108,8 @@ async def test_matching_throughput_and_alert_latency(infra: Infra, tmp_path: Pat
 
     def batch() -> list[dict[str, Any]]:
         return [
-            _read(rng.choice(plates) if rng.random() < HIT_RATE else _plate(rng), camera) for _ in range(100)
+            match_read(rng.choice(plates) if rng.random() < HIT_RATE else _plate(rng), camera_id=camera)
+            for _ in range(100)
         ]
 
     batches = [batch() for _ in range(BATCHES)]
@@ -144,7 +131,7 @@ async def test_matching_throughput_and_alert_latency(infra: Infra, tmp_path: Pat
     procs = []
     try:
         for name, port, extra in (
-            ("audit", audit_port, {"AUDIT_SIGNING_KEY": private_key_b64(generate_key())}),
+            ("audit", audit_port, {"AUDIT_SIGNING_KEY": audit_signing_key()}),
             (
                 "hotlist",
                 hotlist_port,
@@ -202,7 +189,7 @@ async def test_matching_throughput_and_alert_latency(infra: Infra, tmp_path: Pat
             await asyncio.sleep(0.5)
             latencies: list[float] = []
             for _ in range(ALERTS):
-                r = _read(rng.choice(plates), camera)
+                r = match_read(rng.choice(plates), camera_id=camera)
                 sent = time.perf_counter()
                 resp = await http.post(f"{base}/v1/matches", json={"reads": [r]}, headers=service)
                 assert resp.status_code == 200

@@ -15,11 +15,8 @@ import re
 import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +26,17 @@ import yaml
 from fastapi import FastAPI, Response
 from prometheus_client.parser import text_string_to_metric_families
 
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64
-from alpr_common.migrations import service_packages
 from alpr_devstack.components import free_port
-from alpr_devstack.testing import SERVICE_NAMES, Infra, bearer, create_app, serve_http, unavailable
+from alpr_devstack.testing import (
+    SERVICE_NAMES,
+    Infra,
+    audit_signing_key,
+    bearer,
+    loopback_stack,
+    match_read,
+    serve_http,
+    unavailable,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm"
@@ -167,9 +171,6 @@ class Stack:
 @pytest.fixture(scope="module")
 async def stack(infra: Infra) -> AsyncIterator[Stack]:
     """The six services on loopback ports over their own migrated database, as deployed."""
-    database = infra.migrated_database(*service_packages(), prefix="mon")
-    ports = {name: free_port() for name in SERVICE_NAMES}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     own: dict[str, dict[str, Any]] = {
         "recognition": {"worker_enabled": False},
         "hotlist": {
@@ -182,23 +183,11 @@ async def stack(infra: Infra) -> AsyncIterator[Stack]:
             "outbound_allow_http": True,
             "outbound_allow_networks": "127.0.0.0/8",
         },
-        "audit": {"signing_key": private_key_b64(generate_key()), "metrics_refresh_seconds": 0.5},
+        "audit": {"signing_key": audit_signing_key(), "metrics_refresh_seconds": 0.5},
         "ingest": {"metrics_refresh_seconds": 0.5},
     }
-    async with AsyncExitStack() as running:
-        for name in SERVICE_NAMES:
-            client_id = f"svc-{name}-monitoring"  # calls to other services carry its own token
-            settings = infra.settings(
-                name,
-                client_id=client_id,
-                client_secret=infra.register_client(client_id, roles=["service"]),
-                database_url=database,
-                log_level="WARNING",
-                **{f"{other}_url": url for other, url in urls.items()},
-                **own.get(name, {}),
-            )
-            await running.enter_async_context(serve_http(create_app(name, settings), ports[name]))
-        http = await running.enter_async_context(httpx.AsyncClient(timeout=30))
+    services = loopback_stack(infra, SERVICE_NAMES, prefix="monitoring", own=own)
+    async with services.serving() as urls, httpx.AsyncClient(timeout=30) as http:
         for name in SERVICE_NAMES:  # the readiness gauge is set by the probe, as the kubelet does
             for _ in range(300):
                 if (await http.get(f"{urls[name]}/readyz")).status_code == 200:
@@ -374,20 +363,8 @@ async def test_hotlist_counts_matches_alerts_deliveries_and_sources(stack: Stack
         )
         assert approved.status_code == 200, approved.text
 
-        def read(plate: str) -> dict[str, Any]:
-            return {
-                "read_id": str(uuid.uuid4()),
-                "plate": plate,
-                "region": "CA",
-                "confidence": 0.93,
-                "captured_at": datetime.now(UTC).isoformat(),
-                "camera_id": str(uuid.uuid4()),
-                "agency": "CA0019400",
-                "crop_key": None,
-            }
-
-        hit = read("7ABC123")
-        for batch in ([hit, read("4XYZ999")], [hit]):
+        hit = match_read("7ABC123")
+        for batch in ([hit, match_read("4XYZ999")], [hit]):
             matched = await stack.http.post(f"{hotlist}/v1/matches", json={"reads": batch}, headers=ingest)
             assert matched.status_code in {200, 202}, matched.text
 

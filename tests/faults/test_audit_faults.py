@@ -19,10 +19,9 @@ from typing import Any
 
 import httpx
 
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64
 from alpr_common import ensure_bucket, make_object_store
 from alpr_devstack.components import free_port, spawn_service, stop_pid
-from alpr_devstack.testing import Infra, bearer, create_app, serve
+from alpr_devstack.testing import Infra, audit_signing_key, bearer, create_app, serve
 
 FREEZE_S = 20.0
 DEADLINE_S = 90.0
@@ -58,7 +57,7 @@ class Rig:
             **os.environ,
             "DATABASE_URL": self.db,
             "OIDC_ISSUER": infra.issuer_url,
-            "AUDIT_SIGNING_KEY": private_key_b64(generate_key()),
+            "AUDIT_SIGNING_KEY": audit_signing_key(),
             "LOG_LEVEL": "WARNING",
         }
         self.audit = self.start_audit()

@@ -122,6 +122,15 @@ class Pipeline:
         self.stack.restart(name)
         return time.monotonic() - started
 
+    async def outage(self, *names: str, seconds: float) -> tuple[float, float]:
+        """``names`` SIGKILLed, down for ``seconds`` (the outage itself) and started again: when
+        they were killed, and how long their restarts took."""
+        for name in names:
+            self.kill(name)
+        killed = time.monotonic()
+        await asyncio.sleep(seconds)
+        return killed, sum(self.restart(name) for name in names)
+
     def heal(self) -> None:
         """Whatever a failed test left stopped runs again, so the next test starts whole."""
         components = self.stack.state()["components"]
@@ -507,10 +516,7 @@ async def test_recognition_killed_mid_stream_reads_every_frame_once(rig: Pipelin
             if leased[0]["n"] > 0:
                 break
             await asyncio.sleep(0.2)
-        rig.kill("recognition")
-        killed = time.monotonic()
-        await asyncio.sleep(5)  # the outage itself
-        took = rig.restart("recognition")
+        killed, took = await rig.outage("recognition", seconds=5)
         await uploads
     t, settled = await drain(rig, camera[0], traffic, killed)
     counts = check(t, traffic)
@@ -533,10 +539,7 @@ async def test_object_store_frozen_then_killed_loses_nothing(rig: Pipeline) -> N
         finally:
             rig.signal("s3", signal.SIGCONT)
         await asyncio.sleep(10)
-        rig.kill("s3")
-        killed = time.monotonic()
-        await asyncio.sleep(15)  # the outage itself
-        took = rig.restart("s3")
+        killed, took = await rig.outage("s3", seconds=15)
         await uploads
     t, settled = await drain(rig, camera[0], traffic, killed)
     counts = check(t, traffic)
@@ -597,11 +600,7 @@ async def test_search_and_hotlist_killed_deliver_every_read_and_alert_once(rig: 
     async with _client() as http:
         load = asyncio.create_task(post_reads(rig, http, camera, 300, 6.0, traffic))
         await asyncio.sleep(5)
-        rig.kill("search")
-        rig.kill("hotlist")
-        killed = time.monotonic()
-        await asyncio.sleep(30)  # the outage itself
-        took = rig.restart("search") + rig.restart("hotlist")
+        killed, took = await rig.outage("search", "hotlist", seconds=30)
         await load
     t, settled = await drain(rig, camera[0], traffic, killed)
     counts = check(t, traffic, frames_read=False)

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +23,8 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64
 from alpr_common import AUTHENTICATOR_ATTR, Role, ensure_bucket, make_object_store
-from alpr_common.migrations import service_packages
-from alpr_devstack.components import free_port
-from alpr_devstack.testing import SERVICE_NAMES, Infra, create_app, serve_http
+from alpr_devstack.testing import SERVICE_NAMES, Infra, LoopbackStack, audit_signing_key, loopback_stack
 
 START_TIMEOUT_S = 120.0
 # Each service's run: what it tried (cases, answers), printed at the end of the pytest run.
@@ -197,7 +194,8 @@ def loopback_only() -> Iterator[None]:
 class _ServiceThread:
     """Runs the six apps on an event loop in a thread of their own until ``stop``."""
 
-    def __init__(self, apps: dict[str, tuple[Any, int]]) -> None:
+    def __init__(self, services: LoopbackStack, apps: dict[str, FastAPI]) -> None:
+        self.services = services
         self.apps = apps
         self.started = threading.Event()
         self.error: BaseException | None = None
@@ -215,9 +213,7 @@ class _ServiceThread:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        async with AsyncExitStack() as stack:
-            for app, port in self.apps.values():
-                await stack.enter_async_context(serve_http(app, port))
+        async with self.services.serving(self.apps):
             self.started.set()
             await self._stop.wait()
 
@@ -254,47 +250,31 @@ def _wait_ready(urls: dict[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def fuzz_stack(infra: Infra) -> Iterator[FuzzStack]:
-    db = infra.migrated_database(*service_packages(), prefix="fuzz")
     bucket = f"fuzz-{uuid.uuid4().hex[:12]}"
-    ports = {name: free_port() for name in SERVICE_NAMES}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    common: dict[str, Any] = {
-        "database_url": db,
-        "s3_bucket": bucket,
-        "log_level": "WARNING",
-        **{f"{name}_url": url for name, url in urls.items()},
-    }
     own: dict[str, dict[str, Any]] = {
-        "audit": {"signing_key": private_key_b64(generate_key()), "checkpoint_poll_seconds": 3600},
+        "audit": {"signing_key": audit_signing_key(), "checkpoint_poll_seconds": 3600},
         "recognition": {"worker_enabled": False},
         # Streams end quickly, so a fuzzed GET of one answers within the request timeout.
         "hotlist": {"scheduler": False, "stream_max_seconds": 1.0, "stream_keepalive_seconds": 0.5},
     }
-    apps: dict[str, tuple[Any, int]] = {}
+    services = loopback_stack(infra, SERVICE_NAMES, prefix="fuzz", own=own, s3_bucket=bucket)
+    ensure_bucket(make_object_store(services.settings["search"]), bucket)
+    apps = services.apps()
     roles: dict[tuple[str, str, str], tuple[str, ...]] = {}
-    for name in SERVICE_NAMES:
-        client_id = f"svc-{name}-fuzz"
-        secret = infra.register_client(client_id, roles=["service"])
-        settings = infra.settings(
-            name, client_id=client_id, client_secret=secret, **common, **own.get(name, {})
-        )
-        if name == "search":
-            ensure_bucket(make_object_store(settings), bucket)
-        app = create_app(name, settings)
-        apps[name] = (app, ports[name])
+    for name, app in apps.items():
         roles.update(route_roles(name, app))
     errors = ServerErrors()
-    logging.getLogger().addHandler(errors)  # after create_app: its logging setup replaces handlers
+    logging.getLogger().addHandler(errors)  # after the apps are made: their logging setup replaces handlers
     with loopback_only():
-        services = _ServiceThread(apps)
-        services.start()
+        running = _ServiceThread(services, apps)
+        running.start()
         try:
-            _wait_ready(urls)
-            stack = FuzzStack(infra=infra, urls=urls, route_roles=roles, server_errors=errors)
+            _wait_ready(services.urls)
+            stack = FuzzStack(infra=infra, urls=services.urls, route_roles=roles, server_errors=errors)
             stack.register_camera()
             yield stack
         finally:
-            services.stop()
+            running.stop()
             logging.getLogger().removeHandler(errors)
 
 

@@ -14,10 +14,8 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import hypothesis
@@ -32,7 +30,7 @@ from schemathesis.generation import derive_operation_seed
 from schemathesis.generation.hypothesis.builder import HypothesisTestConfig, HypothesisTestMode, create_test
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from alpr_devstack.testing import SERVICE_NAMES
+from alpr_devstack.testing import SERVICE_NAMES, match_read
 
 if TYPE_CHECKING:  # the fixture's type (conftest modules are not imported by name)
     from fuzz.conftest import FuzzStack
@@ -200,16 +198,7 @@ def test_the_alert_streams_events_are_the_documented_events(fuzz_stack: FuzzStac
         {"plate": plate, "state": "CA", "case_number": "2026-001234", "synopsis": "Sought for this test."},
     )
     call("POST", f"/v1/hotlists/{made['id']}/entries/{entry['id']}:approve", ("alpr_admin",), {})
-    read = {
-        "read_id": str(uuid.uuid4()),
-        "plate": plate,
-        "region": "CA",
-        "confidence": 0.95,
-        "captured_at": datetime.now(UTC).isoformat(),
-        "camera_id": str(uuid.uuid4()),
-        "agency": "CA0019400",
-    }
-    call("POST", "/v1/matches", ("service",), {"reads": [read]})
+    call("POST", "/v1/matches", ("service",), {"reads": [match_read(plate)]})
 
     schema = schemathesis.openapi.from_url(f"{hotlist}/openapi.json")
     operation = schema["/v1/alerts/stream"]["GET"]

@@ -16,7 +16,6 @@ import io
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +28,6 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from PIL import Image
 
-from alpr_audit.checkpoints.signing import generate_key, private_key_b64
 from alpr_common import (
     ACCESS_EXTENSION,
     AUTHENTICATOR_ATTR,
@@ -39,9 +37,14 @@ from alpr_common import (
     ensure_bucket,
     make_object_store,
 )
-from alpr_common.migrations import service_packages
-from alpr_devstack.components import free_port
-from alpr_devstack.testing import SERVICE_NAMES, ActsAs, Infra, create_app, serve_http
+from alpr_devstack.testing import (
+    SERVICE_NAMES,
+    ActsAs,
+    Infra,
+    audit_signing_key,
+    create_app,
+    loopback_stack,
+)
 
 Op = tuple[str, str, str]  # (service, METHOD, path template)
 
@@ -170,22 +173,10 @@ class LedgerStack(ActsAs):
 
 @pytest.fixture(scope="module")
 async def ledger_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LedgerStack]:
-    db = infra.migrated_database(*service_packages(), prefix="ledger")
     bucket = f"ledger-{uuid.uuid4().hex[:12]}"
     feed_dir = tmp_path_factory.mktemp("feeds")
-    ports = {name: free_port() for name in STARTED}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    common: dict[str, Any] = {
-        "database_url": db,
-        "s3_bucket": bucket,
-        "log_level": "WARNING",
-        # Hotlist webhooks of the test point at a closed loopback port: the operator allows it.
-        "outbound_allow_http": True,
-        "outbound_allow_networks": "127.0.0.0/8",
-        **{f"{name}_url": url for name, url in urls.items()},
-    }
     own: dict[str, dict[str, Any]] = {
-        "audit": {"signing_key": private_key_b64(generate_key()), "checkpoint_poll_seconds": 3600},
+        "audit": {"signing_key": audit_signing_key(), "checkpoint_poll_seconds": 3600},
         "hotlist": {
             "scheduler": False,
             "stream_max_seconds": 1.0,
@@ -193,17 +184,18 @@ async def ledger_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -
             "feed_dir": feed_dir,
         },
     }
-    async with AsyncExitStack() as stack:
-        for name in STARTED:
-            client_id = f"svc-{name}-ledger"
-            secret = infra.register_client(client_id, roles=["service"])
-            settings = infra.settings(
-                name, client_id=client_id, client_secret=secret, **common, **own.get(name, {})
-            )
-            if name == "search":
-                ensure_bucket(make_object_store(settings), bucket)
-            await stack.enter_async_context(serve_http(create_app(name, settings), ports[name]))
-        http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+    # Hotlist webhooks of the test point at a closed loopback port: the operator allows it.
+    stack = loopback_stack(
+        infra,
+        STARTED,
+        prefix="ledger",
+        own=own,
+        s3_bucket=bucket,
+        outbound_allow_http=True,
+        outbound_allow_networks="127.0.0.0/8",
+    )
+    ensure_bucket(make_object_store(stack.settings["search"]), bucket)
+    async with stack.serving() as urls, httpx.AsyncClient(timeout=30) as http:
         yield LedgerStack(infra=infra, urls=urls, http=http, feed_dir=feed_dir)
 
 
@@ -232,6 +224,13 @@ class World:
         allowed = self.admitted[self.op]
         assert not allowed or set(roles) <= allowed, f"{self.op} does not admit {roles}"
         return self.stack.as_(sub, *roles, **kwargs)
+
+    async def act(self, sub: str, *roles: str, at: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """The recipe's own call: its route, as ``sub`` with ``roles``. The path's parameters are
+        ``at``'s, else the world's ids of the same name (``{hotlist_id}`` is ``ids["hotlist"]``)."""
+        service, method, template = self.op
+        params = {f"{name}_id": value for name, value in self.ids.items()} | (at or {})
+        return await self.call(service, method, template.format(**params), self.who(sub, *roles), **kw)
 
     async def call(self, service: str, method: str, path: str, headers: dict[str, str], **kw: Any) -> Any:
         resp = await self.stack.http.request(method, self.stack.url(service, path), headers=headers, **kw)
@@ -422,35 +421,32 @@ async def setup_world(world: World) -> None:
 @recipe("ingest", "POST", "/v1/cameras")
 async def _create_camera(w: World) -> list[Expect]:
     body = {"name": "Mobile", "kind": "mobile", "client_id": "cam-ledger-2"}
-    made = await w.call("ingest", "POST", "/v1/cameras", w.who("rc-camera-new", "alpr_admin"), json=body)
+    made = await w.act("rc-camera-new", "alpr_admin", json=body)
     return [Expect(Action.CAMERA_CREATED, "rc-camera-new", (str(made["id"]),))]
 
 
 @recipe("ingest", "PATCH", "/v1/cameras/{camera_id}")
 async def _update_camera(w: World) -> list[Expect]:
-    path = f"/v1/cameras/{w.ids['camera']}"
-    await w.call("ingest", "PATCH", path, w.who("rc-camera-upd", "alpr_admin"), json={"name": "Renamed"})
+    await w.act("rc-camera-upd", "alpr_admin", json={"name": "Renamed"})
     return [Expect(Action.CAMERA_UPDATED, "rc-camera-upd", (w.ids["camera"],))]
 
 
 @recipe("ingest", "POST", "/v1/cameras/{camera_id}/checks")
 async def _check_camera(w: World) -> list[Expect]:
-    path = f"/v1/cameras/{w.ids['camera']}/checks"
-    await w.call("ingest", "POST", path, w.who("rc-camera-check", "operator"), json={"result": "ok"})
+    await w.act("rc-camera-check", "operator", json={"result": "ok"})
     return [Expect(Action.CAMERA_CHECKED, "rc-camera-check", (w.ids["camera"],))]
 
 
 @recipe("ingest", "GET", "/v1/frames/{frame_id}")
 async def _view_frame(w: World) -> list[Expect]:
     params = {"purpose": "stolen_vehicle", "case_number": w.case}
-    path = f"/v1/frames/{w.ids['frame']}"
-    await w.call("ingest", "GET", path, w.who("rc-frame-view", "investigator"), params=params)
+    await w.act("rc-frame-view", "investigator", params=params)
     return [Expect(Action.FRAME_VIEWED, "rc-frame-view", (w.ids["frame"],), "stolen_vehicle")]
 
 
 @recipe("ingest", "GET", "/v1/frames")
 async def _list_frames(w: World) -> list[Expect]:
-    await w.call("ingest", "GET", "/v1/frames", w.who("rc-frame-list", "alpr_admin"))
+    await w.act("rc-frame-list", "alpr_admin")
     return [Expect(Action.FRAME_VIEWED, "rc-frame-list", (w.ids["frame"],))]
 
 
@@ -460,14 +456,13 @@ async def _list_frames(w: World) -> list[Expect]:
 @recipe("hotlist", "POST", "/v1/hotlists")
 async def _create_hotlist(w: World) -> list[Expect]:
     body = {"name": "Wanted", "kind": "ncic_wanted", "priority": 2}
-    made = await w.call("hotlist", "POST", "/v1/hotlists", w.who("rc-hotlist-new", "alpr_admin"), json=body)
+    made = await w.act("rc-hotlist-new", "alpr_admin", json=body)
     return [Expect(Action.HOTLIST_CREATED, "rc-hotlist-new", (str(made["id"]),))]
 
 
 @recipe("hotlist", "PATCH", "/v1/hotlists/{hotlist_id}")
 async def _update_hotlist(w: World) -> list[Expect]:
-    path = f"/v1/hotlists/{w.ids['hotlist']}"
-    await w.call("hotlist", "PATCH", path, w.who("rc-hotlist-upd", "alpr_admin"), json={"priority": 3})
+    await w.act("rc-hotlist-upd", "alpr_admin", json={"priority": 3})
     return [Expect(Action.HOTLIST_UPDATED, "rc-hotlist-upd", (w.ids["hotlist"],))]
 
 
@@ -479,40 +474,36 @@ async def _create_entry(w: World) -> list[Expect]:
 
 @recipe("hotlist", "GET", "/v1/hotlists/{hotlist_id}/entries")
 async def _list_entries(w: World) -> list[Expect]:
-    path = f"/v1/hotlists/{w.ids['hotlist']}/entries"
-    await w.call("hotlist", "GET", path, w.who("rc-entry-list", "operator"), params={"plate": PLATE})
+    await w.act("rc-entry-list", "operator", params={"plate": PLATE})
     return [Expect(Action.HOTLIST_ENTRY_VIEWED, "rc-entry-list", (w.ids["hotlist"], w.ids["entry"]))]
 
 
 @recipe("hotlist", "GET", "/v1/hotlists/{hotlist_id}/entries/{entry_id}")
 async def _view_entry(w: World) -> list[Expect]:
-    path = f"/v1/hotlists/{w.ids['hotlist']}/entries/{w.ids['entry']}"
-    await w.call("hotlist", "GET", path, w.who("rc-entry-view", "operator"))
+    await w.act("rc-entry-view", "operator")
     return [Expect(Action.HOTLIST_ENTRY_VIEWED, "rc-entry-view", (w.ids["hotlist"], w.ids["entry"]))]
 
 
 @recipe("hotlist", "POST", "/v1/hotlists/{hotlist_id}/entries/{entry_id}:approve")
 async def _approve_entry(w: World) -> list[Expect]:
     entry = await w.entry(w.officer, "6APP001")
-    path = f"/v1/hotlists/{w.ids['hotlist']}/entries/{entry}:approve"
-    await w.call("hotlist", "POST", path, w.who("rc-entry-approve", "alpr_admin"), json={})
+    await w.act("rc-entry-approve", "alpr_admin", at={"entry_id": entry}, json={})
     return [Expect(Action.HOTLIST_ENTRY_APPROVED, "rc-entry-approve", (entry,))]
 
 
 @recipe("hotlist", "POST", "/v1/hotlists/{hotlist_id}/entries/{entry_id}:reject")
 async def _reject_entry(w: World) -> list[Expect]:
     entry = await w.entry(w.officer, "6REJ001")
-    path = f"/v1/hotlists/{w.ids['hotlist']}/entries/{entry}:reject"
-    await w.call("hotlist", "POST", path, w.who("rc-entry-reject", "alpr_admin"), json={})
+    await w.act("rc-entry-reject", "alpr_admin", at={"entry_id": entry}, json={})
     return [Expect(Action.HOTLIST_ENTRY_REJECTED, "rc-entry-reject", (entry,))]
 
 
 @recipe("hotlist", "PATCH", "/v1/hotlists/{hotlist_id}/entries/{entry_id}")
 async def _update_entry(w: World) -> list[Expect]:
-    me = w.who("rc-entry-upd", "investigator")
-    entry = await w.entry(me, "6UPD001")
-    path = f"/v1/hotlists/{w.ids['hotlist']}/entries/{entry}"
-    await w.call("hotlist", "PATCH", path, me, json={"synopsis": "Stolen overnight."})
+    entry = await w.entry(w.who("rc-entry-upd", "investigator"), "6UPD001")
+    await w.act(
+        "rc-entry-upd", "investigator", at={"entry_id": entry}, json={"synopsis": "Stolen overnight."}
+    )
     return [Expect(Action.HOTLIST_ENTRY_UPDATED, "rc-entry-upd", (entry,))]
 
 
@@ -530,35 +521,27 @@ async def _create_source(w: World) -> list[Expect]:
 @recipe("hotlist", "PATCH", "/v1/sources/{source_id}")
 async def _update_source(w: World) -> list[Expect]:
     source = await _source(w, w.admin)
-    await w.call(
-        "hotlist",
-        "PATCH",
-        f"/v1/sources/{source}",
-        w.who("rc-source-upd", "alpr_admin"),
-        json={"enabled": False},
-    )
+    await w.act("rc-source-upd", "alpr_admin", at={"source_id": source}, json={"enabled": False})
     return [Expect(Action.HOTLIST_UPDATED, "rc-source-upd", (w.ids["hotlist"], source))]
 
 
 @recipe("hotlist", "POST", "/v1/sources/{source_id}:sync")
 async def _sync_source(w: World) -> list[Expect]:
     source = await _source(w, w.admin)
-    result = await w.call(
-        "hotlist", "POST", f"/v1/sources/{source}:sync", w.who("rc-source-sync", "alpr_admin")
-    )
+    result = await w.act("rc-source-sync", "alpr_admin", at={"source_id": source})
     assert result["status"] == "ok", result
     return [Expect(Action.HOTLIST_SYNCED, "rc-source-sync", (w.ids["hotlist"], source))]
 
 
 @recipe("hotlist", "GET", "/v1/alerts")
 async def _list_alerts(w: World) -> list[Expect]:
-    await w.call("hotlist", "GET", "/v1/alerts", w.who("rc-alert-list", "operator"))
+    await w.act("rc-alert-list", "operator")
     return [Expect(Action.ALERT_VIEWED, "rc-alert-list", (w.ids["alert"],))]
 
 
 @recipe("hotlist", "GET", "/v1/alerts/{alert_id}")
 async def _view_alert(w: World) -> list[Expect]:
-    await w.call("hotlist", "GET", f"/v1/alerts/{w.ids['alert']}", w.who("rc-alert-view", "supervisor"))
+    await w.act("rc-alert-view", "supervisor")
     return [Expect(Action.ALERT_VIEWED, "rc-alert-view", (w.ids["alert"],))]
 
 
@@ -580,8 +563,7 @@ async def _stream_alerts(w: World) -> list[Expect]:
 
 @recipe("hotlist", "POST", "/v1/alerts/{alert_id}/transitions")
 async def _move_alert(w: World) -> list[Expect]:
-    path = f"/v1/alerts/{w.ids['alert']}/transitions"
-    await w.call("hotlist", "POST", path, w.who("rc-alert-move", "operator"), json={"to": "tentative_hit"})
+    await w.act("rc-alert-move", "operator", json={"to": "tentative_hit"})
     return [Expect(Action.ALERT_TRANSITIONED, "rc-alert-move", (w.ids["alert"], w.ids["detection"]))]
 
 
@@ -599,7 +581,7 @@ async def _create_webhook(w: World) -> list[Expect]:
 @recipe("hotlist", "DELETE", "/v1/webhooks/{webhook_id}")
 async def _delete_webhook(w: World) -> list[Expect]:
     hook = await _webhook(w, w.admin)
-    await w.call("hotlist", "DELETE", f"/v1/webhooks/{hook}", w.who("rc-webhook-del", "alpr_admin"))
+    await w.act("rc-webhook-del", "alpr_admin", at={"webhook_id": hook})
     return [Expect(Action.HOTLIST_UPDATED, "rc-webhook-del", (hook,))]
 
 
@@ -609,7 +591,7 @@ async def _delete_webhook(w: World) -> list[Expect]:
 @recipe("search", "POST", "/v1/searches")
 async def _search(w: World) -> list[Expect]:
     body = {"purpose": "stolen_vehicle", "case_number": w.case, "plate": PLATE, **_window(48)}
-    await w.call("search", "POST", "/v1/searches", w.who("rc-search", "analyst"), json=body)
+    await w.act("rc-search", "analyst", json=body)
     return [Expect(Action.SEARCH_EXECUTED, "rc-search", (w.ids["detection"],), "stolen_vehicle")]
 
 
@@ -634,32 +616,28 @@ async def _create_search_request(w: World) -> list[Expect]:
 @recipe("search", "GET", "/v1/search-requests")
 async def _list_search_requests(w: World) -> list[Expect]:
     made = await _search_request(w, w.officer)
-    await w.call("search", "GET", "/v1/search-requests", w.who("rc-sr-list", "supervisor"))
+    await w.act("rc-sr-list", "supervisor")
     return [Expect(Action.SEARCH_REQUEST_VIEWED, "rc-sr-list", (made,))]
 
 
 @recipe("search", "GET", "/v1/search-requests/{request_id}")
 async def _view_search_request(w: World) -> list[Expect]:
     made = await _search_request(w, w.officer)
-    await w.call("search", "GET", f"/v1/search-requests/{made}", w.who("rc-sr-view", "supervisor"))
+    await w.act("rc-sr-view", "supervisor", at={"request_id": made})
     return [Expect(Action.SEARCH_REQUEST_VIEWED, "rc-sr-view", (made,))]
 
 
 @recipe("search", "POST", "/v1/search-requests/{request_id}/decision")
 async def _decide_search_request(w: World) -> list[Expect]:
     made = await _search_request(w, w.officer)
-    path = f"/v1/search-requests/{made}/decision"
-    await w.call(
-        "search", "POST", path, w.who("rc-sr-decide", "supervisor"), json={"approve": True, "note": "Ok."}
-    )
+    await w.act("rc-sr-decide", "supervisor", at={"request_id": made}, json={"approve": True, "note": "Ok."})
     return [Expect(Action.SEARCH_REQUEST_DECIDED, "rc-sr-decide", (made,), "stolen_vehicle")]
 
 
 @recipe("search", "GET", "/v1/detections/{detection_id}")
 async def _view_detection(w: World) -> list[Expect]:
     params = {"purpose": "criminal_investigation", "case_number": w.case}
-    path = f"/v1/detections/{w.ids['detection']}"
-    await w.call("search", "GET", path, w.who("rc-detection-view", "investigator"), params=params)
+    await w.act("rc-detection-view", "investigator", params=params)
     return [
         Expect(Action.DETECTION_VIEWED, "rc-detection-view", (w.ids["detection"],), "criminal_investigation")
     ]
@@ -673,8 +651,7 @@ async def _correct(w: World) -> list[Expect]:
         "purpose": "stolen_vehicle",
         "case_number": w.case,
     }
-    path = f"/v1/detections/{w.ids['detection2']}/corrections"
-    await w.call("search", "POST", path, w.who("rc-correct", "analyst"), json=body)
+    await w.act("rc-correct", "analyst", at={"detection_id": w.ids["detection2"]}, json=body)
     return [Expect(Action.DETECTION_CORRECTED, "rc-correct", (w.ids["detection2"],), "stolen_vehicle")]
 
 
@@ -686,34 +663,26 @@ async def _create_hold(w: World) -> list[Expect]:
 
 @recipe("search", "GET", "/v1/holds/{hold_id}")
 async def _view_hold(w: World) -> list[Expect]:
-    await w.call("search", "GET", f"/v1/holds/{w.ids['hold']}", w.who("rc-hold-view", "supervisor"))
+    await w.act("rc-hold-view", "supervisor")
     return [Expect(Action.HOLD_VIEWED, "rc-hold-view", (w.ids["hold"], w.ids["detection"]))]
 
 
 @recipe("search", "POST", "/v1/holds/{hold_id}:release")
 async def _release_hold(w: World) -> list[Expect]:
     hold = await w.hold(w.officer)
-    await w.call("search", "POST", f"/v1/holds/{hold}:release", w.who("rc-hold-release", "supervisor"))
+    await w.act("rc-hold-release", "supervisor", at={"hold_id": hold})
     return [Expect(Action.HOLD_RELEASED, "rc-hold-release", (hold,))]
 
 
 @recipe("search", "POST", "/v1/holds/{hold_id}/export")
 async def _export_hold(w: World) -> list[Expect]:
-    await w.call(
-        "search", "POST", f"/v1/holds/{w.ids['hold']}/export", w.who("rc-hold-export", "investigator")
-    )
+    await w.act("rc-hold-export", "investigator")
     return [Expect(Action.HOLD_EXPORTED, "rc-hold-export", (w.ids["hold"],))]
 
 
 @recipe("search", "PUT", "/v1/settings/retention")
 async def _set_retention(w: World) -> list[Expect]:
-    await w.call(
-        "search",
-        "PUT",
-        "/v1/settings/retention",
-        w.who("rc-retention", "alpr_admin"),
-        json={"retention_days": 365},
-    )
+    await w.act("rc-retention", "alpr_admin", json={"retention_days": 365})
     return [Expect(Action.AGENCY_UPDATED, "rc-retention")]
 
 
@@ -722,61 +691,56 @@ async def _set_retention(w: World) -> list[Expect]:
 
 @recipe("audit", "GET", "/v1/events")
 async def _query_ledger(w: World) -> list[Expect]:
-    await w.call(
-        "audit", "GET", "/v1/events", w.who("rc-events", "auditor"), params={"action": "search.executed"}
-    )
+    await w.act("rc-events", "auditor", params={"action": "search.executed"})
     return [Expect(Action.LEDGER_QUERIED, "rc-events")]
 
 
 @recipe("audit", "GET", "/v1/ledger/verify")
 async def _verify(w: World) -> list[Expect]:
-    await w.call("audit", "GET", "/v1/ledger/verify", w.who("rc-verify", "auditor"))
+    await w.act("rc-verify", "auditor")
     return [Expect(Action.LEDGER_VERIFIED, "rc-verify")]
 
 
 @recipe("audit", "GET", "/v1/checkpoints")
 async def _list_checkpoints(w: World) -> list[Expect]:
-    await w.call("audit", "GET", "/v1/checkpoints", w.who("rc-checkpoints", "auditor"))
+    await w.act("rc-checkpoints", "auditor")
     return [Expect(Action.LEDGER_QUERIED, "rc-checkpoints")]
 
 
 @recipe("audit", "POST", "/v1/checkpoints")
 async def _make_checkpoint(w: World) -> list[Expect]:
-    await w.call("audit", "POST", "/v1/checkpoints", w.who("rc-checkpoint-new", "auditor"))
+    await w.act("rc-checkpoint-new", "auditor")
     return [Expect(Action.LEDGER_CHECKPOINTED, "rc-checkpoint-new")]
 
 
 @recipe("audit", "POST", "/v1/audits")
 async def _create_audit(w: World) -> list[Expect]:
-    made = await w.call("audit", "POST", "/v1/audits", w.who("rc-audit-new", "auditor"), json={"size": 10})
+    made = await w.act("rc-audit-new", "auditor", json={"size": 10})
     return [Expect(Action.AUDIT_CREATED, "rc-audit-new", (str(made["id"]),))]
 
 
 @recipe("audit", "GET", "/v1/audits")
 async def _list_audits(w: World) -> list[Expect]:
-    await w.call("audit", "GET", "/v1/audits", w.who("rc-audit-list", "auditor"))
+    await w.act("rc-audit-list", "auditor")
     return [Expect(Action.LEDGER_QUERIED, "rc-audit-list")]
 
 
 @recipe("audit", "GET", "/v1/audits/{audit_id}")
 async def _view_audit(w: World) -> list[Expect]:
-    await w.call("audit", "GET", f"/v1/audits/{w.ids['audit']}", w.who("rc-audit-view", "auditor"))
+    await w.act("rc-audit-view", "auditor")
     return [Expect(Action.LEDGER_QUERIED, "rc-audit-view", (w.ids["audit"],))]
 
 
 @recipe("audit", "POST", "/v1/audits/{audit_id}/findings")
 async def _finding(w: World) -> list[Expect]:
     body = {"sequence": int(w.ids["sequence"]), "finding": "compliant", "note": "Purpose and case match."}
-    await w.call(
-        "audit", "POST", f"/v1/audits/{w.ids['audit']}/findings", w.who("rc-finding", "auditor"), json=body
-    )
+    await w.act("rc-finding", "auditor", json=body)
     return [Expect(Action.AUDIT_FINDING_RECORDED, "rc-finding", (w.ids["audit"], w.ids["sequence"]))]
 
 
 @recipe("audit", "GET", "/v1/audits/{audit_id}/memo")
 async def _audit_memo(w: World) -> list[Expect]:
-    memo = f"/v1/audits/{w.ids['memo_audit']}/memo"
-    await w.call("audit", "GET", memo, w.who("rc-audit-memo", "auditor"), params={"format": "pdf"})
+    await w.act("rc-audit-memo", "auditor", at={"audit_id": w.ids["memo_audit"]}, params={"format": "pdf"})
     return [Expect(Action.LEDGER_QUERIED, "rc-audit-memo", (w.ids["memo_audit"],))]
 
 
@@ -784,7 +748,7 @@ async def _audit_memo(w: World) -> list[Expect]:
 async def _report(w: World) -> list[Expect]:
     today = datetime.now(UTC).date()
     params = {"from": (today - DAY).isoformat(), "to": today.isoformat()}
-    await w.call("audit", "GET", "/v1/reports/sb34", w.who("rc-report", "auditor"), params=params)
+    await w.act("rc-report", "auditor", params=params)
     return [Expect(Action.REPORT_GENERATED, "rc-report")]
 
 
@@ -800,16 +764,13 @@ async def _create_agency(w: World) -> list[Expect]:
         "kind": "law_enforcement",
         "client_ids": ["partner-new"],
     }
-    await w.call("sharing", "POST", "/v1/agencies", w.who("rc-agency-new", "alpr_admin"), json=body)
+    await w.act("rc-agency-new", "alpr_admin", json=body)
     return [Expect(Action.AGENCY_CREATED, "rc-agency-new", ("CA0099900",))]
 
 
 @recipe("sharing", "PATCH", "/v1/agencies/{ori}")
 async def _update_agency(w: World) -> list[Expect]:
-    path = f"/v1/agencies/{OTHER_PARTNER}"
-    await w.call(
-        "sharing", "PATCH", path, w.who("rc-agency-upd", "alpr_admin"), json={"name": "Other Police"}
-    )
+    await w.act("rc-agency-upd", "alpr_admin", at={"ori": OTHER_PARTNER}, json={"name": "Other Police"})
     return [Expect(Action.AGENCY_UPDATED, "rc-agency-upd", (OTHER_PARTNER,))]
 
 
@@ -823,23 +784,21 @@ async def _create_mou(w: World) -> list[Expect]:
         "purposes": ["stolen_vehicle"],
         "terms": "Authorized users only.",
     }
-    made = await w.call("sharing", "POST", "/v1/mous", w.who("rc-mou-new", "alpr_admin"), json=body)
+    made = await w.act("rc-mou-new", "alpr_admin", json=body)
     return [Expect(Action.MOU_CREATED, "rc-mou-new", (str(made["id"]), OTHER_PARTNER))]
 
 
 @recipe("sharing", "POST", "/v1/mous/{mou_id}:activate")
 async def _activate_mou(w: World) -> list[Expect]:
     mou = await w.mou(OTHER_PARTNER, activate=False)
-    await w.call(
-        "sharing", "POST", f"/v1/mous/{mou}:activate", w.who("rc-mou-activate", "alpr_admin"), json={}
-    )
+    await w.act("rc-mou-activate", "alpr_admin", at={"mou_id": mou}, json={})
     return [Expect(Action.MOU_STATE_CHANGED, "rc-mou-activate", (mou, OTHER_PARTNER))]
 
 
 @recipe("sharing", "POST", "/v1/mous/{mou_id}:suspend")
 async def _suspend_mou(w: World) -> list[Expect]:
     mou = await w.mou(OTHER_PARTNER, activate=True)
-    await w.call("sharing", "POST", f"/v1/mous/{mou}:suspend", w.who("rc-mou-suspend", "alpr_admin"), json={})
+    await w.act("rc-mou-suspend", "alpr_admin", at={"mou_id": mou}, json={})
     return [Expect(Action.MOU_STATE_CHANGED, "rc-mou-suspend", (mou, OTHER_PARTNER))]
 
 
@@ -856,7 +815,7 @@ async def _file_request(w: World) -> list[Expect]:
 @recipe("sharing", "GET", "/v1/requests")
 async def _list_requests(w: World) -> list[Expect]:
     request = await w.request()
-    listed = await w.call("sharing", "GET", "/v1/requests", w.who("rc-req-list", "commander"))
+    listed = await w.act("rc-req-list", "commander")
     assert request in [r["id"] for r in listed], listed
     return [Expect(Action.SHARING_REQUEST_VIEWED, "rc-req-list", (request,))]
 
@@ -864,16 +823,15 @@ async def _list_requests(w: World) -> list[Expect]:
 @recipe("sharing", "GET", "/v1/requests/{request_id}")
 async def _view_request(w: World) -> list[Expect]:
     request = await w.request()
-    await w.call("sharing", "GET", f"/v1/requests/{request}", w.who("rc-req-view", "commander"))
+    await w.act("rc-req-view", "commander", at={"request_id": request})
     return [Expect(Action.SHARING_REQUEST_VIEWED, "rc-req-view", (request,))]
 
 
 @recipe("sharing", "POST", "/v1/requests/{request_id}/decision")
 async def _decide(w: World) -> list[Expect]:
     request = await w.request()
-    path = f"/v1/requests/{request}/decision"
-    await w.call(
-        "sharing", "POST", path, w.who("rc-decide", "commander"), json={"decision": "deny", "note": "No."}
+    await w.act(
+        "rc-decide", "commander", at={"request_id": request}, json={"decision": "deny", "note": "No."}
     )
     return [Expect(Action.SHARING_DECIDED, "rc-decide", (request,), "stolen_vehicle")]
 
@@ -911,9 +869,7 @@ async def _pending_policy(w: World, policy: dict[str, Any]) -> int:
 @recipe("sharing", "PUT", "/v1/agencies/{ori}/policy")
 async def _put_policy(w: World) -> list[Expect]:
     body = {"policy": {"search": {"max_search_days": 60}}, "reason": "Shorter searches."}
-    made = await w.call(
-        "sharing", "PUT", f"/v1/agencies/{HOST}/policy", w.who("rc-policy-put", "alpr_admin"), json=body
-    )
+    made = await w.act("rc-policy-put", "alpr_admin", at={"ori": HOST}, json=body)
     return [
         Expect(
             Action.AGENCY_POLICY_PROPOSED,
@@ -926,8 +882,9 @@ async def _put_policy(w: World) -> list[Expect]:
 @recipe("sharing", "POST", "/v1/agencies/{ori}/policy/versions/{version}/approve")
 async def _approve_policy(w: World) -> list[Expect]:
     version = await _pending_policy(w, {"sharing": {"exigent_accepted": True}})
-    path = f"/v1/agencies/{HOST}/policy/versions/{version}/approve"
-    await w.call("sharing", "POST", path, w.who("rc-policy-approve", "commander"), json={"note": "Reviewed."})
+    await w.act(
+        "rc-policy-approve", "commander", at={"ori": HOST, "version": version}, json={"note": "Reviewed."}
+    )
     return [
         Expect(
             Action.AGENCY_POLICY_APPROVED, "rc-policy-approve", (HOST, f"{HOST}/policy/versions/{version}")
@@ -938,8 +895,7 @@ async def _approve_policy(w: World) -> list[Expect]:
 @recipe("sharing", "POST", "/v1/agencies/{ori}/policy/versions/{version}/reject")
 async def _reject_policy(w: World) -> list[Expect]:
     version = await _pending_policy(w, {"sharing": {"federal_allowed": True, "exigent_accepted": True}})
-    path = f"/v1/agencies/{HOST}/policy/versions/{version}/reject"
-    await w.call("sharing", "POST", path, w.who("rc-policy-reject", "commander"), json={"note": "No."})
+    await w.act("rc-policy-reject", "commander", at={"ori": HOST, "version": version}, json={"note": "No."})
     return [
         Expect(Action.AGENCY_POLICY_REJECTED, "rc-policy-reject", (HOST, f"{HOST}/policy/versions/{version}"))
     ]

@@ -20,29 +20,46 @@ from alpr_devstack.testing import Infra, serve_http
 EventFactory = Callable[..., dict[str, Any]]
 
 
-async def fill(audit: httpx.AsyncClient, headers: dict[str, str], event: EventFactory, n: int) -> None:
-    """Appends ``n`` events, case numbers ``2026-000000`` on."""
-    resp = await audit.post(
-        "/v1/events", json={"events": [event(case_number=f"2026-{i:06d}") for i in range(n)]}, headers=headers
-    )
-    assert resp.status_code == 201, resp.text
-
-
 async def superuser(url: str) -> asyncpg.Connection:
     """A connection that owns the database: what an attacker with its keys would hold."""
     return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
 
 
-async def tamper(url: str, *statements: str) -> None:
-    """Runs ``statements`` as a superuser with the ledger's triggers off (R30's last line of
-    defence gone): only verification can show the change then."""
-    conn = await superuser(url)
-    try:
-        await conn.execute("SET session_replication_role = replica")  # triggers off
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
+@dataclass(frozen=True)
+class Ledger:
+    """The audit service of one test as its tests use it: the client, its database (to change
+    the ledger behind the service's back), a service's and an auditor's bearer headers, and the
+    event factory."""
+
+    client: httpx.AsyncClient
+    db: str
+    service: dict[str, str]
+    auditor: dict[str, str]
+    event: EventFactory
+
+    async def fill(self, n: int) -> None:
+        """Appends ``n`` events, case numbers ``2026-000000`` on."""
+        events = [self.event(case_number=f"2026-{i:06d}") for i in range(n)]
+        resp = await self.client.post("/v1/events", json={"events": events}, headers=self.service)
+        assert resp.status_code == 201, resp.text
+
+    async def verify(self, **params: int) -> dict[str, Any]:
+        """What ``GET /v1/ledger/verify`` answers an auditor."""
+        resp = await self.client.get("/v1/ledger/verify", params=params, headers=self.auditor)
+        assert resp.status_code == 200, resp.text
+        body: dict[str, Any] = resp.json()
+        return body
+
+    async def tamper(self, *statements: str) -> None:
+        """Runs ``statements`` as a superuser with the ledger's triggers off (R30's last line of
+        defence gone): only verification can show the change then."""
+        conn = await superuser(self.db)
+        try:
+            await conn.execute("SET session_replication_role = replica")  # triggers off
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
 
 
 @dataclass(frozen=True)

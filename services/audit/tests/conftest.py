@@ -18,7 +18,7 @@ from alpr_devstack.testing import Infra, serve
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from audit_support import EventFactory  # noqa: E402
+from audit_support import EventFactory, Ledger  # noqa: E402
 
 SIGNING_KEY = generate_key()
 PUBLIC_KEY = public_key_b64(SIGNING_KEY)
@@ -92,3 +92,16 @@ def make_event(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def event() -> EventFactory:
     return make_event
+
+
+@pytest.fixture
+def ledger(
+    audit: httpx.AsyncClient,
+    audit_db: str,
+    service_headers: dict[str, str],
+    auditor_headers: dict[str, str],
+    event: EventFactory,
+) -> Ledger:
+    """The fixtures most tests here take together: the service, its database, both callers and
+    the event factory."""
+    return Ledger(audit, audit_db, service_headers, auditor_headers, event)

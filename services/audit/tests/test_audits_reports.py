@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import httpx
-from audit_support import EventFactory, serving_owner
+from audit_support import Ledger, serving_owner
 from fastapi import APIRouter, Depends
 
 from alpr_audit.app import create_app
@@ -27,9 +27,10 @@ def _ago(days: int) -> str:
 
 
 class TestSampleAudits:
-    async def _seed(self, audit: httpx.AsyncClient, headers: dict[str, str], event: EventFactory) -> set[int]:
+    async def _seed(self, ledger: Ledger) -> set[int]:
         """15 browsing accesses of every kind (issue 16: searches and views) in the last six
         months, and others that must never be drawn."""
+        event = ledger.event
         kinds = ["search.executed", "detection.viewed", "frame.viewed", "hold.viewed", "alert.viewed"]
         wanted = [
             event(action=kinds[i % len(kinds)], case_number=f"2026-{i:06d}", occurred_at=_ago(i * 10))
@@ -41,22 +42,18 @@ class TestSampleAudits:
             event(action="camera.created", purpose=None),  # a change, not browsing
             event(actor={"sub": "x", "name": "X", "agency": "CA0010900", "roles": ["investigator"]}),
         ]
-        resp = await audit.post("/v1/events", json={"events": wanted + others}, headers=headers)
+        resp = await ledger.client.post(
+            "/v1/events", json={"events": wanted + others}, headers=ledger.service
+        )
         assert resp.status_code == 201
         return {r["sequence"] for r in resp.json()["items"][:15]}
 
-    async def test_sample_draws_only_recent_browsing_without_repeats_R21(
-        self,
-        audit: httpx.AsyncClient,
-        service_headers: dict[str, str],
-        auditor_headers: dict[str, str],
-        event: EventFactory,
-    ) -> None:
+    async def test_sample_draws_only_recent_browsing_without_repeats_R21(self, ledger: Ledger) -> None:
         """R21: at least 10 detection-browsing accesses from the preceding six months, drawn from
         every kind of browsing (issue 16), not from searches alone."""
-        eligible = await self._seed(audit, service_headers, event)
+        eligible = await self._seed(ledger)
         for _ in range(3):
-            resp = await audit.post("/v1/audits", json={"size": 10}, headers=auditor_headers)
+            resp = await ledger.client.post("/v1/audits", json={"size": 10}, headers=ledger.auditor)
             assert resp.status_code == 201, resp.text
             body = resp.json()
             drawn = [item["sequence"] for item in body["items"]]
@@ -65,49 +62,40 @@ class TestSampleAudits:
             assert set(drawn) <= eligible
             assert body["available"] == 15
             assert body["status"] == "open"
-        big = (await audit.post("/v1/audits", json={"size": 50}, headers=auditor_headers)).json()
+        big = (await ledger.client.post("/v1/audits", json={"size": 50}, headers=ledger.auditor)).json()
         assert {i["sequence"] for i in big["items"]} == eligible
 
-    async def test_fewer_than_ten_is_refused(
-        self, audit: httpx.AsyncClient, auditor_headers: dict[str, str]
-    ) -> None:
-        resp = await audit.post("/v1/audits", json={"size": 9}, headers=auditor_headers)
+    async def test_fewer_than_ten_is_refused(self, ledger: Ledger) -> None:
+        resp = await ledger.client.post("/v1/audits", json={"size": 9}, headers=ledger.auditor)
         assert resp.status_code == 422
         assert problem(resp)["type"] == "urn:alpr:problem:validation"
 
-    async def test_findings_progress_and_completion(
-        self,
-        audit: httpx.AsyncClient,
-        service_headers: dict[str, str],
-        auditor_headers: dict[str, str],
-        infra: Infra,
-        event: EventFactory,
-    ) -> None:
-        await self._seed(audit, service_headers, event)
-        created = (await audit.post("/v1/audits", json={"size": 10}, headers=auditor_headers)).json()
+    async def test_findings_progress_and_completion(self, ledger: Ledger, infra: Infra) -> None:
+        await self._seed(ledger)
+        created = (await ledger.client.post("/v1/audits", json={"size": 10}, headers=ledger.auditor)).json()
         audit_id = created["id"]
         sequences = [i["sequence"] for i in created["items"]]
         for n, seq in enumerate(sequences):
             finding = "non_compliant" if n == 0 else "compliant"
-            resp = await audit.post(
+            resp = await ledger.client.post(
                 f"/v1/audits/{audit_id}/findings",
-                headers=auditor_headers,
+                headers=ledger.auditor,
                 json={"sequence": seq, "finding": finding, "note": f"checked {n}"},
             )
             assert resp.status_code == 200, resp.text
-        again = await audit.post(
+        again = await ledger.client.post(
             f"/v1/audits/{audit_id}/findings",
-            headers=auditor_headers,
+            headers=ledger.auditor,
             json={"sequence": sequences[0], "finding": "compliant"},
         )
         assert again.status_code == 409
-        not_sampled = await audit.post(
+        not_sampled = await ledger.client.post(
             f"/v1/audits/{audit_id}/findings",
-            headers=auditor_headers,
+            headers=ledger.auditor,
             json={"sequence": 999, "finding": "compliant"},
         )
         assert not_sampled.status_code == 404
-        done = (await audit.get(f"/v1/audits/{audit_id}", headers=auditor_headers)).json()
+        done = (await ledger.client.get(f"/v1/audits/{audit_id}", headers=ledger.auditor)).json()
         assert done["status"] == "complete"
         assert done["progress"] == {"total": 10, "recorded": 10, "compliant": 9, "non_compliant": 1}
         assert done["items"][0]["recorded_by"]["sub"] == "aud-1"
@@ -115,18 +103,17 @@ class TestSampleAudits:
 
         # Another agency's auditor: the audit does not exist for them (R27).
         other = bearer(infra.mint(sub="aud-9", agency="CA0010900", roles=["auditor"]))
-        hidden = await audit.get(f"/v1/audits/{audit_id}", headers=other)
-        missing = await audit.get("/v1/audits/00000000-0000-0000-0000-000000000000", headers=other)
+        hidden = await ledger.client.get(f"/v1/audits/{audit_id}", headers=other)
+        missing = await ledger.client.get("/v1/audits/00000000-0000-0000-0000-000000000000", headers=other)
         assert hidden.status_code == missing.status_code == 404
         assert hidden.json()["detail"] == missing.json()["detail"]
-        listed = (await audit.get("/v1/audits", headers=auditor_headers)).json()
+        listed = (await ledger.client.get("/v1/audits", headers=ledger.auditor)).json()
         assert [a["id"] for a in listed["items"]] == [audit_id]
 
 
 class TestSb34Report:
-    async def test_counts_by_purpose_refusals_hits_releases_R23(
-        self, audit: httpx.AsyncClient, service_headers: dict[str, str], infra: Infra, event: EventFactory
-    ) -> None:
+    async def test_counts_by_purpose_refusals_hits_releases_R23(self, ledger: Ledger, infra: Infra) -> None:
+        event = ledger.event
         events = [
             event(purpose="stolen_vehicle"),
             event(purpose="stolen_vehicle"),
@@ -161,12 +148,12 @@ class TestSb34Report:
             event(purpose="stolen_vehicle", occurred_at=_ago(400)),  # outside the period
         ]
         assert (
-            await audit.post("/v1/events", json={"events": events}, headers=service_headers)
+            await ledger.client.post("/v1/events", json={"events": events}, headers=ledger.service)
         ).status_code == 201
         admin = bearer(infra.mint(roles=["alpr_admin"]))
         today = datetime.now(UTC).date()
         params = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
-        resp = await audit.get("/v1/reports/sb34", params=params, headers=admin)
+        resp = await ledger.client.get("/v1/reports/sb34", params=params, headers=admin)
         assert resp.status_code == 200, resp.text
         report = resp.json()
         assert report["from"] == params["from"]
@@ -189,7 +176,9 @@ class TestSb34Report:
         assert report["releases"] == [{"agency": "CA0010900", "purpose": "serial_crime_support", "count": 1}]
         assert report["purges"] == 1
 
-        csv_resp = await audit.get("/v1/reports/sb34", params=params, headers={**admin, "Accept": "text/csv"})
+        csv_resp = await ledger.client.get(
+            "/v1/reports/sb34", params=params, headers={**admin, "Accept": "text/csv"}
+        )
         assert csv_resp.headers["content-type"].startswith("text/csv")
         assert "searches_by_purpose,stolen_vehicle,,2" in csv_resp.text
         assert "releases,CA0010900,serial_crime_support,1" in csv_resp.text
@@ -207,13 +196,15 @@ class TestSb34Report:
 
 
 class TestTransparency:
-    async def test_public_page_has_policy_and_counts_but_no_record_R32(
-        self, audit: httpx.AsyncClient, service_headers: dict[str, str], event: EventFactory
-    ) -> None:
+    async def test_public_page_has_policy_and_counts_but_no_record_R32(self, ledger: Ledger) -> None:
         """R32: published policy and aggregate statistics, without exposing any record."""
-        events = [event(), event(), event(action="alert.created", purpose=None, data={"plate": "5SECRET1"})]
-        await audit.post("/v1/events", json={"events": events}, headers=service_headers)
-        resp = await audit.get("/public/v1/transparency")  # no token
+        events = [
+            ledger.event(),
+            ledger.event(),
+            ledger.event(action="alert.created", purpose=None, data={"plate": "5SECRET1"}),
+        ]
+        await ledger.client.post("/v1/events", json={"events": events}, headers=ledger.service)
+        resp = await ledger.client.get("/public/v1/transparency")  # no token
         assert resp.status_code == 200, resp.text
         body = resp.json()
         assert body["agency"] == "CA0019400"
@@ -227,10 +218,10 @@ class TestTransparency:
         }
         for record_detail in ("7ABC123", "5SECRET1", "inv-7"):
             assert record_detail not in resp.text
-        other = (await audit.get("/public/v1/transparency", params={"agency": "CA0010900"})).json()
+        other = (await ledger.client.get("/public/v1/transparency", params={"agency": "CA0010900"})).json()
         assert other["counts"]["searches"] == 0
         assert (
-            await audit.get("/public/v1/transparency", params={"agency": "bad agency"})
+            await ledger.client.get("/public/v1/transparency", params={"agency": "bad agency"})
         ).status_code == 422
 
 

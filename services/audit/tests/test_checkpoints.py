@@ -10,9 +10,8 @@ import string
 from datetime import datetime
 from typing import Any
 
-import httpx
 import rfc8785
-from audit_support import EventFactory
+from audit_support import EventFactory, Ledger
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from alpr_audit.app import create_app
@@ -21,18 +20,14 @@ from alpr_audit.settings import Settings
 from alpr_devstack.testing import serve
 
 
-async def test_checkpoints_are_listed_with_a_key_that_verifies_them(
-    audit: httpx.AsyncClient,
-    service_headers: dict[str, str],
-    auditor_headers: dict[str, str],
-    event: EventFactory,
-    public_key: str,
-) -> None:
-    empty = await audit.post("/v1/checkpoints", headers=service_headers)
+async def test_checkpoints_are_listed_with_a_key_that_verifies_them(ledger: Ledger, public_key: str) -> None:
+    empty = await ledger.client.post("/v1/checkpoints", headers=ledger.service)
     assert empty.status_code == 409  # nothing to sign yet
-    await audit.post("/v1/events", json={"events": [event() for _ in range(3)]}, headers=service_headers)
-    made = (await audit.post("/v1/checkpoints", headers=auditor_headers)).json()
-    listed = (await audit.get("/v1/checkpoints", headers=auditor_headers)).json()
+    await ledger.client.post(
+        "/v1/events", json={"events": [ledger.event() for _ in range(3)]}, headers=ledger.service
+    )
+    made = (await ledger.client.post("/v1/checkpoints", headers=ledger.auditor)).json()
+    listed = (await ledger.client.get("/v1/checkpoints", headers=ledger.auditor)).json()
     assert listed["public_key"] == public_key
     assert listed["items"] == [made]
     # A third party's check, with nothing but the documented message and the public key.

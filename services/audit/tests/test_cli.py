@@ -12,9 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-import httpx
 import pytest
-from audit_support import EventFactory, fill, tamper
+from audit_support import Ledger
 
 from alpr_audit.ledger.writer import append_now
 from alpr_audit.settings import Settings
@@ -35,29 +34,24 @@ def _alpr(db: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_verify_checkpoint_export_and_offline_verification(
-    audit: httpx.AsyncClient,
-    audit_db: str,
-    service_headers: dict[str, str],
-    event: EventFactory,
-    tmp_path: Path,
-    public_key: str,
+    ledger: Ledger, tmp_path: Path, public_key: str
 ) -> None:
-    await fill(audit, service_headers, event, 30)
-    ok = _alpr(audit_db, "verify")
+    await ledger.fill(30)
+    ok = _alpr(ledger.db, "verify")
     assert ok.returncode == 0, ok.stderr
     assert "30 events verified" in ok.stdout
-    made = _alpr(audit_db, "checkpoint")
+    made = _alpr(ledger.db, "checkpoint")
     assert made.returncode == 0, made.stderr
     assert "sequence 30" in made.stdout
-    await fill(audit, service_headers, event, 5)
+    await ledger.fill(5)
 
     out = tmp_path / "ledger.jsonl"
-    exported = _alpr(audit_db, "export", "--out", str(out))
+    exported = _alpr(ledger.db, "export", "--out", str(out))
     assert exported.returncode == 0, exported.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert lines[0]["format"] == "alpr-audit-export/v1"
     assert sum(1 for rec in lines if rec.get("type") == "event") == 35
-    assert _alpr(audit_db, "verify-export", str(out), "--public-key", public_key).returncode == 0
+    assert _alpr(ledger.db, "verify-export", str(out), "--public-key", public_key).returncode == 0
 
     # One character of one exported event changed: the offline check names its sequence.
     tampered = tmp_path / "tampered.jsonl"
@@ -66,41 +60,35 @@ async def test_verify_checkpoint_export_and_offline_verification(
         if rec.get("sequence") == 17 and rec.get("type") == "event":
             rec["canonical"] = rec["canonical"].replace("2026-000016", "2026-000061")
     tampered.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
-    broken = _alpr(audit_db, "verify-export", str(tampered), "--public-key", public_key)
+    broken = _alpr(ledger.db, "verify-export", str(tampered), "--public-key", public_key)
     assert broken.returncode == 1
     assert "sequence 17" in broken.stderr
 
     # A checkpoint re-signed by someone else's key does not count.
-    assert _alpr(audit_db, "verify-export", str(out), "--public-key", "AAAA" + public_key[4:]).returncode == 1
+    assert (
+        _alpr(ledger.db, "verify-export", str(out), "--public-key", "AAAA" + public_key[4:]).returncode == 1
+    )
 
 
-async def test_verify_exits_1_with_the_broken_sequence(
-    audit: httpx.AsyncClient, audit_db: str, service_headers: dict[str, str], event: EventFactory
-) -> None:
-    await fill(audit, service_headers, event, 8)
-    await tamper(
-        audit_db,
+async def test_verify_exits_1_with_the_broken_sequence(ledger: Ledger) -> None:
+    await ledger.fill(8)
+    await ledger.tamper(
         "UPDATE audit.ledger SET canonical = replace(canonical, 'inv-7', 'inv-8') WHERE sequence = 6",
     )
-    result = _alpr(audit_db, "verify")
+    result = _alpr(ledger.db, "verify")
     assert result.returncode == 1
     assert "sequence 6" in result.stderr
 
 
 async def test_prune_removes_only_records_past_two_years_and_the_rest_verifies_R20(
-    audit_settings: Settings,
-    audit: httpx.AsyncClient,
-    audit_db: str,
-    service_headers: dict[str, str],
-    auditor_headers: dict[str, str],
-    event: EventFactory,
+    audit_settings: Settings, ledger: Ledger
 ) -> None:
     """R20: audit trails are kept at least two years; pruning leaves a verifiable chain."""
-    engine = make_engine(audit_db, application_name="test", role="alpr_audit_writer")
+    engine = make_engine(ledger.db, application_name="test", role="alpr_audit_writer")
     svc = Principal(
         sub="svc-search", name="search", agency="", roles=frozenset({"service"}), client_id="svc-search"
     )
-    old = [AuditEventIn.model_validate(event(case_number=f"2023-{i:06d}")) for i in range(6)]
+    old = [AuditEventIn.model_validate(ledger.event(case_number=f"2023-{i:06d}")) for i in range(6)]
     try:
         await append_now(engine, [(old, svc)], recorded_at=datetime.now(UTC) - timedelta(days=800))
         # Two more events (new ids: the same ids again would be one row each, issue 16).
@@ -108,21 +96,21 @@ async def test_prune_removes_only_records_past_two_years_and_the_rest_verifies_R
         await append_now(engine, [(younger, svc)], recorded_at=datetime.now(UTC) - timedelta(days=700))
     finally:
         await engine.dispose()
-    await fill(audit, service_headers, event, 4)
+    await ledger.fill(4)
 
-    dry = _alpr(audit_db, "prune", "--dry-run")
+    dry = _alpr(ledger.db, "prune", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would remove 6 events" in dry.stdout
-    done = _alpr(audit_db, "prune")
+    done = _alpr(ledger.db, "prune")
     assert done.returncode == 0, done.stderr
     assert "removed 6 events" in done.stdout
-    assert "removed 0 events" in _alpr(audit_db, "prune").stdout  # the 700-day-old ones stay
+    assert "removed 0 events" in _alpr(ledger.db, "prune").stdout  # the 700-day-old ones stay
 
-    resp = await audit.get("/v1/ledger/verify", headers=auditor_headers)
+    resp = await ledger.client.get("/v1/ledger/verify", headers=ledger.auditor)
     assert resp.json() == {"ok": True, "checked": 6, "first_broken_sequence": None}
-    assert _alpr(audit_db, "verify").returncode == 0
+    assert _alpr(ledger.db, "verify").returncode == 0
 
-    conn = await asyncpg.connect(audit_db)
+    conn = await asyncpg.connect(ledger.db)
     try:
         # Nobody can prune younger records, not even through the pruning function itself.
         with pytest.raises(asyncpg.PostgresError, match="checkpoint|two years"):

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from audit_support import EventFactory, fill, superuser, tamper
+from audit_support import EventFactory, Ledger, superuser
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -18,13 +18,6 @@ from alpr_audit.app import create_app
 from alpr_audit.settings import Settings
 from alpr_common import make_engine
 from alpr_devstack.testing import serve
-
-
-async def _verify(audit: httpx.AsyncClient, headers: dict[str, str], **params: int) -> dict[str, Any]:
-    resp = await audit.get("/v1/ledger/verify", params=params, headers=headers)
-    assert resp.status_code == 200, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
 
 
 def _broken(checked: int, at: int) -> dict[str, Any]:
@@ -44,15 +37,10 @@ class TestImmutability:
         ],
     )
     async def test_app_connection_cannot_change_the_ledger_R30(
-        self,
-        statement: str,
-        audit: httpx.AsyncClient,
-        audit_settings: Settings,
-        service_headers: dict[str, str],
-        event: EventFactory,
+        self, statement: str, ledger: Ledger, audit_settings: Settings
     ) -> None:
         """R30: the service's own database role may only INSERT and SELECT."""
-        await fill(audit, service_headers, event, 3)
+        await ledger.fill(3)
         engine = make_engine(audit_settings.database_url, application_name="test", role="alpr_audit_writer")
         try:
             async with engine.connect() as conn:
@@ -61,11 +49,9 @@ class TestImmutability:
         finally:
             await engine.dispose()
 
-    async def test_even_a_superuser_is_stopped_by_the_triggers(
-        self, audit: httpx.AsyncClient, audit_db: str, service_headers: dict[str, str], event: EventFactory
-    ) -> None:
-        await fill(audit, service_headers, event, 2)
-        conn = await superuser(audit_db)
+    async def test_even_a_superuser_is_stopped_by_the_triggers(self, ledger: Ledger) -> None:
+        await ledger.fill(2)
+        conn = await superuser(ledger.db)
         try:
             for statement in (
                 "UPDATE audit.ledger SET prev_hash = prev_hash",
@@ -80,85 +66,50 @@ class TestImmutability:
 
 
 class TestVerification:
-    async def test_untouched_ledger_verifies(
-        self,
-        audit: httpx.AsyncClient,
-        service_headers: dict[str, str],
-        auditor_headers: dict[str, str],
-        event: EventFactory,
-    ) -> None:
-        await fill(audit, service_headers, event, 25)
-        assert await _verify(audit, auditor_headers) == {
+    async def test_untouched_ledger_verifies(self, ledger: Ledger) -> None:
+        await ledger.fill(25)
+        assert await ledger.verify() == {
             "ok": True,
             "checked": 25,
             "first_broken_sequence": None,
         }
-        assert await _verify(audit, auditor_headers, **{"from": 10, "to": 20}) == {
+        assert await ledger.verify(**{"from": 10, "to": 20}) == {
             "ok": True,
             "checked": 11,
             "first_broken_sequence": None,
         }
 
-    async def test_superuser_edit_is_found_at_its_sequence(
-        self,
-        audit: httpx.AsyncClient,
-        audit_db: str,
-        service_headers: dict[str, str],
-        auditor_headers: dict[str, str],
-        event: EventFactory,
-    ) -> None:
+    async def test_superuser_edit_is_found_at_its_sequence(self, ledger: Ledger) -> None:
         """Triggers disabled, one event's text changed: verify names exactly that sequence."""
-        await fill(audit, service_headers, event, 20)
-        await tamper(
-            audit_db,
+        await ledger.fill(20)
+        await ledger.tamper(
             "UPDATE audit.ledger SET canonical = replace(canonical, '2026-000012', '2026-999999') "
             "WHERE sequence = 13",
         )
-        assert await _verify(audit, auditor_headers) == _broken(12, at=13)
-        assert (await _verify(audit, auditor_headers, **{"from": 1, "to": 12}))["ok"] is True
+        assert await ledger.verify() == _broken(12, at=13)
+        assert (await ledger.verify(**{"from": 1, "to": 12}))["ok"] is True
 
-    async def test_an_event_id_column_that_disagrees_with_the_text_is_found(
-        self,
-        audit: httpx.AsyncClient,
-        audit_db: str,
-        service_headers: dict[str, str],
-        auditor_headers: dict[str, str],
-        event: EventFactory,
-    ) -> None:
+    async def test_an_event_id_column_that_disagrees_with_the_text_is_found(self, ledger: Ledger) -> None:
         """Issue 16: the column that makes appends exactly-once is checked against the hashed
         text, so it cannot be changed to let a repeat in (or to hide one) unseen."""
-        await fill(audit, service_headers, event, 10)
-        await tamper(audit_db, "UPDATE audit.ledger SET event_id = gen_random_uuid() WHERE sequence = 7")
-        assert await _verify(audit, auditor_headers) == _broken(6, at=7)
+        await ledger.fill(10)
+        await ledger.tamper("UPDATE audit.ledger SET event_id = gen_random_uuid() WHERE sequence = 7")
+        assert await ledger.verify() == _broken(6, at=7)
 
-    async def test_rewritten_tail_is_caught_by_a_signed_checkpoint(
-        self,
-        audit: httpx.AsyncClient,
-        audit_db: str,
-        service_headers: dict[str, str],
-        auditor_headers: dict[str, str],
-        event: EventFactory,
-    ) -> None:
+    async def test_rewritten_tail_is_caught_by_a_signed_checkpoint(self, ledger: Ledger) -> None:
         """Deleting the newest events (no hash breaks) still shows: a checkpoint names them."""
-        await fill(audit, service_headers, event, 10)
-        made = await audit.post("/v1/checkpoints", headers=auditor_headers)
+        await ledger.fill(10)
+        made = await ledger.client.post("/v1/checkpoints", headers=ledger.auditor)
         assert made.status_code == 201
         assert made.json()["sequence"] == 10
-        await tamper(audit_db, "DELETE FROM audit.ledger WHERE sequence > 7")
-        assert await _verify(audit, auditor_headers) == _broken(7, at=8)
+        await ledger.tamper("DELETE FROM audit.ledger WHERE sequence > 7")
+        assert await ledger.verify() == _broken(7, at=8)
 
-    async def test_forged_checkpoint_signature_is_caught(
-        self,
-        audit: httpx.AsyncClient,
-        audit_db: str,
-        service_headers: dict[str, str],
-        auditor_headers: dict[str, str],
-        event: EventFactory,
-    ) -> None:
-        await fill(audit, service_headers, event, 5)
-        assert (await audit.post("/v1/checkpoints", headers=service_headers)).status_code == 201
-        await tamper(audit_db, "UPDATE audit.checkpoints SET created_at = created_at + interval '1 second'")
-        assert (await _verify(audit, auditor_headers))["first_broken_sequence"] == 5
+    async def test_forged_checkpoint_signature_is_caught(self, ledger: Ledger) -> None:
+        await ledger.fill(5)
+        assert (await ledger.client.post("/v1/checkpoints", headers=ledger.service)).status_code == 201
+        await ledger.tamper("UPDATE audit.checkpoints SET created_at = created_at + interval '1 second'")
+        assert (await ledger.verify())["first_broken_sequence"] == 5
 
 
 async def test_concurrent_writers_make_one_gapless_chain(

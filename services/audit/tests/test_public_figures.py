@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import httpx
-from audit_support import EventFactory
+from audit_support import Ledger
 
 from alpr_audit.figures.service import months_back
 from alpr_common import AuditFigures
@@ -34,30 +33,26 @@ def test_months_back_counts_calendar_months_across_a_year() -> None:
 
 
 class TestPublicFigures:
-    async def test_searches_per_month_by_purpose_and_the_last_complete_audit(
-        self,
-        audit: httpx.AsyncClient,
-        service_headers: dict[str, str],
-        auditor_headers: dict[str, str],
-        event: EventFactory,
-    ) -> None:
+    async def test_searches_per_month_by_purpose_and_the_last_complete_audit(self, ledger: Ledger) -> None:
         now = datetime.now(UTC) - timedelta(seconds=1)
         counted = [
-            *(event(purpose="stolen_vehicle", occurred_at=now.isoformat()) for _ in range(8)),
-            *(event(purpose="amber_alert", occurred_at=now.isoformat()) for _ in range(2)),
-            event(purpose="stolen_vehicle", occurred_at=_month_ago(now, 2).isoformat()),
-            event(purpose="criminal_investigation", occurred_at=_month_ago(now, 11).isoformat()),
+            *(ledger.event(purpose="stolen_vehicle", occurred_at=now.isoformat()) for _ in range(8)),
+            *(ledger.event(purpose="amber_alert", occurred_at=now.isoformat()) for _ in range(2)),
+            ledger.event(purpose="stolen_vehicle", occurred_at=_month_ago(now, 2).isoformat()),
+            ledger.event(purpose="criminal_investigation", occurred_at=_month_ago(now, 11).isoformat()),
         ]
         left_out = [
-            event(purpose="stolen_vehicle", occurred_at=_month_ago(now, 12).isoformat()),  # too old
-            event(outcome="refused", purpose="immigration_enforcement"),  # refused, not a search run
-            event(action="detection.viewed"),  # a view, not a search
-            event(actor={"sub": "x", "name": "X", "agency": OTHER, "roles": ["investigator"]}),
+            ledger.event(purpose="stolen_vehicle", occurred_at=_month_ago(now, 12).isoformat()),  # too old
+            ledger.event(outcome="refused", purpose="immigration_enforcement"),  # refused, not a search run
+            ledger.event(action="detection.viewed"),  # a view, not a search
+            ledger.event(actor={"sub": "x", "name": "X", "agency": OTHER, "roles": ["investigator"]}),
         ]
-        resp = await audit.post("/v1/events", json={"events": counted + left_out}, headers=service_headers)
+        resp = await ledger.client.post(
+            "/v1/events", json={"events": counted + left_out}, headers=ledger.service
+        )
         assert resp.status_code == 201, resp.text
 
-        got = await audit.get("/v1/public-figures", params={"agency": HOST}, headers=service_headers)
+        got = await ledger.client.get("/v1/public-figures", params={"agency": HOST}, headers=ledger.service)
         assert got.status_code == 200, got.text
         figures = AuditFigures.model_validate(got.json())
         assert figures.agency == HOST
@@ -70,51 +65,53 @@ class TestPublicFigures:
             assert secret not in got.text, secret
 
         # An audit only made (every item still without a finding) is not a completed audit.
-        created = await audit.post("/v1/audits", json={"size": 10}, headers=auditor_headers)
+        created = await ledger.client.post("/v1/audits", json={"size": 10}, headers=ledger.auditor)
         assert created.status_code == 201, created.text
         audit_id = created.json()["id"]
         sequences = [i["sequence"] for i in created.json()["items"]]
         for seq in sequences[:-1]:
-            done = await audit.post(
+            done = await ledger.client.post(
                 f"/v1/audits/{audit_id}/findings",
-                headers=auditor_headers,
+                headers=ledger.auditor,
                 json={"sequence": seq, "finding": "compliant"},
             )
             assert done.status_code == 200, done.text
-        still = await audit.get("/v1/public-figures", params={"agency": HOST}, headers=service_headers)
+        still = await ledger.client.get("/v1/public-figures", params={"agency": HOST}, headers=ledger.service)
         assert still.json()["last_audit_completed_at"] is None
 
-        last = await audit.post(
+        last = await ledger.client.post(
             f"/v1/audits/{audit_id}/findings",
-            headers=auditor_headers,
+            headers=ledger.auditor,
             json={"sequence": sequences[-1], "finding": "non_compliant", "note": "no case file"},
         )
         assert last.status_code == 200, last.text
-        complete = (await audit.get(f"/v1/audits/{audit_id}", headers=auditor_headers)).json()
+        complete = (await ledger.client.get(f"/v1/audits/{audit_id}", headers=ledger.auditor)).json()
         assert complete["status"] == "complete"
-        after = await audit.get("/v1/public-figures", params={"agency": HOST}, headers=service_headers)
+        after = await ledger.client.get("/v1/public-figures", params={"agency": HOST}, headers=ledger.service)
         completed_at = AuditFigures.model_validate(after.json()).last_audit_completed_at
         assert completed_at == datetime.fromisoformat(complete["completed_at"])
 
         # Another agency's figures are its own: nothing of this one's.
-        other = await audit.get("/v1/public-figures", params={"agency": OTHER}, headers=service_headers)
+        other = await ledger.client.get(
+            "/v1/public-figures", params={"agency": OTHER}, headers=ledger.service
+        )
         other_figures = AuditFigures.model_validate(other.json())
         assert [(r.purpose, r.searches) for r in other_figures.searches_by_month] == [("stolen_vehicle", 1)]
         assert other_figures.last_audit_completed_at is None
 
-    async def test_months_are_bounded(
-        self, audit: httpx.AsyncClient, service_headers: dict[str, str], event: EventFactory
-    ) -> None:
+    async def test_months_are_bounded(self, ledger: Ledger) -> None:
         now = datetime.now(UTC) - timedelta(seconds=1)
-        old = event(purpose="stolen_vehicle", occurred_at=_month_ago(now, 2).isoformat())
-        assert (await audit.post("/v1/events", json={"events": [old]}, headers=service_headers)).is_success
-        one = await audit.get(
-            "/v1/public-figures", params={"agency": HOST, "months": 1}, headers=service_headers
+        old = ledger.event(purpose="stolen_vehicle", occurred_at=_month_ago(now, 2).isoformat())
+        assert (
+            await ledger.client.post("/v1/events", json={"events": [old]}, headers=ledger.service)
+        ).is_success
+        one = await ledger.client.get(
+            "/v1/public-figures", params={"agency": HOST, "months": 1}, headers=ledger.service
         )
         assert one.json()["months"] == months_back(datetime.now(UTC), 1)
         assert one.json()["searches_by_month"] == []
-        three = await audit.get(
-            "/v1/public-figures", params={"agency": HOST, "months": 3}, headers=service_headers
+        three = await ledger.client.get(
+            "/v1/public-figures", params={"agency": HOST, "months": 3}, headers=ledger.service
         )
         assert [r["searches"] for r in three.json()["searches_by_month"]] == [1]
         bad_params: list[dict[str, str | int]] = [
@@ -123,19 +120,19 @@ class TestPublicFigures:
             {"agency": "not-an-ori"},
         ]
         for bad in bad_params:
-            resp = await audit.get("/v1/public-figures", params=bad, headers=service_headers)
+            resp = await ledger.client.get("/v1/public-figures", params=bad, headers=ledger.service)
             assert resp.status_code == 422, bad
             assert problem(resp)["type"] == "urn:alpr:problem:validation"
 
-    async def test_a_service_token_only(
-        self, audit: httpx.AsyncClient, auditor_headers: dict[str, str], infra: Infra
-    ) -> None:
+    async def test_a_service_token_only(self, ledger: Ledger, infra: Infra) -> None:
         """Machine route (sharing's public page calls it): a person, even the agency's own
         auditor or administrator, is refused; no token is 401."""
         params = {"agency": HOST}
-        assert (await audit.get("/v1/public-figures", params=params)).status_code == 401
+        assert (await ledger.client.get("/v1/public-figures", params=params)).status_code == 401
         assert (
-            await audit.get("/v1/public-figures", params=params, headers=auditor_headers)
+            await ledger.client.get("/v1/public-figures", params=params, headers=ledger.auditor)
         ).status_code == 403
         admin = bearer(infra.mint(sub="adm-1", roles=["alpr_admin"]))
-        assert (await audit.get("/v1/public-figures", params=params, headers=admin)).status_code == 403
+        assert (
+            await ledger.client.get("/v1/public-figures", params=params, headers=admin)
+        ).status_code == 403

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import httpx
 from PIL import Image
 
@@ -43,6 +44,15 @@ class Stack:
     admin: dict[str, str]
     service: dict[str, str]
     auditor: dict[str, str]
+
+    async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """The rows ``query`` answers, read straight from the stack's database."""
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            rows: list[asyncpg.Record] = await conn.fetch(query, *args)
+            return rows
+        finally:
+            await conn.close()
 
     async def camera(
         self,
@@ -83,3 +93,22 @@ def frame_form(camera_id: str, captured_at: datetime | None = None, **extra: str
         "longitude": "-121.8863",
         **extra,
     }
+
+
+async def post_frame(
+    client: httpx.AsyncClient,
+    camera_id: str,
+    token: dict[str, str],
+    image: bytes,
+    captured_at: datetime | None = None,
+    *,
+    filename: str = "f.jpg",
+) -> httpx.Response:
+    """``POST /v1/frames`` as the camera's device sends it: ``image`` with the form of
+    ``frame_form``."""
+    return await client.post(
+        "/v1/frames",
+        data=frame_form(camera_id, captured_at),
+        files={"image": (filename, image, "image/jpeg")},
+        headers=token,
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from ingest_support import AGENCY, Stack, frame_form, jpeg
+from ingest_support import AGENCY, Stack, jpeg, post_frame
 
 from alpr_devstack.testing import bearer
 
@@ -94,12 +94,7 @@ async def test_each_camera_is_judged_against_its_own_rhythm(stack: Stack) -> Non
     await _history(db, degraded, silent_for=timedelta(minutes=5), read_share_week=0.9, read_share_day=0.2)
     await _history(db, edge, silent_for=timedelta(minutes=5), frames=False)
     # The steady camera's newest frame arrives for real.
-    uploaded = await stack.client.post(
-        "/v1/frames",
-        data=frame_form(steady),
-        files={"image": ("f.jpg", jpeg(3), "image/jpeg")},
-        headers=token,
-    )
+    uploaded = await post_frame(stack.client, steady, token, jpeg(3))
     assert uploaded.status_code == 202, uploaded.text
 
     operator = bearer(stack.infra.mint(sub="op-1", name="Otto Operator", roles=["operator"]))

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import asyncpg
-from ingest_support import Stack, frame_form, jpeg
+from ingest_support import Stack, jpeg, post_frame
 from pydantic import SecretStr
 
 from alpr_common import make_object_store
@@ -31,12 +30,7 @@ async def test_object_store_down_then_back(stack: Stack, tmp_path: Path) -> None
         async with serve(create_app(settings)) as client:
 
             async def upload(seed: int) -> int:
-                resp = await client.post(
-                    "/v1/frames",
-                    data=frame_form(camera_id),
-                    files={"image": ("f.jpg", jpeg(seed, size=(200, 150)), "image/jpeg")},
-                    headers=token,
-                )
+                resp = await post_frame(client, camera_id, token, jpeg(seed, size=(200, 150)))
                 if resp.status_code == 503:
                     assert problem(resp)["type"] == "urn:alpr:problem:unavailable"
                     assert resp.headers["retry-after"]
@@ -60,11 +54,7 @@ async def test_object_store_down_then_back(stack: Stack, tmp_path: Path) -> None
         proc = store.start()  # for the consistency check below
 
     try:
-        conn = await asyncpg.connect(stack.database_url)
-        try:
-            keys = {r[0] for r in await conn.fetch("SELECT object_key FROM ingest.frames")}
-        finally:
-            await conn.close()
+        keys = {r[0] for r in await stack.sql("SELECT object_key FROM ingest.frames")}
         client_store = make_object_store(settings)
         objects = {
             o.object_name for o in client_store.list_objects("faults", prefix="frames/", recursive=True)

@@ -9,9 +9,8 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
-from ingest_support import Stack, frame_form, jpeg
+from ingest_support import Stack, frame_form, jpeg, post_frame
 from minio import Minio
 from PIL import Image
 
@@ -33,11 +32,7 @@ def _objects(stack: Stack, prefix: str = "frames/") -> list[str]:
 
 
 async def _count(stack: Stack, table: str) -> int:
-    conn = await asyncpg.connect(stack.database_url)
-    try:
-        return int(await conn.fetchval(f"SELECT count(*) FROM ingest.{table}"))
-    finally:
-        await conn.close()
+    return int((await stack.sql(f"SELECT count(*) FROM ingest.{table}"))[0][0])
 
 
 def _png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
@@ -75,20 +70,10 @@ class TestUpload:
     async def test_upload_then_duplicate_is_one_frame(self, stack: Stack) -> None:
         camera_id, token = await stack.camera()
         image = jpeg(1)
-        first = await stack.client.post(
-            "/v1/frames",
-            data=frame_form(camera_id),
-            files={"image": ("f.jpg", image, "image/jpeg")},
-            headers=token,
-        )
+        first = await post_frame(stack.client, camera_id, token, image)
         assert first.status_code == 202, first.text
         assert first.json()["status"] == "queued"
-        again = await stack.client.post(
-            "/v1/frames",
-            data=frame_form(camera_id),
-            files={"image": ("g.jpg", image, "image/jpeg")},
-            headers=token,
-        )
+        again = await post_frame(stack.client, camera_id, token, image, filename="g.jpg")
         assert again.status_code == 200
         assert again.json()["id"] == first.json()["id"]
         keys = _objects(stack)
@@ -102,12 +87,7 @@ class TestUpload:
         """R18: mobile units may upload up to 30 days late; the key is by capture date."""
         camera_id, token = await stack.camera(kind="mobile")
         captured = datetime.now(UTC) - timedelta(days=29)
-        resp = await stack.client.post(
-            "/v1/frames",
-            data=frame_form(camera_id, captured),
-            files={"image": ("f.jpg", jpeg(2), "image/jpeg")},
-            headers=token,
-        )
+        resp = await post_frame(stack.client, camera_id, token, jpeg(2), captured)
         assert resp.status_code == 202, resp.text
         assert _objects(stack)[0].startswith(f"frames/CA0019400/{captured:%Y/%m/%d}/")
 
@@ -177,12 +157,7 @@ class TestUpload:
     async def test_60_mb_body_is_refused_before_reading(self, stack: Stack) -> None:
         camera_id, token = await stack.camera()
         big = b"\xff\xd8" + b"\x00" * (60 * 1024 * 1024)
-        resp = await stack.client.post(
-            "/v1/frames",
-            data=frame_form(camera_id),
-            files={"image": ("big.jpg", big, "image/jpeg")},
-            headers=token,
-        )
+        resp = await post_frame(stack.client, camera_id, token, big, filename="big.jpg")
         assert resp.status_code == 413
         assert problem(resp)["type"] == "urn:alpr:problem:payload-too-large"
         assert _objects(stack) == []
@@ -193,12 +168,7 @@ class TestUpload:
             f"/v1/cameras/{camera_id}", json={"status": "inactive"}, headers=stack.admin
         )
         assert patched.status_code == 200
-        resp = await stack.client.post(
-            "/v1/frames",
-            data=frame_form(camera_id),
-            files={"image": ("f.jpg", jpeg(), "image/jpeg")},
-            headers=token,
-        )
+        resp = await post_frame(stack.client, camera_id, token, jpeg())
         assert resp.status_code == 403
 
 
@@ -206,12 +176,7 @@ async def test_a_frame_listing_is_on_the_ledger_before_it_leaves(stack: Stack) -
     """Issue 16: the listing shows where and when each camera saw something: a view, recorded
     with its actor and the frames it showed."""
     camera_id, token = await stack.camera()
-    uploaded = await stack.client.post(
-        "/v1/frames",
-        data=frame_form(camera_id),
-        files={"image": ("f.jpg", jpeg(9), "image/jpeg")},
-        headers=token,
-    )
+    uploaded = await post_frame(stack.client, camera_id, token, jpeg(9))
     assert uploaded.status_code == 202, uploaded.text
     listed = await stack.client.get("/v1/frames", headers=stack.admin)
     assert listed.status_code == 200

@@ -13,34 +13,23 @@ from typing import Any
 
 import asyncpg
 import httpx
-from ingest_support import Stack, frame_form, jpeg
+from ingest_support import Stack, frame_form, jpeg, post_frame
 
 from alpr_devstack.testing import problem
 
 
-async def _upload(stack: Stack, camera_id: str, token: dict[str, str], seed: int, **kw: Any) -> str:
-    resp = await stack.client.post(
-        "/v1/frames",
-        data=frame_form(camera_id, **kw),
-        files={"image": ("f.jpg", jpeg(seed, size=(320, 240)), "image/jpeg")},
-        headers=token,
-    )
+async def _upload(
+    stack: Stack, camera_id: str, token: dict[str, str], seed: int, captured_at: datetime | None = None
+) -> str:
+    resp = await post_frame(stack.client, camera_id, token, jpeg(seed, size=(320, 240)), captured_at)
     assert resp.status_code == 202, resp.text
     return str(resp.json()["id"])
-
-
-async def _sql(stack: Stack, query: str, *args: Any) -> Any:
-    conn = await asyncpg.connect(stack.database_url)
-    try:
-        return await conn.fetch(query, *args)
-    finally:
-        await conn.close()
 
 
 async def _until_count(stack: Stack, query: str, want: int, timeout: float = 20.0) -> None:
     """Polls a ``SELECT count(*)`` until it answers ``want``; fails at the deadline."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while (got := (await _sql(stack, query))[0][0]) != want:
+    while (got := (await stack.sql(query))[0][0]) != want:
         assert asyncio.get_running_loop().time() < deadline, f"{query!r}: {got}, not {want}"
         await asyncio.sleep(0.05)
 
@@ -78,7 +67,7 @@ class TestWorkQueue:
     async def test_concurrent_workers_process_every_frame_exactly_once(self, stack: Stack) -> None:
         """4 workers draining 1,000 queued frames: each frame leased to one worker and done once."""
         camera_id, _ = await stack.camera()
-        cam = await _sql(stack, "SELECT agency FROM ingest.cameras WHERE id = $1::uuid", camera_id)
+        cam = await stack.sql("SELECT agency FROM ingest.cameras WHERE id = $1::uuid", camera_id)
         now = datetime.now(UTC)
         conn = await asyncpg.connect(stack.database_url)
         try:  # 1,000 queued frames written directly (uploading them is the benchmark's job)
@@ -113,7 +102,7 @@ class TestWorkQueue:
         await asyncio.gather(*(worker(k) for k in range(4)))
         assert len(seen) == 1000
         assert set(seen.values()) == {1}
-        statuses = await _sql(stack, "SELECT status, count(*) FROM ingest.frames GROUP BY status")
+        statuses = await stack.sql("SELECT status, count(*) FROM ingest.frames GROUP BY status")
         assert [(r[0], r[1]) for r in statuses] == [("done", 1000)]
 
     async def test_killed_worker_frames_come_back_after_the_lease(self, stack: Stack) -> None:
@@ -129,7 +118,7 @@ class TestWorkQueue:
         assert (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()[
             "items"
         ] == []
-        await _sql(stack, "UPDATE ingest.frames SET lease_expires_at = now() - interval '1 second'")
+        await stack.sql("UPDATE ingest.frames SET lease_expires_at = now() - interval '1 second'")
         second = (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()["items"]
         assert [i["frame_id"] for i in second] == [frame_id]
         late = await stack.client.post(
@@ -145,7 +134,7 @@ class TestWorkQueue:
             headers=stack.service,
         )
         assert ok.status_code == 201, ok.text
-        assert len(await _sql(stack, "SELECT id FROM ingest.reads")) == 1
+        assert len(await stack.sql("SELECT id FROM ingest.reads")) == 1
 
     async def test_frame_that_keeps_failing_goes_to_dead_letters(self, stack: Stack) -> None:
         camera_id, token = await stack.camera()
@@ -155,7 +144,7 @@ class TestWorkQueue:
                 "items"
             ]
             assert [i["frame_id"] for i in items] == [frame_id]
-            await _sql(stack, "UPDATE ingest.frames SET lease_expires_at = now() - interval '1 second'")
+            await stack.sql("UPDATE ingest.frames SET lease_expires_at = now() - interval '1 second'")
         assert (await stack.client.post("/v1/frames:claim", json={}, headers=stack.service)).json()[
             "items"
         ] == []
@@ -232,7 +221,7 @@ class TestFanOut:
         assert edge.status_code == 202, edge.text
         edge_id = edge.json()["id"]
         want = {versioned: "lpr-2026.11", bare: None, edge_id: "edge-7.2"}
-        rows = await _sql(stack, "SELECT id::text, model_version FROM ingest.reads")
+        rows = await stack.sql("SELECT id::text, model_version FROM ingest.reads")
         assert {r[0]: r[1] for r in rows} == want
         await _until(lambda: set(stack.search.stored) == set(want) and set(stack.hotlist.stored) == set(want))
         assert {rid: d["model_version"] for rid, d in stack.search.stored.items()} == want
@@ -301,7 +290,7 @@ class TestFanOut:
         detection = stack.search.stored[first.json()["id"]]
         assert detection["vehicle"] == {"make": "Toyota", "color": "blue"}
         assert detection["frame_key"]  # the overview is kept as the read's frame
-        frames = await _sql(stack, "SELECT status FROM ingest.frames")
+        frames = await stack.sql("SELECT status FROM ingest.frames")
         assert [f[0] for f in frames] == ["done"]  # read on the edge: not queued for recognition
         bad = await stack.client.post("/v1/reads", data={**form, "box": "{nope"}, files=files, headers=token)
         assert bad.status_code == 422
@@ -356,7 +345,7 @@ class TestViewsPurgeStats:
         old = datetime.now(UTC) - timedelta(days=20)
         ids = [await _upload(stack, camera_id, token, 40 + i, captured_at=old) for i in range(3)]
         recent = await _upload(stack, camera_id, token, 50)
-        keys = {r[0]: r[1] for r in await _sql(stack, "SELECT id::text, object_key FROM ingest.frames")}
+        keys = {r[0]: r[1] for r in await stack.sql("SELECT id::text, object_key FROM ingest.frames")}
         resp = await stack.client.post(
             "/v1/frames:purge",
             headers=stack.service,
@@ -368,7 +357,7 @@ class TestViewsPurgeStats:
         )
         assert resp.status_code == 200, resp.text
         assert resp.json() == {"frames": 2, "reads": 0, "objects": 2}
-        left = {r[0] for r in await _sql(stack, "SELECT id::text FROM ingest.frames")}
+        left = {r[0] for r in await stack.sql("SELECT id::text FROM ingest.frames")}
         assert left == {ids[0], recent}
 
     async def test_oldest_frame_of_each_agency_for_the_retention_purge_R16(self, stack: Stack) -> None:
@@ -383,8 +372,8 @@ class TestViewsPurgeStats:
         resp = await stack.client.get("/v1/frames:oldest", headers=stack.service)
         assert resp.status_code == 200, resp.text
         items = {i["agency"]: datetime.fromisoformat(i["oldest_captured_at"]) for i in resp.json()["items"]}
-        [(expected,)] = await _sql(
-            stack, "SELECT min(captured_at) FROM ingest.frames WHERE agency = $1", "CA0019400"
+        [(expected,)] = await stack.sql(
+            "SELECT min(captured_at) FROM ingest.frames WHERE agency = $1", "CA0019400"
         )
         assert expected <= oldest
         assert items == {"CA0019400": expected}
@@ -398,7 +387,7 @@ class TestViewsPurgeStats:
             json={
                 "name": "x",
                 "kind": "mobile",
-                "client_id": (await _sql(stack, "SELECT client_id FROM ingest.cameras"))[0][0],
+                "client_id": (await stack.sql("SELECT client_id FROM ingest.cameras"))[0][0],
             },
         )
         assert dup.status_code == 409

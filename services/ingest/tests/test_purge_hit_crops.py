@@ -5,22 +5,12 @@ old data, and deletes both once the crop is no longer named (the hit purged)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import asyncpg
 import httpx
 from ingest_support import Stack, frame_form, jpeg
 from minio.error import S3Error
 
 from alpr_common import make_object_store
-
-
-async def _sql(stack: Stack, query: str, *args: Any) -> Any:
-    conn = await asyncpg.connect(stack.database_url)
-    try:
-        return await conn.fetch(query, *args)
-    finally:
-        await conn.close()
 
 
 def _exists(stack: Stack, key: str) -> bool:
@@ -46,7 +36,7 @@ async def test_a_hit_s_crop_outlives_its_frame_until_the_hit_goes_R14(stack: Sta
         reads.append(resp.json()["id"])
     rows = {
         r["plate"]: (r["crop_key"], r["frame_key"])
-        for r in await _sql(stack, "SELECT plate, crop_key, frame_key FROM ingest.reads")
+        for r in await stack.sql("SELECT plate, crop_key, frame_key FROM ingest.reads")
     }
     hit_crop, hit_frame = rows["5HIT123"]
     gone_crop, gone_frame = rows["5GON123"]
@@ -62,9 +52,9 @@ async def test_a_hit_s_crop_outlives_its_frame_until_the_hit_goes_R14(stack: Sta
     assert resp.json() == {"frames": 2, "reads": 1, "objects": 3}
     assert _exists(stack, hit_crop)  # the hit's crop stays ...
     assert not any(_exists(stack, k) for k in (hit_frame, gone_crop, gone_frame))  # ... nothing else
-    left = await _sql(stack, "SELECT plate, frame_id FROM ingest.reads")
+    left = await stack.sql("SELECT plate, frame_id FROM ingest.reads")
     assert [(r["plate"], r["frame_id"]) for r in left] == [("5HIT123", None)]
-    assert await _sql(stack, "SELECT id FROM ingest.frames") == []
+    assert await stack.sql("SELECT id FROM ingest.frames") == []
     # Its agency is still named as one with old data (a read without a frame).
     oldest = await stack.client.get("/v1/frames:oldest", headers=stack.service)
     [item] = oldest.json()["items"]
@@ -77,7 +67,7 @@ async def test_a_hit_s_crop_outlives_its_frame_until_the_hit_goes_R14(stack: Sta
     )
     assert resp.json() == {"frames": 0, "reads": 1, "objects": 1}
     assert not _exists(stack, hit_crop)
-    assert await _sql(stack, "SELECT id FROM ingest.reads") == []
+    assert await stack.sql("SELECT id FROM ingest.reads") == []
     async with httpx.AsyncClient() as http:
         events = await http.get(
             f"{stack.audit_url}/v1/events", params={"action": "frame.purged"}, headers=stack.auditor

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from ingest_support import Stack, frame_form, jpeg
+from ingest_support import Stack, jpeg, post_frame
 
 from alpr_devstack.testing import problem, serve
 from alpr_ingest.app import create_app
@@ -73,12 +73,7 @@ async def test_upload_to_a_hung_store_is_503_quickly_and_leaves_nothing(
     before = await _counts(stack.database_url)
     async with serve(create_app(settings)) as client:
         started = time.monotonic()
-        resp = await client.post(
-            "/v1/frames",
-            data=frame_form(camera_id),
-            files={"image": ("f.jpg", jpeg(7, size=(200, 150)), "image/jpeg")},
-            headers=token,
-        )
+        resp = await post_frame(client, camera_id, token, jpeg(7, size=(200, 150)))
         elapsed = time.monotonic() - started
     assert resp.status_code == 503, resp.text
     assert problem(resp)["type"] == "urn:alpr:problem:unavailable"

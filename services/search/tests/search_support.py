@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alpr_common import AgencyPolicy
-from alpr_devstack.testing import Infra
+from alpr_common import Principal, Role, ServiceClients, create_service_app, make_engine, require_roles
+from alpr_devstack.testing import FakeSharing, Infra, serve_http
 from alpr_search.settings import Settings
-
-
-@dataclass
-class FakeSharing:
-    """Sharing as far as agency policies go (issue 17): ``policies`` is what it serves, each as
-    version 1 in force; another agency gets version 0, the defaults, as real sharing answers.
-    While ``down`` it answers 503 to everything, as a sharing that cannot be reached."""
-
-    url: str
-    policies: dict[str, AgencyPolicy] = field(default_factory=dict)
-    versions: dict[str, int] = field(default_factory=dict)
-    down: bool = False
-    calls: int = 0
 
 
 @dataclass
@@ -45,13 +37,6 @@ class SearchStack:
 
 
 # A stand-in for ingest's internal purge, recording what search asks of it.
-from typing import Annotated, Any  # noqa: E402
-
-from fastapi import APIRouter, Depends  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
-
-from alpr_common import Principal, Role, require_roles  # noqa: E402
-
 purge_calls: list[dict[str, Any]] = []
 # What the stand-in answers for each agency's oldest frame (ISO time by agency; none by default).
 oldest_frames: dict[str, str] = {}
@@ -80,14 +65,6 @@ async def stub_oldest_frames(
 
 
 # Search's purge as the tests run it: its clients' ingest and hotlist one stand-in app.
-from collections.abc import AsyncIterator  # noqa: E402
-from contextlib import asynccontextmanager  # noqa: E402
-
-from sqlalchemy.ext.asyncio import AsyncConnection  # noqa: E402
-
-from alpr_common import ServiceClients, create_service_app, make_engine  # noqa: E402
-from alpr_devstack.testing import serve_http  # noqa: E402
-
 PURGE_ACTOR = Principal(
     sub="svc-search-test",
     name="purge",

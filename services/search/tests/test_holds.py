@@ -43,32 +43,25 @@ async def _seed(stack: SearchStack, plate: str, days_ago: float, region: str = "
     return row
 
 
+async def _hold(
+    stack: SearchStack, headers: dict[str, str] | None, case_number: str, reason: str, **scope: Any
+) -> httpx.Response:
+    """``POST /v1/holds`` for ``case_number``, holding ``detection_ids`` or what ``search`` finds."""
+    body = {"case_number": case_number, "reason": reason, **scope}
+    return await stack.client.post("/v1/holds", headers=headers, json=body)
+
+
 async def test_held_detections_survive_retention_R17(search_stack: SearchStack, tmp_path: Path) -> None:
     held = await _seed(search_stack, "HELD001", 120)
     gone = await _seed(search_stack, "GONE001", 120)
     supervisor = bearer(search_stack.infra.mint(sub="sup-1", roles=["supervisor"]))
-    assert (
-        await search_stack.client.post(
-            "/v1/holds",
-            json={"case_number": "2026-000777", "reason": "homicide", "detection_ids": [held["id"]]},
-        )
-    ).status_code == 401
+    anonymous = await _hold(search_stack, None, "2026-000777", "homicide", detection_ids=[held["id"]])
+    assert anonymous.status_code == 401
     operator = bearer(search_stack.infra.mint(roles=["operator"]))
-    assert (
-        await search_stack.client.post(
-            "/v1/holds",
-            headers=operator,
-            json={"case_number": "2026-000777", "reason": "homicide", "detection_ids": [held["id"]]},
-        )
-    ).status_code == 403
-    created = await search_stack.client.post(
-        "/v1/holds",
-        headers=supervisor,
-        json={
-            "case_number": "2026-000777",
-            "reason": "homicide investigation",
-            "detection_ids": [held["id"]],
-        },
+    refused = await _hold(search_stack, operator, "2026-000777", "homicide", detection_ids=[held["id"]])
+    assert refused.status_code == 403
+    created = await _hold(
+        search_stack, supervisor, "2026-000777", "homicide investigation", detection_ids=[held["id"]]
     )
     assert created.status_code == 201, created.text
     hold_id = created.json()["id"]
@@ -96,13 +89,17 @@ async def test_held_detections_survive_retention_R17(search_stack: SearchStack, 
     good = tmp_path / "evidence.zip"
     good.write_bytes(package)
     alpr = str(Path(sys.executable).parent / "alpr")
-    ok = subprocess.run(
-        [alpr, "search", "verify-export", str(good)],
-        capture_output=True,
-        text=True,
-        env=os.environ,
-        timeout=60,
-    )
+
+    def verify_export(package: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [alpr, "search", "verify-export", str(package)],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+            timeout=60,
+        )
+
+    ok = verify_export(good)
     assert ok.returncode == 0, ok.stderr
     # One changed byte inside a stored file fails verification.
     with zipfile.ZipFile(io.BytesIO(package)) as zf:
@@ -114,13 +111,7 @@ async def test_held_detections_survive_retention_R17(search_stack: SearchStack, 
             zf.writestr(name, data)
     bad = tmp_path / "tampered.zip"
     bad.write_bytes(buffer.getvalue())
-    broken = subprocess.run(
-        [alpr, "search", "verify-export", str(bad)],
-        capture_output=True,
-        text=True,
-        env=os.environ,
-        timeout=60,
-    )
+    broken = verify_export(bad)
     assert broken.returncode == 1
     assert "detections.csv" in broken.stderr
     events = {e["action"] for e in await search_stack.audit_events()}
@@ -140,14 +131,12 @@ async def test_a_hold_by_search_holds_every_detection_it_finds_R17(search_stack:
     await _seed(search_stack, "7ABC125", 40)  # outside the window
     supervisor = bearer(search_stack.infra.mint(sub="sup-1", roles=["supervisor"]))
     window = {"from": (NOW - timedelta(days=10)).isoformat(), "to": NOW.isoformat()}
-    created = await search_stack.client.post(
-        "/v1/holds",
-        headers=supervisor,
-        json={
-            "case_number": "2026-000778",
-            "reason": "burglary series",
-            "search": {"purpose": "criminal_investigation", "plate": "7ABC*", **window},
-        },
+    created = await _hold(
+        search_stack,
+        supervisor,
+        "2026-000778",
+        "burglary series",
+        search={"purpose": "criminal_investigation", "plate": "7ABC*", **window},
     )
     assert created.status_code == 201, created.text
     held = sorted(i["id"] for i in created.json()["items"])
@@ -162,19 +151,10 @@ async def test_a_hold_by_search_holds_every_detection_it_finds_R17(search_stack:
     assert recorded["data"]["plate"] == "7ABC*"
     assert recorded["data"]["hold_id"] == created.json()["id"]
     assert sorted(recorded["targets"]) == held
-    empty = await search_stack.client.post(
-        "/v1/holds",
-        headers=supervisor,
-        json={
-            "case_number": "2026-000779",
-            "reason": "x",
-            "search": {"purpose": "criminal_investigation", "plate": "0NONE00", **window},
-        },
-    )
+    nothing = {"purpose": "criminal_investigation", "plate": "0NONE00", **window}
+    empty = await _hold(search_stack, supervisor, "2026-000779", "x", search=nothing)
     assert empty.status_code == 422
-    neither = await search_stack.client.post(
-        "/v1/holds", headers=supervisor, json={"case_number": "2026-000779", "reason": "x"}
-    )
+    neither = await _hold(search_stack, supervisor, "2026-000779", "x")
     assert neither.status_code == 422
 
 
@@ -189,8 +169,7 @@ async def test_a_hold_by_state_follows_the_search_state_rule_issue_21(search_sta
 
     async def held(**switch: bool) -> list[str]:
         search = {"purpose": "criminal_investigation", "plate": "5STA*", "state": "CA", **window, **switch}
-        body = {"case_number": "2026-000780", "reason": "by state", "search": search}
-        created = await search_stack.client.post("/v1/holds", headers=supervisor, json=body)
+        created = await _hold(search_stack, supervisor, "2026-000780", "by state", search=search)
         assert created.status_code == 201, created.text
         return sorted(i["id"] for i in created.json()["items"])
 
@@ -222,11 +201,7 @@ async def test_a_hold_by_search_needs_what_a_search_needs_and_refusals_are_recor
         ),
     ]
     for search, case_number, status in attempts:
-        resp = await search_stack.client.post(
-            "/v1/holds",
-            headers=supervisor,
-            json={"case_number": case_number, "reason": "looking", "search": search},
-        )
+        resp = await _hold(search_stack, supervisor, case_number, "looking", search=search)
         assert resp.status_code == status, (search, resp.text)
     refused = await search_stack.audit_events(action="search.executed", outcome="refused")
     assert len(refused) == len(attempts)

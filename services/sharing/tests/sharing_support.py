@@ -13,38 +13,28 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alpr_common import async_database_url
-from alpr_devstack.testing import Infra, bearer
+from alpr_devstack.testing import ActsAs, Infra, mou_draft
 
 HOST = "CA0019400"
 DAY = timedelta(days=1)
 
 
 @dataclass
-class SharingStack:
+class SharingStack(ActsAs):
+    """Audit, search, hotlist and sharing on loopback ports; ``as_(sub, *roles)``: a person's
+    bearer header."""
+
     client: httpx.AsyncClient
     search: httpx.AsyncClient
     hotlist: httpx.AsyncClient
     database_url: str
     audit_url: str
     infra: Infra
-    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def as_(self, sub: str, *roles: str, agency: str = HOST) -> dict[str, str]:
-        key = f"{sub}|{agency}|{','.join(roles)}"
-        if key not in self.tokens:
-            self.tokens[key] = bearer(
-                self.infra.mint(sub=sub, name=sub.replace("-", " ").title(), agency=agency, roles=list(roles))
-            )
-        return self.tokens[key]
+    tokens: dict[tuple[Any, ...], dict[str, str]] = field(default_factory=dict)
 
     def partner(self, client_id: str, agency: str) -> dict[str, str]:
         """A partner's machine token (what its client-credentials grant gives it)."""
-        return bearer(
-            self.infra.mint(
-                sub=client_id, name=client_id, agency=agency, roles=["partner"], training_expires=None,
-                client_id=client_id,
-            )
-        )  # fmt: skip
+        return self.as_(client_id, "partner", agency=agency, client_id=client_id, name=client_id)
 
     @property
     def admin(self) -> dict[str, str]:
@@ -61,16 +51,15 @@ class SharingStack:
         assert resp.status_code == 201, resp.text
 
     async def mou(self, ori: str, *, activate: bool = True, **extra: Any) -> str:
-        now = datetime.now(UTC)
-        body = {
-            "agency_ori": ori,
-            "effective_from": (now - DAY).isoformat(),
-            "expires_at": (now + 365 * DAY).isoformat(),
-            "purposes": ["stolen_vehicle", "criminal_investigation"],
-            "max_results": 100,
-            "terms": "Authorized users only; 24-hour hotlist refresh; internal audits.",
-            **extra,
-        }
+        body = mou_draft(
+            ori,
+            **{
+                "purposes": ["stolen_vehicle", "criminal_investigation"],
+                "max_results": 100,
+                "terms": "Authorized users only; 24-hour hotlist refresh; internal audits.",
+                **extra,
+            },
+        )
         resp = await self.client.post("/v1/mous", json=body, headers=self.admin)
         assert resp.status_code == 201, resp.text
         mou_id = str(resp.json()["id"])
@@ -117,18 +106,14 @@ class SharingStack:
                 for i, (plate, at) in zip(ids, rows, strict=True)
             ]
         }  # fmt: skip
-        service = bearer(self.infra.mint(sub="svc-ingest", roles=["service"], training_expires=None))
-        resp = await self.search.post("/v1/detections:batch", json=body, headers=service)
+        resp = await self.search.post(
+            "/v1/detections:batch", json=body, headers=self.as_("svc-ingest", "service")
+        )
         assert resp.status_code == 200, resp.text
         return ids
 
     async def audit_events(self, **params: str) -> list[dict[str, Any]]:
-        auditor = bearer(self.infra.mint(sub="aud-1", roles=["auditor"]))
-        async with httpx.AsyncClient() as http:
-            resp = await http.get(f"{self.audit_url}/v1/events", params=params, headers=auditor)
-            assert resp.status_code == 200, resp.text
-            items: list[dict[str, Any]] = resp.json()["items"]
-            return items
+        return await self.infra.ledger_events(self.audit_url, **params)
 
     async def sql(self, statement: str, **params: Any) -> None:
         engine = create_async_engine(async_database_url(self.database_url))

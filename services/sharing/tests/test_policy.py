@@ -28,7 +28,7 @@ from alpr_common import (
     TierRequirement,
     WarrantTier,
 )
-from alpr_devstack.testing import Infra, bearer, create_app, problem, serve_audit, serve_http
+from alpr_devstack.testing import ActsAs, Infra, create_app, mou_draft, problem, serve_audit, serve_http
 from alpr_sharing.policy.rules import loosenings
 from alpr_sharing.policy.service import defaults
 from alpr_sharing.settings import Settings
@@ -38,28 +38,13 @@ POLL_S = 20.0
 
 
 @dataclass
-class PolicyStack:
+class PolicyStack(ActsAs):
     """Audit and sharing, real, on loopback ports; tokens by subject."""
 
     infra: Infra
     client: httpx.AsyncClient
     audit_url: str
-    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def as_(self, sub: str, *roles: str, agency: str = HOST) -> dict[str, str]:
-        key = f"{sub}|{agency}|{','.join(roles)}"
-        if key not in self.tokens:
-            machine = set(roles) <= {"service", "partner", "camera"}
-            self.tokens[key] = bearer(
-                self.infra.mint(
-                    sub=sub,
-                    name=sub.replace("-", " ").title(),
-                    agency=agency,
-                    roles=list(roles),
-                    training_expires=None if machine else "2099-12-31",
-                )
-            )
-        return self.tokens[key]
+    tokens: dict[tuple[Any, ...], dict[str, str]] = field(default_factory=dict)
 
     def admin(self, agency: str = HOST) -> dict[str, str]:
         return self.as_(f"adm-{agency}", "alpr_admin", agency=agency)
@@ -457,29 +442,13 @@ class TestSharingAppliesTheHostsPolicy:
             await pstack.client.post("/v1/agencies", json=body, headers=pstack.admin())
         ).status_code == 201
         now = datetime.now(UTC)
-        mou = {
-            "agency_ori": partner,
-            "effective_from": (now - timedelta(days=1)).isoformat(),
-            "expires_at": (now + timedelta(days=365)).isoformat(),
-            "purposes": ["stolen_vehicle"],
-            "terms": "Authorized users only.",
-        }
-        made = await pstack.client.post("/v1/mous", json=mou, headers=pstack.admin())
+        made = await pstack.client.post("/v1/mous", json=mou_draft(partner), headers=pstack.admin())
         assert made.status_code == 201, made.text
         activated = await pstack.client.post(
             f"/v1/mous/{made.json()['id']}:activate", json={}, headers=pstack.admin()
         )
         assert activated.status_code == 200
-        token = bearer(
-            pstack.infra.mint(
-                sub=client_id,
-                name=client_id,
-                agency=partner,
-                roles=["partner"],
-                training_expires=None,
-                client_id=client_id,
-            )
-        )
+        token = pstack.as_(client_id, "partner", agency=partner, client_id=client_id, name=client_id)
         request = {
             "requester_name": "Det. Pat",
             "purpose": "stolen_vehicle",

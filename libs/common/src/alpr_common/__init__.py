@@ -47,6 +47,7 @@ from ._auth import (
     require_roles,
     require_roles_or_ticket,
 )
+from ._background import cancel_and_wait
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient, tls_context
 from ._context import state_of
 from ._database import (
@@ -98,6 +99,8 @@ from ._pagination import (
     encode_cursor,
     next_cursor,
     page_of,
+    rows_after,
+    rows_before,
 )
 from ._pipeline import Accepted, Box, DetectionBatch, DetectionRecord, MatchBatch, MatchRead
 from ._plates import normalize_plate, normalize_plate_pattern
@@ -116,11 +119,12 @@ from ._problems import (
     Unauthenticated,
     Unavailable,
     ValidationProblem,
+    invalid_body_field,
     problem_responses,
 )
 from ._public_figures import MAX_FIGURE_MONTHS, AuditFigures, MonthlySearches
 from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, check_purpose
-from ._purpose_gate import require_purpose
+from ._purpose_gate import refusals_recorded, require_purpose
 from ._roles import MACHINE_ROLES, Role
 from ._routes import RouteDocs, change, machine, public, read, view
 from ._searches import DetectionPublic, SearchPage, ServiceSearch
@@ -149,11 +153,14 @@ from ._stats import (
     stats_agency,
     stats_route,
 )
-from ._storage import check_bucket, ensure_bucket, make_object_store
+from ._storage import check_bucket, ensure_bucket, make_object_store, presigned_url
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
 from ._webhooks import (
+    DeliveryVerdict,
+    delivery_log_table,
     document_webhook,
+    judge_delivery,
     new_webhook_secret,
     retry_delay,
     send_signed,
@@ -225,6 +232,7 @@ __all__ = [
     "Cursor",
     "DbReader",
     "DbSession",
+    "DeliveryVerdict",
     "DetectionBatch",
     "DetectionPublic",
     "DetectionRecord",
@@ -311,6 +319,7 @@ __all__ = [
     "async_database_url",
     "audit_event",
     "authenticate",
+    "cancel_and_wait",
     "change",
     "check_bucket",
     "check_database",
@@ -321,6 +330,7 @@ __all__ = [
     "create_outbox_table",
     "create_service_app",
     "decode_cursor",
+    "delivery_log_table",
     "document_webhook",
     "driver_of",
     "drop_outbox_table",
@@ -329,6 +339,8 @@ __all__ = [
     "enqueue_many",
     "ensure_bucket",
     "get_session",
+    "invalid_body_field",
+    "judge_delivery",
     "list_dead_letters",
     "machine",
     "make_engine",
@@ -342,18 +354,22 @@ __all__ = [
     "outbox_backlog",
     "outbox_table",
     "page_of",
+    "presigned_url",
     "principal_from_claims",
     "problem_responses",
     "prune_outbox",
     "public",
     "read",
     "refresh_forever",
+    "refusals_recorded",
     "replay_dead_letters",
     "request_id_var",
     "require_purpose",
     "require_roles",
     "require_roles_or_ticket",
     "retry_delay",
+    "rows_after",
+    "rows_before",
     "send_signed",
     "signed_delivery_settings",
     "state_of",

@@ -22,12 +22,14 @@ from typing import Annotated, Any, Generic, TypeVar, overload
 
 from fastapi import Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import ColumnElement, Select
 
 from ._problems import BadRequest
 
 T = TypeVar("T")
 RowT = TypeVar("RowT")
 PositionT = TypeVar("PositionT", bound="Position")
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, at most 500).")]
 Cursor = Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page.")]
@@ -143,3 +145,22 @@ def page_of(
     to the next page, where ``position`` of the last item is the position after it."""
     items = [item(r) for r in rows[:limit]]
     return Page(items=items, next_cursor=next_cursor(rows, items, limit, position))
+
+
+# A page's query: keyset pagination over one unique, ordered column (the position a cursor holds).
+
+
+def rows_before(query: SelectT, column: ColumnElement[Any], before: object | None, limit: int) -> SelectT:
+    """``query``'s rows below ``before`` on ``column`` (all when None), newest first: ``limit``
+    of them (a page's ``limit + 1``)."""
+    if before is not None:
+        query = query.where(column < before)
+    return query.order_by(column.desc()).limit(limit)
+
+
+def rows_after(query: SelectT, column: ColumnElement[Any], after: object | None, limit: int) -> SelectT:
+    """``query``'s rows above ``after`` on ``column`` (all when None), in ``column``'s order:
+    ``limit`` of them (a page's ``limit + 1``)."""
+    if after is not None:
+        query = query.where(column > after)
+    return query.order_by(column).limit(limit)

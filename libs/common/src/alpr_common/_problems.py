@@ -168,6 +168,14 @@ class Unavailable(ProblemError):
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
+def invalid_body_field(field: str, message: str) -> ValidationProblem:
+    """422 for one field of the request body (a URL the outbound policy refuses, ...): the
+    detail names the field, its error carries ``message``."""
+    return ValidationProblem(
+        f"{field}: {message}", errors=[ProblemFieldError(loc=["body", field], msg=message)]
+    )
+
+
 _STATUS_TO_ERROR: dict[int, type[ProblemError]] = {
     401: Unauthenticated,
     403: Forbidden,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from ._audit_events import audit_event
 from ._problems import ProblemError
 from ._purpose import check_purpose
@@ -25,7 +28,16 @@ async def require_purpose(
 ) -> None:
     """Raises the problem that refuses the view or change; every refusal (a prohibited purpose,
     a missing or malformed case number, no reason) is recorded first, with why (R7, issue 16)."""
-    try:
+    async with refusals_recorded(
+        audit,
+        principal,
+        action,
+        source=source,
+        purpose=purpose,
+        case_number=case_number,
+        reason=reason,
+        targets=targets,
+    ):
         check_purpose(
             purpose,
             case_number,
@@ -33,6 +45,24 @@ async def require_purpose(
             case_number_required=case_number_required,
             case_number_pattern=case_number_pattern,
         )
+
+
+@asynccontextmanager
+async def refusals_recorded(
+    audit: AuditClient,
+    principal: Principal,
+    action: Action,
+    *,
+    source: str,
+    purpose: Purpose,
+    case_number: str | None,
+    reason: str | None,
+    targets: list[str],
+) -> AsyncIterator[None]:
+    """The checks of a view or change run inside it: a problem one raises to refuse it is
+    recorded first, with why (R7, issue 16), and raised on."""
+    try:
+        yield
     except ProblemError as refused:
         await audit.record(
             audit_event(

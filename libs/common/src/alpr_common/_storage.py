@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import anyio
@@ -40,6 +41,15 @@ async def check_bucket(store: Minio, bucket: str, timeout_s: float = 3.0) -> Non
         exists = await anyio.to_thread.run_sync(store.bucket_exists, bucket, abandon_on_cancel=True)
     if not exists:
         raise RuntimeError(f"bucket {bucket!r} does not exist")
+
+
+def presigned_url(store: Minio, bucket: str, key: str | None, seconds: int) -> str | None:
+    """A URL to ``key`` good for ``seconds`` (computed locally: no call to the store); none
+    where there is no key."""
+    if not key:
+        return None
+    url: str = store.presigned_get_object(bucket, key, expires=timedelta(seconds=seconds))
+    return url
 
 
 def ensure_bucket(store: Minio, bucket: str) -> None:

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import UTC, datetime
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 import httpx
 import structlog
 from fastapi import Body, FastAPI, Header
 from pydantic import BaseModel
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Integer, MetaData, String, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from standardwebhooks import Webhook
 
 from ._outbound import OutboundBlocked, OutboundClient
-from ._outbox import OutboxSettings
+from ._outbox import OutboxOutcome, OutboxSettings
 
 _log = structlog.get_logger("alpr.webhooks")
 
@@ -78,9 +81,56 @@ def signed_delivery_settings(
     )
 
 
+def delivery_log_table(metadata: MetaData, name: str, *columns: Column[Any]) -> Table:
+    """Declares a delivery log in ``metadata`` (hotlist's webhook deliveries, sharing's partner
+    notifications): one row per signed delivery, its id and ``message_id`` (``msg_`` + hex, the
+    same on every try), the log's own ``columns`` (what is delivered to whom), then the body as
+    queued, its status (``pending``, ``delivered``, ``failed``), the tries made and when the next
+    is due, the receiver's last answer or error, and when it was queued and delivered."""
+    return Table(
+        name,
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("message_id", String(64), nullable=False),
+        *columns,
+        Column("payload", JSONB, nullable=False),
+        Column("status", String(12), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+        Column("last_status_code", Integer),
+        Column("last_error", Text),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("delivered_at", DateTime(timezone=True)),
+    )
+
+
 def retry_delay(attempts: int, cap_s: float) -> float:
     """Seconds before the next try after ``attempts`` failed ones: 1, 2, 4, ... up to ``cap_s``."""
     return float(min(cap_s, 2.0 ** (attempts - 1)))
+
+
+@dataclass(frozen=True)
+class DeliveryVerdict:
+    """What one try of a signed delivery comes to: its status in the delivery log, when it is
+    tried again (``pending`` only), and the outbox's outcome of its message."""
+
+    status: Literal["delivered", "failed", "pending"]
+    retry_in: timedelta | None
+    outcome: OutboxOutcome
+
+
+def judge_delivery(
+    error: str | None, attempt: int, *, max_attempts: int, max_backoff_s: float, receiver_gone: bool
+) -> DeliveryVerdict:
+    """Try ``attempt`` of a delivery, which failed with ``error`` (None: the receiver took it):
+    ``failed`` once the tries are spent or the receiver is gone (deactivated, no URL), else
+    ``pending`` again after ``retry_delay``."""
+    if error is None:
+        return DeliveryVerdict("delivered", None, OutboxOutcome.delivered())
+    if attempt >= max_attempts or receiver_gone:
+        return DeliveryVerdict("failed", None, OutboxOutcome.failed(error))
+    delay = timedelta(seconds=retry_delay(attempt, max_backoff_s))
+    return DeliveryVerdict("pending", delay, OutboxOutcome.retry(error))
 
 
 def document_webhook(

@@ -23,9 +23,10 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, NoReturn
@@ -625,6 +626,61 @@ async def serve_fake_sharing(infra: Infra) -> AsyncIterator[FakeSharing]:
         yield fake
 
 
+@dataclass(frozen=True)
+class LoopbackStack:
+    """Services' settings as one stack (``loopback_stack``): ``settings`` by service, and the
+    loopback port each is to listen on."""
+
+    settings: dict[str, ServiceSettings]
+    ports: dict[str, int]
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+
+    def apps(self) -> dict[str, FastAPI]:
+        return {name: create_app(name, settings) for name, settings in self.settings.items()}
+
+    @asynccontextmanager
+    async def serving(self, apps: Mapping[str, FastAPI] | None = None) -> AsyncIterator[dict[str, str]]:
+        """Every service served on its port (uvicorn in this process), in order: ``apps`` where
+        the caller has made them, else made here; yields the URLs."""
+        async with AsyncExitStack() as running:
+            for name, app in (apps or self.apps()).items():
+                await running.enter_async_context(serve_http(app, self.ports[name]))
+            yield self.urls
+
+
+def loopback_stack(
+    infra: Infra,
+    names: Iterable[str],
+    *,
+    prefix: str,
+    own: Mapping[str, Mapping[str, Any]] | None = None,
+    **common: Any,
+) -> LoopbackStack:
+    """Settings for the services ``names`` as one stack, as deployed: one database migrated for
+    every service (named after ``prefix``), a loopback port each that the others' ``{name}_url``
+    point at, and a machine client each (``svc-{name}-{prefix}``), so that a call to another
+    service carries the caller's own token; quiet logs. ``common`` are settings of every service,
+    ``own[name]`` of that one alone."""
+    database = infra.migrated_database(*service_packages(), prefix=prefix)
+    ports = {name: free_port() for name in names}
+    urls = {f"{name}_url": f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    settings: dict[str, ServiceSettings] = {}
+    for name in ports:
+        client_id = f"svc-{name}-{prefix}"
+        settings[name] = infra.settings(
+            name,
+            client_id=client_id,
+            client_secret=infra.register_client(client_id, roles=["service"]),
+            database_url=database,
+            **urls,
+            **{"log_level": "WARNING", **common, **(own or {}).get(name, {})},
+        )
+    return LoopbackStack(settings=settings, ports=ports)
+
+
 ServeService = Callable[..., Any]
 
 
@@ -644,6 +700,37 @@ def unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason}: CI must run this test")
     pytest.skip(reason)
+
+
+def match_read(plate: str, **fields: Any) -> dict[str, Any]:
+    """A read as ingest hands it to hotlist's ``POST /v1/matches`` (``MatchRead``): a new id,
+    captured now in California by a camera of its own for CA0019400, no crop; ``fields`` change
+    any of that."""
+    return {
+        "read_id": str(uuid.uuid4()),
+        "plate": plate,
+        "region": "CA",
+        "confidence": 0.93,
+        "captured_at": datetime.now(UTC).isoformat(),
+        "camera_id": str(uuid.uuid4()),
+        "agency": "CA0019400",
+        "crop_key": None,
+        **fields,
+    }
+
+
+def mou_draft(agency_ori: str, **fields: Any) -> dict[str, Any]:
+    """A body for sharing's ``POST /v1/mous``: an MOU with ``agency_ori`` from a day ago for a
+    year, for stolen vehicles, with short terms; ``fields`` change any of that."""
+    now = datetime.now(UTC)
+    return {
+        "agency_ori": agency_ori,
+        "effective_from": (now - timedelta(days=1)).isoformat(),
+        "expires_at": (now + timedelta(days=365)).isoformat(),
+        "purposes": ["stolen_vehicle"],
+        "terms": "Authorized users only.",
+        **fields,
+    }
 
 
 def bearer(token: str) -> dict[str, str]:

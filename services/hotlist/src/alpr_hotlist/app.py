@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from alpr_common import AgencyPolicyClient, MisreadCounter, OutboundClient, create_service_app
+from alpr_common import (
+    AgencyPolicyClient,
+    MisreadCounter,
+    OutboundClient,
+    cancel_and_wait,
+    create_service_app,
+)
 
 from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
@@ -25,6 +30,7 @@ from .settings import Settings
 from .shared import router as shared_router
 from .sources import sync
 from .sources.endpoints import router as sources_router
+from .sources.service import deps_of
 from .stats import router as stats_router
 from .telemetry import HotlistMetrics
 from .webhooks import dispatcher
@@ -67,19 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.create_task(metrics.run(app.state.engine, settings.metrics_refresh_seconds)),
         ]
         if settings.scheduler:
-            deps = sync.SyncDeps(
-                settings=settings, sessions=ctx.sessions, clients=ctx.clients, outbound=ctx.outbound
-            )
-            tasks.append(asyncio.create_task(sync.run_scheduler(deps)))
+            tasks.append(asyncio.create_task(sync.run_scheduler(deps_of(ctx))))
         try:
             yield
         finally:
             await hooks.stop()  # sends in flight finish and are recorded
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait(tasks)
             await outbound.aclose()
 
     app = create_service_app(

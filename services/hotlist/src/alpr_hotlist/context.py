@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated
 
 import httpx
@@ -17,6 +16,7 @@ from alpr_common import (
     MisreadCounter,
     OutboundClient,
     ServiceClients,
+    presigned_url,
     state_of,
 )
 
@@ -44,12 +44,7 @@ class HotlistContext:
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for a crop (computed locally: no call to the store)."""
-        if not key:
-            return None
-        url: str = self.store.presigned_get_object(
-            self.settings.s3_bucket, key, expires=timedelta(seconds=self.settings.presign_seconds)
-        )
-        return url
+        return presigned_url(self.store, self.settings.s3_bucket, key, self.settings.presign_seconds)
 
 
 get_context = state_of("hotlist", HotlistContext)

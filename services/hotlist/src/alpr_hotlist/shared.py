@@ -8,18 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from alpr_common import (
-    Access,
-    DbSession,
-    Forbidden,
-    ServicePrincipal,
-    SharedEntries,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
-)
+from alpr_common import DbSession, ServicePrincipal, SharedEntries, machine
 
 from .context import Ctx
 from .entries import service as entries
@@ -31,8 +20,7 @@ Service = ServicePrincipal
 @router.get(
     "/v1/shared-entries",
     response_model=SharedEntries,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem),
-    openapi_extra=access(Access.MACHINE),
+    **machine(),
 )
 async def shared_entries(
     ctx: Ctx,

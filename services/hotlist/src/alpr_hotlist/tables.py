@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from alpr_common import outbox_table
+from alpr_common import delivery_log_table, outbox_table
 from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("hotlist")
@@ -168,22 +168,12 @@ webhooks = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-deliveries = Table(
-    "deliveries",
+deliveries = delivery_log_table(
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("message_id", String(64), nullable=False),
+    "deliveries",
     Column("webhook_id", Uuid, ForeignKey("hotlist.webhooks.id", ondelete="CASCADE"), nullable=False),
     Column("alert_id", Uuid, nullable=False),
     Column("event", String(32), nullable=False),
-    Column("payload", JSONB, nullable=False),
-    Column("status", String(12), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("last_status_code", Integer),
-    Column("last_error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True)),
 )
 
 # One-time stream tickets (issue 18): a browser's EventSource cannot send a bearer token, so it

@@ -18,6 +18,7 @@ from .detections.endpoints import router as detections_router
 from .holds.endpoints import router as holds_router
 from .searches.endpoints import router as searches_router
 from .settings import Settings
+from .stats import router as stats_router
 from .telemetry import SearchMetrics
 
 
@@ -46,7 +47,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=SERVICE,
         settings=settings,
         description=SERVICE_DOC or "",
-        routers=[searches_router, detections_router, holds_router, agency_router, approvals_router],
+        routers=[
+            searches_router,
+            detections_router,
+            stats_router,
+            holds_router,
+            agency_router,
+            approvals_router,
+        ],
         uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,

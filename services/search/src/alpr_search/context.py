@@ -4,13 +4,22 @@ ledger outbox and the agencies' policies."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from minio import Minio
 
-from alpr_common import AgencyPolicyClient, LedgerOutbox, MisreadCounter, ServiceClients, state_of
+from alpr_common import (
+    Action,
+    AgencyPolicyClient,
+    LedgerOutbox,
+    MisreadCounter,
+    Principal,
+    ServiceClients,
+    audit_event,
+    presigned_url,
+    state_of,
+)
 
 from .settings import Settings
 from .telemetry import SearchMetrics
@@ -30,12 +39,13 @@ class SearchContext:
 
     def presign(self, key: str | None) -> str | None:
         """A short-lived URL for an object (computed locally: no call to the store)."""
-        if not key:
-            return None
-        url: str = self.store.presigned_get_object(
-            self.settings.s3_bucket, key, expires=timedelta(seconds=self.settings.presign_seconds)
-        )
-        return url
+        return presigned_url(self.store, self.settings.s3_bucket, key, self.settings.presign_seconds)
+
+    async def record_now(self, principal: Principal, action: Action, **fields: Any) -> None:
+        """``principal``'s view (or refused attempt) on the ledger now, before anything it shows
+        leaves (issue 16: no record, no data); a change's event goes through ``ledger``, in the
+        change's transaction."""
+        await self.clients.audit.record(audit_event(principal, action, source="search", **fields))
 
 
 get_context = state_of("search", SearchContext)

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from alpr_common import (
-    Access,
-    DbSession,
-    Forbidden,
-    NotFound,
-    SharingStats,
-    StatsAgency,
-    TrainingRequired,
-    Unauthenticated,
-    access,
-    problem_responses,
-)
+from alpr_common import DbSession, SharingStats, StatsAgency, stats_route
 
 from .clock import now
 from .mous import repository as mous
@@ -24,12 +13,7 @@ from .public import repository as figures
 router = APIRouter(tags=["stats"])
 
 
-@router.get(
-    "/v1/stats",
-    response_model=SharingStats,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, NotFound),
-    openapi_extra=access(Access.READ),
-)
+@stats_route(router, SharingStats)
 async def get_stats(session: DbSession, agency: StatsAgency) -> SharingStats:
     """Partners with an MOU in force, and requests by status."""
     return SharingStats(

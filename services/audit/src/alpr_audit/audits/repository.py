@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, insert, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alpr_common import Action
+from alpr_common import Action, FromRow
 
 from ..ledger.canonical import utc_text
 from ..tables import ledger, sample_audit_items, sample_audits
@@ -33,7 +33,7 @@ _BROWSING = and_(
 
 
 @dataclass(frozen=True)
-class AuditRow:
+class AuditRow(FromRow):
     """A sample audit: whose, who started it, the period sampled and the sample asked for and
     available; a scheduled one (R35) also its period's start, cadence and due date."""
 
@@ -49,13 +49,9 @@ class AuditRow:
     due_at: datetime | None = None
     cadence: str | None = None
 
-    @classmethod
-    def of(cls, row: Any) -> AuditRow:
-        return cls(**{c.name: row[c.name] for c in sample_audits.c})
-
 
 @dataclass(frozen=True)
-class ItemRow:
+class ItemRow(FromRow):
     """A sampled event of an audit: its place in the ledger and the sample, the finding (None
     until recorded) and the event's canonical JSON as hashed."""
 
@@ -68,10 +64,6 @@ class ItemRow:
     recorded_by: dict[str, Any] | None
     recorded_at: datetime | None
     canonical: str
-
-    @classmethod
-    def of(cls, row: Any) -> ItemRow:
-        return cls(**{c.name: row[c.name] for c in sample_audit_items.c}, canonical=row["canonical"])
 
 
 def _in_period(agency: str, start: datetime, end: datetime) -> ColumnElement[bool]:

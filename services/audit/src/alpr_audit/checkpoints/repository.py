@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alpr_common import FromRow
+
 from ..tables import checkpoints
 
 
 @dataclass(frozen=True)
-class CheckpointRow:
+class CheckpointRow(FromRow):
     """A signed checkpoint: the ledger's hash at ``sequence``, signed at ``created_at`` by the
     key whose public half (base64) it carries."""
 
@@ -23,10 +24,6 @@ class CheckpointRow:
     created_at: datetime
     signature: str
     public_key: str
-
-    @classmethod
-    def of(cls, row: Any) -> CheckpointRow:
-        return cls(**{c.name: row[c.name] for c in checkpoints.c})
 
 
 async def get(conn: AsyncConnection, sequence: int) -> CheckpointRow | None:

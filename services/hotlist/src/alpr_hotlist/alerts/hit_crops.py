@@ -10,18 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from alpr_common import (
-    Access,
-    DbSession,
-    Forbidden,
-    HitCrops,
-    ServicePrincipal,
-    TrainingRequired,
-    Unauthenticated,
-    ValidationProblem,
-    access,
-    problem_responses,
-)
+from alpr_common import DbSession, HitCrops, ServicePrincipal, machine
 
 from . import retention
 
@@ -31,8 +20,7 @@ router = APIRouter(tags=["alerts"])
 @router.get(
     "/v1/hits:crops",
     response_model=HitCrops,
-    responses=problem_responses(Unauthenticated, TrainingRequired, Forbidden, ValidationProblem),
-    openapi_extra=access(Access.MACHINE),
+    **machine(),
 )
 async def hit_crops(
     session: DbSession,

@@ -80,42 +80,39 @@ async def list_entries(
     )
 
 
-@router.post(
-    ENTRY + ":approve",
-    response_model=EntryPublic,
-    **change(Action.HOTLIST_ENTRY_APPROVED, refuses=_REFUSES),
-)
-async def approve_entry(
-    ctx: Ctx,
-    session: DbSession,
-    principal: Approver,
-    hotlist_id: uuid.UUID,
-    entry_id: uuid.UUID,
-    body: Decision | None = None,
-) -> EntryPublic:
-    """Approves a new entry (ALPR administrator) or a change (supervisor); never the member's own."""
-    return await service.decide(
-        ctx, session, principal, hotlist_id, entry_id, body or Decision(), approve=True
-    )
+def _decision_route(verb: str, action: Action, *, approve: bool, doc: str) -> None:
+    """``POST ENTRY:{verb}`` (``{verb}_entry``): approving and rejecting differ only in the
+    decision they make and the action they record."""
+
+    async def decide(
+        ctx: Ctx,
+        session: DbSession,
+        principal: Approver,
+        hotlist_id: uuid.UUID,
+        entry_id: uuid.UUID,
+        body: Decision | None = None,
+    ) -> EntryPublic:
+        return await service.decide(
+            ctx, session, principal, hotlist_id, entry_id, body or Decision(), approve=approve
+        )
+
+    decide.__name__ = decide.__qualname__ = f"{verb}_entry"
+    decide.__doc__ = doc  # the route's OpenAPI text
+    router.post(ENTRY + ":" + verb, response_model=EntryPublic, **change(action, refuses=_REFUSES))(decide)
 
 
-@router.post(
-    ENTRY + ":reject",
-    response_model=EntryPublic,
-    **change(Action.HOTLIST_ENTRY_REJECTED, refuses=_REFUSES),
+_decision_route(
+    "approve",
+    Action.HOTLIST_ENTRY_APPROVED,
+    approve=True,
+    doc="Approves a new entry (ALPR administrator) or a change (supervisor); never the member's own.",
 )
-async def reject_entry(
-    ctx: Ctx,
-    session: DbSession,
-    principal: Approver,
-    hotlist_id: uuid.UUID,
-    entry_id: uuid.UUID,
-    body: Decision | None = None,
-) -> EntryPublic:
-    """Rejects a new entry or discards a change awaiting approval."""
-    return await service.decide(
-        ctx, session, principal, hotlist_id, entry_id, body or Decision(), approve=False
-    )
+_decision_route(
+    "reject",
+    Action.HOTLIST_ENTRY_REJECTED,
+    approve=False,
+    doc="Rejects a new entry or discards a change awaiting approval.",
+)
 
 
 @router.get(

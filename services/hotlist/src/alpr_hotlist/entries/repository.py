@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import FromRow
+from alpr_common import FromRow, SharedEntry, rows_after
 
 from ..tables import entries, hotlists
 
@@ -52,18 +52,6 @@ class EntryRow(FromRow):
 
 
 @dataclass(frozen=True)
-class SharedEntryRow:
-    """A shareable entry as the partner feed carries it (its hotlist's kind, not its list)."""
-
-    plate: str
-    state: str
-    kind: str
-    reason: str | None
-    expires_at: datetime | None
-    refreshed_at: datetime
-
-
-@dataclass(frozen=True)
 class EntryCounts:
     """An agency's entries that are active and unexpired, and those awaiting approval."""
 
@@ -93,7 +81,7 @@ async def list_page(
     plate: str | None,
     awaiting_approval: bool,
     now: datetime,
-    after: str | None,
+    after: uuid.UUID | None,
     limit: int,
 ) -> list[EntryRow]:
     q = select(entries).where(entries.c.hotlist_id == hotlist_id)
@@ -109,9 +97,7 @@ async def list_page(
         q = q.where(entries.c.plate == plate)
     if awaiting_approval:
         q = q.where(or_(entries.c.status == "pending", entries.c.pending_update.is_not(None)))
-    if after:
-        q = q.where(entries.c.id > uuid.UUID(after))
-    q = q.order_by(entries.c.id).limit(limit)
+    q = rows_after(q, entries.c.id, after, limit)
     return [EntryRow.of(row) for row in (await session.execute(q)).mappings()]
 
 
@@ -121,9 +107,10 @@ async def update_entry(session: AsyncSession, entry_id: uuid.UUID, values: dict[
 
 async def shared(
     session: AsyncSession, agency: str, *, now: datetime, fresh_since: datetime, limit: int
-) -> list[SharedEntryRow]:
+) -> list[SharedEntry]:
     """The agency's entries flagged shareable that are usable now: approved, unexpired, and (a
-    synced one) refreshed since ``fresh_since`` (R11), by plate."""
+    synced one) refreshed since ``fresh_since`` (R11), by plate; each as the partner feed carries
+    it (its hotlist's kind, not its list), the columns selected being the feed's fields."""
     q = (
         select(entries.c.plate, entries.c.state, hotlists.c.kind, entries.c.reason, entries.c.expires_at,
                entries.c.refreshed_at)
@@ -138,7 +125,7 @@ async def shared(
         .order_by(entries.c.plate)
         .limit(limit)
     )  # fmt: skip
-    return [SharedEntryRow(**row) for row in (await session.execute(q)).mappings()]
+    return [SharedEntry.model_validate(row) for row in (await session.execute(q)).mappings()]
 
 
 async def counts(session: AsyncSession, agency: str, now: datetime) -> EntryCounts:

@@ -22,7 +22,6 @@ from alpr_common import (
     Principal,
     Role,
     SharedEntries,
-    SharedEntry,
     ValidationProblem,
     audit_event,
     decode_cursor,
@@ -205,7 +204,7 @@ async def list_entries(
         plate=plate_for_entry(plate)[0] if plate else None,
         awaiting_approval=awaiting_approval,
         now=now(),
-        after=str(position.after) if position else None,
+        after=position.after if position else None,
         limit=limit + 1,
     )
     items = [public(r) for r in rows[:limit]]
@@ -382,4 +381,4 @@ async def shared_entries(
         fresh_since=stamp - timedelta(hours=ctx.settings.freshness_hours),
         limit=limit,
     )
-    return SharedEntries(items=[SharedEntry.model_validate(r, from_attributes=True) for r in rows])
+    return SharedEntries(items=rows)

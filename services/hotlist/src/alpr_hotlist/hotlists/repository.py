@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import FromRow
+from alpr_common import FromRow, rows_after
 
 from ..tables import entries, hotlists, sources
 
@@ -98,12 +98,9 @@ async def exists(session: AsyncSession, agency: str, hotlist_id: uuid.UUID) -> H
 
 
 async def list_page(
-    session: AsyncSession, agency: str, after: str | None, limit: int, now: datetime
+    session: AsyncSession, agency: str, after: uuid.UUID | None, limit: int, now: datetime
 ) -> list[HotlistSummary]:
-    q = _with_counts(now).where(hotlists.c.agency == agency)
-    if after:
-        q = q.where(hotlists.c.id > uuid.UUID(after))
-    q = q.order_by(hotlists.c.id).limit(limit)
+    q = rows_after(_with_counts(now).where(hotlists.c.agency == agency), hotlists.c.id, after, limit)
     return [HotlistSummary.of(row) for row in (await session.execute(q)).mappings()]
 
 

@@ -81,7 +81,7 @@ async def list_hotlists(
 ) -> Page[HotlistPublic]:
     position = decode_cursor(cursor, AfterId)
     rows = await repository.list_page(
-        session, principal.agency, str(position.after) if position else None, limit + 1, now()
+        session, principal.agency, position.after if position else None, limit + 1, now()
     )
     return page_of(rows, limit, partial(public, ctx), lambda last: AfterId(after=last.id))
 

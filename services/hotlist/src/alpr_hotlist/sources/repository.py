@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import FromRow, driver_of
+from alpr_common import FromRow, driver_of, rows_before
 
 from ..tables import entries, sources, syncs
 
@@ -150,10 +150,7 @@ async def record_sync(session: AsyncSession, row: SyncRow) -> None:
 async def sync_log(
     session: AsyncSession, source_id: uuid.UUID, before: datetime | None, limit: int
 ) -> list[SyncRow]:
-    q = select(syncs).where(syncs.c.source_id == source_id)
-    if before is not None:
-        q = q.where(syncs.c.started_at < before)
-    q = q.order_by(syncs.c.started_at.desc()).limit(limit)
+    q = rows_before(select(syncs).where(syncs.c.source_id == source_id), syncs.c.started_at, before, limit)
     return [SyncRow.of(row) for row in (await session.execute(q)).mappings()]
 
 

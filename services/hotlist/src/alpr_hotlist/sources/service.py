@@ -15,10 +15,10 @@ from alpr_common import (
     NotFound,
     Page,
     Principal,
-    ProblemFieldError,
     ValidationProblem,
     actor_of,
     decode_cursor,
+    invalid_body_field,
     page_of,
 )
 
@@ -68,12 +68,6 @@ def public(ctx: HotlistContext, row: SourceRow) -> SourcePublic:
     )
 
 
-def _invalid(field: str, message: str) -> ValidationProblem:
-    return ValidationProblem(
-        f"{field}: {message}", errors=[ProblemFieldError(loc=["body", field], msg=message)]
-    )
-
-
 async def _check(ctx: HotlistContext, fields: dict[str, Any]) -> None:
     """The URLs and the secret variable a source is given (issue 19): the outbound-URL policy,
     no credentials in URLs, and only variables the operator lists."""
@@ -83,12 +77,12 @@ async def _check(ctx: HotlistContext, fields: dict[str, Any]) -> None:
             try:
                 await check(fields[field], ctx.settings)
             except ValueError as exc:
-                raise _invalid(field, str(exc)) from None
+                raise invalid_body_field(field, str(exc)) from None
     if fields.get("client_secret_env"):
         try:
             check_secret_env(fields["client_secret_env"], ctx.settings)
         except ValueError as exc:
-            raise _invalid("client_secret_env", str(exc)) from None
+            raise invalid_body_field("client_secret_env", str(exc)) from None
 
 
 async def create(

@@ -137,18 +137,34 @@ async def _replace(
                 "last_counts": counts,
             },
         )
-        await deps.clients.audit.record(
-            audit_event(
-                actor,
-                Action.HOTLIST_SYNCED,
-                source="hotlist",
-                agency=source.agency,
-                targets=[str(source.hotlist_id), str(source.id)],
-                data={"status": "ok", **counts, "bad_lines": [e.line for e in parsed.errors[:100]]},
-            )
-        )
+        bad_lines = [e.line for e in parsed.errors[:100]]
+        await _record_sync(deps, source, actor, {"status": "ok", **counts, "bad_lines": bad_lines})
     _log.info("hotlist_synced", source=str(source.id), **counts)
     return SyncPublic.model_validate(sync, from_attributes=True)
+
+
+async def _record_sync(
+    deps: SyncDeps,
+    source: SourceRow,
+    actor: Principal,
+    data: dict[str, Any],
+    *,
+    outcome: Outcome = Outcome.ALLOWED,
+    outcome_reason: str | None = None,
+) -> None:
+    """Records a sync of ``source`` on the ledger: done (its counts), or refused (why)."""
+    await deps.clients.audit.record(
+        audit_event(
+            actor,
+            Action.HOTLIST_SYNCED,
+            source="hotlist",
+            outcome=outcome,
+            outcome_reason=outcome_reason,
+            agency=source.agency,
+            targets=[str(source.hotlist_id), str(source.id)],
+            data=data,
+        )
+    )
 
 
 async def _failed(
@@ -175,17 +191,13 @@ async def _failed(
         )
     _log.warning("hotlist_sync_failed", source=str(source.id), error=error)
     try:
-        await deps.clients.audit.record(
-            audit_event(
-                actor,
-                Action.HOTLIST_SYNCED,
-                source="hotlist",
-                agency=source.agency,
-                outcome=Outcome.REFUSED,
-                outcome_reason="feed_unusable",
-                targets=[str(source.hotlist_id), str(source.id)],
-                data={"status": "failed", "error": error[:500]},
-            )
+        await _record_sync(
+            deps,
+            source,
+            actor,
+            {"status": "failed", "error": error[:500]},
+            outcome=Outcome.REFUSED,
+            outcome_reason="feed_unusable",
         )
     except Exception as exc:  # noqa: BLE001 - the failure is in the sync log either way
         _log.warning("hotlist_sync_failure_not_audited", error=repr(exc))

@@ -13,7 +13,6 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -27,7 +26,7 @@ from alpr_common import (
     OutboxHandler,
     OutboxMessage,
     OutboxOutcome,
-    retry_delay,
+    judge_delivery,
     send_signed,
     signed_delivery_settings,
 )
@@ -101,21 +100,17 @@ def dispatcher(
         async with engine.begin() as conn:
             for row, (code, error) in zip(rows, results, strict=True):
                 message = by_delivery[row.id]
-                if error is None:
-                    status, retry, outcome = "delivered", None, OutboxOutcome.delivered()
-                elif message.attempt >= settings.webhook_max_attempts or not row.active:
-                    status, retry, outcome = "failed", None, OutboxOutcome.failed(error)
-                else:
-                    status, outcome = "pending", OutboxOutcome.retry(error)
-                    retry = timedelta(
-                        seconds=retry_delay(message.attempt, settings.webhook_max_backoff_seconds)
-                    )
-                await repository.mark(
-                    conn, row.id, status=status, status_code=code, error=error, retry_in=retry, now=stamp
+                verdict = judge_delivery(
+                    error,
+                    message.attempt,
+                    max_attempts=settings.webhook_max_attempts,
+                    max_backoff_s=settings.webhook_max_backoff_seconds,
+                    receiver_gone=not row.active,
                 )
-                outcomes[message.message_id] = outcome
+                await repository.mark(conn, row.id, verdict, status_code=code, error=error, now=stamp)
+                outcomes[message.message_id] = verdict.outcome
                 if metrics is not None:
-                    metrics.deliveries.labels("retry" if status == "pending" else status).inc()
+                    metrics.deliveries.labels(verdict.outcome.kind).inc()  # delivered, retry, failed
                 if error is not None:
                     _log.warning(
                         "webhook_delivery_failed", delivery=row.id, attempts=message.attempt, error=error

@@ -6,13 +6,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import FromRow
+from alpr_common import DeliveryVerdict, FromRow, rows_before
 
 from ..tables import deliveries, webhooks
 from .topic import WEBHOOK_TOPIC
@@ -135,10 +135,9 @@ async def enqueue(session: AsyncSession, event: str, alerts: Sequence[QueuedAler
 async def log_page(
     session: AsyncSession, webhook_id: uuid.UUID, before: int | None, limit: int
 ) -> list[DeliveryRow]:
-    q = select(deliveries).where(deliveries.c.webhook_id == webhook_id)
-    if before is not None:
-        q = q.where(deliveries.c.id < before)
-    q = q.order_by(deliveries.c.id.desc()).limit(limit)
+    q = rows_before(
+        select(deliveries).where(deliveries.c.webhook_id == webhook_id), deliveries.c.id, before, limit
+    )
     return [DeliveryRow.of(row) for row in (await session.execute(q)).mappings()]
 
 
@@ -156,21 +155,21 @@ async def with_endpoints(conn: AsyncConnection, delivery_ids: Sequence[int]) -> 
 async def mark(
     conn: AsyncConnection,
     delivery_id: int,
+    verdict: DeliveryVerdict,
     *,
-    status: str,
     status_code: int | None,
     error: str | None,
-    retry_in: timedelta | None,
     now: datetime,
 ) -> None:
+    """Logs one try of a delivery: its answer, and what the try came to (``verdict``)."""
     values: dict[str, Any] = {
-        "status": status,
+        "status": verdict.status,
         "attempts": deliveries.c.attempts + 1,
         "last_status_code": status_code,
         "last_error": error,
     }
-    if status == "delivered":
+    if verdict.status == "delivered":
         values["delivered_at"] = now
-    if retry_in is not None:
-        values["next_attempt_at"] = now + retry_in
+    if verdict.retry_in is not None:
+        values["next_attempt_at"] = now + verdict.retry_in
     await conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))

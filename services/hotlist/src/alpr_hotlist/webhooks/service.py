@@ -16,10 +16,9 @@ from alpr_common import (
     OutboundBlocked,
     Page,
     Principal,
-    ProblemFieldError,
-    ValidationProblem,
     actor_of,
     decode_cursor,
+    invalid_body_field,
     new_webhook_secret,
     page_of,
 )
@@ -37,9 +36,7 @@ async def create(
     try:  # issue 19: the outbound-URL policy now, and again at every delivery
         await ctx.settings.outbound_policy.check(str(body.url))
     except OutboundBlocked as exc:
-        raise ValidationProblem(
-            f"url: {exc}", errors=[ProblemFieldError(loc=["body", "url"], msg=str(exc))]
-        ) from None
+        raise invalid_body_field("url", str(exc)) from None
     row = WebhookRow(
         id=uuid.uuid4(),
         agency=principal.agency,

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from alpr_common import FromRow
+
 from ..tables import agency_settings
 
 
 @dataclass(frozen=True)
-class AgencySettingsRow:
+class AgencySettingsRow(FromRow):
     """An agency's own settings, as its administrator last set them."""
 
     agency: str
@@ -32,7 +34,7 @@ async def retention_by_agency(conn: AsyncConnection | AsyncSession) -> dict[str,
 async def get(session: AsyncSession, agency: str) -> AgencySettingsRow | None:
     query = select(agency_settings).where(agency_settings.c.agency == agency)
     row = (await session.execute(query)).mappings().first()
-    return None if row is None else AgencySettingsRow(**row)
+    return None if row is None else AgencySettingsRow.of(row)
 
 
 async def put(session: AsyncSession, row: AgencySettingsRow) -> None:

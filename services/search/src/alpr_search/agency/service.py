@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import Action, AgencyPolicyClient, Principal, ValidationProblem, audit_event
+from alpr_common import Action, AgencyPolicyClient, Principal, ValidationProblem
 
 from ..context import SearchContext
 from ..retention.rules import RetentionSource, rule_of
@@ -83,17 +83,14 @@ async def set_retention(
             updated_at=datetime.now(UTC),
         ),
     )
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.AGENCY_UPDATED,
-            source="search",
-            data={
-                "setting": "retention_days",
-                "from": default if row is None else row.retention_days,
-                "to": body.retention_days,
-            },
-        ),
+        principal,
+        Action.AGENCY_UPDATED,
+        data={
+            "setting": "retention_days",
+            "from": default if row is None else row.retention_days,
+            "to": body.retention_days,
+        },
     )
     return await retention(session, principal.agency, default, ctx.policies)

@@ -25,7 +25,6 @@ from alpr_common import (
     Role,
     ValidationProblem,
     actor_of,
-    audit_event,
 )
 
 from ..context import SearchContext
@@ -140,15 +139,12 @@ async def create(
     )
     await repository.insert_request(session, row)
     fields = searches.recorded_fields(search)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.SEARCH_REQUEST_CREATED,
-            source="search",
-            targets=[str(row.id)],
-            **{**fields, "data": {**fields["data"], "justification": body.justification, "tiers": row.tiers}},
-        ),
+        principal,
+        Action.SEARCH_REQUEST_CREATED,
+        targets=[str(row.id)],
+        **{**fields, "data": {**fields["data"], "justification": body.justification, "tiers": row.tiers}},
     )
     return _public(row)
 
@@ -175,14 +171,11 @@ async def _record_view(
 ) -> None:
     """A view of search requests (their criteria, plates among them) is on the ledger before
     it leaves (issue 16: no record, no data)."""
-    await ctx.clients.audit.record(
-        audit_event(
-            principal,
-            Action.SEARCH_REQUEST_VIEWED,
-            source="search",
-            targets=[str(r.id) for r in rows[:1000]],
-            data={**data, "requests": len(rows)},
-        )
+    await ctx.record_now(
+        principal,
+        Action.SEARCH_REQUEST_VIEWED,
+        targets=[str(r.id) for r in rows[:1000]],
+        data={**data, "requests": len(rows)},
     )
 
 
@@ -234,22 +227,19 @@ async def decide(
     )
     if decided is None:  # decided by another supervisor since it was read
         raise Conflict("The search request was decided already.")
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.SEARCH_REQUEST_DECIDED,
-            source="search",
-            purpose=Purpose(row.purpose),
-            case_number=row.case_number,
-            reason=body.note,
-            targets=[str(request_id)],
-            data={
-                "decision": decided.status,
-                "requested_by": row.requester_sub,
-                "expires_at": expires_at.isoformat() if expires_at else None,
-                "tiers": row.tiers,
-            },
-        ),
+        principal,
+        Action.SEARCH_REQUEST_DECIDED,
+        purpose=Purpose(row.purpose),
+        case_number=row.case_number,
+        reason=body.note,
+        targets=[str(request_id)],
+        data={
+            "decision": decided.status,
+            "requested_by": row.requester_sub,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+            "tiers": row.tiers,
+        },
     )
     return _public(decided)

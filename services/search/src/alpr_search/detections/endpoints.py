@@ -1,5 +1,5 @@
 """``/v1/detections``: single views and corrections of the agency's detections, batch intake
-from ingest; and ``/v1/stats``, the detection store's counts for one agency."""
+from ingest."""
 
 from __future__ import annotations
 
@@ -18,17 +18,15 @@ from alpr_common import (
     Purpose,
     PurposeProhibited,
     ServicePrincipal,
-    StatsAgency,
     change,
     machine,
-    read,
     view,
 )
 
 from ..context import Ctx
 from ..roles import Investigator
 from . import service
-from .schemas import CorrectionIn, DetectionPublic, SearchStats
+from .schemas import CorrectionIn, DetectionPublic
 
 router = APIRouter()
 Viewer = Investigator
@@ -77,14 +75,3 @@ async def correct_detection(
 async def post_detections(session: DbSession, principal: Service, body: DetectionBatch) -> Accepted:
     """Detections from ingest's outbox; idempotent on id (internal)."""
     return await service.ingest_batch(session, body)
-
-
-@router.get(
-    "/v1/stats",
-    response_model=SearchStats,
-    tags=["stats"],
-    **read(refuses=(NotFound,)),
-)
-async def get_stats(ctx: Ctx, session: DbSession, agency: StatsAgency) -> SearchStats:
-    """Counts for one agency: detections in retention, data kept past six months, corrections (R22)."""
-    return await service.stats(ctx, session, agency)

@@ -9,14 +9,15 @@ from typing import Any
 
 from sqlalchemy import func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from alpr_common import FromRow
 
 from ..tables import detections
 
 
 @dataclass(frozen=True)
-class DetectionRow:
+class DetectionRow(FromRow):
     """A stored detection: one row of ``search.detections``, its fields in column order."""
 
     id: uuid.UUID
@@ -36,13 +37,9 @@ class DetectionRow:
     created_at: datetime
     model_version: str | None
 
-    @classmethod
-    def of(cls, row: RowMapping) -> DetectionRow:
-        return cls(**row)
-
 
 @dataclass(frozen=True)
-class SourceCorrections:
+class SourceCorrections(FromRow):
     """R22: one camera and recognition model version's detections, and how many were corrected."""
 
     camera_id: uuid.UUID
@@ -116,7 +113,7 @@ async def corrections_by_source(session: AsyncSession, agency: str) -> list[Sour
         .group_by(detections.c.camera_id, version)
         .order_by(detections.c.camera_id, version)
     )
-    return [SourceCorrections(**row) for row in (await session.execute(query)).mappings()]
+    return [SourceCorrections.of(row) for row in (await session.execute(query)).mappings()]
 
 
 async def set_correction(session: AsyncSession, agency: str, detection_id: uuid.UUID, plate: str) -> None:

@@ -18,7 +18,6 @@ from alpr_common import (
     ProblemFieldError,
     Purpose,
     ValidationProblem,
-    audit_event,
     normalize_plate,
 )
 
@@ -112,21 +111,11 @@ async def view(
         "reason": reason,
         "targets": [str(detection_id)],
     }
-    await rules.require_purpose(
-        ctx,
-        principal,
-        Action.DETECTION_VIEWED,
-        purpose=purpose,
-        case_number=case_number,
-        reason=reason,
-        targets=[str(detection_id)],
-    )
+    await rules.require_purpose(ctx, principal, Action.DETECTION_VIEWED, **fields)
     row = await repository.get(session, principal.agency, detection_id)
     if row is None:
         raise NotFound()
-    await ctx.clients.audit.record(
-        audit_event(principal, Action.DETECTION_VIEWED, source="search", data={"plate": row.plate}, **fields)
-    )
+    await ctx.record_now(principal, Action.DETECTION_VIEWED, data={"plate": row.plate}, **fields)
     return public(ctx, row)
 
 
@@ -142,13 +131,7 @@ async def stats(ctx: SearchContext, session: AsyncSession, agency_id: str) -> Se
             count=older, why=f"the agency's retention period is {days} days (R16)"
         ),
         corrections_by_source=[
-            CorrectionsBySource(
-                camera_id=r.camera_id,
-                model_version=r.model_version,
-                detections=r.detections,
-                corrections=r.corrections,
-            )
-            for r in by_source
+            CorrectionsBySource.model_validate(r, from_attributes=True) for r in by_source
         ],
     )
 
@@ -162,15 +145,13 @@ async def correct(
 ) -> DetectionPublic:
     """R19: the corrected plate is kept beside the read as made; both are on the ledger. A
     correction refused for its purpose is recorded too, with why (R7, issue 16)."""
-    await rules.require_purpose(
-        ctx,
-        principal,
-        Action.DETECTION_CORRECTED,
-        purpose=body.purpose,
-        case_number=body.case_number,
-        reason=body.reason,
-        targets=[str(detection_id)],
-    )
+    fields: dict[str, Any] = {
+        "purpose": body.purpose,
+        "case_number": body.case_number,
+        "reason": body.reason,
+        "targets": [str(detection_id)],
+    }
+    await rules.require_purpose(ctx, principal, Action.DETECTION_CORRECTED, **fields)
     row = await repository.get(session, principal.agency, detection_id)
     if row is None:
         raise NotFound()
@@ -178,24 +159,18 @@ async def correct(
     if not corrected:
         raise ValidationProblem("The corrected plate has no letters or digits.")
     await repository.set_correction(session, principal.agency, detection_id, corrected)
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.DETECTION_CORRECTED,
-            source="search",
-            purpose=body.purpose,
-            case_number=body.case_number,
-            reason=body.reason,
-            targets=[str(detection_id)],
-            data={
-                "plate": row.plate,
-                "original_plate": row.plate,
-                "previous_correction": row.plate_corrected,
-                "corrected_plate": corrected,
-                "note": body.note,
-            },
-        ),
+        principal,
+        Action.DETECTION_CORRECTED,
+        **fields,
+        data={
+            "plate": row.plate,
+            "original_plate": row.plate,
+            "previous_correction": row.plate_corrected,
+            "corrected_plate": corrected,
+            "note": body.note,
+        },
     )
     if row.plate_corrected is None:  # R22: a misread counts once, however often it is re-corrected
         ctx.corrections.count(row.model_version)

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from alpr_common import FromRow
+
 from ..tables import hold_items, holds
 
 
 @dataclass(frozen=True)
-class HoldRow:
+class HoldRow(FromRow):
     """A legal hold: who holds what for which case, and who released it."""
 
     id: uuid.UUID
@@ -29,7 +31,7 @@ class HoldRow:
 
 
 @dataclass(frozen=True)
-class HeldItem:
+class HeldItem(FromRow):
     """A held detection: a copy of it as JSON (``detection``, exported as is) that outlives its
     day partition, and the keys of its images, which retention keeps."""
 
@@ -72,13 +74,13 @@ async def get(session: AsyncSession, agency: str, hold_id: uuid.UUID) -> HoldRow
     """The agency's hold; another agency's is simply not found (R27)."""
     query = select(holds).where(holds.c.id == hold_id, holds.c.agency == agency)
     row = (await session.execute(query)).mappings().first()
-    return None if row is None else HoldRow(**row)
+    return None if row is None else HoldRow.of(row)
 
 
 async def items(session: AsyncSession, hold_id: uuid.UUID) -> list[HeldItem]:
     """A hold's detections, oldest capture first (the caller has found the hold in its agency)."""
     query = select(hold_items).where(hold_items.c.hold_id == hold_id).order_by(hold_items.c.captured_at)
-    return [HeldItem(**row) for row in (await session.execute(query)).mappings()]
+    return [HeldItem.of(row) for row in (await session.execute(query)).mappings()]
 
 
 async def release(session: AsyncSession, hold_id: uuid.UUID, at: datetime, by: dict[str, Any]) -> None:

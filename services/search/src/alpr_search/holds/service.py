@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem, actor_of, audit_event
+from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem, actor_of
 
 from ..context import SearchContext
 from ..detections import repository as detections
@@ -30,25 +30,24 @@ from .repository import HeldItem, HoldRow
 from .schemas import MAX_HELD, ExportOut, HoldCreate, HoldPublic, evidence_key
 
 MANIFEST = "manifest.json"
+# A held detection's snapshot fields that it shows as itself and lists in the package's CSV.
+SNAPSHOT_FIELDS = (
+    "id",
+    "plate",
+    "plate_corrected",
+    "region",
+    "confidence",
+    "captured_at",
+    "camera_id",
+    "latitude",
+    "longitude",
+)
 
 
 def _item_public(ctx: SearchContext, item: HeldItem) -> DetectionPublic:
     snapshot = item.detection
     return DetectionPublic(
-        **{
-            k: snapshot.get(k)
-            for k in (
-                "id",
-                "plate",
-                "plate_corrected",
-                "region",
-                "confidence",
-                "captured_at",
-                "camera_id",
-                "latitude",
-                "longitude",
-            )
-        },
+        **{k: snapshot.get(k) for k in SNAPSHOT_FIELDS},
         vehicle={k: str(v) for k, v in (snapshot.get("vehicle") or {}).items()},
         crop_url=ctx.presign(item.crop_key),
         frame_url=ctx.presign(item.frame_key),
@@ -110,33 +109,27 @@ async def create(
     if criteria is not None:
         # The search is a view: on the ledger before its results leave (fail closed).
         fields = searches.recorded_fields(criteria)
-        await ctx.clients.audit.record(
-            audit_event(
-                principal,
-                Action.SEARCH_EXECUTED,
-                source="search",
-                targets=found_ids[:1000],
-                **{
-                    **fields,
-                    "data": {**fields["data"], "hold_id": str(hold_id), "results": len(found_ids)},
-                },
-            )
+        await ctx.record_now(
+            principal,
+            Action.SEARCH_EXECUTED,
+            targets=found_ids[:1000],
+            **{
+                **fields,
+                "data": {**fields["data"], "hold_id": str(hold_id), "results": len(found_ids)},
+            },
         )
     # The hold is a change: its event commits with it (issue 16).
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.HOLD_CREATED,
-            source="search",
-            case_number=body.case_number,
-            reason=body.reason,
-            targets=[str(hold_id), *[str(r.id) for r in rows[:999]]],  # the ledger takes 1,000 targets
-            data={
-                "detections": len(rows),
-                "search": body.search.model_dump(mode="json", by_alias=True) if body.search else None,
-            },
-        ),
+        principal,
+        Action.HOLD_CREATED,
+        case_number=body.case_number,
+        reason=body.reason,
+        targets=[str(hold_id), *[str(r.id) for r in rows[:999]]],  # the ledger takes 1,000 targets
+        data={
+            "detections": len(rows),
+            "search": body.search.model_dump(mode="json", by_alias=True) if body.search else None,
+        },
     )
     return await get(ctx, session, principal, hold_id)
 
@@ -147,15 +140,12 @@ async def view(
     """A hold with its held detections and their image URLs: recorded before it leaves
     (issue 16: no record, no data)."""
     hold = await get(ctx, session, principal, hold_id)
-    await ctx.clients.audit.record(
-        audit_event(
-            principal,
-            Action.HOLD_VIEWED,
-            source="search",
-            case_number=hold.case_number,
-            targets=[str(hold_id), *(str(i.id) for i in hold.items[:999])],
-            data={"detections": len(hold.items)},
-        )
+    await ctx.record_now(
+        principal,
+        Action.HOLD_VIEWED,
+        case_number=hold.case_number,
+        targets=[str(hold_id), *(str(i.id) for i in hold.items[:999])],
+        data={"detections": len(hold.items)},
     )
     return hold
 
@@ -167,17 +157,7 @@ async def get(
     if hold is None:
         raise NotFound()
     items = await repository.items(session, hold_id)
-    return HoldPublic(
-        id=hold.id,
-        agency=hold.agency,
-        case_number=hold.case_number,
-        reason=hold.reason,
-        holder=hold.holder,
-        created_at=hold.created_at,
-        released_at=hold.released_at,
-        released_by=hold.released_by,
-        items=[_item_public(ctx, item) for item in items],
-    )
+    return HoldPublic(**asdict(hold), items=[_item_public(ctx, item) for item in items])
 
 
 async def release(
@@ -187,15 +167,12 @@ async def release(
     if current.released_at is not None:
         raise Conflict("The hold is already released.")
     await repository.release(session, hold_id, datetime.now(UTC), actor_of(principal).model_dump())
-    await ctx.ledger.record(
+    await ctx.ledger.record_change(
         session,
-        audit_event(
-            principal,
-            Action.HOLD_RELEASED,
-            source="search",
-            case_number=current.case_number,
-            targets=[str(hold_id)],
-        ),
+        principal,
+        Action.HOLD_RELEASED,
+        case_number=current.case_number,
+        targets=[str(hold_id)],
     )
     return await get(ctx, session, principal, hold_id)
 
@@ -212,19 +189,7 @@ def _package(
     files: dict[str, bytes] = {}
     files["detections.json"] = json.dumps(snapshots, indent=1, sort_keys=True, default=str).encode()
     out = io.StringIO()
-    columns = [
-        "id",
-        "plate",
-        "plate_corrected",
-        "region",
-        "confidence",
-        "captured_at",
-        "camera_id",
-        "latitude",
-        "longitude",
-        "crop_key",
-        "frame_key",
-    ]
+    columns = [*SNAPSHOT_FIELDS, "crop_key", "frame_key"]
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(snapshots)
@@ -285,15 +250,12 @@ async def export(
         )
     )
     digest = hashlib.sha256(package).hexdigest()
-    await ctx.clients.audit.record(
-        audit_event(
-            principal,
-            Action.HOLD_EXPORTED,
-            source="search",
-            case_number=hold.case_number,
-            targets=[str(hold.id)],
-            data={"key": key, "sha256": digest, "detections": len(snapshots), "images": len(images)},
-        )
+    await ctx.record_now(
+        principal,
+        Action.HOLD_EXPORTED,
+        case_number=hold.case_number,
+        targets=[str(hold.id)],
+        data={"key": key, "sha256": digest, "detections": len(snapshots), "images": len(images)},
     )
     return ExportOut(
         hold_id=hold.id, key=key, url=ctx.presign(key) or "", sha256=digest, files=len(images) + 3

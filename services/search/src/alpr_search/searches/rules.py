@@ -8,14 +8,12 @@ from dataclasses import dataclass
 
 from alpr_common import (
     Action,
-    Outcome,
     Principal,
-    ProblemError,
     Purpose,
     PurposeProhibited,
     WarrantTier,
-    audit_event,
     check_purpose,
+    refusals_recorded,
 )
 
 from ..context import SearchContext
@@ -95,21 +93,15 @@ async def require_purpose(
     """The purpose gate of a view or a change of one detection, by the caller's agency's rules;
     a refusal is recorded first, with why (R5-R7, issue 16)."""
     rules = await of_agency(ctx, principal.agency)
-    try:
+    async with refusals_recorded(
+        ctx.clients.audit,
+        principal,
+        action,
+        source="search",
+        purpose=purpose,
+        case_number=case_number,
+        reason=reason,
+        targets=targets,
+    ):
         rules.check(purpose, case_number, reason)
-    except ProblemError as refused:
-        await ctx.clients.audit.record(
-            audit_event(
-                principal,
-                action,
-                source="search",
-                outcome=Outcome.REFUSED,
-                outcome_reason=refused.slug if refused.slug != "validation" else refused.detail[:200],
-                purpose=purpose,
-                case_number=case_number,
-                reason=reason,
-                targets=targets,
-            )
-        )
-        raise
     return rules

@@ -14,7 +14,6 @@ from .schemas import MouCreate, MouPublic, StateChange
 
 router = APIRouter(tags=["mous"])
 Admin = AdminPrincipal
-_MOVE_REFUSES = (NotFound, Conflict, AuditUnavailable)
 
 
 @router.post(
@@ -39,28 +38,26 @@ async def list_mous(session: DbSession, principal: Admin) -> list[MouPublic]:
     return await service.list_mous(session, principal)
 
 
-@router.post(
-    "/v1/mous/{mou_id}:activate",
-    response_model=MouPublic,
-    **change(Action.MOU_STATE_CHANGED, refuses=_MOVE_REFUSES),
-)
-async def activate_mou(
-    ctx: Ctx, session: DbSession, principal: Admin, mou_id: uuid.UUID, body: StateChange | None = None
-) -> MouPublic:
-    """Puts a draft or suspended MOU in force (within its dates)."""
-    return await service.move(ctx, session, principal, mou_id, "activate", body or StateChange())
+def _move_route(verb: str, doc: str) -> None:
+    """``POST /v1/mous/{mou_id}:<verb>``: the one state change, by verb, that ``doc`` describes
+    (the endpoint is named ``<verb>_mou``, as its operation id has always been)."""
+
+    async def move_mou(
+        ctx: Ctx, session: DbSession, principal: Admin, mou_id: uuid.UUID, body: StateChange | None = None
+    ) -> MouPublic:
+        return await service.move(ctx, session, principal, mou_id, verb, body or StateChange())
+
+    move_mou.__name__ = move_mou.__qualname__ = f"{verb}_mou"
+    move_mou.__doc__ = doc
+    router.post(
+        f"/v1/mous/{{mou_id}}:{verb}",
+        response_model=MouPublic,
+        **change(Action.MOU_STATE_CHANGED, refuses=(NotFound, Conflict, AuditUnavailable)),
+    )(move_mou)
 
 
-@router.post(
-    "/v1/mous/{mou_id}:suspend",
-    response_model=MouPublic,
-    **change(Action.MOU_STATE_CHANGED, refuses=_MOVE_REFUSES),
-)
-async def suspend_mou(
-    ctx: Ctx, session: DbSession, principal: Admin, mou_id: uuid.UUID, body: StateChange | None = None
-) -> MouPublic:
-    """Suspends an MOU: no request under it can be made, and no approved one released."""
-    return await service.move(ctx, session, principal, mou_id, "suspend", body or StateChange())
+_move_route("activate", "Puts a draft or suspended MOU in force (within its dates).")
+_move_route("suspend", "Suspends an MOU: no request under it can be made, and no approved one released.")
 
 
 @router.get(
