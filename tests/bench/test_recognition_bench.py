@@ -6,7 +6,9 @@ Prints, per region: exact-plate accuracy, character accuracy (1 - normalised Lev
 detection recall at IoU 0.5, and CPU milliseconds per frame (p50/p95) at batch 1; then ours
 batched (BENCH_BATCH frames per call) and, when a GPU is present, GPU frames/s. Goals (issue 6):
 US exact accuracy 10 points above RapidOCR's, character accuracy >= 80 %, CPU p50 <= 200 ms per
-frame, >= 200 frames/s on one GPU.
+frame, >= 200 frames/s on one GPU. Issue 21: the issuing state right on >= 75 % of the US plates
+whose state a person could read (`states.csv`), beside the baseline of always answering the most
+common state of the training split; expected calibration error of `region_confidence` <= 5 %.
 
 Settings: BENCH_DEV_DIR (default ../shared/data/plates-dev), BENCH_THREADS (CPU threads for both
 readers, default 2), BENCH_BATCH (default 8), BENCH_SPLIT (held-out | all, default held-out).
@@ -25,7 +27,8 @@ import torch
 from PIL import Image
 
 from alpr_common import normalize_plate
-from alpr_recognition.devset import Labelled, read_labels
+from alpr_recognition.devset import Labelled, StateLabel, is_held_out, read_labels, read_states
+from alpr_recognition.eval_run import predicted_of
 from alpr_recognition.evaluation import Predicted, Score
 from alpr_recognition.pipeline import Recognizer
 
@@ -89,10 +92,36 @@ def _print_table(title: str, scores: dict[str, Score]) -> None:
         )
 
 
+def _print_states(us: Score, rows: list[Labelled], states: dict[str, StateLabel]) -> None:
+    """The issuing state beside always answering the training split's most common state."""
+    train_states = [
+        label.state for name, label in states.items() if label.state != "unknown" and not is_held_out(name)
+    ]
+    if not us.state.images or not train_states:
+        print("\nstate: no states.csv labels for these images")
+        return
+    common = max(set(train_states), key=train_states.count)
+    known = [
+        states[r.filename] for r in rows if r.filename in states and states[r.filename].state != "unknown"
+    ]
+    baseline = sum(label.state == common for label in known) / len(known)
+    sure = [label for label in known if label.sure]
+    baseline_sure = sum(label.state == common for label in sure) / max(1, len(sure))
+    row = us.row()
+    print(f"\nUS state ({row['state_images']:.0f} images whose state a person could read, {len(sure)} sure)")
+    print(f"{'reader':<30}{'right':>8}{'sure':>8}{'unknown':>9}{'ECE':>7}")
+    print(
+        f"{'ours (state model)':<30}{row['state_accuracy']:>8.1%}{row['state_accuracy_sure']:>8.1%}"
+        f"{row['state_unknown']:>9.1%}{row['state_ece']:>7.1%}"
+    )
+    print(f"{'always ' + common + ' (train majority)':<30}{baseline:>8.1%}{baseline_sure:>8.1%}{0:>9.1%}")
+
+
 def test_recognition_against_rapidocr() -> None:
     from rapidocr_onnxruntime import RapidOCR
 
     rows = _rows()
+    states = read_states(DEV_DIR / "states.csv")
     torch.set_num_threads(THREADS)
     ours = Recognizer(device="cpu")
     peer = RapidOCR(intra_op_num_threads=THREADS, inter_op_num_threads=1)
@@ -107,9 +136,9 @@ def test_recognition_against_rapidocr() -> None:
         began = time.perf_counter()
         reads = ours.recognize([image])[0]
         ms = (time.perf_counter() - began) * 1000
-        predicted = [Predicted(r.plate, r.confidence, (r.box.x, r.box.y, r.box.w, r.box.h)) for r in reads]
+        predicted = [predicted_of(r) for r in reads]
         for key in {f"ours (CPU)|{_group(row.region)}", f"ours (CPU)|{row.region}"}:
-            scores.setdefault(key, Score()).add(row.plate, truth_box, predicted, ms)
+            scores.setdefault(key, Score()).add(row.plate, truth_box, predicted, ms, states.get(row.filename))
         began = time.perf_counter()
         theirs = _rapidocr_reads(peer, image)
         ms = (time.perf_counter() - began) * 1000
@@ -117,6 +146,7 @@ def test_recognition_against_rapidocr() -> None:
             scores.setdefault(key, Score()).add(row.plate, truth_box, theirs, ms)
     ordered = dict(sorted(scores.items(), key=lambda kv: (kv[0].split("|")[1], kv[0])))
     _print_table(f"Held-out development images ({SPLIT}), {THREADS} CPU threads, batch 1", ordered)
+    _print_states(ordered["ours (CPU)|us"], rows, states)
 
     # Batched on the CPU: frames per call, ms per frame.
     frames = [image for _, image in images]

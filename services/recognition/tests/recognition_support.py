@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import random
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -11,6 +13,11 @@ from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import render_text
 
 Box = tuple[int, int, int, int]
+
+# The development images: ALPR_DEV_DATA, else ../shared/data/plates-dev beside the checkout.
+DEV_DIR = Path(
+    os.environ.get("ALPR_DEV_DATA", Path(__file__).resolve().parents[4] / "shared" / "data" / "plates-dev")
+)
 
 
 def scene(
@@ -37,6 +44,23 @@ def scene(
     paste_warped(frame, plate, quad)
     xs, ys = [p[0] for p in quad], [p[1] for p in quad]
     return frame, (int(min(xs)), int(min(ys)), int(max(xs) - min(xs)), int(max(ys) - min(ys)))
+
+
+def tilted_on_bumper(
+    plate: Image.Image, room: tuple[float, float], tilt: float
+) -> tuple[Image.Image, float, float]:
+    """``plate`` warped by ``tilt`` pixels onto a dark canvas ``room`` times its size; the canvas and
+    the plate's offset there."""
+    canvas = Image.new("RGB", (int(plate.width * room[0]), int(plate.height * room[1])), (40, 40, 45))
+    dx, dy = (canvas.width - plate.width) / 2, (canvas.height - plate.height) / 2
+    quad = [
+        (dx, dy + tilt),
+        (dx + plate.width, dy - tilt),
+        (dx + plate.width, dy + plate.height - tilt),
+        (dx, dy + plate.height + tilt),
+    ]
+    paste_warped(canvas, plate, quad)
+    return canvas, dx, dy
 
 
 def jpeg(image: Image.Image, quality: int = 90) -> bytes:

@@ -57,12 +57,19 @@ async def test_eval_refuses_a_missing_labels_file(tmp_path: Path) -> None:
     assert "none.csv" in text
 
 
-async def test_train_checkpoints_resumes_and_writes_weights(tmp_path: Path) -> None:
+def _tiny_config(tmp_path: Path, sections: str) -> Path:
+    """A training configuration under ``tmp_path`` with no development images, checkpoints every 2 steps."""
     config = tmp_path / "tiny.toml"
     config.write_text(
         f'dev_dir = "{tmp_path / "no-dev-set"}"\nout_dir = "{tmp_path / "weights"}"\n'
-        f'checkpoint_dir = "{tmp_path / "ckpt"}"\ncheckpoint_every = 2\n'
-        "[reader]\nsteps = 3\nbatch = 4\n[detector]\nsteps = 2\nbatch = 2\nsize = 128\n"
+        f'checkpoint_dir = "{tmp_path / "ckpt"}"\ncheckpoint_every = 2\n{sections}'
+    )
+    return config
+
+
+async def test_train_checkpoints_resumes_and_writes_weights(tmp_path: Path) -> None:
+    config = _tiny_config(
+        tmp_path, "[reader]\nsteps = 3\nbatch = 4\n[detector]\nsteps = 2\nbatch = 2\nsize = 128\n"
     )
     code, text = await _alpr("recognition", "train", "--config", str(config), "--seed", "3", cwd=tmp_path)
     assert code == 0, text
@@ -77,3 +84,18 @@ async def test_train_checkpoints_resumes_and_writes_weights(tmp_path: Path) -> N
     assert code == 0, text
     assert "resuming reader from step 3" in text
     assert "resuming detector from step 2" in text
+
+
+async def test_train_state_writes_calibrated_weights(tmp_path: Path) -> None:
+    """`--model state` trains the state classifier alone and keeps its temperature and threshold."""
+    config = _tiny_config(tmp_path, "[state]\nsteps = 2\nbatch = 4\nvalidation_rendered = 6\n")
+    code, text = await _alpr(
+        "recognition", "train", "--config", str(config), "--model", "state", cwd=tmp_path
+    )
+    assert code == 0, text
+    meta = json.loads((tmp_path / "weights" / "state.json").read_text())
+    assert meta["steps"] == 2
+    assert meta["temperature"] > 0
+    assert 0 <= meta["threshold"] <= 1
+    assert meta["validation"]["rendered"] == 6
+    assert not (tmp_path / "weights" / "reader.pt").exists()

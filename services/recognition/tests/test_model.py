@@ -3,25 +3,18 @@ still reads a fixed handful of real development photos (any drift fails the test
 
 from __future__ import annotations
 
-import os
 import random
-from pathlib import Path
 
 import pytest
 from PIL import Image
-from recognition_support import scene
+from recognition_support import DEV_DIR, scene, tilted_on_bumper
 
 from alpr_recognition.devset import read_labels
 from alpr_recognition.evaluation import iou
 from alpr_recognition.pipeline import Recognizer
-from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import DIGITS, SERIAL_LETTERS, render_text
 from alpr_recognition.weights import WEIGHTS_DIR
 
-# The development images: ALPR_DEV_DATA, else ../shared/data/plates-dev beside the checkout.
-DEV_DIR = Path(
-    os.environ.get("ALPR_DEV_DATA", Path(__file__).resolve().parents[4] / "shared" / "data" / "plates-dev")
-)
 # Held-out real photos the shipped model reads right; a model that misreads any of them fails.
 REAL_HANDFUL = (
     "us/car11.jpg",
@@ -63,16 +56,7 @@ def test_reads_rendered_plate_crops(recognizer: Recognizer) -> None:
     crops = []
     for text in texts:
         plate = render_text(rng, text, "us").image
-        canvas = Image.new("RGB", (int(plate.width * 1.3), int(plate.height * 1.4)), (40, 40, 45))
-        dx, dy = (canvas.width - plate.width) / 2, (canvas.height - plate.height) / 2
-        tilt = rng.uniform(-6, 6)
-        quad = [
-            (dx, dy + tilt),
-            (dx + plate.width, dy - tilt),
-            (dx + plate.width, dy + plate.height - tilt),
-            (dx, dy + plate.height + tilt),
-        ]
-        paste_warped(canvas, plate, quad)
+        canvas, dx, dy = tilted_on_bumper(plate, (1.3, 1.4), rng.uniform(-6, 6))
         margin_x, margin_y = plate.width * 0.04, plate.height * 0.08
         crops.append(
             canvas.crop(

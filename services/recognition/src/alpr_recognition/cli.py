@@ -16,6 +16,7 @@ class Model(StrEnum):
     all = "all"
     reader = "reader"
     detector = "detector"
+    state = "state"  # the state classifier: only when named (``all`` is the reader and detector)
 
 
 @app.command()
@@ -26,9 +27,11 @@ def train(
     ] = 7,
     model: Annotated[Model, typer.Option(help="Which network to train.")] = Model.all,
 ) -> None:
-    """Trains the reader and/or detector; resumes from the last checkpoint of the same seed."""
+    """Trains the reader and/or detector, or the state classifier; resumes from the last checkpoint
+    of the same seed."""
     from .training.config import TrainConfig
     from .training.loop import train_detector, train_reader
+    from .training.state import train_state
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     cfg = TrainConfig.load(config)
@@ -36,6 +39,8 @@ def train(
         typer.echo(f"reader weights: {train_reader(cfg, seed)}")
     if model in (Model.all, Model.detector):
         typer.echo(f"detector weights: {train_detector(cfg, seed)}")
+    if model is Model.state:
+        typer.echo(f"state weights: {train_state(cfg, seed)}")
 
 
 class Split(StrEnum):
@@ -72,4 +77,10 @@ def evaluate(
             f"det precision {row['detection_precision']:.1%}  "
             f"ms p50 {row['ms_p50']:.0f} p95 {row['ms_p95']:.0f}"
         )
+        if "state_accuracy" in row:
+            typer.echo(
+                f"{'':>6}  state: images {row['state_images']:.0f}  right {row['state_accuracy']:.1%}  "
+                f"right (sure labels) {row['state_accuracy_sure']:.1%}  unknown {row['state_unknown']:.1%}  "
+                f"ECE {row['state_ece']:.1%}"
+            )
     typer.echo(f"predictions: {out}")

@@ -28,7 +28,11 @@ class Labelled:
 
     @property
     def held_out(self) -> bool:
-        return hashlib.sha1(self.filename.encode()).digest()[0] < HELD_OUT_BELOW
+        return is_held_out(self.filename)
+
+
+def is_held_out(filename: str) -> bool:
+    return hashlib.sha1(filename.encode()).digest()[0] < HELD_OUT_BELOW
 
 
 def read_labels(path: Path) -> list[Labelled]:
@@ -54,3 +58,20 @@ def read_labels(path: Path) -> list[Labelled]:
 
 def split(rows: list[Labelled], held_out: bool) -> list[Labelled]:
     return [row for row in rows if row.held_out == held_out]
+
+
+@dataclass(frozen=True, slots=True)
+class StateLabel:
+    state: str  # USPS code, or ``unknown`` where a person could not tell
+    sure: bool  # ``sure`` in the file (else ``likely``)
+
+
+def read_states(path: Path) -> dict[str, StateLabel]:
+    """``states.csv`` (``filename,plate_text,state,confidence``) by file name; empty when absent."""
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {
+            row["filename"]: StateLabel(row["state"] or "unknown", row.get("confidence") == "sure")
+            for row in csv.DictReader(handle)
+        }

@@ -36,6 +36,7 @@ class Engine:
             detect_size=self.settings.detect_size,
             detect_threshold=self.settings.detect_threshold,
             min_confidence=self.settings.min_confidence,
+            state_threshold=self.settings.state_threshold,
         )
         began = time.monotonic()
         try:

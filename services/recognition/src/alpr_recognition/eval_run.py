@@ -10,9 +10,15 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from .devset import read_labels
+from .devset import read_labels, read_states
 from .evaluation import Predicted, Score
-from .pipeline import Recognizer
+from .pipeline import Read, Recognizer
+
+
+def predicted_of(read: Read) -> Predicted:
+    """A pipeline read as the scorer takes it."""
+    box = (read.box.x, read.box.y, read.box.w, read.box.h)
+    return Predicted(read.plate, read.confidence, box, read.region, read.region_confidence, read.region_guess)
 
 
 def run_eval(
@@ -27,6 +33,7 @@ def run_eval(
 ) -> dict[str, Score]:
     torch.set_num_threads(threads)
     rows = read_labels(labels)
+    states = read_states(labels.parent / "states.csv")  # the US images' states, where known
     if split != "all":
         rows = [r for r in rows if r.held_out == (split == "held-out")]
     model = recognizer or Recognizer(device=device)
@@ -47,12 +54,12 @@ def run_eval(
             began = time.perf_counter()
             reads = model.recognize([image])[0]
             millis = (time.perf_counter() - began) * 1000
-            predicted = [
-                Predicted(r.plate, r.confidence, (r.box.x, r.box.y, r.box.w, r.box.h)) for r in reads
-            ]
+            predicted = [predicted_of(r) for r in reads]
             truth_box = (row.x, row.y, row.w, row.h) if row.w and row.h else None
             for key in ("all", row.region):
-                scores.setdefault(key, Score()).add(row.plate, truth_box, predicted, millis)
+                scores.setdefault(key, Score()).add(
+                    row.plate, truth_box, predicted, millis, states.get(row.filename)
+                )
             for r in reads:
                 writer.writerow(
                     [row.filename, r.plate, f"{r.confidence:.4f}", r.box.x, r.box.y, r.box.w, r.box.h]

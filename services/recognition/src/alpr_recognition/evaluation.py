@@ -1,18 +1,23 @@
 """Scoring plate reads against labels: the figures ``alpr recognition eval`` and the benchmark print.
 
 Exact-plate accuracy compares normalised text; character accuracy is 1 - Levenshtein distance /
-the longer length; detection recall and precision count boxes at IoU >= 0.5.
+the longer length; detection recall and precision count boxes at IoU >= 0.5. State accuracy is
+over the US images whose state a person could read (``states.csv`` not ``unknown``), and the
+expected calibration error compares ``region_confidence`` with how often the state model's best
+guess is right.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
 from alpr_common import normalize_plate
+
+from .devset import StateLabel
 
 BoxT = tuple[float, float, float, float]
 
@@ -36,6 +41,56 @@ class Predicted:
     plate: str
     confidence: float
     box: BoxT | None  # None when the reader gives no box (a whole-frame OCR peer)
+    region: str = "unknown"
+    region_confidence: float = 0.0
+    region_guess: str | None = None  # the state model's best class before its threshold
+
+
+def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
+    """ECE: the mean over equal-width confidence bins of |accuracy - mean confidence|, weighted by
+    the bin's share of the samples."""
+    if not pairs:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [(c, ok) for c, ok in pairs if lo < c <= hi or (b == 0 and c == 0)]
+        if inside:
+            accuracy = sum(ok for _, ok in inside) / len(inside)
+            confidence = sum(c for c, _ in inside) / len(inside)
+            total += len(inside) / len(pairs) * abs(accuracy - confidence)
+    return total
+
+
+@dataclass(slots=True)
+class StateScore:
+    """The issuing state of US plates: right, answered ``unknown``, calibration (``sure`` labels apart)."""
+
+    answers: list[tuple[str, str, bool]] = field(default_factory=list)  # truth, answer, label sure
+    calibration: list[tuple[float, bool]] = field(default_factory=list)  # confidence, best guess right
+
+    @property
+    def images(self) -> int:
+        return len(self.answers)
+
+    def add(self, truth: str, sure: bool, chosen: Predicted | None) -> None:
+        self.answers.append((truth, chosen.region if chosen else "unknown", sure))
+        if chosen is not None:
+            self.calibration.append((chosen.region_confidence, chosen.region_guess == truth))
+
+    def row(self) -> dict[str, float]:
+        sure = [a for a in self.answers if a[2]]
+        return {
+            "state_images": len(self.answers),
+            "state_accuracy": _share(self.answers, lambda a: a[1] == a[0]),
+            "state_accuracy_sure": _share(sure, lambda a: a[1] == a[0]),
+            "state_unknown": _share(self.answers, lambda a: a[1] == "unknown"),
+            "state_ece": expected_calibration_error(self.calibration),
+        }
+
+
+def _share(answers: list[tuple[str, str, bool]], test: Callable[[tuple[str, str, bool]], bool]) -> float:
+    return sum(map(test, answers)) / max(1, len(answers))
 
 
 @dataclass(slots=True)
@@ -48,13 +103,23 @@ class Score:
     predictions: int = 0
     predictions_matched: int = 0
     millis: list[float] = field(default_factory=list)
+    state: StateScore = field(default_factory=lambda: StateScore())
 
-    def add(self, truth: str, truth_box: BoxT | None, predicted: list[Predicted], millis: float) -> str:
-        """Scores one image; answers the plate taken as its reading."""
+    def add(
+        self,
+        truth: str,
+        truth_box: BoxT | None,
+        predicted: list[Predicted],
+        millis: float,
+        state: StateLabel | None = None,
+    ) -> str:
+        """Scores one image (its state too where ``state`` names one); answers the plate it reads."""
         self.images += 1
         self.millis.append(millis)
         self.predictions += len(predicted)
         chosen = pick(predicted)
+        if state is not None and state.state != "unknown":
+            self.state.add(state.state, state.sure, chosen)
         text = chosen.plate if chosen else ""
         self.exact += int(normalize_plate(text) == normalize_plate(truth))
         self.chars += char_accuracy(truth, text)
@@ -75,6 +140,7 @@ class Score:
             "detection_precision": self.predictions_matched / max(1, self.predictions),
             "ms_p50": statistics.median(ms),
             "ms_p95": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))],
+            **(self.state.row() if self.state.images else {}),
         }
 
 

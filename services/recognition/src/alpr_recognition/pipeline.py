@@ -14,7 +14,12 @@ from PIL import Image
 from .models.detector import PlateDetector
 from .models.detector import decode as decode_boxes
 from .models.reader import HEIGHT, WIDTH, PlateReader
-from .regions import REGIONS, UNKNOWN
+from .models.state import CLASSES as STATE_CLASSES
+from .models.state import HEIGHT as STATE_HEIGHT
+from .models.state import PAD as STATE_PAD
+from .models.state import WIDTH as STATE_WIDTH
+from .models.state import StateClassifier
+from .regions import REGIONS, UNKNOWN, US_STATES
 from .text import decode as decode_text
 from .weights import WEIGHTS_DIR, load_weights
 
@@ -37,6 +42,7 @@ class Read:
     candidates: list[tuple[str, float]]
     detection_score: float
     crop: Image.Image | None = field(default=None, repr=False)
+    region_guess: str | None = None  # the state model's best class before its threshold (US reads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +50,10 @@ class PipelineOptions:
     detect_size: int = 640  # the long side frames are scaled to for detection (a multiple of 32)
     detect_threshold: float = 0.3
     min_confidence: float = 0.05  # reads less certain than this are dropped
-    region_threshold: float = 0.5  # below this the region is `unknown`
+    region_threshold: float = 0.5  # below this the reader's region is `unknown`
+    # Below this calibrated confidence the state model answers `unknown` for a US plate; None: the
+    # threshold chosen on the state model's validation set (``threshold`` in weights/state.json).
+    state_threshold: float | None = None
     top_n: int = 5
     # Each detected plate is read from crops this much larger than its box (x, y shares of the
     # box) and the readings vote: the reader was trained on crops with a detector's slack.
@@ -73,11 +82,16 @@ class Recognizer:
         self.reader = PlateReader()
         detector_meta = load_weights("detector", self.detector, weights_dir)
         reader_meta = load_weights("reader", self.reader, weights_dir)
+        self.state = StateClassifier()
+        state_meta = load_weights("state", self.state, weights_dir)
+        self.state_temperature = float(state_meta.get("temperature", 1.0))
+        threshold = self.options.state_threshold
+        self.state_threshold = float(state_meta.get("threshold", 0.5) if threshold is None else threshold)
         digest = hashlib.sha256(
-            f"{detector_meta.get('sha256')}:{reader_meta.get('sha256')}".encode()
+            f"{detector_meta.get('sha256')}:{reader_meta.get('sha256')}:{state_meta.get('sha256')}".encode()
         ).hexdigest()
         self.model_version = f"alpr-{digest[:12]}"
-        for model in (self.detector, self.reader):
+        for model in (self.detector, self.reader, self.state):
             model.eval().to(self.device)
             if self.half:
                 model.half()
@@ -142,6 +156,24 @@ class Recognizer:
             results.append((reading.plate, reading.confidence, list(reading.candidates), region, region_conf))
         return results
 
+    def read_states(self, crops: list[Image.Image]) -> list[tuple[str, float, str]]:
+        """The issuing US state of plate crops (the box widened by ``models.state.PAD``): (state or
+        ``unknown`` below the threshold, calibrated confidence, the best class whatever it is)."""
+        if not crops:
+            return []
+        arrays = [
+            np.asarray(c.convert("RGB").resize((STATE_WIDTH, STATE_HEIGHT), Image.Resampling.BILINEAR))
+            for c in crops
+        ]
+        with torch.inference_mode():
+            logits = self.state(self._tensor(arrays)).float().cpu()
+        conf, idx = (logits / self.state_temperature).softmax(1).max(1)
+        out = []
+        for p, i in zip(conf.tolist(), idx.tolist(), strict=True):
+            guess = STATE_CLASSES[i]
+            out.append((guess if p >= self.state_threshold else UNKNOWN, p, guess))
+        return out
+
     def recognize(self, images: list[Image.Image], keep_crops: bool = False) -> list[list[Read]]:
         """Every plate in each image, as reads (boxes in the image's own pixels)."""
         images = [img.convert("RGB") for img in images]
@@ -151,12 +183,15 @@ class Recognizer:
             owners: list[int] = []
             crops: list[Image.Image] = []
             boxes: list[tuple[Box, float]] = []
+            state_crops: list[Image.Image] = []
             for i, (image, found) in enumerate(zip(images, detections, strict=True)):
                 for box, score in found:
                     crops.extend(_cut(image, box, pad_x, pad_y) for pad_x, pad_y in variants)
+                    state_crops.append(_cut(image, box, *STATE_PAD))
                     owners.append(i)
                     boxes.append((box, score))
             readings = self.read_crops(crops)
+            states = self.read_states(state_crops)
         out: list[list[Read]] = [[] for _ in images]
         for k, (owner, (box, score)) in enumerate(zip(owners, boxes, strict=True)):
             chosen, agreed = _vote(readings[k * len(variants) : (k + 1) * len(variants)])
@@ -165,7 +200,12 @@ class Recognizer:
             if len(plate) < 2 or conf < self.options.min_confidence:
                 continue
             crop = crops[k * len(variants)] if keep_crops else None
-            out[owner].append(Read(plate, conf, region, region_conf, box, cands, score, crop))
+            guess = None
+            if region == UNKNOWN or region in US_STATES:
+                # The reader names European countries and Brazil well, never a US state: for
+                # the rest the state model answers (`unknown` for a plate it finds not American).
+                region, region_conf, guess = states[k]
+            out[owner].append(Read(plate, conf, region, region_conf, box, cands, score, crop, guess))
         return out
 
 

@@ -27,6 +27,9 @@ class Settings(ServiceSettings):
     detect_size: int = Field(640, ge=128, le=2048, multiple_of=32)
     detect_threshold: float = Field(0.3, gt=0, lt=1)
     min_confidence: float = Field(0.05, ge=0, le=1)
+    state_threshold: float | None = Field(
+        None, ge=0, le=1, description="Below this the US state is `unknown`; unset: the weights' own."
+    )
     # The worker loop over ingest's leased frames.
     worker_enabled: bool = True
     claim_batch: int = Field(16, ge=1, le=100)

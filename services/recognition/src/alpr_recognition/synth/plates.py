@@ -182,17 +182,29 @@ def _dark(rng: random.Random) -> Color:
     )
 
 
+def _gradient(
+    draw: ImageDraw.ImageDraw,
+    size: tuple[int, int],
+    top: tuple[int, ...],
+    bottom: tuple[int, ...],
+    power: float = 1.0,
+) -> None:
+    """A vertical blend from ``top`` to ``bottom`` over ``size`` (``power`` > 1 keeps the top longer)."""
+    w, h = size
+    for y in range(h):
+        t = (y / h) ** power
+        draw.line(
+            [(0, y), (w, y)], fill=tuple(int(a * (1 - t) + b * t) for a, b in zip(top, bottom, strict=True))
+        )
+
+
 def _scenic(rng: random.Random, canvas: Image.Image) -> None:
     """Soft background art (mountains, sun, gradients) as many state plates have."""
     draw = ImageDraw.Draw(canvas)
     w, h = canvas.size
     top = _light(rng)
     bottom = tuple(max(0, c - rng.randint(0, 60)) for c in _light(rng))
-    for y in range(h):
-        t = y / h
-        draw.line(
-            [(0, y), (w, y)], fill=tuple(int(a * (1 - t) + b * t) for a, b in zip(top, bottom, strict=True))
-        )
+    _gradient(draw, (w, h), top, bottom)
     for _ in range(rng.randint(0, 3)):
         color = tuple(min(255, max(120, c + rng.randint(-60, 10))) for c in _light(rng))
         if rng.random() < 0.5:
@@ -245,9 +257,13 @@ def _frame(rng: random.Random, canvas: Image.Image) -> Image.Image:
     return framed
 
 
-def render_us(rng: random.Random, text: str | None = None) -> Plate:
+def render_us(rng: random.Random, text: str | None = None, state: str | None = None) -> Plate:
+    """A US plate; ``state`` (a USPS code) picks the state, and a state of ``STATE_STYLES`` is then
+    drawn in its own common design two times in three (without ``state`` the draws are as before)."""
     w, h = 400, 200
-    code = rng.choice(list(US_STATES))
+    if state is not None and state in STATE_STYLES and rng.random() < 0.67:
+        return _render_styled(rng, state, STATE_STYLES[state], text)
+    code = state or rng.choice(list(US_STATES))
     dark_plate = rng.random() < 0.1
     if dark_plate:
         bg: Color = rng.choice([(15, 15, 20), (20, 40, 110), (10, 60, 30)])
@@ -293,6 +309,92 @@ def render_us(rng: random.Random, text: str | None = None) -> Plate:
     main = _text_mask(text, font_path, 120, rng.uniform(0.55, 0.85), rng.uniform(0.04, 0.12), {})
     main = _fit(main, int(w * rng.uniform(0.78, 0.94)), int(h * rng.uniform(0.4, 0.52)))
     _paint(canvas, main, (w // 2 + rng.randint(-6, 6), int(h * rng.uniform(0.52, 0.58))), ink)
+    _bolts(rng, canvas, (0.12,) if rng.random() < 0.6 else (0.12, 0.88))
+    image = _frame(rng, canvas) if rng.random() < 0.35 else canvas
+    return Plate(image, _clean(text), code, "us")
+
+
+@dataclass(frozen=True, slots=True)
+class StateStyle:
+    """The common design of a state's plate: what the state model must tell apart on real photos."""
+
+    caption: str  # the state's name as printed
+    caption_ink: Color
+    background: Color
+    ink: Color  # the characters
+    patterns: tuple[str, ...]  # serial shapes (L letter, D digit, separators kept)
+    slogan: str = ""
+    script: bool = False  # the caption in a slanted face (California's and Louisiana's red script)
+    caption_below: bool = False  # the name under the characters (Arizona)
+    sky: Color | None = None  # a gradient towards this colour at the bottom
+    sticker: bool = False  # a square sticker between the groups (Missouri)
+
+
+STATE_STYLES: dict[str, StateStyle] = {
+    "CA": StateStyle("California", (190, 30, 40), (238, 238, 235), (25, 35, 100), ("DLLLDDD",),
+                     "DMV.CA.GOV", script=True),
+    "MO": StateStyle("Missouri", (40, 60, 120), (222, 226, 228), (30, 30, 45), ("LLD LDL", "DLL DDD"),
+                     "SHOW-ME STATE", script=True, sky=(150, 175, 205), sticker=True),
+    "TX": StateStyle("TEXAS", (15, 15, 15), (236, 236, 232), (15, 15, 15),
+                     ("LLL▲DDDD", "LLD▲LDDD", "LLL▲DDD", "LLL★DDDD"), "The Lone Star State"),
+    "LA": StateStyle("Louisiana", (185, 35, 45), (240, 240, 236), (20, 30, 80), ("LLL DDD", "DDD LLL"),
+                     "SPORTSMAN'S PARADISE", script=True),
+    "IL": StateStyle("Illinois", (170, 30, 40), (236, 240, 244), (35, 50, 120),
+                     ("DDD DDDD", "LL DDDDD", "L DDD DDD"), "LAND OF LINCOLN", script=True,
+                     sky=(185, 205, 230)),
+    "AZ": StateStyle("ARIZONA", (110, 25, 30), (235, 230, 215), (110, 25, 30), ("LLLDDDD", "LLDDDDD"),
+                     "GRAND CANYON STATE", caption_below=True, sky=(235, 160, 90)),
+    "NJ": StateStyle("New Jersey", (20, 20, 20), (238, 225, 160), (20, 20, 20), ("LDDLLL", "LLL DDL"),
+                     "GARDEN STATE", sky=(225, 205, 120)),
+    "FL": StateStyle("MYFLORIDA.COM", (20, 90, 50), (240, 240, 236), (20, 90, 50), ("LLL LDD", "DDD LLL"),
+                     "SUNSHINE STATE"),
+}  # fmt: skip
+
+
+def _near(rng: random.Random, color: Color, spread: int = 18) -> Color:
+    r, g, b = (max(0, min(255, c + rng.randint(-spread, spread))) for c in color)
+    return (r, g, b)
+
+
+def _render_styled(rng: random.Random, code: str, style: StateStyle, text: str | None) -> Plate:
+    w, h = 400, 200
+    canvas = Image.new("RGB", (w, h), _near(rng, style.background))
+    if style.sky is not None:
+        top = canvas.getpixel((0, 0))
+        assert isinstance(top, tuple)
+        _gradient(ImageDraw.Draw(canvas), (w, h), top, _near(rng, style.sky, 25), power=1.5)
+    draw = ImageDraw.Draw(canvas)
+    if rng.random() < 0.5:
+        draw.rounded_rectangle((3, 3, w - 4, h - 4), radius=14, outline=_near(rng, style.ink), width=3)
+    faces = [f for f in fonts.caption_faces() if f is None or ("Oblique" in f.name or "Italic" in f.name)]
+    face = rng.choice(faces if style.script and faces else fonts.caption_faces())
+    top_h = int(h * rng.uniform(0.14, 0.22))
+    name = _fit(_ink(style.caption, face, 64), int(w * rng.uniform(0.4, 0.7)), top_h)
+    name_y = h - int(h * 0.06) - top_h // 2 if style.caption_below else int(h * 0.05) + top_h // 2 + 4
+    _paint(canvas, name, (w // 2, name_y), _near(rng, style.caption_ink))
+    if style.slogan and rng.random() < 0.8:
+        small_h = int(h * rng.uniform(0.07, 0.1))
+        slogan_y = int(h * 0.06) + small_h // 2 if style.caption_below else h - int(h * 0.06) - small_h // 2
+        _paint(
+            canvas,
+            _caption(rng, style.slogan, int(w * 0.55), small_h),
+            (w // 2, slogan_y),
+            _near(rng, style.caption_ink),
+        )
+    text = text or _pattern(rng, rng.choice(style.patterns), SERIAL_LETTERS)
+    main = _text_mask(
+        text, rng.choice(fonts.plate_faces()), 120, rng.uniform(0.55, 0.8), rng.uniform(0.05, 0.12), {}
+    )
+    main = _fit(main, int(w * rng.uniform(0.78, 0.92)), int(h * rng.uniform(0.42, 0.52)))
+    center = (w // 2 + rng.randint(-6, 6), int(h * rng.uniform(0.5, 0.56)))
+    _paint(canvas, main, center, _near(rng, style.ink))
+    if style.sticker and " " in text:  # the sticker sits in the gap between the groups
+        side = int(h * 0.16)
+        gap_x = center[0] - main.width // 2 + int(main.width * (text.index(" ") + 0.5) / len(text))
+        color = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
+        draw.rectangle(
+            (gap_x - side // 2, center[1] - side // 2, gap_x + side // 2, center[1] + side // 2), fill=color
+        )
     _bolts(rng, canvas, (0.12,) if rng.random() < 0.6 else (0.12, 0.88))
     image = _frame(rng, canvas) if rng.random() < 0.35 else canvas
     return Plate(image, _clean(text), code, "us")

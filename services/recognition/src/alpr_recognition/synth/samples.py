@@ -18,7 +18,7 @@ from ..devset import Labelled
 from ..regions import EU_COUNTRIES, REGION_INDEX, UNKNOWN, US_STATES
 from . import fonts
 from .degrade import dirt, paste_warped, photometric, random_quad
-from .plates import LETTERS, render_plate
+from .plates import LETTERS, render_plate, render_us
 
 Box = tuple[float, float, float, float]  # x, y, w, h
 
@@ -30,6 +30,7 @@ class RealImage:
     plate: str
     region: str  # REGIONS code or unknown
     group: str = ""  # the development set's own grouping: us, eu or br
+    source: str = ""  # the image's file name in the development set
 
 
 @dataclass(slots=True)
@@ -51,7 +52,14 @@ class RealPool:
             cx1, cy1 = min(full.width, row.x + row.w + row.w // 2), min(full.height, row.y + 2 * row.h)
             crop = full.crop((cx0, cy0, cx1, cy1))
             pool.crops.append(
-                RealImage(crop, (row.x - cx0, row.y - cy0, row.w, row.h), row.plate, region, row.region)
+                RealImage(
+                    crop,
+                    (row.x - cx0, row.y - cy0, row.w, row.h),
+                    row.plate,
+                    region,
+                    row.region,
+                    row.filename,
+                )
             )
             scale = min(1.0, max_side / max(full.size))
             small = full.resize(
@@ -82,7 +90,14 @@ def _car_colour(rng: random.Random) -> tuple[int, int, int]:
 def synthetic_crop(rng: random.Random, layout: str | None = None) -> tuple[Image.Image, str, str]:
     """A rendered plate on a bumper, warped and cut as a detector would, with camera effects."""
     plate = render_plate(rng, layout)
-    face = dirt(rng, plate.image) if rng.random() < 0.3 else plate.image
+    canvas, box = _on_bumper(rng, plate.image)
+    crop = jittered_crop(rng, canvas, box)
+    return _far_and_photometric(rng, crop), plate.text, plate.region
+
+
+def _on_bumper(rng: random.Random, image: Image.Image) -> tuple[Image.Image, Box]:
+    """A plate face, maybe dirty, warped onto a bumper-coloured canvas, and its box there."""
+    face = dirt(rng, image) if rng.random() < 0.3 else image
     scale = rng.uniform(0.25, 0.6)
     w, h = face.width * scale, face.height * scale
     canvas = Image.new("RGB", (int(w * 1.8), int(h * 2.2)), _car_colour(rng))
@@ -91,15 +106,59 @@ def synthetic_crop(rng: random.Random, layout: str | None = None) -> tuple[Image
     quad = [(x + cx, y + cy) for x, y in quad]
     paste_warped(canvas, face, quad)
     xs, ys = [p[0] for p in quad], [p[1] for p in quad]
-    box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-    crop = jittered_crop(rng, canvas, box)
+    return canvas, (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+
+def _far_and_photometric(rng: random.Random, crop: Image.Image) -> Image.Image:
     if rng.random() < 0.5:  # small plates far away: lose resolution before the reader upsamples
         factor = rng.uniform(0.2, 0.6)
         small = crop.resize(
             (max(8, int(crop.width * factor)), max(4, int(crop.height * factor))), Image.Resampling.BILINEAR
         )
         crop = small.resize(crop.size, Image.Resampling.BILINEAR)
-    return photometric(rng, crop), plate.text, plate.region
+    return photometric(rng, crop)
+
+
+def widen(box: Box, pad: tuple[float, float]) -> tuple[int, int, int, int]:
+    """``box`` grown by ``pad`` (shares of its width and height) on each side, as crop corners."""
+    x, y, w, h = box
+    dx, dy = w * pad[0], h * pad[1]
+    return int(x - dx), int(y - dy), int(x + w + dx), int(y + h + dy)
+
+
+def _slack(rng: random.Random, box: Box) -> Box:
+    """A detector's box for the plate ``box``: a little off in place and size."""
+    x, y, w, h = box
+    nw, nh = w * rng.uniform(0.92, 1.1), h * rng.uniform(0.88, 1.15)
+    return (
+        x + (w - nw) / 2 + w * rng.uniform(-0.05, 0.05),
+        y + (h - nh) / 2 + h * rng.uniform(-0.08, 0.08),
+        nw,
+        nh,
+    )
+
+
+def synthetic_state_crop(
+    rng: random.Random, state: str | None, pad: tuple[float, float]
+) -> tuple[Image.Image, str]:
+    """The state model's view of a rendered plate: a US plate of ``state``, or (``None``) a
+    European or Brazilian one, labelled ``unknown``; the detector's box widened by ``pad``."""
+    if state is None:
+        plate = render_plate(rng, rng.choice(["eu", "br"]))
+    else:
+        plate = render_us(rng, state=state)
+    canvas, box = _on_bumper(rng, plate.image)
+    crop = canvas.crop(widen(_slack(rng, box), pad))
+    return _far_and_photometric(rng, crop), state or UNKNOWN
+
+
+def real_state_crop(rng: random.Random | None, sample: RealImage, pad: tuple[float, float]) -> Image.Image:
+    """The state model's view of a real plate: its box with a detector's slack (none without
+    ``rng``: validation), widened by ``pad``, with mild camera effects."""
+    if rng is None:
+        return sample.image.crop(widen(sample.box, pad))
+    crop = sample.image.crop(widen(_slack(rng, sample.box), pad))
+    return photometric(rng, crop, strength=0.6)
 
 
 def real_crop(

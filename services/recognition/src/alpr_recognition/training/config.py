@@ -26,6 +26,23 @@ class DetectorConfig(BaseModel):
     lr: float = Field(2e-3, gt=0)
 
 
+class StateConfig(BaseModel):
+    steps: int = Field(1500, ge=1)
+    batch: int = Field(32, ge=1)
+    lr: float = Field(2e-3, gt=0)
+    real_fraction: float = Field(0.25, ge=0, le=1, description="Share of real US crops with a state label.")
+    unknown_fraction: float = Field(
+        0.08, ge=0, le=1, description="Share of `unknown` samples: EU/BR plates, rendered and real."
+    )
+    styled_fraction: float = Field(
+        0.4, ge=0, le=1, description="Share of rendered US plates drawn from the states with a known design."
+    )
+    validation_rendered: int = Field(400, ge=0, description="Rendered plates in the calibration set.")
+    precision: float = Field(
+        0.95, gt=0, le=1, description="The threshold is the lowest whose named states are this precise."
+    )
+
+
 class TrainConfig(BaseModel):
     dev_dir: Path = Path("../shared/data/plates-dev")
     out_dir: Path = Path("services/recognition/src/alpr_recognition/weights")
@@ -37,6 +54,7 @@ class TrainConfig(BaseModel):
     )
     reader: ReaderConfig = ReaderConfig()
     detector: DetectorConfig = DetectorConfig()
+    state: StateConfig = StateConfig()
 
     @classmethod
     def load(cls, path: Path) -> TrainConfig:
