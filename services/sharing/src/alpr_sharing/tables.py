@@ -4,12 +4,10 @@ requests with their decisions and releases (kept on file, R24)."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     DateTime,
     ForeignKey,
-    Identity,
     Integer,
     String,
     Table,
@@ -18,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from alpr_common import outbox_table
+from alpr_common import delivery_log_table, outbox_table
 from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("sharing")
@@ -91,21 +89,11 @@ requests = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-notifications = Table(
-    "notifications",
+notifications = delivery_log_table(
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("message_id", String(64), nullable=False),
+    "notifications",
     Column("agency_ori", String(32), ForeignKey("sharing.agencies.ori"), nullable=False),
     Column("request_id", Uuid, nullable=False),
-    Column("payload", JSONB, nullable=False),
-    Column("status", String(12), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("last_status_code", Integer),
-    Column("last_error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True)),
 )
 
 # Issue 17: each agency's own rules, one row per version (``policy`` is an ``AgencyPolicy``).
