@@ -13,7 +13,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -39,9 +39,9 @@ from alpr_common import (
     access,
     document_webhook,
     enqueue,
+    judge_delivery,
     problem_responses,
     require_roles,
-    retry_delay,
     send_signed,
     signed_delivery_settings,
 )
@@ -152,24 +152,26 @@ def dispatcher(
         async with engine.begin() as conn:
             for row, (code, error) in zip(rows, results, strict=True):
                 message = by_row[row.id]
+                verdict = judge_delivery(
+                    error,
+                    message.attempt,
+                    max_attempts=settings.notify_max_attempts,
+                    max_backoff_s=settings.notify_max_backoff_seconds,
+                    receiver_gone=not row.webhook_url,
+                )
                 values: dict[str, Any] = {
                     "attempts": message.attempt,
                     "last_status_code": code,
                     "last_error": error,
+                    "status": verdict.status,
                 }
-                if error is None:
-                    values.update(status="delivered", delivered_at=stamp)
-                    outcome = OutboxOutcome.delivered()
-                elif message.attempt >= settings.notify_max_attempts or not row.webhook_url:
-                    values.update(status="failed")
-                    outcome = OutboxOutcome.failed(error)
-                else:
-                    delay = retry_delay(message.attempt, settings.notify_max_backoff_seconds)
-                    values.update(next_attempt_at=stamp + timedelta(seconds=delay))
-                    outcome = OutboxOutcome.retry(error)
+                if verdict.status == "delivered":
+                    values["delivered_at"] = stamp
+                if verdict.retry_in is not None:
+                    values["next_attempt_at"] = stamp + verdict.retry_in
                     _log.warning("partner_notification_failed", notification=row.id, error=error)
                 await repository.attempted(conn, row.id, values)
-                outcomes[message.message_id] = outcome
+                outcomes[message.message_id] = verdict.outcome
         return outcomes
 
     return OutboxDispatcher(
