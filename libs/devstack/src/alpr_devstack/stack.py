@@ -62,10 +62,17 @@ SEAWEED_BASE_PORT = 9333
 BUILT_CONSOLE = Path(__file__).resolve().parents[4] / "apps" / "console" / "dist"
 
 
+# Offsets keep every port of a second stack below the kernel's ephemeral range (32768 and up on
+# Linux), where any outgoing connection or port-0 listener could take one between the check
+# below and the stack's own bind: the highest port is the S3 store's volume gRPC twin.
+_HIGHEST_PORT = SEAWEED_BASE_PORT + 5 + 10000
+_OFFSETS = range(1000, 32768 - _HIGHEST_PORT, 100)
+
+
 def free_port_offset() -> int:
     """An ``ALPR_DEV_PORT_OFFSET`` whose every port is free: a second stack beside yours (tests)."""
     for _ in range(100):
-        offset = random.randrange(20000, 36000, 100)
+        offset = random.choice(_OFFSETS)
         ports = [ISSUER_PORT, GATEWAY_PORT, POSTGRES_PORT, S3_PORT, S3_PORT + 10000, *SERVICES.values()]
         ports += [p for b in range(SEAWEED_BASE_PORT, SEAWEED_BASE_PORT + 6) for p in (b, b + 10000)]
         if all(port_free(p + offset) for p in ports):
