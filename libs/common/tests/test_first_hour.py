@@ -105,6 +105,14 @@ def test_alpr_version_names_the_installed_packages() -> None:
     assert any(line.strip().startswith("alpr-search ") for line in lines[1:])
 
 
+def test_a_command_loads_only_its_own_group_and_help_lists_them_all() -> None:
+    every = {group.name for group in build().registered_groups}
+    assert {"audit", "db", "dev", "hotlist", "ingest", "outbox", "recognition", "search"} <= every
+    assert {group.name for group in build(["dev", "up", "--detach"]).registered_groups} == {"dev"}
+    assert {group.name for group in build(["--help"]).registered_groups} == every
+    assert {group.name for group in build(["nosuch"]).registered_groups} == every
+
+
 class _Nothing(BaseModel):
     n: int = 0
 

@@ -4,6 +4,8 @@ so a production image carries only the groups of the packages it installs."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from typing import Annotated
 
@@ -43,7 +45,19 @@ def _show_version(value: bool) -> None:
     raise typer.Exit()
 
 
-def build() -> typer.Typer:
+def _only_group(argv: Sequence[str]) -> str | None:
+    """The command group a command line names (``alpr dev up`` names ``dev``), or None: help,
+    ``--version`` or a name no package adds."""
+    names = {ep.name for ep in entry_points(group="alpr.cli")}
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in names else None
+
+
+def build(argv: Sequence[str] = ()) -> typer.Typer:
+    """The command line with every installed package's group, or, where ``argv`` names a group,
+    with that one alone: a command imports only its own package (``alpr dev token`` starts in
+    about half the time of a CLI that imports all six services)."""
+    only = _only_group(argv)
     root = typer.Typer(help="ALPR platform command line.", no_args_is_help=True, add_completion=False)
 
     @root.callback()
@@ -61,6 +75,8 @@ def build() -> typer.Typer:
         """ALPR platform command line."""
 
     for ep in sorted(entry_points(group="alpr.cli"), key=lambda e: e.name):
+        if only is not None and ep.name != only:
+            continue
         group = ep.load()
         if isinstance(group, typer.Typer):
             root.add_typer(group, name=ep.name)
@@ -69,7 +85,7 @@ def build() -> typer.Typer:
 
 def main() -> None:
     try:
-        build()()
+        build(sys.argv[1:])()
     except Exception as exc:
         # Settings a command cannot run with (alpr_common's SettingsError, e.g. ALPR_ENV=production
         # without a secret it needs): its one-line message naming the setting, not a traceback.
