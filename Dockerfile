@@ -5,7 +5,10 @@
 # Run: uvicorn --factory alpr_<service>.app:create_app --host 0.0.0.0 --port 8080
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
-ARG TORCH_IMAGE=pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime
+# The GPU image's base carries the torch that constraints.txt pins (tests/deploy checks the two
+# agree), built for CUDA 13.0 as the pinned wheel is (torch.version.cuda), so the recognition
+# stage's pip install keeps the base's torch instead of replacing it with another build.
+ARG TORCH_IMAGE=pytorch/pytorch:2.14.1-cuda13.0-cudnn9-runtime
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

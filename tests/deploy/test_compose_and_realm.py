@@ -113,3 +113,17 @@ def test_dockerfile_is_multistage_and_non_root() -> None:
     assert "USER 10001" in runtime
     assert "pip install" not in runtime
     assert "gcc" not in runtime
+
+
+def test_the_gpu_image_s_pytorch_base_carries_the_pinned_torch() -> None:
+    """Issue 21: the recognition-gpu stage starts from the PyTorch image of the release that
+    constraints.txt pins, so its install does not swap the base's CUDA build for another."""
+    base = re.search(r"^ARG TORCH_IMAGE=pytorch/pytorch:(\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
+    pinned = re.search(r"^torch==(\S+)$", (ROOT / "constraints.txt").read_text(), re.M)
+    assert base is not None
+    assert pinned is not None
+    version, cuda, cudnn, flavour = base.group(1).split("-")
+    assert version == pinned.group(1)
+    assert re.fullmatch(r"cuda\d+\.\d+", cuda)
+    assert re.fullmatch(r"cudnn\d+", cudnn)
+    assert flavour == "runtime"
