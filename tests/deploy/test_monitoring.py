@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,12 @@ def _run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> str:
     proc = subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=120, cwd=cwd)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr
+
+
+def _instant(stamp: str) -> datetime:
+    """A Prometheus API timestamp (RFC 3339, nanoseconds) as a datetime (to the microsecond)."""
+    whole, _, fraction = stamp.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{whole}.{(fraction + '000000')[:6]}+00:00")
 
 
 def _rules() -> list[dict[str, Any]]:
@@ -450,7 +457,18 @@ async def test_a_real_prometheus_evaluates_every_rule_and_dashboard_query(
         assert sorted(t["labels"]["service"] for t in targets if t["health"] == "up") == sorted(
             SERVICE_NAMES
         ), [(t["labels"]["service"], t["health"], t.get("lastError")) for t in targets]
-        await asyncio.sleep(3)  # a few scrapes and rule evaluations
+        # Every rule evaluated over the scrapes that found all services up (an alert without a
+        # `for` would be firing by then, one with it pending), polled rather than waited for.
+        scraped = max(_instant(t["lastScrape"]) for t in targets)
+        rules: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            groups = (await stack.http.get(f"{api}/rules")).json()["data"]["groups"]
+            rules = [rule for group in groups for rule in group["rules"]]
+            if rules and all(_instant(rule["lastEvaluation"]) > scraped for rule in rules):
+                break
+            await asyncio.sleep(0.2)
+        assert all(_instant(rule["lastEvaluation"]) > scraped for rule in rules), rules
 
         async def query(expr: str) -> list[dict[str, Any]]:
             resp = await stack.http.get(f"{api}/query", params={"query": expr})
@@ -473,8 +491,6 @@ async def test_a_real_prometheus_evaluates_every_rule_and_dashboard_query(
             evaluated += 1
         assert evaluated >= 50
 
-        groups = (await stack.http.get(f"{api}/rules")).json()["data"]["groups"]
-        rules = [rule for group in groups for rule in group["rules"]]
         assert len(rules) == len(_rules())
         for rule in rules:
             assert rule["health"] == "ok", (rule["name"], rule.get("lastError"))
