@@ -1,6 +1,7 @@
 """A route's documentation in one call (issue 22): each access class adds the problems all its
 routes can answer, a route names its own, and the OpenAPI document says the same as the long form
-(``responses=problem_responses(...)``, ``openapi_extra=access(...)``) it replaces."""
+(``status_code=...``, ``responses=problem_responses(...)``, ``openapi_extra=access(...)``) it
+replaces."""
 
 from __future__ import annotations
 
@@ -81,6 +82,12 @@ def test_answers_are_in_status_order_and_the_routes_own_win() -> None:
     assert docs["responses"][403] == refused[403]
 
 
+def test_the_success_status_is_fastapis_default_unless_named() -> None:
+    assert read()["status_code"] is None
+    assert change(Action.HOTLIST_CREATED, status=201)["status_code"] == 201
+    assert machine(status=202, refuses=(Unavailable,))["status_code"] == 202
+
+
 def test_machine_keeps_the_rest_of_the_operation() -> None:
     body = {"requestBody": {"required": True, "content": {}}}
     assert machine(Action.ALERT_CREATED, openapi_extra=body)["openapi_extra"] == {
@@ -99,12 +106,13 @@ def test_the_document_is_the_long_forms() -> None:
 
     @long.patch(
         "/v1/things/{thing_id}",
+        status_code=201,
         responses=problem_responses(*errors, NotFound, Conflict, ValidationProblem, AuditUnavailable),
         openapi_extra=access(Access.CHANGE, Action.HOTLIST_UPDATED),
     )
     @short.patch(
         "/v1/things/{thing_id}",
-        **change(Action.HOTLIST_UPDATED, refuses=(NotFound, Conflict, AuditUnavailable)),
+        **change(Action.HOTLIST_UPDATED, status=201, refuses=(NotFound, Conflict, AuditUnavailable)),
     )
     async def update_thing(thing_id: int) -> None:
         """Changes a thing."""

@@ -1,12 +1,8 @@
 """A route's documentation declared in one call (issue 22): its access class, the ledger actions
-it records, and the problems it can answer, splatted into the decorator::
+it records, the problems it can answer and, where it is not 200, its success status, splatted
+into the decorator (the response model is the endpoint's return annotation)::
 
-    @router.post(
-        "/v1/hotlists",
-        response_model=HotlistPublic,
-        status_code=201,
-        **change(Action.HOTLIST_CREATED, refuses=(Conflict, AuditUnavailable)),
-    )
+    @router.post("/v1/hotlists", **change(Action.HOTLIST_CREATED, status=201, refuses=(Conflict,)))
 
 One function per access class (``Access``). Each adds the problems every route of its class can
 answer, so that a route names only its own (``refuses``: 404, 409, a purpose refused, ...):
@@ -34,13 +30,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 from ._access import Access, access
-from ._problems import (
-    Forbidden,
-    ProblemError,
-    TrainingRequired,
-    Unauthenticated,
-    problem_responses,
-)
+from ._problems import Forbidden, ProblemError, TrainingRequired, Unauthenticated, problem_responses
 from ._vocabulary import Action
 
 Problems = Sequence[type[ProblemError]]
@@ -51,8 +41,10 @@ _PERSON: tuple[type[ProblemError], ...] = (Unauthenticated, TrainingRequired, Fo
 
 
 class RouteDocs(TypedDict):
-    """The keyword arguments of a route's decorator that document it."""
+    """The keyword arguments of a route's decorator that document it (``status_code``: ``None``
+    is FastAPI's default, 200)."""
 
+    status_code: int | None
     responses: dict[int | str, dict[str, Any]]
     openapi_extra: dict[str, Any]
 
@@ -61,34 +53,43 @@ def _route(
     kind: Access,
     ledger: Sequence[Action],
     problems: Problems,
+    status: int | None,
     responses: Responses | None,
     openapi_extra: Mapping[str, Any] | None = None,
 ) -> RouteDocs:
     # The route's own answers (a second success, a problem described its own way) win.
     merged = {**problem_responses(*problems), **(responses or {})}
     return {
+        "status_code": status,
         "responses": dict(sorted(merged.items(), key=lambda item: str(item[0]))),
         "openapi_extra": {**(openapi_extra or {}), **access(kind, *ledger)},
     }
 
 
-def view(*ledger: Action, refuses: Problems = (), responses: Responses | None = None) -> RouteDocs:
+def view(
+    *ledger: Action, status: int | None = None, refuses: Problems = (), responses: Responses | None = None
+) -> RouteDocs:
     """A view (``Access.VIEW``) recording ``ledger``: a person's token, recorded first."""
-    return _route(Access.VIEW, ledger, (*_PERSON, *refuses), responses)
+    return _route(Access.VIEW, ledger, (*_PERSON, *refuses), status, responses)
 
 
-def change(*ledger: Action, refuses: Problems = (), responses: Responses | None = None) -> RouteDocs:
+def change(
+    *ledger: Action, status: int | None = None, refuses: Problems = (), responses: Responses | None = None
+) -> RouteDocs:
     """A change (``Access.CHANGE``) recording ``ledger``: a person's token, recorded."""
-    return _route(Access.CHANGE, ledger, (*_PERSON, *refuses), responses)
+    return _route(Access.CHANGE, ledger, (*_PERSON, *refuses), status, responses)
 
 
-def read(*, refuses: Problems = (), responses: Responses | None = None) -> RouteDocs:
+def read(
+    *, status: int | None = None, refuses: Problems = (), responses: Responses | None = None
+) -> RouteDocs:
     """A read (``Access.READ``): a person's token, nothing recorded."""
-    return _route(Access.READ, (), (*_PERSON, *refuses), responses)
+    return _route(Access.READ, (), (*_PERSON, *refuses), status, responses)
 
 
 def machine(
     *ledger: Action,
+    status: int | None = None,
     refuses: Problems = (),
     responses: Responses | None = None,
     openapi_extra: Mapping[str, Any] | None = None,
@@ -96,9 +97,11 @@ def machine(
     """A machine route (``Access.MACHINE``): a service's or a camera's token; ``ledger`` is what
     it records of what it causes. ``openapi_extra`` is the rest of the operation (a body read by
     hand)."""
-    return _route(Access.MACHINE, ledger, (*_MACHINE, *refuses), responses, openapi_extra)
+    return _route(Access.MACHINE, ledger, (*_MACHINE, *refuses), status, responses, openapi_extra)
 
 
-def public(*, refuses: Problems = (), responses: Responses | None = None) -> RouteDocs:
+def public(
+    *, status: int | None = None, refuses: Problems = (), responses: Responses | None = None
+) -> RouteDocs:
     """A public route (``Access.PUBLIC``): no token, never recorded."""
-    return _route(Access.PUBLIC, (), refuses, responses)
+    return _route(Access.PUBLIC, (), refuses, status, responses)

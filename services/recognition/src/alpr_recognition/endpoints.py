@@ -6,26 +6,17 @@ import io
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from PIL import Image
 
-from alpr_common import (
-    Principal,
-    ProblemFieldError,
-    Role,
-    Unavailable,
-    ValidationProblem,
-    check_image,
-    machine,
-    require_roles,
-)
+from alpr_common import ProblemFieldError, Unavailable, ValidationProblem, check_image, machine
 
 from .engine import Engine
+from .roles import Caller
 from .schemas import ImageReads, PlateRead, RecognizeResult
 from .settings import Settings
 
 router = APIRouter(tags=["recognition"])
-Caller = Annotated[Principal, Depends(require_roles(Role.SERVICE, Role.CAMERA, Role.ALPR_ADMIN))]
 
 
 def _decode(data: bytes, field: str, settings: Settings) -> Image.Image:
@@ -36,12 +27,7 @@ def _decode(data: bytes, field: str, settings: Settings) -> Image.Image:
         return img.convert("RGB")
 
 
-@router.post(
-    "/v1/recognize",
-    response_model=RecognizeResult,
-    response_model_exclude_none=True,
-    **machine(refuses=(Unavailable,)),
-)
+@router.post("/v1/recognize", response_model_exclude_none=True, **machine(refuses=(Unavailable,)))
 async def recognize(
     request: Request,
     principal: Caller,

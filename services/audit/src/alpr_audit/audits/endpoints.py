@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response
 
 from alpr_common import (
     Action,
@@ -27,29 +27,21 @@ from .memo_pdf import render_pdf
 from .schemas import AuditCreate, AuditMemo, AuditOut, AuditStatus, FindingIn
 
 router = APIRouter(tags=["sample audits"])
-Auditor = AgencyAuditorPrincipal
 
 
-@router.post(
-    "/v1/audits",
-    response_model=AuditOut,
-    status_code=status.HTTP_201_CREATED,
-    **change(Action.AUDIT_CREATED, refuses=(AuditUnavailable,)),
-)
-async def create_audit(ctx: Ctx, session: DbSession, principal: Auditor, body: AuditCreate) -> AuditOut:
+@router.post("/v1/audits", **change(Action.AUDIT_CREATED, status=201, refuses=(AuditUnavailable,)))
+async def create_audit(
+    ctx: Ctx, session: DbSession, principal: AgencyAuditorPrincipal, body: AuditCreate
+) -> AuditOut:
     """Draws a random sample of detection-browsing searches from the preceding six months."""
     return await service.create(ctx, await session.connection(), principal, body.size)
 
 
-@router.get(
-    "/v1/audits",
-    response_model=Page[AuditOut],
-    **view(Action.LEDGER_QUERIED, refuses=(AuditUnavailable,)),
-)
+@router.get("/v1/audits", **view(Action.LEDGER_QUERIED, refuses=(AuditUnavailable,)))
 async def list_audits(
     ctx: Ctx,
     session: DbSession,
-    principal: Auditor,
+    principal: AgencyAuditorPrincipal,
     limit: Limit = 50,
     cursor: Cursor = None,
     status: Annotated[
@@ -61,23 +53,20 @@ async def list_audits(
     return await service.list_audits(ctx, await session.connection(), principal, limit, cursor, status)
 
 
-@router.get(
-    "/v1/audits/{audit_id}",
-    response_model=AuditOut,
-    **view(Action.LEDGER_QUERIED, refuses=(NotFound, AuditUnavailable)),
-)
-async def get_audit(ctx: Ctx, session: DbSession, principal: Auditor, audit_id: uuid.UUID) -> AuditOut:
+@router.get("/v1/audits/{audit_id}", **view(Action.LEDGER_QUERIED, refuses=(NotFound, AuditUnavailable)))
+async def get_audit(
+    ctx: Ctx, session: DbSession, principal: AgencyAuditorPrincipal, audit_id: uuid.UUID
+) -> AuditOut:
     """An audit's sampled searches, findings, progress, and data kept past six months."""
     return await service.get(ctx, await session.connection(), principal, audit_id)
 
 
 @router.post(
     "/v1/audits/{audit_id}/findings",
-    response_model=AuditOut,
     **change(Action.AUDIT_FINDING_RECORDED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def record_finding(
-    ctx: Ctx, session: DbSession, principal: Auditor, audit_id: uuid.UUID, body: FindingIn
+    ctx: Ctx, session: DbSession, principal: AgencyAuditorPrincipal, audit_id: uuid.UUID, body: FindingIn
 ) -> AuditOut:
     """Records the auditor's finding (compliant or non-compliant, with a note) on one search."""
     return await service.record_finding(ctx, await session.connection(), principal, audit_id, body)
@@ -98,7 +87,7 @@ PDF = "application/pdf"
 async def get_audit_memo(
     ctx: Ctx,
     session: DbSession,
-    principal: Auditor,
+    principal: AgencyAuditorPrincipal,
     audit_id: uuid.UUID,
     fmt: Annotated[
         Literal["json", "pdf"] | None,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter
 
 from alpr_common import (
     Action,
@@ -13,32 +11,25 @@ from alpr_common import (
     Cursor,
     DbSession,
     Limit,
-    Principal,
-    Role,
     change,
     decode_cursor,
     encode_cursor,
     view,
 )
 
-from ..auditors import AgencyAuditorPrincipal, require_agency_auditor
+from ..auditors import AgencyAuditorPrincipal
 from ..context import Ctx
 from ..ledger.service import record_own
+from ..roles import CheckpointMaker
 from . import service
 from .schemas import CheckpointList, CheckpointOut
 
 router = APIRouter(tags=["checkpoints"])
-Auditor = AgencyAuditorPrincipal
-CheckpointMaker = Annotated[Principal, Depends(require_agency_auditor(Role.SERVICE))]
 
 
-@router.get(
-    "/v1/checkpoints",
-    response_model=CheckpointList,
-    **view(Action.LEDGER_QUERIED),
-)
+@router.get("/v1/checkpoints", **view(Action.LEDGER_QUERIED))
 async def list_checkpoints(
-    ctx: Ctx, session: DbSession, principal: Auditor, limit: Limit = 50, cursor: Cursor = None
+    ctx: Ctx, session: DbSession, principal: AgencyAuditorPrincipal, limit: Limit = 50, cursor: Cursor = None
 ) -> CheckpointList:
     """Signed checkpoints, newest first, and the public key (Ed25519, base64) that signs them."""
     position = decode_cursor(cursor, BeforeSequence)
@@ -56,12 +47,7 @@ async def list_checkpoints(
     )
 
 
-@router.post(
-    "/v1/checkpoints",
-    response_model=CheckpointOut,
-    status_code=status.HTTP_201_CREATED,
-    **change(Action.LEDGER_CHECKPOINTED, refuses=(Conflict,)),
-)
+@router.post("/v1/checkpoints", **change(Action.LEDGER_CHECKPOINTED, status=201, refuses=(Conflict,)))
 async def create_checkpoint(ctx: Ctx, session: DbSession, principal: CheckpointMaker) -> CheckpointOut:
     """Signs the ledger's current head now (and records who asked for it)."""
     made = await service.make_checkpoint(await session.connection(), ctx.signing_key)

@@ -13,11 +13,7 @@ from . import service
 router = APIRouter(tags=["reports"])
 
 
-@router.get(
-    "/v1/public-figures",
-    response_model=AuditFigures,
-    **machine(),
-)
+@router.get("/v1/public-figures", **machine())
 async def public_figures(
     session: DbSession,
     principal: ServicePrincipal,

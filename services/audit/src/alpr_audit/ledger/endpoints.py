@@ -31,19 +31,11 @@ from . import service
 from .schemas import EventOut, VerifyOut
 
 router = APIRouter(tags=["ledger"])
-Service = ServicePrincipal
-# R21: auditors, never a token that is also an administrator.
-Auditor = AgencyAuditorPrincipal
 
 
-@router.post(
-    "/v1/events",
-    response_model=AuditReceipt | AuditReceipts,
-    status_code=status.HTTP_201_CREATED,
-    **machine(refuses=(AuditUnavailable,)),
-)
+@router.post("/v1/events", **machine(status=201, refuses=(AuditUnavailable,)))
 async def post_events(
-    ctx: Ctx, principal: Service, body: AuditEventIn | AuditBatchIn, response: Response
+    ctx: Ctx, principal: ServicePrincipal, body: AuditEventIn | AuditBatchIn, response: Response
 ) -> AuditReceipt | AuditReceipts:
     """Appends one event, or a batch (``{"events": [...]}``) in order; answers where they landed.
     An event whose ``event_id`` the ledger already holds is not appended again: its receipt is
@@ -55,15 +47,11 @@ async def post_events(
     return AuditReceipts(items=receipts) if isinstance(body, AuditBatchIn) else receipts[0]
 
 
-@router.get(
-    "/v1/events",
-    response_model=Page[EventOut],
-    **view(Action.LEDGER_QUERIED, refuses=(AuditUnavailable,)),
-)
+@router.get("/v1/events", **view(Action.LEDGER_QUERIED, refuses=(AuditUnavailable,)))
 async def get_events(
     ctx: Ctx,
     session: DbSession,
-    principal: Auditor,
+    principal: AgencyAuditorPrincipal,
     action: Action | None = None,
     actor: Annotated[str | None, Query(max_length=256, description="The actor's `sub`.")] = None,
     plate: Annotated[str | None, Query(max_length=32)] = None,
@@ -89,15 +77,11 @@ async def get_events(
     return await service.list_events(ctx, await session.connection(), principal, filters, limit, cursor)
 
 
-@router.get(
-    "/v1/ledger/verify",
-    response_model=VerifyOut,
-    **view(Action.LEDGER_VERIFIED, refuses=(AuditUnavailable,)),
-)
+@router.get("/v1/ledger/verify", **view(Action.LEDGER_VERIFIED, refuses=(AuditUnavailable,)))
 async def verify_ledger(
     ctx: Ctx,
     session: DbSession,
-    principal: Auditor,
+    principal: AgencyAuditorPrincipal,
     first: Annotated[
         int | None, Query(alias="from", ge=1, le=2**53, description="First sequence number.")
     ] = None,

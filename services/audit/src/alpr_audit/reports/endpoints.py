@@ -5,27 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from alpr_common import (
-    Action,
-    AuditUnavailable,
-    DbSession,
-    Principal,
-    Role,
-    ValidationProblem,
-    public,
-    require_roles,
-    view,
-)
+from alpr_common import Action, AuditUnavailable, DbSession, ValidationProblem, public, view
 
 from ..context import Ctx
+from ..roles import Reporter
 from . import service
 from .schemas import Sb34Report, Transparency
 
 reports_router = APIRouter(tags=["reports"])
 public_router = APIRouter(tags=["public"])
-Reporter = Annotated[Principal, Depends(require_roles(Role.AUDITOR, Role.ALPR_ADMIN))]
 
 
 @reports_router.get(

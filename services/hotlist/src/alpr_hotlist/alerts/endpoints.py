@@ -21,23 +21,19 @@ from alpr_common import (
     NotFound,
     Page,
     Principal,
-    Role,
     change,
     read,
-    require_roles,
     require_roles_or_ticket,
     view,
 )
 
 from ..context import Ctx, get_context
-from ..roles import HOTLIST_STAFF, HotlistStaff
+from ..roles import HOTLIST_STAFF, HotlistStaff, Officer
 from ..vocabulary import AlertState
 from . import service, tickets
 from .schemas import AlertPublic, StreamTicket, TransitionIn
 
 router = APIRouter(tags=["alerts"])
-Officer = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR))]
-Reader = HotlistStaff
 
 
 async def _redeem(request: Request, ticket: str, bearer: Principal | None) -> Principal | None:
@@ -48,15 +44,11 @@ async def _redeem(request: Request, ticket: str, bearer: Principal | None) -> Pr
 StreamReader = Annotated[Principal, Depends(require_roles_or_ticket(*HOTLIST_STAFF, redeem=_redeem))]
 
 
-@router.get(
-    "/v1/alerts",
-    response_model=Page[AlertPublic],
-    **view(Action.ALERT_VIEWED),
-)
+@router.get("/v1/alerts", **view(Action.ALERT_VIEWED))
 async def list_alerts(
     ctx: Ctx,
     session: DbSession,
-    principal: Reader,
+    principal: HotlistStaff,
     state: Annotated[list[AlertState], Query()] = [],  # noqa: B006 - FastAPI copies defaults
     hotlist_id: Annotated[list[uuid.UUID], Query(max_length=100)] = [],  # noqa: B006
     since: datetime | None = None,
@@ -129,14 +121,9 @@ async def stream_alerts(
         yield event
 
 
-@router.post(
-    "/v1/alerts/stream-tickets",
-    response_model=StreamTicket,
-    status_code=201,
-    **read(),
-)
+@router.post("/v1/alerts/stream-tickets", **read(status=201))
 async def issue_stream_ticket(
-    ctx: Ctx, session: DbSession, principal: Reader, response: Response
+    ctx: Ctx, session: DbSession, principal: HotlistStaff, response: Response
 ) -> StreamTicket:
     """A one-time ticket that opens `GET /v1/alerts/stream?ticket=...` as the caller, within
     `expires_in` seconds (30): for a browser's `EventSource`, which cannot send a bearer token."""
@@ -144,19 +131,16 @@ async def issue_stream_ticket(
     return await tickets.issue(ctx, session, principal)
 
 
-@router.get(
-    "/v1/alerts/{alert_id}",
-    response_model=AlertPublic,
-    **view(Action.ALERT_VIEWED, refuses=(NotFound,)),
-)
-async def get_alert(ctx: Ctx, session: DbSession, principal: Reader, alert_id: uuid.UUID) -> AlertPublic:
+@router.get("/v1/alerts/{alert_id}", **view(Action.ALERT_VIEWED, refuses=(NotFound,)))
+async def get_alert(
+    ctx: Ctx, session: DbSession, principal: HotlistStaff, alert_id: uuid.UUID
+) -> AlertPublic:
     """One alert with its transitions (the view is on the ledger first)."""
     return await service.view(ctx, session, principal, alert_id)
 
 
 @router.post(
     "/v1/alerts/{alert_id}/transitions",
-    response_model=AlertPublic,
     **change(Action.ALERT_TRANSITIONED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def transition_alert(

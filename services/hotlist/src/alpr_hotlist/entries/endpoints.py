@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query
 
 from alpr_common import (
     Action,
@@ -16,49 +16,37 @@ from alpr_common import (
     Limit,
     NotFound,
     Page,
-    Principal,
-    Role,
     change,
-    require_roles,
     view,
 )
 
 from ..context import Ctx
-from ..roles import HotlistStaff
+from ..roles import Approver, HotlistStaff
 from ..vocabulary import EntryStatus
 from . import service
 from .schemas import Decision, EntryCreate, EntryPublic, EntryUpdate
 
 router = APIRouter(tags=["hotlist entries"])
-Enterer = HotlistStaff
-Approver = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ALPR_ADMIN))]
 _REFUSES = (NotFound, Conflict, AuditUnavailable)
 ENTRY = "/v1/hotlists/{hotlist_id}/entries/{entry_id}"
 
 
 @router.post(
-    "/v1/hotlists/{hotlist_id}/entries",
-    response_model=EntryPublic,
-    status_code=status.HTTP_201_CREATED,
-    **change(Action.HOTLIST_ENTRY_CREATED, refuses=_REFUSES),
+    "/v1/hotlists/{hotlist_id}/entries", **change(Action.HOTLIST_ENTRY_CREATED, status=201, refuses=_REFUSES)
 )
 async def create_entry(
-    ctx: Ctx, session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, body: EntryCreate
+    ctx: Ctx, session: DbSession, principal: HotlistStaff, hotlist_id: uuid.UUID, body: EntryCreate
 ) -> EntryPublic:
     """Enters a plate (full or partial, R8) with its case number and synopsis; it is `pending`
     until the ALPR administrator approves it (R12)."""
     return await service.create(ctx, session, principal, hotlist_id, body)
 
 
-@router.get(
-    "/v1/hotlists/{hotlist_id}/entries",
-    response_model=Page[EntryPublic],
-    **view(Action.HOTLIST_ENTRY_VIEWED, refuses=(NotFound,)),
-)
+@router.get("/v1/hotlists/{hotlist_id}/entries", **view(Action.HOTLIST_ENTRY_VIEWED, refuses=(NotFound,)))
 async def list_entries(
     ctx: Ctx,
     session: DbSession,
-    principal: Enterer,
+    principal: HotlistStaff,
     hotlist_id: uuid.UUID,
     status: EntryStatus | None = None,
     plate: Annotated[str | None, Query(max_length=24)] = None,
@@ -98,7 +86,7 @@ def _decision_route(verb: str, action: Action, *, approve: bool, doc: str) -> No
 
     decide.__name__ = decide.__qualname__ = f"{verb}_entry"
     decide.__doc__ = doc  # the route's OpenAPI text
-    router.post(ENTRY + ":" + verb, response_model=EntryPublic, **change(action, refuses=_REFUSES))(decide)
+    router.post(ENTRY + ":" + verb, **change(action, refuses=_REFUSES))(decide)
 
 
 _decision_route(
@@ -115,27 +103,19 @@ _decision_route(
 )
 
 
-@router.get(
-    ENTRY,
-    response_model=EntryPublic,
-    **view(Action.HOTLIST_ENTRY_VIEWED, refuses=(NotFound,)),
-)
+@router.get(ENTRY, **view(Action.HOTLIST_ENTRY_VIEWED, refuses=(NotFound,)))
 async def get_entry(
-    ctx: Ctx, session: DbSession, principal: Enterer, hotlist_id: uuid.UUID, entry_id: uuid.UUID
+    ctx: Ctx, session: DbSession, principal: HotlistStaff, hotlist_id: uuid.UUID, entry_id: uuid.UUID
 ) -> EntryPublic:
     """One entry with who entered and approved it (the view is on the ledger first)."""
     return await service.view(ctx, session, principal, hotlist_id, entry_id)
 
 
-@router.patch(
-    ENTRY,
-    response_model=EntryPublic,
-    **change(Action.HOTLIST_ENTRY_UPDATED, refuses=_REFUSES),
-)
+@router.patch(ENTRY, **change(Action.HOTLIST_ENTRY_UPDATED, refuses=_REFUSES))
 async def update_entry(
     ctx: Ctx,
     session: DbSession,
-    principal: Enterer,
+    principal: HotlistStaff,
     hotlist_id: uuid.UUID,
     entry_id: uuid.UUID,
     body: EntryUpdate,

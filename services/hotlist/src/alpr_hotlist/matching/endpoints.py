@@ -14,7 +14,6 @@ from ..context import Ctx
 from . import service
 
 router = APIRouter(tags=["matching"])
-Service = ServicePrincipal
 _BODY = {
     "requestBody": {
         "required": True,
@@ -33,12 +32,10 @@ def parse_batch(raw: bytes) -> MatchBatch:
         raise RequestValidationError(errors) from None
 
 
-@router.post(
-    "/v1/matches",
-    response_model=Accepted,
-    **machine(Action.ALERT_CREATED, openapi_extra=_BODY),
-)
-async def post_matches(ctx: Ctx, session: DbSession, principal: Service, request: Request) -> Accepted:
+@router.post("/v1/matches", **machine(Action.ALERT_CREATED, openapi_extra=_BODY))
+async def post_matches(
+    ctx: Ctx, session: DbSession, principal: ServicePrincipal, request: Request
+) -> Accepted:
     """Matches reads against the hotlists and raises alerts (internal; idempotent on read id).
     Body: `MatchBatch`. Acknowledged once every new alert is stored with its ledger event
     (shipped by the outbox)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, FastAPI, status
+from fastapi import APIRouter, FastAPI
 
 from alpr_common import (
     Action,
@@ -32,17 +32,11 @@ from .schemas import (
 )
 
 router = APIRouter(tags=["webhooks"])
-Admin = AdminPrincipal
 
 
-@router.post(
-    "/v1/webhooks",
-    response_model=WebhookCreated,
-    status_code=status.HTTP_201_CREATED,
-    **change(Action.HOTLIST_UPDATED, refuses=(AuditUnavailable,)),
-)
+@router.post("/v1/webhooks", **change(Action.HOTLIST_UPDATED, status=201, refuses=(AuditUnavailable,)))
 async def create_webhook(
-    ctx: Ctx, session: DbSession, principal: Admin, body: WebhookCreate
+    ctx: Ctx, session: DbSession, principal: AdminPrincipal, body: WebhookCreate
 ) -> WebhookCreated:
     """Subscribes a URL to the agency's alert events. Each `POST` carries `webhook-id`,
     `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
@@ -50,35 +44,29 @@ async def create_webhook(
     return await service.create(ctx, session, principal, body)
 
 
-@router.get(
-    "/v1/webhooks",
-    response_model=list[WebhookPublic],
-    **read(),
-)
-async def list_webhooks(session: DbSession, principal: Admin) -> list[WebhookPublic]:
+@router.get("/v1/webhooks", **read())
+async def list_webhooks(session: DbSession, principal: AdminPrincipal) -> list[WebhookPublic]:
     """The agency's subscriptions (secrets are never shown again)."""
     return await service.list_webhooks(session, principal)
 
 
 @router.delete(
-    "/v1/webhooks/{webhook_id}",
-    response_model=WebhookPublic,
-    **change(Action.HOTLIST_UPDATED, refuses=(NotFound, AuditUnavailable)),
+    "/v1/webhooks/{webhook_id}", **change(Action.HOTLIST_UPDATED, refuses=(NotFound, AuditUnavailable))
 )
 async def delete_webhook(
-    ctx: Ctx, session: DbSession, principal: Admin, webhook_id: uuid.UUID
+    ctx: Ctx, session: DbSession, principal: AdminPrincipal, webhook_id: uuid.UUID
 ) -> WebhookPublic:
     """Deactivates a subscription; its delivery log stays."""
     return await service.deactivate(ctx, session, principal, webhook_id)
 
 
-@router.get(
-    "/v1/webhooks/{webhook_id}/deliveries",
-    response_model=Page[DeliveryPublic],
-    **read(refuses=(NotFound,)),
-)
+@router.get("/v1/webhooks/{webhook_id}/deliveries", **read(refuses=(NotFound,)))
 async def list_deliveries(
-    session: DbSession, principal: Admin, webhook_id: uuid.UUID, limit: Limit = 50, cursor: Cursor = None
+    session: DbSession,
+    principal: AdminPrincipal,
+    webhook_id: uuid.UUID,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Page[DeliveryPublic]:
     """The delivery log, newest first: attempts, last answer, and whether it got through."""
     return await service.deliveries(session, principal, webhook_id, limit, cursor)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter
 
 from alpr_common import (
     Action,
@@ -18,14 +17,12 @@ from alpr_common import (
     Limit,
     NotFound,
     Page,
-    Principal,
-    Role,
     change,
     read,
-    require_roles,
 )
 
 from ..context import Ctx
+from ..roles import Checker
 from . import service
 from .schemas import (
     CameraCheckIn,
@@ -37,39 +34,25 @@ from .schemas import (
 )
 
 router = APIRouter(tags=["cameras"])
-Admin = AdminPrincipal
-# Who runs the shift check of the equipment (002, Alameda 462.3(b)4).
-Checker = Annotated[Principal, Depends(require_roles(Role.ALPR_ADMIN, Role.OPERATOR))]
 
 
-@router.post(
-    "/v1/cameras",
-    response_model=CameraPublic,
-    status_code=status.HTTP_201_CREATED,
-    **change(Action.CAMERA_CREATED, refuses=(Conflict, AuditUnavailable)),
-)
-async def create_camera(ctx: Ctx, session: DbSession, principal: Admin, body: CameraCreate) -> CameraPublic:
+@router.post("/v1/cameras", **change(Action.CAMERA_CREATED, status=201, refuses=(Conflict, AuditUnavailable)))
+async def create_camera(
+    ctx: Ctx, session: DbSession, principal: AdminPrincipal, body: CameraCreate
+) -> CameraPublic:
     """Registers a camera of the admin's agency; its device uploads with its own client id."""
     return await service.create(ctx, session, principal, body)
 
 
-@router.get(
-    "/v1/cameras",
-    response_model=Page[CameraPublic],
-    **read(),
-)
+@router.get("/v1/cameras", **read())
 async def list_cameras(
-    session: DbSession, principal: Admin, limit: Limit = 50, cursor: Cursor = None
+    session: DbSession, principal: AdminPrincipal, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CameraPublic]:
     """The agency's cameras."""
     return await service.list_cameras(session, principal, limit, cursor)
 
 
-@router.get(
-    "/v1/cameras/health",
-    response_model=CameraHealthList,
-    **read(),
-)
+@router.get("/v1/cameras/health", **read())
 async def camera_health(ctx: Ctx, reader: DbReader, principal: Checker) -> CameraHealthList:
     """Each camera of the agency: `ok`, `quiet`, `degraded`, `offline` (or `inactive`), judged
     against its own rhythm, with its rates, model version, clock skew and last shift check."""
@@ -78,9 +61,7 @@ async def camera_health(ctx: Ctx, reader: DbReader, principal: Checker) -> Camer
 
 @router.post(
     "/v1/cameras/{camera_id}/checks",
-    response_model=CameraCheckPublic,
-    status_code=status.HTTP_201_CREATED,
-    **change(Action.CAMERA_CHECKED, refuses=(NotFound, AuditUnavailable)),
+    **change(Action.CAMERA_CHECKED, status=201, refuses=(NotFound, AuditUnavailable)),
 )
 async def check_camera(
     ctx: Ctx, session: DbSession, principal: Checker, camera_id: uuid.UUID, body: CameraCheckIn
@@ -89,23 +70,17 @@ async def check_camera(
     return await service.record_check(ctx, session, principal, camera_id, body)
 
 
-@router.get(
-    "/v1/cameras/{camera_id}",
-    response_model=CameraPublic,
-    **read(refuses=(NotFound,)),
-)
-async def get_camera(session: DbSession, principal: Admin, camera_id: uuid.UUID) -> CameraPublic:
+@router.get("/v1/cameras/{camera_id}", **read(refuses=(NotFound,)))
+async def get_camera(session: DbSession, principal: AdminPrincipal, camera_id: uuid.UUID) -> CameraPublic:
     """One camera of the agency."""
     return await service.get(session, principal, camera_id)
 
 
 @router.patch(
-    "/v1/cameras/{camera_id}",
-    response_model=CameraPublic,
-    **change(Action.CAMERA_UPDATED, refuses=(NotFound, Conflict, AuditUnavailable)),
+    "/v1/cameras/{camera_id}", **change(Action.CAMERA_UPDATED, refuses=(NotFound, Conflict, AuditUnavailable))
 )
 async def update_camera(
-    ctx: Ctx, session: DbSession, principal: Admin, camera_id: uuid.UUID, body: CameraUpdate
+    ctx: Ctx, session: DbSession, principal: AdminPrincipal, camera_id: uuid.UUID, body: CameraUpdate
 ) -> CameraPublic:
     """Renames, moves, activates or deactivates a camera (audited)."""
     return await service.update(ctx, session, principal, camera_id, body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
 from alpr_common import (
     Action,
@@ -19,42 +19,31 @@ from alpr_common import (
     Limit,
     NotFound,
     Page,
-    Principal,
     PurgeRequest,
     PurgeResult,
     Purpose,
     PurposeProhibited,
     ReadsStored,
     ReadsSubmission,
-    Role,
     ServicePrincipal,
     Unavailable,
     machine,
-    require_roles,
     view,
 )
 
 from ..context import Ctx
 from ..forms import Camera, CameraIdField, CapturedAtField, LatitudeField, LongitudeField
+from ..roles import FrameViewer
 from . import service
-from .schemas import (
-    FrameAccepted,
-    FramePublic,
-    FrameStatus,
-    OldestFrames,
-)
+from .schemas import FrameAccepted, FramePublic, FrameStatus, OldestFrames
 
 router = APIRouter(tags=["frames"])
-Service = ServicePrincipal
-Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.ALPR_ADMIN))]
-Admin = AdminPrincipal
 
 
 @router.post(
     "/v1/frames",
-    response_model=FrameAccepted,
-    status_code=status.HTTP_202_ACCEPTED,
     **machine(
+        status=202,
         refuses=(Unavailable,),
         responses={
             200: {"model": FrameAccepted, "description": "The same image from this camera: already queued."}
@@ -99,13 +88,12 @@ async def upload_frame(
 
 @router.get(
     "/v1/frames/{frame_id}",
-    response_model=FramePublic,
     **view(Action.FRAME_VIEWED, refuses=(NotFound, PurposeProhibited, AuditUnavailable)),
 )
 async def get_frame(
     ctx: Ctx,
     session: DbSession,
-    principal: Viewer,
+    principal: FrameViewer,
     frame_id: uuid.UUID,
     purpose: Purpose,
     case_number: Annotated[str | None, Query(max_length=64)] = None,
@@ -115,15 +103,11 @@ async def get_frame(
     return await service.view(ctx, session, principal, frame_id, purpose, case_number, reason)
 
 
-@router.get(
-    "/v1/frames",
-    response_model=Page[FramePublic],
-    **view(Action.FRAME_VIEWED),
-)
+@router.get("/v1/frames", **view(Action.FRAME_VIEWED))
 async def list_frames(
     ctx: Ctx,
     session: DbSession,
-    principal: Admin,
+    principal: AdminPrincipal,
     status_filter: Annotated[FrameStatus | None, Query(alias="status")] = None,
     camera_id: uuid.UUID | None = None,
     limit: Limit = 50,
@@ -133,27 +117,20 @@ async def list_frames(
     return await service.list_frames(ctx, session, principal, status_filter, camera_id, limit, cursor)
 
 
-@router.post(
-    "/v1/frames:claim",
-    response_model=ClaimResponse,
-    **machine(),
-)
-async def claim_frames(ctx: Ctx, session: DbSession, principal: Service, body: ClaimRequest) -> ClaimResponse:
+@router.post("/v1/frames:claim", **machine())
+async def claim_frames(
+    ctx: Ctx, session: DbSession, principal: ServicePrincipal, body: ClaimRequest
+) -> ClaimResponse:
     """Leases up to ``max`` queued frames to a recognition worker, with presigned image URLs."""
     return await service.claim(ctx, session, body)
 
 
-@router.post(
-    "/v1/frames/{frame_id}/reads",
-    response_model=ReadsStored,
-    status_code=status.HTTP_201_CREATED,
-    **machine(refuses=(NotFound, Conflict, Unavailable)),
-)
+@router.post("/v1/frames/{frame_id}/reads", **machine(status=201, refuses=(NotFound, Conflict, Unavailable)))
 async def submit_reads(
     request: Request,
     ctx: Ctx,
     session: DbSession,
-    principal: Service,
+    principal: ServicePrincipal,
     frame_id: uuid.UUID,
     body: ReadsSubmission,
 ) -> ReadsStored:
@@ -161,21 +138,15 @@ async def submit_reads(
     return await service.submit_reads(ctx, session, request, frame_id, body)
 
 
-@router.post(
-    "/v1/frames:purge",
-    response_model=PurgeResult,
-    **machine(Action.FRAME_PURGED, refuses=(AuditUnavailable,)),
-)
-async def purge_frames(ctx: Ctx, session: DbSession, principal: Service, body: PurgeRequest) -> PurgeResult:
+@router.post("/v1/frames:purge", **machine(Action.FRAME_PURGED, refuses=(AuditUnavailable,)))
+async def purge_frames(
+    ctx: Ctx, session: DbSession, principal: ServicePrincipal, body: PurgeRequest
+) -> PurgeResult:
     """Deletes frames, reads and their objects captured before a time, except held keys (internal)."""
     return await service.purge(ctx, session, principal, body)
 
 
-@router.get(
-    "/v1/frames:oldest",
-    response_model=OldestFrames,
-    **machine(),
-)
-async def oldest_frames(session: DbSession, principal: Service) -> OldestFrames:
+@router.get("/v1/frames:oldest", **machine())
+async def oldest_frames(session: DbSession, principal: ServicePrincipal) -> OldestFrames:
     """Each agency with frames and its oldest capture time, for the retention purge (internal)."""
     return await service.oldest_frames(session)

@@ -18,9 +18,8 @@ router = APIRouter(tags=["reads"])
 
 @router.post(
     "/v1/reads",
-    response_model=ReadAccepted,
-    status_code=status.HTTP_202_ACCEPTED,
     **machine(
+        status=202,
         refuses=(Unavailable,),
         responses={200: {"model": ReadAccepted, "description": "The same read again: already stored."}},
     ),

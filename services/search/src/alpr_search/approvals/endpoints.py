@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query
 
 from alpr_common import (
     Action,
@@ -15,46 +15,34 @@ from alpr_common import (
     DbReader,
     DbSession,
     NotFound,
-    Principal,
     PurposeProhibited,
-    Role,
     change,
-    require_roles,
     view,
 )
 
 from ..context import Ctx
-from ..roles import Investigator
+from ..roles import Investigator, RequestViewer, Supervisor
 from . import service
 from .schemas import ApprovalCreate, ApprovalDecisionIn, ApprovalPage, ApprovalPublic
 
 router = APIRouter(tags=["search-requests"])
-Requester = Investigator
-Viewer = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SUPERVISOR))]
-Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 
 
 @router.post(
     "/v1/search-requests",
-    response_model=ApprovalPublic,
-    status_code=status.HTTP_201_CREATED,
-    **change(Action.SEARCH_REQUEST_CREATED, refuses=(PurposeProhibited, AuditUnavailable)),
+    **change(Action.SEARCH_REQUEST_CREATED, status=201, refuses=(PurposeProhibited, AuditUnavailable)),
 )
 async def create_search_request(
-    ctx: Ctx, session: DbSession, principal: Requester, body: ApprovalCreate
+    ctx: Ctx, session: DbSession, principal: Investigator, body: ApprovalCreate
 ) -> ApprovalPublic:
     """Asks a supervisor to approve one search before it runs (issue 17: a search in a
     warrant-style tier); pending until decided."""
     return await service.create(ctx, session, principal, body)
 
 
-@router.get(
-    "/v1/search-requests",
-    response_model=ApprovalPage,
-    **view(Action.SEARCH_REQUEST_VIEWED, refuses=(AuditUnavailable,)),
-)
+@router.get("/v1/search-requests", **view(Action.SEARCH_REQUEST_VIEWED, refuses=(AuditUnavailable,)))
 async def list_search_requests(
-    ctx: Ctx, reader: DbReader, principal: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    ctx: Ctx, reader: DbReader, principal: RequestViewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> ApprovalPage:
     """The agency's search requests, newest first: a supervisor sees all, others their own."""
     return await service.listing(ctx, reader, principal, limit)
@@ -62,11 +50,10 @@ async def list_search_requests(
 
 @router.get(
     "/v1/search-requests/{request_id}",
-    response_model=ApprovalPublic,
     **view(Action.SEARCH_REQUEST_VIEWED, refuses=(NotFound, AuditUnavailable)),
 )
 async def get_search_request(
-    ctx: Ctx, reader: DbReader, principal: Viewer, request_id: uuid.UUID
+    ctx: Ctx, reader: DbReader, principal: RequestViewer, request_id: uuid.UUID
 ) -> ApprovalPublic:
     """One search request (R27: another agency's, or someone else's to a non-supervisor, is 404)."""
     return await service.view(ctx, reader, principal, request_id)
@@ -74,7 +61,6 @@ async def get_search_request(
 
 @router.post(
     "/v1/search-requests/{request_id}/decision",
-    response_model=ApprovalPublic,
     **change(Action.SEARCH_REQUEST_DECIDED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def decide_search_request(

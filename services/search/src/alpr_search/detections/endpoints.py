@@ -28,22 +28,15 @@ from ..roles import Investigator
 from . import service
 from .schemas import CorrectionIn, DetectionPublic
 
-router = APIRouter()
-Viewer = Investigator
-Service = ServicePrincipal
+router = APIRouter(tags=["detections"])
 _REFUSES = (NotFound, PurposeProhibited, AuditUnavailable)
 
 
-@router.get(
-    "/v1/detections/{detection_id}",
-    response_model=DetectionPublic,
-    tags=["detections"],
-    **view(Action.DETECTION_VIEWED, refuses=_REFUSES),
-)
+@router.get("/v1/detections/{detection_id}", **view(Action.DETECTION_VIEWED, refuses=_REFUSES))
 async def get_detection(
     ctx: Ctx,
     session: DbSession,
-    principal: Viewer,
+    principal: Investigator,
     detection_id: uuid.UUID,
     purpose: Purpose,
     case_number: Annotated[str | None, Query(max_length=64)] = None,
@@ -55,23 +48,16 @@ async def get_detection(
 
 @router.post(
     "/v1/detections/{detection_id}/corrections",
-    response_model=DetectionPublic,
-    tags=["detections"],
     **change(Action.DETECTION_CORRECTED, refuses=_REFUSES),
 )
 async def correct_detection(
-    ctx: Ctx, session: DbSession, principal: Viewer, detection_id: uuid.UUID, body: CorrectionIn
+    ctx: Ctx, session: DbSession, principal: Investigator, detection_id: uuid.UUID, body: CorrectionIn
 ) -> DetectionPublic:
     """Corrects a misread (R19); the original read stays visible and on the ledger."""
     return await service.correct(ctx, session, principal, detection_id, body)
 
 
-@router.post(
-    "/v1/detections:batch",
-    response_model=Accepted,
-    tags=["detections"],
-    **machine(),
-)
-async def post_detections(session: DbSession, principal: Service, body: DetectionBatch) -> Accepted:
+@router.post("/v1/detections:batch", **machine())
+async def post_detections(session: DbSession, principal: ServicePrincipal, body: DetectionBatch) -> Accepted:
     """Detections from ingest's outbox; idempotent on id (internal)."""
     return await service.ingest_batch(session, body)

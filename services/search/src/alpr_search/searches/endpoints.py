@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from alpr_common import (
-    Action,
-    AuditUnavailable,
-    DbReader,
-    DbSession,
-    Principal,
-    PurposeProhibited,
-    Role,
-    require_roles,
-    view,
-)
+from alpr_common import Action, AuditUnavailable, DbReader, DbSession, PurposeProhibited, view
 
 from ..context import Ctx
+from ..roles import Searcher
 from . import service
 from .schemas import SearchRequest, SearchResponse
 
 router = APIRouter(tags=["searches"])
-Searcher = Annotated[Principal, Depends(require_roles(Role.INVESTIGATOR, Role.ANALYST, Role.SERVICE))]
 
 
 @router.post(
     "/v1/searches",
-    response_model=SearchResponse,
     **view(
         Action.SEARCH_EXECUTED,
         Action.DETECTION_VIEWED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter
 
 from alpr_common import Action, AdminPrincipal, AuditUnavailable, Conflict, DbSession, NotFound, change, read
 
@@ -13,27 +13,17 @@ from . import service
 from .schemas import MouCreate, MouPublic, StateChange
 
 router = APIRouter(tags=["mous"])
-Admin = AdminPrincipal
 
 
-@router.post(
-    "/v1/mous",
-    response_model=MouPublic,
-    status_code=status.HTTP_201_CREATED,
-    **change(Action.MOU_CREATED, refuses=(AuditUnavailable,)),
-)
-async def create_mou(ctx: Ctx, session: DbSession, principal: Admin, body: MouCreate) -> MouPublic:
+@router.post("/v1/mous", **change(Action.MOU_CREATED, status=201, refuses=(AuditUnavailable,)))
+async def create_mou(ctx: Ctx, session: DbSession, principal: AdminPrincipal, body: MouCreate) -> MouPublic:
     """Drafts an MOU with a partner agency: dates, permitted purposes, hotlist sharing, the
     largest release, and its terms (R28). It allows nothing until activated."""
     return await service.create(ctx, session, principal, body)
 
 
-@router.get(
-    "/v1/mous",
-    response_model=list[MouPublic],
-    **read(),
-)
-async def list_mous(session: DbSession, principal: Admin) -> list[MouPublic]:
+@router.get("/v1/mous", **read())
+async def list_mous(session: DbSession, principal: AdminPrincipal) -> list[MouPublic]:
     """The host agency's MOUs."""
     return await service.list_mous(session, principal)
 
@@ -43,7 +33,11 @@ def _move_route(verb: str, doc: str) -> None:
     (the endpoint is named ``<verb>_mou``, as its operation id has always been)."""
 
     async def move_mou(
-        ctx: Ctx, session: DbSession, principal: Admin, mou_id: uuid.UUID, body: StateChange | None = None
+        ctx: Ctx,
+        session: DbSession,
+        principal: AdminPrincipal,
+        mou_id: uuid.UUID,
+        body: StateChange | None = None,
     ) -> MouPublic:
         return await service.move(ctx, session, principal, mou_id, verb, body or StateChange())
 
@@ -51,7 +45,6 @@ def _move_route(verb: str, doc: str) -> None:
     move_mou.__doc__ = doc
     router.post(
         f"/v1/mous/{{mou_id}}:{verb}",
-        response_model=MouPublic,
         **change(Action.MOU_STATE_CHANGED, refuses=(NotFound, Conflict, AuditUnavailable)),
     )(move_mou)
 
@@ -60,11 +53,7 @@ _move_route("activate", "Puts a draft or suspended MOU in force (within its date
 _move_route("suspend", "Suspends an MOU: no request under it can be made, and no approved one released.")
 
 
-@router.get(
-    "/v1/mous/{mou_id}",
-    response_model=MouPublic,
-    **read(refuses=(NotFound,)),
-)
-async def get_mou(session: DbSession, principal: Admin, mou_id: uuid.UUID) -> MouPublic:
+@router.get("/v1/mous/{mou_id}", **read(refuses=(NotFound,)))
+async def get_mou(session: DbSession, principal: AdminPrincipal, mou_id: uuid.UUID) -> MouPublic:
     """One MOU with its history."""
     return await service.get(session, principal, mou_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
 from alpr_common import (
@@ -18,44 +18,27 @@ from alpr_common import (
     Limit,
     NotFound,
     Page,
-    Principal,
-    Role,
     change,
     read,
-    require_roles,
 )
 
 from ..agencies.schemas import ORI_PATTERN
 from ..context import Ctx
+from ..roles import Commander, PolicyReader
 from . import service
 from .schemas import PolicyChange, PolicyDecision, PolicyRejection
 
 router = APIRouter(tags=["agency policy"])
-# Everyone the policy binds reads it; services read any agency's, to apply it.
-Reader = Annotated[
-    Principal,
-    Depends(
-        require_roles(
-            Role.OPERATOR, Role.INVESTIGATOR, Role.ANALYST, Role.SUPERVISOR, Role.ALPR_ADMIN,
-            Role.COMMANDER, Role.AUDITOR, Role.RECORDS, Role.SERVICE,
-        )
-    ),
-]  # fmt: skip
-Commander = Annotated[Principal, Depends(require_roles(Role.COMMANDER))]
 Ori = Annotated[str, Path(pattern=ORI_PATTERN)]
 Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _DECISION_REFUSES = (NotFound, Conflict, AuditUnavailable)
 
 
-@router.get(
-    "/v1/agencies/{ori}/policy",
-    response_model=AgencyPolicyVersion,
-    **read(refuses=(NotFound,)),
-)
+@router.get("/v1/agencies/{ori}/policy", **read(refuses=(NotFound,)))
 async def get_agency_policy(
     ctx: Ctx,
     session: DbSession,
-    principal: Reader,
+    principal: PolicyReader,
     ori: Ori,
     at: Annotated[AwareDatetime | None, Query(description="A past or future time; default now.")] = None,
 ) -> AgencyPolicyVersion:
@@ -63,34 +46,24 @@ async def get_agency_policy(
     return await service.current(ctx, session, principal, ori, at)
 
 
-@router.get(
-    "/v1/agencies/{ori}/policy/versions",
-    response_model=Page[AgencyPolicyVersion],
-    **read(refuses=(NotFound,)),
-)
+@router.get("/v1/agencies/{ori}/policy/versions", **read(refuses=(NotFound,)))
 async def list_agency_policy_versions(
-    session: DbSession, principal: Reader, ori: Ori, cursor: Cursor = None, limit: Limit = 50
+    session: DbSession, principal: PolicyReader, ori: Ori, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[AgencyPolicyVersion]:
     """Every version of the agency's policy, newest first, with its status and history (R40)."""
     return await service.versions(session, principal, ori, cursor, limit)
 
 
-@router.get(
-    "/v1/agencies/{ori}/policy/versions/{version}",
-    response_model=AgencyPolicyVersion,
-    **read(refuses=(NotFound,)),
-)
+@router.get("/v1/agencies/{ori}/policy/versions/{version}", **read(refuses=(NotFound,)))
 async def get_agency_policy_version(
-    session: DbSession, principal: Reader, ori: Ori, version: Version
+    session: DbSession, principal: PolicyReader, ori: Ori, version: Version
 ) -> AgencyPolicyVersion:
     """One version of the agency's policy."""
     return await service.version(session, principal, ori, version)
 
 
 @router.put(
-    "/v1/agencies/{ori}/policy",
-    response_model=AgencyPolicyVersion,
-    **change(Action.AGENCY_POLICY_PROPOSED, refuses=(NotFound, AuditUnavailable)),
+    "/v1/agencies/{ori}/policy", **change(Action.AGENCY_POLICY_PROPOSED, refuses=(NotFound, AuditUnavailable))
 )
 async def put_agency_policy(
     ctx: Ctx, session: DbSession, principal: AdminPrincipal, ori: Ori, body: PolicyChange
@@ -103,7 +76,6 @@ async def put_agency_policy(
 
 @router.post(
     "/v1/agencies/{ori}/policy/versions/{version}/approve",
-    response_model=AgencyPolicyVersion,
     **change(Action.AGENCY_POLICY_APPROVED, refuses=_DECISION_REFUSES),
 )
 async def approve_agency_policy_version(
@@ -116,7 +88,6 @@ async def approve_agency_policy_version(
 
 @router.post(
     "/v1/agencies/{ori}/policy/versions/{version}/reject",
-    response_model=AgencyPolicyVersion,
     **change(Action.AGENCY_POLICY_REJECTED, refuses=_DECISION_REFUSES),
 )
 async def reject_agency_policy_version(

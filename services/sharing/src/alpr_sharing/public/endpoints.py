@@ -28,11 +28,7 @@ async def list_public_agencies(session: DbSession) -> HTMLResponse:
     return _html(render.agency_list(await service.agencies(session)))
 
 
-@router.get(
-    "/public/agencies/{ori}",
-    response_class=HTMLResponse,
-    **public(refuses=(NotFound,)),
-)
+@router.get("/public/agencies/{ori}", response_class=HTMLResponse, **public(refuses=(NotFound,)))
 async def get_public_agency_page(ctx: Ctx, session: DbSession, ori: Ori) -> HTMLResponse:
     """The agency's published policy in force, with every 1798.90.51(b) element, its version and
     date, and aggregate figures with charts (HTML, no script)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from alpr_common import (
@@ -16,33 +16,27 @@ from alpr_common import (
     Cursor,
     DbSession,
     NotFound,
-    Principal,
-    Role,
     Unavailable,
     change,
     request_id_var,
-    require_roles,
     view,
 )
 
 from ..context import Ctx
+from ..roles import Decider, Filer, Partner, RequestReader
 from ..vocabulary import RequestStatus
 from . import service
 from .schemas import DecisionIn, RequestCreate, RequestPublic, Results, SharedHotlist
 
 router = APIRouter(tags=["requests"])
-Filer = Annotated[Principal, Depends(require_roles(Role.PARTNER, Role.RECORDS))]
-Decider = Annotated[Principal, Depends(require_roles(Role.COMMANDER, Role.SUPERVISOR))]
-Reader = Annotated[Principal, Depends(require_roles(*service.STAFF, Role.PARTNER))]
-Partner = Annotated[Principal, Depends(require_roles(Role.PARTNER))]
 
 
 @router.post(
     "/v1/requests",
     response_model=RequestPublic,
-    status_code=status.HTTP_201_CREATED,
     **change(
         Action.SHARING_REQUESTED,
+        status=201,
         refuses=(AuditUnavailable,),
         responses={
             403: {
@@ -66,15 +60,11 @@ async def file_request(ctx: Ctx, session: DbSession, principal: Filer, body: Req
     return JSONResponse(problem, status_code=403, media_type=PROBLEM_MEDIA_TYPE)
 
 
-@router.get(
-    "/v1/requests",
-    response_model=list[RequestPublic],
-    **view(Action.SHARING_REQUEST_VIEWED),
-)
+@router.get("/v1/requests", **view(Action.SHARING_REQUEST_VIEWED))
 async def list_requests(
     ctx: Ctx,
     session: DbSession,
-    principal: Reader,
+    principal: RequestReader,
     status: RequestStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RequestPublic]:
@@ -82,13 +72,9 @@ async def list_requests(
     return await service.list_requests(ctx, session, principal, status, limit)
 
 
-@router.get(
-    "/v1/requests/{request_id}",
-    response_model=RequestPublic,
-    **view(Action.SHARING_REQUEST_VIEWED, refuses=(NotFound,)),
-)
+@router.get("/v1/requests/{request_id}", **view(Action.SHARING_REQUEST_VIEWED, refuses=(NotFound,)))
 async def get_request(
-    ctx: Ctx, session: DbSession, principal: Reader, request_id: uuid.UUID
+    ctx: Ctx, session: DbSession, principal: RequestReader, request_id: uuid.UUID
 ) -> RequestPublic:
     """One request (a partner sees only its own; anything else is 404)."""
     return await service.view(ctx, session, principal, request_id)
@@ -96,7 +82,6 @@ async def get_request(
 
 @router.post(
     "/v1/requests/{request_id}/decision",
-    response_model=RequestPublic,
     **change(Action.SHARING_DECIDED, refuses=(NotFound, Conflict, AuditUnavailable)),
 )
 async def decide_request(
@@ -108,9 +93,7 @@ async def decide_request(
 
 
 @router.get(
-    "/v1/requests/{request_id}/results",
-    response_model=Results,
-    **view(Action.SHARING_RELEASED, refuses=(NotFound, Unavailable)),
+    "/v1/requests/{request_id}/results", **view(Action.SHARING_RELEASED, refuses=(NotFound, Unavailable))
 )
 async def request_results(
     ctx: Ctx, session: DbSession, principal: Partner, request_id: uuid.UUID, cursor: Cursor = None
@@ -123,10 +106,7 @@ async def request_results(
 
 
 @router.get(
-    "/v1/shared-hotlist",
-    response_model=SharedHotlist,
-    tags=["hotlists"],
-    **view(Action.SHARING_RELEASED, refuses=(NotFound, Unavailable)),
+    "/v1/shared-hotlist", tags=["hotlists"], **view(Action.SHARING_RELEASED, refuses=(NotFound, Unavailable))
 )
 async def shared_hotlist(ctx: Ctx, session: DbSession, principal: Partner) -> SharedHotlist:
     """Our entries flagged shareable, for partners whose MOU in force shares hotlists; each with
