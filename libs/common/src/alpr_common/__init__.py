@@ -49,6 +49,7 @@ from ._auth import (
 )
 from ._background import cancel_and_wait
 from ._clients import ClientCredentials, ServiceCallError, ServiceClient, tls_context
+from ._columns import agency_column, agency_table, id_column, moment_column, timestamps
 from ._context import state_of
 from ._database import (
     DbReader,
@@ -66,6 +67,7 @@ from ._database import (
 from ._edge import FormText
 from ._images import CheckedImage, check_image
 from ._ledger_outbox import LEDGER_TOPIC, LedgerOutbox
+from ._metrics import Metrics
 from ._observability import REQUEST_ID_HEADER, configure_logging, refresh_forever, request_id_var
 from ._outbound import OutboundBlocked, OutboundClient, OutboundPolicy, OutboundSettings
 from ._outbox import (
@@ -82,6 +84,7 @@ from ._outbox import (
     enqueue_many,
     list_dead_letters,
     outbox_backlog,
+    outbox_revision,
     outbox_table,
     prune_outbox,
     replay_dead_letters,
@@ -125,6 +128,7 @@ from ._problems import (
 from ._public_figures import MAX_FIGURE_MONTHS, AuditFigures, MonthlySearches
 from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, check_purpose
 from ._purpose_gate import refusals_recorded, require_purpose
+from ._records import PurposeStated, found
 from ._roles import MACHINE_ROLES, Role
 from ._routes import RouteDocs, change, machine, public, read, view
 from ._searches import DetectionPublic, SearchPage, ServiceSearch
@@ -158,6 +162,7 @@ from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_fro
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
 from ._webhooks import (
     DeliveryVerdict,
+    delivery_log_outbox_revision,
     delivery_log_table,
     document_webhook,
     judge_delivery,
@@ -248,6 +253,7 @@ __all__ = [
     "Limit",
     "MatchBatch",
     "MatchRead",
+    "Metrics",
     "MisreadCounter",
     "MisreadsBySource",
     "MonthlySearches",
@@ -278,6 +284,7 @@ __all__ = [
     "PurgeResult",
     "Purpose",
     "PurposeProhibited",
+    "PurposeStated",
     "ReadsStored",
     "ReadsSubmission",
     "RecognitionClient",
@@ -316,6 +323,8 @@ __all__ = [
     "access",
     "actor_of",
     "after_commit",
+    "agency_column",
+    "agency_table",
     "async_database_url",
     "audit_event",
     "authenticate",
@@ -330,6 +339,7 @@ __all__ = [
     "create_outbox_table",
     "create_service_app",
     "decode_cursor",
+    "delivery_log_outbox_revision",
     "delivery_log_table",
     "document_webhook",
     "driver_of",
@@ -338,7 +348,9 @@ __all__ = [
     "enqueue",
     "enqueue_many",
     "ensure_bucket",
+    "found",
     "get_session",
+    "id_column",
     "invalid_body_field",
     "judge_delivery",
     "list_dead_letters",
@@ -346,12 +358,14 @@ __all__ = [
     "make_engine",
     "make_object_store",
     "make_sessionmaker",
+    "moment_column",
     "new_webhook_secret",
     "next_cursor",
     "normalize_plate",
     "normalize_plate_pattern",
     "on_rollback",
     "outbox_backlog",
+    "outbox_revision",
     "outbox_table",
     "page_of",
     "presigned_url",
@@ -375,6 +389,7 @@ __all__ = [
     "state_of",
     "stats_agency",
     "stats_route",
+    "timestamps",
     "tls_context",
     "view",
     "webhook_headers",

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Self
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import Select, text
 from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -29,6 +29,15 @@ class FromRow:
     def of(cls, row: RowMapping) -> Self:
         make: Callable[..., Self] = cls
         return make(**row)
+
+    @classmethod
+    async def first(
+        cls, session: AsyncSession | AsyncConnection, query: Select[Any], *, lock: bool = False
+    ) -> Self | None:
+        """The first row of ``query`` (None when there is none), locked ``FOR UPDATE`` when
+        ``lock``."""
+        row = (await session.execute(query.with_for_update() if lock else query)).mappings().first()
+        return None if row is None else cls.of(row)
 
 
 def async_database_url(url: str) -> str:

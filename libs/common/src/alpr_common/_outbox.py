@@ -42,7 +42,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, cast
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -143,6 +143,25 @@ def create_outbox_table(op: Operations, schema: str, name: str = "outbox") -> No
 def drop_outbox_table(op: Operations, schema: str, name: str = "outbox") -> None:
     """The downgrade of ``create_outbox_table``."""
     op.drop_table(name, schema=schema)
+
+
+def outbox_revision(schema: str, name: str = "outbox") -> tuple[Callable[[], None], Callable[[], None]]:
+    """The ``upgrade`` and ``downgrade`` of a revision that only adds the outbox table ``name``
+    to ``schema``: ``upgrade, downgrade = outbox_revision("search", "outbox_messages")``.
+    Revisions that ran keep running it as it is: change what a new revision needs in a new
+    function, never this one."""
+
+    def upgrade() -> None:
+        from alembic import op
+
+        create_outbox_table(cast("Operations", op), schema, name)
+
+    def downgrade() -> None:
+        from alembic import op
+
+        drop_outbox_table(cast("Operations", op), schema, name)
+
+    return upgrade, downgrade
 
 
 # --- writing ------------------------------------------------------------------------------

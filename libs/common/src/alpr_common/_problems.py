@@ -77,14 +77,8 @@ class ProblemError(Exception):
         return f"urn:alpr:problem:{self.slug}"
 
     def to_problem(self, request_id: str | None = None) -> Problem:
-        return Problem(
-            type=self.type,
-            title=self.title,
-            status=self.status,
-            detail=self.detail,
-            errors=self.errors,
-            request_id=request_id,
-        )
+        problem = Problem.model_validate(self, from_attributes=True)
+        return problem.model_copy(update={"request_id": request_id})
 
 
 class BadRequest(ProblemError):
@@ -148,24 +142,25 @@ class ValidationProblem(ProblemError):
     default_detail = "The request is not valid."
 
 
-class AuditUnavailable(ProblemError):
+class _RetryLater(ProblemError):
+    """A 503 that tells the caller, in ``Retry-After``, when to try again."""
+
     status = 503
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class AuditUnavailable(_RetryLater):
     slug = "audit-unavailable"
     title = "Audit ledger unavailable"
     default_detail = "The access could not be recorded in the audit ledger, so it was not performed."
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
-
-class Unavailable(ProblemError):
-    status = 503
+class Unavailable(_RetryLater):
     slug = "unavailable"
     title = "Service unavailable"
     default_detail = "A dependency is unavailable; try again shortly."
-
-    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
 def invalid_body_field(field: str, message: str) -> ValidationProblem:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypedDict, Unpack
 
 from ._audit_events import audit_event
 from ._problems import ProblemError
@@ -13,35 +14,33 @@ from ._tokens import Principal
 from ._vocabulary import Action, Outcome, Purpose
 
 
+class Attempt(TypedDict):
+    """What a view or change says of itself, recorded with its refusal: where it came from, its
+    stated purpose and case number, the reason given, and what it touches."""
+
+    source: str
+    purpose: Purpose
+    case_number: str | None
+    reason: str | None
+    targets: list[str]
+
+
 async def require_purpose(
     audit: AuditClient,
     principal: Principal,
     action: Action,
     *,
-    source: str,
-    purpose: Purpose,
-    case_number: str | None,
-    reason: str | None,
-    targets: list[str],
     case_number_required: bool,
     case_number_pattern: str,
+    **attempt: Unpack[Attempt],
 ) -> None:
     """Raises the problem that refuses the view or change; every refusal (a prohibited purpose,
     a missing or malformed case number, no reason) is recorded first, with why (R7, issue 16)."""
-    async with refusals_recorded(
-        audit,
-        principal,
-        action,
-        source=source,
-        purpose=purpose,
-        case_number=case_number,
-        reason=reason,
-        targets=targets,
-    ):
+    async with refusals_recorded(audit, principal, action, **attempt):
         check_purpose(
-            purpose,
-            case_number,
-            reason,
+            attempt["purpose"],
+            attempt["case_number"],
+            attempt["reason"],
             case_number_required=case_number_required,
             case_number_pattern=case_number_pattern,
         )
@@ -52,12 +51,7 @@ async def refusals_recorded(
     audit: AuditClient,
     principal: Principal,
     action: Action,
-    *,
-    source: str,
-    purpose: Purpose,
-    case_number: str | None,
-    reason: str | None,
-    targets: list[str],
+    **attempt: Unpack[Attempt],
 ) -> AsyncIterator[None]:
     """The checks of a view or change run inside it: a problem one raises to refuse it is
     recorded first, with why (R7, issue 16), and raised on."""
@@ -68,13 +62,9 @@ async def refusals_recorded(
             audit_event(
                 principal,
                 action,
-                source=source,
                 outcome=Outcome.REFUSED,
                 outcome_reason=refused.slug if refused.slug != "validation" else refused.detail[:200],
-                purpose=purpose,
-                case_number=case_number,
-                reason=reason,
-                targets=targets,
+                **attempt,
             )
         )
         raise

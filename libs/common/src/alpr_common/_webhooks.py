@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -102,6 +103,38 @@ def delivery_log_table(metadata: MetaData, name: str, *columns: Column[Any]) -> 
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("delivered_at", DateTime(timezone=True)),
     )
+
+
+def delivery_log_outbox_revision(
+    schema: str, log: str, topic: str, id_key: str
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The ``upgrade`` and ``downgrade`` of the revision that hands a delivery log's sending to
+    the outbox engine (issue 16): every row of ``schema.log`` still pending gets its message in
+    ``schema.outbox_messages`` under ``topic``, with the same id as its ``webhook-id`` and its
+    tries so far, the payload naming the row as ``id_key``; the downgrade deletes the topic's
+    messages. Revisions that ran keep running it as it is: never change it, write a new one."""
+
+    def upgrade() -> None:
+        from alembic import op
+
+        op.execute(
+            f"""
+            INSERT INTO {schema}.outbox_messages (message_id, topic, payload, attempts, available_at)
+            SELECT CAST(substr(message_id, 5) AS uuid), '{topic}', jsonb_build_object('{id_key}', id),
+                attempts, next_attempt_at
+            FROM {schema}.{log}
+            WHERE status = 'pending'
+            ORDER BY id
+            ON CONFLICT (message_id) DO NOTHING
+            """
+        )
+
+    def downgrade() -> None:
+        from alembic import op
+
+        op.execute(f"DELETE FROM {schema}.outbox_messages WHERE topic = '{topic}'")
+
+    return upgrade, downgrade
 
 
 def retry_delay(attempts: int, cap_s: float) -> float:

@@ -827,28 +827,14 @@ def create_issuer_app(
     @app.post("/dev/clients", dependencies=[Depends(admin)])
     async def register_client(body: ClientRegistration) -> dict[str, str]:
         secret = body.client_secret or secrets.token_urlsafe(24)
-        state.put_client(
-            ClientRecord(
-                client_id=body.client_id,
-                client_secret=secret,
-                name=body.name,
-                agency=body.agency,
-                roles=body.roles,
-            )
-        )
+        state.put_client(ClientRecord(**body.model_dump(exclude={"client_secret"}), client_secret=secret))
         return {"client_id": body.client_id, "client_secret": secret}
 
     @app.post("/dev/users", dependencies=[Depends(admin)])
     async def register_user(body: UserRegistration) -> dict[str, str]:
+        training_expires = body.training_expires.isoformat() if body.training_expires else None
         state.put_user(
-            UserRecord(
-                username=body.username,
-                password=body.password,
-                name=body.name,
-                agency=body.agency,
-                roles=body.roles,
-                training_expires=body.training_expires.isoformat() if body.training_expires else None,
-            )
+            UserRecord(**body.model_dump(exclude={"training_expires"}), training_expires=training_expires)
         )
         return {"username": body.username}
 

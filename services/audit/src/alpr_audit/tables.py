@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Computed,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from alpr_common import agency_column, id_column, moment_column
 from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("audit")
@@ -52,7 +52,7 @@ checkpoints = Table(
     metadata,
     Column("sequence", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    moment_column("created_at"),
     Column("signature", Text, nullable=False),
     Column("public_key", Text, nullable=False),
 )
@@ -60,18 +60,18 @@ checkpoints = Table(
 sample_audits = Table(
     "sample_audits",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    id_column(),
+    agency_column(index=True),
+    moment_column("created_at"),
     Column("created_by", JSONB, nullable=False),
-    Column("period_from", DateTime(timezone=True), nullable=False),
-    Column("period_to", DateTime(timezone=True), nullable=False),
+    moment_column("period_from"),
+    moment_column("period_to"),
     Column("requested", Integer, nullable=False),
     Column("available", Integer, nullable=False),
     # Scheduled audits (R35): the period they are for, the cadence that made them, when due.
     # Null for an audit an auditor started by hand.
-    Column("period_start", DateTime(timezone=True)),
-    Column("due_at", DateTime(timezone=True)),
+    moment_column("period_start", nullable=True),
+    moment_column("due_at", nullable=True),
     Column("cadence", String(40)),
     Index(
         "uq_sample_audits_agency_period",
@@ -93,5 +93,5 @@ sample_audit_items = Table(
     # R35: a data error found in this record, to be corrected (listed in the memo).
     Column("correction", Text),
     Column("recorded_by", NULLABLE_JSONB),
-    Column("recorded_at", DateTime(timezone=True)),
+    moment_column("recorded_at", nullable=True),
 )

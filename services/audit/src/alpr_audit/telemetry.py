@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alpr_common import refresh_forever
+from alpr_common import Metrics, refresh_forever
 
 from .checkpoints import repository as checkpoints
 from .ledger import repository as ledger
@@ -25,54 +25,42 @@ class AuditMetrics:
         self, registry: CollectorRegistry | None = None, checkpoint_every_minutes: float = 15.0
     ) -> None:
         registry = registry or CollectorRegistry()
-        self.append_seconds = Histogram(
+        metrics = Metrics(registry)
+        self.append_seconds = metrics.histogram(
             "alpr_audit_append_duration_seconds",
             "Time of one ledger append transaction (a group of submissions).",
-            registry=registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
         )
-        self.appended = Counter(
-            "alpr_audit_events_appended_total", "Events appended to the ledger.", registry=registry
-        )
-        self.append_failures = Counter(
+        self.appended = metrics.counter("alpr_audit_events_appended_total", "Events appended to the ledger.")
+        self.append_failures = metrics.counter(
             "alpr_audit_append_failures_total",
             "Append transactions that failed (their submitters got an error).",
-            registry=registry,
         )
-        self.head = Gauge(
-            "alpr_audit_ledger_head_sequence",
-            "Sequence number of the newest ledger event.",
-            registry=registry,
+        self.head = metrics.gauge(
+            "alpr_audit_ledger_head_sequence", "Sequence number of the newest ledger event."
         )
-        self.checkpoint_sequence = Gauge(
-            "alpr_audit_checkpoint_last_sequence",
-            "Sequence the newest signed checkpoint covers.",
-            registry=registry,
+        self.checkpoint_sequence = metrics.gauge(
+            "alpr_audit_checkpoint_last_sequence", "Sequence the newest signed checkpoint covers."
         )
-        self.checkpoint_at = Gauge(
+        self.checkpoint_at = metrics.gauge(
             "alpr_audit_checkpoint_last_timestamp_seconds",
             "When the newest signed checkpoint was made (0: none yet).",
-            registry=registry,
         )
-        self.checkpoint_interval = Gauge(
+        self.checkpoint_interval = metrics.gauge(
             "alpr_audit_checkpoint_interval_seconds",
             "The checkpoint schedule: a checkpoint at least this often while events arrive.",
-            registry=registry,
         )
         self.checkpoint_interval.set(checkpoint_every_minutes * 60)
-        self.verify_ok = Gauge(
+        self.verify_ok = metrics.gauge(
             "alpr_audit_ledger_verify_ok",
             "1 while the chain verified so far holds (hashes, signed checkpoints); 0 once it breaks.",
-            registry=registry,
         )
-        self.verified = Gauge(
-            "alpr_audit_ledger_verified_sequence", "Last sequence the background verification checked.",
-            registry=registry,
-        )  # fmt: skip
-        self.verify_at = Gauge(
+        self.verified = metrics.gauge(
+            "alpr_audit_ledger_verified_sequence", "Last sequence the background verification checked."
+        )
+        self.verify_at = metrics.gauge(
             "alpr_audit_ledger_verify_last_timestamp_seconds",
             "When the background verification last ran to the head.",
-            registry=registry,
         )
         self._verified_to: int | None = None
 

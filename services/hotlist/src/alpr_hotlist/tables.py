@@ -9,7 +9,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Identity,
@@ -23,32 +22,37 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from alpr_common import delivery_log_table, outbox_table
+from alpr_common import (
+    agency_column,
+    agency_table,
+    delivery_log_table,
+    id_column,
+    moment_column,
+    outbox_table,
+    timestamps,
+)
 from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("hotlist")
 
-hotlists = Table(
+hotlists = agency_table(
     "hotlists",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False),
     Column("name", String(200), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("priority", Integer, nullable=False),
     Column("alerting", Boolean, nullable=False),
     Column("created_by", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *timestamps(),
     UniqueConstraint("agency", "name", name="uq_hotlists_agency_name"),
 )
 
 sources = Table(
     "sources",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    id_column(),
     Column("hotlist_id", Uuid, ForeignKey("hotlist.hotlists.id", ondelete="CASCADE"), nullable=False),
-    Column("agency", String(32), nullable=False),
+    agency_column(),
     Column("url", Text, nullable=False),
     Column("format", String(16), nullable=False),
     Column("interval_minutes", Integer, nullable=False),
@@ -57,9 +61,9 @@ sources = Table(
     Column("client_id", String(256)),
     Column("client_secret_env", String(128)),
     Column("created_by", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_attempt_at", DateTime(timezone=True)),
-    Column("last_success_at", DateTime(timezone=True)),
+    moment_column("created_at"),
+    moment_column("last_attempt_at", nullable=True),
+    moment_column("last_success_at", nullable=True),
     Column("last_status", String(16)),
     Column("last_error", Text),
     Column("last_counts", NULLABLE_JSONB),
@@ -68,10 +72,10 @@ sources = Table(
 syncs = Table(
     "syncs",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    id_column(),
     Column("source_id", Uuid, ForeignKey("hotlist.sources.id", ondelete="CASCADE"), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=False),
+    moment_column("started_at"),
+    moment_column("finished_at"),
     Column("status", String(16), nullable=False),
     Column("loaded", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
@@ -85,9 +89,9 @@ syncs = Table(
 entries = Table(
     "entries",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    id_column(),
     Column("hotlist_id", Uuid, ForeignKey("hotlist.hotlists.id", ondelete="CASCADE"), nullable=False),
-    Column("agency", String(32), nullable=False),
+    agency_column(),
     Column("origin", String(8), nullable=False),
     Column("source_id", Uuid),
     Column("plate", String(16), nullable=False),
@@ -103,38 +107,36 @@ entries = Table(
     Column("entered_on", Date),
     Column("case_number", String(64)),
     Column("synopsis", Text),
-    Column("expires_at", DateTime(timezone=True)),
+    moment_column("expires_at", nullable=True),
     Column("shareable", Boolean, nullable=False),
     Column("status", String(12), nullable=False),
     Column("entered_by", NULLABLE_JSONB),
     Column("approved_by", NULLABLE_JSONB),
-    Column("approved_at", DateTime(timezone=True)),
+    moment_column("approved_at", nullable=True),
     Column("pending_update", NULLABLE_JSONB),
-    Column("refreshed_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    moment_column("refreshed_at"),
+    *timestamps(),
 )
 
 alerts = Table(
     "alerts",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    id_column(),
     Column("read_id", Uuid, nullable=False),
     Column("entry_id", Uuid, nullable=False),
     Column("hotlist_id", Uuid, nullable=False),
-    Column("agency", String(32), nullable=False),
+    agency_column(),
     Column("camera_id", Uuid, nullable=False),
     Column("plate", String(16), nullable=False),
     Column("region", String(8), nullable=False),
     Column("confidence", Float, nullable=False),
-    Column("captured_at", DateTime(timezone=True), nullable=False),
+    moment_column("captured_at"),
     Column("crop_key", Text),
     Column("grade", String(12), nullable=False),
     Column("state", String(16), nullable=False),
     Column("entry", JSONB, nullable=False),
     Column("transitions", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *timestamps(),
     Column("model_version", String(64)),  # R22: misreads counted per camera and model version
     Column("disposition", String(24)),  # R14: set by the move into a final state
     UniqueConstraint("read_id", "entry_id", name="uq_alerts_read_entry"),
@@ -148,24 +150,22 @@ alert_events = Table(
     metadata,
     Column("seq", BigInteger, Identity(), primary_key=True),
     Column("alert_id", Uuid, ForeignKey("hotlist.alerts.id", ondelete="CASCADE"), nullable=False),
-    Column("agency", String(32), nullable=False),
+    agency_column(),
     Column("hotlist_id", Uuid, nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    moment_column("created_at"),
 )
 
-webhooks = Table(
+webhooks = agency_table(
     "webhooks",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False),
     Column("url", Text, nullable=False),
     Column("secret", Text, nullable=False),
     Column("hotlist_ids", ARRAY(Uuid)),
     Column("description", Text),
     Column("active", Boolean, nullable=False),
     Column("created_by", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    moment_column("created_at"),
 )
 
 deliveries = delivery_log_table(
@@ -185,13 +185,13 @@ stream_tickets = Table(
     Column("ticket_hash", LargeBinary(32), primary_key=True),
     Column("sub", String(255), nullable=False),
     Column("name", Text, nullable=False),
-    Column("agency", String(32), nullable=False),
+    agency_column(),
     Column("roles", ARRAY(Text), nullable=False),
     Column("client_id", Text),
     Column("badge", String(64)),
     Column("training_expires", Date),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    moment_column("created_at"),
+    moment_column("expires_at", index=True),
 )
 
 # Ledger events of this service's changes and of the alerts it makes, written in their own

@@ -4,10 +4,10 @@ streams, and when each source last synced (R11), refreshed from the database in 
 from __future__ import annotations
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alpr_common import refresh_forever
+from alpr_common import Metrics, refresh_forever
 
 from .sources import repository as sources
 from .vocabulary import Grade
@@ -17,49 +17,37 @@ _log = structlog.get_logger("alpr.hotlist.metrics")
 
 class HotlistMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.reads_checked = Counter(
-            "alpr_hotlist_reads_checked_total", "Reads checked against the hotlists.", registry=registry
+        metrics = Metrics(registry)
+        self.reads_checked = metrics.counter(
+            "alpr_hotlist_reads_checked_total", "Reads checked against the hotlists."
         )
-        self.matches = Counter(
+        self.matches = metrics.counter(
             "alpr_hotlist_matches_total",
             "Hits of reads on alerting entries, by grade (exact, partial, confusable); a redelivered "
             "read is counted again but makes no second alert.",
-            ["grade"],
-            registry=registry,
+            labels=["grade"],
         )
-        self.alerts = Counter(
-            "alpr_hotlist_alerts_total",
-            "Alerts made, by grade.",
-            ["grade"],
-            registry=registry,
-        )
-        self.deliveries = Counter(
+        self.alerts = metrics.counter("alpr_hotlist_alerts_total", "Alerts made, by grade.", labels=["grade"])
+        self.deliveries = metrics.counter(
             "alpr_hotlist_webhook_deliveries_total",
             "Webhook delivery attempts, by result: delivered, retry (to be tried again) or failed.",
-            ["result"],
-            registry=registry,
+            labels=["result"],
         )
-        self.delivery_seconds = Histogram(
+        self.delivery_seconds = metrics.histogram(
             "alpr_hotlist_webhook_delivery_duration_seconds",
             "Time of one webhook delivery attempt (the receiver's answer or the timeout).",
-            registry=registry,
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
-        self.streams = Gauge(
-            "alpr_hotlist_alert_streams",
-            "Alert streams (SSE subscribers) open on this replica.",
-            registry=registry,
+        self.streams = metrics.gauge(
+            "alpr_hotlist_alert_streams", "Alert streams (SSE subscribers) open on this replica."
         )
-        self.source_success = Gauge(
+        self.source_success = metrics.gauge(
             "alpr_hotlist_source_last_success_timestamp_seconds",
             "When each enabled source last synced successfully (its creation time until it has); "
             "entries not refreshed in 24 hours stop matching (R11).",
-            ["agency", "source"],
-            registry=registry,
+            labels=["agency", "source"],
         )
-        self.sources_enabled = Gauge(
-            "alpr_hotlist_sources_enabled", "Sources enabled for syncing.", registry=registry
-        )
+        self.sources_enabled = metrics.gauge("alpr_hotlist_sources_enabled", "Sources enabled for syncing.")
         for grade in Grade:  # every grade's series exists from the start, so rate() sees the first
             self.matches.labels(grade.value)
             self.alerts.labels(grade.value)

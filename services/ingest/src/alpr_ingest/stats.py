@@ -4,6 +4,7 @@ and the queue metrics the recognition autoscaler reads."""
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import structlog
 from fastapi import APIRouter
@@ -40,41 +41,32 @@ class QueueMetrics:
     ``(status, created_at)`` index, in the background: a scrape runs no query)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.queue_depth = Gauge(
-            "alpr_ingest_queue_depth", "Frames waiting for recognition (queued or leased).", registry=registry
+        gauge = partial(Gauge, registry=registry)
+        self.queue_depth = gauge(
+            "alpr_ingest_queue_depth", "Frames waiting for recognition (queued or leased)."
         )
-        self.outbox_pending = Gauge(
-            "alpr_ingest_outbox_pending",
-            "Reads not yet acknowledged, by destination.",
-            ["destination"],
-            registry=registry,
+        self.outbox_pending = gauge(
+            "alpr_ingest_outbox_pending", "Reads not yet acknowledged, by destination.", ["destination"]
         )
-        self.outbox_lag = Gauge(
-            "alpr_ingest_outbox_lag_seconds",
-            "Age of the oldest unacknowledged read.",
-            ["destination"],
-            registry=registry,
+        self.outbox_lag = gauge(
+            "alpr_ingest_outbox_lag_seconds", "Age of the oldest unacknowledged read.", ["destination"]
         )
-        self.queue_oldest = Gauge(
+        self.queue_oldest = gauge(
             "alpr_ingest_queue_oldest_age_seconds",
             "Age of the oldest frame waiting for recognition (0: none waiting).",
-            registry=registry,
         )
-        self.leases_expired = Gauge(
+        self.leases_expired = gauge(
             "alpr_ingest_leases_expired",
             "Frames whose recognition lease ran out without a result, not yet leased again.",
-            registry=registry,
         )
-        self.frames_failed = Gauge(
+        self.frames_failed = gauge(
             "alpr_ingest_frames_failed",
             "Dead-lettered frames: no result after the last allowed lease (INGEST_MAX_ATTEMPTS).",
-            registry=registry,
         )
-        self.camera_health = Gauge(
+        self.camera_health = gauge(
             "alpr_camera_health_cameras",
             "Cameras by health state (GET /v1/cameras/health), per agency.",
             ["agency", "state"],
-            registry=registry,
         )
         self._cameras_at = float("-inf")
 

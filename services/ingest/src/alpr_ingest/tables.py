@@ -4,60 +4,51 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from alpr_common import outbox_table
+from alpr_common import agency_table, moment_column, outbox_table, timestamps
 from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("ingest")
 
-cameras = Table(
+cameras = agency_table(
     "cameras",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False),
     Column("name", String(200), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("client_id", String(256), nullable=False),
     Column("latitude", Float),
     Column("longitude", Float),
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *timestamps(),
     # Set by an administrator; otherwise learned from the camera's last week (camera health).
     Column("expected_interval_s", Integer),
     UniqueConstraint("agency", "client_id", name="uq_cameras_agency_client_id"),
 )
 
 # Shift checks of a camera (issue 20; 002, Alameda 462.3(b)4): who looked, when, what they found.
-camera_checks = Table(
+camera_checks = agency_table(
     "camera_checks",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False),
     Column("camera_id", Uuid, ForeignKey("ingest.cameras.id"), nullable=False),
     Column("result", String(16), nullable=False),
     Column("note", Text),
     Column("checked_by", String(256), nullable=False),
     Column("checked_by_name", String(256), nullable=False),
-    Column("checked_at", DateTime(timezone=True), nullable=False),
+    moment_column("checked_at"),
 )
 
-frames = Table(
+frames = agency_table(
     "frames",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False),
     Column("camera_id", Uuid, ForeignKey("ingest.cameras.id"), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("object_key", Text, nullable=False),
@@ -65,7 +56,7 @@ frames = Table(
     Column("width", Integer, nullable=False),
     Column("height", Integer, nullable=False),
     Column("size_bytes", Integer, nullable=False),
-    Column("captured_at", DateTime(timezone=True), nullable=False),
+    moment_column("captured_at"),
     Column("latitude", Float),
     Column("longitude", Float),
     Column("heading", Float),
@@ -74,22 +65,20 @@ frames = Table(
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("lease_id", Uuid),
-    Column("lease_expires_at", DateTime(timezone=True)),
+    moment_column("lease_expires_at", nullable=True),
     Column("last_error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("done_at", DateTime(timezone=True)),
+    moment_column("created_at"),
+    moment_column("done_at", nullable=True),
     UniqueConstraint("camera_id", "sha256", name="uq_frames_camera_id"),
 )
 
-reads = Table(
+reads = agency_table(
     "reads",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False),
     Column("camera_id", Uuid, ForeignKey("ingest.cameras.id"), nullable=False),
     Column("frame_id", Uuid, ForeignKey("ingest.frames.id")),
     Column("source", String(16), nullable=False),
-    Column("captured_at", DateTime(timezone=True), nullable=False),
+    moment_column("captured_at"),
     Column("latitude", Float),
     Column("longitude", Float),
     Column("plate", String(16), nullable=False),
@@ -102,7 +91,7 @@ reads = Table(
     Column("crop_key", Text),
     Column("frame_key", Text),
     Column("dedup_key", String(64)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    moment_column("created_at"),
     Column("model_version", String(64)),
     UniqueConstraint("camera_id", "dedup_key", name="uq_reads_camera_id"),
 )

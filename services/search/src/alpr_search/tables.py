@@ -3,10 +3,10 @@ capture day so retention drops whole partitions (R16)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Integer, String, Table, Text, Uuid
+from sqlalchemy import Column, Float, Integer, String, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 
-from alpr_common import outbox_table
+from alpr_common import agency_column, agency_table, id_column, moment_column, outbox_table
 from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("search")
@@ -15,9 +15,9 @@ metadata = service_metadata("search")
 detections = Table(
     "detections",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("captured_at", DateTime(timezone=True), primary_key=True),
-    Column("agency", String(32), nullable=False),
+    id_column(),
+    moment_column("captured_at", primary_key=True),
+    agency_column(),
     Column("camera_id", Uuid, nullable=False),
     Column("latitude", Float),
     Column("longitude", Float),
@@ -29,20 +29,18 @@ detections = Table(
     Column("crop_key", Text),
     Column("frame_key", Text),
     Column("vehicle", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    moment_column("created_at"),
     Column("model_version", String(64)),  # R22: corrections counted per model version
 )
 
-holds = Table(
+holds = agency_table(
     "holds",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False),
     Column("case_number", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("holder", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("released_at", DateTime(timezone=True)),
+    moment_column("created_at"),
+    moment_column("released_at", nullable=True),
     Column("released_by", NULLABLE_JSONB),
 )
 
@@ -52,7 +50,7 @@ hold_items = Table(
     metadata,
     Column("hold_id", Uuid, primary_key=True),
     Column("detection_id", Uuid, primary_key=True),
-    Column("captured_at", DateTime(timezone=True), nullable=False),
+    moment_column("captured_at"),
     Column("crop_key", Text),
     Column("frame_key", Text),
     Column("detection", JSONB, nullable=False),
@@ -62,10 +60,10 @@ hold_items = Table(
 agency_settings = Table(
     "agency_settings",
     metadata,
-    Column("agency", String(32), primary_key=True),
+    agency_column(primary_key=True),
     Column("retention_days", Integer, nullable=False),
     Column("updated_by", JSONB, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    moment_column("updated_at"),
 )
 
 # Ledger events of this service's changes, written in the change's transaction (issue 16).
@@ -73,11 +71,9 @@ outbox_messages = outbox_table(metadata, "outbox_messages")
 
 # Issue 17, warrant-style tiers: a search request and a supervisor's prior approval of it, used
 # once (``used_at``, ``used_by_search``) by the search it approved.
-search_requests = Table(
+search_requests = agency_table(
     "search_requests",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("agency", String(32), nullable=False),
     Column("requester_sub", String(256), nullable=False),
     Column("requested_by", JSONB, nullable=False),
     Column("purpose", String(64), nullable=False),
@@ -88,11 +84,11 @@ search_requests = Table(
     Column("digest", String(64), nullable=False),
     Column("tiers", JSONB, nullable=False),  # the conditions of the tiers it fell in when asked
     Column("status", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    moment_column("created_at"),
     Column("decided_by", NULLABLE_JSONB),
-    Column("decided_at", DateTime(timezone=True)),
+    moment_column("decided_at", nullable=True),
     Column("decision_note", Text),
-    Column("expires_at", DateTime(timezone=True)),
-    Column("used_at", DateTime(timezone=True)),
+    moment_column("expires_at", nullable=True),
+    moment_column("used_at", nullable=True),
     Column("used_by_search", Uuid),
 )

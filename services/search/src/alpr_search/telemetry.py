@@ -3,25 +3,24 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 
-from alpr_common import Purpose
+from alpr_common import Metrics, Purpose
 
 
 class SearchMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         registry = registry or CollectorRegistry()
-        self.searches = Counter(
+        metrics = Metrics(registry)
+        self.searches = metrics.counter(
             "alpr_search_searches_total",
             "Searches (each page, and holds by search), by stated purpose and outcome (allowed or refused).",
-            ["purpose", "outcome"],
-            registry=registry,
+            labels=["purpose", "outcome"],
         )
-        self.refusals = Counter(
+        self.refusals = metrics.counter(
             "alpr_search_refusals_total",
             "Searches refused, by the problem that refused them (purpose-prohibited, validation, ...).",
-            ["reason"],
-            registry=registry,
+            labels=["reason"],
         )
         for purpose in Purpose:
             self.searches.labels(purpose.value, "allowed")

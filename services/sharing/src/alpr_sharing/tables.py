@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from alpr_common import delivery_log_table, outbox_table
+from alpr_common import agency_column, delivery_log_table, id_column, moment_column, outbox_table, timestamps
 from alpr_common.migrations import NULLABLE_JSONB, service_metadata
 
 metadata = service_metadata("sharing")
@@ -26,8 +25,7 @@ def _authored() -> list[Column[object]]:
     """Who created a record and when, and when it last changed."""
     return [
         Column("created_by", JSONB, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
+        *timestamps(),
     ]
 
 
@@ -50,11 +48,11 @@ agencies = Table(
 mous = Table(
     "mous",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    id_column(),
     Column("host_agency", String(32), nullable=False),
     Column("agency_ori", String(32), ForeignKey("sharing.agencies.ori"), nullable=False),
-    Column("effective_from", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    moment_column("effective_from"),
+    moment_column("expires_at"),
     Column("purposes", ARRAY(String(64)), nullable=False),
     Column("share_hotlists", Boolean, nullable=False),
     Column("max_results", Integer, nullable=False),
@@ -67,7 +65,7 @@ mous = Table(
 requests = Table(
     "requests",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    id_column(),
     Column("host_agency", String(32), nullable=False),
     Column("agency_ori", String(32), nullable=False),
     Column("mou_id", Uuid),
@@ -82,11 +80,11 @@ requests = Table(
     Column("refusal_reason", String(64)),
     Column("refusal_detail", Text),
     Column("decided_by", NULLABLE_JSONB),
-    Column("decided_at", DateTime(timezone=True)),
+    moment_column("decided_at", nullable=True),
     Column("decision_note", Text),
     Column("released_count", Integer, nullable=False),
-    Column("last_released_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    moment_column("last_released_at", nullable=True),
+    moment_column("created_at"),
 )
 
 notifications = delivery_log_table(
@@ -100,18 +98,18 @@ notifications = delivery_log_table(
 agency_policies = Table(
     "agency_policies",
     metadata,
-    Column("agency", String(32), primary_key=True),
+    agency_column(primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("policy", JSONB, nullable=False),
     Column("reason", Text, nullable=False),
-    Column("effective_from", DateTime(timezone=True), nullable=False),
+    moment_column("effective_from"),
     Column("loosens", ARRAY(String(64)), nullable=False),
     Column("decision", String(16), nullable=False),
-    Column("in_force_from", DateTime(timezone=True)),
+    moment_column("in_force_from", nullable=True),
     Column("proposed_by", JSONB, nullable=False),
-    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    moment_column("proposed_at"),
     Column("decided_by", NULLABLE_JSONB),
-    Column("decided_at", DateTime(timezone=True)),
+    moment_column("decided_at", nullable=True),
     Column("decision_note", Text),
 )
 

@@ -23,6 +23,7 @@ from alpr_common import (
     actor_of,
     decode_cursor,
     encode_cursor,
+    found,
 )
 
 from ..context import AuditContext
@@ -111,9 +112,7 @@ async def get(
     *,
     audited: bool = True,
 ) -> AuditOut:
-    row = await repository.get_audit(conn, audit_id, principal.agency)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get_audit(conn, audit_id, principal.agency))
     items = []
     for item in await repository.items_with_events(conn, audit_id):
         doc = json.loads(item.canonical)

@@ -188,10 +188,7 @@ async def get(
     session: AsyncSession, agency: str, alert_id: uuid.UUID, *, lock: bool = False
 ) -> AlertRow | None:
     q = select(alerts).where(alerts.c.agency == agency, alerts.c.id == alert_id)
-    if lock:
-        q = q.with_for_update()
-    row = (await session.execute(q)).mappings().first()
-    return None if row is None else AlertRow.of(row)
+    return await AlertRow.first(session, q, lock=lock)
 
 
 async def set_state(

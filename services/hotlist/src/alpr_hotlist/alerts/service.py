@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alpr_common import (
     Action,
     Conflict,
-    NotFound,
     Page,
     Position,
     Principal,
     audit_event,
     decode_cursor,
+    found,
     next_cursor,
 )
 
@@ -99,9 +99,7 @@ async def create_many(
 async def get(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, alert_id: uuid.UUID
 ) -> AlertPublic:
-    row = await repository.get(session, principal.agency, alert_id)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, alert_id))
     return public(ctx, row)
 
 
@@ -165,9 +163,7 @@ async def transition(
 ) -> AlertPublic:
     """R13: one step forward, or closed as a misread or no longer active; anything else 409.
     R14: the move into a final state records the disposition (the body's is checked already)."""
-    row = await repository.get(session, principal.agency, alert_id, lock=True)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, alert_id, lock=True))
     current = AlertState(row.state)
     if not lifecycle.allowed(current, body.to):
         raise Conflict(f"An alert in state `{current}` cannot move to `{body.to}`.")

@@ -16,16 +16,17 @@ from alpr_common import FromRow, SharedEntry, rows_after
 from ..tables import entries, hotlists
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EntryRow(FromRow):
     """A hotlist entry: one row of ``hotlist.entries``, its fields in column order. The people
-    (``entered_by``, ``approved_by``) and ``pending_update`` are JSON documents as stored."""
+    (``entered_by``, ``approved_by``) and ``pending_update`` are JSON documents as stored; what
+    a new local entry does not have yet (its source, the NCIC fields, the approval) is None."""
 
     id: uuid.UUID
     hotlist_id: uuid.UUID
     agency: str
     origin: str
-    source_id: uuid.UUID | None
+    source_id: uuid.UUID | None = None
     plate: str
     match_key: str | None
     pattern: str | None
@@ -33,19 +34,19 @@ class EntryRow(FromRow):
     plate_type: str | None
     vehicle: dict[str, Any]
     reason: str | None
-    reason_code: str | None
-    ori: str | None
-    ncic_number: str | None
-    entered_on: date | None
+    reason_code: str | None = None
+    ori: str | None = None
+    ncic_number: str | None = None
+    entered_on: date | None = None
     case_number: str | None
     synopsis: str | None
     expires_at: datetime | None
     shareable: bool
     status: str
     entered_by: dict[str, Any] | None
-    approved_by: dict[str, Any] | None
-    approved_at: datetime | None
-    pending_update: dict[str, Any] | None
+    approved_by: dict[str, Any] | None = None
+    approved_at: datetime | None = None
+    pending_update: dict[str, Any] | None = None
     refreshed_at: datetime
     created_at: datetime
     updated_at: datetime
@@ -67,10 +68,7 @@ async def get(
     session: AsyncSession, hotlist_id: uuid.UUID, entry_id: uuid.UUID, *, lock: bool = False
 ) -> EntryRow | None:
     q = select(entries).where(entries.c.hotlist_id == hotlist_id, entries.c.id == entry_id)
-    if lock:
-        q = q.with_for_update()
-    row = (await session.execute(q)).mappings().first()
-    return None if row is None else EntryRow.of(row)
+    return await EntryRow.first(session, q, lock=lock)
 
 
 async def list_page(

@@ -16,7 +16,6 @@ from alpr_common import (
     AfterId,
     Conflict,
     Forbidden,
-    NotFound,
     Page,
     Person,
     Principal,
@@ -25,6 +24,7 @@ from alpr_common import (
     ValidationProblem,
     audit_event,
     decode_cursor,
+    found,
     next_cursor,
 )
 
@@ -94,7 +94,6 @@ async def create(
         hotlist_id=hotlist_id,
         agency=principal.agency,
         origin=Origin.LOCAL.value,
-        source_id=None,
         plate=plate,
         match_key=match_key,
         pattern=pattern,
@@ -102,31 +101,26 @@ async def create(
         plate_type=body.plate_type,
         vehicle=body.vehicle.model_dump(exclude_none=True),
         reason=body.reason,
-        reason_code=None,
-        ori=None,
-        ncic_number=None,
-        entered_on=None,
         case_number=body.case_number,
         synopsis=body.synopsis,
         expires_at=expires_at,
         shareable=body.shareable,
         status=EntryStatus.PENDING.value,
         entered_by=_person(principal),
-        approved_by=None,
-        approved_at=None,
-        pending_update=None,
         refreshed_at=stamp,
         created_at=stamp,
         updated_at=stamp,
     )
     await repository.create(session, row)
+    data = _audit_data(row, synopsis=body.synopsis, expires_at=expires_at.isoformat())
+    targets = [str(row.id)]
     await ctx.ledger.record_change(
         session,
         principal,
         Action.HOTLIST_ENTRY_CREATED,
-        case_number=body.case_number,
-        targets=[str(row.id)],
-        data=_audit_data(row, synopsis=body.synopsis, expires_at=expires_at.isoformat()),
+        case_number=row.case_number,
+        targets=targets,
+        data=data,
     )
     return await get(session, principal, hotlist_id, row.id)
 
@@ -157,15 +151,9 @@ async def _record_view(
     entry_ids: list[uuid.UUID],
     data: dict[str, Any],
 ) -> None:
-    await ctx.clients.audit.record(
-        audit_event(
-            principal,
-            Action.HOTLIST_ENTRY_VIEWED,
-            source="hotlist",
-            targets=[str(hotlist_id), *(str(i) for i in entry_ids)],
-            data=data,
-        )
-    )
+    targets = [str(hotlist_id), *(str(i) for i in entry_ids)]
+    event = audit_event(principal, Action.HOTLIST_ENTRY_VIEWED, source="hotlist", targets=targets, data=data)
+    await ctx.clients.audit.record(event)
 
 
 async def _require(
@@ -177,10 +165,7 @@ async def _require(
     lock: bool = False,
 ) -> EntryRow:
     await hotlists.require(session, principal, hotlist_id)
-    row = await repository.get(session, hotlist_id, entry_id, lock=lock)
-    if row is None:
-        raise NotFound()
-    return row
+    return found(await repository.get(session, hotlist_id, entry_id, lock=lock))
 
 
 async def list_entries(

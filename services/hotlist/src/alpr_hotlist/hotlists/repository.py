@@ -46,8 +46,7 @@ async def create(session: AsyncSession, row: HotlistRow) -> None:
 
 async def by_name(session: AsyncSession, agency: str, name: str) -> HotlistRow | None:
     q = select(hotlists).where(hotlists.c.agency == agency, hotlists.c.name == name)
-    row = (await session.execute(q)).mappings().first()
-    return None if row is None else HotlistRow.of(row)
+    return await HotlistRow.first(session, q)
 
 
 def _with_counts(now: datetime) -> Any:
@@ -87,14 +86,12 @@ async def get(
     session: AsyncSession, agency: str, hotlist_id: uuid.UUID, now: datetime
 ) -> HotlistSummary | None:
     q = _with_counts(now).where(hotlists.c.agency == agency, hotlists.c.id == hotlist_id)
-    row = (await session.execute(q)).mappings().first()
-    return None if row is None else HotlistSummary.of(row)
+    return await HotlistSummary.first(session, q)
 
 
 async def exists(session: AsyncSession, agency: str, hotlist_id: uuid.UUID) -> HotlistRow | None:
     q = select(hotlists).where(hotlists.c.agency == agency, hotlists.c.id == hotlist_id)
-    row = (await session.execute(q)).mappings().first()
-    return None if row is None else HotlistRow.of(row)
+    return await HotlistRow.first(session, q)
 
 
 async def list_page(

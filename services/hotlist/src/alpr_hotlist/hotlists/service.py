@@ -12,11 +12,11 @@ from alpr_common import (
     Action,
     AfterId,
     Conflict,
-    NotFound,
     Page,
     Principal,
     actor_of,
     decode_cursor,
+    found,
     page_of,
 )
 
@@ -62,18 +62,13 @@ async def create(
 async def get(
     ctx: HotlistContext, session: AsyncSession, principal: Principal, hotlist_id: uuid.UUID
 ) -> HotlistPublic:
-    row = await repository.get(session, principal.agency, hotlist_id, now())
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, hotlist_id, now()))
     return public(ctx, row)
 
 
 async def require(session: AsyncSession, principal: Principal, hotlist_id: uuid.UUID) -> HotlistRow:
     """The hotlist of the caller's agency, or 404 (another agency's list looks unknown)."""
-    row = await repository.exists(session, principal.agency, hotlist_id)
-    if row is None:
-        raise NotFound()
-    return row
+    return found(await repository.exists(session, principal.agency, hotlist_id))
 
 
 async def list_hotlists(

@@ -58,11 +58,11 @@ class SourceRow(FromRow):
     client_secret_env: str | None
     created_by: dict[str, Any]
     created_at: datetime
-    last_attempt_at: datetime | None
-    last_success_at: datetime | None
-    last_status: str | None
-    last_error: str | None
-    last_counts: dict[str, Any] | None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: str | None = None
+    last_error: str | None = None
+    last_counts: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,7 @@ async def get(
     q = select(sources).where(sources.c.id == source_id)
     if agency is not None:
         q = q.where(sources.c.agency == agency)
-    if lock:
-        q = q.with_for_update()
-    row = (await session.execute(q)).mappings().first()
-    return None if row is None else SourceRow.of(row)
+    return await SourceRow.first(session, q, lock=lock)
 
 
 async def list_for(session: AsyncSession, agency: str | None) -> list[SourceRow]:

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alpr_common import (
     Action,
     BeforeTime,
-    NotFound,
     Page,
     Principal,
     ValidationProblem,
     actor_of,
     decode_cursor,
+    found,
     invalid_body_field,
     page_of,
 )
@@ -106,33 +106,21 @@ async def create(
         client_secret_env=body.client_secret_env,
         created_by=actor_of(principal).model_dump(include={"sub", "name"}),
         created_at=now(),
-        last_attempt_at=None,
-        last_success_at=None,
-        last_status=None,
-        last_error=None,
-        last_counts=None,
     )
     await repository.create(session, row)
-    await ctx.ledger.record_change(
-        session,
-        principal,
-        Action.HOTLIST_UPDATED,
-        targets=[str(body.hotlist_id), str(row.id)],
-        data={
-            "source": "created",
-            "url": body.url,
-            "format": row.format,
-            "interval_minutes": row.interval_minutes,
-        },
-    )
+    data = {
+        "source": "created",
+        "url": body.url,
+        "format": row.format,
+        "interval_minutes": row.interval_minutes,
+    }
+    targets = [str(body.hotlist_id), str(row.id)]
+    await ctx.ledger.record_change(session, principal, Action.HOTLIST_UPDATED, targets=targets, data=data)
     return public(ctx, row)
 
 
 async def require(session: AsyncSession, principal: Principal, source_id: uuid.UUID) -> SourceRow:
-    row = await repository.get(session, source_id, agency=principal.agency)
-    if row is None:
-        raise NotFound()
-    return row
+    return found(await repository.get(session, source_id, agency=principal.agency))
 
 
 async def get(

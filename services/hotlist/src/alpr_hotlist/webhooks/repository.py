@@ -79,8 +79,7 @@ async def create(session: AsyncSession, row: WebhookRow) -> None:
 
 async def get(session: AsyncSession, agency: str, webhook_id: uuid.UUID) -> WebhookRow | None:
     q = select(webhooks).where(webhooks.c.agency == agency, webhooks.c.id == webhook_id)
-    row = (await session.execute(q)).mappings().first()
-    return None if row is None else WebhookRow.of(row)
+    return await WebhookRow.first(session, q)
 
 
 async def list_all(session: AsyncSession, agency: str) -> list[WebhookRow]:

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alpr_common import (
     Action,
     BeforeSequence,
-    NotFound,
     OutboundBlocked,
     Page,
     Principal,
     actor_of,
     decode_cursor,
+    found,
     invalid_body_field,
     new_webhook_secret,
     page_of,
@@ -49,25 +49,15 @@ async def create(
         created_at=now(),
     )
     await repository.create(session, row)
+    data = {"webhook": "created", "url": row.url, "hotlist_ids": [str(h) for h in body.hotlist_ids or []]}
     await ctx.ledger.record_change(
-        session,
-        principal,
-        Action.HOTLIST_UPDATED,
-        targets=[str(row.id)],
-        data={
-            "webhook": "created",
-            "url": row.url,
-            "hotlist_ids": [str(h) for h in body.hotlist_ids or []],
-        },
+        session, principal, Action.HOTLIST_UPDATED, targets=[str(row.id)], data=data
     )
     return WebhookCreated.model_validate(row, from_attributes=True)
 
 
 async def require(session: AsyncSession, principal: Principal, webhook_id: uuid.UUID) -> WebhookRow:
-    row = await repository.get(session, principal.agency, webhook_id)
-    if row is None:
-        raise NotFound()
-    return row
+    return found(await repository.get(session, principal.agency, webhook_id))
 
 
 async def list_webhooks(session: AsyncSession, principal: Principal) -> list[WebhookPublic]:

@@ -29,7 +29,7 @@ class CameraRow(FromRow):
     status: str
     created_at: datetime
     updated_at: datetime
-    expected_interval_s: int | None
+    expected_interval_s: int | None = None
 
 
 async def create(session: AsyncSession, row: CameraRow) -> None:
@@ -38,14 +38,12 @@ async def create(session: AsyncSession, row: CameraRow) -> None:
 
 async def get(session: AsyncSession, agency: str, camera_id: uuid.UUID) -> CameraRow | None:
     query = select(cameras).where(cameras.c.agency == agency, cameras.c.id == camera_id)
-    row = (await session.execute(query)).mappings().first()
-    return None if row is None else CameraRow.of(row)
+    return await CameraRow.first(session, query)
 
 
 async def by_client(session: AsyncSession, agency: str, client_id: str) -> CameraRow | None:
     query = select(cameras).where(cameras.c.agency == agency, cameras.c.client_id == client_id)
-    row = (await session.execute(query)).mappings().first()
-    return None if row is None else CameraRow.of(row)
+    return await CameraRow.first(session, query)
 
 
 async def list_page(session: AsyncSession, agency: str, after: str | None, limit: int) -> list[CameraRow]:

@@ -10,11 +10,11 @@ from alpr_common import (
     Action,
     AfterId,
     Conflict,
-    NotFound,
     Page,
     Principal,
     ValidationProblem,
     decode_cursor,
+    found,
     page_of,
 )
 
@@ -55,20 +55,11 @@ async def create(
         status=body.status.value,
         created_at=stamp,
         updated_at=stamp,
-        expected_interval_s=None,
     )
     await repository.create(session, row)
+    data = body.model_dump(mode="json", include={"name", "kind", "client_id", "status"})
     await ctx.ledger.record_change(
-        session,
-        principal,
-        Action.CAMERA_CREATED,
-        targets=[str(row.id)],
-        data={
-            "name": body.name,
-            "kind": body.kind.value,
-            "client_id": body.client_id,
-            "status": body.status.value,
-        },
+        session, principal, Action.CAMERA_CREATED, targets=[str(row.id)], data=data
     )
     return _public(row)
 
@@ -78,9 +69,7 @@ def _public(row: CameraRow) -> CameraPublic:
 
 
 async def get(session: AsyncSession, principal: Principal, camera_id: uuid.UUID) -> CameraPublic:
-    row = await repository.get(session, principal.agency, camera_id)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, camera_id))
     return _public(row)
 
 

@@ -136,10 +136,7 @@ async def get(
     query = select(frames).where(frames.c.id == frame_id)
     if agency is not None:
         query = query.where(frames.c.agency == agency)
-    if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).mappings().first()
-    return None if row is None else FrameRow.of(row)
+    return await FrameRow.first(session, query, lock=lock)
 
 
 async def list_page(

@@ -9,7 +9,6 @@ import binascii
 import uuid
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 import anyio
 from fastapi import Request
@@ -23,19 +22,20 @@ from alpr_common import (
     ClaimResponse,
     Conflict,
     Forbidden,
-    NotFound,
     Page,
     Principal,
     ProblemFieldError,
     PurgeRequest,
     PurgeResult,
     Purpose,
+    PurposeStated,
     ReadsStored,
     ReadsSubmission,
     ValidationProblem,
     audit_event,
     check_image,
     decode_cursor,
+    found,
     next_cursor,
     on_rollback,
     require_purpose,
@@ -163,27 +163,17 @@ async def view(
     reason: str | None,
 ) -> FramePublic:
     """A frame with a presigned image URL, for a stated purpose (R5); recorded before it is shown."""
-    fields: dict[str, Any] = {
-        "purpose": purpose,
-        "case_number": case_number,
-        "reason": reason,
-        "targets": [str(frame_id)],
-    }
+    fields = PurposeStated(purpose=purpose, case_number=case_number, reason=reason, targets=[str(frame_id)])
     await require_purpose(
         ctx.clients.audit,
         principal,
         Action.FRAME_VIEWED,
         source="ingest",
-        purpose=purpose,
-        case_number=case_number,
-        reason=reason,
-        targets=[str(frame_id)],
         case_number_required=ctx.settings.case_number_required,
         case_number_pattern=ctx.settings.case_number_pattern,
+        **fields,
     )
-    row = await repository.get(session, principal.agency, frame_id)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, frame_id))
     await ctx.clients.audit.record(audit_event(principal, Action.FRAME_VIEWED, source="ingest", **fields))
     return _public(ctx, row, with_url=True)
 
@@ -263,9 +253,7 @@ async def submit_reads(
     ctx: IngestContext, session: AsyncSession, request: Request, frame_id: uuid.UUID, body: ReadsSubmission
 ) -> ReadsStored:
     """Stores a leased frame's reads and marks it done; a lease no longer held is 409."""
-    frame = await repository.get(session, None, frame_id, lock=True)
-    if frame is None:
-        raise NotFound()
+    frame = found(await repository.get(session, None, frame_id, lock=True))
     held = frame.status == "leased" and frame.lease_id == body.lease_id
     if not held or frame.lease_expires_at is None or frame.lease_expires_at < now():
         raise Conflict("The lease on this frame is no longer held; nothing was stored.")
@@ -344,18 +332,13 @@ async def purge(
         await ctx.store.delete(key)
     await repository.delete_rows(session, [r.id for r in gone_frames], [r.id for r in gone_reads])
     result = PurgeResult(frames=len(gone_frames), reads=len(gone_reads), objects=len(keys - keep))
+    data = {
+        "captured_before": body.captured_before.isoformat(),
+        **result.model_dump(),
+        "held": len(keep - crops),
+        "hit_crops_kept": len(crops),
+    }
     await ctx.clients.audit.record(
-        audit_event(
-            principal,
-            Action.FRAME_PURGED,
-            source="ingest",
-            agency=body.agency,
-            data={
-                "captured_before": body.captured_before.isoformat(),
-                **result.model_dump(),
-                "held": len(keep - crops),
-                "hit_crops_kept": len(crops),
-            },
-        )
+        audit_event(principal, Action.FRAME_PURGED, source="ingest", agency=body.agency, data=data)
     )
     return result

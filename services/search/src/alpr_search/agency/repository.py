@@ -33,8 +33,7 @@ async def retention_by_agency(conn: AsyncConnection | AsyncSession) -> dict[str,
 
 async def get(session: AsyncSession, agency: str) -> AgencySettingsRow | None:
     query = select(agency_settings).where(agency_settings.c.agency == agency)
-    row = (await session.execute(query)).mappings().first()
-    return None if row is None else AgencySettingsRow.of(row)
+    return await AgencySettingsRow.first(session, query)
 
 
 async def put(session: AsyncSession, row: AgencySettingsRow) -> None:

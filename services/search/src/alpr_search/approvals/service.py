@@ -22,9 +22,11 @@ from alpr_common import (
     Principal,
     ProblemFieldError,
     Purpose,
+    PurposeStated,
     Role,
     ValidationProblem,
     actor_of,
+    found,
 )
 
 from ..context import SearchContext
@@ -206,9 +208,7 @@ async def decide(
 ) -> ApprovalPublic:
     """A supervisor of the request's agency approves or rejects it, with a note; never the one
     who asked (403). Decided once (409 after); the decision and its event commit together."""
-    row = await repository.get(session, principal.agency, request_id)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, request_id))
     if row.requester_sub == principal.sub:
         raise Forbidden("The requester never decides their own search request (issue 17).")
     if row.status != PENDING:
@@ -227,19 +227,14 @@ async def decide(
     )
     if decided is None:  # decided by another supervisor since it was read
         raise Conflict("The search request was decided already.")
-    await ctx.ledger.record_change(
-        session,
-        principal,
-        Action.SEARCH_REQUEST_DECIDED,
-        purpose=Purpose(row.purpose),
-        case_number=row.case_number,
-        reason=body.note,
-        targets=[str(request_id)],
-        data={
-            "decision": decided.status,
-            "requested_by": row.requester_sub,
-            "expires_at": expires_at.isoformat() if expires_at else None,
-            "tiers": row.tiers,
-        },
+    stated = PurposeStated(
+        purpose=Purpose(row.purpose), case_number=row.case_number, reason=body.note, targets=[str(request_id)]
     )
+    data = {
+        "decision": decided.status,
+        "requested_by": row.requester_sub,
+        "expires_at": expires_at.isoformat() if expires_at else None,
+        "tiers": row.tiers,
+    }
+    await ctx.ledger.record_change(session, principal, Action.SEARCH_REQUEST_DECIDED, data=data, **stated)
     return _public(decided)

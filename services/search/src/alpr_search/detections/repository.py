@@ -76,8 +76,7 @@ async def insert_batch(session: AsyncSession, rows: list[DetectionRow]) -> int:
 
 async def get(session: AsyncSession, agency: str, detection_id: uuid.UUID) -> DetectionRow | None:
     query = select(detections).where(detections.c.agency == agency, detections.c.id == detection_id)
-    row = (await session.execute(query)).mappings().first()
-    return None if row is None else DetectionRow.of(row)
+    return await DetectionRow.first(session, query)
 
 
 async def of_agency(session: AsyncSession, agency: str, ids: list[uuid.UUID]) -> list[DetectionRow]:

@@ -13,11 +13,12 @@ from alpr_common import (
     Accepted,
     Action,
     DetectionBatch,
-    NotFound,
     Principal,
     ProblemFieldError,
     Purpose,
+    PurposeStated,
     ValidationProblem,
+    found,
     normalize_plate,
 )
 
@@ -105,16 +106,11 @@ async def view(
     case_number: str | None,
     reason: str | None,
 ) -> DetectionPublic:
-    fields: dict[str, Any] = {
-        "purpose": purpose,
-        "case_number": case_number,
-        "reason": reason,
-        "targets": [str(detection_id)],
-    }
+    fields = PurposeStated(
+        purpose=purpose, case_number=case_number, reason=reason, targets=[str(detection_id)]
+    )
     await rules.require_purpose(ctx, principal, Action.DETECTION_VIEWED, **fields)
-    row = await repository.get(session, principal.agency, detection_id)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, detection_id))
     await ctx.record_now(principal, Action.DETECTION_VIEWED, data={"plate": row.plate}, **fields)
     return public(ctx, row)
 
@@ -152,9 +148,7 @@ async def correct(
         "targets": [str(detection_id)],
     }
     await rules.require_purpose(ctx, principal, Action.DETECTION_CORRECTED, **fields)
-    row = await repository.get(session, principal.agency, detection_id)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, principal.agency, detection_id))
     corrected = normalize_plate(body.plate)
     if not corrected:
         raise ValidationProblem("The corrected plate has no letters or digits.")

@@ -73,8 +73,7 @@ async def insert_hold(session: AsyncSession, hold: HoldRow, items: list[HeldItem
 async def get(session: AsyncSession, agency: str, hold_id: uuid.UUID) -> HoldRow | None:
     """The agency's hold; another agency's is simply not found (R27)."""
     query = select(holds).where(holds.c.id == hold_id, holds.c.agency == agency)
-    row = (await session.execute(query)).mappings().first()
-    return None if row is None else HoldRow.of(row)
+    return await HoldRow.first(session, query)
 
 
 async def items(session: AsyncSession, hold_id: uuid.UUID) -> list[HeldItem]:

@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem, actor_of
+from alpr_common import Action, Conflict, NotFound, Principal, ValidationProblem, actor_of, found
 
 from ..context import SearchContext
 from ..detections import repository as detections
@@ -72,12 +72,12 @@ async def create(
             }
         )
         agency = await searches.authorize(ctx, principal, criteria, extra={"hold": True}, session=session)
-        found = await find_detections(session, agency, criteria, None, MAX_HELD + 1)
-        if len(found) > MAX_HELD:
+        matched = await find_detections(session, agency, criteria, None, MAX_HELD + 1)
+        if len(matched) > MAX_HELD:
             raise ValidationProblem(f"The search finds more than {MAX_HELD} detections; narrow it.")
-        found_ids = [str(r.id) for r in found]
+        found_ids = [str(r.id) for r in matched]
         known = {r.id for r in rows}
-        rows += [r for r in found if r.id not in known]
+        rows += [r for r in matched if r.id not in known]
     if not rows:
         raise ValidationProblem("The search finds no detection to hold.")
     hold_id = uuid.uuid4()
@@ -153,9 +153,7 @@ async def view(
 async def get(
     ctx: SearchContext, session: AsyncSession, principal: Principal, hold_id: uuid.UUID
 ) -> HoldPublic:
-    hold = await repository.get(session, principal.agency, hold_id)
-    if hold is None:
-        raise NotFound()
+    hold = found(await repository.get(session, principal.agency, hold_id))
     items = await repository.items(session, hold_id)
     return HoldPublic(**asdict(hold), items=[_item_public(ctx, item) for item in items])
 

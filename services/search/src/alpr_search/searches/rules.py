@@ -11,12 +11,14 @@ from alpr_common import (
     Principal,
     Purpose,
     PurposeProhibited,
+    SearchPolicy,
     WarrantTier,
     check_purpose,
     refusals_recorded,
 )
 
 from ..context import SearchContext
+from ..settings import Settings
 
 
 @dataclass(frozen=True)
@@ -54,21 +56,11 @@ async def of_agency(ctx: SearchContext, agency: str) -> SearchRules:
     """The agency's rules in force, as last known (cached 30 s; while sharing cannot be reached
     the last version read, and for an agency never read the defaults)."""
     version = await ctx.policies.version(agency)
-    search = version.policy.search
-    allowed = frozenset(Purpose(p.value) for p in search.allowed_purposes)
-    if version.version == 0:
-        # An agency that never set a policy (or whose policy was never read): the deployment's
-        # settings, whose defaults are the policy's strictest defaults.
-        settings = ctx.settings
-        return SearchRules(
-            agency=agency,
-            policy_version=0,
-            case_number_pattern=settings.case_number_pattern,
-            case_number_required=settings.case_number_required,
-            max_search_days=settings.max_search_days,
-            allowed_purposes=allowed,
-            tiers=tuple(settings.default_tiers),
-        )
+    allowed = frozenset(Purpose(p.value) for p in version.policy.search.allowed_purposes)
+    # Version 0, an agency that never set a policy (or whose policy was never read): the
+    # deployment's settings, whose defaults are the policy's strictest defaults.
+    search: SearchPolicy | Settings = version.policy.search if version.version else ctx.settings
+    tiers = version.policy.tiers if version.version else ctx.settings.default_tiers
     return SearchRules(
         agency=agency,
         policy_version=version.version,
@@ -76,7 +68,7 @@ async def of_agency(ctx: SearchContext, agency: str) -> SearchRules:
         case_number_required=search.case_number_required,
         max_search_days=search.max_search_days,
         allowed_purposes=allowed,
-        tiers=tuple(version.policy.tiers),
+        tiers=tuple(tiers),
     )
 
 

@@ -67,11 +67,7 @@ async def create(
     )
     await repository.create(session, row)
     await ctx.ledger.record_change(
-        session,
-        principal,
-        Action.AGENCY_CREATED,
-        targets=[body.ori],
-        data=body.model_dump(mode="json"),
+        session, principal, Action.AGENCY_CREATED, targets=[body.ori], data=body.model_dump(mode="json")
     )
     return AgencyPublic.model_validate(columns(row))  # the only answer that carries the new secret
 

@@ -60,13 +60,9 @@ async def create(
         updated_at=stamp,
     )
     await repository.create(session, row)
-    await ctx.ledger.record_change(
-        session,
-        principal,
-        Action.MOU_CREATED,
-        targets=[str(row.id), body.agency_ori],
-        data={k: v for k, v in body.model_dump(mode="json").items() if k != "terms"},
-    )
+    data = body.model_dump(mode="json", exclude={"terms"})
+    targets = [str(row.id), body.agency_ori]
+    await ctx.ledger.record_change(session, principal, Action.MOU_CREATED, targets=targets, data=data)
     return public(row)
 
 

@@ -31,9 +31,9 @@ class PolicyRow:
     in_force_from: datetime | None
     proposed_by: PolicyActor
     proposed_at: datetime
-    decided_by: PolicyActor | None
-    decided_at: datetime | None
-    decision_note: str | None
+    decided_by: PolicyActor | None = None
+    decided_at: datetime | None = None
+    decision_note: str | None = None
 
 
 def rows(result: Result[Any]) -> list[PolicyRow]:

@@ -10,6 +10,7 @@ any agency's, to apply its rules."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -33,6 +34,7 @@ from alpr_common import (
     ValidationProblem,
     decode_cursor,
     encode_cursor,
+    found,
 )
 
 from ..clock import now
@@ -159,9 +161,7 @@ async def versions(
 
 async def version(session: AsyncSession, principal: Principal, ori: str, number: int) -> AgencyPolicyVersion:
     agency = _readable(principal, ori)
-    row = await repository.get(session, agency, number)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, agency, number))
     return public(row, await repository.approved(session, agency), now())
 
 
@@ -204,28 +204,36 @@ async def propose(
         in_force_from=max(effective, stamp) if applies else None,
         proposed_by=_actor(principal),
         proposed_at=stamp,
-        decided_by=None,
         decided_at=stamp if applies else None,
-        decision_note=None,
     )
     await repository.create(session, row)
     answer = public(row, [*approved, row] if applies else approved, stamp)
+    changed = rules.changed_fields(base_policies[-1], body.policy)
+    data = {"effective_from": effective.isoformat(), "loosens": loosens, "changed": changed}
+    await _record(ctx, session, principal, Action.AGENCY_POLICY_PROPOSED, answer, body.reason, data)
+    return answer
+
+
+async def _record(
+    ctx: SharingContext,
+    session: AsyncSession,
+    principal: Principal,
+    action: Action,
+    answer: AgencyPolicyVersion,
+    reason: str | None,
+    data: Mapping[str, object],
+) -> None:
+    """A version's proposal or decision on the ledger, in its transaction (issue 16): the agency,
+    the version's reference, its number and status, and ``data``."""
     await ctx.ledger.record_change(
         session,
         principal,
-        Action.AGENCY_POLICY_PROPOSED,
-        agency=agency,
-        reason=body.reason,
-        targets=[agency, _ref(agency, number)],
-        data={
-            "version": number,
-            "status": answer.status.value,
-            "effective_from": effective.isoformat(),
-            "loosens": loosens,
-            "changed": rules.changed_fields(base_policies[-1], body.policy),
-        },
+        action,
+        agency=answer.agency,
+        reason=reason,
+        targets=[answer.agency, _ref(answer.agency, answer.version)],
+        data={"version": answer.version, "status": answer.status.value, **data},
     )
-    return answer
 
 
 async def decide(
@@ -243,9 +251,7 @@ async def decide(
     ``effective_from``, or now if that has passed. On the ledger."""
     agency = _own(principal, ori)
     await repository.lock_agency(session, agency)
-    row = await repository.get(session, agency, number)
-    if row is None:
-        raise NotFound()
+    row = found(await repository.get(session, agency, number))
     if row.proposed_by.sub == principal.sub:
         raise Forbidden("The proposer of a policy change never decides it.")
     approved = await repository.approved(session, agency)
@@ -265,19 +271,8 @@ async def decide(
     )
     await repository.decide(session, decided)
     answer = public(decided, [*approved, decided] if approve else approved, stamp)
-    await ctx.ledger.record_change(
-        session,
-        principal,
-        Action.AGENCY_POLICY_APPROVED if approve else Action.AGENCY_POLICY_REJECTED,
-        agency=agency,
-        reason=note,
-        targets=[agency, _ref(agency, number)],
-        data={
-            "version": number,
-            "status": answer.status.value,
-            "loosens": list(row.loosens),
-            "in_force_from": decided.in_force_from.isoformat() if decided.in_force_from else None,
-            "proposed_by": row.proposed_by.sub,
-        },
-    )
+    in_force_from = decided.in_force_from.isoformat() if decided.in_force_from else None
+    data = {"loosens": list(row.loosens), "in_force_from": in_force_from, "proposed_by": row.proposed_by.sub}
+    action = Action.AGENCY_POLICY_APPROVED if approve else Action.AGENCY_POLICY_REJECTED
+    await _record(ctx, session, principal, action, answer, note, data)
     return answer

@@ -18,10 +18,10 @@ from ..vocabulary import RequestStatus
 from .schemas import Scope
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RequestRow:
     """A written request as kept on file (R24): who asked for what under which MOU, the
-    refusal or the decision, and how much was released."""
+    refusal or the decision, and how much was released (a new request: no decision, nothing)."""
 
     id: uuid.UUID
     host_agency: str
@@ -37,11 +37,11 @@ class RequestRow:
     status: RequestStatus
     refusal_reason: str | None
     refusal_detail: str | None
-    decided_by: Person | None
-    decided_at: datetime | None
-    decision_note: str | None
-    released_count: int
-    last_released_at: datetime | None
+    decided_by: Person | None = None
+    decided_at: datetime | None = None
+    decision_note: str | None = None
+    released_count: int = 0
+    last_released_at: datetime | None = None
     created_at: datetime
 
     def scope_document(self) -> dict[str, Any]:

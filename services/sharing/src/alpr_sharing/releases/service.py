@@ -21,6 +21,7 @@ from alpr_common import (
     Outcome,
     Principal,
     Purpose,
+    PurposeStated,
     Role,
     ServiceCallError,
     ServiceSearch,
@@ -105,7 +106,6 @@ async def file(
     verdict = rules.judge(
         ctx.settings, policy.sharing, partner, body, await mous.in_force(session, partner.ori, now(), host)
     )
-    stamp = now()
     row = RequestRow(
         id=uuid.uuid4(),
         host_agency=host or "unknown",
@@ -121,12 +121,7 @@ async def file(
         status=RequestStatus.REFUSED if verdict.refusal else RequestStatus.PENDING,
         refusal_reason=verdict.refusal.value if verdict.refusal else None,
         refusal_detail=verdict.detail or None,
-        decided_by=None,
-        decided_at=None,
-        decision_note=None,
-        released_count=0,
-        last_released_at=None,
-        created_at=stamp,
+        created_at=now(),
     )
     await repository.create(session, row)
     await ctx.ledger.record_change(
@@ -251,23 +246,18 @@ async def decide(
                 release_until=decided.release_until,
             ),
         )
-    await ctx.ledger.record_change(
-        session,
-        principal,
-        Action.SHARING_DECIDED,
-        purpose=Purpose(row.purpose),
-        case_number=row.case_number,
-        reason=body.note,
-        targets=[str(request_id)],
-        data={
-            "decision": body.decision.value,
-            "agency": row.agency_ori,
-            "requester_name": row.requester_name,
-            "exigent": row.exigent,
-            "plate": row.scope.plate,
-            "mou_id": _id_text(row.mou_id),
-        },
+    stated = PurposeStated(
+        purpose=Purpose(row.purpose), case_number=row.case_number, reason=body.note, targets=[str(request_id)]
     )
+    data = {
+        "decision": body.decision.value,
+        "agency": row.agency_ori,
+        "requester_name": row.requester_name,
+        "exigent": row.exigent,
+        "plate": row.scope.plate,
+        "mou_id": _id_text(row.mou_id),
+    }
+    await ctx.ledger.record_change(session, principal, Action.SHARING_DECIDED, data=data, **stated)
     return decided
 
 
@@ -379,9 +369,7 @@ def release_cap(mou_max: int, policy_max: int) -> int:
 async def shared_hotlist(ctx: SharingContext, session: AsyncSession, principal: Principal) -> SharedHotlist:
     """Entries flagged shareable, of every host whose MOU in force shares hotlists (R11: only
     fresh ones, each with its `refreshed_at`)."""
-    partner = await partner_of(session, principal)
-    if partner is None:
-        raise NotFound()
+    partner = found(await partner_of(session, principal))
     hosts = sorted(
         {m.host_agency for m in await mous.in_force(session, partner.ori, now()) if m.share_hotlists}
     )

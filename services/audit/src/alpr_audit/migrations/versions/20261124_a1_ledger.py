@@ -1,11 +1,4 @@
-"""Ledger, checkpoints and sample audits; append-only enforced by triggers and privileges.
-
-Revision ID: a1ledger
-Revises:
-Create Date: 2026-11-24
-"""
-
-from collections.abc import Sequence
+"""Ledger, checkpoints and sample audits; append-only enforced by triggers and privileges."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "a1ledger"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 WRITER = "alpr_audit_writer"
 APPEND_ONLY = ("ledger", "ledger_base", "checkpoints")

@@ -1,20 +1,12 @@
 """Event identity (issue 16): each ledger row's ``event_id`` (the one in its hashed text, written
 beside it by the appender; verification checks that they agree) is unique, so a retried append
 finds the first row instead of adding a second.
-
-Revision ID: a2eventid
-Revises: a1ledger
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "a2eventid"
 down_revision: str | None = "a1ledger"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,20 +1,12 @@
 """Audits on schedule and their memo (issue 17, item 4; R21, R35): a scheduled audit carries the
 period it is for, its cadence and its due date; one audit per agency and period (the scheduler
 may run twice); each finding may name a data error to correct, which the memo lists.
-
-Revision ID: a3schedule
-Revises: a2eventid
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "a3schedule"
 down_revision: str | None = "a2eventid"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

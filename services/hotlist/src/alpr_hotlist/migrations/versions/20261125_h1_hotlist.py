@@ -1,18 +1,9 @@
-"""Hotlists, sources and syncs, entries, alerts, webhooks and their deliveries.
-
-Revision ID: h1hotlist
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""Hotlists, sources and syncs, entries, alerts, webhooks and their deliveries."""
 
 from alembic import op
 
 revision: str = "h1hotlist"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 STATEMENTS = (
     """

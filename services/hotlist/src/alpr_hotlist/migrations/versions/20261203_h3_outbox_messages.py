@@ -1,12 +1,6 @@
 """The outbox of ledger events of this service's changes (issue 16): written in the change's
 own transaction, sent by the outbox dispatcher.
-
-Revision ID: h3outboxmessages
-Revises: h2alertmodelversion
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
@@ -14,8 +8,6 @@ from alpr_common import create_outbox_table, drop_outbox_table
 
 revision: str = "h3outboxmessages"
 down_revision: str | None = "h2alertmodelversion"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,20 +1,12 @@
 """One-time tickets that open the alert stream from a browser (issue 18): a browser's
 EventSource cannot send a bearer token. Only each ticket's SHA-256 is stored, with the principal
 it was issued to; a ticket is deleted when it is used, and expired ones when new ones are issued.
-
-Revision ID: h5streamtickets
-Revises: h4webhooksonoutbox
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "h5streamtickets"
 down_revision: str | None = "h4webhooksonoutbox"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,20 +1,12 @@
 """The disposition of each alert (R14): what came of it (no action, a stop, an arrest, the
 vehicle recovered, a misread), recorded by the move that confirms or closes it. Alerts closed as
 misread before this revision take `misread`; other final alerts keep none (not recorded then).
-
-Revision ID: h6alertdisposition
-Revises: h5streamtickets
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "h6alertdisposition"
 down_revision: str | None = "h5streamtickets"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,11 +1,4 @@
-"""Cameras, frames, reads and the outbox.
-
-Revision ID: i1ingest
-Revises:
-Create Date: 2026-11-24
-"""
-
-from collections.abc import Sequence
+"""Cameras, frames, reads and the outbox."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "i1ingest"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

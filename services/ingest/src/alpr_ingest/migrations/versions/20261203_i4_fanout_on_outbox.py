@@ -1,20 +1,12 @@
 """Reads fan out through the outbox engine (issue 16): the messages still waiting in the old
 outbox move to ``outbox_messages`` (ids md5(read_id || topic), as the service makes them) and
 the old table goes.
-
-Revision ID: i4fanoutonoutbox
-Revises: i3outboxmessages
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "i4fanoutonoutbox"
 down_revision: str | None = "i3outboxmessages"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,21 +1,13 @@
 """Camera health (issue 20, item 1): a camera's expected interval between frames or reads, when
 an administrator sets one (otherwise it is learned), the shift checks (002, Alameda 462.3(b)4),
 and the indexes that let the health table read one camera's recent frames and reads.
-
-Revision ID: i5camerahealth
-Revises: i4fanoutonoutbox
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "i5camerahealth"
 down_revision: str | None = "i4fanoutonoutbox"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

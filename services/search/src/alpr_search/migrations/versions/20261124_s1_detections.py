@@ -1,18 +1,9 @@
-"""The detection store, partitioned by capture day.
-
-Revision ID: s1detections
-Revises:
-Create Date: 2026-11-24
-"""
-
-from collections.abc import Sequence
+"""The detection store, partitioned by capture day."""
 
 from alembic import op
 
 revision: str = "s1detections"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,11 +1,4 @@
-"""Legal holds and their held detections (R17).
-
-Revision ID: s2holds
-Revises: s1detections
-Create Date: 2026-11-24
-"""
-
-from collections.abc import Sequence
+"""Legal holds and their held detections (R17)."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "s2holds"
 down_revision: str | None = "s1detections"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,19 +1,11 @@
 """Indexes for corrected plates, so a plate search (which also matches corrections, R19)
 stays an index scan on both columns, and for partial plates with a literal start.
-
-Revision ID: s3corrected
-Revises: s2holds
-Create Date: 2026-11-24
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "s3corrected"
 down_revision: str | None = "s2holds"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

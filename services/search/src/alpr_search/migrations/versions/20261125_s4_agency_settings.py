@@ -1,18 +1,9 @@
-"""Per-agency settings: retention days (R16).
-
-Revision ID: s4agencysettings
-Revises: s3corrected
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""Per-agency settings: retention days (R16)."""
 
 from alembic import op
 
 revision: str = "s4agencysettings"
 down_revision: str | None = "s3corrected"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,18 +1,9 @@
-"""The recognition model version of each detection (R22: corrections counted per model version).
-
-Revision ID: s5modelversion
-Revises: s4agencysettings
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""The recognition model version of each detection (R22: corrections counted per model version)."""
 
 from alembic import op
 
 revision: str = "s5modelversion"
 down_revision: str | None = "s4agencysettings"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

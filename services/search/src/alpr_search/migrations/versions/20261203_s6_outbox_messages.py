@@ -1,26 +1,10 @@
 """The outbox of ledger events of this service's changes (issue 16): written in the change's
 own transaction, sent by the outbox dispatcher.
-
-Revision ID: s6outboxmessages
-Revises: s5modelversion
-Create Date: 2026-12-03
 """
 
-from collections.abc import Sequence
-
-from alembic import op
-
-from alpr_common import create_outbox_table, drop_outbox_table
+from alpr_common import outbox_revision
 
 revision: str = "s6outboxmessages"
 down_revision: str | None = "s5modelversion"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
-
-def upgrade() -> None:
-    create_outbox_table(op, "search", "outbox_messages")
-
-
-def downgrade() -> None:
-    drop_outbox_table(op, "search", "outbox_messages")
+upgrade, downgrade = outbox_revision("search", "outbox_messages")

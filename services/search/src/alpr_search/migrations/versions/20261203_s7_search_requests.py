@@ -1,19 +1,11 @@
 """Search requests (issue 17, warrant-style tiers): a supervisor's prior approval of one search,
 valid once and for a limited time; its use is recorded on the row by the search that used it.
-
-Revision ID: s7searchrequests
-Revises: s6outboxmessages
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "s7searchrequests"
 down_revision: str | None = "s6outboxmessages"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

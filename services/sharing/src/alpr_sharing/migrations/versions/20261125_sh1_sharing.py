@@ -1,18 +1,9 @@
-"""Partner agencies, MOUs, requests.
-
-Revision ID: sh1sharing
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""Partner agencies, MOUs, requests."""
 
 from alembic import op
 
 revision: str = "sh1sharing"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 STATEMENTS = (
     """

@@ -1,19 +1,11 @@
 """Agency policy versions (issue 17): each change of an agency's own rules is a new row; rows
 are never deleted, and only a pending one's decision is ever written after it is made.
-
-Revision ID: sh4agencypolicies
-Revises: sh3notificationsonoutbox
-Create Date: 2026-12-03
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "sh4agencypolicies"
 down_revision: str | None = "sh3notificationsonoutbox"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 STATEMENTS = (
     """
