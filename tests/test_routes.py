@@ -4,20 +4,11 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from alpr_common import AUTHENTICATOR_ATTR
-from alpr_devstack.testing import SERVICE_NAMES, Infra, create_app
+from alpr_devstack.testing import SERVICE_NAMES, Infra, authenticates, create_app
 
 OPEN_PATHS = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-
-
-def _has_authenticator(dependant: Dependant) -> bool:
-    return any(
-        getattr(dep.call, AUTHENTICATOR_ATTR, False) or _has_authenticator(dep)
-        for dep in dependant.dependencies
-    )
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
@@ -29,7 +20,7 @@ def test_every_route_authenticates(service: str, infra: Infra) -> None:
         if path in OPEN_PATHS or path.startswith("/public/"):
             continue
         assert isinstance(route, APIRoute), f"{service} {path}: not an API route"
-        assert _has_authenticator(route.dependant), f"{service} {path} has no authenticator"
+        assert authenticates(route.dependant), f"{service} {path} has no authenticator"
         checked += 1
     assert checked >= 1
 

@@ -10,22 +10,10 @@ import re
 import uuid
 
 import pytest
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 
-from alpr_common import AUTHENTICATOR_ATTR, Role
-from alpr_devstack.testing import SERVICE_NAMES, Infra, bearer, create_app, problem, serve
-
-
-def _allowed(dependant: Dependant) -> tuple[frozenset[str], bool] | None:
-    for dep in dependant.dependencies:
-        marker = getattr(dep.call, AUTHENTICATOR_ATTR, None)
-        if isinstance(marker, tuple):
-            return marker
-        found = _allowed(dep)
-        if found is not None:
-            return found
-    return None
+from alpr_common import Role
+from alpr_devstack.testing import SERVICE_NAMES, Infra, bearer, create_app, problem, required_roles, serve
 
 
 def _concrete(path: str) -> str:
@@ -38,7 +26,9 @@ async def test_every_role_a_route_does_not_admit_is_403(service: str, infra: Inf
     app = create_app(service, infra.settings(service))
     routes: list[tuple[str, str, frozenset[str]]] = []
     for ctx in iter_route_contexts(app.router.routes):
-        marker = _allowed(ctx.original_route.dependant) if hasattr(ctx.original_route, "dependant") else None
+        marker = (
+            required_roles(ctx.original_route.dependant) if hasattr(ctx.original_route, "dependant") else None
+        )
         if marker is None or not marker[0]:
             continue
         for method in sorted(ctx.methods or ()):
@@ -69,7 +59,9 @@ async def test_lapsed_training_is_403_before_anything_else(service: str, infra: 
     async with serve(app) as client:
         for ctx in iter_route_contexts(app.router.routes):
             marker = (
-                _allowed(ctx.original_route.dependant) if hasattr(ctx.original_route, "dependant") else None
+                required_roles(ctx.original_route.dependant)
+                if hasattr(ctx.original_route, "dependant")
+                else None
             )
             if marker is None:
                 continue

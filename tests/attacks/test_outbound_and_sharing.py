@@ -148,6 +148,19 @@ async def new_hotlist(client: httpx.AsyncClient, admin: dict[str, str]) -> str:
     return str(resp.json()["id"])
 
 
+def credentialed_source(hotlist_id: str, base: str, secret_env: str) -> dict[str, str]:
+    """A source's body: a CSV feed at ``base``, fetched with a token from ``base`` for the client
+    ``us``, whose secret is in the variable ``secret_env``."""
+    return {
+        "hotlist_id": hotlist_id,
+        "url": f"{base}/feed",
+        "format": "csv",
+        "token_url": f"{base}/token",
+        "client_id": "us",
+        "client_secret_env": secret_env,
+    }
+
+
 async def sync(client: httpx.AsyncClient, admin: dict[str, str], source_id: str) -> dict[str, Any]:
     resp = await client.post(f"/v1/sources/{source_id}:sync", headers=admin)
     assert resp.status_code == 200, resp.text
@@ -164,11 +177,8 @@ class TestSecretReferences:
             hotlist_id = await new_hotlist(client, admin)
             for name in ("S3_SECRET_KEY", "HOTLIST_CLIENT_SECRET", FEED):  # the list is empty by default
                 resp = await client.post(
-                    "/v1/sources",
-                    json={"hotlist_id": hotlist_id, "url": f"{url}/feed", "format": "csv",
-                          "token_url": f"{url}/token", "client_id": "us", "client_secret_env": name},
-                    headers=admin,
-                )  # fmt: skip
+                    "/v1/sources", json=credentialed_source(hotlist_id, url, name), headers=admin
+                )
                 assert "HOTLIST_SOURCE_SECRET_ENVS" in field_error(resp, "client_secret_env")
             listed = (await client.get("/v1/sources", headers=admin)).json()
             assert not [s for s in listed if s["hotlist_id"] == hotlist_id]
@@ -199,11 +209,8 @@ class TestSecretReferences:
             async with parts.app("hotlist", source_secret_envs=FEED, **LOOPBACK) as client:
                 hotlist_id = await new_hotlist(client, admin)
                 made = await client.post(
-                    "/v1/sources",
-                    json={"hotlist_id": hotlist_id, "url": f"{url}/feed", "format": "csv",
-                          "token_url": f"{url}/token", "client_id": "us", "client_secret_env": FEED},
-                    headers=admin,
-                )  # fmt: skip
+                    "/v1/sources", json=credentialed_source(hotlist_id, url, FEED), headers=admin
+                )
                 assert made.status_code == 201, made.text
             async with parts.app("hotlist", **LOOPBACK) as client:  # the operator emptied the list
                 result = await sync(client, admin, made.json()["id"])

@@ -31,7 +31,7 @@ from alpr_common import (
     make_sessionmaker,
     outbox_table,
 )
-from alpr_devstack.testing import Infra, serve_http
+from alpr_devstack.testing import Infra, OutboxBatch, OutboxEnvelope, serve_http
 
 pytestmark = pytest.mark.bench
 
@@ -47,13 +47,8 @@ class Reading(BaseModel):
     seq: int
 
 
-class Envelope(BaseModel):
-    message_id: uuid.UUID
-    payload: Reading
-
-
-class Batch(BaseModel):
-    messages: list[Envelope]
+Envelope = OutboxEnvelope[Reading]
+Batch = OutboxBatch[Reading]
 
 
 def _readings(n: int) -> list[Reading]:

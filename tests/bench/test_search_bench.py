@@ -39,7 +39,8 @@ from alpr_common import (
     make_engine,
 )
 from alpr_devstack.components import free_port, spawn_service, stop_pid
-from alpr_devstack.testing import Infra
+from alpr_devstack.testing import Infra, in_transaction
+from alpr_search.detections.repository import ensure_partitions
 from alpr_search.retention.service import purge
 from alpr_search.searches.query import SearchSQL, build
 from alpr_search.searches.schemas import SearchRequest
@@ -125,16 +126,10 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
     cameras = [uuid.uuid4() for _ in range(200)]
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=DAYS)
+    days = {(start + timedelta(days=d)).date() for d in range(DAYS + 1)}
+    await in_transaction(db, lambda session: ensure_partitions(session, days))
     conn = await asyncpg.connect(db)
     try:
-        for d in range(DAYS + 1):
-            day = (start + timedelta(days=d)).date()
-            lo = datetime.combine(day, datetime.min.time(), UTC)
-            await conn.execute(
-                f"CREATE TABLE IF NOT EXISTS search.detections_{day:%Y%m%d} PARTITION OF "
-                f"search.detections FOR VALUES FROM ('{lo.isoformat()}') TO "
-                f"('{(lo + timedelta(days=1)).isoformat()}')"
-            )
         started = time.perf_counter()
         # Rows made by the server and the indexes built once at the end (as a restore would):
         # 10,000,000 rows load in minutes, not the 20 they took row by row through COPY with the

@@ -54,22 +54,17 @@ async def test_search_cpu_profile(infra: Any, tmp_path: Path) -> None:
     import httpx
 
     from alpr_devstack.components import free_port, spawn, spawn_service, stop_pid, wait_http_ok
-    from alpr_devstack.testing import audit_signing_key
+    from alpr_devstack.testing import audit_signing_key, in_transaction
+    from alpr_search.detections.repository import ensure_partitions
 
     db = infra.migrated_database("alpr_search", "alpr_audit", prefix="profsearch")
     cameras = [uuid.uuid4() for _ in range(20)]
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=2)
+    days = {(start + timedelta(days=d)).date() for d in range(3)}
+    await in_transaction(db, lambda session: ensure_partitions(session, days))
     conn = await asyncpg.connect(db)
     try:
-        for d in range(3):
-            day = (start + timedelta(days=d)).date()
-            lo = datetime.combine(day, datetime.min.time(), UTC)
-            await conn.execute(
-                f"CREATE TABLE IF NOT EXISTS search.detections_{day:%Y%m%d} PARTITION OF "
-                f"search.detections FOR VALUES FROM ('{lo.isoformat()}') TO "
-                f"('{(lo + timedelta(days=1)).isoformat()}')"
-            )
         await conn.execute(
             """INSERT INTO search.detections (id, captured_at, agency, camera_id, latitude, longitude,
                    plate, region, confidence, vehicle, created_at)

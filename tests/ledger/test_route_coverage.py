@@ -24,13 +24,11 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from PIL import Image
 
 from alpr_common import (
     ACCESS_EXTENSION,
-    AUTHENTICATOR_ATTR,
     LEDGER_EXTENSION,
     Access,
     Action,
@@ -42,8 +40,10 @@ from alpr_devstack.testing import (
     ActsAs,
     Infra,
     audit_signing_key,
+    authenticates,
     create_app,
     loopback_stack,
+    required_roles,
 )
 
 Op = tuple[str, str, str]  # (service, METHOD, path template)
@@ -61,23 +61,6 @@ ALPR_FIELDS = {"plate", "plate_corrected", "crop_url", "frame_url", "image_url"}
 # FastAPI's own documents (not API routes): public.
 DOC_ROUTES = ("openapi_url", "docs_url", "redoc_url", "swagger_ui_oauth2_redirect_url")
 DEADLINE_S = 30.0
-
-
-def _marker(dependant: Dependant) -> tuple[frozenset[str], bool] | None:
-    for dep in dependant.dependencies:
-        marker = getattr(dep.call, AUTHENTICATOR_ATTR, None)
-        if isinstance(marker, tuple):
-            return marker
-        found = _marker(dep)
-        if found is not None:
-            return found
-    return None
-
-
-def _authenticated(dependant: Dependant) -> bool:
-    return any(
-        getattr(dep.call, AUTHENTICATOR_ATTR, False) or _authenticated(dep) for dep in dependant.dependencies
-    )
 
 
 def _field_names(schema: Any, components: dict[str, Any], seen: set[str]) -> set[str]:
@@ -135,7 +118,7 @@ def test_every_route_is_classified(service: str, infra: Infra) -> None:
             documented += 1
     assert documented >= 1
     for key, (kind, ledger, route) in routes.items():
-        assert _authenticated(route.dependant) == (kind is not Access.PUBLIC), (
+        assert authenticates(route.dependant) == (kind is not Access.PUBLIC), (
             f"{key}: {kind} vs its token check"
         )
         if kind in {Access.VIEW, Access.CHANGE}:
@@ -950,7 +933,8 @@ async def test_views_and_changes_leave_their_event(ledger_stack: LedgerStack, in
     since = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
     world = World(stack=ledger_stack)
     world.admitted = {
-        op: (_marker(route.dependant) or (frozenset(), False))[0] for op, (_, _, route) in routes.items()
+        op: (required_roles(route.dependant) or (frozenset(), False))[0]
+        for op, (_, _, route) in routes.items()
     }
     await setup_world(world)
     expected: dict[Op, list[Expect]] = {}

@@ -43,7 +43,7 @@ from alpr_common import (
     prune_outbox,
     replay_dead_letters,
 )
-from alpr_devstack.testing import Infra, serve_http
+from alpr_devstack.testing import Infra, OutboxBatch, OutboxEnvelope, serve_http
 
 SCHEMA = "svc"
 JSON = {"content-type": "application/json"}
@@ -55,13 +55,8 @@ class Reading(BaseModel):
     seq: int
 
 
-class Envelope(BaseModel):
-    message_id: uuid.UUID
-    payload: Reading
-
-
-class Batch(BaseModel):
-    messages: list[Envelope]
+Envelope = OutboxEnvelope[Reading]
+Batch = OutboxBatch[Reading]
 
 
 class Answer(BaseModel):

@@ -18,8 +18,6 @@ from alpr_common import ServiceSettings
 from alpr_common._settings import SettingsError
 
 SERVICES = ("ingest", "recognition", "hotlist", "search", "audit", "sharing")
-# Variables a test must not inherit from the shell or the stack that runs it.
-_PREFIXES = ("ALPR_", "DATABASE_", "S3_", "OIDC_", *(f"{s.upper()}_" for s in SERVICES))
 
 SIGNING_KEY = private_key_b64(generate_key())
 
@@ -46,21 +44,22 @@ def production_env(service: str) -> dict[str, str]:
     return env
 
 
-def clean_environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(_PREFIXES)}
-
-
-@pytest.fixture
-def environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for key in list(os.environ):
-        if key.startswith(_PREFIXES):
-            monkeypatch.delenv(key)
-    return monkeypatch
-
-
 def settings_class(service: str) -> type[ServiceSettings]:
     cls: type[ServiceSettings] = import_module(f"alpr_{service}.settings").Settings
     return cls
+
+
+def in_production(environ: pytest.MonkeyPatch, service: str) -> None:
+    """Sets the service's complete production configuration (``production_env``)."""
+    for key, value in production_env(service).items():
+        environ.setenv(key, value)
+
+
+def refusal(service: str) -> str:
+    """Why the service's settings, read from the environment, refuse to start."""
+    with pytest.raises(SettingsError) as refused:
+        settings_class(service)()
+    return str(refused.value)
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -77,8 +76,7 @@ def test_development_is_the_default_and_starts_with_the_defaults(
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_complete_production_configuration_starts(environ: pytest.MonkeyPatch, service: str) -> None:
-    for key, value in production_env(service).items():
-        environ.setenv(key, value)
+    in_production(environ, service)
     settings = settings_class(service)()
     assert settings.alpr_env == "production"
 
@@ -88,12 +86,9 @@ def test_a_complete_production_configuration_starts(environ: pytest.MonkeyPatch,
     [(service, key) for service in SERVICES for key in production_env(service) if key != "ALPR_ENV"],
 )
 def test_each_refusal_names_the_setting(environ: pytest.MonkeyPatch, service: str, missing: str) -> None:
-    for key, value in production_env(service).items():
-        if key != missing:
-            environ.setenv(key, value)
-    with pytest.raises(SettingsError) as refused:
-        settings_class(service)()
-    message = str(refused.value)
+    in_production(environ, service)
+    environ.delenv(missing)
+    message = refusal(service)
     assert missing in message
     assert message.startswith(f"alpr_{service}: ALPR_ENV=production refuses to start: ")
     assert "\n" not in message
@@ -116,8 +111,7 @@ def test_each_refusal_names_the_setting(environ: pytest.MonkeyPatch, service: st
     ],
 )
 def test_a_plain_http_issuer_is_refused(environ: pytest.MonkeyPatch, variable: str, value: str) -> None:
-    for key, val in production_env("search").items():
-        environ.setenv(key, val)
+    in_production(environ, "search")
     environ.setenv(variable, value)
     with pytest.raises(SettingsError, match=f"{variable} must be an https:// URL, not http://"):
         settings_class("search")()
@@ -126,14 +120,12 @@ def test_a_plain_http_issuer_is_refused(environ: pytest.MonkeyPatch, variable: s
 
 
 def test_empty_secrets_count_as_missing(environ: pytest.MonkeyPatch) -> None:
-    for key, value in production_env("ingest").items():
-        environ.setenv(key, value)
+    in_production(environ, "ingest")
     environ.setenv("S3_SECRET_KEY", "  ")
     environ.setenv("INGEST_CLIENT_SECRET", "")
-    with pytest.raises(SettingsError) as refused:
-        settings_class("ingest")()
-    assert "S3_SECRET_KEY is not set" in str(refused.value)
-    assert "INGEST_CLIENT_SECRET is not set" in str(refused.value)
+    message = refusal("ingest")
+    assert "S3_SECRET_KEY is not set" in message
+    assert "INGEST_CLIENT_SECRET is not set" in message
 
 
 def test_an_unknown_environment_is_refused_by_name(environ: pytest.MonkeyPatch) -> None:
@@ -147,10 +139,9 @@ def test_an_unknown_environment_is_refused_by_name(environ: pytest.MonkeyPatch) 
 def test_other_invalid_settings_name_their_variable(environ: pytest.MonkeyPatch) -> None:
     environ.setenv("AUDIT_RETENTION_DAYS", "365")
     environ.setenv("DATABASE_POOL_SIZE", "0")
-    with pytest.raises(SettingsError) as refused:
-        settings_class("audit")()
-    assert "AUDIT_RETENTION_DAYS: Input should be greater than or equal to 730" in str(refused.value)
-    assert "DATABASE_POOL_SIZE: Input should be greater than or equal to 1" in str(refused.value)
+    message = refusal("audit")
+    assert "AUDIT_RETENTION_DAYS: Input should be greater than or equal to 730" in message
+    assert "DATABASE_POOL_SIZE: Input should be greater than or equal to 1" in message
 
 
 def test_settings_given_in_code_follow_the_same_rules(environ: pytest.MonkeyPatch) -> None:
@@ -165,11 +156,14 @@ def test_settings_given_in_code_follow_the_same_rules(environ: pytest.MonkeyPatc
 
 
 def _start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``args`` run in ``cwd`` with ``env`` over this process's environment, which the test's
+    ``environ`` fixture has cleared of settings."""
     return subprocess.run(
-        args, env={**clean_environ(), **env}, cwd=cwd, capture_output=True, text=True, timeout=120
+        args, env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, timeout=120
     )
 
 
+@pytest.mark.usefixtures("environ")
 def test_a_service_without_its_signing_key_exits_with_one_line(tmp_path: Path) -> None:
     env = production_env("audit")
     del env["AUDIT_SIGNING_KEY"]
@@ -187,6 +181,7 @@ def test_a_service_without_its_signing_key_exits_with_one_line(tmp_path: Path) -
     assert "client-secret-value" not in proc.stderr
 
 
+@pytest.mark.usefixtures("environ")
 def test_the_cli_exits_with_one_line(tmp_path: Path) -> None:
     env = production_env("search")
     del env["SEARCH_CLIENT_SECRET"]

@@ -8,17 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from ingest_support import Stack, frame_form, jpeg
-from minio.error import S3Error
 
-from alpr_common import make_object_store
-
-
-def _exists(stack: Stack, key: str) -> bool:
-    try:
-        make_object_store(stack.settings).stat_object(stack.settings.s3_bucket, key)
-    except S3Error:
-        return False
-    return True
+from alpr_devstack.testing import stored_object
 
 
 async def test_a_hit_s_crop_outlives_its_frame_until_the_hit_goes_R14(stack: Stack) -> None:
@@ -40,7 +31,7 @@ async def test_a_hit_s_crop_outlives_its_frame_until_the_hit_goes_R14(stack: Sta
     }
     hit_crop, hit_frame = rows["5HIT123"]
     gone_crop, gone_frame = rows["5GON123"]
-    assert all(_exists(stack, k) for k in (hit_crop, hit_frame, gone_crop, gone_frame))
+    assert all(stored_object(stack.settings, k) for k in (hit_crop, hit_frame, gone_crop, gone_frame))
     before = (old + timedelta(days=1)).isoformat()
 
     resp = await stack.client.post(
@@ -50,8 +41,9 @@ async def test_a_hit_s_crop_outlives_its_frame_until_the_hit_goes_R14(stack: Sta
     )
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"frames": 2, "reads": 1, "objects": 3}
-    assert _exists(stack, hit_crop)  # the hit's crop stays ...
-    assert not any(_exists(stack, k) for k in (hit_frame, gone_crop, gone_frame))  # ... nothing else
+    assert stored_object(stack.settings, hit_crop)  # the hit's crop stays ...
+    others = (hit_frame, gone_crop, gone_frame)
+    assert not any(stored_object(stack.settings, k) for k in others)  # ... nothing else
     left = await stack.sql("SELECT plate, frame_id FROM ingest.reads")
     assert [(r["plate"], r["frame_id"]) for r in left] == [("5HIT123", None)]
     assert await stack.sql("SELECT id FROM ingest.frames") == []
@@ -66,7 +58,7 @@ async def test_a_hit_s_crop_outlives_its_frame_until_the_hit_goes_R14(stack: Sta
         "/v1/frames:purge", headers=stack.service, json={"agency": "CA0019400", "captured_before": before}
     )
     assert resp.json() == {"frames": 0, "reads": 1, "objects": 1}
-    assert not _exists(stack, hit_crop)
+    assert not stored_object(stack.settings, hit_crop)
     assert await stack.sql("SELECT id FROM ingest.reads") == []
     async with httpx.AsyncClient() as http:
         events = await http.get(

@@ -81,6 +81,17 @@ class Pipeline:
         clients = ServiceClients.build(self.settings, self.http)
         return Worker(self.settings, engine, clients.ingest, self.http)
 
+    async def read(self, recognizer: Recognizer, frame_ids: list[str]) -> None:
+        """Runs a worker until each of the frames is done and search holds as many reads, then
+        stops it."""
+        task = asyncio.create_task(self.worker(recognizer).run())
+        try:
+            await _until(lambda: self.done(frame_ids))
+            await _until(lambda: _async(len(self.search.stored) >= len(frame_ids)))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
 
 @pytest.fixture
 async def pipeline(infra: Infra) -> AsyncIterator[Pipeline]:
@@ -139,13 +150,7 @@ async def test_uploaded_frames_are_read_once(pipeline: Pipeline, recognizer: Rec
     plates = {
         await pipeline.upload(text, seed): text for seed, text in enumerate(["8ABC123", "XYZ4455", "2MNP907"])
     }
-    task = asyncio.create_task(pipeline.worker(recognizer).run())
-    try:
-        await _until(lambda: pipeline.done(list(plates)))
-        await _until(lambda: _async(len(pipeline.search.stored) >= len(plates)))
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    await pipeline.read(recognizer, list(plates))
     await _until(pipeline.drained)  # nothing more on its way: the count below is final
     assert _plates(pipeline.search) == sorted(plates.values())  # one read per frame, read right
     assert Counter(pipeline.search.received) == Counter(list(pipeline.search.stored))  # each read once
@@ -161,13 +166,7 @@ async def test_frames_held_by_a_dead_worker_are_read_after_the_lease(
     claimed = await dead.ingest.claim_frames(8, 5)  # ...and the worker is killed before it posts
     assert {str(c.frame_id) for c in claimed} == set(frames)
     began = asyncio.get_running_loop().time()
-    task = asyncio.create_task(pipeline.worker(recognizer).run())
-    try:
-        await _until(lambda: pipeline.done(list(frames)))
-        await _until(lambda: _async(len(pipeline.search.stored) >= len(frames)))
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    await pipeline.read(recognizer, list(frames))
     assert asyncio.get_running_loop().time() - began >= 4  # only once the dead worker's lease ran out
     assert _plates(pipeline.search) == sorted(frames.values())
     # The dead worker's late submission is refused: nothing is stored twice.

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import anyio
 import asyncpg
 from fastapi import APIRouter, Depends
-from minio.error import S3Error
 from search_support import PURGE_ACTOR, SearchStack, oldest_frames, purge_calls, purging
 
 from alpr_common import (
@@ -29,7 +28,7 @@ from alpr_common import (
     make_object_store,
     require_roles,
 )
-from alpr_devstack.testing import bearer
+from alpr_devstack.testing import bearer, stored_object
 from alpr_search.retention.rules import RetentionSource
 from alpr_search.retention.service import EvidenceBucket, PurgeReport, purge
 
@@ -372,14 +371,6 @@ async def _seed_held(stack: SearchStack, plate: str, days_ago: float) -> dict[st
     return row
 
 
-def _exists(stack: SearchStack, key: str) -> bool:
-    try:
-        make_object_store(stack.settings).stat_object(stack.settings.s3_bucket, key)
-    except S3Error:
-        return False
-    return True
-
-
 async def test_a_released_hold_expires_with_its_evidence_an_active_one_stays_issue_17(
     search_stack: SearchStack,
 ) -> None:
@@ -403,7 +394,7 @@ async def test_a_released_hold_expires_with_its_evidence_an_active_one_stays_iss
         exported = await search_stack.client.post(f"/v1/holds/{holds[name]}/export", headers=supervisor)
         assert exported.status_code == 200, exported.text
         packages[name] = exported.json()["key"]
-        assert _exists(search_stack, packages[name])
+        assert stored_object(search_stack.settings, packages[name])
     released = await search_stack.client.post(f"/v1/holds/{holds['released']}:release", headers=supervisor)
     assert released.status_code == 200
 
@@ -412,8 +403,8 @@ async def test_a_released_hold_expires_with_its_evidence_an_active_one_stays_iss
     assert call.keep_keys == [active_row["crop_key"]]  # the released hold's image is not kept
     assert report.snapshots_by_agency == {"CA0019400": 1}
     assert report.packages_by_agency == {"CA0019400": [packages["released"]]}
-    assert not _exists(search_stack, packages["released"])
-    assert _exists(search_stack, packages["active"])
+    assert not stored_object(search_stack.settings, packages["released"])
+    assert stored_object(search_stack.settings, packages["active"])
     kept = {
         name: [
             i["plate"]

@@ -123,10 +123,11 @@ from ._problems import (
     Unavailable,
     ValidationProblem,
     invalid_body_field,
+    problem_response,
     problem_responses,
 )
 from ._public_figures import MAX_FIGURE_MONTHS, AuditFigures, MonthlySearches
-from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, check_purpose
+from ._purpose import DEFAULT_CASE_NUMBER_PATTERN, Stated, Statement, check_purpose
 from ._purpose_gate import refusals_recorded, require_purpose
 from ._records import PurposeStated, found
 from ._roles import MACHINE_ROLES, Role
@@ -142,7 +143,7 @@ from ._service_clients import (
     ServiceClients,
     SharingClient,
 )
-from ._settings import ServiceSettings
+from ._settings import ServiceSettings, settings_config
 from ._shapes import Area, Person
 from ._shared_entries import SharedEntries, SharedEntry
 from ._stats import (
@@ -161,11 +162,15 @@ from ._storage import check_bucket, ensure_bucket, make_object_store, presigned_
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
 from ._webhooks import (
+    DeliveryLogRow,
+    DeliveryProgress,
     DeliveryVerdict,
+    SignedDelivery,
     delivery_log_outbox_revision,
     delivery_log_table,
     document_webhook,
     judge_delivery,
+    log_try,
     new_webhook_secret,
     retry_delay,
     send_signed,
@@ -237,6 +242,8 @@ __all__ = [
     "Cursor",
     "DbReader",
     "DbSession",
+    "DeliveryLogRow",
+    "DeliveryProgress",
     "DeliveryVerdict",
     "DetectionBatch",
     "DetectionPublic",
@@ -309,6 +316,9 @@ __all__ = [
     "SharingClient",
     "SharingPolicy",
     "SharingStats",
+    "SignedDelivery",
+    "Stated",
+    "Statement",
     "StatsAgency",
     "TicketRedeemer",
     "TierCondition",
@@ -354,6 +364,7 @@ __all__ = [
     "invalid_body_field",
     "judge_delivery",
     "list_dead_letters",
+    "log_try",
     "machine",
     "make_engine",
     "make_object_store",
@@ -370,6 +381,7 @@ __all__ = [
     "page_of",
     "presigned_url",
     "principal_from_claims",
+    "problem_response",
     "problem_responses",
     "prune_outbox",
     "public",
@@ -385,6 +397,7 @@ __all__ = [
     "rows_after",
     "rows_before",
     "send_signed",
+    "settings_config",
     "signed_delivery_settings",
     "state_of",
     "stats_agency",

@@ -39,7 +39,16 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, cast
@@ -78,6 +87,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.schema import SchemaItem
+
+from ._background import cancel_and_wait
 
 if TYPE_CHECKING:
     from alembic.operations import Operations
@@ -420,6 +431,18 @@ class OutboxDispatcher:
         self._stopping.set()
         if self._finished is not None:
             await self._finished.wait()
+
+    @contextlib.asynccontextmanager
+    async def running(self, *alongside: Coroutine[Any, Any, Any]) -> AsyncIterator[None]:
+        """Runs this dispatcher, and the service's other background work ``alongside``, for as
+        long as the block does (an app's lifespan): at its end the dispatcher stops (sends in
+        flight finish and record their outcome), then the rest is cancelled."""
+        tasks = [asyncio.create_task(self.run()), *(asyncio.create_task(work) for work in alongside)]
+        try:
+            yield
+        finally:
+            await self.stop()
+            await cancel_and_wait(tasks)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

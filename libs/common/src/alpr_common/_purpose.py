@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query
 
 from ._problems import ProblemFieldError, PurposeProhibited, ValidationProblem
+from ._records import PurposeStated
 from ._vocabulary import Purpose
 
 DEFAULT_CASE_NUMBER_PATTERN = r"^[0-9]{2,4}-[0-9]{3,10}$"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What the viewer of a record states (R5): the purpose, and a case number or a reason."""
+
+    purpose: Purpose
+    case_number: str | None
+    reason: str | None
+
+    def about(self, *targets: str) -> PurposeStated:
+        """The statement as the purpose gate checks it and the ledger names it, for ``targets``."""
+        return PurposeStated(
+            purpose=self.purpose, case_number=self.case_number, reason=self.reason, targets=list(targets)
+        )
+
+
+def _statement(
+    purpose: Purpose,
+    case_number: Annotated[str | None, Query(max_length=64)] = None,
+    reason: Annotated[str | None, Query(max_length=500)] = None,
+) -> Statement:
+    return Statement(purpose, case_number, reason)
+
+
+# A purpose-bound view's query parameters (``purpose``, ``case_number``, ``reason``), as one.
+Stated = Annotated[Statement, Depends(_statement)]
 
 
 def check_purpose(

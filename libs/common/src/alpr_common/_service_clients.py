@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 import structlog
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ._agency_policy import AgencyPolicy, AgencyPolicyVersion, PolicyStatus
 from ._audit_events import AuditBatchIn, AuditEventIn, AuditReceipt, AuditReceipts
@@ -38,6 +38,8 @@ from ._work_queue import (
 
 _policy_log = structlog.get_logger("alpr.agency_policy")
 
+StatsT = TypeVar("StatsT", bound=BaseModel)
+
 
 class _WhoamiMixin(ServiceClient):
     async def whoami(self, *, token: str | None = None) -> WhoAmI:
@@ -45,12 +47,18 @@ class _WhoamiMixin(ServiceClient):
         return await self.get_model("/v1/whoami", WhoAmI, token=token)
 
 
-class IngestClient(_WhoamiMixin):
-    service_name = "ingest"
+class _StatsMixin(_WhoamiMixin, Generic[StatsT]):
+    stats_model: type[StatsT]
 
-    async def stats(self, agency: str) -> IngestStats:
-        """``GET /v1/stats?agency=``: ingest's counts for the agency (R23; never a record)."""
-        return await self.get_model("/v1/stats", IngestStats, params={"agency": agency})
+    async def stats(self, agency: str) -> StatsT:
+        """``GET /v1/stats?agency=``: the service's counts for the agency (R23, with R22's figures
+        where the service keeps them; never a record)."""
+        return await self.get_model("/v1/stats", self.stats_model, params={"agency": agency})
+
+
+class IngestClient(_StatsMixin[IngestStats]):
+    service_name = "ingest"
+    stats_model = IngestStats
 
     async def purge_frames(
         self,
@@ -81,12 +89,9 @@ class RecognitionClient(_WhoamiMixin):
     service_name = "recognition"
 
 
-class HotlistClient(_WhoamiMixin):
+class HotlistClient(_StatsMixin[HotlistStats]):
     service_name = "hotlist"
-
-    async def stats(self, agency: str) -> HotlistStats:
-        """``GET /v1/stats?agency=``: hotlist's counts for the agency (R22, R23; never a record)."""
-        return await self.get_model("/v1/stats", HotlistStats, params={"agency": agency})
+    stats_model = HotlistStats
 
     async def matches(self, batch: MatchBatch) -> Accepted:
         """``POST /v1/matches``: reads to match against the hotlists (idempotent on read id)."""
@@ -102,12 +107,9 @@ class HotlistClient(_WhoamiMixin):
         return (await self.get_model("/v1/hits:crops", HitCrops, params={"agency": agency})).keys
 
 
-class SearchClient(_WhoamiMixin):
+class SearchClient(_StatsMixin[SearchStats]):
     service_name = "search"
-
-    async def stats(self, agency: str) -> SearchStats:
-        """``GET /v1/stats?agency=``: the detection store's counts for the agency (R22, R23)."""
-        return await self.get_model("/v1/stats", SearchStats, params={"agency": agency})
+    stats_model = SearchStats
 
     async def detections_batch(self, batch: DetectionBatch) -> Accepted:
         """``POST /v1/detections:batch``: detections into the store (idempotent on id)."""
@@ -139,12 +141,9 @@ class AuditClient(_WhoamiMixin):
         return await self.get_model("/v1/public-figures", AuditFigures, params=params)
 
 
-class SharingClient(_WhoamiMixin):
+class SharingClient(_StatsMixin[SharingStats]):
     service_name = "sharing"
-
-    async def stats(self, agency: str) -> SharingStats:
-        """``GET /v1/stats?agency=``: sharing's counts for the agency (R23; never a record)."""
-        return await self.get_model("/v1/stats", SharingStats, params={"agency": agency})
+    stats_model = SharingStats
 
     async def agency_policy(self, agency: str, at: datetime | None = None) -> AgencyPolicyVersion:
         """``GET /v1/agencies/{ori}/policy[?at=]``: the agency's policy in force (issue 17)."""

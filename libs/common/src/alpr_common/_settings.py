@@ -47,16 +47,23 @@ def describe_errors(cls: type[BaseSettings], exc: ValidationError) -> str:
     return " ".join("; ".join(parts).split())
 
 
+def settings_config(env_prefix: str = "") -> SettingsConfigDict:
+    """The configuration of every service's settings under its prefix: unknown variables are
+    ignored and fields are set by name or alias. Stated whole in each subclass, so that a second
+    base (``OutboundSettings``) does not bring back ``BaseSettings``' ``extra="forbid"``."""
+    return SettingsConfigDict(env_prefix=env_prefix, extra="ignore", populate_by_name=True)
+
+
 class ServiceSettings(BaseSettings):
     """Base of each service's one settings class.
 
-    Subclasses set ``model_config = SettingsConfigDict(env_prefix="SEARCH_")``; the fields
+    Subclasses set ``model_config = settings_config("SEARCH_")``; the fields
     declared here keep their unprefixed environment names through their aliases. A subclass
     says what its service needs (``uses_database``, ``uses_object_store``, ``calls_services``)
     and adds its own production rules by extending ``production_problems``.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    model_config = settings_config()
 
     # What the service needs, for the production rules.
     uses_database: ClassVar[bool] = True

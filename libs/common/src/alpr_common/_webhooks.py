@@ -14,13 +14,28 @@ from typing import Annotated, Any, Literal
 import httpx
 import structlog
 from fastapi import Body, FastAPI, Header
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    DateTime,
+    Identity,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from standardwebhooks import Webhook
 
+from ._database import FromRow
 from ._outbound import OutboundBlocked, OutboundClient
-from ._outbox import OutboxOutcome, OutboxSettings
+from ._outbox import OutboxDispatcher, OutboxHandler, OutboxOutcome, OutboxSettings
 
 _log = structlog.get_logger("alpr.webhooks")
 
@@ -105,6 +120,65 @@ def delivery_log_table(metadata: MetaData, name: str, *columns: Column[Any]) -> 
     )
 
 
+@dataclass(frozen=True)
+class DeliveryLogRow(FromRow):
+    """The columns every delivery log has (``delivery_log_table``): a log's own row adds its
+    own (what is delivered to whom). ``payload`` is the body exactly as queued: it is sent as
+    stored, so that every retry signs the same bytes."""
+
+    id: int
+    message_id: str
+    payload: dict[str, Any]
+    status: str  # pending | delivered | failed
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryProgress(BaseModel):
+    """How a logged delivery went, as the API shows it: the fields after the log's own. A log's
+    API model inherits it after a base of its own that declares ``id``, ``message_id`` and what is
+    delivered to whom, so that these come first in the document and in every answer."""
+
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+async def log_try(
+    conn: AsyncConnection,
+    log: Table,
+    row_id: int,
+    verdict: DeliveryVerdict,
+    answer: tuple[int | None, str | None],
+    *,
+    attempts: int | ColumnElement[int],
+    now: datetime,
+) -> None:
+    """Writes one try of the delivery ``row_id`` in its ``log``: the tries made, the receiver's
+    ``answer`` (``send_signed``'s status code and error), and what the try came to (``verdict``:
+    delivered now, or due again when)."""
+    status_code, error = answer
+    values: dict[str, Any] = {
+        "status": verdict.status,
+        "attempts": attempts,
+        "last_status_code": status_code,
+        "last_error": error,
+    }
+    if verdict.status == "delivered":
+        values["delivered_at"] = now
+    if verdict.retry_in is not None:
+        values["next_attempt_at"] = now + verdict.retry_in
+    await conn.execute(update(log).where(log.c.id == row_id).values(**values))
+
+
 def delivery_log_outbox_revision(
     schema: str, log: str, topic: str, id_key: str
 ) -> tuple[Callable[[], None], Callable[[], None]]:
@@ -164,6 +238,46 @@ def judge_delivery(
         return DeliveryVerdict("failed", None, OutboxOutcome.failed(error))
     delay = timedelta(seconds=retry_delay(attempt, max_backoff_s))
     return DeliveryVerdict("pending", delay, OutboxOutcome.retry(error))
+
+
+@dataclass(frozen=True)
+class SignedDelivery:
+    """How a service sends signed deliveries to outside receivers (hotlist webhooks, sharing
+    notifications), from its settings: how often the outbox is polled, how many tries a delivery
+    gets, the longest wait between two, and how long a receiver has to answer."""
+
+    poll_s: float
+    max_attempts: int
+    max_backoff_s: float
+    timeout_s: float
+
+    def judge(self, error: str | None, attempt: int, *, receiver_gone: bool) -> DeliveryVerdict:
+        """What try ``attempt`` comes to (``judge_delivery`` with these limits)."""
+        return judge_delivery(
+            error,
+            attempt,
+            max_attempts=self.max_attempts,
+            max_backoff_s=self.max_backoff_s,
+            receiver_gone=receiver_gone,
+        )
+
+    def dispatcher(
+        self,
+        engine: AsyncEngine,
+        outbox: Table,
+        topic: str,
+        handler: OutboxHandler[Any],
+        registry: CollectorRegistry | None,
+    ) -> OutboxDispatcher:
+        """The outbox engine's dispatcher of ``topic`` in ``outbox``, with the outbox settings
+        of signed deliveries (``signed_delivery_settings``)."""
+        settings = signed_delivery_settings(
+            poll_s=self.poll_s,
+            max_attempts=self.max_attempts,
+            max_backoff_s=self.max_backoff_s,
+            timeout_s=self.timeout_s,
+        )
+        return OutboxDispatcher(engine, outbox, {topic: handler}, settings, registry)
 
 
 def document_webhook(

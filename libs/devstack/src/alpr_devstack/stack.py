@@ -328,9 +328,21 @@ class Stack:
     def _not_seeded(self, what: str, resp: httpx.Response) -> None:
         self.say(f"seed: {what} ({resp.status_code}: {resp.text[:200]})")
 
+    def _seed_new(
+        self, token: str, service: str, path: str, body: dict[str, Any], failed: str
+    ) -> httpx.Response | None:
+        """``POST`` a demo resource: the answer when it was made; None when it was there already (409) or
+        could not be made (then ``failed`` is said)."""
+        resp = self._seed_call(token, service, path, body)
+        if resp.status_code == 201:
+            return resp
+        if resp.status_code != 409:
+            self._not_seeded(failed, resp)
+        return None
+
     def _seed_partner(self, token: str) -> None:
         """The demo partner agency (its machine client `partner-demo`) and an MOU in force."""
-        resp = self._seed_call(
+        partner = self._seed_new(
             token,
             "sharing",
             "/v1/agencies",
@@ -341,11 +353,9 @@ class Stack:
                 "kind": "law_enforcement",
                 "client_ids": ["partner-demo"],
             },
+            "the demo partner was not registered",
         )
-        if resp.status_code == 409:
-            return
-        if resp.status_code != 201:
-            self._not_seeded("the demo partner was not registered", resp)
+        if partner is None:
             return
         start = datetime.now(UTC) - timedelta(days=1)
         mou = self._seed_call(
@@ -367,20 +377,21 @@ class Stack:
             self.say(f"seed: demo partner {DEMO_PARTNER_AGENCY} (client partner-demo) with an MOU in force")
 
     def _seed_hotlist(self, token: str) -> None:
-        resp = self._seed_call(
+        hotlist = self._seed_new(
             token,
             "hotlist",
             "/v1/hotlists",
             {"name": "NCIC stolen vehicles (sample extract)", "kind": "ncic_stolen_vehicle", "priority": 1},
+            "the demo hotlist was not made",
         )
-        if resp.status_code == 409:
-            return
-        if resp.status_code != 201:
-            self._not_seeded("the demo hotlist was not made", resp)
+        if hotlist is None:
             return
         feed = (self.feed_dir() / "sample_ncic.csv").as_uri()
         source = self._seed_call(
-            token, "hotlist", "/v1/sources", {"hotlist_id": resp.json()["id"], "url": feed, "format": "csv"}
+            token,
+            "hotlist",
+            "/v1/sources",
+            {"hotlist_id": hotlist.json()["id"], "url": feed, "format": "csv"},
         )
         if source.status_code != 201:
             self._not_seeded("the demo hotlist source was not made", source)

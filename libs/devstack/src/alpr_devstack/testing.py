@@ -23,22 +23,27 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, NoReturn
+from typing import Annotated, Any, ClassVar, Generic, NoReturn, TypeVar
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.dependencies.models import Dependant
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from minio.error import S3Error
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import (
+    AUTHENTICATOR_ATTR,
     MACHINE_ROLES,
     AgencyPolicy,
     AgencyPolicyVersion,
@@ -49,7 +54,9 @@ from alpr_common import (
     Unavailable,
     create_service_app,
     ensure_bucket,
+    make_engine,
     make_object_store,
+    make_sessionmaker,
     require_roles,
     tls_context,
 )
@@ -744,3 +751,59 @@ def problem(resp: httpx.Response) -> dict[str, Any]:
     assert body["status"] == resp.status_code
     assert body["type"].startswith("urn:alpr:problem:")
     return body
+
+
+async def in_transaction(database_url: str, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """``work`` on a session of the database, in one transaction committed when it returns."""
+    engine = make_engine(database_url, application_name="alpr-tests")
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await work(session)
+    finally:
+        await engine.dispose()
+
+
+def required_roles(dependant: Dependant) -> tuple[frozenset[str], bool] | None:
+    """What a route's role check admits (R30): the roles and whether separation of duties holds,
+    as ``require_roles`` marks its dependency, found depth first; None where no dependency checks
+    roles."""
+    for dep in dependant.dependencies:
+        marker = getattr(dep.call, AUTHENTICATOR_ATTR, None)
+        if isinstance(marker, tuple):
+            return marker
+        found = required_roles(dep)
+        if found is not None:
+            return found
+    return None
+
+
+def authenticates(dependant: Dependant) -> bool:
+    """Whether any dependency of a route, at any depth, authenticates the caller (R30)."""
+    return any(
+        getattr(dep.call, AUTHENTICATOR_ATTR, False) or authenticates(dep) for dep in dependant.dependencies
+    )
+
+
+def stored_object(settings: ServiceSettings, key: str) -> bool:
+    """Whether the object store of ``settings`` holds ``key`` in its bucket."""
+    try:
+        make_object_store(settings).stat_object(settings.s3_bucket, key)
+    except S3Error:
+        return False
+    return True
+
+
+Payload = TypeVar("Payload", bound=BaseModel)
+
+
+class OutboxEnvelope(BaseModel, Generic[Payload]):
+    """One outbox message as a test's receiver reads it: its id and its payload."""
+
+    message_id: uuid.UUID
+    payload: Payload
+
+
+class OutboxBatch(BaseModel, Generic[Payload]):
+    """A batch of outbox messages as a test's handler posts it to its receiver."""
+
+    messages: list[OutboxEnvelope[Payload]]

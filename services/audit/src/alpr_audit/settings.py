@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
 
-from alpr_common import ServiceSettings
+from alpr_common import ServiceSettings, settings_config
 
 from .checkpoints.signing import load_private_key
 
@@ -22,7 +21,7 @@ DEFAULT_POLICY = (
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="AUDIT_", extra="ignore", populate_by_name=True)
+    model_config = settings_config("AUDIT_")
 
     # R30: the service's connections act as a role that may only INSERT and SELECT the ledger.
     database_role: str | None = "alpr_audit_writer"

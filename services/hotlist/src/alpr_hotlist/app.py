@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +11,6 @@ from alpr_common import (
     AgencyPolicyClient,
     MisreadCounter,
     OutboundClient,
-    cancel_and_wait,
     create_service_app,
 )
 
@@ -67,19 +65,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hooks = dispatcher.dispatcher(
             app.state.engine, ctx.outbound, settings, ctx.presign, app.state.metrics.registry, metrics
         )
-        tasks = [
-            asyncio.create_task(ctx.feed.run(app.state.engine)),
-            asyncio.create_task(hooks.run()),
-            asyncio.create_task(metrics.run(app.state.engine, settings.metrics_refresh_seconds)),
+        alongside = [
+            ctx.feed.run(app.state.engine),
+            metrics.run(app.state.engine, settings.metrics_refresh_seconds),
         ]
         if settings.scheduler:
-            tasks.append(asyncio.create_task(sync.run_scheduler(deps_of(ctx))))
-        try:
+            alongside.append(sync.run_scheduler(deps_of(ctx)))
+        async with outbound, hooks.running(*alongside):
             yield
-        finally:
-            await hooks.stop()  # sends in flight finish and are recorded
-            await cancel_and_wait(tasks)
-            await outbound.aclose()
 
     app = create_service_app(
         service=SERVICE,

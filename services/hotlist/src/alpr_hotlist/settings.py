@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
-from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, OutboundSettings, ServiceSettings
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, OutboundSettings, ServiceSettings, settings_config
 
 
 class Settings(ServiceSettings, OutboundSettings):
     """Feed, token and webhook URLs obey the outbound-URL policy (``OUTBOUND_ALLOW_HTTP``,
     ``OUTBOUND_ALLOW_NETWORKS``, unprefixed: issue 19)."""
 
-    model_config = SettingsConfigDict(env_prefix="HOTLIST_", extra="ignore", populate_by_name=True)
+    model_config = settings_config("HOTLIST_")
     # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
     uses_object_store: ClassVar[bool] = True
 

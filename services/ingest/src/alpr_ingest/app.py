@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from alpr_common import PROBLEM_MEDIA_TYPE, Problem, create_service_app
+from alpr_common import Problem, create_service_app, problem_response
 
 from . import SERVICE, tables
 from . import __doc__ as SERVICE_DOC
@@ -38,27 +38,13 @@ class BodyLimit:
         if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path") in UPLOAD_PATHS:
             length = dict(scope.get("headers", [])).get(b"content-length")
             if length is not None and length.isdigit() and int(length) > self.limit:
-                body = (
-                    Problem(
-                        type="urn:alpr:problem:payload-too-large",
-                        title="Payload too large",
-                        status=413,
-                        detail=f"Uploads are limited to {self.limit} bytes.",
-                    )
-                    .model_dump_json(exclude_none=True)
-                    .encode()
+                refusal = Problem(
+                    type="urn:alpr:problem:payload-too-large",
+                    title="Payload too large",
+                    status=413,
+                    detail=f"Uploads are limited to {self.limit} bytes.",
                 )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 413,
-                        "headers": [
-                            (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+                await problem_response(refusal)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

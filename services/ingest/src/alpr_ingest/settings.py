@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
-from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings, settings_config
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore", populate_by_name=True)
+    model_config = settings_config("INGEST_")
     # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
     uses_object_store: ClassVar[bool] = True
 

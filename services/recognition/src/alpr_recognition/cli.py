@@ -65,7 +65,8 @@ def evaluate(
     threads: Annotated[int, typer.Option(help="CPU threads for inference.", min=1)] = 2,
 ) -> None:
     """Reads every labelled image and prints exact-plate and character accuracy, detection
-    recall/precision at IoU 0.5 and milliseconds per image (overall and per region)."""
+    recall/precision at IoU 0.5, the read confidence's calibration, read rate at 95 % precision and
+    top-5 coverage, and milliseconds per image (overall and per region)."""
     from .eval_run import run_eval
 
     scores = run_eval(labels, images, out, split.value, device, threads, echo=typer.echo)
@@ -76,6 +77,11 @@ def evaluate(
             f"chars {row['char_accuracy']:.1%}  det recall {row['detection_recall']:.1%}  "
             f"det precision {row['detection_precision']:.1%}  "
             f"ms p50 {row['ms_p50']:.0f} p95 {row['ms_p95']:.0f}"
+        )
+        typer.echo(
+            f"{'':>6}  read confidence: ECE {row['confidence_ece']:.1%}  "
+            f"read rate at 95 % precision {row['read_rate_p95']:.1%}  "
+            f"top-5 coverage {row['top5_coverage']:.1%}"
         )
         if "state_accuracy" in row:
             typer.echo(

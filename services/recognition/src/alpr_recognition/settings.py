@@ -6,15 +6,14 @@ from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
-from alpr_common import ServiceSettings
+from alpr_common import ServiceSettings, settings_config
 
 from .weights import WEIGHTS_DIR
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="RECOGNITION_", extra="ignore", populate_by_name=True)
+    model_config = settings_config("RECOGNITION_")
     # No database of its own (it reads ingest's frames through ingest's API).
     uses_database: ClassVar[bool] = False
 

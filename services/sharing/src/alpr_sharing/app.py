@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,15 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Partners' webhooks are URLs given through the API: issue 19's outbound policy.
         outbound = OutboundClient(settings.outbound_policy, timeout=settings.notify_timeout_seconds)
         notices = notifications.dispatcher(app.state.engine, outbound, settings, app.state.metrics.registry)
-        task = asyncio.create_task(notices.run())
-        try:
+        async with outbound, notices.running():
             yield
-        finally:
-            await notices.stop()  # sends in flight finish and are recorded
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await outbound.aclose()
 
     app = create_service_app(
         service=SERVICE,

@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Path
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from alpr_common import (
     Access,
     DbSession,
+    DeliveryProgress,
     Forbidden,
     NotFound,
     OutboundClient,
@@ -34,16 +35,16 @@ from alpr_common import (
     OutboxOutcome,
     Principal,
     Role,
+    SignedDelivery,
     TrainingRequired,
     Unauthenticated,
     access,
     document_webhook,
     enqueue,
-    judge_delivery,
+    log_try,
     problem_responses,
     require_roles,
     send_signed,
-    signed_delivery_settings,
 )
 
 from .agencies.repository import AgencyRow
@@ -51,7 +52,7 @@ from .clock import now
 from .records import columns
 from .releases.schemas import DecisionKind
 from .settings import Settings
-from .tables import outbox_messages
+from .tables import notifications, outbox_messages
 from .vocabulary import RequestStatus
 from .webhooks import repository
 
@@ -134,6 +135,12 @@ def dispatcher(
 ) -> OutboxDispatcher:
     """The outbox engine's dispatcher of partner notifications: partners' webhooks are called
     with no transaction or lock held (the old loop kept both open during the call)."""
+    delivery = SignedDelivery(
+        poll_s=settings.notify_poll_seconds,
+        max_attempts=settings.notify_max_attempts,
+        max_backoff_s=settings.notify_max_backoff_seconds,
+        timeout_s=settings.notify_timeout_seconds,
+    )
 
     async def send(
         messages: Sequence[OutboxMessage[NotificationMessage]],
@@ -141,7 +148,7 @@ def dispatcher(
         by_row = {m.payload.notification_id: m for m in messages}
         async with engine.connect() as conn:
             rows = await repository.outgoing(conn, list(by_row))
-        results = await asyncio.gather(*(_send(http, r, settings.notify_timeout_seconds) for r in rows))
+        results = await asyncio.gather(*(_send(http, r, delivery.timeout_s) for r in rows))
         found = {r.id for r in rows}
         outcomes: dict[uuid.UUID, OutboxOutcome] = {
             m.message_id: OutboxOutcome.failed("the notification is no longer in the log")
@@ -152,53 +159,30 @@ def dispatcher(
         async with engine.begin() as conn:
             for row, (code, error) in zip(rows, results, strict=True):
                 message = by_row[row.id]
-                verdict = judge_delivery(
-                    error,
-                    message.attempt,
-                    max_attempts=settings.notify_max_attempts,
-                    max_backoff_s=settings.notify_max_backoff_seconds,
-                    receiver_gone=not row.webhook_url,
-                )
-                values: dict[str, Any] = {
-                    "attempts": message.attempt,
-                    "last_status_code": code,
-                    "last_error": error,
-                    "status": verdict.status,
-                }
-                if verdict.status == "delivered":
-                    values["delivered_at"] = stamp
+                verdict = delivery.judge(error, message.attempt, receiver_gone=not row.webhook_url)
                 if verdict.retry_in is not None:
-                    values["next_attempt_at"] = stamp + verdict.retry_in
                     _log.warning("partner_notification_failed", notification=row.id, error=error)
-                await repository.attempted(conn, row.id, values)
+                await log_try(
+                    conn, notifications, row.id, verdict, (code, error), attempts=message.attempt, now=stamp
+                )
                 outcomes[message.message_id] = verdict.outcome
         return outcomes
 
-    return OutboxDispatcher(
-        engine,
-        outbox_messages,
-        {TOPIC: OutboxHandler(NotificationMessage, send)},
-        signed_delivery_settings(
-            poll_s=settings.notify_poll_seconds,
-            max_attempts=settings.notify_max_attempts,
-            max_backoff_s=settings.notify_max_backoff_seconds,
-            timeout_s=settings.notify_timeout_seconds,
-        ),
-        registry,
+    return delivery.dispatcher(
+        engine, outbox_messages, TOPIC, OutboxHandler(NotificationMessage, send), registry
     )
 
 
-class NotificationPublic(BaseModel):
+class PartnerNotification(BaseModel):
+    """A notification's own fields, first in ``NotificationPublic``: which try, of what decision."""
+
     id: int
     message_id: str
     request_id: uuid.UUID
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
+
+
+class NotificationPublic(DeliveryProgress, PartnerNotification):
+    pass
 
 
 @router.get(

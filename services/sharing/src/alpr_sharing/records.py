@@ -6,26 +6,28 @@ from __future__ import annotations
 
 from dataclasses import fields
 from enum import Enum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.engine import RowMapping
 
-from alpr_common import NotFound, Person, Principal
+from alpr_common import FromRow, Person, Principal
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-R = TypeVar("R")
-
-
 _adapters: dict[type[Any], TypeAdapter[Any]] = {}  # one per record type, built at its first read
 
 
-def record(cls: type[R], row: RowMapping) -> R:
-    """The record of type ``cls`` (a frozen dataclass) that ``row`` holds."""
-    adapter: TypeAdapter[R] = _adapters.get(cls) or _adapters.setdefault(cls, TypeAdapter(cls))
-    return adapter.validate_python(dict(row))
+class Record(FromRow):
+    """A base for sharing's records (frozen dataclasses): ``X.of(row)``, and so ``X.first``,
+    read the row through pydantic, its JSONB documents as their shapes and its closed
+    vocabularies as enums."""
+
+    @classmethod
+    def of(cls, row: RowMapping) -> Self:
+        adapter: TypeAdapter[Self] = _adapters.get(cls) or _adapters.setdefault(cls, TypeAdapter(cls))
+        return adapter.validate_python(dict(row))
 
 
 def columns(row: DataclassInstance) -> dict[str, Any]:
@@ -47,13 +49,6 @@ def stored(value: Any) -> Any:
 def values(row: DataclassInstance) -> dict[str, Any]:
     """A record's column values, to insert it."""
     return {name: stored(v) for name, v in columns(row).items()}
-
-
-def found(row: R | None) -> R:
-    """The record, or the one 404 of a record that is missing or not the caller's to see (R27)."""
-    if row is None:
-        raise NotFound()
-    return row
 
 
 def person(principal: Principal) -> Person:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
-from alpr_common import OutboundSettings, ServiceSettings
+from alpr_common import OutboundSettings, ServiceSettings, settings_config
 
 
 class Settings(ServiceSettings, OutboundSettings):
     """Partners' webhook URLs obey the outbound-URL policy (``OUTBOUND_ALLOW_HTTP``,
     ``OUTBOUND_ALLOW_NETWORKS``, unprefixed: issue 19)."""
 
-    model_config = SettingsConfigDict(env_prefix="SHARING_", extra="ignore", populate_by_name=True)
+    model_config = settings_config("SHARING_")
 
     # How long after approval the partner may fetch the results.
     release_window_hours: int = Field(72, ge=1, le=720)

@@ -25,7 +25,6 @@ from alpr_common import (
 from ..clock import now
 from ..context import HotlistContext
 from ..hotlists import service as hotlists
-from ..vocabulary import FeedFormat
 from . import repository
 from .fetch import check_secret_env, check_token_url, check_url
 from .repository import SourceRow
@@ -48,23 +47,15 @@ def _without_credentials(url: str) -> str:
 def public(ctx: HotlistContext, row: SourceRow) -> SourcePublic:
     last = row.last_success_at
     stale = last is None or last < now() - timedelta(hours=ctx.settings.freshness_hours)
-    return SourcePublic(
-        id=row.id,
-        hotlist_id=row.hotlist_id,
-        url=_without_credentials(row.url),
-        format=FeedFormat(row.format),
-        interval_minutes=row.interval_minutes,
-        enabled=row.enabled,
-        token_url=None if row.token_url is None else _without_credentials(row.token_url),
-        client_id=row.client_id,
-        client_secret_env=row.client_secret_env,
-        created_at=row.created_at,
-        last_attempt_at=row.last_attempt_at,
-        last_success_at=last,
-        last_status=row.last_status,
-        last_error=row.last_error,
-        last_counts=row.last_counts,
-        stale=stale,
+    # The row's own fields (not its agency or creator), its URLs without credentials, and whether
+    # it is stale.
+    return SourcePublic.model_validate(
+        {
+            **vars(row),
+            "url": _without_credentials(row.url),
+            "token_url": None if row.token_url is None else _without_credentials(row.token_url),
+            "stale": stale,
+        }
     )
 
 

@@ -26,14 +26,14 @@ from alpr_common import (
     OutboxHandler,
     OutboxMessage,
     OutboxOutcome,
-    judge_delivery,
+    SignedDelivery,
+    log_try,
     send_signed,
-    signed_delivery_settings,
 )
 
 from ..clock import now
 from ..settings import Settings
-from ..tables import outbox_messages
+from ..tables import deliveries, outbox_messages
 from ..telemetry import HotlistMetrics
 from . import repository
 from .repository import DeliveryRow, OutgoingDelivery
@@ -83,14 +83,18 @@ def dispatcher(
     metrics: HotlistMetrics | None = None,
 ) -> OutboxDispatcher:
     """The engine's dispatcher of webhook deliveries."""
+    delivery = SignedDelivery(
+        poll_s=settings.webhook_poll_seconds,
+        max_attempts=settings.webhook_max_attempts,
+        max_backoff_s=settings.webhook_max_backoff_seconds,
+        timeout_s=settings.webhook_timeout_seconds,
+    )
 
     async def send(messages: Sequence[OutboxMessage[DeliveryMessage]]) -> Mapping[uuid.UUID, OutboxOutcome]:
         by_delivery = {m.payload.delivery_id: m for m in messages}
         async with engine.connect() as conn:
             rows = await repository.with_endpoints(conn, list(by_delivery))
-        results = await asyncio.gather(
-            *(_send(http, r, presign, settings.webhook_timeout_seconds, metrics) for r in rows)
-        )
+        results = await asyncio.gather(*(_send(http, r, presign, delivery.timeout_s, metrics) for r in rows))
         outcomes: dict[uuid.UUID, OutboxOutcome] = {
             m.message_id: OutboxOutcome.failed("the delivery is no longer in the log")
             for m in messages
@@ -100,14 +104,9 @@ def dispatcher(
         async with engine.begin() as conn:
             for row, (code, error) in zip(rows, results, strict=True):
                 message = by_delivery[row.id]
-                verdict = judge_delivery(
-                    error,
-                    message.attempt,
-                    max_attempts=settings.webhook_max_attempts,
-                    max_backoff_s=settings.webhook_max_backoff_seconds,
-                    receiver_gone=not row.active,
-                )
-                await repository.mark(conn, row.id, verdict, status_code=code, error=error, now=stamp)
+                verdict = delivery.judge(error, message.attempt, receiver_gone=not row.active)
+                attempts = deliveries.c.attempts + 1
+                await log_try(conn, deliveries, row.id, verdict, (code, error), attempts=attempts, now=stamp)
                 outcomes[message.message_id] = verdict.outcome
                 if metrics is not None:
                     metrics.deliveries.labels(verdict.outcome.kind).inc()  # delivered, retry, failed
@@ -117,15 +116,6 @@ def dispatcher(
                     )
         return outcomes
 
-    return OutboxDispatcher(
-        engine,
-        outbox_messages,
-        {WEBHOOK_TOPIC: OutboxHandler(DeliveryMessage, send)},
-        signed_delivery_settings(
-            poll_s=settings.webhook_poll_seconds,
-            max_attempts=settings.webhook_max_attempts,
-            max_backoff_s=settings.webhook_max_backoff_seconds,
-            timeout_s=settings.webhook_timeout_seconds,
-        ),
-        registry,
+    return delivery.dispatcher(
+        engine, outbox_messages, WEBHOOK_TOPIC, OutboxHandler(DeliveryMessage, send), registry
     )

@@ -1,4 +1,5 @@
-"""Every SQL statement on webhook subscriptions and their delivery log (the outbox they drain)."""
+"""Every SQL statement on webhook subscriptions and their delivery log (the outbox they drain),
+but the one that logs a try (``alpr_common.log_try``, as sharing's notifications do)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from alpr_common import DeliveryVerdict, FromRow, rows_before
+from alpr_common import DeliveryLogRow, FromRow, rows_before
 
 from ..tables import deliveries, webhooks
 from .topic import WEBHOOK_TOPIC
@@ -34,23 +35,13 @@ class WebhookRow(FromRow):
 
 
 @dataclass(frozen=True)
-class DeliveryRow(FromRow):
-    """One delivery of an alert event to a webhook: one row of ``hotlist.deliveries``, its fields
-    in column order. ``payload`` is the event's JSON body as queued (the crop as a key)."""
+class DeliveryRow(DeliveryLogRow):
+    """One delivery of an alert event to a webhook: one row of ``hotlist.deliveries``.
+    ``payload`` is the event's JSON body as queued (the crop as a key)."""
 
-    id: int
-    message_id: str
     webhook_id: uuid.UUID
     alert_id: uuid.UUID
     event: str
-    payload: dict[str, Any]
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -149,26 +140,3 @@ async def with_endpoints(conn: AsyncConnection, delivery_ids: Sequence[int]) -> 
         .where(deliveries.c.id.in_(list(delivery_ids)))
     )
     return [OutgoingDelivery.of(row) for row in (await conn.execute(q)).mappings()]
-
-
-async def mark(
-    conn: AsyncConnection,
-    delivery_id: int,
-    verdict: DeliveryVerdict,
-    *,
-    status_code: int | None,
-    error: str | None,
-    now: datetime,
-) -> None:
-    """Logs one try of a delivery: its answer, and what the try came to (``verdict``)."""
-    values: dict[str, Any] = {
-        "status": verdict.status,
-        "attempts": deliveries.c.attempts + 1,
-        "last_status_code": status_code,
-        "last_error": error,
-    }
-    if verdict.status == "delivered":
-        values["delivered_at"] = now
-    if verdict.retry_in is not None:
-        values["next_attempt_at"] = now + verdict.retry_in
-    await conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))

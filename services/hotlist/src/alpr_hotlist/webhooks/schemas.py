@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import AnyHttpUrl, BaseModel, Field
 
+from alpr_common import DeliveryProgress
+
 from ..alerts.schemas import AlertPublic
 
 
@@ -33,18 +35,17 @@ class WebhookCreated(WebhookPublic):
     )
 
 
-class DeliveryPublic(BaseModel):
+class AlertDelivery(BaseModel):
+    """A logged delivery's own fields, first in ``DeliveryPublic``: which try, of what."""
+
     id: int
     message_id: str = Field(description="The `webhook-id` header: the same on every retry.")
     alert_id: uuid.UUID
     event: str
+
+
+class DeliveryPublic(DeliveryProgress, AlertDelivery):
     status: str = Field(description="`pending` (will be retried), `delivered` or `failed` (gave up).")
-    attempts: int
-    next_attempt_at: datetime
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
 
 
 class AlertWebhookType(StrEnum):

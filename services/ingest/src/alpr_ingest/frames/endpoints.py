@@ -21,18 +21,18 @@ from alpr_common import (
     Page,
     PurgeRequest,
     PurgeResult,
-    Purpose,
     PurposeProhibited,
     ReadsStored,
     ReadsSubmission,
     ServicePrincipal,
+    Stated,
     Unavailable,
     machine,
     view,
 )
 
 from ..context import Ctx
-from ..forms import Camera, CameraIdField, CapturedAtField, LatitudeField, LongitudeField
+from ..forms import Camera, CameraIdField, CameraPosition, CapturedAtField, LatitudeField, LongitudeField
 from ..roles import FrameViewer
 from . import service
 from .schemas import FrameAccepted, FramePublic, FrameStatus, OldestFrames
@@ -67,20 +67,8 @@ async def upload_frame(
 ) -> FrameAccepted:
     """Queues a camera frame for recognition; the same image again answers 200 with its id."""
     data = await image.read(ctx.settings.max_image_bytes + 1)
-    accepted, created = await service.upload(
-        ctx,
-        session,
-        request,
-        principal,
-        camera_id=camera_id,
-        captured_at=captured_at,
-        latitude=latitude,
-        longitude=longitude,
-        heading=heading,
-        speed_kmh=speed_kmh,
-        lane=lane,
-        image=data,
-    )
+    position = CameraPosition(camera_id, captured_at, latitude, longitude, heading, speed_kmh, lane)
+    accepted, created = await service.upload(ctx, session, request, principal, position, data)
     if not created:
         response.status_code = status.HTTP_200_OK
     return accepted
@@ -95,12 +83,10 @@ async def get_frame(
     session: DbSession,
     principal: FrameViewer,
     frame_id: uuid.UUID,
-    purpose: Purpose,
-    case_number: Annotated[str | None, Query(max_length=64)] = None,
-    reason: Annotated[str | None, Query(max_length=500)] = None,
+    stated: Stated,
 ) -> FramePublic:
     """A frame and a short-lived image URL, for a stated purpose; the view is audited first."""
-    return await service.view(ctx, session, principal, frame_id, purpose, case_number, reason)
+    return await service.view(ctx, session, principal, frame_id, stated)
 
 
 @router.get("/v1/frames", **view(Action.FRAME_VIEWED))

@@ -1,11 +1,22 @@
-"""Image work of ingest: crops cut from frames and frames re-encoded as JPEG (the upload
-checks themselves are ``alpr_common.check_image``, shared with recognition)."""
+"""Image work of ingest: uploads checked against the service's limits (by
+``alpr_common.check_image``, shared with recognition), crops cut from frames and frames
+re-encoded as JPEG."""
 
 from __future__ import annotations
 
 import io
 
 from PIL import Image
+
+from alpr_common import CheckedImage, check_image
+
+from ..settings import Settings
+
+
+def checked_upload(data: bytes, field: str, settings: Settings) -> CheckedImage:
+    """An uploaded image (a frame, an edge read's crop, a crop recognition sends) within the
+    service's size and pixel limits, or the 422 problem naming ``field``."""
+    return check_image(data, field=field, max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels)
 
 
 def crop_jpeg(data: bytes, box: tuple[int, int, int, int]) -> bytes:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from dataclasses import asdict
 from datetime import datetime, timedelta
-from functools import partial
 
 import anyio
 from fastapi import Request
@@ -27,13 +27,11 @@ from alpr_common import (
     ProblemFieldError,
     PurgeRequest,
     PurgeResult,
-    Purpose,
-    PurposeStated,
     ReadsStored,
     ReadsSubmission,
+    Statement,
     ValidationProblem,
     audit_event,
-    check_image,
     decode_cursor,
     found,
     next_cursor,
@@ -44,11 +42,11 @@ from alpr_common import (
 from ..cameras import repository as cameras
 from ..cameras.repository import CameraRow
 from ..context import IngestContext
+from ..forms import CameraPosition
 from ..reads.service import NewRead, store_read
-from ..settings import Settings
 from ..storage import frame_key, now
 from . import repository
-from .images import crop_jpeg
+from .images import checked_upload, crop_jpeg
 from .repository import FrameRow, NewFrame
 from .schemas import (
     AgencyOldestFrame,
@@ -85,30 +83,18 @@ async def upload(
     session: AsyncSession,
     request: Request,
     principal: Principal,
-    *,
-    camera_id: uuid.UUID,
-    captured_at: datetime,
-    latitude: float,
-    longitude: float,
-    heading: float | None,
-    speed_kmh: float | None,
-    lane: int | None,
+    position: CameraPosition,
     image: bytes,
 ) -> tuple[FrameAccepted, bool]:
     """The frame's id and whether it is new. Nothing is stored for bad input; the object is
     removed again if the row does not commit."""
-    camera = await authorized_camera(session, principal, camera_id)
-    check_captured_at(ctx, captured_at)
-    settings = ctx.settings
-    checked = await anyio.to_thread.run_sync(
-        lambda: check_image(
-            image, field="image", max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
-        )
-    )
+    camera = await authorized_camera(session, principal, position.camera_id)
+    check_captured_at(ctx, position.captured_at)
+    checked = await anyio.to_thread.run_sync(checked_upload, image, "image", ctx.settings)
     existing = await repository.by_sha(session, camera.id, checked.sha256)
     if existing is not None:
         return FrameAccepted(id=existing.id, status=FrameStatus(existing.status)), False
-    key = frame_key(principal.agency, captured_at, checked.sha256, checked.ext)
+    key = frame_key(principal.agency, position.captured_at, checked.sha256, checked.ext)
     await ctx.store.put(key, checked.data, checked.content_type)
 
     async def undo() -> None:
@@ -119,22 +105,16 @@ async def upload(
     row = NewFrame(
         id=frame_id,
         agency=principal.agency,
-        camera_id=camera.id,
         sha256=checked.sha256,
         object_key=key,
         content_type=checked.content_type,
         width=checked.width,
         height=checked.height,
         size_bytes=len(checked.data),
-        captured_at=captured_at,
-        latitude=latitude,
-        longitude=longitude,
-        heading=heading,
-        speed_kmh=speed_kmh,
-        lane=lane,
         status=FrameStatus.QUEUED.value,
         attempts=0,
         created_at=now(),
+        **asdict(position),
     )
     if not await repository.insert_frame(session, row):
         # The same image from the same camera, racing this request: one frame.
@@ -158,12 +138,10 @@ async def view(
     session: AsyncSession,
     principal: Principal,
     frame_id: uuid.UUID,
-    purpose: Purpose,
-    case_number: str | None,
-    reason: str | None,
+    stated: Statement,
 ) -> FramePublic:
     """A frame with a presigned image URL, for a stated purpose (R5); recorded before it is shown."""
-    fields = PurposeStated(purpose=purpose, case_number=case_number, reason=reason, targets=[str(frame_id)])
+    fields = stated.about(str(frame_id))
     await require_purpose(
         ctx.clients.audit,
         principal,
@@ -243,12 +221,6 @@ def _decode_crop(value: str, index: int) -> bytes:
     return data
 
 
-def _checked_crop(data: bytes, field: str, settings: Settings) -> bytes:
-    return check_image(
-        data, field=field, max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
-    ).data
-
-
 async def submit_reads(
     ctx: IngestContext, session: AsyncSession, request: Request, frame_id: uuid.UUID, body: ReadsSubmission
 ) -> ReadsStored:
@@ -261,9 +233,10 @@ async def submit_reads(
     read_ids = []
     for index, read in enumerate(body.reads):
         if read.crop is not None:
-            crop = await anyio.to_thread.run_sync(
-                partial(_checked_crop, _decode_crop(read.crop, index), f"reads.{index}.crop", ctx.settings)
+            checked = await anyio.to_thread.run_sync(
+                checked_upload, _decode_crop(read.crop, index), f"reads.{index}.crop", ctx.settings
             )
+            crop = checked.data
         else:
             if image is None:
                 image = await ctx.store.get(frame.object_key)

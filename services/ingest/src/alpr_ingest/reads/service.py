@@ -24,14 +24,14 @@ from alpr_common import (
     Principal,
     ProblemFieldError,
     ValidationProblem,
-    check_image,
     normalize_plate,
     on_rollback,
 )
 
 from ..context import IngestContext
+from ..forms import CameraPosition
 from ..frames import repository as frames
-from ..frames.images import to_jpeg
+from ..frames.images import checked_upload, to_jpeg
 from ..storage import crop_key, now
 from . import repository
 from .repository import ReadRow
@@ -101,6 +101,11 @@ class EdgeReadForm:
     vehicle: str | None = None
     model_version: str | None = None
 
+    @property
+    def position(self) -> CameraPosition:
+        """Where and when the camera made the read: its overview frame's position."""
+        return CameraPosition(self.camera_id, self.captured_at, self.latitude, self.longitude)
+
 
 def _json_field(name: str, raw: str | None, model: type[BaseModel] | None = None) -> dict[str, object] | None:
     if raw is None or raw == "":
@@ -141,11 +146,7 @@ async def accept_edge_read(
     vehicle_value = _json_field("vehicle", form.vehicle) or {}
     settings = ctx.settings
     crop_bytes = await crop.read(settings.max_image_bytes + 1)
-    checked = await anyio.to_thread.run_sync(
-        lambda: check_image(
-            crop_bytes, field="crop", max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
-        )
-    )
+    checked = await anyio.to_thread.run_sync(checked_upload, crop_bytes, "crop", settings)
     sent = f"{form.captured_at.isoformat()}|{form.plate}|{checked.sha256}"
     dedup = hashlib.sha256(sent.encode()).hexdigest()
     existing = await repository.read_by_dedup(session, form.camera_id, dedup)
@@ -153,20 +154,8 @@ async def accept_edge_read(
         return ReadAccepted(id=existing), False
     frame_id = frame_key = None
     if overview is not None:
-        accepted, _ = await upload(
-            ctx,
-            session,
-            request,
-            principal,
-            camera_id=form.camera_id,
-            captured_at=form.captured_at,
-            latitude=form.latitude,
-            longitude=form.longitude,
-            heading=None,
-            speed_kmh=None,
-            lane=None,
-            image=await overview.read(settings.max_image_bytes + 1),
-        )
+        image = await overview.read(settings.max_image_bytes + 1)
+        accepted, _ = await upload(ctx, session, request, principal, form.position, image)
         frame_key = await frames.finish_uploaded(session, principal.agency, accepted.id)
         assert frame_key is not None
         frame_id = accepted.id

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ..tables import search_requests
@@ -69,6 +69,21 @@ async def of_agency(
     return [_row(m) for m in (await conn.execute(query)).mappings().all()]
 
 
+async def _update_while(
+    session: AsyncSession, agency: str, request_id: uuid.UUID, *holds: ColumnElement[bool], **values: Any
+) -> ApprovalRow | None:
+    """Sets ``values`` on the agency's request only while every one of ``holds`` is true of it, in
+    one statement; the row as updated, none when it was not."""
+    result = await session.execute(
+        update(search_requests)
+        .where(search_requests.c.id == request_id, search_requests.c.agency == agency, *holds)
+        .values(**values)
+        .returning(*search_requests.c)
+    )
+    found = result.mappings().first()
+    return _row(found) if found is not None else None
+
+
 async def decide(
     session: AsyncSession,
     agency: str,
@@ -81,24 +96,17 @@ async def decide(
     expires_at: datetime | None,
 ) -> ApprovalRow | None:
     """Decides a pending request; none when it is not (or no longer) pending."""
-    result = await session.execute(
-        update(search_requests)
-        .where(
-            search_requests.c.id == request_id,
-            search_requests.c.agency == agency,
-            search_requests.c.status == PENDING,
-        )
-        .values(
-            status=status,
-            decided_by=decided_by,
-            decided_at=decided_at,
-            decision_note=note,
-            expires_at=expires_at,
-        )
-        .returning(*search_requests.c)
+    return await _update_while(
+        session,
+        agency,
+        request_id,
+        search_requests.c.status == PENDING,
+        status=status,
+        decided_by=decided_by,
+        decided_at=decided_at,
+        decision_note=note,
+        expires_at=expires_at,
     )
-    found = result.mappings().first()
-    return _row(found) if found is not None else None
 
 
 async def use(
@@ -106,17 +114,13 @@ async def use(
 ) -> ApprovalRow | None:
     """Uses an approval once, atomically: of two searches racing for it, one gets the row and
     the other none (the second waits on the first's row lock, then finds it used)."""
-    result = await session.execute(
-        update(search_requests)
-        .where(
-            search_requests.c.id == request_id,
-            search_requests.c.agency == agency,
-            search_requests.c.status == APPROVED,
-            search_requests.c.used_at.is_(None),
-            search_requests.c.expires_at > func.now(),
-        )
-        .values(used_at=func.now(), used_by_search=search_id)
-        .returning(*search_requests.c)
+    return await _update_while(
+        session,
+        agency,
+        request_id,
+        search_requests.c.status == APPROVED,
+        search_requests.c.used_at.is_(None),
+        search_requests.c.expires_at > func.now(),
+        used_at=func.now(),
+        used_by_search=search_id,
     )
-    found = result.mappings().first()
-    return _row(found) if found is not None else None

@@ -4,9 +4,8 @@ from ingest."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from alpr_common import (
     Accepted,
@@ -15,9 +14,9 @@ from alpr_common import (
     DbSession,
     DetectionBatch,
     NotFound,
-    Purpose,
     PurposeProhibited,
     ServicePrincipal,
+    Stated,
     change,
     machine,
     view,
@@ -38,12 +37,10 @@ async def get_detection(
     session: DbSession,
     principal: Investigator,
     detection_id: uuid.UUID,
-    purpose: Purpose,
-    case_number: Annotated[str | None, Query(max_length=64)] = None,
-    reason: Annotated[str | None, Query(max_length=500)] = None,
+    stated: Stated,
 ) -> DetectionPublic:
     """One detection of the agency, for a stated purpose; the view is audited first."""
-    return await service.view(ctx, session, principal, detection_id, purpose, case_number, reason)
+    return await service.view(ctx, session, principal, detection_id, stated)
 
 
 @router.post(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,8 +14,8 @@ from alpr_common import (
     DetectionBatch,
     Principal,
     ProblemFieldError,
-    Purpose,
     PurposeStated,
+    Statement,
     ValidationProblem,
     found,
     normalize_plate,
@@ -71,24 +70,14 @@ def _check_capture_times(batch: DetectionBatch, now: datetime) -> None:
 async def ingest_batch(session: AsyncSession, batch: DetectionBatch) -> Accepted:
     now = datetime.now(UTC)
     _check_capture_times(batch, now)
+    # Stored as ingest sent them (R15), but for the plate (normalized) and the state (upper case).
     rows = [
         DetectionRow(
-            id=d.id,
-            captured_at=d.captured_at,
-            agency=d.agency,
-            camera_id=d.camera_id,
-            latitude=d.latitude,
-            longitude=d.longitude,
+            **d.model_dump(exclude={"plate", "region"}),
             plate=normalize_plate(d.plate),
             plate_corrected=None,
             region=d.region.upper() if d.region != "unknown" else "unknown",
-            confidence=d.confidence,
-            box=d.box.model_dump() if d.box else None,
-            crop_key=d.crop_key,
-            frame_key=d.frame_key,
-            vehicle=d.vehicle,
             created_at=now,
-            model_version=d.model_version,
         )
         for d in batch.detections
     ]
@@ -102,13 +91,9 @@ async def view(
     session: AsyncSession,
     principal: Principal,
     detection_id: uuid.UUID,
-    purpose: Purpose,
-    case_number: str | None,
-    reason: str | None,
+    stated: Statement,
 ) -> DetectionPublic:
-    fields = PurposeStated(
-        purpose=purpose, case_number=case_number, reason=reason, targets=[str(detection_id)]
-    )
+    fields = stated.about(str(detection_id))
     await rules.require_purpose(ctx, principal, Action.DETECTION_VIEWED, **fields)
     row = found(await repository.get(session, principal.agency, detection_id))
     await ctx.record_now(principal, Action.DETECTION_VIEWED, data={"plate": row.plate}, **fields)
@@ -141,12 +126,9 @@ async def correct(
 ) -> DetectionPublic:
     """R19: the corrected plate is kept beside the read as made; both are on the ledger. A
     correction refused for its purpose is recorded too, with why (R7, issue 16)."""
-    fields: dict[str, Any] = {
-        "purpose": body.purpose,
-        "case_number": body.case_number,
-        "reason": body.reason,
-        "targets": [str(detection_id)],
-    }
+    fields = PurposeStated(
+        purpose=body.purpose, case_number=body.case_number, reason=body.reason, targets=[str(detection_id)]
+    )
     await rules.require_purpose(ctx, principal, Action.DETECTION_CORRECTED, **fields)
     row = found(await repository.get(session, principal.agency, detection_id))
     corrected = normalize_plate(body.plate)

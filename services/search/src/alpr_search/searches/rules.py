@@ -5,12 +5,14 @@ the rules of an agency without a policy of its own (version 0)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 from alpr_common import (
     Action,
     Principal,
     Purpose,
     PurposeProhibited,
+    PurposeStated,
     SearchPolicy,
     WarrantTier,
     check_purpose,
@@ -76,24 +78,11 @@ async def require_purpose(
     ctx: SearchContext,
     principal: Principal,
     action: Action,
-    *,
-    purpose: Purpose,
-    case_number: str | None,
-    reason: str | None,
-    targets: list[str],
+    **stated: Unpack[PurposeStated],
 ) -> SearchRules:
     """The purpose gate of a view or a change of one detection, by the caller's agency's rules;
     a refusal is recorded first, with why (R5-R7, issue 16)."""
     rules = await of_agency(ctx, principal.agency)
-    async with refusals_recorded(
-        ctx.clients.audit,
-        principal,
-        action,
-        source="search",
-        purpose=purpose,
-        case_number=case_number,
-        reason=reason,
-        targets=targets,
-    ):
-        rules.check(purpose, case_number, reason)
+    async with refusals_recorded(ctx.clients.audit, principal, action, source="search", **stated):
+        rules.check(stated["purpose"], stated["case_number"], stated["reason"])
     return rules

@@ -8,18 +8,17 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 
 from alpr_common import Person
 
-from ..records import record, values
+from ..records import Record, values
 from ..tables import agencies
 from ..vocabulary import AgencyKind
 from .schemas import Contact
 
 
 @dataclass(frozen=True)
-class AgencyRow:
+class AgencyRow(Record):
     """A partner agency as registered: what the filing rules judge (kind, state, federal, R26,
     R29), the machine clients that speak for it, and its webhook."""
 
@@ -38,33 +37,28 @@ class AgencyRow:
     updated_at: datetime
 
 
-async def _first(session: AsyncSession, q: Select[Any]) -> AgencyRow | None:
-    found = (await session.execute(q)).mappings().first()
-    return record(AgencyRow, found) if found is not None else None
-
-
 async def create(session: AsyncSession, row: AgencyRow) -> None:
     await session.execute(agencies.insert().values(**values(row)))
 
 
 async def get(session: AsyncSession, ori: str) -> AgencyRow | None:
     """Any host's partner: for the partner's own calls and the rules, never for an admin's read."""
-    return await _first(session, select(agencies).where(agencies.c.ori == ori))
+    return await AgencyRow.first(session, select(agencies).where(agencies.c.ori == ori))
 
 
 async def get_registered(session: AsyncSession, ori: str, host_agency: str) -> AgencyRow | None:
     """A partner as its host sees it: registered by ``host_agency``, else not found (R27)."""
     q = select(agencies).where(agencies.c.ori == ori, agencies.c.registered_by_agency == host_agency)
-    return await _first(session, q)
+    return await AgencyRow.first(session, q)
 
 
 async def by_client(session: AsyncSession, client_id: str) -> AgencyRow | None:
-    return await _first(session, select(agencies).where(agencies.c.client_ids.any(client_id)))
+    return await AgencyRow.first(session, select(agencies).where(agencies.c.client_ids.any(client_id)))
 
 
 async def list_registered(session: AsyncSession, host_agency: str) -> list[AgencyRow]:
     q = select(agencies).where(agencies.c.registered_by_agency == host_agency).order_by(agencies.c.ori)
-    return [record(AgencyRow, m) for m in (await session.execute(q)).mappings().all()]
+    return [AgencyRow.of(m) for m in (await session.execute(q)).mappings().all()]
 
 
 async def update_agency(session: AsyncSession, ori: str, changes: dict[str, Any]) -> None:

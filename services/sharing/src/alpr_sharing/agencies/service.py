@@ -12,12 +12,13 @@ from alpr_common import (
     Principal,
     ProblemFieldError,
     ValidationProblem,
+    found,
     new_webhook_secret,
 )
 
 from ..clock import now
 from ..context import SharingContext
-from ..records import columns, found, person
+from ..records import columns, person
 from . import repository
 from .repository import AgencyRow
 from .schemas import AgencyCreate, AgencyPublic, AgencyUpdate

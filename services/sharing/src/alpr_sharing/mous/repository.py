@@ -13,13 +13,13 @@ from sqlalchemy.sql import Select
 
 from alpr_common import Person
 
-from ..records import record, values
+from ..records import Record, values
 from ..tables import mous
 from ..vocabulary import MouState
 
 
 @dataclass(frozen=True)
-class MouRow:
+class MouRow(Record):
     """An MOU as stored (R28): its dates, purposes and limits, its state (never ``expired``:
     that follows from the dates) and the history of its moves."""
 
@@ -40,7 +40,7 @@ class MouRow:
 
 
 async def _all(session: AsyncSession, q: Select[Any]) -> list[MouRow]:
-    return [record(MouRow, m) for m in (await session.execute(q)).mappings().all()]
+    return [MouRow.of(m) for m in (await session.execute(q)).mappings().all()]
 
 
 async def create(session: AsyncSession, row: MouRow) -> None:
@@ -49,13 +49,11 @@ async def create(session: AsyncSession, row: MouRow) -> None:
 
 async def get(session: AsyncSession, host: str, mou_id: uuid.UUID, *, lock: bool = False) -> MouRow | None:
     q = select(mous).where(mous.c.host_agency == host, mous.c.id == mou_id)
-    if lock:
-        q = q.with_for_update()
-    return next(iter(await _all(session, q)), None)
+    return await MouRow.first(session, q, lock=lock)
 
 
 async def by_id(session: AsyncSession, mou_id: uuid.UUID) -> MouRow | None:
-    return next(iter(await _all(session, select(mous).where(mous.c.id == mou_id))), None)
+    return await MouRow.first(session, select(mous).where(mous.c.id == mou_id))
 
 
 async def list_for(session: AsyncSession, host: str) -> list[MouRow]:

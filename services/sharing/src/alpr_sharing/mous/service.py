@@ -7,12 +7,12 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alpr_common import Action, Conflict, Principal, ValidationProblem
+from alpr_common import Action, Conflict, Principal, ValidationProblem, found
 
 from ..agencies import repository as agencies
 from ..clock import now
 from ..context import SharingContext
-from ..records import columns, found, person
+from ..records import columns, person
 from ..vocabulary import MouState
 from . import repository
 from .repository import MouRow

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import AgencyPolicy, PolicyActor
 
-from ..records import record, stored, values
+from ..records import Record, stored, values
 from ..tables import agency_policies as t
 
 
 @dataclass(frozen=True)
-class PolicyRow:
+class PolicyRow(Record):
     """One stored version, as written."""
 
     agency: str
@@ -37,7 +37,7 @@ class PolicyRow:
 
 
 def rows(result: Result[Any]) -> list[PolicyRow]:
-    return [record(PolicyRow, m) for m in result.mappings().all()]
+    return [PolicyRow.of(m) for m in result.mappings().all()]
 
 
 async def lock_agency(session: AsyncSession, agency: str) -> None:

@@ -39,6 +39,7 @@ from alpr_common import (
 
 from ..clock import now
 from ..context import SharingContext
+from ..records import columns
 from ..settings import Settings
 from . import repository, rules
 from .repository import PolicyRow
@@ -105,21 +106,8 @@ def _actor(principal: Principal) -> PolicyActor:
 
 
 def public(row: PolicyRow, approved: list[PolicyRow], at: datetime) -> AgencyPolicyVersion:
-    return AgencyPolicyVersion(
-        agency=row.agency,
-        version=row.version,
-        status=status_of(row, approved, at),
-        policy=row.policy,
-        reason=row.reason,
-        effective_from=row.effective_from,
-        in_force_from=row.in_force_from,
-        loosens=list(row.loosens),
-        proposed_by=row.proposed_by,
-        proposed_at=row.proposed_at,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-        decision_note=row.decision_note,
-    )
+    # The row's own fields (not its decision: its status says it), and its status at ``at``.
+    return AgencyPolicyVersion.model_validate({**columns(row), "status": status_of(row, approved, at)})
 
 
 def default_version(settings: Settings, agency: str) -> AgencyPolicyVersion:

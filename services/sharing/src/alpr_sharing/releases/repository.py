@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alpr_common import Person
 
-from ..records import record, stored, values
+from ..records import Record, stored, values
 from ..tables import requests
 from ..vocabulary import RequestStatus
 from .schemas import Scope
 
 
 @dataclass(frozen=True, kw_only=True)
-class RequestRow:
+class RequestRow(Record):
     """A written request as kept on file (R24): who asked for what under which MOU, the
     refusal or the decision, and how much was released (a new request: no decision, nothing)."""
 
@@ -54,11 +54,7 @@ async def create(session: AsyncSession, row: RequestRow) -> None:
 
 
 async def get(session: AsyncSession, request_id: uuid.UUID, *, lock: bool = False) -> RequestRow | None:
-    q = select(requests).where(requests.c.id == request_id)
-    if lock:
-        q = q.with_for_update()
-    found = (await session.execute(q)).mappings().first()
-    return record(RequestRow, found) if found is not None else None
+    return await RequestRow.first(session, select(requests).where(requests.c.id == request_id), lock=lock)
 
 
 async def list_for(
@@ -72,7 +68,7 @@ async def list_for(
     if status is not None:
         q = q.where(requests.c.status == status)
     q = q.order_by(requests.c.created_at.desc()).limit(limit)
-    return [record(RequestRow, m) for m in (await session.execute(q)).mappings().all()]
+    return [RequestRow.of(m) for m in (await session.execute(q)).mappings().all()]
 
 
 async def decide(session: AsyncSession, decided: RequestRow) -> None:

@@ -28,6 +28,7 @@ from alpr_common import (
     SharedEntry,
     Unavailable,
     ValidationProblem,
+    found,
 )
 
 from .. import notifications
@@ -39,7 +40,7 @@ from ..mous import repository as mous
 from ..mous.repository import MouRow
 from ..mous.service import in_force
 from ..policy import service as policies
-from ..records import columns, found, person
+from ..records import columns, person
 from ..vocabulary import RequestStatus
 from . import repository, rules
 from .repository import RequestRow

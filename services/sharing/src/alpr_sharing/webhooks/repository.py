@@ -1,5 +1,6 @@
 """Persistence of the partner notification log (``sharing.notifications``): queued in a
-decision's transaction, attempted by the outbox engine, read by the host agency only (R27)."""
+decision's transaction, attempted by the outbox engine (each try logged by ``alpr_common.log_try``),
+read by the host agency only (R27)."""
 
 from __future__ import annotations
 
@@ -8,30 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from ..records import record
+from alpr_common import DeliveryLogRow
+
 from ..tables import agencies, mous, notifications, requests
 
 
 @dataclass(frozen=True)
-class NotificationRow:
-    """One notification: one row of ``sharing.notifications``. ``payload`` is the webhook's JSON
-    body exactly as queued: it is sent as stored, so that every retry signs the same bytes."""
+class NotificationRow(DeliveryLogRow):
+    """One notification: one row of ``sharing.notifications``, the decision on ``request_id``
+    told to the partner ``agency_ori``."""
 
-    id: int
-    message_id: str
     agency_ori: str
     request_id: uuid.UUID
-    payload: dict[str, Any]
-    status: str  # pending | delivered | failed
-    attempts: int
-    next_attempt_at: datetime
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -76,12 +68,7 @@ async def outgoing(conn: AsyncConnection, ids: list[int]) -> list[OutgoingNotifi
         .join(agencies, agencies.c.ori == notifications.c.agency_ori)
         .where(notifications.c.id.in_(ids))
     )
-    return [record(OutgoingNotification, m) for m in (await conn.execute(q)).mappings().all()]
-
-
-async def attempted(conn: AsyncConnection, notification_id: int, changes: dict[str, Any]) -> None:
-    """Writes the outcome of an attempt (attempts, last answer, and status or next time)."""
-    await conn.execute(update(notifications).where(notifications.c.id == notification_id).values(**changes))
+    return [OutgoingNotification.of(m) for m in (await conn.execute(q)).mappings().all()]
 
 
 async def known_partner(session: AsyncSession, host: str, ori: str) -> bool:
@@ -105,4 +92,4 @@ async def log(session: AsyncSession, host: str, ori: str, limit: int) -> list[No
         .order_by(notifications.c.id.desc())
         .limit(limit)
     )
-    return [record(NotificationRow, m) for m in (await session.execute(q)).mappings().all()]
+    return [NotificationRow.of(m) for m in (await session.execute(q)).mappings().all()]
