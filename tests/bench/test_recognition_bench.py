@@ -3,7 +3,9 @@ baseline: `rapidocr-onnxruntime`, the strongest offline reader that installs her
 its wheel) on the same held-out development images, US and EU/BR reported separately.
 
 Prints, per region: exact-plate accuracy, character accuracy (1 - normalised Levenshtein),
-detection recall at IoU 0.5, and CPU milliseconds per frame (p50/p95) at batch 1; then ours
+detection recall at IoU 0.5, the read confidence's expected calibration error (ECE), the read
+rate at 95 % precision (rd@95%) and top-5 coverage (the plate among the read's candidates; issue
+21: ECE <= 5 %), and CPU milliseconds per frame (p50/p95) at batch 1; then ours
 batched (BENCH_BATCH frames per call) and, when a GPU is present, GPU frames/s. Goals (issue 6):
 US exact accuracy 10 points above RapidOCR's, character accuracy >= 80 %, CPU p50 <= 200 ms per
 frame, >= 200 frames/s on one GPU. Issue 21: the issuing state right on >= 75 % of the US plates
@@ -82,13 +84,14 @@ def _group(region: str) -> str:
 def _print_table(title: str, scores: dict[str, Score]) -> None:
     print(f"\n{title}")
     header = f"{'reader':<18}{'set':<7}{'images':>7}{'exact':>8}{'chars':>8}{'det rec':>9}"
-    print(f"{header}{'ms p50':>8}{'ms p95':>8}")
+    print(f"{header}{'ECE':>7}{'rd@95%':>8}{'top-5':>8}{'ms p50':>8}{'ms p95':>8}")
     for key, score in scores.items():
         name, group = key.split("|")
         row = score.row()
         print(
             f"{name:<18}{group:<7}{row['images']:>7.0f}{row['exact_accuracy']:>8.1%}{row['char_accuracy']:>8.1%}"
-            f"{row['detection_recall']:>9.1%}{row['ms_p50']:>8.0f}{row['ms_p95']:>8.0f}"
+            f"{row['detection_recall']:>9.1%}{row['confidence_ece']:>7.1%}{row['read_rate_p95']:>8.1%}"
+            f"{row['top5_coverage']:>8.1%}{row['ms_p50']:>8.0f}{row['ms_p95']:>8.0f}"
         )
 
 

@@ -18,7 +18,15 @@ from .pipeline import Read, Recognizer
 def predicted_of(read: Read) -> Predicted:
     """A pipeline read as the scorer takes it."""
     box = (read.box.x, read.box.y, read.box.w, read.box.h)
-    return Predicted(read.plate, read.confidence, box, read.region, read.region_confidence, read.region_guess)
+    return Predicted(
+        read.plate,
+        read.confidence,
+        box,
+        read.region,
+        read.region_confidence,
+        read.region_guess,
+        tuple(plate for plate, _ in read.candidates),
+    )
 
 
 def run_eval(

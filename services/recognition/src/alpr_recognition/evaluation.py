@@ -1,7 +1,11 @@
 """Scoring plate reads against labels: the figures ``alpr recognition eval`` and the benchmark print.
 
 Exact-plate accuracy compares normalised text; character accuracy is 1 - Levenshtein distance /
-the longer length; detection recall and precision count boxes at IoU >= 0.5. State accuracy is
+the longer length; detection recall and precision count boxes at IoU >= 0.5. The read's
+confidence (issue 21, item 3): its expected calibration error over the frames read, the read rate
+at 95 % precision (the share of frames whose read is at or above the lowest confidence at which
+the reads there are right 95 % of the time), and top-5 coverage (the share of frames whose plate is
+among the read's candidates, beside exact accuracy: the top read alone). State accuracy is
 over the US images whose state a person could read (``states.csv`` not ``unknown``), and the
 expected calibration error compares ``region_confidence`` with how often the state model's best
 guess is right.
@@ -44,6 +48,19 @@ class Predicted:
     region: str = "unknown"
     region_confidence: float = 0.0
     region_guess: str | None = None  # the state model's best class before its threshold
+    candidates: tuple[str, ...] = ()  # the read's candidate plates, best first
+
+
+def read_rate_at_precision(pairs: list[tuple[float, bool]], total: int, precision: float = 0.95) -> float:
+    """The share of ``total`` frames whose read has at least the lowest confidence at which the reads
+    at or above it are right ``precision`` of the time (0 when no threshold reaches it)."""
+    right = 0
+    answered = 0
+    for k, (_, ok) in enumerate(sorted(pairs, key=lambda pair: -pair[0]), start=1):
+        right += int(ok)
+        if right / k >= precision:
+            answered = k
+    return answered / max(1, total)
 
 
 def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
@@ -103,6 +120,8 @@ class Score:
     predictions: int = 0
     predictions_matched: int = 0
     millis: list[float] = field(default_factory=list)
+    calibration: list[tuple[float, bool]] = field(default_factory=list)  # the read's confidence, right
+    covered: int = 0  # frames whose plate is among the read's candidates (or is the read)
     state: StateScore = field(default_factory=lambda: StateScore())
 
     def add(
@@ -121,7 +140,12 @@ class Score:
         if state is not None and state.state != "unknown":
             self.state.add(state.state, state.sure, chosen)
         text = chosen.plate if chosen else ""
-        self.exact += int(normalize_plate(text) == normalize_plate(truth))
+        right = normalize_plate(text) == normalize_plate(truth)
+        self.exact += int(right)
+        if chosen is not None:
+            self.calibration.append((chosen.confidence, right))
+            plates = {normalize_plate(c) for c in chosen.candidates}
+            self.covered += int(right or normalize_plate(truth) in plates)
         self.chars += char_accuracy(truth, text)
         if truth_box is not None:
             self.boxes_true += 1
@@ -138,6 +162,9 @@ class Score:
             "char_accuracy": self.chars / max(1, self.images),
             "detection_recall": self.boxes_found / max(1, self.boxes_true),
             "detection_precision": self.predictions_matched / max(1, self.predictions),
+            "confidence_ece": expected_calibration_error(self.calibration),
+            "read_rate_p95": read_rate_at_precision(self.calibration, self.images),
+            "top5_coverage": self.covered / max(1, self.images),
             "ms_p50": statistics.median(ms),
             "ms_p95": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))],
             **(self.state.row() if self.state.images else {}),

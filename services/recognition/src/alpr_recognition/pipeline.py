@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .formats import PriorSettings, rerank, shapes_key
 from .models.detector import PlateDetector
 from .models.detector import decode as decode_boxes
 from .models.reader import HEIGHT, WIDTH, PlateReader
@@ -20,6 +21,7 @@ from .models.state import PAD as STATE_PAD
 from .models.state import WIDTH as STATE_WIDTH
 from .models.state import StateClassifier
 from .regions import REGIONS, UNKNOWN, US_STATES
+from .text import calibrate
 from .text import decode as decode_text
 from .weights import WEIGHTS_DIR, load_weights
 
@@ -82,6 +84,8 @@ class Recognizer:
         self.reader = PlateReader()
         detector_meta = load_weights("detector", self.detector, weights_dir)
         reader_meta = load_weights("reader", self.reader, weights_dir)
+        self.prior = PriorSettings(**reader_meta.get("format_prior", {}))
+        self.temperature = float(reader_meta.get("confidence_temperature", 1.0))
         self.state = StateClassifier()
         state_meta = load_weights("state", self.state, weights_dir)
         self.state_temperature = float(state_meta.get("temperature", 1.0))
@@ -174,6 +178,30 @@ class Recognizer:
             out.append((guess if p >= self.state_threshold else UNKNOWN, p, guess))
         return out
 
+    def settle(
+        self, group: list[Reading], state: tuple[str, float, str]
+    ) -> tuple[str, float, list[tuple[str, float]], str, float, str | None] | None:
+        """One plate from its crop variants' readings and its state: (plate, confidence, candidates,
+        region, region confidence, the state model's guess), or None when it is not read.
+
+        The variants vote; the winning reading's candidates are re-ranked by the plate-format prior
+        of the state (or Brazil's, or the generic US shapes) and their confidences calibrated
+        (issue 21, items 2 and 3)."""
+        chosen, agreed = _vote(group)
+        plate, conf, cands, region, region_conf = chosen
+        if len(plate) < 2 or conf * agreed < self.options.min_confidence:
+            return None
+        guess = None
+        if region == UNKNOWN or region in US_STATES:
+            # The reader names European countries and Brazil well, never a US state: for
+            # the rest the state model answers (`unknown` for a plate it finds not American).
+            region, region_conf, guess = state
+        key = shapes_key(region, guess is not None and guess != UNKNOWN)
+        ranked = rerank(cands, key, self.prior)
+        plate, conf = ranked[0][0], calibrate(min(1.0, ranked[0][1]) * agreed, self.temperature)
+        cands = [(text, calibrate(score, self.temperature)) for text, score in ranked[: self.options.top_n]]
+        return plate, conf, cands, region, region_conf, guess
+
     def recognize(self, images: list[Image.Image], keep_crops: bool = False) -> list[list[Read]]:
         """Every plate in each image, as reads (boxes in the image's own pixels)."""
         images = [img.convert("RGB") for img in images]
@@ -194,17 +222,11 @@ class Recognizer:
             states = self.read_states(state_crops)
         out: list[list[Read]] = [[] for _ in images]
         for k, (owner, (box, score)) in enumerate(zip(owners, boxes, strict=True)):
-            chosen, agreed = _vote(readings[k * len(variants) : (k + 1) * len(variants)])
-            plate, conf, cands, region, region_conf = chosen
-            conf *= agreed
-            if len(plate) < 2 or conf < self.options.min_confidence:
+            settled = self.settle(readings[k * len(variants) : (k + 1) * len(variants)], states[k])
+            if settled is None:
                 continue
+            plate, conf, cands, region, region_conf, guess = settled
             crop = crops[k * len(variants)] if keep_crops else None
-            guess = None
-            if region == UNKNOWN or region in US_STATES:
-                # The reader names European countries and Brazil well, never a US state: for
-                # the rest the state model answers (`unknown` for a plate it finds not American).
-                region, region_conf, guess = states[k]
             out[owner].append(Read(plate, conf, region, region_conf, box, cands, score, crop, guess))
         return out
 

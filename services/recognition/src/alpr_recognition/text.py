@@ -83,3 +83,11 @@ def decode(log_probs: torch.Tensor, top_n: int = 5) -> Reading:
             scored.setdefault("".join(chars_list), score)
     ranked = sorted(scored.items(), key=lambda kv: -kv[1])[:top_n]
     return Reading(text, confidence, tuple((plate, min(1.0, score)) for plate, score in ranked))
+
+
+def calibrate(confidence: float, temperature: float) -> float:
+    """A plate-level confidence scaled by ``temperature`` on its log (``p ** (1 / T)``, clipped to
+    [0, 1]): monotone, so the order of reads and candidates never changes (issue 21, item 3)."""
+    if confidence <= 0.0:
+        return 0.0
+    return min(1.0, math.exp(math.log(confidence) / temperature))
