@@ -69,17 +69,21 @@ def _pick_device(name: str) -> torch.device:
 
 
 class Recognizer:
-    """The loaded models. ``recognize`` is thread-safe and blocking: call it off the event loop."""
+    """The loaded models. ``recognize`` is thread-safe and blocking: call it off the event loop.
+
+    ``half``: run the networks in fp16; by default on CUDA only (the CPU has no fast fp16
+    convolutions). The benchmark measures both on a GPU (issue 21, item 5)."""
 
     def __init__(
         self,
         weights_dir: Path = WEIGHTS_DIR,
         device: str = "auto",
         options: PipelineOptions | None = None,
+        half: bool | None = None,
     ) -> None:
         self.options = options or PipelineOptions()
         self.device = _pick_device(device)
-        self.half = self.device.type == "cuda"
+        self.half = self.device.type == "cuda" if half is None else half
         self.detector = PlateDetector()
         self.reader = PlateReader()
         detector_meta = load_weights("detector", self.detector, weights_dir)
