@@ -33,13 +33,12 @@ from alpr_common import (
     AgencyPolicy,
     AgencyPolicyVersion,
     PolicyStatus,
-    Principal,
     PurgeResult,
     ServiceClients,
     make_engine,
 )
 from alpr_devstack.components import free_port, spawn_service, stop_pid
-from alpr_devstack.testing import Infra, in_transaction
+from alpr_devstack.testing import Infra, in_transaction, service_principal
 from alpr_search.detections.repository import ensure_partitions
 from alpr_search.retention.service import purge
 from alpr_search.searches.query import SearchSQL, build
@@ -296,13 +295,7 @@ async def test_search_latency_and_purge(infra: Infra, tmp_path: Path) -> None:
     # Purge: the oldest whole day goes (partition drop); images via a stub ingest that answers.
     per_day = N // DAYS
     engine = make_engine(db, application_name="bench-purge")
-    actor = Principal(
-        sub="svc-search-bench",
-        name="purge",
-        agency="",
-        roles=frozenset({"service"}),
-        client_id="svc-search-bench",
-    )
+    actor = service_principal("svc-search-bench", "purge")
 
     class _Ingest:
         async def purge_frames(

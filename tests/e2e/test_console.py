@@ -23,7 +23,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -35,7 +34,7 @@ from alpr_devstack.gateway import CONSOLE_DIR_ENV
 from alpr_devstack.issuer import UI_REDIRECT_URIS_ENV
 from alpr_devstack.node import CONSOLE_DIR, SDK_DIR, NodeError, build_sdk, install, npm, run_script
 from alpr_devstack.stack import DEMO_AGENCY, DEMO_PASSWORD, Stack, StackConfig, free_port_offset
-from alpr_devstack.testing import unavailable
+from alpr_devstack.testing import frame_form, unavailable
 
 pytestmark = [
     pytest.mark.stack,
@@ -208,15 +207,14 @@ async def edge_read(platform: Platform, http: httpx.AsyncClient, plate: str) -> 
     seeded NCIC hotlist once (7ABC123 is on it twice: two alerts for one read)."""
     posted = await http.post(
         "/api/ingest/v1/reads",
-        data={
-            "camera_id": platform.camera_id,
-            "captured_at": datetime.now(UTC).isoformat(),
-            "latitude": "37.3361",
-            "longitude": "-121.8905",
-            "plate": plate,
-            "region": "CA",
-            "confidence": "0.93",
-        },
+        data=frame_form(
+            platform.camera_id,
+            latitude="37.3361",
+            longitude="-121.8905",
+            plate=plate,
+            region="CA",
+            confidence="0.93",
+        ),
         files={"crop": ("c.jpg", _crop(), "image/jpeg")},
         headers=platform.token("cam-demo-1", ["camera"], client_id="cam-demo-1"),
     )

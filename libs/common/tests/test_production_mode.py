@@ -119,15 +119,6 @@ def test_a_plain_http_issuer_is_refused(environ: pytest.MonkeyPatch, variable: s
     assert settings_class("search")().alpr_env == "production"
 
 
-def test_empty_secrets_count_as_missing(environ: pytest.MonkeyPatch) -> None:
-    in_production(environ, "ingest")
-    environ.setenv("S3_SECRET_KEY", "  ")
-    environ.setenv("INGEST_CLIENT_SECRET", "")
-    message = refusal("ingest")
-    assert "S3_SECRET_KEY is not set" in message
-    assert "INGEST_CLIENT_SECRET is not set" in message
-
-
 def test_an_unknown_environment_is_refused_by_name(environ: pytest.MonkeyPatch) -> None:
     environ.setenv("ALPR_ENV", "prod")
     with pytest.raises(
@@ -136,12 +127,34 @@ def test_an_unknown_environment_is_refused_by_name(environ: pytest.MonkeyPatch) 
         settings_class("sharing")()
 
 
-def test_other_invalid_settings_name_their_variable(environ: pytest.MonkeyPatch) -> None:
-    environ.setenv("AUDIT_RETENTION_DAYS", "365")
-    environ.setenv("DATABASE_POOL_SIZE", "0")
-    message = refusal("audit")
-    assert "AUDIT_RETENTION_DAYS: Input should be greater than or equal to 730" in message
-    assert "DATABASE_POOL_SIZE: Input should be greater than or equal to 1" in message
+@pytest.mark.parametrize(
+    ("service", "env", "named"),
+    [
+        pytest.param(
+            "ingest",
+            production_env("ingest") | {"S3_SECRET_KEY": "  ", "INGEST_CLIENT_SECRET": ""},
+            ["S3_SECRET_KEY is not set", "INGEST_CLIENT_SECRET is not set"],
+            id="empty secrets count as missing",
+        ),
+        pytest.param(
+            "audit",
+            {"AUDIT_RETENTION_DAYS": "365", "DATABASE_POOL_SIZE": "0"},
+            [
+                "AUDIT_RETENTION_DAYS: Input should be greater than or equal to 730",
+                "DATABASE_POOL_SIZE: Input should be greater than or equal to 1",
+            ],
+            id="other invalid settings name their variable",
+        ),
+    ],
+)
+def test_each_invalid_setting_is_named(
+    environ: pytest.MonkeyPatch, service: str, env: dict[str, str], named: list[str]
+) -> None:
+    for key, value in env.items():
+        environ.setenv(key, value)
+    message = refusal(service)
+    for line in named:
+        assert line in message
 
 
 def test_settings_given_in_code_follow_the_same_rules(environ: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import rfc8785
-from audit_support import EventFactory, Ledger
+from audit_support import Ledger
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from alpr_audit.app import create_app
@@ -37,19 +37,16 @@ async def test_checkpoints_are_listed_with_a_key_that_verifies_them(ledger: Ledg
     key.verify(base64.b64decode(made["signature"]), message.encode())  # raises if forged
 
 
-async def test_the_service_checkpoints_every_n_events(
-    audit_settings: Settings,
-    service_headers: dict[str, str],
-    auditor_headers: dict[str, str],
-    event: EventFactory,
-) -> None:
+async def test_the_service_checkpoints_every_n_events(audit_settings: Settings, ledger: Ledger) -> None:
     settings = audit_settings.model_copy(
         update={"checkpoint_every_events": 5, "checkpoint_poll_seconds": 0.1}
     )
     async with serve(create_app(settings)) as audit:
-        await audit.post("/v1/events", json={"events": [event() for _ in range(7)]}, headers=service_headers)
+        await audit.post(
+            "/v1/events", json={"events": [ledger.event() for _ in range(7)]}, headers=ledger.service
+        )
         for _ in range(50):
-            items = (await audit.get("/v1/checkpoints", headers=auditor_headers)).json()["items"]
+            items = (await audit.get("/v1/checkpoints", headers=ledger.auditor)).json()["items"]
             if items:
                 break
             await asyncio.sleep(0.1)

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from audit_support import EventFactory, Ledger, superuser
+from audit_support import Ledger, superuser
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -112,12 +112,7 @@ class TestVerification:
         assert (await ledger.verify())["first_broken_sequence"] == 5
 
 
-async def test_concurrent_writers_make_one_gapless_chain(
-    audit_settings: Settings,
-    service_headers: dict[str, str],
-    auditor_headers: dict[str, str],
-    event: EventFactory,
-) -> None:
+async def test_concurrent_writers_make_one_gapless_chain(audit_settings: Settings, ledger: Ledger) -> None:
     """8 writers x 500 events through two service instances (two processes' worth of writers):
     no gaps, no forks, each writer's events in its own order, and the chain verifies."""
     writers, per_writer, per_request = 8, 500, 25
@@ -126,8 +121,8 @@ async def test_concurrent_writers_make_one_gapless_chain(
         async def writer(index: int, client: httpx.AsyncClient) -> list[int]:
             sequences: list[int] = []
             for start in range(0, per_writer, per_request):
-                batch = [event(case_number=f"{index:02d}-{start + i:06d}") for i in range(per_request)]
-                resp = await client.post("/v1/events", json={"events": batch}, headers=service_headers)
+                batch = [ledger.event(case_number=f"{index:02d}-{start + i:06d}") for i in range(per_request)]
+                resp = await client.post("/v1/events", json={"events": batch}, headers=ledger.service)
                 assert resp.status_code == 201, resp.text
                 sequences += [r["sequence"] for r in resp.json()["items"]]
             return sequences
@@ -137,5 +132,5 @@ async def test_concurrent_writers_make_one_gapless_chain(
         assert every == list(range(1, writers * per_writer + 1))
         for seqs in results:
             assert seqs == sorted(seqs)
-        resp = await one.get("/v1/ledger/verify", headers=auditor_headers)
+        resp = await one.get("/v1/ledger/verify", headers=ledger.auditor)
         assert resp.json() == {"ok": True, "checked": writers * per_writer, "first_broken_sequence": None}

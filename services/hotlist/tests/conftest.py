@@ -36,18 +36,8 @@ async def stack(infra: Infra, tmp_path: Path) -> AsyncIterator[HotlistStack]:
         outbound_allow_http=True,
         outbound_allow_networks="127.0.0.0/8",
     ) as base:
-        settings = base.settings
-        assert isinstance(settings, Settings)
         async with (
-            serve_http(create_app(settings)) as url,
+            serve_http(create_app(base.settings_as(Settings))) as url,
             httpx.AsyncClient(base_url=url, timeout=30) as client,
         ):
-            yield HotlistStack(
-                client=client,
-                url=url,
-                settings=settings,
-                database_url=base.database_url,
-                audit_url=base.audit_url,
-                feed_dir=tmp_path,
-                infra=infra,
-            )
+            yield HotlistStack(client=client, base=base, infra=infra, url=url, feed_dir=tmp_path)

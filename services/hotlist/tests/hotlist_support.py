@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alpr_common import LEDGER_TOPIC, async_database_url
-from alpr_devstack.testing import ActsAs, Infra
+from alpr_devstack.testing import ActsAs, ServiceStack
 from alpr_hotlist.settings import Settings
 
 AGENCY = "CA0019400"
@@ -45,17 +45,17 @@ class SseReader:
 
 
 @dataclass
-class HotlistStack(ActsAs):
-    """The hotlist service on a loopback port; ``as_(sub, *roles)``: a person's bearer header."""
+class HotlistStack(ServiceStack, ActsAs):
+    """The hotlist service on a loopback port (``url``); ``as_(sub, *roles)``: a person's bearer
+    header."""
 
-    client: httpx.AsyncClient
     url: str
-    settings: Settings
-    database_url: str
-    audit_url: str
     feed_dir: Path
-    infra: Infra
     tokens: dict[tuple[Any, ...], dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.base.settings_as(Settings)
 
     @property
     def admin(self) -> dict[str, str]:

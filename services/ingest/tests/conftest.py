@@ -29,17 +29,13 @@ async def stack(infra: Infra) -> AsyncIterator[Stack]:
         outbox_max_backoff_seconds=0.5,
         metrics_refresh_seconds=0.2,
     ) as (base, search, hotlist):
-        settings = base.settings
-        assert isinstance(settings, Settings)
-        async with serve(create_app(settings)) as client:
+        async with serve(create_app(base.settings_as(Settings))) as client:
             yield Stack(
                 client=client,
-                settings=settings,
-                database_url=base.database_url,
-                audit_url=base.audit_url,
+                base=base,
+                infra=infra,
                 search=search,
                 hotlist=hotlist,
-                infra=infra,
                 admin=bearer(infra.mint(sub="adm-1", name="Ada Admin", roles=["alpr_admin"])),
                 service=bearer(
                     infra.mint(

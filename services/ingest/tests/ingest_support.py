@@ -7,7 +7,7 @@ import io
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -15,7 +15,7 @@ import httpx
 from PIL import Image
 
 from alpr_devstack.consumers import StubConsumer as Consumer
-from alpr_devstack.testing import Infra, bearer
+from alpr_devstack.testing import ServiceStack, bearer, frame_form
 from alpr_ingest.settings import Settings
 
 AGENCY = "CA0019400"
@@ -33,17 +33,19 @@ def jpeg(seed: int = 0, size: tuple[int, int] = (640, 480), quality: int = 85) -
 
 
 @dataclass
-class Stack:
-    client: httpx.AsyncClient
-    settings: Settings
-    database_url: str
-    audit_url: str
+class Stack(ServiceStack):
+    """Ingest, its stand-ins for search and hotlist, and an admin's, recognition's and an
+    auditor's bearer headers."""
+
     search: Consumer
     hotlist: Consumer
-    infra: Infra
     admin: dict[str, str]
     service: dict[str, str]
     auditor: dict[str, str]
+
+    @property
+    def settings(self) -> Settings:
+        return self.base.settings_as(Settings)
 
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
         """The rows ``query`` answers, read straight from the stack's database."""
@@ -85,16 +87,6 @@ class Stack:
         return resp.json()["id"], bearer(token)
 
 
-def frame_form(camera_id: str, captured_at: datetime | None = None, **extra: str) -> dict[str, str]:
-    return {
-        "camera_id": camera_id,
-        "captured_at": (captured_at or datetime.now(UTC)).isoformat(),
-        "latitude": "37.3382",
-        "longitude": "-121.8863",
-        **extra,
-    }
-
-
 async def post_frame(
     client: httpx.AsyncClient,
     camera_id: str,
@@ -110,5 +102,18 @@ async def post_frame(
         "/v1/frames",
         data=frame_form(camera_id, captured_at),
         files={"image": (filename, image, "image/jpeg")},
+        headers=token,
+    )
+
+
+async def post_read(
+    client: httpx.AsyncClient, camera_id: str, token: dict[str, str], crop: bytes, **fields: str
+) -> httpx.Response:
+    """``POST /v1/reads`` as a camera that reads plates itself sends it: ``crop`` with the form of
+    ``frame_form`` and the read's ``fields`` (plate, confidence, ...)."""
+    return await client.post(
+        "/v1/reads",
+        data={**frame_form(camera_id), **fields},
+        files={"crop": ("c.jpg", crop, "image/jpeg")},
         headers=token,
     )

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from ingest_support import Stack, frame_form, jpeg, post_frame
+from ingest_support import Stack, jpeg, post_frame
 from minio import Minio
 from PIL import Image
 
-from alpr_devstack.testing import problem
+from alpr_devstack.testing import frame_form, problem
 
 
 def _store(stack: Stack) -> Minio:

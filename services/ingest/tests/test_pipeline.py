@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -13,9 +14,9 @@ from typing import Any
 
 import asyncpg
 import httpx
-from ingest_support import Stack, frame_form, jpeg, post_frame
+from ingest_support import Stack, jpeg, post_frame, post_read
 
-from alpr_devstack.testing import problem
+from alpr_devstack.testing import frame_form, problem
 
 
 async def _upload(
@@ -207,17 +208,8 @@ class TestFanOut:
         )
         assert stored.status_code == 201, stored.text
         versioned, bare = stored.json()["read_ids"]
-        edge = await stack.client.post(
-            "/v1/reads",
-            data={
-                **frame_form(camera_id),
-                "plate": "4EDG321",
-                "confidence": "0.9",
-                "model_version": "edge-7.2",
-            },
-            files={"crop": ("c.jpg", jpeg(210, size=(120, 40)), "image/jpeg")},
-            headers=token,
-        )
+        edge_read = functools.partial(post_read, stack.client, camera_id, token, confidence="0.9")
+        edge = await edge_read(jpeg(210, size=(120, 40)), plate="4EDG321", model_version="edge-7.2")
         assert edge.status_code == 202, edge.text
         edge_id = edge.json()["id"]
         want = {versioned: "lpr-2026.11", bare: None, edge_id: "edge-7.2"}
@@ -226,17 +218,7 @@ class TestFanOut:
         await _until(lambda: set(stack.search.stored) == set(want) and set(stack.hotlist.stored) == set(want))
         assert {rid: d["model_version"] for rid, d in stack.search.stored.items()} == want
         assert {rid: r["model_version"] for rid, r in stack.hotlist.stored.items()} == want
-        too_long = await stack.client.post(
-            "/v1/reads",
-            data={
-                **frame_form(camera_id),
-                "plate": "4EDG322",
-                "confidence": "0.9",
-                "model_version": "v" * 65,
-            },
-            files={"crop": ("c.jpg", jpeg(211, size=(120, 40)), "image/jpeg")},
-            headers=token,
-        )
+        too_long = await edge_read(jpeg(211, size=(120, 40)), plate="4EDG322", model_version="v" * 65)
         assert too_long.status_code == 422
 
     async def test_consumers_down_then_back_nothing_lost_nothing_doubled(self, stack: Stack) -> None:
@@ -245,11 +227,9 @@ class TestFanOut:
         stack.hotlist.up = False
         read_ids = []
         for seed in range(5):
-            resp = await stack.client.post(
-                "/v1/reads",
-                data={**frame_form(camera_id), "plate": f"ABC{seed}00", "confidence": "0.9", "region": "CA"},
-                files={"crop": ("c.jpg", jpeg(200 + seed, size=(120, 40)), "image/jpeg")},
-                headers=token,
+            crop = jpeg(200 + seed, size=(120, 40))
+            resp = await post_read(
+                stack.client, camera_id, token, crop, plate=f"ABC{seed}00", confidence="0.9", region="CA"
             )
             assert resp.status_code == 202, resp.text
             read_ids.append(resp.json()["id"])

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from ingest_support import Stack, frame_form, jpeg
+from ingest_support import Stack, jpeg
 
-from alpr_devstack.testing import stored_object
+from alpr_devstack.testing import frame_form, stored_object
 
 
 async def test_a_hit_s_crop_outlives_its_frame_until_the_hit_goes_R14(stack: Stack) -> None:

@@ -8,7 +8,6 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -19,7 +18,7 @@ from recognition_support import jpeg, scene
 
 from alpr_common import ServiceClients
 from alpr_devstack.consumers import StubConsumer, ingest_with_stub_consumers
-from alpr_devstack.testing import Infra, bearer, create_app, serve_http
+from alpr_devstack.testing import Infra, bearer, create_app, frame_form, serve_http
 from alpr_recognition.engine import Engine
 from alpr_recognition.pipeline import Recognizer
 from alpr_recognition.settings import Settings
@@ -43,12 +42,7 @@ class Pipeline:
         frame, _ = scene(text, seed=seed)
         resp = await self.ingest.post(
             "/v1/frames",
-            data={
-                "camera_id": self.camera_id,
-                "captured_at": datetime.now(UTC).isoformat(),
-                "latitude": "37.3382",
-                "longitude": "-121.8863",
-            },
+            data=frame_form(self.camera_id),
             files={"image": ("f.jpg", jpeg(frame), "image/jpeg")},
             headers=self.camera,
         )

@@ -30,15 +30,12 @@ async def search_stack(infra: Infra, fake_sharing: FakeSharing) -> AsyncIterator
     async with audited_service(
         infra, "search", client_id="svc-search-test", prefix="search", sharing_url=fake_sharing.url
     ) as base:
-        settings = base.settings
-        assert isinstance(settings, Settings)
-        app = create_app(settings)
+        app = create_app(base.settings_as(Settings))
         async with serve(app) as client:
             yield SearchStack(
                 client=client,
-                settings=settings,
+                base=base,
                 infra=infra,
-                audit_url=base.audit_url,
                 service=bearer(infra.mint(sub="svc-ingest", roles=["service"], training_expires=None)),
                 investigator=bearer(infra.mint(sub="inv-1", name="Ivy Investigator", roles=["investigator"])),
                 auditor=bearer(infra.mint(sub="aud-1", roles=["auditor"])),

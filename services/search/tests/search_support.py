@@ -13,27 +13,27 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alpr_common import Principal, Role, ServiceClients, create_service_app, make_engine, require_roles
-from alpr_devstack.testing import FakeSharing, Infra, serve_http
+from alpr_devstack.testing import FakeSharing, ServiceStack, serve_http, service_principal
 from alpr_search.settings import Settings
 
 
 @dataclass
-class SearchStack:
-    client: httpx.AsyncClient
-    settings: Settings
-    infra: Infra
-    audit_url: str
+class SearchStack(ServiceStack):
+    """Search (``app``, served in this process), its stand-in for sharing, and ingest's, an
+    investigator's and an auditor's bearer headers."""
+
     service: dict[str, str]
     investigator: dict[str, str]
     auditor: dict[str, str]
     app: FastAPI
     sharing: FakeSharing
 
+    @property
+    def settings(self) -> Settings:
+        return self.base.settings_as(Settings)
+
     async def audit_events(self, **params: str) -> list[dict[str, Any]]:
-        async with httpx.AsyncClient() as http:
-            resp = await http.get(f"{self.audit_url}/v1/events", params=params, headers=self.auditor)
-            items: list[dict[str, Any]] = resp.json()["items"]
-            return items
+        return await self.infra.ledger_events(self.audit_url, **params)
 
 
 # A stand-in for ingest's internal purge, recording what search asks of it.
@@ -65,13 +65,7 @@ async def stub_oldest_frames(
 
 
 # Search's purge as the tests run it: its clients' ingest and hotlist one stand-in app.
-PURGE_ACTOR = Principal(
-    sub="svc-search-test",
-    name="purge",
-    agency="",
-    roles=frozenset({"service"}),
-    client_id="svc-search-test",
-)
+PURGE_ACTOR = service_principal("svc-search-test", "purge")
 
 
 @asynccontextmanager

@@ -67,6 +67,8 @@ from .issuer import IssuerState, serve_command
 
 SERVICE_NAMES = ("ingest", "recognition", "hotlist", "search", "audit", "sharing")
 TRAINED = "2099-12-31"
+# A service's own settings class (a subclass of ``ServiceSettings``), never imported here.
+OwnSettings = TypeVar("OwnSettings", bound=ServiceSettings)
 
 
 def seaweed_base_port() -> int:
@@ -559,6 +561,31 @@ class AuditedService:
     database_url: str
     audit_url: str
 
+    def settings_as(self, kind: type[OwnSettings]) -> OwnSettings:
+        """The settings as the service's own class ``kind`` (``infra.settings`` answers the base
+        class, since services are never imported here)."""
+        assert isinstance(self.settings, kind)
+        return self.settings
+
+
+@dataclass
+class ServiceStack:
+    """What a service's test stack holds whatever the service: ``client`` calling it, ``base``
+    (``audited_service``: its settings, database and the audit it records to) and the infra. A
+    service's stack adds its own callers and stand-ins, and ``settings`` as its own class."""
+
+    client: httpx.AsyncClient
+    base: AuditedService
+    infra: Infra
+
+    @property
+    def database_url(self) -> str:
+        return self.base.database_url
+
+    @property
+    def audit_url(self) -> str:
+        return self.base.audit_url
+
 
 @asynccontextmanager
 async def audited_service(
@@ -738,6 +765,24 @@ def mou_draft(agency_ori: str, **fields: Any) -> dict[str, Any]:
         "terms": "Authorized users only.",
         **fields,
     }
+
+
+def frame_form(camera_id: str, captured_at: datetime | None = None, **fields: str) -> dict[str, str]:
+    """The form a camera sends with a frame or a read (``POST /v1/frames``, ``/v1/reads``):
+    captured now (or at ``captured_at``) in San Jose; ``fields`` add to it or change any of it."""
+    return {
+        "camera_id": camera_id,
+        "captured_at": (captured_at or datetime.now(UTC)).isoformat(),
+        "latitude": "37.3382",
+        "longitude": "-121.8863",
+        **fields,
+    }
+
+
+def service_principal(client_id: str, name: str) -> Principal:
+    """The principal of the machine client ``client_id`` (role ``service``, no agency), as a
+    service's own jobs (a purge, a scheduled audit) act."""
+    return Principal(sub=client_id, name=name, agency="", roles=frozenset({"service"}), client_id=client_id)
 
 
 def bearer(token: str) -> dict[str, str]:
