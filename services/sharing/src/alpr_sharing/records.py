@@ -8,7 +8,7 @@ from dataclasses import fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Self
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import RowMapping
 
 from alpr_common import FromRow, Person, Principal
@@ -16,22 +16,25 @@ from alpr_common import FromRow, Person, Principal
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-_adapters: dict[type[Any], TypeAdapter[Any]] = {}  # one per record type, built at its first read
 
-
-class Record(FromRow):
-    """A base for sharing's records (frozen dataclasses): ``X.of(row)``, and so ``X.first``,
+class Record(BaseModel, FromRow):
+    """A base for sharing's records (frozen pydantic models): ``X.of(row)``, and so ``X.first``,
     read the row through pydantic, its JSONB documents as their shapes and its closed
-    vocabularies as enums."""
+    vocabularies as enums. A record whose fields its API shape shows too declares them once, in
+    a base of both in the concept's ``schemas``."""
+
+    model_config = ConfigDict(frozen=True)
 
     @classmethod
     def of(cls, row: RowMapping) -> Self:
-        adapter: TypeAdapter[Self] = _adapters.get(cls) or _adapters.setdefault(cls, TypeAdapter(cls))
-        return adapter.validate_python(dict(row))
+        return cls.model_validate(dict(row))
 
 
-def columns(row: DataclassInstance) -> dict[str, Any]:
-    """A record's fields by name, as they are (not copied): what the API shapes validate from."""
+def columns(row: BaseModel | DataclassInstance) -> dict[str, Any]:
+    """A record's (or a query row's) fields by name, as they are (not copied): what the API
+    shapes validate from."""
+    if isinstance(row, BaseModel):
+        return dict(row)
     return {f.name: getattr(row, f.name) for f in fields(row)}
 
 
@@ -46,7 +49,7 @@ def stored(value: Any) -> Any:
     return value
 
 
-def values(row: DataclassInstance) -> dict[str, Any]:
+def values(row: Record) -> dict[str, Any]:
     """A record's column values, to insert it."""
     return {name: stored(v) for name, v in columns(row).items()}
 

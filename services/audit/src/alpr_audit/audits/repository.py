@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import ColumnElement, and_, exists, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +16,7 @@ from alpr_common import Action, FromRow
 
 from ..ledger.canonical import utc_text
 from ..tables import ledger, sample_audit_items, sample_audits
+from .schemas import Audit
 
 # R21's "detection browsing", of every kind (issue 16): searches (holds by search are recorded as
 # searches too) and every view of detections, frames, holds, alerts and hotlist entries.
@@ -32,19 +34,12 @@ _BROWSING = and_(
 )
 
 
-@dataclass(frozen=True)
-class AuditRow(FromRow):
-    """A sample audit: whose, who started it, the period sampled and the sample asked for and
-    available; a scheduled one (R35) also its period's start, cadence and due date."""
+class AuditRow(Audit, FromRow):
+    """A sample audit as stored; a scheduled one (R35) also its period's start, cadence and due
+    date."""
 
-    id: uuid.UUID
-    agency: str
-    created_at: datetime
-    created_by: dict[str, Any]
-    period_from: datetime
-    period_to: datetime
-    requested: int
-    available: int
+    model_config = ConfigDict(frozen=True)
+
     period_start: datetime | None = None
     due_at: datetime | None = None
     cadence: str | None = None
@@ -96,7 +91,7 @@ async def insert_audit(conn: AsyncConnection, audit: AuditRow, sequences: list[i
     same agency and period exists already."""
     inserted = await conn.execute(
         pg_insert(sample_audits)
-        .values(asdict(audit))
+        .values(audit.model_dump())
         .on_conflict_do_nothing(
             index_elements=["agency", "period_start"], index_where=sample_audits.c.period_start.isnot(None)
         )

@@ -69,7 +69,10 @@ class AuditProgress(BaseModel):
     non_compliant: int
 
 
-class AuditOut(BaseModel):
+class Audit(BaseModel):
+    """A sample audit: whose, who started it, the period sampled and the sample asked for and
+    available (the stored record, and the head of the API shape)."""
+
     id: uuid.UUID
     agency: str
     created_at: datetime
@@ -78,6 +81,9 @@ class AuditOut(BaseModel):
     period_to: datetime
     requested: int
     available: int = Field(description="Browsing searches in the period (the sample is at most this many).")
+
+
+class AuditOut(Audit):
     status: str = Field(
         description="`open` until every item has a finding, then `complete` (at once when there "
         "was nothing to sample)."

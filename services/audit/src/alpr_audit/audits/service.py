@@ -145,18 +145,8 @@ async def get(
     complete = len(recorded) == len(items)  # nothing sampled: complete at once
     done_at = max((i.recorded_at for i in recorded if i.recorded_at), default=None)
     return AuditOut(
-        id=row.id,
-        agency=row.agency,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        period_from=row.period_from,
-        period_to=row.period_to,
-        requested=row.requested,
-        available=row.available,
+        **dict(row),
         status="complete" if complete else "open",
-        period_start=row.period_start,
-        cadence=row.cadence,
-        due_at=row.due_at,
         # R35: an audit not complete by its due date is overdue.
         overdue=not complete and row.due_at is not None and row.due_at < datetime.now(UTC),
         completed_at=(done_at or row.created_at) if complete else None,

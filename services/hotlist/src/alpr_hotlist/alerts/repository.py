@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Interval, delete, func, insert, literal, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -48,6 +48,28 @@ class AlertRow(FromRow):
     def columns(self) -> dict[str, Any]:
         """Its columns by name, as they are (not copied): what the API shapes validate from."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class AlertKeys(Protocol):
+    """What an alert fans out by: its id, and the agency and hotlist whose streams and
+    subscriptions see it."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def agency(self) -> str: ...
+    @property
+    def hotlist_id(self) -> uuid.UUID: ...
+
+
+def key_arrays(rows: Sequence[AlertKeys]) -> dict[str, list[uuid.UUID] | list[str]]:
+    """The keys of ``rows`` as the arrays a fan-out statement unnests (``:ids``, ``:agencies``,
+    ``:hotlists``), in the rows' order."""
+    return {
+        "ids": [r.id for r in rows],
+        "agencies": [r.agency for r in rows],
+        "hotlists": [r.hotlist_id for r in rows],
+    }
 
 
 @dataclass(frozen=True)
@@ -172,16 +194,7 @@ async def create(session: AsyncSession, rows: Sequence[dict[str, Any]], at: date
 
 async def record_events(session: AsyncSession, kind: str, rows: Sequence[AlertRow], at: datetime) -> None:
     """Numbers the events of ``rows`` for the streams and wakes them on commit (one round trip)."""
-    await session.execute(
-        _RECORD_EVENTS,
-        {
-            "kind": kind,
-            "at": at,
-            "ids": [r.id for r in rows],
-            "agencies": [r.agency for r in rows],
-            "hotlists": [r.hotlist_id for r in rows],
-        },
-    )
+    await session.execute(_RECORD_EVENTS, {"kind": kind, "at": at, **key_arrays(rows)})
 
 
 async def get(

@@ -41,13 +41,11 @@ async def create(
     if await repository.by_name(session, principal.agency, body.name) is not None:
         raise Conflict("The agency already has a hotlist of this name.")
     stamp = now()
+    # The body's fields are the row's own, its kind as its column value.
     row = HotlistRow(
         id=uuid.uuid4(),
         agency=principal.agency,
-        name=body.name,
-        kind=body.kind.value,
-        priority=body.priority,
-        alerting=body.alerting,
+        **body.model_dump(mode="json"),
         created_by=actor_of(principal).model_dump(include={"sub", "name"}),
         created_at=stamp,
         updated_at=stamp,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from alpr_common import DeliveryLogRow, FromRow, rows_before
 
+from ..alerts.repository import key_arrays
 from ..tables import deliveries, webhooks
 from .topic import WEBHOOK_TOPIC
 
@@ -114,9 +115,7 @@ async def enqueue(session: AsyncSession, event: str, alerts: Sequence[QueuedAler
         {
             "event": event,
             "at": at,
-            "ids": [a.id for a in alerts],
-            "agencies": [a.agency for a in alerts],
-            "hotlists": [a.hotlist_id for a in alerts],
+            **key_arrays(alerts),
             "payloads": [json.dumps(payload) for payload in payloads],
         },
     )

@@ -44,15 +44,11 @@ async def create(
     if await repository.by_client(session, principal.agency, body.client_id) is not None:
         raise Conflict("A camera with this client id is already registered.")
     stamp = now()
+    # The body's fields are the row's own, its vocabularies as their column values.
     row = CameraRow(
         id=uuid.uuid4(),
         agency=principal.agency,
-        name=body.name,
-        kind=body.kind.value,
-        client_id=body.client_id,
-        latitude=body.latitude,
-        longitude=body.longitude,
-        status=body.status.value,
+        **body.model_dump(mode="json"),
         created_at=stamp,
         updated_at=stamp,
     )

@@ -4,7 +4,7 @@ frames', in ``frames.repository``)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,30 +17,37 @@ from ..outbox import fanout
 from ..tables import outbox_messages, reads
 
 
-@dataclass(frozen=True)
-class ReadRow:
-    """A read as stored: one row of ``ingest.reads``, its fields in column order."""
+@dataclass(frozen=True, kw_only=True)
+class SentRead:
+    """A read's fields that are stored as they were sent: all but its plate (stored normalized),
+    its box (stored as JSON) and its crop (stored as the key of the image)."""
 
-    id: uuid.UUID
     agency: str
     camera_id: uuid.UUID
-    frame_id: uuid.UUID | None
-    source: str
     captured_at: datetime
     latitude: float | None
     longitude: float | None
-    plate: str
     region: str
     confidence: float
-    region_confidence: float | None
+    source: str
+    region_confidence: float | None = None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    vehicle: dict[str, Any] = field(default_factory=dict)
+    frame_id: uuid.UUID | None = None
+    frame_key: str | None = None
+    dedup_key: str | None = None
+    model_version: str | None = None  # R22: travels with the read to search and hotlist
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadRow(SentRead):
+    """A read as stored: one row of ``ingest.reads``."""
+
+    id: uuid.UUID
+    plate: str
     box: dict[str, Any] | None
-    candidates: list[dict[str, Any]]
-    vehicle: dict[str, Any]
     crop_key: str | None
-    frame_key: str | None
-    dedup_key: str | None
     created_at: datetime
-    model_version: str | None
 
 
 async def read_by_dedup(session: AsyncSession, camera_id: uuid.UUID, dedup_key: str) -> uuid.UUID | None:

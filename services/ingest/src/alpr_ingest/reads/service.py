@@ -8,9 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
 
 import anyio
 from fastapi import Request, UploadFile
@@ -34,30 +33,17 @@ from ..frames import repository as frames
 from ..frames.images import checked_upload, to_jpeg
 from ..storage import crop_key, now
 from . import repository
-from .repository import ReadRow
+from .repository import ReadRow, SentRead
 from .schemas import ReadAccepted
 
 
-@dataclass
-class NewRead:
-    agency: str
-    camera_id: uuid.UUID
-    captured_at: datetime
-    latitude: float | None
-    longitude: float | None
+@dataclass(frozen=True, kw_only=True)
+class NewRead(SentRead):
+    """A read to store, as sent: its plate as read, its box and its crop image."""
+
     plate: str
-    region: str
-    confidence: float
-    source: str
     crop_jpeg: bytes
     box: Box | None = None
-    region_confidence: float | None = None
-    candidates: list[dict[str, Any]] = field(default_factory=list)
-    vehicle: dict[str, Any] = field(default_factory=dict)
-    frame_id: uuid.UUID | None = None
-    frame_key: str | None = None
-    dedup_key: str | None = None
-    model_version: str | None = None  # R22: travels with the read to search and hotlist
 
 
 async def store_read(ctx: IngestContext, session: AsyncSession, request: Request, new: NewRead) -> uuid.UUID:
@@ -67,9 +53,9 @@ async def store_read(ctx: IngestContext, session: AsyncSession, request: Request
     key = crop_key(new.agency, new.captured_at, str(read_id))
     await ctx.store.put(key, new.crop_jpeg, "image/jpeg")
     on_rollback(request, lambda: ctx.store.delete(key))
-    # The read is stored as sent, but for its plate (normalized), its box (as JSON) and its crop
-    # (the key in the store, not the image).
-    as_sent = {k: v for k, v in vars(new).items() if k not in ("plate", "box", "crop_jpeg")}
+    # The read is stored as sent (``SentRead``), but for its plate (normalized), its box (as JSON)
+    # and its crop (the key in the store, not the image).
+    as_sent = {f.name: getattr(new, f.name) for f in fields(SentRead)}
     row = ReadRow(
         id=read_id,
         plate=normalize_plate(new.plate),

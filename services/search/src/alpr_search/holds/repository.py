@@ -8,26 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from alpr_common import FromRow
 
 from ..tables import hold_items, holds
+from .schemas import Hold
 
 
-@dataclass(frozen=True)
-class HoldRow(FromRow):
-    """A legal hold: who holds what for which case, and who released it."""
+class HoldRow(Hold, FromRow):
+    """A legal hold as one row of ``search.holds`` holds it."""
 
-    id: uuid.UUID
-    agency: str
-    case_number: str
-    reason: str
-    holder: dict[str, Any]
-    created_at: datetime
-    released_at: datetime | None
-    released_by: dict[str, Any] | None
+    model_config = ConfigDict(frozen=True)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,10 @@ class HoldCreate(BaseModel):
         return self
 
 
-class HoldPublic(BaseModel):
+class Hold(BaseModel):
+    """A legal hold: who holds what for which case, and who released it (the stored record, and
+    the head of the API shape)."""
+
     id: uuid.UUID
     agency: str
     case_number: str
@@ -80,6 +83,9 @@ class HoldPublic(BaseModel):
     created_at: datetime
     released_at: datetime | None = None
     released_by: dict[str, Any] | None = None
+
+
+class HoldPublic(Hold):
     items: list[DetectionPublic]
 
 

@@ -71,7 +71,8 @@ async def create(
                 "reason": body.reason,
             }
         )
-        agency = await searches.authorize(ctx, principal, criteria, extra={"hold": True}, session=session)
+        allowed = await searches.authorize(ctx, principal, criteria, extra={"hold": True}, session=session)
+        agency = allowed.agency
         matched = await find_detections(session, agency, criteria, None, MAX_HELD + 1)
         if len(matched) > MAX_HELD:
             raise ValidationProblem(f"The search finds more than {MAX_HELD} detections; narrow it.")
@@ -91,8 +92,6 @@ async def create(
             reason=body.reason,
             holder=actor_of(principal).model_dump(),
             created_at=now,
-            released_at=None,
-            released_by=None,
         ),
         [
             HeldItem(
@@ -155,7 +154,7 @@ async def get(
 ) -> HoldPublic:
     hold = found(await repository.get(session, principal.agency, hold_id))
     items = await repository.items(session, hold_id)
-    return HoldPublic(**asdict(hold), items=[_item_public(ctx, item) for item in items])
+    return HoldPublic(**dict(hold), items=[_item_public(ctx, item) for item in items])
 
 
 async def release(

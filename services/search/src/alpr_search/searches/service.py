@@ -267,25 +267,15 @@ async def authorize(
     body: SearchRequest,
     *,
     extra: dict[str, Any] | None = None,
-    session: AsyncSession | None = None,
-) -> str:
-    """The agency a search (or a hold by search) may run against. Refused (no purpose, a
-    prohibited one, no case number, no or too long a time range, a bad cursor, a warrant-style
-    tier not met: issue 17): the attempt is recorded as a refused ``search.executed`` with why
-    (R5-R8, R7), then the problem raised. A hold by search in a tier names its approval or legal
-    process as a search does; the approval's use commits in ``session``, the hold's own."""
-    return (await _authorize(ctx, principal, body, extra=extra, session=session)).agency
-
-
-async def _authorize(
-    ctx: SearchContext,
-    principal: Principal,
-    body: SearchRequest,
-    *,
-    extra: dict[str, Any] | None = None,
     conn: AsyncConnection | None = None,
     session: AsyncSession | None = None,
 ) -> Authorized:
+    """What a search (or a hold by search) may run as: the agency searched, which search it is
+    and what cleared its tiers. Refused (no purpose, a prohibited one, no case number, no or too
+    long a time range, a bad cursor, a warrant-style tier not met: issue 17): the attempt is
+    recorded as a refused ``search.executed`` with why (R5-R8, R7), then the problem raised. A
+    hold by search in a tier names its approval or legal process as a search does; the
+    approval's use commits in ``session``, the hold's own."""
     try:
         agency, agency_rules = await _check(ctx, principal, body)
         search_id, after = _position(body)
@@ -349,7 +339,7 @@ async def search(
     """One page of a search. ``session`` is the request's unit of work, where an approval's use
     and its ledger event commit (issue 17), before the answer goes out."""
     fields = recorded_fields(body)
-    allowed = await _authorize(ctx, principal, body, conn=conn, session=session)
+    allowed = await authorize(ctx, principal, body, conn=conn, session=session)
     agency, search_id, after, continuation = (
         allowed.agency,
         allowed.search_id,

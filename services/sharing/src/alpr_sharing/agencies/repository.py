@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,23 +12,12 @@ from alpr_common import Person
 
 from ..records import Record, values
 from ..tables import agencies
-from ..vocabulary import AgencyKind
-from .schemas import Contact
+from .schemas import Agency
 
 
-@dataclass(frozen=True)
-class AgencyRow(Record):
-    """A partner agency as registered: what the filing rules judge (kind, state, federal, R26,
-    R29), the machine clients that speak for it, and its webhook."""
+class AgencyRow(Agency, Record):
+    """A partner agency as stored: its webhook's secret too, and who registered it."""
 
-    ori: str
-    name: str
-    state: str
-    kind: AgencyKind
-    federal: bool
-    client_ids: list[str]
-    contacts: list[Contact]
-    webhook_url: str | None
     webhook_secret: str | None
     registered_by_agency: str
     created_by: Person

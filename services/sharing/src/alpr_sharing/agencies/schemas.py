@@ -42,7 +42,11 @@ class AgencyUpdate(BaseModel):
     webhook_url: AnyHttpUrl | None = None
 
 
-class AgencyPublic(BaseModel):
+class Agency(BaseModel):
+    """A partner agency as registered: what the filing rules judge (kind, state, federal, R26,
+    R29), the machine clients that speak for it, and its webhook (the stored record, and the
+    head of the API shape)."""
+
     ori: str
     name: str
     state: str
@@ -51,6 +55,9 @@ class AgencyPublic(BaseModel):
     client_ids: list[str]
     contacts: list[Contact]
     webhook_url: str | None
+
+
+class AgencyPublic(Agency):
     registered_by_agency: str = Field(description="The host agency whose administrator registered it.")
     webhook_secret: str | None = Field(
         None,

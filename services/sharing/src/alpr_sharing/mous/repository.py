@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,23 +15,13 @@ from alpr_common import Person
 from ..records import Record, values
 from ..tables import mous
 from ..vocabulary import MouState
+from .schemas import Mou
 
 
-@dataclass(frozen=True)
-class MouRow(Record):
-    """An MOU as stored (R28): its dates, purposes and limits, its state (never ``expired``:
-    that follows from the dates) and the history of its moves."""
+class MouRow(Mou, Record):
+    """An MOU as stored (R28): its state never ``expired`` (that follows from the dates), and the
+    history of its moves."""
 
-    id: uuid.UUID
-    host_agency: str
-    agency_ori: str
-    effective_from: datetime
-    expires_at: datetime
-    purposes: list[str]
-    share_hotlists: bool
-    max_results: int
-    terms: str
-    state: MouState
     history: list[dict[str, Any]]  # free-form steps: from, to, by, at, note
     created_by: Person
     created_at: datetime

@@ -32,7 +32,10 @@ class StateChange(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
-class MouPublic(BaseModel):
+class Mou(BaseModel):
+    """An MOU (R28): its dates, purposes and limits and its state (the stored record, and the
+    head of the API shape)."""
+
     id: uuid.UUID
     host_agency: str
     agency_ori: str
@@ -43,6 +46,9 @@ class MouPublic(BaseModel):
     max_results: int
     terms: str
     state: MouState
+
+
+class MouPublic(Mou):
     in_force: bool = Field(description="Active and within its dates: requests under it may be made.")
     history: list[dict[str, object]]
     created_at: datetime

@@ -3,7 +3,6 @@ own (or, for a service, the one it names), so another agency's record is never r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,6 @@ from ..records import Record, stored, values
 from ..tables import agency_policies as t
 
 
-@dataclass(frozen=True)
 class PolicyRow(Record):
     """One stored version, as written."""
 

@@ -11,7 +11,6 @@ any agency's, to apply its rules."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -249,13 +248,14 @@ async def decide(
         raise Conflict(f"Version {number} is {status}; only a version pending approval is decided.")
     if approve and any(a.version > number for a in approved):
         raise Conflict(f"A newer version than {number} was approved since; propose the change again.")
-    decided = replace(
-        row,
-        decision="approved" if approve else "rejected",
-        in_force_from=max(row.effective_from, stamp) if approve else None,
-        decided_by=_actor(principal),
-        decided_at=stamp,
-        decision_note=note,
+    decided = row.model_copy(
+        update={
+            "decision": "approved" if approve else "rejected",
+            "in_force_from": max(row.effective_from, stamp) if approve else None,
+            "decided_by": _actor(principal),
+            "decided_at": stamp,
+            "decision_note": note,
+        }
     )
     await repository.decide(session, decided)
     answer = public(decided, [*approved, decided] if approve else approved, stamp)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,22 +14,13 @@ from alpr_common import Person
 from ..records import Record, stored, values
 from ..tables import requests
 from ..vocabulary import RequestStatus
-from .schemas import Scope
+from .schemas import FiledRequest, Scope
 
 
-@dataclass(frozen=True, kw_only=True)
-class RequestRow(Record):
-    """A written request as kept on file (R24): who asked for what under which MOU, the
-    refusal or the decision, and how much was released (a new request: no decision, nothing)."""
+class RequestRow(FiledRequest, Record):
+    """A written request as kept on file (R24): what it asked for, the refusal or the decision,
+    and how much was released (a new request: no decision, nothing)."""
 
-    id: uuid.UUID
-    host_agency: str
-    agency_ori: str
-    mou_id: uuid.UUID | None
-    requester_name: str
-    filed_by: Person
-    purpose: str
-    case_number: str | None
     scope: Scope
     exigent: bool
     justification: str | None

@@ -64,7 +64,10 @@ class DecisionIn(BaseModel):
     note: str | None = Field(None, max_length=4000)
 
 
-class RequestPublic(BaseModel):
+class FiledRequest(BaseModel):
+    """Who asked whom for what under which MOU (R24): the head of a request as stored and as
+    shown."""
+
     id: uuid.UUID
     host_agency: str
     agency_ori: str
@@ -73,6 +76,9 @@ class RequestPublic(BaseModel):
     filed_by: Person
     purpose: str
     case_number: str | None
+
+
+class RequestPublic(FiledRequest):
     scope: dict[str, Any]
     exigent: bool
     justification: str | None

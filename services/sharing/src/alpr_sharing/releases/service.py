@@ -7,7 +7,6 @@ partner is not entitled to see answers one and the same 404 (R27)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -224,12 +223,13 @@ async def decide(
         if mou is None or not in_force(mou):
             raise Conflict("The MOU of this request is no longer in force.")
     stamp = now()
-    settled = replace(
-        row,
-        status=RequestStatus.APPROVED if approve else RequestStatus.DENIED,
-        decided_by=person(principal),
-        decided_at=stamp,
-        decision_note=body.note,
+    settled = row.model_copy(
+        update={
+            "status": RequestStatus.APPROVED if approve else RequestStatus.DENIED,
+            "decided_by": person(principal),
+            "decided_at": stamp,
+            "decision_note": body.note,
+        }
     )
     await repository.decide(session, settled)
     decided = public(ctx, settled)
