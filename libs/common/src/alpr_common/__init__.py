@@ -143,7 +143,7 @@ from ._service_clients import (
     ServiceClients,
     SharingClient,
 )
-from ._settings import ServiceSettings, settings_config
+from ._settings import ObjectStoreSettings, ServiceSettings, settings_config
 from ._shapes import Area, Person
 from ._shared_entries import SharedEntries, SharedEntry
 from ._stats import (
@@ -265,6 +265,7 @@ __all__ = [
     "MisreadsBySource",
     "MonthlySearches",
     "NotFound",
+    "ObjectStoreSettings",
     "OutboundBlocked",
     "OutboundClient",
     "OutboundPolicy",

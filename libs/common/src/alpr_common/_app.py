@@ -4,6 +4,7 @@ logs, tracing, CORS, whoami), with engines and clients built in the lifespan."""
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
@@ -47,7 +48,7 @@ def create_service_app(
     *,
     service: str,
     settings: ServiceSettings,
-    description: str,
+    description: str | None = None,
     routers: Sequence[APIRouter] = (),
     uses_database: bool = True,
     uses_object_store: bool = False,
@@ -60,6 +61,8 @@ def create_service_app(
     Nothing connects here: the HTTP client, token verifier, database engine, object-store
     client and service clients are made in the lifespan and disposed on shutdown.
     ``lifespan`` (optional) runs inside, after those exist on ``app.state``.
+    ``description`` (the document's): by default the docstring of the service's package, the
+    one that declares ``settings``' class.
     ``ledger_outbox``: the service's outbox table for the ledger events of its changes; its
     ``LedgerOutbox`` is ``app.state.ledger`` and its dispatcher runs with the app (issue 16).
     """
@@ -122,7 +125,7 @@ def create_service_app(
 
     app = FastAPI(
         title=f"ALPR {service}",
-        description=description,
+        description=_package_doc(settings) if description is None else description,
         version=version,
         lifespan=_lifespan,
         # Issue 18: Swagger UI and ReDoc from installed assets (``install_docs``), operation
@@ -166,6 +169,10 @@ def create_service_app(
     )
     app.add_middleware(RequestContextMiddleware, fastapi_app=app, metrics=app.state.metrics)
     return app
+
+
+def _package_doc(settings: ServiceSettings) -> str:
+    return sys.modules[settings.package()].__doc__ or ""
 
 
 @asynccontextmanager

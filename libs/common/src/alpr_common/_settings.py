@@ -59,8 +59,9 @@ class ServiceSettings(BaseSettings):
 
     Subclasses set ``model_config = settings_config("SEARCH_")``; the fields
     declared here keep their unprefixed environment names through their aliases. A subclass
-    says what its service needs (``uses_database``, ``uses_object_store``, ``calls_services``)
-    and adds its own production rules by extending ``production_problems``.
+    says what its service needs (``uses_database``, ``uses_object_store``, ``calls_services``;
+    a service that keeps objects inherits ``ObjectStoreSettings``) and adds its own production
+    rules by extending ``production_problems``.
     """
 
     model_config = settings_config()
@@ -173,12 +174,16 @@ class ServiceSettings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
+    @classmethod
+    def package(cls) -> str:
+        """The package that declares this settings class: the service's (``alpr_search``)."""
+        return cls.__module__.partition(".")[0]
+
     def __init__(self, *args: Any, **values: Any) -> None:
         try:
             super().__init__(*args, **values)
         except ValidationError as exc:
-            package = type(self).__module__.partition(".")[0]
-            raise SettingsError(f"{package}: {describe_errors(type(self), exc)}") from exc
+            raise SettingsError(f"{self.package()}: {describe_errors(type(self), exc)}") from exc
 
     @classmethod
     def from_env(cls) -> Self:
@@ -225,3 +230,14 @@ class ServiceSettings(BaseSettings):
             if scheme is not None and scheme != "https":
                 problems.append(f"{env_name(cls, field)} must be an https:// URL, not {scheme}://")
         return problems
+
+
+class ObjectStoreSettings(ServiceSettings):
+    """Base of the settings of a service that keeps objects (images, crops) in the object store
+    and hands them out as presigned URLs: production needs ``S3_ENDPOINT``, ``S3_ACCESS_KEY``
+    and ``S3_SECRET_KEY`` besides the shared rules."""
+
+    uses_object_store: ClassVar[bool] = True
+
+    # How long a presigned URL of a stored object stays valid.
+    presign_seconds: int = Field(300, ge=10, le=3600)

@@ -662,25 +662,17 @@ def seed_identities(state: IssuerState, secrets: dict[str, Any]) -> None:
     """Service clients, a demo camera and partner client, and one demo user per role
     (password ``demo``, training current for a year) of the demo agency. The browser client
     ``alpr-ui`` is the issuer's own, registered when it starts (``ALPR_UI_REDIRECT_URIS``)."""
-    for name, secret in secrets["clients"].items():
+    # (client id, secret, name, agency, role) of each machine client.
+    clients = [
+        (f"svc-{name}", secret, f"{name} service", DEMO_AGENCY, "service")
+        for name, secret in secrets["clients"].items()
+    ] + [
+        (client_id, secrets["demo_clients"][client_id], client_id, agency, role)
+        for client_id, (agency, role) in DEMO_CLIENTS.items()
+    ]
+    for client_id, secret, name, agency, role in clients:
         state.put_client(
-            ClientRecord(
-                client_id=f"svc-{name}",
-                client_secret=secret,
-                name=f"{name} service",
-                agency=DEMO_AGENCY,
-                roles=["service"],
-            )
-        )
-    for client_id, (agency, role) in DEMO_CLIENTS.items():
-        state.put_client(
-            ClientRecord(
-                client_id=client_id,
-                client_secret=secrets["demo_clients"][client_id],
-                name=client_id,
-                agency=agency,
-                roles=[role],
-            )
+            ClientRecord(client_id=client_id, client_secret=secret, name=name, agency=agency, roles=[role])
         )
     expires = (datetime.now(UTC).date() + timedelta(days=365)).isoformat()
     for role in (r.value for r in Role if r not in MACHINE_ROLES):  # a demo user for each human role

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
 
-from alpr_common import AgencyPolicyClient, create_service_app
+from alpr_common import AgencyPolicyClient, cancel_and_wait, create_service_app
 
 from . import SERVICE
-from . import __doc__ as SERVICE_DOC
 from .audits.endpoints import router as audits_router
 from .checkpoints.endpoints import router as checkpoints_router
 from .checkpoints.service import run_periodic
@@ -65,16 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            for task in (periodic, watch):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait((periodic, watch))
             await writer.stop()
 
     return create_service_app(
         service=SERVICE,
         settings=settings,
-        description=SERVICE_DOC or "",
         routers=[
             ledger_router,
             checkpoints_router,
@@ -83,7 +77,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             public_router,
             figures_router,
         ],
-        uses_database=True,
-        uses_object_store=False,
         lifespan=lifespan,
     )

@@ -15,7 +15,6 @@ from alpr_common import (
 )
 
 from . import SERVICE, tables
-from . import __doc__ as SERVICE_DOC
 from .alerts.endpoints import router as alerts_router
 from .alerts.feed import AlertFeed
 from .alerts.hit_crops import router as hit_crops_router
@@ -77,7 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         service=SERVICE,
         settings=settings,
-        description=SERVICE_DOC or "",
         routers=[
             hotlists_router,
             entries_router,
@@ -89,7 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shared_router,
             hit_crops_router,
         ],
-        uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,
         ledger_outbox=tables.outbox_messages,

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 from pydantic import Field
 
-from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, OutboundSettings, ServiceSettings, settings_config
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ObjectStoreSettings, OutboundSettings, settings_config
 
 
-class Settings(ServiceSettings, OutboundSettings):
+class Settings(ObjectStoreSettings, OutboundSettings):
     """Feed, token and webhook URLs obey the outbound-URL policy (``OUTBOUND_ALLOW_HTTP``,
     ``OUTBOUND_ALLOW_NETWORKS``, unprefixed: issue 19)."""
 
     model_config = settings_config("HOTLIST_")
-    # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
-    uses_object_store: ClassVar[bool] = True
 
     case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN
     # A local entry without an expiry lapses after this many days (R12 entries are not forever).
@@ -41,7 +38,6 @@ class Settings(ServiceSettings, OutboundSettings):
     # Empty, the default: no source can reference a secret, so none of the service's own
     # (S3_SECRET_KEY, HOTLIST_CLIENT_SECRET, ...) can be sent to a partner's token endpoint.
     source_secret_envs: str = ""
-    presign_seconds: int = Field(300, ge=10, le=3600)
     # R14: alerts have their own retention, apart from detections, by each agency's policy
     # (issue 17: `alert_days`, `hit_days`). This is the period of an agency without a policy of
     # its own: 0 keeps them indefinitely (Hayward keeps hit records so); otherwise

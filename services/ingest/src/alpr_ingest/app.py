@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +11,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from alpr_common import Problem, create_service_app, problem_response
 
 from . import SERVICE, tables
-from . import __doc__ as SERVICE_DOC
 from .cameras.endpoints import router as cameras_router
 from .context import IngestContext
 from .frames.endpoints import router as frames_router
@@ -65,26 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reads_out = fanout.dispatcher(
             app.state.engine, app.state.clients, settings, app.state.metrics.registry
         )
-        tasks = [
-            asyncio.create_task(reads_out.run()),
-            asyncio.create_task(metrics.run(app.state.engine, settings)),
-        ]
-        try:
+        # On shutdown sends in flight finish and are recorded, then the metrics stop.
+        async with reads_out.running(metrics.run(app.state.engine, settings)):
             yield
-        finally:
-            await reads_out.stop()  # sends in flight finish and are recorded
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
 
     app = create_service_app(
         service=SERVICE,
         settings=settings,
-        description=SERVICE_DOC or "",
         routers=[cameras_router, frames_router, reads_router, stats_router],
-        uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,
         ledger_outbox=tables.outbox_messages,

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import Field
 
-from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ServiceSettings, settings_config
+from alpr_common import DEFAULT_CASE_NUMBER_PATTERN, ObjectStoreSettings, settings_config
 
 
-class Settings(ServiceSettings):
+class Settings(ObjectStoreSettings):
     model_config = settings_config("INGEST_")
-    # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
-    uses_object_store: ClassVar[bool] = True
 
     max_image_bytes: int = Field(10_000_000, ge=1024)
     max_pixels: int = Field(40_000_000, ge=10_000)
@@ -22,7 +18,6 @@ class Settings(ServiceSettings):
     default_lease_seconds: int = Field(60, ge=5)
     max_lease_seconds: int = Field(600, ge=5)
     max_attempts: int = Field(5, ge=1)
-    presign_seconds: int = Field(300, ge=10, le=3600)
     outbox_batch: int = Field(200, ge=1, le=1000)
     outbox_poll_seconds: float = Field(0.5, gt=0)
     outbox_max_backoff_seconds: float = Field(60.0, gt=0)

@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from alpr_common import ServiceClients, create_service_app
 
 from . import SERVICE
-from . import __doc__ as SERVICE_DOC
 from .endpoints import router
 from .engine import Engine
 from .settings import Settings
@@ -45,10 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         service=SERVICE,
         settings=settings,
-        description=SERVICE_DOC or "",
         routers=[router],
         uses_database=False,
-        uses_object_store=False,
         lifespan=lifespan,
     )
     app.state.engine = Engine(settings, RecognitionMetrics(app.state.metrics.registry))

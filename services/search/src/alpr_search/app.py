@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from alpr_common import AgencyPolicyClient, MisreadCounter, create_service_app
 
 from . import SERVICE, tables
-from . import __doc__ as SERVICE_DOC
 from .agency.endpoints import router as agency_router
 from .approvals.endpoints import router as approvals_router
 from .context import SearchContext
@@ -46,7 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         service=SERVICE,
         settings=settings,
-        description=SERVICE_DOC or "",
         routers=[
             searches_router,
             detections_router,
@@ -55,7 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             agency_router,
             approvals_router,
         ],
-        uses_database=True,
         uses_object_store=True,
         lifespan=lifespan,
         ledger_outbox=tables.outbox_messages,

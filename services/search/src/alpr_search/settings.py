@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import Field
 
 from alpr_common import (
     DEFAULT_CASE_NUMBER_PATTERN,
     AgencyPolicy,
-    ServiceSettings,
+    ObjectStoreSettings,
     WarrantTier,
     settings_config,
 )
 
 
-class Settings(ServiceSettings):
+class Settings(ObjectStoreSettings):
     model_config = settings_config("SEARCH_")
-    # Production needs S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY besides the shared rules.
-    uses_object_store: ClassVar[bool] = True
 
     # Issue 17: each agency's own policy in force (sharing's record) sets its search rules; these
     # three are only the rules of an agency without a policy of its own (version 0), and, for
@@ -29,7 +25,6 @@ class Settings(ServiceSettings):
     case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN
     # R16: retention per agency (90 days to 5 years).
     retention_days: int = Field(365, ge=90, le=1825)
-    presign_seconds: int = Field(300, ge=10, le=3600)
     # Issue 17, warrant-style tiers: the tiers of an agency without a policy of its own (version 0),
     # as JSON (``SEARCH_DEFAULT_TIERS='[]'``: none); by default the policy's strictest tiers.
     default_tiers: list[WarrantTier] = Field(default_factory=lambda: AgencyPolicy().tiers, max_length=20)

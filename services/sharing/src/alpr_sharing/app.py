@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from alpr_common import OutboundClient, create_service_app
 
 from . import SERVICE, notifications, tables
-from . import __doc__ as SERVICE_DOC
 from .agencies.endpoints import router as agencies_router
 from .context import SharingContext
 from .mous.endpoints import router as mous_router
@@ -37,7 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         service=SERVICE,
         settings=settings,
-        description=SERVICE_DOC or "",
         routers=[
             agencies_router,
             policy_router,
@@ -47,8 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             public_router,
             notifications.router,
         ],
-        uses_database=True,
-        uses_object_store=False,
         lifespan=lifespan,
         ledger_outbox=tables.outbox_messages,
     )
