@@ -33,7 +33,8 @@ run: install ## Run the whole platform locally (embedded PostgreSQL, S3, issuer,
 test: install lint ## Lint, type-check, then run the whole test suite against real PostgreSQL, S3 and OIDC
 	@# Two workers (each with its own PostgreSQL, S3 and issuer), a whole file at a time so a
 	@# module's fixtures are set up once: about 40% less wall time than one process on 2 cores.
-	$(BIN)/pytest -n 2 --dist loadfile
+	@# Files go out in collection order, the longest first (conftest.py's LONGEST_FIRST).
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: test-slow
 test-slow: install ## The hostile-input suite (tests/fuzz) with 200 fuzzed examples per operation

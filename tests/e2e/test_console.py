@@ -36,11 +36,7 @@ from alpr_devstack.node import CONSOLE_DIR, SDK_DIR, NodeError, build_sdk, insta
 from alpr_devstack.stack import DEMO_AGENCY, DEMO_PASSWORD, Stack, StackConfig, free_port_offset
 from alpr_devstack.testing import frame_form, unavailable
 
-pytestmark = [
-    pytest.mark.stack,
-    # The stack's processes outlive their Popen objects by design: `down` stops them by pid.
-    pytest.mark.filterwarnings("ignore:subprocess [0-9]+ is still running:ResourceWarning"),
-]
+pytestmark = pytest.mark.stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("ALPR_CHROMIUM", "/usr/bin/chromium")

@@ -10,6 +10,7 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -168,6 +169,10 @@ class Stack:
     def __init__(self, config: StackConfig, say: Say = print) -> None:
         self.config = config
         self.say = say
+        # The processes this object started. They are stopped by pid (``down`` may run in another
+        # process, as `alpr dev down` does); kept here so that this one's ``down`` can collect
+        # their exit, and no Popen is dropped while its process runs (a ResourceWarning).
+        self._children: list[subprocess.Popen[bytes]] = []
 
     # -- state -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -433,6 +438,7 @@ class Stack:
         )
         self.say(f"object store: SeaweedFS S3 on {store.endpoint} ...")
         proc = store.start()
+        self._children.append(proc)
         components["s3"] = {
             "pid": proc.pid,
             "port": store.s3_port,
@@ -474,6 +480,7 @@ class Stack:
                 ),
             },
         )
+        self._children.append(proc)
         components["issuer"] = {"pid": proc.pid, "port": port, "kind": "process", "log": str(log), "url": url}
         self.say(f"identity: development issuer on {url} ...")
         wait_http_ok(f"{url}/.well-known/openid-configuration", 30, proc)
@@ -517,6 +524,7 @@ class Stack:
                 **({"HOTLIST_FEED_DIR": str(self.feed_dir())} if name == "hotlist" else {}),
             },
         )
+        self._children.append(proc)
         components[name] = {
             "pid": proc.pid,
             "port": port,
@@ -556,6 +564,7 @@ class Stack:
             log,
             {GATEWAY_UPSTREAMS_ENV: upstreams, CONSOLE_DIR_ENV: str(console) if console else ""},
         )
+        self._children.append(proc)
         url = self.config.gateway_url
         components["gateway"] = {
             "pid": proc.pid,
@@ -600,6 +609,12 @@ class Stack:
             int(c["pid"]): n for n, c in components.items() if c.get("kind") != "postgres" and c.get("pid")
         }
         stopped = [by_pid[pid] for pid in stop_pids(list(by_pid))]
+        # What this object started and the state no longer names (a restarted service's first
+        # process) is stopped too; then each child's exit is collected.
+        stop_pids([proc.pid for proc in self._children if proc.poll() is None])
+        for proc in self._children:
+            proc.wait(timeout=10)
+        self._children.clear()
         for name, comp in components.items():
             if comp.get("kind") == "postgres":
                 pg = EmbeddedPostgres(Path(comp["data"]), comp["port"])
