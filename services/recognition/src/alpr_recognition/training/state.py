@@ -88,12 +88,28 @@ def train_state(config: TrainConfig, seed: int) -> Path:
         logits = model(to_tensor(crops, WIDTH, HEIGHT))
         return F.cross_entropy(logits, torch.tensor(labels), label_smoothing=0.05)
 
-    meta = {"input": [HEIGHT, WIDTH], "pad": list(PAD)}
+    meta: dict[str, object] = {"input": [HEIGHT, WIDTH], "pad": list(PAD)}
+    if config.init_from is not None:
+        meta["init_from"] = start_from(model, config.init_from)
+        config = config.model_copy(update={"init_from": None})  # loaded here, leniently
     path = _run("state", config, seed, model, cfg.steps, cfg.lr, step, meta)
     calibration = calibrate(model, config, seed, states)
     saved = json.loads(path.with_suffix(".json").read_text())
     saved.pop("sha256", None)
     return save_weights("state", model, config.out_dir, {**saved, **calibration})
+
+
+def start_from(model: StateClassifier, directory: Path) -> dict[str, object]:
+    """Loads the state weights in ``directory`` into ``model`` where the shapes agree (the layers a
+    newer model adds keep their initial values); returns what to record of where it started."""
+    saved = torch.load(directory / "state.pt", map_location="cpu", weights_only=True)
+    own = model.state_dict()
+    kept = {k: v.float() for k, v in saved.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(kept, strict=False)
+    meta_path = directory / "state.json"
+    sha = json.loads(meta_path.read_text()).get("sha256") if meta_path.exists() else None
+    log.info("starting state from %s (%d of %d tensors)", directory, len(kept), len(own))
+    return {"dir": str(directory), "sha256": sha, "tensors": len(kept)}
 
 
 def validation_set(
