@@ -134,7 +134,7 @@ def _frames_per_second(model: Recognizer, frames: list[Image.Image], batch: int)
     return len(cycle) / (time.perf_counter() - began)
 
 
-def _print_gpu(images: list[tuple[Labelled, Image.Image]]) -> None:
+def _print_precisions(images: list[tuple[Labelled, Image.Image]]) -> None:
     """Issue 21, item 5: on a GPU, frames/s at batch 1 and 64 in fp32 and fp16, and fp16's
     accuracy on the same frames beside fp32's (goal: fp16 loses at most 0.5 point). Without one, fp16's
     accuracy on the CPU (slow there, and not the GPU's kernels: a proxy only)."""
@@ -212,7 +212,7 @@ def test_recognition_against_rapidocr() -> None:
     median = statistics.median(per_frame)
     print(f"\nours (CPU) batched x{BATCH}: {median:.0f} ms/frame, median over {len(per_frame)} calls")
 
-    _print_gpu(images)
+    _print_precisions(images)
 
     us_ours, us_peer = ordered["ours (CPU)|us"].row(), ordered["RapidOCR (CPU)|us"].row()
     print(
