@@ -15,9 +15,9 @@ from alpr_common import tls_context
 
 pytest_plugins = ["alpr_devstack.testing"]
 
-# Two test processes share two cores. By default the OpenMP threads of torch (and of the stacks'
+# Three test processes share two cores. By default the OpenMP threads of torch (and of the stacks'
 # recognition services, which inherit this environment) spin while they wait for work, so a model
-# on two threads beside the other busy worker spent most of its time waiting for a core its own
+# on two threads beside another busy worker spent most of its time waiting for a core its own
 # spinning thread held: test_state's 34 held-out photos took 33 s in the full run, 1.7 s alone.
 # Waiting passively costs a model alone on the machine nothing measurable. Read when torch is first
 # imported, which no module does before this one.
@@ -25,7 +25,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 # The files that take longest (measured with --durations=0 on this 2-core machine), longest first.
-# `make test` hands whole files to two workers in collection order (--no-loadscope-reorder):
+# `make test` hands whole files to three workers in collection order (--no-loadscope-reorder):
 # starting with these, the workers finish close together instead of one running a minute-long
 # file alone at the end. Files not named keep their order after them.
 LONGEST_FIRST = (

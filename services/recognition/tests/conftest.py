@@ -24,7 +24,7 @@ from alpr_recognition.settings import Settings  # noqa: E402
 def recognizer() -> Recognizer:
     import torch
 
-    # One thread per test process when two share the machine's two cores (make test), two alone.
+    # One thread per test process when several share the machine (make test: three on two cores).
     torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else 2)
     return Recognizer(device="cpu")
 

@@ -159,6 +159,34 @@ class _Subject:
         return self.sub
 
 
+@dataclass(frozen=True)
+class _Keys:
+    current: str | None
+    private: dict[str, RSAKey]
+    public: tuple[dict[str, Any], ...]
+
+
+# Parsed key files by path, with the version they were parsed from. Parsing a private RSA key
+# checks it, about 30 ms for 2,048 bits: every token minted and every JWKS answer (once per key
+# published) paid it, a minute of the issuer's CPU in a test run. The file is replaced, never
+# written in place, so its inode, size and modification time name a version; another process
+# may have rotated it since (the issuer's `/dev/rotate` beside a test's `IssuerState`).
+_PARSED_KEYS: dict[Path, tuple[tuple[int, int, int], _Keys]] = {}
+
+
+def _parsed_keys(path: Path) -> _Keys:
+    stat = path.stat()
+    version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    cached = _PARSED_KEYS.get(path)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    data = json.loads(path.read_text())
+    private = {raw["kid"]: RSAKey.import_key(raw) for raw in data["keys"]}
+    keys = _Keys(data["current"], private, tuple(key.as_dict(private=False) for key in private.values()))
+    _PARSED_KEYS[path] = (version, keys)
+    return keys
+
+
 class IssuerState:
     """Keys, clients and users of the development issuer, kept as JSON in its data directory."""
 
@@ -205,15 +233,13 @@ class IssuerState:
             return kid
 
     def signing_key(self) -> RSAKey:
-        data = self._read(self.keys_path)
-        for raw in data["keys"]:
-            if raw["kid"] == data["current"]:
-                return RSAKey.import_key(raw)
-        raise RuntimeError("no current signing key")
+        keys = _parsed_keys(self.keys_path)
+        if keys.current not in keys.private:
+            raise RuntimeError("no current signing key")
+        return keys.private[keys.current]
 
     def public_jwks(self) -> dict[str, Any]:
-        data = self._read(self.keys_path)
-        return {"keys": [RSAKey.import_key(k).as_dict(private=False) for k in data["keys"]]}
+        return {"keys": list(_parsed_keys(self.keys_path).public)}
 
     def client(self, client_id: str) -> ClientRecord | None:
         raw = self._read(self.clients_path).get(client_id)
