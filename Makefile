@@ -32,8 +32,8 @@ run: install ## Run the whole platform locally (embedded PostgreSQL, S3, issuer,
 .PHONY: test
 test: install ## Lint and type-check beside the whole test suite against real PostgreSQL, S3 and OIDC
 	@# Lint runs beside the tests, not before them: the suite waits on its databases and services
-	@# about a quarter of the time, which lint fills (about 25 s less wall time on 2 cores). Its
-	@# output is shown once the tests end; either failing fails.
+	@# about a quarter of the time, which lint's 30 s of CPU fills instead of adding 30 s before
+	@# the tests. Its output is shown once the tests end; either failing fails.
 	@mkdir -p build
 	@$(MAKE) --no-print-directory lint > build/lint.log 2>&1 & lint=$$!; \
 	$(MAKE) --no-print-directory pytest && tests=0 || tests=$$?; \
