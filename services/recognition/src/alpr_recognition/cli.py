@@ -79,7 +79,9 @@ def evaluate(
             f"ms p50 {row['ms_p50']:.0f} p95 {row['ms_p95']:.0f}"
         )
         typer.echo(
-            f"{'':>6}  read confidence: ECE {row['confidence_ece']:.1%}  "
+            f"{'':>6}  read confidence: ECE {row['confidence_ece']:.1%} (a calibrated reader: "
+            f"{row['confidence_ece_calibrated_p50']:.1%}, "
+            f"95th pct {row['confidence_ece_calibrated_p95']:.1%})  "
             f"read rate at 95 % precision {row['read_rate_p95']:.1%}  "
             f"top-5 coverage {row['top5_coverage']:.1%}"
         )
@@ -87,6 +89,7 @@ def evaluate(
             typer.echo(
                 f"{'':>6}  state: images {row['state_images']:.0f}  right {row['state_accuracy']:.1%}  "
                 f"right (sure labels) {row['state_accuracy_sure']:.1%}  unknown {row['state_unknown']:.1%}  "
-                f"ECE {row['state_ece']:.1%}"
+                f"ECE {row['state_ece']:.1%} (a calibrated model: {row['state_ece_calibrated_p50']:.1%}, "
+                f"95th pct {row['state_ece_calibrated_p95']:.1%})"
             )
     typer.echo(f"predictions: {out}")

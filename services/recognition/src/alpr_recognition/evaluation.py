@@ -8,11 +8,13 @@ the reads there are right 95 % of the time), and top-5 coverage (the share of fr
 among the read's candidates, beside exact accuracy: the top read alone). State accuracy is
 over the US images whose state a person could read (``states.csv`` not ``unknown``), and the
 expected calibration error compares ``region_confidence`` with how often the state model's best
-guess is right.
+guess is right. Beside each ECE, the ECE a perfectly calibrated reader would show with the same
+confidences on as many images (``calibrated_ece``): on a few dozen images it is far from zero.
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -79,6 +81,21 @@ def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) 
     return total
 
 
+def calibrated_ece(pairs: list[tuple[float, bool]], draws: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """The ECE a perfectly calibrated reader would show with these confidences on this many samples:
+    its median and 95th percentile over ``draws`` draws in which each answer is right with the
+    probability its confidence gives. Ten bins over a few dozen images hold a handful of answers
+    each, so sampling alone gives an ECE well above zero: one below the 95th percentile is no
+    evidence that the confidences are off (issue 21, item 3)."""
+    if not pairs:
+        return 0.0, 0.0
+    rng = random.Random(seed)
+    drawn = sorted(
+        expected_calibration_error([(c, rng.random() < c) for c, _ in pairs]) for _ in range(draws)
+    )
+    return statistics.median(drawn), drawn[int(0.95 * (len(drawn) - 1))]
+
+
 @dataclass(slots=True)
 class StateScore:
     """The issuing state of US plates: right, answered ``unknown``, calibration (``sure`` labels apart)."""
@@ -97,12 +114,15 @@ class StateScore:
 
     def row(self) -> dict[str, float]:
         sure = [a for a in self.answers if a[2]]
+        calibrated = calibrated_ece(self.calibration)
         return {
             "state_images": len(self.answers),
             "state_accuracy": _share(self.answers, lambda a: a[1] == a[0]),
             "state_accuracy_sure": _share(sure, lambda a: a[1] == a[0]),
             "state_unknown": _share(self.answers, lambda a: a[1] == "unknown"),
             "state_ece": expected_calibration_error(self.calibration),
+            "state_ece_calibrated_p50": calibrated[0],
+            "state_ece_calibrated_p95": calibrated[1],
         }
 
 
@@ -156,6 +176,7 @@ class Score:
 
     def row(self) -> dict[str, float]:
         ms = sorted(self.millis) or [0.0]
+        calibrated = calibrated_ece(self.calibration)
         return {
             "images": self.images,
             "exact_accuracy": self.exact / max(1, self.images),
@@ -163,6 +184,8 @@ class Score:
             "detection_recall": self.boxes_found / max(1, self.boxes_true),
             "detection_precision": self.predictions_matched / max(1, self.predictions),
             "confidence_ece": expected_calibration_error(self.calibration),
+            "confidence_ece_calibrated_p50": calibrated[0],
+            "confidence_ece_calibrated_p95": calibrated[1],
             "read_rate_p95": read_rate_at_precision(self.calibration, self.images),
             "top5_coverage": self.covered / max(1, self.images),
             "ms_p50": statistics.median(ms),
