@@ -15,13 +15,15 @@ from alpr_common import tls_context
 
 pytest_plugins = ["alpr_devstack.testing"]
 
-# Three test processes share two cores. By default the OpenMP threads of torch (and of the stacks'
-# recognition services, which inherit this environment) spin while they wait for work, so a model
-# on two threads beside another busy worker spent most of its time waiting for a core its own
-# spinning thread held: test_state's 34 held-out photos took 33 s in the full run, 1.7 s alone.
-# Waiting passively costs a model alone on the machine nothing measurable. Read when torch is first
-# imported, which no module does before this one.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Under xdist (make test: three workers on two cores) torch's OpenMP threads, and those of the
+# stacks' recognition services, which inherit this environment, wait passively. By default they
+# spin while they wait for work, so a model on two threads beside another busy worker spent most of
+# its time waiting for a core its own spinning thread held: test_state's 34 held-out photos took
+# 33 s in the full run, 1.7 s alone. Alone on the machine spinning is the faster (the same test
+# 3.0-3.6 s against 4.6-5.1 s passive, measured back to back), so a run without workers keeps it.
+# Read when torch is first imported, which no module does before this one.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 # The files that take longest (measured with --durations=0 on this 2-core machine), longest first.
