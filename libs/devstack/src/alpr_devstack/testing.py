@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import random
+import socket
 import subprocess
 import threading
 import time
@@ -252,7 +253,10 @@ class Infra:
         migrated once per session for the same packages; dropped like ``create_database``'s."""
         template = self._template(tuple(sorted(packages)))
         name = _database_name(prefix)
-        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # FILE_COPY copies the template's files where PostgreSQL's default since 15 (WAL_LOG)
+        # writes every page through the WAL: sharing's test_policy.py spent 41 ms per clone
+        # against 60 ms.
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
         self._own(name)
         return self._url_of(name)
 
@@ -482,6 +486,27 @@ async def serve_http(app: FastAPI, port: int | None = None) -> AsyncIterator[str
         async def main_loop(self) -> None:
             await self.on_tick(0)  # the Date header, once: a test's server lives seconds
             await self.stop.wait()
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            """uvicorn's shutdown without its fixed waits: it sleeps 0.1 s after asking the
+            connections to close and then polls every 0.1 s until they and their tasks are gone,
+            which every test serving an app paid in its teardown. The same steps, polled often."""
+            for listening in self.servers:
+                listening.close()
+            for connection in list(self.server_state.connections):
+                connection.shutdown()
+            # uvicorn waits without end unless told a grace period; a test gets 10 s, then its
+            # server's unfinished requests are cancelled as uvicorn cancels them after the period.
+            deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 10)
+            while self.server_state.connections or self.server_state.tasks:
+                if time.monotonic() > deadline:
+                    for pending in self.server_state.tasks:
+                        pending.cancel()
+                    break
+                await asyncio.sleep(0.005)
+            for listening in self.servers:
+                await listening.wait_closed()
+            await self.lifespan.shutdown()
 
     port = port or free_port()
     server = Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
