@@ -21,7 +21,7 @@ import psutil
 import pytest
 from PIL import Image
 
-from alpr_devstack.components import port_free
+from alpr_devstack.components import port_free, reserve_ports
 from alpr_devstack.stack import GATEWAY_PORT, ISSUER_PORT, SERVICES, free_port_offset
 from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import render_text
@@ -60,6 +60,18 @@ def _processes_using(data_dir: Path) -> list[psutil.Process]:
         if str(data_dir) in cmd or any(str(data_dir) in v for v in environ.values()):
             found.append(proc)
     return found
+
+
+def test_two_choosers_never_reserve_the_same_port() -> None:
+    """A second stack's offset (``free_port_offset``) and a test worker's S3 store are chosen
+    under one lock and kept while their process runs: another process choosing among the same
+    ports skips those chosen but not bound yet."""
+    candidates = [[p, p + 1] for p in range(24001, 24600, 10) if port_free(p) and port_free(p + 1)][:6]
+    mine = reserve_ports(candidates)
+    code = f"from alpr_devstack.components import reserve_ports; print(list(reserve_ports({candidates!r})))"
+    theirs = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
+    assert theirs in candidates
+    assert set(theirs).isdisjoint(mine)
 
 
 @pytest.mark.stack

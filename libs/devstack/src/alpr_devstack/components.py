@@ -4,6 +4,7 @@ development issuer and the services, each started on 127.0.0.1 and stopped by pi
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
 import io
 import json
@@ -15,7 +16,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +41,42 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return False
     return True
+
+
+# Ports that processes on this machine chose for stacks and stores of their own (their pid ->
+# ports), and the lock under which one chooses: a test worker's S3 store and another worker's
+# second stack each checked their ports free and then bound them seconds later, and now and then
+# both had chosen the same one in between.
+_RESERVATIONS = Path(tempfile.gettempdir()) / "alpr-dev-ports.json"
+
+
+@contextlib.contextmanager
+def _reservations() -> Iterator[dict[str, list[int]]]:
+    with (_RESERVATIONS.with_suffix(".lock")).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            try:
+                held = json.loads(_RESERVATIONS.read_text())
+            except (OSError, ValueError):
+                held = {}
+            live = {pid: ports for pid, ports in held.items() if pid_running(int(pid))}
+            yield live
+            _RESERVATIONS.write_text(json.dumps(live))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def reserve_ports(candidates: Iterable[Sequence[int]]) -> Sequence[int]:
+    """The first of ``candidates`` (each the ports one stack or store needs) whose ports are all
+    free and held by no other running process that chose them here; they are this process's
+    until it exits. Raises ``StackError`` when none is."""
+    with _reservations() as held:
+        taken = {port for ports in held.values() for port in ports}
+        for ports in candidates:
+            if taken.isdisjoint(ports) and all(port_free(port) for port in ports):
+                held.setdefault(str(os.getpid()), []).extend(ports)
+                return ports
+    raise StackError("no free ports for another stack on this machine")
 
 
 def free_port() -> int:

@@ -31,6 +31,7 @@ from .components import (
     generate_secret,
     pid_running,
     port_free,
+    reserve_ports,
     spawn,
     stop_pids,
     wait_http_ok,
@@ -71,14 +72,13 @@ _OFFSETS = range(1000, 32768 - _HIGHEST_PORT, 100)
 
 
 def free_port_offset() -> int:
-    """An ``ALPR_DEV_PORT_OFFSET`` whose every port is free: a second stack beside yours (tests)."""
-    for _ in range(100):
-        offset = random.choice(_OFFSETS)
-        ports = [ISSUER_PORT, GATEWAY_PORT, POSTGRES_PORT, S3_PORT, S3_PORT + 10000, *SERVICES.values()]
-        ports += [p for b in range(SEAWEED_BASE_PORT, SEAWEED_BASE_PORT + 6) for p in (b, b + 10000)]
-        if all(port_free(p + offset) for p in ports):
-            return offset
-    raise StackError("no free port offset for a second stack")
+    """An ``ALPR_DEV_PORT_OFFSET`` whose every port is free and reserved for this process
+    (``reserve_ports``): a second stack beside yours (tests)."""
+    ports = [ISSUER_PORT, GATEWAY_PORT, POSTGRES_PORT, S3_PORT, S3_PORT + 10000, *SERVICES.values()]
+    ports += [p for b in range(SEAWEED_BASE_PORT, SEAWEED_BASE_PORT + 6) for p in (b, b + 10000)]
+    offsets = random.sample(_OFFSETS, len(_OFFSETS))
+    chosen = reserve_ports([p + offset for p in ports] for offset in offsets)
+    return chosen[0] - ports[0]
 
 
 DEMO_AGENCY = "CA0019400"

@@ -63,7 +63,15 @@ from alpr_common import (
 )
 from alpr_common.migrations import service_packages, upgrade
 
-from .components import EmbeddedPostgres, SeaweedStore, free_port, port_free, spawn, stop_pid, wait_http_ok
+from .components import (
+    EmbeddedPostgres,
+    SeaweedStore,
+    free_port,
+    reserve_ports,
+    spawn,
+    stop_pid,
+    wait_http_ok,
+)
 from .issuer import IssuerState, serve_command
 
 SERVICE_NAMES = ("ingest", "recognition", "hotlist", "search", "audit", "sharing")
@@ -73,12 +81,12 @@ OwnSettings = TypeVar("OwnSettings", bound=ServiceSettings)
 
 
 def seaweed_base_port() -> int:
-    """A base port whose seven ports (six internal, then S3) and their gRPC twins (+10000) are free."""
-    for _ in range(200):
-        base = random.randrange(20000, 30000, 10)
-        if all(port_free(p) and port_free(p + 10000) for p in range(base, base + 7)):
-            return base
-    raise RuntimeError("no free port range for the S3 store")
+    """A base port whose seven ports (six internal, then S3) and their gRPC twins (+10000) are
+    free and reserved for this worker (``reserve_ports``)."""
+    # The twins stay below the kernel's ephemeral range (32768 and up), as a stack's ports do.
+    bases = random.sample(range(20000, 22760, 10), 276)
+    chosen = reserve_ports([*range(base, base + 7), *range(base + 10000, base + 10007)] for base in bases)
+    return chosen[0]
 
 
 def worker_store(root: Path, access_key: str, secret_key: str, **options: Any) -> SeaweedStore:
