@@ -124,3 +124,26 @@ def test_half_precision_reads_what_full_precision_reads(recognizer: Recognizer) 
         for full_read, half_read in zip(full_reads, half_reads, strict=True):
             assert half_read.confidence == pytest.approx(full_read.confidence, abs=0.02), name
             assert half_read.region == full_read.region, name
+
+
+def test_nms_keeps_what_torchvision_keeps() -> None:
+    """The detector's own NMS (it spares every recognition process torchvision's 1.3 s import)
+    keeps exactly the boxes ``torchvision.ops.nms`` keeps, in the same order: crowded scenes of
+    overlapping boxes, ties in score and none at all."""
+    from torchvision.ops import nms as torchvision_nms
+
+    from alpr_recognition.models.detector import nms
+
+    generator = torch.Generator().manual_seed(7)
+    for trial in range(300):
+        count = trial % 40
+        corner = torch.rand(count, 2, generator=generator) * 200
+        size = torch.rand(count, 2, generator=generator) * 60 + 1
+        boxes = torch.cat([corner, corner + size], dim=1)
+        scores = torch.rand(count, generator=generator)
+        if trial % 3 == 0:
+            scores = (scores * 4).round() / 4  # ties
+        for threshold in (0.1, 0.3, 0.7):
+            ours = nms(boxes, scores, threshold)
+            theirs = torchvision_nms(boxes, scores, threshold)
+            assert ours.tolist() == theirs.tolist(), (trial, threshold)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.ops import nms
 
 STRIDE = 4
 
@@ -73,7 +72,7 @@ def decode(
     heatmap: torch.Tensor, boxes: torch.Tensor, threshold: float, max_plates: int = 20, iou: float = 0.3
 ) -> list[list[Detection]]:
     """Local maxima of each image's heatmap above ``threshold`` -> boxes in input pixels; a weaker
-    peak overlapping a stronger one (a plate's second peak) is dropped by ``torchvision``'s NMS."""
+    peak overlapping a stronger one (a plate's second peak) is dropped by NMS (``nms``)."""
     scores = heatmap.sigmoid()
     peaks = (scores == F.max_pool2d(scores, 5, 1, 2)) & (scores >= threshold)
     out: list[list[Detection]] = []
@@ -91,6 +90,30 @@ def decode(
         ]
         out.append(_drop_contained(found)[:max_plates])
     return out
+
+
+def nms(corners: torch.Tensor, scores: torch.Tensor, iou: float) -> torch.Tensor:
+    """Greedy non-maximum suppression, ``torchvision.ops.nms``'s rule: by falling score, a box
+    is kept unless its IoU with a box already kept exceeds ``iou``; answers the indices kept.
+    Ours rather than torchvision's because importing torchvision brings ``torch._dynamo`` (1.3 s
+    of every recognition process's start, for one call over a few dozen peaks); the tests check
+    that the two keep the same boxes."""
+    order = torch.sort(scores, descending=True, stable=True).indices
+    boxes = corners[order]
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    top_left = torch.maximum(boxes[:, None, :2], boxes[None, :, :2])
+    bottom_right = torch.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
+    inter = (bottom_right - top_left).clamp(min=0).prod(dim=2)
+    overlaps = (inter / (area[:, None] + area[None, :] - inter) > iou).tolist()
+    suppressed = [False] * len(overlaps)
+    kept: list[int] = []
+    for i, row in enumerate(overlaps):
+        if suppressed[i]:
+            continue
+        kept.append(i)
+        for j in range(i + 1, len(row)):
+            suppressed[j] = suppressed[j] or row[j]
+    return order[kept]
 
 
 def _drop_contained(found: list[Detection]) -> list[Detection]:
