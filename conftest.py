@@ -33,16 +33,18 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 LONGEST_FIRST = (
     "tests/fuzz/test_schemathesis.py",
     "tests/test_devstack.py",
-    "services/sharing/tests/test_policy.py",
     "tests/faults/test_audit_faults.py",
     "services/recognition/tests/test_cli.py",
     "tests/e2e/test_console.py",
-    "services/sharing/tests/test_sharing.py",
+    "services/sharing/tests/test_policy.py",
+    "services/audit/tests/test_cli.py",
     "services/hotlist/tests/test_alerts.py",
     "services/ingest/tests/test_pipeline.py",
+    "services/ingest/tests/test_faults.py",
     "services/hotlist/tests/test_sources.py",
-    "services/search/tests/test_searches.py",
-    "services/audit/tests/test_cli.py",
+    "services/sharing/tests/test_public_page.py",
+    "services/audit/tests/test_schedule.py",
+    "tests/sdk/test_typescript_sdk.py",
 )
 
 
