@@ -97,23 +97,24 @@ def nms(corners: torch.Tensor, scores: torch.Tensor, iou: float) -> torch.Tensor
     is kept unless its IoU with a box already kept exceeds ``iou``; answers the indices kept.
     Ours rather than torchvision's because importing torchvision brings ``torch._dynamo`` (1.3 s
     of every recognition process's start, for one call over a few dozen peaks); the tests check
-    that the two keep the same boxes."""
+    that the two keep the same boxes. Runs on the CPU (a few dozen boxes); answers indices on
+    the boxes' device."""
+    device = corners.device
+    corners, scores = corners.detach().cpu(), scores.detach().cpu()
     order = torch.sort(scores, descending=True, stable=True).indices
     boxes = corners[order]
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    top_left = torch.maximum(boxes[:, None, :2], boxes[None, :, :2])
-    bottom_right = torch.minimum(boxes[:, None, 2:], boxes[None, :, 2:])
-    inter = (bottom_right - top_left).clamp(min=0).prod(dim=2)
-    overlaps = (inter / (area[:, None] + area[None, :] - inter) > iou).tolist()
-    suppressed = [False] * len(overlaps)
+    suppressed = torch.zeros(len(boxes), dtype=torch.bool)
     kept: list[int] = []
-    for i, row in enumerate(overlaps):
+    for i in range(len(boxes)):  # one row of overlaps per kept box: memory stays linear
         if suppressed[i]:
             continue
         kept.append(i)
-        for j in range(i + 1, len(row)):
-            suppressed[j] = suppressed[j] or row[j]
-    return order[kept]
+        top_left = torch.maximum(boxes[i, :2], boxes[:, :2])
+        bottom_right = torch.minimum(boxes[i, 2:], boxes[:, 2:])
+        inter = (bottom_right - top_left).clamp(min=0).prod(dim=1)
+        suppressed |= inter / (area[i] + area - inter) > iou
+    return order[kept].to(device)
 
 
 def _drop_contained(found: list[Detection]) -> list[Detection]:
