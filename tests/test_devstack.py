@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 
 from alpr_devstack.components import port_free, reserve_ports
+from alpr_devstack.issuer import MintRequest
 from alpr_devstack.stack import GATEWAY_PORT, ISSUER_PORT, SERVICES, Stack, StackConfig, free_port_offset
 from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import render_text
@@ -192,18 +193,16 @@ def _token(
 ) -> dict[str, str]:
     """A token from the stack's issuer, minted as `alpr dev token` mints it (the command itself is
     run above; a process for each token the flows need cost 1.3 s of this test's time each)."""
-    claims = {
-        "sub": sub,
-        "name": sub,
-        "agency": "CA0019400",
-        "roles": [role],
-        "training_expires": training_expires,
-        "client_id": client_id,
-        "badge": None,
-        "ttl": 3600,
-    }
+    claims = MintRequest(
+        sub=sub,
+        name=sub,
+        agency="CA0019400",
+        roles=[role],
+        training_expires=date.fromisoformat(training_expires) if training_expires else None,
+        client_id=client_id,
+    )
     stack = Stack(StackConfig.from_env(Path(env["ALPR_DEV_DIR"])))
-    return {"Authorization": f"Bearer {stack.mint_token(claims)}"}
+    return {"Authorization": f"Bearer {stack.mint_token(claims.model_dump(mode='json'))}"}
 
 
 def _from_the_demo_camera(
