@@ -75,6 +75,31 @@ def test_two_choosers_never_reserve_the_same_port() -> None:
     assert set(theirs).isdisjoint(mine)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="creates a system user: as root only (CI runs as root)")
+def test_workers_starting_at_once_create_the_postgres_user_once() -> None:
+    """As root, PostgreSQL runs as a system user that the first stack creates. Four processes
+    ask for a missing user at the same instant (as test workers starting their stacks do): all
+    get the same uid, and ``/etc/passwd`` holds it once under that uid."""
+    name = f"alpr-race-{os.getpid()}"
+    start = time.time() + 2.0
+    code = (
+        "import json, time; from alpr_devstack.components import system_user_ids\n"
+        f"time.sleep(max(0.0, {start!r} - time.time())); print(json.dumps(system_user_ids({name!r})))"
+    )
+    command = [sys.executable, "-c", code]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    try:
+        answers = [proc.communicate(timeout=60) for proc in procs]
+        assert [proc.returncode for proc in procs] == [0] * 4, [err.decode() for _, err in answers]
+        ids = {tuple(json.loads(out)) for out, _ in answers}
+        assert len(ids) == 1, ids
+        lines = Path("/etc/passwd").read_text().splitlines()
+        entries = [line.split(":") for line in lines if line.startswith(f"{name}:")]
+        assert [(int(e[2]), int(e[3])) for e in entries] == list(ids)
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
 @pytest.mark.stack
 def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "alpr-data"

@@ -79,6 +79,33 @@ def reserve_ports(candidates: Iterable[Sequence[int]]) -> Sequence[int]:
     raise StackError("no free ports for another stack on this machine")
 
 
+def system_user_ids(name: str) -> tuple[int, int]:
+    """(uid, gid) of the system user ``name``, created (no home, no shell) when missing.
+
+    Under one lock for the machine: test workers starting their stacks at once each ran
+    ``useradd`` when the user was missing, and concurrent ``useradd`` runs rewrote
+    ``/etc/passwd`` over one another, so a worker started PostgreSQL as a uid that the file no
+    longer held ("could not look up effective user ID 999") and every test of the run failed.
+    """
+    with (Path(tempfile.gettempdir()) / "alpr-dev-users.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            try:
+                entry = pwd.getpwnam(name)
+            except KeyError:
+                made = subprocess.run(
+                    ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                    capture_output=True,
+                    text=True,
+                )
+                if made.returncode not in (0, 9):  # 9: it exists (made by a process outside the lock)
+                    raise StackError(f"useradd {name} failed: {made.stderr.strip()}") from None
+                entry = pwd.getpwnam(name)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return entry.pw_uid, entry.pw_gid
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -176,18 +203,7 @@ class EmbeddedPostgres:
 
     def _user_ids(self) -> tuple[int, int] | None:
         """(uid, gid) to run the server as, when running as root; None otherwise."""
-        if os.geteuid() != 0:
-            return None
-        try:
-            entry = pwd.getpwnam(PG_SYSTEM_USER)
-        except KeyError:
-            subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
-                check=True,
-                capture_output=True,
-            )
-            entry = pwd.getpwnam(PG_SYSTEM_USER)
-        return entry.pw_uid, entry.pw_gid
+        return system_user_ids(PG_SYSTEM_USER) if os.geteuid() == 0 else None
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         ids = self._user_ids()
