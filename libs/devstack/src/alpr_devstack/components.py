@@ -4,7 +4,6 @@ development issuer and the services, each started on 127.0.0.1 and stopped by pi
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib.util
 import io
 import json
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+
+from .locks import file_lock
 
 PG_SYSTEM_USER = "alpr-postgres"
 READY_PROBE = ".alpr-ready"  # written and removed once the S3 store starts: it takes writes
@@ -52,18 +53,14 @@ _RESERVATIONS = Path(tempfile.gettempdir()) / "alpr-dev-ports.json"
 
 @contextlib.contextmanager
 def _reservations() -> Iterator[dict[str, list[int]]]:
-    with (_RESERVATIONS.with_suffix(".lock")).open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(_RESERVATIONS.with_suffix(".lock")):
         try:
-            try:
-                held = json.loads(_RESERVATIONS.read_text())
-            except (OSError, ValueError):
-                held = {}
-            live = {pid: ports for pid, ports in held.items() if pid_running(int(pid))}
-            yield live
-            _RESERVATIONS.write_text(json.dumps(live))
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            held = json.loads(_RESERVATIONS.read_text())
+        except (OSError, ValueError):
+            held = {}
+        live = {pid: ports for pid, ports in held.items() if pid_running(int(pid))}
+        yield live
+        _RESERVATIONS.write_text(json.dumps(live))
 
 
 def reserve_ports(candidates: Iterable[Sequence[int]]) -> Sequence[int]:
@@ -87,22 +84,18 @@ def system_user_ids(name: str) -> tuple[int, int]:
     ``/etc/passwd`` over one another, so a worker started PostgreSQL as a uid that the file no
     longer held ("could not look up effective user ID 999") and every test of the run failed.
     """
-    with (Path(tempfile.gettempdir()) / "alpr-dev-users.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(Path(tempfile.gettempdir()) / "alpr-dev-users.lock"):
         try:
-            try:
-                entry = pwd.getpwnam(name)
-            except KeyError:
-                made = subprocess.run(
-                    ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                    capture_output=True,
-                    text=True,
-                )
-                if made.returncode not in (0, 9):  # 9: it exists (made by a process outside the lock)
-                    raise StackError(f"useradd {name} failed: {made.stderr.strip()}") from None
-                entry = pwd.getpwnam(name)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            made = subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                capture_output=True,
+                text=True,
+            )
+            if made.returncode not in (0, 9):  # 9: it exists (made by a process outside the lock)
+                raise StackError(f"useradd {name} failed: {made.stderr.strip()}") from None
+            entry = pwd.getpwnam(name)
     return entry.pw_uid, entry.pw_gid
 
 

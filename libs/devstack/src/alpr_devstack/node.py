@@ -8,14 +8,14 @@ since the last install."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from .locks import file_lock
 
 ROOT = Path(__file__).resolve().parents[4]
 SDK_DIR = ROOT / "clients" / "typescript"
@@ -35,15 +35,8 @@ def npm() -> str:
     return path
 
 
-@contextmanager
-def _locked(package: Path) -> Iterator[None]:
-    lock = package / ".alpr-npm.lock"
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _locked(package: Path) -> AbstractContextManager[None]:
+    return file_lock(package / ".alpr-npm.lock")
 
 
 def _run(package: Path, *args: str, timeout: float = 600) -> str:
