@@ -21,8 +21,9 @@ import psutil
 import pytest
 from PIL import Image
 
-from alpr_devstack.components import port_free, reserve_ports
+from alpr_devstack.components import USERS_LOCK, port_free, reserve_ports
 from alpr_devstack.issuer import MintRequest
+from alpr_devstack.locks import file_lock
 from alpr_devstack.stack import GATEWAY_PORT, ISSUER_PORT, SERVICES, Stack, StackConfig, free_port_offset
 from alpr_recognition.synth.degrade import paste_warped
 from alpr_recognition.synth.plates import render_text
@@ -97,7 +98,8 @@ def test_workers_starting_at_once_create_the_postgres_user_once() -> None:
         entries = [line.split(":") for line in lines if line.startswith(f"{name}:")]
         assert [(int(e[2]), int(e[3])) for e in entries] == list(ids)
     finally:
-        subprocess.run(["userdel", name], capture_output=True)
+        with file_lock(USERS_LOCK):  # not while another worker's stack adds its user
+            subprocess.run(["userdel", name], capture_output=True)
 
 
 @pytest.mark.stack

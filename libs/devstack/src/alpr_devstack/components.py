@@ -76,6 +76,10 @@ def reserve_ports(candidates: Iterable[Sequence[int]]) -> Sequence[int]:
     raise StackError("no free ports for another stack on this machine")
 
 
+# Held by whatever changes /etc/passwd here (useradd, and the test's userdel).
+USERS_LOCK = Path(tempfile.gettempdir()) / "alpr-dev-users.lock"
+
+
 def system_user_ids(name: str) -> tuple[int, int]:
     """(uid, gid) of the system user ``name``, created (no home, no shell) when missing.
 
@@ -84,7 +88,7 @@ def system_user_ids(name: str) -> tuple[int, int]:
     ``/etc/passwd`` over one another, so a worker started PostgreSQL as a uid that the file no
     longer held ("could not look up effective user ID 999") and every test of the run failed.
     """
-    with file_lock(Path(tempfile.gettempdir()) / "alpr-dev-users.lock"):
+    with file_lock(USERS_LOCK):
         try:
             entry = pwd.getpwnam(name)
         except KeyError:
