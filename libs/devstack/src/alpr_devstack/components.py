@@ -47,8 +47,9 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 # Ports that processes on this machine chose for stacks and stores of their own (their pid ->
 # ports), and the lock under which one chooses: a test worker's S3 store and another worker's
 # second stack each checked their ports free and then bound them seconds later, and now and then
-# both had chosen the same one in between.
-_RESERVATIONS = Path(tempfile.gettempdir()) / "alpr-dev-ports.json"
+# both had chosen the same one in between. One file per user: a file root made (`sudo make test`)
+# is not writable by the user's later runs.
+_RESERVATIONS = Path(tempfile.gettempdir()) / f"alpr-dev-ports-{os.getuid()}.json"
 
 
 @contextlib.contextmanager
