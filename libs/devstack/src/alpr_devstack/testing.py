@@ -80,11 +80,14 @@ TRAINED = "2099-12-31"
 OwnSettings = TypeVar("OwnSettings", bound=ServiceSettings)
 
 
+_STORE_BASES = range(20000, 22760, 10)
+
+
 def seaweed_base_port() -> int:
     """A base port whose seven ports (six internal, then S3) and their gRPC twins (+10000) are
     free and reserved for this worker (``reserve_ports``)."""
     # The twins stay below the kernel's ephemeral range (32768 and up), as a stack's ports do.
-    bases = random.sample(range(20000, 22760, 10), 276)
+    bases = random.sample(_STORE_BASES, len(_STORE_BASES))
     chosen = reserve_ports([*range(base, base + 7), *range(base + 10000, base + 10007)] for base in bases)
     return chosen[0]
 
