@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 from alpr_common import tls_context
 
 pytest_plugins = ["alpr_devstack.testing"]
+ROOT = Path(__file__).parent
 
 # Under xdist (make test: three workers on two cores) torch's OpenMP threads, and those of the
 # stacks' recognition services, which inherit this environment, wait passively. By default they
@@ -29,26 +31,41 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # The files that take longest (measured with --durations=0 on this 2-core machine), longest first.
 # `make test` hands whole files to three workers in collection order (--no-loadscope-reorder):
 # starting with these, the workers finish close together instead of one running a minute-long
-# file alone at the end. Files not named keep their order after them.
+# file alone at the end, and the last files handed out are short ones (a worker that ran an
+# 8-second file last finished 8 s after the other two: 4 s of wall time with one core idle).
+# Files not named keep their order after them.
 LONGEST_FIRST = (
-    "tests/fuzz/test_schemathesis.py",
-    "tests/test_devstack.py",
+    "tests/fuzz/test_schemathesis.py",  # 111 s (make test, 2026-12-04, after 8c8bd5f)
+    "tests/test_devstack.py",  # 49 s
     "tests/faults/test_audit_faults.py",
     "services/recognition/tests/test_cli.py",
     "tests/e2e/test_console.py",
-    "services/sharing/tests/test_policy.py",
     "services/audit/tests/test_cli.py",
-    "services/hotlist/tests/test_alerts.py",
-    "services/ingest/tests/test_pipeline.py",
-    "services/ingest/tests/test_faults.py",
+    "services/sharing/tests/test_policy.py",  # 20 s
     "services/hotlist/tests/test_sources.py",
-    "services/sharing/tests/test_public_page.py",
-    "services/audit/tests/test_schedule.py",
+    "services/recognition/tests/test_model.py",
+    "services/hotlist/tests/test_alerts.py",
     "tests/sdk/test_typescript_sdk.py",
+    "services/sharing/tests/test_sharing.py",
+    "services/ingest/tests/test_faults.py",
+    "services/ingest/tests/test_pipeline.py",
+    "services/audit/tests/test_schedule.py",  # 12 s
+    "services/audit/tests/test_audits_reports.py",
+    "services/sharing/tests/test_public_page.py",
+    "services/hotlist/tests/test_alert_retention.py",
+    "tests/deploy/test_monitoring.py",
+    "services/search/tests/test_retention.py",
+    "services/recognition/tests/test_worker.py",
+    "tests/test_readiness.py",
+    "services/search/tests/test_searches.py",
+    "services/hotlist/tests/test_stream_tickets.py",  # 8 s; the rest take 8 s or less
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    missing = [path for path in LONGEST_FIRST if not (ROOT / path).is_file()]
+    if missing:  # a renamed file would silently fall back to collection order
+        raise pytest.UsageError(f"conftest.py LONGEST_FIRST names files that do not exist: {missing}")
     rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
