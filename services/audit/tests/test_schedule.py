@@ -30,7 +30,9 @@ from alpr_common import (
     NotFound,
     PolicyStatus,
     Principal,
+    RetainedBeyond,
     Role,
+    SearchStats,
     make_engine,
     require_roles,
 )
@@ -294,6 +296,43 @@ class TestOverdue:
         bad = await audit.get("/v1/audits", params={"status": "late"}, headers=auditor_headers)
         assert bad.status_code == 422
         assert problem(bad)["type"] == "urn:alpr:problem:validation"
+
+    async def test_a_page_of_audits_asks_search_once(
+        self, audit_settings: Settings, auditor_headers: dict[str, str], infra: Infra
+    ) -> None:
+        """What search keeps past six months is the agency's, the same on every audit: a page of
+        audits asks search for it once, not once per audit (with search down, a page of 50 waited
+        out the client's retries 50 times)."""
+        asked: list[str] = []
+        router = APIRouter()
+
+        @router.get("/v1/stats")
+        async def stats(
+            agency: str, principal: Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+        ) -> SearchStats:
+            asked.append(agency)
+            kept = RetainedBeyond(count=2, why="under legal hold (R17)")
+            return SearchStats(
+                agency=agency,
+                detections_in_retention=5,
+                retained_beyond_six_months=kept,
+                corrections_by_source=[],
+            )
+
+        async with (
+            serving_owner(infra, router, "svc-audit-stats", service="search") as search,
+            serve(create_app(search.settings_for(audit_settings, "search_url"))) as audit,
+        ):
+            for _ in range(3):
+                made = await audit.post("/v1/audits", json={"size": 10}, headers=auditor_headers)
+                assert made.status_code == 201, made.text
+            asked.clear()
+            listed = await audit.get("/v1/audits", headers=auditor_headers)
+            assert listed.status_code == 200, listed.text
+        items = listed.json()["items"]
+        assert len(items) == 3
+        assert {item["retained_beyond_six_months"]["count"] for item in items} == {2}
+        assert asked == [SAN_LEANDRO]
 
 
 class TestWhoAudits:

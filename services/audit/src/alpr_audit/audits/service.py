@@ -113,8 +113,18 @@ async def get(
     audited: bool = True,
 ) -> AuditOut:
     row = found(await repository.get_audit(conn, audit_id, principal.agency))
+    if audited:
+        await record_own(ctx, principal, Action.LEDGER_QUERIED, targets=[str(audit_id)], data={"audit": True})
+    return await _audit_out(conn, row, await _retained(ctx, principal.agency))
+
+
+async def _audit_out(
+    conn: AsyncConnection, row: repository.AuditRow, retained: RetainedBeyond | None
+) -> AuditOut:
+    """An audit as its API shows it: its sampled searches, findings and progress, and what
+    search keeps past six months (``retained``, asked once per request: it is the agency's)."""
     items = []
-    for item in await repository.items_with_events(conn, audit_id):
+    for item in await repository.items_with_events(conn, row.id):
         doc = json.loads(item.canonical)
         items.append(
             SampledSearch(
@@ -140,8 +150,6 @@ async def get(
         compliant=sum(1 for i in recorded if i.finding == Finding.COMPLIANT),
         non_compliant=sum(1 for i in recorded if i.finding == Finding.NON_COMPLIANT),
     )
-    if audited:
-        await record_own(ctx, principal, Action.LEDGER_QUERIED, targets=[str(audit_id)], data={"audit": True})
     complete = len(recorded) == len(items)  # nothing sampled: complete at once
     done_at = max((i.recorded_at for i in recorded if i.recorded_at), default=None)
     return AuditOut(
@@ -152,7 +160,7 @@ async def get(
         completed_at=(done_at or row.created_at) if complete else None,
         progress=progress,
         items=items,
-        retained_beyond_six_months=await _retained(ctx, principal.agency),
+        retained_beyond_six_months=retained,
     )
 
 
@@ -170,7 +178,10 @@ async def list_audits(
     rows = await repository.list_audits(
         conn, principal.agency, before, limit + 1, str(status) if status else None, now
     )
-    out = [await get(ctx, conn, principal, r.id, audited=False) for r in rows[:limit]]
+    # What search keeps is the agency's, the same for every audit: asked once, not once per
+    # audit (a page of 50 while search was down waited out its retries 50 times).
+    retained = await _retained(ctx, principal.agency) if rows else None
+    out = [await _audit_out(conn, r, retained) for r in rows[:limit]]
     data: dict[str, Any] = {"audits": True}
     if status:
         data["status"] = str(status)
