@@ -9,11 +9,11 @@ PACKAGES := libs/common libs/cli libs/devstack \
 	services/ingest services/recognition services/hotlist services/search services/audit services/sharing
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 # Python may cache compiled modules (``__pycache__``, git-ignored) even where the environment says
-# not to (PYTHONDONTWRITEBYTECODE=1 on our CI machines): pytest otherwise parses and rewrites the
-# assertions of ~390 modules (tests, conftests, plugin packages) again in each worker on every
-# run, and every service and ``alpr`` process compiles our packages again. Measured: collection
-# 9.5 s of CPU per worker without the cache, 5.9 s with it. ``make test PYTHONDONTWRITEBYTECODE=1``
-# restores the environment's choice.
+# not to (this project's machines set PYTHONDONTWRITEBYTECODE=1): pytest otherwise parses and
+# rewrites the assertions of ~390 modules (tests, conftests, plugin packages) again in each
+# worker on every run, and every service and ``alpr`` process compiles our packages again.
+# Measured: collection 9.5 s of CPU per worker without the cache, 5.9 s with it.
+# ``make test PYTHONDONTWRITEBYTECODE=1`` restores the environment's choice.
 export PYTHONDONTWRITEBYTECODE :=
 
 .DEFAULT_GOAL := help
