@@ -6,20 +6,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import asyncpg
 
+from alpr_devstack.alpr_command import run_alpr
 from alpr_devstack.testing import Infra
-
-ALPR = str(Path(sys.executable).with_name("alpr"))
 
 
 def _alpr(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([ALPR, "outbox", *args], env=env, capture_output=True, text=True, timeout=60)
+    return run_alpr("outbox", *args, env=env, timeout=60)
 
 
 async def test_dead_letters_are_listed_with_why_and_replayed(infra: Infra) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,8 +17,8 @@ from audit_support import Ledger
 from alpr_audit.ledger.writer import append_now
 from alpr_audit.settings import Settings
 from alpr_common import AuditEventIn, Principal, make_engine
+from alpr_devstack.alpr_command import run_alpr
 
-ALPR = str(Path(sys.executable).parent / "alpr")
 _KEY: list[str] = []
 
 
@@ -30,7 +29,7 @@ def _cli_key(signing_key_b64: str) -> None:
 
 def _alpr(db: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": db, "AUDIT_SIGNING_KEY": _KEY[0]}
-    return subprocess.run([ALPR, "audit", *args], env=env, capture_output=True, text=True, timeout=120)
+    return run_alpr("audit", *args, env=env)
 
 
 async def test_verify_checkpoint_export_and_offline_verification(

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import httpx
@@ -37,9 +35,9 @@ from alpr_common import (
     require_roles,
 )
 from alpr_common import Auditor as PolicyAuditor
+from alpr_devstack.alpr_command import run_alpr_async
 from alpr_devstack.testing import Infra, bearer, problem, serve
 
-ALPR = str(Path(sys.executable).parent / "alpr")
 SAN_LEANDRO = "CA0019400"
 OTHER = "CA0010900"
 
@@ -137,16 +135,8 @@ async def _seed(
 
 
 async def _alpr(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        ALPR,
-        "audit",
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-    return proc.returncode or 0, out.decode(), err.decode()
+    done = await run_alpr_async("audit", *args, env={**os.environ, **env})
+    return done.returncode, done.stdout, done.stderr
 
 
 class TestScheduleCommand:

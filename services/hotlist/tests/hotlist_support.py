@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alpr_common import LEDGER_TOPIC, async_database_url
+from alpr_devstack.alpr_command import run_alpr_async
 from alpr_devstack.testing import ActsAs, ServiceStack
 from alpr_hotlist.settings import Settings
 
@@ -161,10 +161,6 @@ def read(plate: str, region: str = "CA", agency: str = AGENCY, **extra: Any) -> 
 
 
 async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    """The installed `alpr` in a child process (the services it calls run on this test's loop)."""
-    alpr = Path(sys.executable).parent / "alpr"
-    proc = await asyncio.create_subprocess_exec(
-        alpr, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-    return proc.returncode or 0, out.decode(), err.decode()
+    """`alpr` in a process of its own (the services it calls run on this test's loop)."""
+    done = await run_alpr_async(*args, env=env)
+    return done.returncode, done.stdout, done.stderr

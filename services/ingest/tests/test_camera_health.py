@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -19,6 +17,7 @@ import asyncpg
 import httpx
 from ingest_support import AGENCY, Stack, jpeg, post_frame
 
+from alpr_devstack.alpr_command import run_alpr
 from alpr_devstack.testing import bearer
 
 STEP = timedelta(minutes=5)
@@ -126,14 +125,7 @@ async def test_each_camera_is_judged_against_its_own_rhythm(stack: Stack) -> Non
 
     # The same table in a terminal (`alpr ingest cameras`), worst first.
     env = {**os.environ, "DATABASE_URL": stack.database_url}
-    printed = subprocess.run(
-        [sys.executable, "-c", "from alpr_cli import main; main()", "ingest", "cameras", "--agency", AGENCY],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    printed = run_alpr("ingest", "cameras", "--agency", AGENCY, env=env)
     assert printed.returncode == 0, printed.stderr
     lines = printed.stdout.splitlines()
     assert lines[0].split()[:2] == ["state", "camera"]

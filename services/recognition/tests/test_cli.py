@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import os
-import sys
 from pathlib import Path
 
 from recognition_support import jpeg, scene
 
+from alpr_devstack.alpr_command import run_alpr_async
+
 
 async def _alpr(*args: str, cwd: Path) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from alpr_cli import main; main()", *args,
-        cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    done = await run_alpr_async(
+        *args,
+        cwd=cwd,
+        merge_stderr=True,
         # Wide enough that the error box never wraps a long path (xdist's tmp paths are longer).
         env={**os.environ, "COLUMNS": "400"},
-    )  # fmt: skip
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode()
+    )
+    return done.returncode, done.stdout
 
 
 async def test_eval_prints_figures_and_writes_predictions(tmp_path: Path) -> None:

@@ -4,9 +4,7 @@ evidence package verifies until one byte of it changes."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -17,6 +15,7 @@ import httpx
 from search_support import PURGE_ACTOR, SearchStack, purge_calls, purging
 
 from alpr_common import make_object_store
+from alpr_devstack.alpr_command import run_alpr
 from alpr_devstack.testing import bearer
 from alpr_search.retention.service import purge
 
@@ -88,16 +87,9 @@ async def test_held_detections_survive_retention_R17(search_stack: SearchStack, 
     assert {"manifest.json", "detections.json", "detections.csv", f"images/{held['crop_key']}"} <= names
     good = tmp_path / "evidence.zip"
     good.write_bytes(package)
-    alpr = str(Path(sys.executable).parent / "alpr")
 
     def verify_export(package: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [alpr, "search", "verify-export", str(package)],
-            capture_output=True,
-            text=True,
-            env=os.environ,
-            timeout=60,
-        )
+        return run_alpr("search", "verify-export", str(package))
 
     ok = verify_export(good)
     assert ok.returncode == 0, ok.stderr

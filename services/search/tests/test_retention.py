@@ -3,16 +3,11 @@ late uploads are purged by capture time (R18), a dry run deletes nothing, counts
 
 from __future__ import annotations
 
-import functools
 import os
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
-import anyio
 import asyncpg
 from fastapi import APIRouter, Depends
 from search_support import PURGE_ACTOR, SearchStack, oldest_frames, purge_calls, purging
@@ -28,6 +23,7 @@ from alpr_common import (
     make_object_store,
     require_roles,
 )
+from alpr_devstack.alpr_command import run_alpr_async
 from alpr_devstack.testing import bearer, stored_object
 from alpr_search.retention.rules import RetentionSource
 from alpr_search.retention.service import EvidenceBucket, PurgeReport, purge
@@ -97,16 +93,7 @@ async def test_purge_drops_expired_partitions_and_records_counts_R16(search_stac
         "S3_BUCKET": search_stack.settings.s3_bucket,
     }
     # In a thread: the stand-in for sharing answers on this test's own event loop.
-    dry = await anyio.to_thread.run_sync(
-        functools.partial(
-            subprocess.run,
-            [str(Path(sys.executable).parent / "alpr"), "search", "purge", "--dry-run"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    )
+    dry = await run_alpr_async("search", "purge", "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr
     assert "would purge 4 detections" in dry.stdout
     assert await _partitions(db) == before  # a dry run deletes nothing

@@ -1,0 +1,47 @@
+"""The suite runs ``alpr`` as a fork of a process that imported it already
+(``alpr_devstack.alpr_command``); what a command answers there is what the installed
+executable answers: exit status, standard output and standard error, from the same arguments
+and environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alpr_devstack.alpr_command import run_alpr
+
+ALPR = str(Path(sys.executable).with_name("alpr"))
+
+
+@pytest.mark.parametrize(
+    ("args", "environment"),
+    [
+        (("--version",), {}),
+        # Read from the environment given, refused on stderr with exit 2.
+        (("db", "upgrade"), {"DATABASE_URL": "postgresql://alpr:secret-pw@db:port/alpr"}),
+        # Typer's own usage error, drawn as wide as COLUMNS says.
+        (("nosuch",), {"COLUMNS": "100"}),
+        # An uncaught exception: typer's traceback, exit 1.
+        (
+            ("outbox", "status", "--service", "hotlist"),
+            {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+        ),
+    ],
+)
+def test_a_forked_run_answers_as_the_executable(
+    args: tuple[str, ...], environment: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**os.environ, **environment}
+    real = subprocess.run([ALPR, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    forked = run_alpr(*args, env=env, cwd=tmp_path)
+    assert (forked.returncode, forked.stdout) == (real.returncode, real.stdout)
+    if real.returncode == 1:  # a traceback: the same frames and exception (locals may differ)
+        assert "Traceback" in real.stderr
+        assert forked.stderr.splitlines()[-1] == real.stderr.splitlines()[-1] != ""
+    else:
+        assert forked.stderr == real.stderr
+    assert real.stdout + real.stderr  # each case says something
