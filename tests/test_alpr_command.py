@@ -45,3 +45,12 @@ def test_a_forked_run_answers_as_the_executable(
     else:
         assert forked.stderr == real.stderr
     assert real.stdout + real.stderr  # each case says something
+
+
+def test_the_environment_given_is_the_whole_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A variable of the test's process that ``env`` leaves out is not seen by the command."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://alpr@db:5432/alpr")
+    without = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    refused = run_alpr("db", "upgrade", env=without)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == "alpr_common: DATABASE_URL is not set"

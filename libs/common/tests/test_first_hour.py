@@ -28,6 +28,7 @@ from alpr_common import (
     outbox_table,
 )
 from alpr_common._settings import SettingsError
+from alpr_devstack.alpr_command import run_alpr
 
 
 class SearchSettings(ServiceSettings):
@@ -146,3 +147,24 @@ async def test_a_database_that_does_not_answer_is_logged_once_not_per_try(
     failed = [entry for entry in logs if entry["event"] == "outbox_claim_failed"]
     assert len(failed) == 1, failed
     assert failed[0]["failures_in_a_row"] == 1
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("outbox", "status", "--service", "hotlist")])
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("", "DATABASE_URL is not set"),
+        ("postgresql://alpr:secret-pw@db:port/alpr", "DATABASE_URL: not a database URL"),
+        ("mysql://alpr:secret-pw@db/alpr", "DATABASE_URL: must be a postgresql:// URL"),
+    ],
+)
+def test_a_command_on_the_database_alone_refuses_its_url_in_one_line(
+    command: tuple[str, ...], value: str, why: str
+) -> None:
+    """``alpr db upgrade`` (the Helm hook Job) and ``alpr outbox`` read only DATABASE_URL; they
+    check it as the services' settings do (they showed a traceback from the URL parser)."""
+    refused = run_alpr(*command, env={**os.environ, "DATABASE_URL": value})
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stderr.strip().splitlines() == [refused.stderr.strip()]
+    assert refused.stderr.startswith(f"alpr_common: {why}"), refused.stderr
+    assert "secret-pw" not in refused.stderr

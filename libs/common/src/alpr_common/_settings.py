@@ -7,6 +7,7 @@ and the one-line message names each setting (``SettingsError``)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, ClassVar, Literal, Self
 
@@ -45,6 +46,38 @@ def describe_errors(cls: type[BaseSettings], exc: ValidationError) -> str:
         loc = error["loc"]
         parts.append(f"{env_name(cls, str(loc[0]))}: {message}" if loc else message)
     return " ".join("; ".join(parts).split())
+
+
+def check_database_url(value: str) -> str:
+    """``value`` when it is a PostgreSQL URL naming a database; else a ``ValueError`` that says
+    what is wrong without repeating it (a URL may hold a password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+        url.port  # noqa: B018 - a port that is not a number raises here
+    except (ArgumentError, ValueError):
+        raise ValueError("not a database URL (postgresql://user@host:port/database)") from None
+    if url.get_backend_name() not in {"postgresql", "postgres"}:
+        raise ValueError("must be a postgresql:// URL")
+    if not url.database:
+        raise ValueError("names no database (postgresql://user@host:port/database)")
+    return value
+
+
+def database_url_from_env() -> str:
+    """``DATABASE_URL`` for a command that needs nothing else (``alpr db upgrade``, ``alpr
+    outbox``), checked as every service's settings check it: unset or malformed, a
+    ``SettingsError`` (the CLI prints its one line and exits 2), not a traceback from the first
+    connection."""
+    value = os.environ.get("DATABASE_URL", "")
+    if not value:
+        raise SettingsError(f"{__package__}: DATABASE_URL is not set")
+    try:
+        return check_database_url(value)
+    except ValueError as exc:
+        raise SettingsError(f"{__package__}: DATABASE_URL: {exc}") from None
 
 
 def settings_config(env_prefix: str = "") -> SettingsConfigDict:
@@ -132,19 +165,7 @@ class ServiceSettings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         """A PostgreSQL URL that parses, or the process stops at start naming DATABASE_URL
         (issue 20: not a traceback from the first connection)."""
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            url = make_url(value)
-            url.port  # noqa: B018 - a port that is not a number raises here
-        except (ArgumentError, ValueError):
-            raise ValueError("not a database URL (postgresql://user@host:port/database)") from None
-        if url.get_backend_name() not in {"postgresql", "postgres"}:
-            raise ValueError("must be a postgresql:// URL")
-        if not url.database:
-            raise ValueError("names no database (postgresql://user@host:port/database)")
-        return value
+        return check_database_url(value)
 
     @field_validator(
         "s3_endpoint",

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
+from ._settings import database_url_from_env
 from .migrations import service_packages, upgrade
 
 app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -22,10 +22,7 @@ def upgrade_command(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
     """Migrate each installed service's schema (DATABASE_URL) to ``revision``."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        typer.echo("DATABASE_URL is not set", err=True)
-        raise typer.Exit(2)
+    url = database_url_from_env()
     packages = service_packages()
     if service:
         wanted = {f"alpr_{s}" for s in service}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ._database import make_engine
 from ._outbox import list_dead_letters, outbox_backlog, outbox_table, prune_outbox, replay_dead_letters
+from ._settings import database_url_from_env
 from .migrations import service_packages
 
 app = typer.Typer(help="Outboxes: backlog, dead letters, replay, prune.", no_args_is_help=True)
@@ -28,10 +28,7 @@ Topic = Annotated[str | None, typer.Option("--topic", help="Only this topic (e.g
 
 
 def _run(service: str, work: Callable[[AsyncEngine, Table], Awaitable[T]]) -> T:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        typer.echo("DATABASE_URL is not set", err=True)
-        raise typer.Exit(2)
+    url = database_url_from_env()
     if f"alpr_{service}" not in service_packages():
         typer.echo(f"no installed service {service!r} has an outbox", err=True)
         raise typer.Exit(2)
