@@ -254,8 +254,10 @@ def fuzz_stack(infra: Infra) -> Iterator[FuzzStack]:
     own: dict[str, dict[str, Any]] = {
         "audit": {"signing_key": audit_signing_key(), "checkpoint_poll_seconds": 3600},
         "recognition": {"worker_enabled": False},
-        # Streams end quickly, so a fuzzed GET of one answers within the request timeout.
-        "hotlist": {"scheduler": False, "stream_max_seconds": 1.0, "stream_keepalive_seconds": 0.5},
+        # Streams end quickly, so a fuzzed GET of one answers within the request timeout: each
+        # stream answered 200 lasts this long (1 s made ~80 of them 14 s of the hotlist run),
+        # with a keepalive or two in it.
+        "hotlist": {"scheduler": False, "stream_max_seconds": 0.25, "stream_keepalive_seconds": 0.1},
     }
     services = loopback_stack(infra, SERVICE_NAMES, prefix="fuzz", own=own, s3_bucket=bucket)
     ensure_bucket(make_object_store(services.settings["search"]), bucket)
