@@ -21,6 +21,7 @@ import psutil
 import pytest
 from PIL import Image
 
+from alpr_devstack.alpr_command import run_alpr
 from alpr_devstack.components import USERS_LOCK, port_free, reserve_ports
 from alpr_devstack.issuer import MintRequest
 from alpr_devstack.locks import file_lock
@@ -35,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _alpr(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """The installed executable: ``up`` and ``down`` as a person runs them."""
     return subprocess.run([ALPR, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -112,11 +114,10 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
         state = json.loads((data_dir / "run" / "stack.json").read_text())
         assert set(state["components"]) == {"postgres", "s3", "issuer", "gateway", *SERVICES}
 
-        status = _alpr(env, "dev", "status")
+        status = run_alpr("dev", "status", env=env)
         assert status.returncode == 0, status.stdout
 
-        minted = _alpr(
-            env,
+        minted = run_alpr(
             "dev",
             "token",
             "--sub",
@@ -129,12 +130,12 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
             "investigator",
             "--training-expires",
             "2099-01-01",
+            env=env,
         )
         assert minted.returncode == 0, minted.stderr
         token = minted.stdout.strip().splitlines()[-1]
         untrained = (
-            _alpr(
-                env,
+            run_alpr(
                 "dev",
                 "token",
                 "--sub",
@@ -145,6 +146,7 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
                 "CA0019400",
                 "--roles",
                 "investigator",
+                env=env,
             )
             .stdout.strip()
             .splitlines()[-1]
@@ -208,7 +210,7 @@ def test_dev_up_serves_six_services_and_down_leaves_nothing(tmp_path: Path) -> N
     assert leftovers == [], [p.info["cmdline"] for p in leftovers]
     for port in SERVICES.values():
         assert port_free(port + offset)
-    assert _alpr(env, "dev", "status").returncode == 1
+    assert run_alpr("dev", "status", env=env).returncode == 1
 
 
 def _token(
