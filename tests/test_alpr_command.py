@@ -52,10 +52,11 @@ def test_a_forked_run_answers_as_the_executable(
 
 def _from_cli(stderr: str) -> str:
     """A traceback's first line, then its frames from ``alpr_cli.main``'s on: the frames below
-    that one are the executable's script in one process and the fork's entry in the other."""
+    that one are the executable's script in one process and the fork's entry in the other.
+    Anything else whole."""
     lines = stderr.splitlines()
-    first = next((i for i, line in enumerate(lines) if "alpr_cli/__init__.py" in line), 0)
-    return "\n".join(lines[:1] + lines[first:])
+    first = next((i for i, line in enumerate(lines) if "alpr_cli/__init__.py" in line), None)
+    return stderr if first is None else "\n".join(lines[:1] + lines[first:])
 
 
 def test_the_environment_given_is_the_whole_environment(monkeypatch: pytest.MonkeyPatch) -> None:
