@@ -4007,7 +4007,10 @@ export interface components {
         };
         /** ImageReads */
         ImageReads: {
-            /** Reads */
+            /**
+             * Reads
+             * @description The image's plates, its own first: the nearest car's (confidence weighed with size).
+             */
             reads: components["schemas"]["PlateRead"][];
         };
         /**
@@ -4670,7 +4673,7 @@ export interface components {
             results: components["schemas"]["ImageReads"][];
             /**
              * Reads
-             * @description The one image's reads, when exactly one was sent.
+             * @description The one image's reads (its own plate first), when exactly one was sent.
              */
             reads?: components["schemas"]["PlateRead"][] | null;
             /** Model Version */

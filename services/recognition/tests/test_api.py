@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 
 import httpx
+import pytest
 from PIL import Image
-from recognition_support import empty_road, jpeg, scene
+from recognition_support import DEV_DIR, empty_road, jpeg, scene
 
 from alpr_devstack.testing import Infra, bearer, problem
 from alpr_recognition.evaluation import iou
@@ -37,6 +38,20 @@ async def test_reads_the_plate_in_a_frame(api: httpx.AsyncClient, infra: Infra) 
     assert iou(found, box) >= 0.5
     assert read["candidates"][0]["plate"] == "7KDM214"
     assert all(0 <= c["confidence"] <= 1 for c in read["candidates"])
+
+
+async def test_a_frames_own_plate_comes_first(api: httpx.AsyncClient, infra: Infra) -> None:
+    """A photo (training split) of two cars whose far plate the detector found first: the near
+    car's plate is the first read, the far one is still there (issue 21, item 2)."""
+    photo = DEV_DIR / "images" / "eu" / "test_082.jpg"
+    if not photo.exists():
+        pytest.skip(f"the development images are not at {DEV_DIR}")
+    token = bearer(infra.mint(sub="cam-1", roles=["camera"], training_expires=None))
+    resp = await api.post("/v1/recognize", files=_files(photo.read_bytes()), headers=token)
+    assert resp.status_code == 200, resp.text
+    plates = [r["plate"] for r in resp.json()["reads"]]
+    assert plates[0] == "RK891AU", plates
+    assert len(plates) >= 2, plates
 
 
 async def test_several_images_answer_in_order(api: httpx.AsyncClient, infra: Infra) -> None:

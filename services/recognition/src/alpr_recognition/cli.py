@@ -66,7 +66,8 @@ def evaluate(
 ) -> None:
     """Reads every labelled image and prints exact-plate and character accuracy, detection
     recall/precision at IoU 0.5, the read confidence's calibration, read rate at 95 % precision and
-    top-5 coverage, and milliseconds per image (overall and per region)."""
+    top-5 coverage, and milliseconds per image (overall and per region); exact accuracy and ECE
+    again with O and 0 as one character (the labels' quirk)."""
     from .eval_run import run_eval
 
     scores = run_eval(labels, images, out, split.value, device, threads, echo=typer.echo)
@@ -84,6 +85,10 @@ def evaluate(
             f"95th pct {row['confidence_ece_calibrated_p95']:.1%})  "
             f"read rate at 95 % precision {row['read_rate_p95']:.1%}  "
             f"top-5 coverage {row['top5_coverage']:.1%}"
+        )
+        typer.echo(
+            f"{'':>6}  O and 0 as one (the labels' quirk): exact {row['exact_accuracy_o0']:.1%}  "
+            f"ECE {row['confidence_ece_o0']:.1%}"
         )
         if "state_accuracy" in row:
             typer.echo(

@@ -38,12 +38,14 @@ class PlateRead(BaseModel):
 
 
 class ImageReads(BaseModel):
-    reads: list[PlateRead]
+    reads: list[PlateRead] = Field(
+        description="The image's plates, its own first: the nearest car's (confidence weighed with size)."
+    )
 
 
 class RecognizeResult(BaseModel):
     results: list[ImageReads] = Field(description="One entry per image, in the order sent.")
     reads: list[PlateRead] | None = Field(
-        None, description="The one image's reads, when exactly one was sent."
+        None, description="The one image's reads (its own plate first), when exactly one was sent."
     )
     model_version: str
