@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import httpx
+import numpy as np
 import pytest
 from PIL import Image
 from recognition_support import DEV_DIR, empty_road, jpeg, scene
@@ -52,6 +53,21 @@ async def test_a_frames_own_plate_comes_first(api: httpx.AsyncClient, infra: Inf
     plates = [r["plate"] for r in resp.json()["reads"]]
     assert plates[0] == "RK891AU", plates
     assert len(plates) >= 2, plates
+
+
+async def test_a_16_bit_greyscale_png_is_read(api: httpx.AsyncClient, infra: Infra) -> None:
+    """Monochrome and infrared cameras write 16-bit greyscale PNGs; Pillow's conversion to RGB
+    clipped them white, so nothing was read and the frame looked empty."""
+    frame, _ = scene("7KDM214", seed=3)
+    grey = np.asarray(frame.convert("L")).astype(np.uint16)
+    out = io.BytesIO()
+    Image.fromarray(grey * 257).save(out, format="PNG")
+    token = bearer(infra.mint(sub="cam-1", roles=["camera"], training_expires=None))
+    resp = await api.post(
+        "/v1/recognize", files=_files(out.getvalue(), name="f.png", kind="image/png"), headers=token
+    )
+    assert resp.status_code == 200, resp.text
+    assert [r["plate"] for r in resp.json()["reads"]] == ["7KDM214"]
 
 
 async def test_several_images_answer_in_order(api: httpx.AsyncClient, infra: Infra) -> None:

@@ -65,7 +65,7 @@ from ._database import (
     on_rollback,
 )
 from ._edge import FormText
-from ._images import CheckedImage, check_image
+from ._images import CheckedImage, check_image, to_rgb
 from ._ledger_outbox import LEDGER_TOPIC, LedgerOutbox
 from ._metrics import Metrics
 from ._observability import REQUEST_ID_HEADER, configure_logging, refresh_forever, request_id_var
@@ -405,6 +405,7 @@ __all__ = [
     "stats_route",
     "timestamps",
     "tls_context",
+    "to_rgb",
     "view",
     "webhook_headers",
 ]

@@ -1,6 +1,7 @@
 """Checks on an uploaded image before anything is done with it: size, real format, pixel count
 (a decompression bomb is refused from its header, before decoding), and a full decode.
-Ingest runs them on frames and crops, recognition on the images sent to ``/v1/recognize``."""
+Ingest runs them on frames and crops, recognition on the images sent to ``/v1/recognize``.
+``to_rgb`` is how every service turns an accepted image into 8-bit RGB pixels."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import cast
 
 from PIL import Image, UnidentifiedImageError
 
@@ -61,3 +63,21 @@ def check_image(data: bytes, *, field: str, max_bytes: int, max_pixels: int) -> 
         raise _bad(field, "The image is corrupt or truncated.") from exc
     ext, content_type = FORMATS[fmt]
     return CheckedImage(data, hashlib.sha256(data).hexdigest(), ext, content_type, width, height)
+
+
+# Pillow's modes of PNG and JPEG whose samples can exceed 8 bits: a 16-bit greyscale PNG (what
+# monochrome and infrared cameras often write) opens as I;16 (I in older Pillow), and Pillow's own
+# conversion to RGB clips every sample above 255.
+_WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """The image as 8-bit RGB. Samples wider than 8 bits are scaled from the image's own range
+    (its darkest to its brightest sample) to 0-255: ``convert("RGB")`` alone turned a 16-bit
+    frame white, and nothing in it could be read."""
+    if img.mode not in _WIDE_MODES:
+        return img.convert("RGB")
+    wide = img if img.mode == "I" else img.convert("I")
+    low, high = cast(tuple[float, float], wide.getextrema())  # one band: its (low, high)
+    scale = 255.0 / max(high - low, 1.0)
+    return wide.point(lambda v: (v - low) * scale).convert("L").convert("RGB")

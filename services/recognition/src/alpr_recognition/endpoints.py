@@ -9,7 +9,7 @@ import anyio
 from fastapi import APIRouter, File, Request, UploadFile
 from PIL import Image
 
-from alpr_common import ProblemFieldError, Unavailable, ValidationProblem, check_image, machine
+from alpr_common import ProblemFieldError, Unavailable, ValidationProblem, check_image, machine, to_rgb
 
 from .engine import Engine
 from .roles import Caller
@@ -24,7 +24,7 @@ def _decode(data: bytes, field: str, settings: Settings) -> Image.Image:
         data, field=field, max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
     )
     with Image.open(io.BytesIO(checked.data)) as img:
-        return img.convert("RGB")
+        return to_rgb(img)
 
 
 @router.post("/v1/recognize", response_model_exclude_none=True, **machine(refuses=(Unavailable,)))

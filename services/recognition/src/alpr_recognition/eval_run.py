@@ -10,6 +10,8 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from alpr_common import to_rgb
+
 from .devset import read_labels, read_states
 from .evaluation import Predicted, Score
 from .pipeline import Read, Recognizer
@@ -55,7 +57,7 @@ def run_eval(
             path = images / row.filename
             try:
                 with Image.open(path) as opened:
-                    image = opened.convert("RGB")
+                    image = to_rgb(opened)
             except (OSError, ValueError) as exc:
                 echo(f"skipped {row.filename}: {exc}")
                 continue

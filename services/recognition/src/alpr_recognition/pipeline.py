@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from alpr_common import to_rgb
+
 from .formats import PriorSettings, rerank, shapes_key
 from .models.detector import PlateDetector
 from .models.detector import decode as decode_boxes
@@ -214,7 +216,7 @@ class Recognizer:
 
     def recognize(self, images: list[Image.Image], keep_crops: bool = False) -> list[list[Read]]:
         """Every plate in each image, as reads (boxes in the image's own pixels)."""
-        images = [img.convert("RGB") for img in images]
+        images = [to_rgb(img) for img in images]
         variants = self.options.crop_variants
         with self._lock:
             detections = self.detect(images)

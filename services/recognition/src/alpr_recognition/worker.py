@@ -19,7 +19,7 @@ import anyio
 import httpx
 from PIL import Image
 
-from alpr_common import ClaimedFrame, IngestClient, ReadsSubmission, RecognizedRead, ServiceCallError
+from alpr_common import ClaimedFrame, IngestClient, ReadsSubmission, RecognizedRead, ServiceCallError, to_rgb
 
 from .engine import Engine
 from .pipeline import Read
@@ -133,4 +133,4 @@ class Worker:
 
 def _open(data: bytes) -> Image.Image:
     with Image.open(io.BytesIO(data)) as img:
-        return img.convert("RGB")
+        return to_rgb(img)

@@ -8,7 +8,7 @@ import io
 
 from PIL import Image
 
-from alpr_common import CheckedImage, check_image
+from alpr_common import CheckedImage, check_image, to_rgb
 
 from ..settings import Settings
 
@@ -23,7 +23,7 @@ def crop_jpeg(data: bytes, box: tuple[int, int, int, int]) -> bytes:
     """The region ``(x, y, w, h)`` of an image, as JPEG (clipped to the image)."""
     x, y, w, h = box
     with Image.open(io.BytesIO(data)) as img:
-        region = img.convert("RGB").crop((x, y, min(x + w, img.width), min(y + h, img.height)))
+        region = to_rgb(img).crop((x, y, min(x + w, img.width), min(y + h, img.height)))
         out = io.BytesIO()
         region.save(out, format="JPEG", quality=90)
         return out.getvalue()
@@ -34,5 +34,5 @@ def to_jpeg(data: bytes) -> bytes:
         if img.format == "JPEG":
             return data
         out = io.BytesIO()
-        img.convert("RGB").save(out, format="JPEG", quality=90)
+        to_rgb(img).save(out, format="JPEG", quality=90)
         return out.getvalue()
