@@ -38,3 +38,16 @@ def test_a_16_bit_crop_re_encoded_shows_the_crop() -> None:
     data, grey = _wide_png()
     expected = (grey.astype(float) - 10) * 255 / 230
     assert np.abs(_pixels(to_jpeg(data)) - expected).mean() < 3
+
+
+def test_a_crop_of_a_frame_stored_on_its_side_is_cut_from_the_upright_picture() -> None:
+    """Boxes are found on the picture as shown (EXIF orientation applied): the crop is cut there."""
+    grey = np.full((120, 200), 200, dtype=np.uint8)
+    grey[40:80, 50:150] = 20  # a dark plate-sized box, upright
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned a quarter anticlockwise; shown turned back
+    out = io.BytesIO()
+    Image.fromarray(grey).transpose(Image.Transpose.ROTATE_90).save(out, format="JPEG", exif=exif.tobytes())
+    crop = _pixels(crop_jpeg(out.getvalue(), (50, 40, 100, 40)))
+    assert crop.shape == (40, 100)
+    assert crop.mean() < 40  # the dark box, not the light background around it

@@ -70,6 +70,23 @@ async def test_a_16_bit_greyscale_png_is_read(api: httpx.AsyncClient, infra: Inf
     assert [r["plate"] for r in resp.json()["reads"]] == ["7KDM214"]
 
 
+async def test_a_frame_stored_on_its_side_is_read_upright(api: httpx.AsyncClient, infra: Infra) -> None:
+    """A JPEG whose EXIF says "turn me a quarter clockwise" (orientation 6) is read as viewers show
+    it, with the box where a person sees the plate; read as stored, it had no reads."""
+    frame, box = scene("7KDM214", seed=3)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    frame.transpose(Image.Transpose.ROTATE_90).save(out, format="JPEG", quality=90, exif=exif.tobytes())
+    token = bearer(infra.mint(sub="cam-1", roles=["camera"], training_expires=None))
+    resp = await api.post("/v1/recognize", files=_files(out.getvalue()), headers=token)
+    assert resp.status_code == 200, resp.text
+    reads = resp.json()["reads"]
+    assert [r["plate"] for r in reads] == ["7KDM214"]
+    found = reads[0]["box"]
+    assert iou((found["x"], found["y"], found["w"], found["h"]), box) >= 0.5
+
+
 async def test_several_images_answer_in_order(api: httpx.AsyncClient, infra: Infra) -> None:
     first, _ = scene("ABC1234", seed=5)
     second, _ = scene("4XYZ882", seed=6)

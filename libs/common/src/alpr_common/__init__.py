@@ -65,7 +65,7 @@ from ._database import (
     on_rollback,
 )
 from ._edge import FormText
-from ._images import CheckedImage, check_image, to_rgb
+from ._images import CheckedImage, check_image, decode_rgb, to_rgb
 from ._ledger_outbox import LEDGER_TOPIC, LedgerOutbox
 from ._metrics import Metrics
 from ._observability import REQUEST_ID_HEADER, configure_logging, refresh_forever, request_id_var
@@ -350,6 +350,7 @@ __all__ = [
     "create_outbox_table",
     "create_service_app",
     "decode_cursor",
+    "decode_rgb",
     "delivery_log_outbox_revision",
     "delivery_log_table",
     "document_webhook",

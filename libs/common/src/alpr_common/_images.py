@@ -1,7 +1,9 @@
 """Checks on an uploaded image before anything is done with it: size, real format, pixel count
 (a decompression bomb is refused from its header, before decoding), and a full decode.
 Ingest runs them on frames and crops, recognition on the images sent to ``/v1/recognize``.
-``to_rgb`` is how every service turns an accepted image into 8-bit RGB pixels."""
+``to_rgb`` is how every service turns an accepted image into the 8-bit RGB picture it shows:
+turned as its EXIF orientation says (as browsers and camera SDKs show it, so boxes drawn on it
+land where a person sees the plate), 16-bit samples scaled to 8 bits."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ class CheckedImage:
     sha256: str
     ext: str
     content_type: str
-    width: int
+    width: int  # as shown: a quarter-turn EXIF orientation swaps the stored width and height
     height: int
 
 
@@ -40,8 +42,9 @@ def check_image(data: bytes, *, field: str, max_bytes: int, max_pixels: int) -> 
         raise _bad(field, f"The image is larger than {max_bytes} bytes.")
     try:
         with warnings.catch_warnings():
-            # The pixel limit below decides; Pillow's own bomb warning is not an answer.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # The pixel limit below decides; Pillow's own bomb warning is not an answer, nor are
+            # its warnings about a camera's malformed EXIF (read when a JPEG is opened).
+            warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as probe:
                 fmt = probe.format or ""
                 width, height = probe.size
@@ -54,13 +57,18 @@ def check_image(data: bytes, *, field: str, max_bytes: int, max_pixels: int) -> 
     if width * height > max_pixels:
         raise _bad(field, f"The image has more than {max_pixels} pixels.")
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            # Every byte of the compressed stream is read (a truncated or corrupt image fails),
-            # but JPEGs are reconstructed at 1/8 scale: the check, not the pixels, is wanted.
-            img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            img.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # malformed EXIF warns when a JPEG is opened
+            with Image.open(io.BytesIO(data)) as img:
+                turned = orientation(img) in _QUARTER_TURNS
+                # Every byte of the compressed stream is read (a truncated or corrupt image
+                # fails), but JPEGs are reconstructed at 1/8 scale: the check, not the pixels.
+                img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                img.load()
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise _bad(field, "The image is corrupt or truncated.") from exc
+    if turned:
+        width, height = height, width  # the size it is shown at (to_rgb turns it so)
     ext, content_type = FORMATS[fmt]
     return CheckedImage(data, hashlib.sha256(data).hexdigest(), ext, content_type, width, height)
 
@@ -71,13 +79,58 @@ def check_image(data: bytes, *, field: str, max_bytes: int, max_pixels: int) -> 
 _WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
 
 
+_EXIF_ORIENTATION = 0x0112
+# How each EXIF orientation (2-8) is undone; 5-8 swap width and height.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_QUARTER_TURNS = frozenset({5, 6, 7, 8})
+
+
+def orientation(img: Image.Image) -> int:
+    """The EXIF orientation (1-8) the image asks to be shown in: 1 when it has none, or a value
+    outside 1-8, or EXIF that cannot be parsed (a camera's corrupt metadata is not a reason to
+    refuse its picture, and Pillow's parser raises and warns in many ways on hostile bytes)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = img.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # noqa: BLE001 - any parse failure means "no usable orientation"
+        return 1
+    return value if isinstance(value, int) and value in _UPRIGHT else 1
+
+
 def to_rgb(img: Image.Image) -> Image.Image:
-    """The image as 8-bit RGB. Samples wider than 8 bits are scaled from the image's own range
-    (its darkest to its brightest sample) to 0-255: ``convert("RGB")`` alone turned a 16-bit
-    frame white, and nothing in it could be read."""
+    """The image as 8-bit RGB pixels and nothing else. Samples wider than 8 bits are scaled from
+    the image's own range (its darkest to its brightest sample) to 0-255: ``convert("RGB")``
+    alone turned a 16-bit frame white, and nothing in it could be read. An EXIF orientation is
+    applied first: a frame stored on its side was read as nothing. The answer carries no
+    metadata (Pillow copies ``info``, EXIF included, to derived images), so turning it again
+    changes nothing."""
+    turn = orientation(img)
+    if turn != 1:
+        img = img.transpose(_UPRIGHT[turn])
     if img.mode not in _WIDE_MODES:
-        return img.convert("RGB")
-    wide = img if img.mode == "I" else img.convert("I")
-    low, high = cast(tuple[float, float], wide.getextrema())  # one band: its (low, high)
-    scale = 255.0 / max(high - low, 1.0)
-    return wide.point(lambda v: (v - low) * scale).convert("L").convert("RGB")
+        rgb = img.convert("RGB")
+    else:
+        wide = img if img.mode == "I" else img.convert("I")
+        low, high = cast(tuple[float, float], wide.getextrema())  # one band: its (low, high)
+        scale = 255.0 / max(high - low, 1.0)
+        rgb = wide.point(lambda v: (v - low) * scale).convert("L").convert("RGB")
+    rgb.info = {}
+    return rgb
+
+
+def decode_rgb(data: bytes) -> Image.Image:
+    """An accepted image's bytes (``check_image``) as the picture it shows (``to_rgb``). Pillow's
+    warnings about malformed metadata are not passed on: the picture is what is wanted."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Image.open(io.BytesIO(data)) as img:
+            return to_rgb(img)

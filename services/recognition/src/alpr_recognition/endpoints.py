@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, File, Request, UploadFile
 from PIL import Image
 
-from alpr_common import ProblemFieldError, Unavailable, ValidationProblem, check_image, machine, to_rgb
+from alpr_common import ProblemFieldError, Unavailable, ValidationProblem, check_image, decode_rgb, machine
 
 from .engine import Engine
 from .roles import Caller
@@ -23,8 +22,7 @@ def _decode(data: bytes, field: str, settings: Settings) -> Image.Image:
     checked = check_image(
         data, field=field, max_bytes=settings.max_image_bytes, max_pixels=settings.max_pixels
     )
-    with Image.open(io.BytesIO(checked.data)) as img:
-        return to_rgb(img)
+    return decode_rgb(checked.data)
 
 
 @router.post("/v1/recognize", response_model_exclude_none=True, **machine(refuses=(Unavailable,)))

@@ -19,7 +19,14 @@ import anyio
 import httpx
 from PIL import Image
 
-from alpr_common import ClaimedFrame, IngestClient, ReadsSubmission, RecognizedRead, ServiceCallError, to_rgb
+from alpr_common import (
+    ClaimedFrame,
+    IngestClient,
+    ReadsSubmission,
+    RecognizedRead,
+    ServiceCallError,
+    decode_rgb,
+)
 
 from .engine import Engine
 from .pipeline import Read
@@ -132,5 +139,4 @@ class Worker:
 
 
 def _open(data: bytes) -> Image.Image:
-    with Image.open(io.BytesIO(data)) as img:
-        return to_rgb(img)
+    return decode_rgb(data)

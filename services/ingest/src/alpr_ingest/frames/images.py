@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image
-
-from alpr_common import CheckedImage, check_image, to_rgb
+from alpr_common import CheckedImage, check_image, decode_rgb
 
 from ..settings import Settings
 
@@ -22,17 +20,17 @@ def checked_upload(data: bytes, field: str, settings: Settings) -> CheckedImage:
 def crop_jpeg(data: bytes, box: tuple[int, int, int, int]) -> bytes:
     """The region ``(x, y, w, h)`` of an image, as JPEG (clipped to the image)."""
     x, y, w, h = box
-    with Image.open(io.BytesIO(data)) as img:
-        region = to_rgb(img).crop((x, y, min(x + w, img.width), min(y + h, img.height)))
-        out = io.BytesIO()
-        region.save(out, format="JPEG", quality=90)
-        return out.getvalue()
+    picture = decode_rgb(data)  # as shown: upright, 8-bit (the box was found on that)
+    region = picture.crop((x, y, min(x + w, picture.width), min(y + h, picture.height)))
+    out = io.BytesIO()
+    region.save(out, format="JPEG", quality=90)
+    return out.getvalue()
 
 
 def to_jpeg(data: bytes) -> bytes:
-    with Image.open(io.BytesIO(data)) as img:
-        if img.format == "JPEG":
-            return data
-        out = io.BytesIO()
-        to_rgb(img).save(out, format="JPEG", quality=90)
-        return out.getvalue()
+    """A checked image (JPEG or PNG) as JPEG: a JPEG as sent, a PNG as the picture it shows."""
+    if data[:3] == b"\xff\xd8\xff":
+        return data
+    out = io.BytesIO()
+    decode_rgb(data).save(out, format="JPEG", quality=90)
+    return out.getvalue()
