@@ -17,6 +17,7 @@ from alpr_recognition.formats import (
     rerank,
     sample_text,
     shapes_key,
+    state_posterior,
 )
 from alpr_recognition.pipeline import Recognizer
 from alpr_recognition.text import calibrate
@@ -83,3 +84,40 @@ def test_shipped_settings_are_loaded(recognizer: Recognizer) -> None:
     assert recognizer.prior.penalty < 1.0
     assert recognizer.prior.generic_penalty < 1.0
     assert recognizer.temperature > 0.0
+
+
+CLASSES = ("unknown", "CA", "MO", "WV")  # WV: a state without a table
+
+
+def test_the_serial_weighs_the_state() -> None:
+    """Missouri's LLDLDL fits no other table: Missouri gains, California (a table it does not
+    fit) loses, and `unknown` and a state without a table keep their ratio (issue 21, item 1)."""
+    assert [s for s in STATE_SHAPES if matches("WD2R9B", s)] == ["MO"]
+    probs = [0.05, 0.20, 0.70, 0.05]
+    posterior = state_posterior(probs, CLASSES, [("WD2R9B", 0.9), ("WD2R98", 0.05)], 0.3)
+    assert sum(posterior) == pytest.approx(1.0)
+    assert posterior[2] > 0.78  # above the shipped threshold (0.782 in weights/state.json)
+    assert posterior[1] < 0.20 * 0.5
+    assert posterior[0] / posterior[3] == pytest.approx(1.0)
+
+
+def test_a_serial_no_table_holds_says_nothing() -> None:
+    probs = [0.1, 0.6, 0.25, 0.05]
+    assert not matches("LUVMYCA", US)
+    assert state_posterior(probs, CLASSES, [("LUVMYCA", 0.9)], 0.3) == probs  # a vanity plate
+    assert state_posterior(probs, CLASSES, [("WD2R9B", 0.9)], 1.0) == probs  # turned off
+    assert state_posterior(probs, CLASSES, [], 0.3) == probs
+
+
+def test_the_candidates_share_the_weight() -> None:
+    """The reader's doubt is the serial's: a read outside every table with a Missouri-shaped
+    runner-up moves Missouri a little, not as a sure Missouri serial would."""
+    assert not matches("HB6LOZ", US)
+    assert matches("HB6L0Z", "MO")
+    assert not matches("HB6L0Z", "CA")
+    probs = [0.05, 0.40, 0.50, 0.05]
+    doubtful = state_posterior(probs, CLASSES, [("HB6LOZ", 0.88), ("HB6L0Z", 0.12)], 0.3)
+    sure = state_posterior(probs, CLASSES, [("HB6L0Z", 1.0)], 0.3)
+    # California keeps 0.88 + 0.3 x 0.12 of its weight against Missouri's whole.
+    assert doubtful[2] / doubtful[1] == pytest.approx(0.50 / (0.40 * (0.88 + 0.3 * 0.12)))
+    assert 0.5 < doubtful[2] < sure[2]

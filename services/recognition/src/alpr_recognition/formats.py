@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -105,6 +105,31 @@ def rerank(
     weighted = {plate: score * (1.0 if matches(plate, key) else factor) for plate, score in pool.items()}
     scale = before / max(sum(weighted.values()), 1e-12)
     return sorted(((plate, score * scale) for plate, score in weighted.items()), key=lambda kv: -kv[1])
+
+
+def state_posterior(
+    probs: Sequence[float], classes: Sequence[str], candidates: Iterable[tuple[str, float]], penalty: float
+) -> list[float]:
+    """The state model's probabilities over ``classes`` updated by the plate's serial (issue 21,
+    item 1): the reader's candidates, normalised, are the serial's distribution; a state with a
+    table is weighted by the share of that distribution its shapes hold plus ``penalty`` times the
+    rest (its plates fall outside the table about as often as the reader's prior assumes: vanity,
+    specialty and older series). A state without a table and ``unknown`` keep their weight, and a
+    candidate no table holds (a vanity string, a misread) counts as fitting every state: it says
+    nothing about the state. ``penalty`` 1, or no candidate of US shape, changes nothing."""
+    pool = [(plate, score) for plate, score in candidates if score > 0]
+    total = sum(score for _, score in pool)
+    if penalty >= 1.0 or total <= 0 or not any(matches(plate, US) for plate, _ in pool):
+        return list(probs)
+    weighted = []
+    for name, p in zip(classes, probs, strict=True):
+        if name not in STATE_SHAPES:
+            weighted.append(p)
+            continue
+        fits = sum(score for plate, score in pool if not matches(plate, US) or matches(plate, name))
+        weighted.append(p * (fits + penalty * (total - fits)) / total)
+    norm = sum(weighted)
+    return [w / norm for w in weighted] if norm > 0 else list(probs)
 
 
 def sample_text(rng: random.Random, state: str, vanity: float = 0.15) -> str:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from alpr_common import to_rgb
 
-from .formats import PriorSettings, rerank, shapes_key
+from .formats import PriorSettings, rerank, shapes_key, state_posterior
 from .models.detector import PlateDetector
 from .models.detector import decode as decode_boxes
 from .models.reader import HEIGHT, WIDTH, PlateReader
@@ -59,6 +59,12 @@ class PipelineOptions:
     # Below this calibrated confidence the state model answers `unknown` for a US plate; None: the
     # threshold chosen on the state model's validation set (``threshold`` in weights/state.json).
     state_threshold: float | None = None
+    # A US plate's state weighs the state model's answer with the plate's serial: a state whose
+    # standard shapes (``formats.STATE_SHAPES``) the reader's candidates do not fit has its
+    # probability times this (``formats.state_posterior``; 1 turns it off). 0.3: the reader's
+    # own format penalty (``weights/reader.json``), chosen on rendered validation plates for the
+    # same fact, how often a state's plate falls outside its table; not chosen again here.
+    state_shape_penalty: float = 0.3
     top_n: int = 5
     # Each detected plate is read from crops this much larger than its box (x, y shares of the
     # box) and the readings vote: the reader was trained on crops with a detector's slack.
@@ -172,9 +178,9 @@ class Recognizer:
             results.append((reading.plate, reading.confidence, list(reading.candidates), region, region_conf))
         return results
 
-    def read_states(self, crops: list[Image.Image]) -> list[tuple[str, float, str]]:
-        """The issuing US state of plate crops (the box widened by ``models.state.PAD``): (state or
-        ``unknown`` below the threshold, calibrated confidence, the best class whatever it is)."""
+    def state_probabilities(self, crops: list[Image.Image]) -> list[list[float]]:
+        """The state model's calibrated probabilities over ``models.state.CLASSES`` for plate crops
+        (the box widened by ``models.state.PAD``)."""
         if not crops:
             return []
         arrays = [
@@ -183,22 +189,29 @@ class Recognizer:
         ]
         with torch.inference_mode():
             logits = self.state(self._tensor(arrays)).float().cpu()
-        conf, idx = (logits / self.state_temperature).softmax(1).max(1)
-        out = []
-        for p, i in zip(conf.tolist(), idx.tolist(), strict=True):
-            guess = STATE_CLASSES[i]
-            out.append((guess if p >= self.state_threshold else UNKNOWN, p, guess))
-        return out
+        return [list(map(float, row)) for row in (logits / self.state_temperature).softmax(1).tolist()]
+
+    def state_answer(self, probs: list[float]) -> tuple[str, float, str]:
+        """(the state, or ``unknown`` below the threshold; its probability; the best class)."""
+        best = max(range(len(probs)), key=probs.__getitem__)
+        guess, p = STATE_CLASSES[best], probs[best]
+        return (guess if p >= self.state_threshold else UNKNOWN), p, guess
+
+    def read_states(self, crops: list[Image.Image]) -> list[tuple[str, float, str]]:
+        """The issuing US state of plate crops by the state model alone (``state_answer`` each)."""
+        return [self.state_answer(probs) for probs in self.state_probabilities(crops)]
 
     def settle(
-        self, group: list[Reading], state: tuple[str, float, str]
+        self, group: list[Reading], state_probs: list[float]
     ) -> tuple[str, float, list[tuple[str, float]], str, float, str | None] | None:
-        """One plate from its crop variants' readings and its state: (plate, confidence, candidates,
-        region, region confidence, the state model's guess), or None when it is not read.
+        """One plate from its crop variants' readings and the state model's probabilities: (plate,
+        confidence, candidates, region, region confidence, the state's best guess), or None when
+        it is not read.
 
-        The variants vote; the winning reading's candidates are re-ranked by the plate-format prior
-        of the state (or Brazil's, or the generic US shapes) and their confidences calibrated
-        (issue 21, items 2 and 3)."""
+        The variants vote; the state model's answer is weighed with the winning reading's
+        candidates' serial shapes (issue 21, item 1); the candidates are re-ranked by the
+        plate-format prior of the state (or Brazil's, or the generic US shapes) and their
+        confidences calibrated (issue 21, items 2 and 3)."""
         chosen, agreed = _vote(group)
         plate, conf, cands, region, region_conf = chosen
         if len(plate) < 2 or conf * agreed < self.options.min_confidence:
@@ -207,7 +220,8 @@ class Recognizer:
         if region == UNKNOWN or region in US_STATES:
             # The reader names European countries and Brazil well, never a US state: for
             # the rest the state model answers (`unknown` for a plate it finds not American).
-            region, region_conf, guess = state
+            probs = state_posterior(state_probs, STATE_CLASSES, cands, self.options.state_shape_penalty)
+            region, region_conf, guess = self.state_answer(probs)
         key = shapes_key(region, guess is not None and guess != UNKNOWN)
         ranked = rerank(cands, key, self.prior)
         plate, conf = ranked[0][0], calibrate(min(1.0, ranked[0][1]) * agreed, self.temperature)
@@ -231,7 +245,7 @@ class Recognizer:
                     owners.append(i)
                     boxes.append((box, score))
             readings = self.read_crops(crops)
-            states = self.read_states(state_crops)
+            states = self.state_probabilities(state_crops)
         out: list[list[Read]] = [[] for _ in images]
         for k, (owner, (box, score)) in enumerate(zip(owners, boxes, strict=True)):
             settled = self.settle(readings[k * len(variants) : (k + 1) * len(variants)], states[k])
