@@ -3,7 +3,10 @@ still reads a fixed handful of real development photos (any drift fails the test
 
 from __future__ import annotations
 
+import json
 import random
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,7 +15,7 @@ from recognition_support import DEV_DIR, scene, tilted_on_bumper
 
 from alpr_recognition.devset import read_labels
 from alpr_recognition.evaluation import iou
-from alpr_recognition.pipeline import Recognizer
+from alpr_recognition.pipeline import PipelineOptions, Recognizer
 from alpr_recognition.synth.plates import DIGITS, SERIAL_LETTERS, render_text
 from alpr_recognition.weights import WEIGHTS_DIR
 
@@ -48,6 +51,26 @@ def test_shipped_weights_load_offline_and_fit_in_the_repo(recognizer: Recognizer
     total = sum(p.stat().st_size for p in WEIGHTS_DIR.glob("*.pt"))
     assert total <= 25 * 1024 * 1024
     assert (WEIGHTS_DIR / "MODEL_CARD.md").exists()
+
+
+def test_the_model_version_names_what_decides_a_read(recognizer: Recognizer, tmp_path: Path) -> None:
+    """Misreads are counted per model version (R22): weights, or a setting that changes what a
+    frame reads as, make another version; saying the weights' own threshold aloud does not."""
+    same = Recognizer(device="cpu", options=PipelineOptions(state_threshold=recognizer.state_threshold))
+    assert same.model_version == recognizer.model_version
+    versions = {recognizer.model_version}
+    for options in (
+        PipelineOptions(state_threshold=0.9),
+        PipelineOptions(state_shape_penalty=1.0),
+        PipelineOptions(primary_size_weight=0.0),
+    ):
+        versions.add(Recognizer(device="cpu", options=options).model_version)
+    weights = shutil.copytree(WEIGHTS_DIR, tmp_path / "weights")
+    meta = json.loads((weights / "reader.json").read_text())
+    meta["format_prior"]["penalty"] = 0.5
+    (weights / "reader.json").write_text(json.dumps(meta))
+    versions.add(Recognizer(weights_dir=weights, device="cpu").model_version)
+    assert len(versions) == 5, versions
 
 
 def test_reads_rendered_plate_crops(recognizer: Recognizer) -> None:

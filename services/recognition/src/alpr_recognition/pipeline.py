@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,22 @@ class PipelineOptions:
     primary_size_weight: float = 0.2
 
 
+# Bumped whenever the code after the networks changes what a read is (its text, confidence,
+# region or order) without a setting that says so; 2: the frame's own plate first and the
+# serial weighing the state (issue 21).
+PIPELINE_REVISION = 2
+
+
+def model_version(weight_digests: list[str], decisions: dict[str, object]) -> str:
+    """``alpr-`` and a digest of the weights and of everything that decides a read from their
+    outputs (the pipeline's revision, its options with the effective state threshold, the format
+    prior and the temperatures). Misreads are counted per model version (R22): a release or a
+    setting that reads the same frame differently is another version, not the same one."""
+    canonical = json.dumps(decisions, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(":".join([*weight_digests, canonical]).encode()).hexdigest()
+    return f"alpr-{digest[:12]}"
+
+
 def _pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -109,10 +126,16 @@ class Recognizer:
         self.state_temperature = float(state_meta.get("temperature", 1.0))
         threshold = self.options.state_threshold
         self.state_threshold = float(state_meta.get("threshold", 0.5) if threshold is None else threshold)
-        digest = hashlib.sha256(
-            f"{detector_meta.get('sha256')}:{reader_meta.get('sha256')}:{state_meta.get('sha256')}".encode()
-        ).hexdigest()
-        self.model_version = f"alpr-{digest[:12]}"
+        self.model_version = model_version(
+            [str(meta.get("sha256")) for meta in (detector_meta, reader_meta, state_meta)],
+            {
+                "pipeline": PIPELINE_REVISION,
+                "options": {**asdict(self.options), "state_threshold": self.state_threshold},
+                "format_prior": asdict(self.prior),
+                "temperature": self.temperature,
+                "state_temperature": self.state_temperature,
+            },
+        )
         for model in (self.detector, self.reader, self.state):
             model.eval().to(self.device)
             if self.half:
