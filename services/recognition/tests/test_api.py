@@ -87,6 +87,20 @@ async def test_a_frame_stored_on_its_side_is_read_upright(api: httpx.AsyncClient
     assert iou((found["x"], found["y"], found["w"], found["h"]), box) >= 0.5
 
 
+async def test_an_image_part_without_a_filename_is_a_clear_422(api: httpx.AsyncClient, infra: Infra) -> None:
+    """Some generated clients send a file as a plain form field; the answer says what to send."""
+    frame, _ = scene("7KDM214", seed=3)
+    token = bearer(infra.mint(sub="cam-1", roles=["camera"], training_expires=None))
+    resp = await api.post(
+        "/v1/recognize", files=[("image", (None, jpeg(frame), "image/jpeg"))], headers=token
+    )
+    assert resp.status_code == 422, resp.text
+    body = problem(resp)
+    assert body["errors"][0]["loc"] == ["body", "image", 0]
+    assert "filename" in body["errors"][0]["msg"]
+    assert "class" not in resp.text
+
+
 async def test_several_images_answer_in_order(api: httpx.AsyncClient, infra: Infra) -> None:
     first, _ = scene("ABC1234", seed=5)
     second, _ = scene("4XYZ882", seed=6)
