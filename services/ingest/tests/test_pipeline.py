@@ -375,6 +375,10 @@ class TestViewsPurgeStats:
             "/v1/cameras", headers=stack.admin, json={"name": "x", "kind": "fixed", "client_id": "c-x"}
         )
         assert fixed_without_position.status_code == 422
+        assert (
+            problem(fixed_without_position)["errors"][0]["msg"]
+            == "a fixed camera needs latitude and longitude"
+        )
         stats = await stack.client.get("/v1/stats", params={"agency": "CA0019400"}, headers=stack.service)
         assert stats.json()["cameras"] == 1
         other = {

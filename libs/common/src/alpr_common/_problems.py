@@ -214,12 +214,13 @@ def _loc(parts: Sequence[Any]) -> list[str | int]:
 
 
 def _field_message(error: Mapping[str, Any]) -> str:
-    """A validation error's message for the caller. FastAPI's own for a multipart part sent as
-    text where a file is expected names a Python class; say what to send instead."""
+    """A validation error's message for the caller: our validators' own words without pydantic's
+    "Value error, " in front, and for a multipart part sent as text where a file is expected
+    (FastAPI's message names a Python class) what to send instead."""
     msg = str(error.get("msg", ""))
     if "Expected UploadFile" in msg:
         return "A file is expected: send this part with a filename (form-data; filename=...)."
-    return msg
+    return msg.removeprefix("Value error, ")
 
 
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
