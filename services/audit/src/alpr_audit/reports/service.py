@@ -117,9 +117,30 @@ async def sb34(
     return report
 
 
+# A cell a spreadsheet would take for a formula (OWASP "CSV injection"): =, +, -, @, tab, CR.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """Text that would start a formula is prefixed with an apostrophe, which spreadsheets show as
+    text; numbers stay numbers. A person's name comes from the agency's identity provider: it
+    must not run in an administrator's sheet. Every text cell goes through here."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: list[object]) -> None:
+        self._writer.writerow([_cell(value) for value in row])
+
+
 def sb34_csv(report: Sb34Report) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow(["section", "key", "purpose", "count"])
     for purpose, n in sorted(report.searches_by_purpose.items()):
         writer.writerow(["searches_by_purpose", purpose, "", n])
