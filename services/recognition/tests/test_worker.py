@@ -5,6 +5,7 @@ Ingest and audit are loaded by name through alpr_devstack (no import of their co
 from __future__ import annotations
 
 import asyncio
+import io
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,7 +13,9 @@ from typing import Any
 
 import asyncpg
 import httpx
+import numpy as np
 import pytest
+from PIL import Image
 from prometheus_client import CollectorRegistry
 from recognition_support import jpeg, scene
 
@@ -40,14 +43,26 @@ class Pipeline:
 
     async def upload(self, text: str, seed: int) -> str:
         frame, _ = scene(text, seed=seed)
+        return await self.upload_image(jpeg(frame), "f.jpg", "image/jpeg")
+
+    async def upload_image(self, data: bytes, name: str, kind: str) -> str:
         resp = await self.ingest.post(
             "/v1/frames",
             data=frame_form(self.camera_id),
-            files={"image": ("f.jpg", jpeg(frame), "image/jpeg")},
+            files={"image": (name, data, kind)},
             headers=self.camera,
         )
         assert resp.status_code == 202, resp.text
         return str(resp.json()["id"])
+
+    async def sizes(self) -> set[tuple[int, int]]:
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            return {
+                (r["width"], r["height"]) for r in await conn.fetch("SELECT width, height FROM ingest.frames")
+            }
+        finally:
+            await conn.close()
 
     async def done(self, frame_ids: list[str]) -> bool:
         conn = await asyncpg.connect(self.database_url)
@@ -148,6 +163,29 @@ async def test_uploaded_frames_are_read_once(pipeline: Pipeline, recognizer: Rec
     await _until(pipeline.drained)  # nothing more on its way: the count below is final
     assert _plates(pipeline.search) == sorted(plates.values())  # one read per frame, read right
     assert Counter(pipeline.search.received) == Counter(list(pipeline.search.stored))  # each read once
+
+
+async def test_frames_as_monochrome_and_turned_cameras_write_them_are_read(
+    pipeline: Pipeline, recognizer: Recognizer
+) -> None:
+    """Through ingest, the store and the worker: a JPEG stored on its side with EXIF orientation 6
+    and a 16-bit greyscale PNG are read (each read nothing before), and ingest records the size
+    the frame is shown at (960 x 720 for both)."""
+    upright, _ = scene("7TUV482", seed=21)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    turned = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_90).save(turned, format="JPEG", quality=90, exif=exif.tobytes())
+    grey, _ = scene("4WXY915", seed=22)
+    wide = io.BytesIO()
+    Image.fromarray(np.asarray(grey.convert("L")).astype(np.uint16) * 257).save(wide, format="PNG")
+    frames = {
+        await pipeline.upload_image(turned.getvalue(), "f.jpg", "image/jpeg"): "7TUV482",
+        await pipeline.upload_image(wide.getvalue(), "f.png", "image/png"): "4WXY915",
+    }
+    await pipeline.read(recognizer, list(frames))
+    assert _plates(pipeline.search) == sorted(frames.values())
+    assert await pipeline.sizes() == {(960, 720)}
 
 
 async def test_frames_held_by_a_dead_worker_are_read_after_the_lease(
