@@ -57,6 +57,29 @@ async def test_eval_refuses_a_missing_labels_file(tmp_path: Path) -> None:
     assert "none.csv" in text
 
 
+async def test_eval_refuses_a_malformed_labels_file_in_one_message(tmp_path: Path) -> None:
+    """A labels CSV without the columns, or with a box that is not a number: the file, the line
+    and what is wrong, exit 2, before the model loads; not a traceback."""
+    cases = {
+        "a,b\n1,2\n": "the header has no filename, plate_text, x, y, w, h",
+        "filename,plate_text,x,y,w,h\nus/a.jpg,ABC123,1,2,3,4\nus/b.jpg,XYZ9,1,2,wide,4\n": (
+            "line 3: w is 'wide', not a whole number"
+        ),
+        "filename,plate_text,x,y,w,h\n,ABC123,1,2,3,4\n": "line 2: filename is empty",
+    }
+    for content, message in cases.items():
+        labels = tmp_path / "labels.csv"
+        labels.write_text(content)
+        code, text = await _alpr(
+            "recognition", "eval", "--labels", str(labels), "--images", str(tmp_path), cwd=tmp_path
+        )
+        assert code == 2, text
+        assert "Invalid value for '--labels'" in text
+        assert message in text, text
+        assert "Traceback" not in text
+        assert "model alpr-" not in text  # refused before the model was loaded
+
+
 def _tiny_config(tmp_path: Path, sections: str) -> Path:
     """A training configuration under ``tmp_path`` with no development images, checkpoints every 2 steps."""
     config = tmp_path / "tiny.toml"

@@ -29,18 +29,22 @@ def train(
 ) -> None:
     """Trains the reader and/or detector, or the state classifier; resumes from the last checkpoint
     of the same seed."""
+    from .devset import LabelsError
     from .training.config import TrainConfig
     from .training.loop import train_detector, train_reader
     from .training.state import train_state
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     cfg = TrainConfig.load(config)
-    if model in (Model.all, Model.reader):
-        typer.echo(f"reader weights: {train_reader(cfg, seed)}")
-    if model in (Model.all, Model.detector):
-        typer.echo(f"detector weights: {train_detector(cfg, seed)}")
-    if model is Model.state:
-        typer.echo(f"state weights: {train_state(cfg, seed)}")
+    try:
+        if model in (Model.all, Model.reader):
+            typer.echo(f"reader weights: {train_reader(cfg, seed)}")
+        if model in (Model.all, Model.detector):
+            typer.echo(f"detector weights: {train_detector(cfg, seed)}")
+        if model is Model.state:
+            typer.echo(f"state weights: {train_state(cfg, seed)}")
+    except LabelsError as exc:  # the development labels the config points at
+        raise typer.BadParameter(str(exc), param_hint="'--config'") from None
 
 
 class Split(StrEnum):
@@ -68,9 +72,13 @@ def evaluate(
     recall/precision at IoU 0.5, the read confidence's calibration, read rate at 95 % precision and
     top-5 coverage, and milliseconds per image (overall and per region); exact accuracy and ECE
     again with O and 0 as one character (the labels' quirk)."""
+    from .devset import LabelsError
     from .eval_run import run_eval
 
-    scores = run_eval(labels, images, out, split.value, device, threads, echo=typer.echo)
+    try:
+        scores = run_eval(labels, images, out, split.value, device, threads, echo=typer.echo)
+    except LabelsError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--labels'") from None
     for region, score in scores.items():
         row = score.row()
         typer.echo(
