@@ -11,7 +11,7 @@ import typer
 
 from alpr_common import AgencyPolicyClient, Principal, ServiceClients, make_engine, make_object_store
 
-from .holds.service import verify_package
+from .holds.verify import verify_package
 from .retention.service import EvidenceBucket, PurgeReport
 from .retention.service import purge as purge_expired
 from .settings import Settings
@@ -20,9 +20,11 @@ app = typer.Typer(help="The detection store: retention purge.", no_args_is_help=
 
 
 @app.command("verify-export")
-def verify_export(file: Annotated[Path, typer.Argument(help="An evidence package (.zip).")]) -> None:
+def verify_export(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An evidence package (.zip).")],
+) -> None:
     """Check an evidence package: every file against the SHA-256 in its manifest; exit 1 if any fails."""
-    problems = verify_package(file.read_bytes())
+    problems = verify_package(file)
     if problems:
         for problem in problems:
             typer.echo(problem, err=True)

@@ -28,8 +28,8 @@ from ..searches.schemas import SearchRequest
 from . import repository
 from .repository import HeldItem, HoldRow
 from .schemas import MAX_HELD, ExportOut, HoldCreate, HoldPublic, evidence_key
+from .verify import MANIFEST
 
-MANIFEST = "manifest.json"
 # A held detection's snapshot fields that it shows as itself and lists in the package's CSV.
 SNAPSHOT_FIELDS = (
     "id",
@@ -257,23 +257,3 @@ async def export(
     return ExportOut(
         hold_id=hold.id, key=key, url=ctx.presign(key) or "", sha256=digest, files=len(images) + 3
     )
-
-
-def verify_package(data: bytes) -> list[str]:
-    """Problems found in an evidence package (empty when every file matches its manifest)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            manifest = json.loads(zf.read(MANIFEST))
-            listed: dict[str, str] = manifest["files"]
-            problems = []
-            present = set(zf.namelist()) - {MANIFEST}
-            for name in sorted(set(listed) | present):
-                if name not in listed:
-                    problems.append(f"{name}: not in the manifest")
-                elif name not in present:
-                    problems.append(f"{name}: missing")
-                elif hashlib.sha256(zf.read(name)).hexdigest() != listed[name]:
-                    problems.append(f"{name}: SHA-256 does not match the manifest")
-            return problems
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        return [f"not an evidence package: {exc}"]
