@@ -68,6 +68,32 @@ async def test_verify_checkpoint_export_and_offline_verification(
         _alpr(ledger.db, "verify-export", str(out), "--public-key", "AAAA" + public_key[4:]).returncode == 1
     )
 
+    # A file that is not an export of the right shape: one line naming where, exit 1, no traceback.
+    text = out.read_text().splitlines()
+    event_at = next(i for i, r in enumerate(lines) if r.get("type") == "event")
+    bad_event = json.dumps({**lines[event_at], "sequence": "seventeen"})
+    bad_header = json.dumps({**lines[0], "public_keys": 5})
+    malformed = {
+        "an event whose sequence is text": (
+            [*text[:event_at], bad_event, *text[event_at + 1 :]],
+            f":{event_at + 1}: not a valid event record (sequence: ",
+        ),
+        "a line that is a list": ([text[0], "[1, 2]", *text[1:]], ":2: not a JSON object"),
+        "a header whose keys are not a list": ([bad_header, *text[1:]], ":1: the header is not an"),
+    }
+    for case, (content, message) in malformed.items():
+        bad = tmp_path / "malformed.jsonl"
+        bad.write_text("\n".join(content) + "\n")
+        refused = _alpr(ledger.db, "verify-export", str(bad), "--public-key", public_key)
+        assert refused.returncode == 1, (case, refused.stderr)
+        assert message in refused.stderr, (case, refused.stderr)
+        assert "Traceback" not in refused.stderr, case
+    bad.write_bytes(b"\xff\xfe" + out.read_bytes())
+    assert "not UTF-8 text" in _alpr(ledger.db, "verify-export", str(bad)).stderr
+    missing = _alpr(ledger.db, "verify-export", str(tmp_path / "none.jsonl"))
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr
+
 
 async def test_verify_exits_1_with_the_broken_sequence(ledger: Ledger) -> None:
     await ledger.fill(8)

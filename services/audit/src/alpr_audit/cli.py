@@ -8,16 +8,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alpr_common import (
@@ -33,13 +32,13 @@ from alpr_common import (
 from .audits.repository import agencies_on_ledger
 from .audits.schedule import Scheduled, schedule_agency
 from .checkpoints import repository as checkpoints
-from .checkpoints.repository import CheckpointRow
 from .checkpoints.service import make_checkpoint
 from .checkpoints.signing import load_private_key, public_key_b64
 from .ledger import repository
-from .ledger.canonical import GENESIS_HASH, utc_text
+from .ledger.canonical import utc_text
+from .ledger.export_file import EXPORT_FORMAT, ExportFileError, read_export
 from .ledger.retention import prune as prune_ledger
-from .ledger.verification import ChainChecker, CheckpointRecord, VerifyResult, verify_ledger
+from .ledger.verification import ChainChecker, VerifyResult, verify_ledger
 from .ledger.writer import append_now
 from .settings import Settings
 
@@ -47,12 +46,6 @@ app = typer.Typer(
     help="The audit ledger: verify, export, checkpoint, prune; sample audits on schedule.",
     no_args_is_help=True,
 )
-EXPORT_FORMAT = "alpr-audit-export/v1"
-# What an export's lines hold, read back as the records the database answers.
-_CHAIN_FIELDS = ("sequence", "canonical", "prev_hash", "hash")
-_CHAIN_ROW = TypeAdapter(tuple[int, str, str, str])
-_CHECKPOINT = TypeAdapter(CheckpointRow)
-_BASE = TypeAdapter(repository.Head)
 
 
 def _settings() -> Settings:
@@ -199,39 +192,24 @@ def export(out: Annotated[Path, typer.Option("--out", help="File to write (JSON 
     typer.echo(f"exported {asyncio.run(run())} events to {out}")
 
 
-def _lines(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open() as fh:
-        for number, line in enumerate(fh, 1):
-            try:
-                yield json.loads(line)
-            except ValueError:
-                typer.echo(f"{path}:{number}: not JSON", err=True)
-                raise typer.Exit(1) from None
-
-
 @app.command("verify-export")
 def verify_export(
-    file: Annotated[Path, typer.Argument(help="A file written by `alpr audit export`.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A file written by `alpr audit export`.")
+    ],
     public_key: Annotated[
         list[str] | None, typer.Option("--public-key", help="Trusted checkpoint key (base64); repeatable.")
     ] = None,
 ) -> None:
     """Verify an exported ledger offline: the chain and every checkpoint signature."""
-    records = _lines(file)
-    header = next(records, None)
-    if not header or header.get("format") != EXPORT_FORMAT:
-        typer.echo(f"{file}: not an {EXPORT_FORMAT} file", err=True)
-        raise typer.Exit(1)
-    trusted = frozenset(public_key or header.get("public_keys", []))
-    events = []
-    cps: dict[int, CheckpointRecord] = {}
-    for rec in records:
-        if rec.get("type") == "event":
-            events.append(_CHAIN_ROW.validate_python([rec.get(k) for k in _CHAIN_FIELDS]))
-        elif rec.get("type") == "checkpoint":
-            cp = CheckpointRecord.of(_CHECKPOINT.validate_python(rec))
-            cps[cp.sequence] = cp
-    base = _BASE.validate_python(header.get("base", {"sequence": 0, "hash": GENESIS_HASH}))
+    try:
+        export = read_export(file)
+    except ExportFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    trusted = frozenset(public_key or export.public_keys)
+    cps = export.checkpoints
+    base, events = export.base, export.events
     first = base.sequence + 1
     checker = ChainChecker(first, base.hash, {s: c for s, c in cps.items() if s >= first}, trusted)
     if base.sequence and (
