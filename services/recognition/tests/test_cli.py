@@ -80,6 +80,27 @@ async def test_eval_refuses_a_malformed_labels_file_in_one_message(tmp_path: Pat
         assert "model alpr-" not in text  # refused before the model was loaded
 
 
+async def test_train_refuses_a_config_it_cannot_use_before_training(tmp_path: Path) -> None:
+    """A TOML syntax error, a misspelt key (which would otherwise train for an hour with the
+    default in its place) and a value of the wrong type: one message naming the key, exit 2."""
+    cases = {
+        "dev_dir = \n": "not TOML",
+        "[reader]\nstep = 10\n": "reader.step: Extra inputs are not permitted",
+        '[state]\nsteps = "many"\n': "state.steps: Input should be a valid integer",
+    }
+    for content, message in cases.items():
+        config = tmp_path / "bad.toml"
+        config.write_text(content)
+        code, text = await _alpr(
+            "recognition", "train", "--config", str(config), "--model", "state", cwd=tmp_path
+        )
+        assert code == 2, text
+        assert "Invalid value for '--config'" in text
+        assert message in text, text
+        assert "Traceback" not in text
+    assert not (tmp_path / ".alpr").exists()  # nothing was trained
+
+
 def _tiny_config(tmp_path: Path, sections: str) -> Path:
     """A training configuration under ``tmp_path`` with no development images, checkpoints every 2 steps."""
     config = tmp_path / "tiny.toml"

@@ -30,12 +30,15 @@ def train(
     """Trains the reader and/or detector, or the state classifier; resumes from the last checkpoint
     of the same seed."""
     from .devset import LabelsError
-    from .training.config import TrainConfig
+    from .training.config import ConfigError, TrainConfig
     from .training.loop import train_detector, train_reader
     from .training.state import train_state
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    cfg = TrainConfig.load(config)
+    try:
+        cfg = TrainConfig.load(config)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--config'") from None
     try:
         if model in (Model.all, Model.reader):
             typer.echo(f"reader weights: {train_reader(cfg, seed)}")

@@ -5,10 +5,19 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
-class ReaderConfig(BaseModel):
+class ConfigError(ValueError):
+    """A training configuration that cannot be used: the file and what is wrong in it."""
+
+
+class _Section(BaseModel):
+    # A misspelt key is an error, not an hour of training with the default in its place.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReaderConfig(_Section):
     steps: int = Field(3500, ge=1)
     batch: int = Field(32, ge=1)
     lr: float = Field(2e-3, gt=0)
@@ -19,14 +28,14 @@ class ReaderConfig(BaseModel):
     )
 
 
-class DetectorConfig(BaseModel):
+class DetectorConfig(_Section):
     steps: int = Field(5000, ge=1)
     batch: int = Field(8, ge=1)
     size: int = Field(320, ge=64, multiple_of=32)
     lr: float = Field(2e-3, gt=0)
 
 
-class StateConfig(BaseModel):
+class StateConfig(_Section):
     steps: int = Field(1500, ge=1)
     batch: int = Field(32, ge=1)
     lr: float = Field(2e-3, gt=0)
@@ -43,7 +52,7 @@ class StateConfig(BaseModel):
     )
 
 
-class TrainConfig(BaseModel):
+class TrainConfig(_Section):
     dev_dir: Path = Path("../shared/data/plates-dev")
     out_dir: Path = Path("services/recognition/src/alpr_recognition/weights")
     checkpoint_dir: Path = Path(".alpr/train")
@@ -58,6 +67,17 @@ class TrainConfig(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> TrainConfig:
-        # Relative paths in the file are relative to the directory the command runs in.
-        with path.open("rb") as handle:
-            return cls.model_validate(tomllib.load(handle))
+        """The file's configuration, or ConfigError naming what is wrong (TOML syntax, a key that
+        is not a setting, a value of the wrong type or range). Relative paths in the file are
+        relative to the directory the command runs in."""
+        try:
+            with path.open("rb") as handle:
+                return cls.model_validate(tomllib.load(handle))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not TOML ({exc})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not UTF-8 text") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            raise ConfigError(f"{path}: {where}: {first.get('msg', '')}") from None
