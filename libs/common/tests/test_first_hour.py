@@ -5,7 +5,9 @@ several times a second; ``alpr --version`` answers."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ import pytest
 from pydantic import BaseModel
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import MetaData
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from alpr_cli import build
@@ -29,6 +32,7 @@ from alpr_common import (
 )
 from alpr_common._settings import SettingsError
 from alpr_devstack.alpr_command import run_alpr
+from alpr_devstack.testing import Infra
 
 
 class SearchSettings(ServiceSettings):
@@ -168,3 +172,44 @@ def test_a_command_on_the_database_alone_refuses_its_url_in_one_line(
     assert refused.stderr.strip().splitlines() == [refused.stderr.strip()]
     assert refused.stderr.startswith(f"alpr_common: {why}"), refused.stderr
     assert "secret-pw" not in refused.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("outbox", "status", "--service", "ingest"), ("search", "purge", "--dry-run"), ("audit", "verify")],
+)
+def test_a_command_whose_database_is_down_missing_or_not_migrated_says_which(
+    infra: Infra, command: tuple[str, ...]
+) -> None:
+    """A CronJob's command against a database that does not answer, does not exist or was never
+    migrated: one line saying which and what to do, exit 1, the password never shown (each was a
+    traceback of asyncpg and SQLAlchemy)."""
+    server = make_url(infra.database_url)
+    port = _free_port()
+    down = f"postgresql://alpr:secret-pw@127.0.0.1:{port}/alpr"
+    missing = server.set(database="alpr_no_such_db", password="secret-pw").render_as_string(
+        hide_password=False
+    )
+    empty = infra.create_database("cli")
+    cases = {
+        down: f"alpr: cannot reach the database at 127.0.0.1:{port}/alpr (",
+        missing: 'refused the connection: database "alpr_no_such_db" does not exist',
+        empty: "is not set up for this command (",
+    }
+    for url, message in cases.items():
+        env = {**os.environ, "DATABASE_URL": url, "AUDIT_SIGNING_KEY": base64.b64encode(bytes(32)).decode()}
+        refused = run_alpr(*command, env=env)
+        assert refused.returncode == 1, refused.stderr
+        assert refused.stderr.strip().splitlines() == [refused.stderr.strip()], refused.stderr
+        assert message in refused.stderr, refused.stderr
+        assert "secret-pw" not in refused.stderr
+    assert (
+        "run `alpr db upgrade` against it first"
+        in run_alpr(*command, env={**os.environ, "DATABASE_URL": empty}).stderr
+    )

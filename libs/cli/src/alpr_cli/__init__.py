@@ -89,7 +89,14 @@ def main() -> None:
     except Exception as exc:
         # Settings a command cannot run with (alpr_common's SettingsError, e.g. ALPR_ENV=production
         # without a secret it needs): its one-line message naming the setting, not a traceback.
-        if not getattr(exc, "refuses_start", False):
+        if getattr(exc, "refuses_start", False):
+            typer.echo(str(exc), err=True)
+            raise SystemExit(2) from None
+        # A database that is down, refuses us or was never migrated: one line saying which.
+        from .database_errors import database_problem
+
+        problem = database_problem(exc)
+        if problem is None:
             raise
-        typer.echo(str(exc), err=True)
-        raise SystemExit(2) from None
+        typer.echo(problem, err=True)
+        raise SystemExit(1) from None
