@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from audit_support import Ledger, serving_owner
@@ -113,6 +113,18 @@ class TestSampleAudits:
         assert [a["id"] for a in listed["items"]] == [audit_id]
 
 
+async def _recorded_for_the_last_30_days(
+    ledger: Ledger, infra: Infra, events: list[dict[str, Any]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The events on the ledger; an admin's headers and the report's period (the last 30 days)."""
+    assert (
+        await ledger.client.post("/v1/events", json={"events": events}, headers=ledger.service)
+    ).status_code == 201
+    today = datetime.now(UTC).date()
+    params = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+    return bearer(infra.mint(roles=["alpr_admin"])), params
+
+
 class TestSb34Report:
     async def test_counts_by_purpose_refusals_hits_releases_R23(self, ledger: Ledger, infra: Infra) -> None:
         event = ledger.event
@@ -149,12 +161,7 @@ class TestSb34Report:
             event(action="retention.purged", purpose=None, data={"detections": 120}),
             event(purpose="stolen_vehicle", occurred_at=_ago(400)),  # outside the period
         ]
-        assert (
-            await ledger.client.post("/v1/events", json={"events": events}, headers=ledger.service)
-        ).status_code == 201
-        admin = bearer(infra.mint(roles=["alpr_admin"]))
-        today = datetime.now(UTC).date()
-        params = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+        admin, params = await _recorded_for_the_last_30_days(ledger, infra, events)
         resp = await ledger.client.get("/v1/reports/sb34", params=params, headers=admin)
         assert resp.status_code == 200, resp.text
         report = resp.json()
@@ -201,12 +208,7 @@ class TestSb34Report:
             "badge": None,
         }
         events = [ledger.event(purpose="stolen_vehicle", actor=actor)]
-        assert (
-            await ledger.client.post("/v1/events", json={"events": events}, headers=ledger.service)
-        ).status_code == 201
-        admin = bearer(infra.mint(roles=["alpr_admin"]))
-        today = datetime.now(UTC).date()
-        params = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+        admin, params = await _recorded_for_the_last_30_days(ledger, infra, events)
         as_json = await ledger.client.get("/v1/reports/sb34", params=params, headers=admin)
         assert [p["name"] for p in as_json.json()["searches_by_person"]] == [formula]
         as_csv = await ledger.client.get(
