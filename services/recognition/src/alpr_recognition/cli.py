@@ -37,16 +37,13 @@ def train(
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         cfg = TrainConfig.load(config)
-    except ConfigError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--config'") from None
-    try:
         if model in (Model.all, Model.reader):
             typer.echo(f"reader weights: {train_reader(cfg, seed)}")
         if model in (Model.all, Model.detector):
             typer.echo(f"detector weights: {train_detector(cfg, seed)}")
         if model is Model.state:
             typer.echo(f"state weights: {train_state(cfg, seed)}")
-    except LabelsError as exc:  # the development labels the config points at
+    except (ConfigError, LabelsError) as exc:  # the file, or the development labels it points at
         raise typer.BadParameter(str(exc), param_hint="'--config'") from None
 
 
