@@ -80,6 +80,28 @@ async def test_eval_refuses_a_malformed_labels_file_in_one_message(tmp_path: Pat
         assert "model alpr-" not in text  # refused before the model was loaded
 
 
+async def test_eval_refuses_a_device_or_predictions_path_it_cannot_use(tmp_path: Path) -> None:
+    """A device that is not one, a CUDA device the machine lacks (no machine has 100), a folder or
+    a path under a file as ``--out``: which option and why, exit 2, before an image is read."""
+    labels = tmp_path / "labels.csv"
+    labels.write_text("filename,plate_text,x,y,w,h\nus/a.jpg,ABC123,1,2,3,4\n")
+    cases = {
+        ("--device", "gpu"): ("'--device'", "'gpu' is not a device: auto, cpu, cuda or cuda:N"),
+        ("--device", "cuda:99"): ("'--device'", "cuda:99 asked for, but torch sees"),
+        ("--out", str(tmp_path)): ("'--out'", "is a directory"),
+        ("--out", str(labels / "p.csv")): ("'--out'", f"{labels / 'p.csv'}: {labels} is not a folder"),
+    }
+    for option, (hint, message) in cases.items():
+        code, text = await _alpr(
+            "recognition", "eval", "--labels", str(labels), "--images", str(tmp_path), *option, cwd=tmp_path
+        )
+        assert code == 2, text
+        assert f"Invalid value for {hint}" in text, text
+        assert message in text, text
+        assert "Traceback" not in text
+        assert "skipped us/a.jpg" not in text  # refused before the first image
+
+
 async def test_train_refuses_a_config_it_cannot_use_before_training(tmp_path: Path) -> None:
     """A TOML syntax error, a misspelt key (which would otherwise train for an hour with the
     default in its place) and a value of the wrong type: one message naming the key, exit 2."""

@@ -61,11 +61,13 @@ def evaluate(
     images: Annotated[
         Path, typer.Option(exists=True, file_okay=False, help="Folder the CSV's file names are under.")
     ],
-    out: Annotated[Path, typer.Option(help="Predictions CSV to write.")] = Path("predictions.csv"),
+    out: Annotated[Path, typer.Option(dir_okay=False, help="Predictions CSV to write.")] = Path(
+        "predictions.csv"
+    ),
     split: Annotated[
         Split, typer.Option(help="Only this part of the development set's fixed split.")
     ] = Split.all,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")] = "auto",
     threads: Annotated[int, typer.Option(help="CPU threads for inference.", min=1)] = 2,
 ) -> None:
     """Reads every labelled image and prints exact-plate and character accuracy, detection
@@ -73,12 +75,17 @@ def evaluate(
     top-5 coverage, and milliseconds per image (overall and per region); exact accuracy and ECE
     again with O and 0 as one character (the labels' quirk)."""
     from .devset import LabelsError
-    from .eval_run import run_eval
+    from .eval_run import OutputError, run_eval
+    from .pipeline import DeviceError
 
     try:
         scores = run_eval(labels, images, out, split.value, device, threads, echo=typer.echo)
     except LabelsError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--labels'") from None
+    except DeviceError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--device'") from None
+    except OutputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--out'") from None
     for region, score in scores.items():
         row = score.row()
         typer.echo(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -93,9 +94,29 @@ def model_version(weight_digests: list[str], decisions: dict[str, object]) -> st
     return f"alpr-{digest[:12]}"
 
 
+class DeviceError(ValueError):
+    """A device this machine does not have or that is not one the pipeline runs on; the message
+    says which (``alpr recognition eval --device``, ``RECOGNITION_DEVICE``)."""
+
+
+_DEVICE = re.compile(r"auto|cpu|cuda(?::(\d+))?")
+
+
 def _pick_device(name: str) -> torch.device:
+    """``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``; a CUDA device torch does not
+    see is refused here, with what it sees, rather than at the first tensor moved there."""
+    matched = _DEVICE.fullmatch(name)
+    if matched is None:
+        raise DeviceError(f"{name!r} is not a device: auto, cpu, cuda or cuda:N")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    index = int(matched.group(1) or 0)
+    if index >= count:
+        seen = "no CUDA device" if count == 0 else f"{count} CUDA device{'s' if count > 1 else ''}"
+        raise DeviceError(f"{name} asked for, but torch sees {seen} here")
     return torch.device(name)
 
 
