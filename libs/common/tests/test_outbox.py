@@ -334,7 +334,9 @@ class TestDeadLetters:
                 assert (dead[refused].attempts, dead[refused].last_error) == (3, "refused")  # N tries
                 assert (dead[rejected].attempts, dead[rejected].last_error) == (1, "rejected")  # at once
                 assert dead[malformed].attempts == 1
-                assert "payload is not a Reading" in (dead[malformed].last_error or "")
+                assert dead[malformed].last_error == (
+                    "payload is not a Reading: 2 error(s), the first: plate: Field required"
+                )
                 assert dead[refused].payload == {"plate": "7ABC000", "seq": 0}
                 assert sample(registry, "alpr_outbox_dead_letters_total") == 3
                 assert sample(registry, "alpr_outbox_retries_total") == 2

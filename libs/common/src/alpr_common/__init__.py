@@ -160,6 +160,7 @@ from ._stats import (
 )
 from ._storage import check_bucket, ensure_bucket, make_object_store, presigned_url
 from ._tokens import ALLOWED_ALGORITHMS, Principal, TokenVerifier, principal_from_claims
+from ._validation_messages import first_error
 from ._vocabulary import PROHIBITED_PURPOSES, Action, AuthorizedPurpose, Outcome, Purpose
 from ._webhooks import (
     DeliveryLogRow,
@@ -360,6 +361,7 @@ __all__ = [
     "enqueue",
     "enqueue_many",
     "ensure_bucket",
+    "first_error",
     "found",
     "get_session",
     "id_column",

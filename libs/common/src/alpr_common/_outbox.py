@@ -89,6 +89,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.schema import SchemaItem
 
 from ._background import cancel_and_wait
+from ._validation_messages import first_error
 
 if TYPE_CHECKING:
     from alembic.operations import Operations
@@ -534,7 +535,7 @@ class OutboxDispatcher:
             except ValidationError as exc:
                 outcomes[row.message_id] = OutboxOutcome.failed(
                     f"payload is not a {handler.model.__name__}: {exc.error_count()} error(s), "
-                    f"first {exc.errors()[0]['msg']!r} at {exc.errors()[0]['loc']!r}"
+                    f"the first: {first_error(exc)}"
                 )
                 continue
             messages.append(OutboxMessage(row.message_id, topic, payload, row.attempts, row.created_at))

@@ -30,6 +30,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ._validation_messages import error_message
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _log = structlog.get_logger("alpr.problems")
 
@@ -213,16 +215,6 @@ def _loc(parts: Sequence[Any]) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in parts]
 
 
-def _field_message(error: Mapping[str, Any]) -> str:
-    """A validation error's message for the caller: our validators' own words without pydantic's
-    "Value error, " in front, and for a multipart part sent as text where a file is expected
-    (FastAPI's message names a Python class) what to send instead."""
-    msg = str(error.get("msg", ""))
-    if "Expected UploadFile" in msg:
-        return "A file is expected: send this part with a filename (form-data; filename=...)."
-    return msg.removeprefix("Value error, ")
-
-
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     preflight = getattr(request.app.state, "auth_preflight", None)
@@ -231,7 +223,7 @@ async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
             await preflight(request)
         except ProblemError as refused:
             return problem_response(refused.to_problem(_request_id(request)), refused.headers)
-    errors = [ProblemFieldError(loc=_loc(e.get("loc", ())), msg=_field_message(e)) for e in exc.errors()]
+    errors = [ProblemFieldError(loc=_loc(e.get("loc", ())), msg=error_message(e)) for e in exc.errors()]
     problem = ValidationProblem("One or more fields are invalid.", errors=errors).to_problem(
         _request_id(request)
     )

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from alpr_common import first_error
+
 from ..checkpoints.repository import CheckpointRow
 from .canonical import GENESIS_HASH
 from .repository import Head
@@ -37,14 +39,6 @@ class ExportFile:
     base: Head
     events: list[tuple[int, str, str, str]] = field(default_factory=list)
     checkpoints: dict[int, CheckpointRecord] = field(default_factory=dict)
-
-
-def _why(exc: ValidationError, names: tuple[str, ...] = ()) -> str:
-    """The first error, its place named (a position in ``names`` by that name)."""
-    first = exc.errors()[0]
-    parts = [names[p] if isinstance(p, int) and p < len(names) else p for p in first.get("loc", ())]
-    where = ".".join(str(part) for part in parts)
-    return f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
 
 
 def _objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -74,7 +68,7 @@ def read_export(path: Path) -> ExportFile:
         base = _BASE.validate_python(header.get("base", {"sequence": 0, "hash": GENESIS_HASH}))
     except ValidationError as exc:
         raise ExportFileError(
-            f"{path}:1: the header is not an {EXPORT_FORMAT} header ({_why(exc)})"
+            f"{path}:1: the header is not an {EXPORT_FORMAT} header ({first_error(exc)})"
         ) from None
     export = ExportFile(keys, base)
     for number, record in records:
@@ -86,6 +80,6 @@ def read_export(path: Path) -> ExportFile:
                 checkpoint = CheckpointRecord.of(_CHECKPOINT.validate_python(record))
                 export.checkpoints[checkpoint.sequence] = checkpoint
         except ValidationError as exc:
-            why = _why(exc, _CHAIN_FIELDS if kind == "event" else ())
+            why = first_error(exc, _CHAIN_FIELDS if kind == "event" else ())
             raise ExportFileError(f"{path}:{number}: not a valid {kind} record ({why})") from None
     return export

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alpr_common import first_error
+
 
 class ConfigError(ValueError):
     """A training configuration that cannot be used: the file and what is wrong in it."""
@@ -78,6 +80,4 @@ class TrainConfig(_Section):
         except UnicodeDecodeError:
             raise ConfigError(f"{path}: not UTF-8 text") from None
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))
-            raise ConfigError(f"{path}: {where}: {first.get('msg', '')}") from None
+            raise ConfigError(f"{path}: {first_error(exc)}") from None
