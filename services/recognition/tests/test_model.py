@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 from recognition_support import DEV_DIR, scene, tilted_on_bumper
 
+from alpr_common import to_rgb
 from alpr_recognition.devset import read_labels
 from alpr_recognition.evaluation import iou
 from alpr_recognition.pipeline import PipelineOptions, Recognizer
@@ -123,7 +124,7 @@ def test_reads_a_fixed_handful_of_real_photos(recognizer: Recognizer) -> None:
     read = {}
     for name in REAL_HANDFUL:
         with Image.open(DEV_DIR / "images" / name) as opened:
-            reads = recognizer.recognize([opened.convert("RGB")])[0]
+            reads = recognizer.recognize([to_rgb(opened)])[0]
         read[name] = [r.plate for r in reads]
     assert {name: truth[name] in plates for name, plates in read.items()} == dict.fromkeys(
         REAL_HANDFUL, True
@@ -141,7 +142,7 @@ def test_half_precision_reads_what_full_precision_reads(recognizer: Recognizer) 
     assert next(half.reader.parameters()).dtype == torch.float16
     for name in REAL_HANDFUL:
         with Image.open(DEV_DIR / "images" / name) as opened:
-            image = opened.convert("RGB")
+            image = to_rgb(opened)
         full_reads, half_reads = recognizer.recognize([image])[0], half.recognize([image])[0]
         assert [r.plate for r in half_reads] == [r.plate for r in full_reads], name
         for full_read, half_read in zip(full_reads, half_reads, strict=True):

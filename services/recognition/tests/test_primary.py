@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from recognition_support import DEV_DIR
 
+from alpr_common import to_rgb
 from alpr_recognition.devset import read_labels
 from alpr_recognition.pipeline import Box, PipelineOptions, Read, Recognizer, primary_first
 
@@ -50,7 +51,7 @@ def test_real_photos_with_a_far_plate_read_the_near_one_first(recognizer: Recogn
     truth = {row.filename: row.plate for row in read_labels(labels)}
     for name in FIRST_BY_DETECTOR_WRONG + FIRST_BY_CONFIDENCE_WRONG:
         with Image.open(DEV_DIR / "images" / name) as opened:
-            reads = recognizer.recognize([opened.convert("RGB")])[0]
+            reads = recognizer.recognize([to_rgb(opened)])[0]
         plates = [r.plate for r in reads]
         assert plates[0] == truth[name], (name, plates)
         assert len(plates) >= 2, (name, plates)  # the other plate is still read: the order hides nothing

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from recognition_support import DEV_DIR, tilted_on_bumper
 
+from alpr_common import to_rgb
 from alpr_recognition.devset import read_labels, read_states
 from alpr_recognition.models.state import PAD
 from alpr_recognition.pipeline import Box, PipelineOptions, Recognizer, _cut
@@ -101,7 +102,7 @@ def test_held_out_photos_state_accuracy(recognizer: Recognizer) -> None:
     answered = {}
     for row in rows:
         with Image.open(DEV_DIR / "images" / row.filename) as opened:
-            reads = recognizer.recognize([opened.convert("RGB")])[0]
+            reads = recognizer.recognize([to_rgb(opened)])[0]
         answered[row.filename] = reads[0].region if reads else UNKNOWN
     right = sum(answered[r.filename] == states[r.filename].state for r in rows) / len(rows)
     wrong = sum(answered[r.filename] not in (UNKNOWN, states[r.filename].state) for r in rows) / len(rows)
@@ -120,7 +121,7 @@ def test_the_serial_names_the_state_the_picture_leaves_in_doubt(recognizer: Reco
     alone = Recognizer(device="cpu", options=PipelineOptions(state_shape_penalty=1.0))
     for name, state in SERIAL_DECIDES.items():
         with Image.open(DEV_DIR / "images" / name) as opened:
-            image = opened.convert("RGB")
+            image = to_rgb(opened)
         with_serial, picture_only = recognizer.recognize([image])[0][0], alone.recognize([image])[0][0]
         assert (with_serial.region, picture_only.region) == (state, UNKNOWN), name
         assert with_serial.region_guess == picture_only.region_guess == state, name
