@@ -14,22 +14,27 @@ from PIL import Image
 from recognition_support import DEV_DIR, scene, tilted_on_bumper
 
 from alpr_common import to_rgb
-from alpr_recognition.devset import read_labels
+from alpr_recognition.devset import is_held_out, read_labels
 from alpr_recognition.evaluation import iou
 from alpr_recognition.pipeline import PipelineOptions, Recognizer
 from alpr_recognition.synth.plates import DIGITS, SERIAL_LETTERS, render_text
 from alpr_recognition.weights import WEIGHTS_DIR
 
 # Held-out real photos the shipped model reads right; a model that misreads any of them fails.
-REAL_HANDFUL = (
-    "us/car11.jpg",
-    "us/car2.jpg",
-    "us/car6.jpg",
-    "eu/eu1.jpg",
-    "eu/eu2.jpg",
-    "br/JIT7463.jpg",
-    "br/JOG9221.jpg",
-)
+# Held-out photos (never trained on) and the region the pipeline answers for each (issue 21: a
+# fixed handful read right, state included where labelled). `car2` is labelled Indiana, which the
+# state model is not sure of (0.44 < its threshold): `unknown`, never a wrong state.
+REAL_HANDFUL = {
+    "us/car11.jpg": "MO",
+    "us/car9-4.jpg": "AZ",
+    "us/wts-lg-000197.jpg": "CA",
+    "us/car2.jpg": "unknown",
+    "us/car6.jpg": "unknown",  # no person could tell its state
+    "eu/eu1.jpg": "unknown",
+    "eu/eu2.jpg": "unknown",
+    "br/JIT7463.jpg": "BRA",
+    "br/JOG9221.jpg": "BRA",
+}
 
 
 def _strings(rng: random.Random, count: int) -> list[str]:
@@ -117,18 +122,18 @@ def test_finds_and_reads_plates_in_rendered_frames(recognizer: Recognizer) -> No
 
 
 def test_reads_a_fixed_handful_of_real_photos(recognizer: Recognizer) -> None:
+    """Each photo's first read (the frame's own plate) is its labelled plate, with the region above."""
     labels = DEV_DIR / "labels.csv"
     if not labels.exists():
         pytest.skip(f"the development images are not at {DEV_DIR}")
     truth = {row.filename: row.plate for row in read_labels(labels)}
+    assert all(is_held_out(name) for name in REAL_HANDFUL)
     read = {}
     for name in REAL_HANDFUL:
         with Image.open(DEV_DIR / "images" / name) as opened:
             reads = recognizer.recognize([to_rgb(opened)])[0]
-        read[name] = [r.plate for r in reads]
-    assert {name: truth[name] in plates for name, plates in read.items()} == dict.fromkeys(
-        REAL_HANDFUL, True
-    ), read
+        read[name] = (reads[0].plate, reads[0].region) if reads else None
+    assert read == {name: (truth[name], region) for name, region in REAL_HANDFUL.items()}
 
 
 def test_half_precision_reads_what_full_precision_reads(recognizer: Recognizer) -> None:
