@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from fastapi.responses import StreamingResponse
 from openapi_spec_validator import validate
 
 from alpr_devstack import stack as stack_module
+from alpr_devstack.alpr_command import run_alpr
 from alpr_devstack.components import StackError, free_port
 from alpr_devstack.gateway import CONSOLE_DIR_ENV, Gateway, parse_upstreams
 from alpr_devstack.openapi import MERGED_PATH, MergeError, merge_documents, prefix_of, service_documents
@@ -56,6 +58,17 @@ def documents() -> dict[str, dict[str, Any]]:
 def test_each_service_document_names_its_prefix(documents: dict[str, dict[str, Any]]) -> None:
     for name, document in documents.items():
         assert [s["url"] for s in document["servers"]] == [f"/api/{name}", "/"], name
+
+
+def test_alpr_dev_openapi_writes_under_missing_folders_and_refuses_a_folder(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "400"}
+    out = tmp_path / "build" / "api" / "openapi.json"
+    written = run_alpr("dev", "openapi", "--out", str(out), env=env)
+    assert written.returncode == 0, written.stderr
+    assert json.loads(out.read_text())["openapi"] == "3.1.0"
+    refused = run_alpr("dev", "openapi", "--out", str(out.parent), env=env)
+    assert refused.returncode == 2
+    assert f"Invalid value for '--out': {out.parent} is a folder, not a file" in refused.stderr
 
 
 def test_the_merged_document_validates_with_every_operation_under_its_prefix(

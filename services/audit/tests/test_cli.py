@@ -95,6 +95,23 @@ async def test_verify_checkpoint_export_and_offline_verification(
     assert "does not exist" in missing.stderr
 
 
+def test_export_refuses_a_path_it_cannot_write_before_reading_the_ledger(tmp_path: Path) -> None:
+    """A folder, or a path under a file: a usage error naming `--out`, exit 2, before the
+    database is asked (this one does not answer) and with no partial file left."""
+    (tmp_path / "notes.txt").write_text("kept\n")
+    for out, why in (
+        (tmp_path, "is a folder, not a file"),
+        (tmp_path / "notes.txt" / "ledger.jsonl", f"{tmp_path / 'notes.txt'} is not a folder"),
+    ):
+        env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "COLUMNS": "400"}
+        refused = run_alpr("audit", "export", "--out", str(out), env=env)
+        assert refused.returncode == 2, refused.stderr
+        assert "Invalid value for '--out'" in refused.stderr
+        assert why in refused.stderr
+        assert "database" not in refused.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
 async def test_verify_exits_1_with_the_broken_sequence(ledger: Ledger) -> None:
     await ledger.fill(8)
     await ledger.tamper(

@@ -98,10 +98,12 @@ def openapi(
     ),
 ) -> None:
     """Write the platform's merged OpenAPI 3.1 document (each service under /api/<service>)."""
+    from alpr_common.cli_files import output_file
+
     from .openapi import MergeError, build
 
     try:
-        merged = build(out)
+        merged = build(output_file(out))
     except MergeError as exc:
         typer.echo(f"the services' documents do not merge: {exc}", err=True)
         raise typer.Exit(1) from exc

@@ -28,6 +28,7 @@ from alpr_common import (
     audit_event,
     make_engine,
 )
+from alpr_common.cli_files import output_file
 
 from .audits.repository import agencies_on_ledger
 from .audits.schedule import Scheduled, schedule_agency
@@ -138,6 +139,7 @@ def checkpoint() -> None:
 @app.command()
 def export(out: Annotated[Path, typer.Option("--out", help="File to write (JSON Lines).")]) -> None:
     """Write the ledger and its checkpoints to a file anyone can verify (`alpr audit verify-export`)."""
+    output_file(out)
     settings = _settings()
     key = _optional_key(settings)
 

@@ -74,18 +74,18 @@ def evaluate(
     recall/precision at IoU 0.5, the read confidence's calibration, read rate at 95 % precision and
     top-5 coverage, and milliseconds per image (overall and per region); exact accuracy and ECE
     again with O and 0 as one character (the labels' quirk)."""
+    from alpr_common.cli_files import output_file
+
     from .devset import LabelsError
-    from .eval_run import OutputError, run_eval
+    from .eval_run import run_eval
     from .pipeline import DeviceError
 
     try:
-        scores = run_eval(labels, images, out, split.value, device, threads, echo=typer.echo)
+        scores = run_eval(labels, images, output_file(out), split.value, device, threads, echo=typer.echo)
     except LabelsError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--labels'") from None
     except DeviceError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--device'") from None
-    except OutputError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--out'") from None
     for region, score in scores.items():
         row = score.row()
         typer.echo(

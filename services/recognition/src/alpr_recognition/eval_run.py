@@ -17,10 +17,6 @@ from .evaluation import Predicted, Score
 from .pipeline import Read, Recognizer
 
 
-class OutputError(ValueError):
-    """The predictions file cannot be created where ``--out`` says; the message says why."""
-
-
 def predicted_of(read: Read) -> Predicted:
     """A pipeline read as the scorer takes it."""
     box = (read.box.x, read.box.y, read.box.w, read.box.h)
@@ -53,15 +49,8 @@ def run_eval(
     model = recognizer or Recognizer(device=device)
     echo(f"model {model.model_version} on {model.device}; {len(rows)} images")
     scores: dict[str, Score] = {"all": Score()}
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle = out.open("w", newline="", encoding="utf-8")
-    except (FileExistsError, NotADirectoryError):  # a file where a folder of the path should be
-        above = next(p for p in out.parents if p.exists())
-        raise OutputError(f"cannot write {out}: {above} is not a folder") from None
-    except OSError as exc:  # a folder, no permission: said before any image is read
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
-    with handle:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["filename", "plate_text", "confidence", "x", "y", "w", "h"])
         for row in rows:
