@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from alpr_common.cli_files import output_file
+from alpr_common.cli_files import output_file, output_folder
 
 
 def test_a_writable_path_is_returned_with_its_missing_folders_made(tmp_path: Path) -> None:
@@ -49,3 +49,16 @@ def test_a_folder_without_write_permission_is_a_usage_error(tmp_path: Path) -> N
     locked.mkdir(mode=0o555)
     with pytest.raises(typer.BadParameter, match="permission denied"):
         output_file(locked / "x.json")
+
+
+def test_an_output_folder_is_made_or_refused_naming_the_setting(tmp_path: Path) -> None:
+    made = tmp_path / "runs" / "seed7"
+    assert output_folder(made, "--config", "checkpoint_dir") == made
+    assert made.is_dir()
+    (tmp_path / "train.toml").write_text("")
+    with pytest.raises(typer.BadParameter) as refused:
+        output_folder(tmp_path / "train.toml" / "weights", "--config", "out_dir")
+    assert refused.value.param_hint == "'--config'"
+    assert str(refused.value) == (
+        f"out_dir: cannot write {tmp_path}/train.toml/weights: {tmp_path}/train.toml is not a folder"
+    )

@@ -104,11 +104,14 @@ async def test_eval_refuses_a_device_or_predictions_path_it_cannot_use(tmp_path:
 
 async def test_train_refuses_a_config_it_cannot_use_before_training(tmp_path: Path) -> None:
     """A TOML syntax error, a misspelt key (which would otherwise train for an hour with the
-    default in its place) and a value of the wrong type: one message naming the key, exit 2."""
+    default in its place), a value of the wrong type and a weights folder that cannot be written
+    (which would end the hour in a traceback): one message naming the key, exit 2."""
+    weights = tmp_path / "bad.toml" / "weights"
     cases = {
         "dev_dir = \n": "not TOML",
         "[reader]\nstep = 10\n": "reader.step: Extra inputs are not permitted",
         '[state]\nsteps = "many"\n': "state.steps: Input should be a valid integer",
+        f'out_dir = "{weights}"\n': f"out_dir: cannot write {weights}: {weights.parent} is not a folder",
     }
     for content, message in cases.items():
         config = tmp_path / "bad.toml"

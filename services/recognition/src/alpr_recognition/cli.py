@@ -29,6 +29,8 @@ def train(
 ) -> None:
     """Trains the reader and/or detector, or the state classifier; resumes from the last checkpoint
     of the same seed."""
+    from alpr_common.cli_files import output_folder
+
     from .devset import LabelsError
     from .training.config import ConfigError, TrainConfig
     from .training.loop import train_detector, train_reader
@@ -37,6 +39,9 @@ def train(
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         cfg = TrainConfig.load(config)
+        # Where the weights and checkpoints go, checked before an hour of training ends on them.
+        output_folder(cfg.out_dir, "--config", "out_dir")
+        output_folder(cfg.checkpoint_dir, "--config", "checkpoint_dir")
         if model in (Model.all, Model.reader):
             typer.echo(f"reader weights: {train_reader(cfg, seed)}")
         if model in (Model.all, Model.detector):
