@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 
 from alpr_devstack.alpr_command import run_alpr
-from alpr_devstack.components import USERS_LOCK, port_free, reserve_ports
+from alpr_devstack.components import USERS_LOCK, free_port, port_free, reserve_ports
 from alpr_devstack.issuer import MintRequest
 from alpr_devstack.locks import file_lock
 from alpr_devstack.stack import GATEWAY_PORT, ISSUER_PORT, SERVICES, Stack, StackConfig, free_port_offset
@@ -76,6 +76,22 @@ def test_two_choosers_never_reserve_the_same_port() -> None:
     theirs = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
     assert theirs in candidates
     assert set(theirs).isdisjoint(mine)
+
+
+def test_dev_token_from_a_stack_that_stopped_without_down_says_so(tmp_path: Path) -> None:
+    """The data directory still names an issuer (the machine rebooted, nothing answers there):
+    one line naming it, exit 1, not a traceback."""
+    (tmp_path / "run").mkdir()
+    dead = f"http://127.0.0.1:{free_port()}"
+    (tmp_path / "run" / "stack.json").write_text(json.dumps({"components": {"issuer": {"url": dead}}}))
+    args = ("--sub", "u1", "--name", "U One", "--agency", "CA0019400", "--data-dir", str(tmp_path))
+    done = run_alpr("dev", "token", *args)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"the development issuer at {dead} does not answer (ConnectError); "
+        "`alpr dev status` shows what runs\n"
+    )
+    assert done.stdout == ""
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="creates a system user: as root only (CI runs as root)")

@@ -56,5 +56,12 @@ async def test_dead_letters_are_listed_with_why_and_replayed(infra: Infra) -> No
         assert "no dead letters" in _alpr(url, "dead", "--service", "hotlist").stdout
         unknown = _alpr(url, "status", "--service", "nosuch")
         assert unknown.returncode == 2
+        # An age past any timestamp (it was a traceback from the database, or from timedelta).
+        for hours in ("1e10", "inf"):
+            beyond = _alpr(url, "prune", "--service", "hotlist", "--older-than-hours", hours)
+            assert beyond.returncode == 2, beyond.stderr
+            assert "--older-than-hours" in beyond.stderr
+        pruned = _alpr(url, "prune", "--service", "hotlist", "--older-than-hours", "878400")
+        assert pruned.stdout == "removed 0 delivered message(s)\n", pruned.stderr
     finally:
         await conn.close()

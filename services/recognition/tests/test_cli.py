@@ -113,6 +113,10 @@ async def test_train_refuses_a_config_it_cannot_use_before_training(tmp_path: Pa
         '[state]\nsteps = "many"\n': "state.steps: Input should be a valid integer",
         f'out_dir = "{weights}"\n': f"out_dir: cannot write {weights}: {weights.parent} is not a folder",
     }
+    (tmp_path / "empty.toml").write_text("")
+    args = ("--config", str(tmp_path / "empty.toml"), "--seed", str(2**70))
+    code, text = await _alpr("recognition", "train", *args, cwd=tmp_path)
+    assert (code, "Invalid value for '--seed'" in text) == (2, True), text  # torch takes 64-bit seeds
     for content, message in cases.items():
         config = tmp_path / "bad.toml"
         config.write_text(content)

@@ -22,6 +22,7 @@ from .migrations import service_packages
 
 app = typer.Typer(help="Outboxes: backlog, dead letters, replay, prune.", no_args_is_help=True)
 T = TypeVar("T")
+MAX_AGE_HOURS = 24 * 366 * 100  # a century: older than that is older than any message (and fits a timestamp)
 
 Service = Annotated[str, typer.Option("--service", help="The service whose outbox (ingest, hotlist, ...).")]
 Topic = Annotated[str | None, typer.Option("--topic", help="Only this topic (e.g. ledger).")]
@@ -130,7 +131,7 @@ def replay(
 @app.command("prune")
 def prune(
     service: Service,
-    older_than_hours: Annotated[float, typer.Option("--older-than-hours", min=0)] = 168.0,
+    older_than_hours: Annotated[float, typer.Option("--older-than-hours", min=0, max=MAX_AGE_HOURS)] = 168.0,
 ) -> None:
     """Removes delivered messages older than the given age (waiting and dead ones stay)."""
 

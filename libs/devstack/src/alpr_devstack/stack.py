@@ -659,9 +659,18 @@ class Stack:
                 "no development issuer is running from this data directory (`alpr dev up` first)"
             )
         admin = IssuerState(self.config.data_dir / "issuer").admin_secret
-        resp = httpx.post(
-            f"{comp['url']}/dev/tokens", json=claims, headers={"Authorization": f"Bearer {admin}"}, timeout=10
-        )
+        try:
+            resp = httpx.post(
+                f"{comp['url']}/dev/tokens",
+                json=claims,
+                headers={"Authorization": f"Bearer {admin}"},
+                timeout=10,
+            )
+        except httpx.HTTPError as exc:  # a stack that stopped without `alpr dev down` (a reboot)
+            raise StackError(
+                f"the development issuer at {comp['url']} does not answer ({type(exc).__name__}); "
+                "`alpr dev status` shows what runs"
+            ) from None
         if resp.status_code != 200:
             raise StackError(f"the issuer refused: {resp.status_code} {resp.text}")
         return str(resp.json()["access_token"])

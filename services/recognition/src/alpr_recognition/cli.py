@@ -23,7 +23,10 @@ class Model(StrEnum):
 def train(
     config: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="TOML training configuration.")],
     seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed and config give the same weights.")
+        int,
+        typer.Option(
+            min=0, max=2**32 - 1, help="Random seed: the same seed and config give the same weights."
+        ),
     ] = 7,
     model: Annotated[Model, typer.Option(help="Which network to train.")] = Model.all,
 ) -> None:
