@@ -81,13 +81,15 @@ async def test_eval_refuses_a_malformed_labels_file_in_one_message(tmp_path: Pat
 
 
 async def test_eval_refuses_a_device_or_predictions_path_it_cannot_use(tmp_path: Path) -> None:
-    """A device that is not one, a CUDA device the machine lacks (no machine has 100), a folder or
-    a path under a file as ``--out``: which option and why, exit 2, before an image is read."""
+    """A device that is not one, a CUDA device the machine lacks (no machine has 100), more threads
+    than torch takes, a folder or a path under a file as ``--out``: which option and why, exit 2,
+    before an image is read."""
     labels = tmp_path / "labels.csv"
     labels.write_text("filename,plate_text,x,y,w,h\nus/a.jpg,ABC123,1,2,3,4\n")
     cases = {
         ("--device", "gpu"): ("'--device'", "'gpu' is not a device: auto, cpu, cuda or cuda:N"),
         ("--device", "cuda:99"): ("'--device'", "cuda:99 asked for, but torch sees"),
+        ("--threads", str(10**11)): ("'--threads'", "less than or equal to 256"),
         ("--out", str(tmp_path)): ("'--out'", "is a directory"),
         ("--out", str(labels / "p.csv")): ("'--out'", f"{labels / 'p.csv'}: {labels} is not a folder"),
     }

@@ -76,7 +76,7 @@ def evaluate(
         Split, typer.Option(help="Only this part of the development set's fixed split.")
     ] = Split.all,
     device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")] = "auto",
-    threads: Annotated[int, typer.Option(help="CPU threads for inference.", min=1)] = 2,
+    threads: Annotated[int, typer.Option(help="CPU threads for inference.", min=1, max=256)] = 2,
 ) -> None:
     """Reads every labelled image and prints exact-plate and character accuracy, detection
     recall/precision at IoU 0.5, the read confidence's calibration, read rate at 95 % precision and

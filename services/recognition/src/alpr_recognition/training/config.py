@@ -58,7 +58,7 @@ class TrainConfig(_Section):
     dev_dir: Path = Path("../shared/data/plates-dev")
     out_dir: Path = Path("services/recognition/src/alpr_recognition/weights")
     checkpoint_dir: Path = Path(".alpr/train")
-    threads: int = Field(1, ge=1)
+    threads: int = Field(1, ge=1, le=256)
     checkpoint_every: int = Field(200, ge=1)
     init_from: Path | None = Field(
         None, description="A weights folder to start from (fine-tuning) instead of random weights."
