@@ -27,6 +27,12 @@ ROOT = Path(__file__).parent
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# Rendered plates (the recognition tests, the stack's demo frames) use the fonts installed; the
+# tests' thresholds were measured with DejaVu alone, which every machine we build on has. A
+# developer's machine with more fonts (fonts-liberation is common) renders other faces, and the
+# state model names fewer rendered states there (82 % against 92 %, see the model card): pinned here
+# so the suite asks the same of every machine. `ALPR_SYNTH_FONT_FAMILIES= make test` renders with all.
+os.environ.setdefault("ALPR_SYNTH_FONT_FAMILIES", "DejaVu")
 
 # The files that take longest (measured with --durations=0 on this 2-core machine), longest first.
 # `make test` hands whole files to three workers in collection order (--no-loadscope-reorder):

@@ -152,6 +152,8 @@ async def test_train_checkpoints_resumes_and_writes_weights(tmp_path: Path) -> N
     meta = json.loads((tmp_path / "weights" / "reader.json").read_text())
     assert meta["steps"] == 3
     assert meta["seed"] == 3
+    assert "DejaVuSansCondensed-Bold.ttf" in meta["fonts"]  # the faces its plates were drawn with
+    assert all(face.startswith("DejaVu") for face in meta["fonts"])  # as the suite pins them
     assert (tmp_path / "weights" / "detector.pt").exists()
     assert (tmp_path / "ckpt" / "reader-seed3.ckpt").exists()
     # Run again: both resume from their finished checkpoints and do no more steps.

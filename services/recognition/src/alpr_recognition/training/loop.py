@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from ..devset import read_labels, split
 from ..models.detector import STRIDE, PlateDetector
 from ..models.reader import HEIGHT, WIDTH, PlateReader
+from ..synth import fonts
 from ..synth.samples import RealPool, detector_scene, real_crop, region_targets, synthetic_crop
 from ..text import encode
 from ..weights import load_weights, save_weights
@@ -119,6 +120,7 @@ def _run(
         "seed": seed,
         "final_loss": round(smoothed, 4),
         "train_seconds": round(time.monotonic() - began),
+        "fonts": fonts.in_use(),  # the faces its rendered plates were drawn with
     }
     return save_weights(name, model, config.out_dir, meta)
 
