@@ -90,7 +90,7 @@ async def test_eval_refuses_a_device_or_predictions_path_it_cannot_use(tmp_path:
         ("--device", "gpu"): ("'--device'", "'gpu' is not a device: auto, cpu, cuda or cuda:N"),
         ("--device", "cuda:99"): ("'--device'", "cuda:99 asked for, but torch sees"),
         ("--threads", str(10**11)): ("'--threads'", "less than or equal to 256"),
-        ("--out", str(tmp_path)): ("'--out'", "is a directory"),
+        ("--out", str(tmp_path)): ("'--out'", f"{tmp_path} is a folder, not a file"),
         ("--out", str(labels / "p.csv")): ("'--out'", f"{labels / 'p.csv'}: {labels} is not a folder"),
     }
     for option, (hint, message) in cases.items():

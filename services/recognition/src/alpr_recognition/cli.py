@@ -69,9 +69,7 @@ def evaluate(
     images: Annotated[
         Path, typer.Option(exists=True, file_okay=False, help="Folder the CSV's file names are under.")
     ],
-    out: Annotated[Path, typer.Option(dir_okay=False, help="Predictions CSV to write.")] = Path(
-        "predictions.csv"
-    ),
+    out: Annotated[Path, typer.Option(help="Predictions CSV to write.")] = Path("predictions.csv"),
     split: Annotated[
         Split, typer.Option(help="Only this part of the development set's fixed split.")
     ] = Split.all,

@@ -49,7 +49,6 @@ def run_eval(
     model = recognizer or Recognizer(device=device)
     echo(f"model {model.model_version} on {model.device}; {len(rows)} images")
     scores: dict[str, Score] = {"all": Score()}
-    out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["filename", "plate_text", "confidence", "x", "y", "w", "h"])
