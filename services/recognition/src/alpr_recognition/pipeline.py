@@ -99,7 +99,9 @@ class DeviceError(ValueError):
     says which (``alpr recognition eval --device``, ``RECOGNITION_DEVICE``)."""
 
 
-_DEVICE = re.compile(r"auto|cpu|cuda(?::(\d+))?")
+# The devices the pipeline runs on (``RECOGNITION_DEVICE`` is checked against the same words).
+DEVICE_PATTERN = r"auto|cpu|cuda(?::(\d+))?"
+_DEVICE = re.compile(DEVICE_PATTERN)
 
 
 def _pick_device(name: str) -> torch.device:

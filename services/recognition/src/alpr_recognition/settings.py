@@ -9,6 +9,7 @@ from pydantic import Field
 
 from alpr_common import ServiceSettings, settings_config
 
+from .pipeline import DEVICE_PATTERN
 from .weights import WEIGHTS_DIR
 
 
@@ -17,7 +18,7 @@ class Settings(ServiceSettings):
     # No database of its own (it reads ingest's frames through ingest's API).
     uses_database: ClassVar[bool] = False
 
-    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="auto: CUDA when present.")
+    device: str = Field("auto", pattern=rf"^({DEVICE_PATTERN})$", description="auto: CUDA when present.")
     threads: int = Field(2, ge=1, le=256, description="CPU threads for inference (torch.set_num_threads).")
     weights_dir: Path = WEIGHTS_DIR
     max_image_bytes: int = Field(10 * 1024 * 1024, ge=1024)

@@ -79,7 +79,7 @@ class Worker:
                 log.warning("frame_fetch_failed frame=%s error=%r", item.frame_id, exc)
                 return None
         try:
-            return await anyio.to_thread.run_sync(_open, data)
+            return await anyio.to_thread.run_sync(decode_rgb, data)
         except (OSError, ValueError) as exc:
             self.engine.metrics.worker_errors.labels("decode").inc()
             log.warning("frame_decode_failed frame=%s error=%r", item.frame_id, exc)
@@ -136,7 +136,3 @@ class Worker:
             backoff = self.settings.idle_poll_seconds
             if finished == 0:
                 await asyncio.sleep(self.settings.idle_poll_seconds)
-
-
-def _open(data: bytes) -> Image.Image:
-    return decode_rgb(data)
